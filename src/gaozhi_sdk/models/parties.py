@@ -1,0 +1,147 @@
+"""行政机关、申请人、代为承诺人与特别授权 (DOMAIN §2.1)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
+
+from gaozhi_sdk.models._base import GaozhiModel, pii
+from gaozhi_sdk.models.enums import ActorRole, IdType, OrganKind, PartyType, Severity
+
+__all__ = [
+    "Actor",
+    "AdministrativeOrgan",
+    "Applicant",
+    "CreditSnapshot",
+    "CreditSnapshotItem",
+    "Proxy",
+    "SpecialAuthorization",
+]
+
+
+def _validate_id(id_type: IdType, value: str) -> str:
+    from gaozhi_sdk.ids import validate_resident_id, validate_uscc
+
+    if id_type is IdType.RESIDENT_ID:
+        return validate_resident_id(value)
+    if id_type is IdType.USCC:
+        return validate_uscc(value)
+    if not value:
+        raise ValueError("证件号码不能为空")
+    return value
+
+
+class AdministrativeOrgan(GaozhiModel):
+    """行政机关 (行政机关或者法律法规授权的具有管理公共事务职能的组织, R-002)."""
+
+    name: str = Field(min_length=1, description="机关名称")
+    uscc: str = Field(description="统一社会信用代码 (GB 32100)")
+    region_code: str = Field(pattern=r"^\d{6}$", description="行政区划代码 (GB/T 2260)")
+    organ_kind: OrganKind = Field(default=OrganKind.ADMIN_ORGAN, description="机关类型")
+    justice_bureau: str | None = Field(
+        default=None, description="上级司法行政部门 (清单报送对象, R-009/R-010)"
+    )
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, v: str) -> str:
+        from gaozhi_sdk.ids import validate_uscc
+
+        return validate_uscc(v)
+
+
+class Applicant(GaozhiModel):
+    """申请人 (公民、法人和其他组织)."""
+
+    party_type: PartyType = Field(description="申请人类别")
+    name: str = Field(min_length=1, description="姓名或名称", json_schema_extra=pii("name"))
+    id_type: IdType = Field(description="证件类型")
+    id_number: str = Field(
+        min_length=1, description="证件号码 (规范化后存储)", json_schema_extra=pii("identifier")
+    )
+    contact: str | None = Field(
+        default=None, description="联系方式 (个人信息, R-091)", json_schema_extra=pii("contact")
+    )
+    address: str | None = Field(
+        default=None, description="住所或地址", json_schema_extra=pii("address")
+    )
+
+    @model_validator(mode="after")
+    def _check_id(self) -> Self:
+        normalised = _validate_id(self.id_type, self.id_number)
+        if normalised != self.id_number:
+            object.__setattr__(self, "id_number", normalised)
+        if self.party_type is PartyType.CITIZEN and self.id_type is IdType.USCC:
+            raise ValueError("公民申请人不能使用统一社会信用代码作为证件")
+        return self
+
+    @property
+    def is_natural_person(self) -> bool:
+        """True for 公民 (their name and identifiers are personal information, R-092)."""
+        return self.party_type is PartyType.CITIZEN
+
+
+class SpecialAuthorization(GaozhiModel):
+    """特别授权 (R-024): express authority to make *this* pledge, not a general power of attorney."""
+
+    authorization_id: str = Field(min_length=1, description="授权书编号")
+    grantor_id_number: str = Field(
+        description="授权人 (申请人) 证件号码", json_schema_extra=pii("identifier")
+    )
+    matter_code: str = Field(min_length=1, description="授权事项编码")
+    entry_ids: tuple[str, ...] = Field(min_length=1, description="授权承诺的证明事项 (清单条目)")
+    valid_from: date = Field(description="授权起始日期")
+    valid_to: date = Field(description="授权截止日期")
+    express_pledge_authority: bool = Field(
+        description="是否明确授权代为作出告知承诺 (一般委托不足以代为承诺)"
+    )
+    document_ref: str = Field(min_length=1, description="授权书附件或存档编号")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.valid_to < self.valid_from:
+            raise ValueError("授权截止日期早于起始日期")
+        return self
+
+
+class Proxy(GaozhiModel):
+    """代为承诺人 and the special authorisation it holds (R-024)."""
+
+    party: Applicant = Field(description="代为承诺人身份")
+    authorization: SpecialAuthorization = Field(description="申请人的特别授权")
+
+
+class CreditSnapshotItem(GaozhiModel):
+    """One adverse credit item in a snapshot."""
+
+    record_id: str = Field(description="信用记录编号")
+    conduct: str = Field(description="失信行为 (FALSE_PLEDGE 或其他)")
+    severity: Severity = Field(description="失信程度")
+    status: str = Field(description="记录状态 (RECORDED/PUBLICIZED/REPAIRED/EXPIRED …)")
+    recorded_on: date = Field(description="认定日期")
+
+
+class CreditSnapshot(GaozhiModel):
+    """信用状况快照, taken at eligibility time (R-020, R-026, R-075)."""
+
+    subject_digest: str = Field(description="信用主体证件号码的加盐摘要 (不存明文)")
+    taken_at: date = Field(description="查询日期")
+    source: str = Field(description="来源 (本地诚信档案 / 信用信息共享平台 / 插件名称)")
+    items: tuple[CreditSnapshotItem, ...] = Field(default=(), description="不良信用记录")
+
+
+class Actor(GaozhiModel):
+    """Who performs a transition: role, identity and (for officials) organ."""
+
+    role: ActorRole = Field(description="角色")
+    actor_id: str = Field(
+        min_length=1,
+        description="人员标识 (工号、账号或证件号码; 日志与台账中脱敏)",
+        json_schema_extra=pii("identifier"),
+    )
+    organ_uscc: str | None = Field(default=None, description="所属机关统一社会信用代码")
+    display_name: str | None = Field(
+        default=None, description="姓名 (不写入台账)", json_schema_extra=pii("name")
+    )

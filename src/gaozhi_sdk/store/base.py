@@ -1,0 +1,191 @@
+"""The Store contract (DESIGN §6).
+
+Every state change is **one transaction** that writes the new state of one or more
+records, appends journal entries (a hash chain) and enqueues outbox messages. Either all
+of it is committed or none of it is.
+
+Implementations: :mod:`gaozhi_sdk.store.sqlite` (embedded default). A server store
+(PostgreSQL) must pass the same contract tests (``tests/store/test_contract.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = [
+    "GENESIS_HASH",
+    "BlobRecord",
+    "JournalEntry",
+    "OutboxMessage",
+    "Record",
+    "Store",
+    "Transaction",
+]
+
+#: ``prev_hash`` of the first journal entry.
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored aggregate: ``kind`` (e.g. ``"case"``), ``id``, optimistic ``version``,
+    a short ``state`` (the state-machine status, indexed) and the JSON document."""
+
+    kind: str
+    id: str
+    version: int
+    state: str
+    doc: Mapping[str, Any]
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One journal line. ``hash`` = SHA-256 over the JCS bytes of every other field.
+
+    ``actor`` holds only ``role``, a masked or digested ``ref`` and ``organ`` — never a
+    full personal identifier. ``payload_digest`` is the SHA-256 of the JCS bytes of the
+    event payload; the payload itself is not in the journal.
+    ``outcome`` is ``"APPLIED"`` or ``"REFUSED"`` (refused attempts are journaled too).
+    """
+
+    seq: int
+    at: str
+    event: str
+    aggregate_type: str
+    aggregate_id: str
+    actor: Mapping[str, str]
+    payload_digest: str
+    outcome: str
+    prev_hash: str
+    hash: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The entry as the JSON object written to ``journal.jsonl``."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "event": self.event,
+            "aggregate_type": self.aggregate_type,
+            "aggregate_id": self.aggregate_id,
+            "actor": dict(self.actor),
+            "payload_digest": self.payload_digest,
+            "outcome": self.outcome,
+            "detail": dict(self.detail),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message to deliver after commit, at least once, keyed by ``idempotency_key``."""
+
+    id: int
+    topic: str
+    idempotency_key: str
+    payload: Mapping[str, Any]
+    created_at: str
+    attempts: int
+    delivered_at: str | None
+    last_error: str | None
+    dead: bool
+
+
+@dataclass(frozen=True)
+class BlobRecord:
+    """Stored bytes (signed bundles, rendered documents) with their SHA-256."""
+
+    id: str
+    kind: str
+    media_type: str
+    data: bytes
+    sha256: str
+
+
+class Transaction(Protocol):
+    """Operations inside one atomic transaction."""
+
+    def get(self, kind: str, id: str) -> Record | None:
+        """Read a record (sees this transaction's own writes)."""
+
+    def put(
+        self,
+        kind: str,
+        id: str,
+        doc: Mapping[str, Any],
+        *,
+        state: str,
+        expected_version: int | None,
+    ) -> int:
+        """Insert (``expected_version=None``) or update (must equal the stored version);
+        returns the new version. A mismatch raises ``StoreError`` GZ-ST-409."""
+
+    def append_journal(
+        self,
+        *,
+        event: str,
+        aggregate_type: str,
+        aggregate_id: str,
+        actor: Mapping[str, str],
+        payload_digest: str,
+        outcome: str = "APPLIED",
+        detail: Mapping[str, Any] | None = None,
+        at: str | None = None,
+    ) -> JournalEntry:
+        """Append one entry to the hash chain and return it."""
+
+    def enqueue(self, topic: str, payload: Mapping[str, Any], *, idempotency_key: str) -> None:
+        """Add an outbox message (a duplicate idempotency key is ignored)."""
+
+    def put_blob(self, id: str, *, kind: str, media_type: str, data: bytes) -> str:
+        """Store bytes under ``id`` (write-once: same bytes ok, different bytes GZ-ST-410);
+        returns the SHA-256 hex."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A transactional store with a hash-chained journal and an outbox."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Begin an exclusive write transaction; commit on exit, roll back on exception."""
+
+    def get(self, kind: str, id: str) -> Record | None:
+        """Read a committed record."""
+
+    def list(self, kind: str, *, state: str | None = None) -> Iterator[Record]:
+        """Committed records of a kind (optionally in one state), ordered by id."""
+
+    def count(self, kind: str, *, state: str | None = None) -> int:
+        """Number of committed records of a kind (optionally in one state)."""
+
+    def get_blob(self, id: str) -> BlobRecord | None:
+        """Read stored bytes."""
+
+    def list_blobs(self, kind: str | None = None) -> Iterator[BlobRecord]:
+        """Stored blobs, ordered by id."""
+
+    def journal(self, *, after_seq: int = 0) -> Iterator[JournalEntry]:
+        """Journal entries with ``seq > after_seq`` in order."""
+
+    def journal_head(self) -> JournalEntry | None:
+        """The last journal entry."""
+
+    def pending_outbox(self, *, limit: int = 100) -> list[OutboxMessage]:
+        """Undelivered, not dead messages, oldest first."""
+
+    def mark_delivered(self, message_id: int) -> None:
+        """Record a successful delivery."""
+
+    def mark_failed(self, message_id: int, error: str, *, max_attempts: int) -> None:
+        """Record a failed attempt; after ``max_attempts`` the message is dead-lettered."""
+
+    def meta(self, key: str) -> str | None:
+        """A store-level setting (e.g. the identifier-digest salt)."""
+
+    def close(self) -> None:
+        """Release connections."""
