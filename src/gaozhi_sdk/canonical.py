@@ -1,0 +1,54 @@
+"""Canonical JSON (RFC 8785, JCS) and digests.
+
+:func:`canonical_bytes` is the reference path (the ``rfc8785`` library) for arbitrary
+JSON data. :func:`model_bytes` is the fast path for gaozhi models: models are JCS-safe by
+construction (ASCII keys, no floats, integers within ±2^53 — DESIGN §4), and for such
+data ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` yields the
+same bytes as JCS. ``tests/test_canonical.py`` checks the equality on every model and on
+hypothesis-generated instances.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import rfc8785
+from pydantic import BaseModel
+
+from gaozhi_sdk.errors import ModelValidationError
+
+__all__ = ["canonical_bytes", "digest_json", "model_bytes", "sha256_hex"]
+
+
+def canonical_bytes(data: Any) -> bytes:
+    """RFC 8785 bytes of JSON-compatible data (raises GZ-MD-010 on non-JCS values)."""
+    try:
+        return rfc8785.dumps(data)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise ModelValidationError(
+            "GZ-MD-010",
+            f"数据不能规范化为 JCS (RFC 8785): {type(exc).__name__}",
+            message_en=f"data cannot be canonicalised as JCS: {exc}",
+        ) from exc
+
+
+def model_bytes(model: BaseModel) -> bytes:
+    """JCS bytes of a gaozhi model in JSON mode (fast path, byte-equal to RFC 8785)."""
+    data = model.model_dump(mode="json")
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lower-hex SHA-256."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def digest_json(data: Any) -> str:
+    """SHA-256 of the JCS bytes of JSON data or a model."""
+    if isinstance(data, BaseModel):
+        return sha256_hex(model_bytes(data))
+    return sha256_hex(canonical_bytes(data))
