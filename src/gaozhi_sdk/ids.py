@@ -75,13 +75,16 @@ _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―－]+")
 class IdentifierCheck:
     """Result of a full check: the normalised value plus soft warnings (never errors)."""
 
-    value: str
+    value: str = field(repr=False)
     warnings: tuple[str, ...] = field(default=())
 
     @property
     def masked(self) -> str:
         """The value masked for logs and public copies."""
         return mask_identifier(self.value)
+
+    def __repr__(self) -> str:
+        return f"IdentifierCheck(value={self.masked!r}, warnings={self.warnings!r})"
 
 
 def _normalise(raw: object, what: str) -> str:

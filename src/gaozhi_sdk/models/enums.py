@@ -210,6 +210,8 @@ class VerificationResult(StrEnum):
     TRUE = "TRUE"  # 属实
     FALSE = "FALSE"  # 不实
     INCONCLUSIVE = "INCONCLUSIVE"
+    #: 免予核查事项在监管期内未发现承诺不实 — *not* "属实": nothing becomes TRUE by timeout.
+    NO_ADVERSE_FINDING = "NO_ADVERSE_FINDING"
 
 
 class OnlineOutcome(StrEnum):

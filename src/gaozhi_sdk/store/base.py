@@ -10,6 +10,7 @@ Implementations: :mod:`gaozhi_sdk.store.sqlite` (embedded default). A server sto
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -175,7 +176,7 @@ class Store(Protocol):
     def journal_head(self) -> JournalEntry | None:
         """The last journal entry."""
 
-    def pending_outbox(self, *, limit: int = 100) -> list[OutboxMessage]:
+    def pending_outbox(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
         """Undelivered, not dead messages, oldest first."""
 
     def mark_delivered(self, message_id: int) -> None:

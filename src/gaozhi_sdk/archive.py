@@ -1,0 +1,308 @@
+"""Evidence archives: export and offline audit (DESIGN §6, §8).
+
+An archive directory holds::
+
+    trust/*.pem                      trust anchors the auditor checks against
+    bundles/<type>/<id>.bundle.json  every signed document (notices, pledges, findings …)
+    journal.jsonl                    the hash-chained journal, one entry per line
+    manifest.json                    files with SHA-256, journal count and head
+    manifest.bundle.json             the manifest, signed with an organ seal
+
+:func:`audit_archive` checks, offline: the signed manifest; every listed file's digest,
+missing and unlisted files; the journal chain and its head against the manifest; every
+bundle (in parallel processes); and that each bundle's digest is bound by a journal entry
+— so a missing file, a truncated journal, a reordered entry or a swapped bundle is found.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from gaozhi_sdk.canonical import sha256_hex
+from gaozhi_sdk.errors import ArchiveError
+from gaozhi_sdk.esign import (
+    Bundle,
+    Indication,
+    Signer,
+    TrustStore,
+    register_payload_type,
+    sign,
+    validate,
+)
+from gaozhi_sdk.models._base import GaozhiModel, now_cst
+from gaozhi_sdk.store.base import Store
+from gaozhi_sdk.store.journal import read_jsonl, verify_chain, write_jsonl
+
+__all__ = [
+    "ArchiveManifest",
+    "AuditCheck",
+    "AuditReport",
+    "audit_archive",
+    "export_archive",
+]
+
+FORMAT = "gaozhi-archive/1"
+_MANIFEST = "manifest.json"
+_MANIFEST_BUNDLE = "manifest.bundle.json"
+
+
+class ArchiveManifest(GaozhiModel):
+    """The signed table of contents of an archive."""
+
+    format: str = Field(description="归档格式")
+    created_at: str = Field(description="导出时间")
+    journal_count: int = Field(ge=0, description="台账条数")
+    journal_head_seq: int = Field(ge=0, description="台账最后序号")
+    journal_head_hash: str = Field(description="台账最后哈希")
+    files: dict[str, str] = Field(description="文件相对路径 → SHA-256")
+
+
+register_payload_type("archive-manifest", ArchiveManifest)
+
+
+class AuditCheck(GaozhiModel):
+    """One audit check."""
+
+    name: str = Field(description="检查项")
+    status: str = Field(description="PASSED / FAILED / INDETERMINATE")
+    message: str = Field(default="", description="说明")
+    path: str | None = Field(default=None, description="涉及的文件")
+
+
+class AuditReport(GaozhiModel):
+    """The outcome of an archive audit."""
+
+    archive: str = Field(description="归档目录")
+    validated_at: str = Field(description="验证时间")
+    trust_store_digest: str = Field(description="信任库摘要")
+    bundles: dict[str, int] = Field(description="签名文件验证结果统计")
+    journal_entries: int = Field(description="台账条数")
+    checks: tuple[AuditCheck, ...] = Field(description="检查项 (仅列出失败和汇总)")
+    exit_code: int = Field(description="0 通过, 1 失败, 2 不确定")
+
+    @property
+    def ok(self) -> bool:
+        """True when everything passed."""
+        return self.exit_code == 0
+
+
+def _bundle_path(blob_id: str) -> str:
+    safe = "/".join(p for p in blob_id.split("/") if p not in ("", ".", ".."))
+    return f"bundles/{safe}.bundle.json"
+
+
+def export_archive(
+    store: Store, out_dir: str | Path, *, signer: Signer, trust_pems: Sequence[bytes]
+) -> ArchiveManifest:
+    """Write the archive of a store to ``out_dir`` and sign its manifest with ``signer``."""
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        raise ArchiveError("GZ-AR-001", f"导出目录非空: {out}", message_en="directory not empty")
+    (out / "trust").mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+
+    def put(rel: str, data: bytes) -> None:
+        p = out / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        files[rel] = sha256_hex(data)
+
+    for i, pem in enumerate(trust_pems):
+        put(f"trust/anchor-{i + 1}.pem", pem)
+    for blob in store.list_blobs("bundle"):
+        put(_bundle_path(blob.id), blob.data)
+    entries = [e.to_json_dict() for e in store.journal()]
+    write_jsonl(entries, out / "journal.jsonl")
+    files["journal.jsonl"] = sha256_hex((out / "journal.jsonl").read_bytes())
+    head = entries[-1] if entries else {"seq": 0, "hash": "0" * 64}
+    manifest = ArchiveManifest(
+        format=FORMAT,
+        created_at=now_cst().isoformat(),
+        journal_count=len(entries),
+        journal_head_seq=int(head["seq"]),
+        journal_head_hash=str(head["hash"]),
+        files=dict(sorted(files.items())),
+    )
+    (out / _MANIFEST).write_text(
+        json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    (out / _MANIFEST_BUNDLE).write_bytes(sign(manifest, signer).to_json())
+    return manifest
+
+
+# -- audit ---------------------------------------------------------------------------------
+
+
+def _trust_from_pems(pems: Sequence[bytes]) -> TrustStore:
+    trust = TrustStore()
+    for i, pem in enumerate(pems):
+        trust.add_pem(pem, source=f"anchor-{i + 1}")
+    return trust
+
+_WORKER_TRUST: TrustStore | None = None
+
+
+def _init_worker(pems: list[bytes]) -> None:
+    global _WORKER_TRUST  # noqa: PLW0603 - one trust store per worker process
+    _WORKER_TRUST = _trust_from_pems(pems)
+
+
+def _validate_chunk(args: tuple[list[str], str | None]) -> list[tuple[str, str, str, str]]:
+    paths, at_iso = args
+    assert _WORKER_TRUST is not None
+    at = datetime.fromisoformat(at_iso) if at_iso else None
+    out = []
+    for p in paths:
+        try:
+            data = Path(p).read_bytes()
+        except OSError as exc:
+            out.append((p, "TOTAL_FAILED", "FORMAT_FAILURE", f"无法读取: {exc.strerror}"))
+            continue
+        report = validate(data, _WORKER_TRUST, at=at)
+        sub = report.sub_indication.value if report.sub_indication else ""
+        msg = "" if report.indication is Indication.TOTAL_PASSED else report.summary_zh()
+        out.append((p, report.indication.value, sub, msg))
+    return out
+
+
+def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def audit_archive(
+    archive: str | Path,
+    *,
+    trust_pems: Sequence[bytes] | None = None,
+    at: datetime | None = None,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> AuditReport:
+    """Audit an archive offline; see the module docstring. Raises ArchiveError GZ-AR-0xx
+    only when the directory is not an archive at all; everything else is reported."""
+    root = Path(archive)
+    if not root.is_dir() or not (root / _MANIFEST_BUNDLE).is_file():
+        raise ArchiveError(
+            "GZ-AR-002",
+            f"不是 gaozhi 归档目录 (缺少 {_MANIFEST_BUNDLE}): {root}",
+            message_en="not a gaozhi archive directory",
+        )
+    if trust_pems is None:
+        trust_pems = [p.read_bytes() for p in sorted((root / "trust").glob("*.pem"))]
+    trust = _trust_from_pems(list(trust_pems))
+    checks: list[AuditCheck] = []
+    failed = indeterminate = False
+
+    def fail(name: str, msg: str, path: str | None = None, status: str = "FAILED") -> None:
+        nonlocal failed, indeterminate
+        checks.append(AuditCheck(name=name, status=status, message=msg, path=path))
+        if status == "FAILED":
+            failed = True
+        else:
+            indeterminate = True
+
+    # 1. signed manifest
+    manifest: ArchiveManifest | None = None
+    report = validate((root / _MANIFEST_BUNDLE).read_bytes(), trust, at=at)
+    if report.indication is not Indication.TOTAL_PASSED:
+        fail("manifest_signature", report.summary_zh(), _MANIFEST_BUNDLE,
+             "FAILED" if report.indication is Indication.TOTAL_FAILED else "INDETERMINATE")
+    else:
+        b = Bundle.from_json((root / _MANIFEST_BUNDLE).read_bytes())
+        manifest = ArchiveManifest.model_validate_json(b.payload)
+        checks.append(AuditCheck(name="manifest_signature", status="PASSED",
+                                 message="归档清单签名有效"))
+    # 2. files
+    listed = manifest.files if manifest else {}
+    present = {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and p.name not in (_MANIFEST, _MANIFEST_BUNDLE)
+    }
+    for rel, digest in sorted(listed.items()):
+        p = root / rel
+        if not p.is_file():
+            fail("file_missing", f"清单所列文件缺失: {rel}", rel)
+        elif sha256_hex(p.read_bytes()) != digest:
+            fail("file_digest", f"文件内容与清单所载 SHA-256 不一致: {rel}", rel)
+    for rel in sorted(present - set(listed)):
+        if manifest is not None:
+            fail("file_unlisted", f"文件未列入签名清单: {rel}", rel)
+    # 3. journal
+    entries = list(read_jsonl(root / "journal.jsonl")) if (root / "journal.jsonl").is_file() else []
+    chain = verify_chain(
+        entries,
+        expected_head=manifest.journal_head_hash if manifest else None,
+        expected_count=manifest.journal_count if manifest else None,
+    )
+    for seq, code, msg in chain.problems:
+        fail("journal", f"[{code}] 第 {seq} 条: {msg}", "journal.jsonl")
+    bound = {
+        str(e.get("detail", {}).get("bundle_sha256"))
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("detail"), dict)
+    }
+    # 4. bundles, in parallel
+    bundle_files = sorted(str(p) for p in (root / "bundles").rglob("*.bundle.json"))
+    counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
+    jobs = jobs or os.cpu_count() or 1
+    size = max(16, len(bundle_files) // (jobs * 8) or 1)
+    work = [(c, at.isoformat() if at else None) for c in _chunks(bundle_files, size)]
+    done = 0
+    results: list[tuple[str, str, str, str]] = []
+    if jobs > 1 and len(bundle_files) > size:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker,
+                                 initargs=(list(trust_pems),)) as pool:
+            for part in pool.map(_validate_chunk, work):
+                results.extend(part)
+                done += len(part)
+                if progress:
+                    progress(done, len(bundle_files))
+    else:
+        _init_worker(list(trust_pems))
+        for w in work:
+            part = _validate_chunk(w)
+            results.extend(part)
+            done += len(part)
+            if progress:
+                progress(done, len(bundle_files))
+    for path, indication, sub, msg in results:
+        counts[indication] = counts.get(indication, 0) + 1
+        rel = Path(path).relative_to(root).as_posix()
+        if indication != "TOTAL_PASSED":
+            fail("bundle", f"{indication}/{sub}: {msg}", rel,
+                 "FAILED" if indication == "TOTAL_FAILED" else "INDETERMINATE")
+        elif sha256_hex(Path(path).read_bytes()) not in bound:
+            fail("bundle_unbound", "签名文件的摘要未记入台账 (可能被替换)", rel)
+    if not failed and not indeterminate:
+        checks.append(AuditCheck(name="summary", status="PASSED",
+                                 message=f"{len(bundle_files)} 个签名文件与 {len(entries)} 条台账全部通过"))
+    return AuditReport(
+        archive=str(root),
+        validated_at=(at or now_cst()).isoformat(),
+        trust_store_digest=trust.digest(),
+        bundles=counts,
+        journal_entries=len(entries),
+        checks=tuple(checks),
+        exit_code=1 if failed else 2 if indeterminate else 0,
+    )
+
+
+def load_json(path: Path) -> Any:
+    """Read a JSON file with a coded error."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ArchiveError("GZ-AR-003", f"无法读取 JSON 文件 {path}: {exc}",
+                           message_en="cannot read JSON") from exc
+
+

@@ -1,0 +1,111 @@
+"""电子签名: signed bundles, signers, trust stores and verification reports (DESIGN §3, §4).
+
+Typical use::
+
+    from gaozhi_sdk import esign
+
+    bundle = esign.sign(pledge, signer)                  # model -> Bundle
+    data = bundle.to_json()                              # deterministic JSON bytes
+    report = esign.validate(data, trust)                 # never raises on bad input
+    pledge2, report = esign.verify(data, trust)          # raises SignatureError unless TOTAL_PASSED
+"""
+
+from gaozhi_sdk.esign.bundle import (
+    BUNDLE_MEDIA_TYPE,
+    Bundle,
+    DsseEnvelope,
+    DsseSignature,
+    Revocation,
+    SignerMaterial,
+    VerificationMaterial,
+)
+from gaozhi_sdk.esign.chain import ID_KP_DOCUMENT_SIGNING, clear_chain_cache
+from gaozhi_sdk.esign.dsse import pae
+from gaozhi_sdk.esign.keys import (
+    SM2_CURVE_OID,
+    EcdsaP256Signer,
+    Ed25519Signer,
+    KeyRejected,
+    KeyVerifier,
+    KeyVerifierFactory,
+    SignatureAlgorithm,
+    Signer,
+    key_verifier_for,
+    keyid,
+    keyid_from_spki,
+    load_certificates,
+    load_signer,
+    register_key_verifier,
+    unregister_key_verifier,
+    verify_signature,
+)
+from gaozhi_sdk.esign.payload_types import (
+    media_type,
+    model_for,
+    parse_payload,
+    payload_type_for,
+    register_payload_type,
+    registered_payload_types,
+)
+from gaozhi_sdk.esign.report import (
+    Check,
+    CheckStatus,
+    Indication,
+    SignatureReport,
+    SubIndication,
+    ValidationTimeSource,
+    VerificationReport,
+)
+from gaozhi_sdk.esign.sign import sign, sign_many
+from gaozhi_sdk.esign.trust import TrustStore
+from gaozhi_sdk.esign.validate import POLICY_ID, VerifiedPayload, payload_model, validate, verify
+
+__all__ = [
+    "BUNDLE_MEDIA_TYPE",
+    "ID_KP_DOCUMENT_SIGNING",
+    "POLICY_ID",
+    "SM2_CURVE_OID",
+    "Bundle",
+    "Check",
+    "CheckStatus",
+    "DsseEnvelope",
+    "DsseSignature",
+    "EcdsaP256Signer",
+    "Ed25519Signer",
+    "Indication",
+    "KeyRejected",
+    "KeyVerifier",
+    "KeyVerifierFactory",
+    "Revocation",
+    "SignatureAlgorithm",
+    "SignatureReport",
+    "Signer",
+    "SignerMaterial",
+    "SubIndication",
+    "TrustStore",
+    "ValidationTimeSource",
+    "VerificationMaterial",
+    "VerificationReport",
+    "VerifiedPayload",
+    "clear_chain_cache",
+    "key_verifier_for",
+    "keyid",
+    "keyid_from_spki",
+    "load_certificates",
+    "load_signer",
+    "media_type",
+    "model_for",
+    "pae",
+    "parse_payload",
+    "payload_model",
+    "payload_type_for",
+    "register_key_verifier",
+    "register_payload_type",
+    "registered_payload_types",
+    "sign",
+    "sign_many",
+    "unregister_key_verifier",
+    "validate",
+    "verify",
+    "verify_signature",
+]

@@ -1,0 +1,114 @@
+"""Rules layer: pure functions and frozen configuration (depends only on models/ids/errors).
+
+Modules:
+
+* :mod:`~gaozhi_sdk.rules.calendar` — working-day calendar (R-102);
+* :mod:`~gaozhi_sdk.rules.credit_regime` — dated publicity periods and repair (R-110…R-117);
+* :mod:`~gaozhi_sdk.rules.severity` — false-pledge grading (R-055);
+* :mod:`~gaozhi_sdk.rules.list_lint`, :mod:`~gaozhi_sdk.rules.wording`,
+  :mod:`~gaozhi_sdk.rules.list_load` — list validation and wording lint (R-004…R-093);
+* :mod:`~gaozhi_sdk.rules.eligibility`, :mod:`~gaozhi_sdk.rules.proxy` — credit gate and
+  proxies (R-020…R-025, R-064, R-075, R-076);
+* :mod:`~gaozhi_sdk.rules.verification_plan` — verification planning (R-026, R-040…R-049);
+* :mod:`~gaozhi_sdk.rules.withdrawal` — withdrawal (R-060…R-064);
+* :mod:`~gaozhi_sdk.rules.config` — :class:`RulesConfig`, all settings with defaults.
+"""
+
+from gaozhi_sdk.rules.calendar import (
+    ChinaWorkingCalendar,
+    WeekendCalendar,
+    WorkingDayCalendar,
+    add_months,
+    default_calendar,
+    end_of_day,
+    roll_back,
+    roll_forward,
+    window_end,
+)
+from gaozhi_sdk.rules.config import RulesConfig
+from gaozhi_sdk.rules.credit_regime import (
+    BUILTIN_REGIMES,
+    CreditRegime,
+    SeverityPolicy,
+    publicity_period,
+    regime_by_id,
+    regime_for,
+    repair_allowed,
+)
+from gaozhi_sdk.rules.eligibility import (
+    EligibilityConfig,
+    EligibilityResult,
+    PriorWithdrawal,
+    check_eligibility,
+)
+from gaozhi_sdk.rules.list_lint import (
+    Finding,
+    FindingLevel,
+    lint_entry,
+    lint_list,
+    lint_template,
+    lint_text,
+    looks_like_statutory_basis,
+    validate_list,
+)
+from gaozhi_sdk.rules.list_load import load_list
+from gaozhi_sdk.rules.proxy import check_proxy
+from gaozhi_sdk.rules.severity import FalsePledgeFacts, SeverityMapping
+from gaozhi_sdk.rules.verification_plan import (
+    PlanningConfig,
+    VerificationPlan,
+    plan_verification,
+    replan_after,
+)
+from gaozhi_sdk.rules.withdrawal import (
+    WITHDRAWABLE_STATES,
+    WithdrawalConfig,
+    WithdrawalPolicy,
+    check_withdrawal,
+)
+from gaozhi_sdk.rules.wording import scan_wording
+
+__all__ = [
+    "BUILTIN_REGIMES",
+    "WITHDRAWABLE_STATES",
+    "ChinaWorkingCalendar",
+    "CreditRegime",
+    "EligibilityConfig",
+    "EligibilityResult",
+    "FalsePledgeFacts",
+    "Finding",
+    "FindingLevel",
+    "PlanningConfig",
+    "PriorWithdrawal",
+    "RulesConfig",
+    "SeverityMapping",
+    "SeverityPolicy",
+    "VerificationPlan",
+    "WeekendCalendar",
+    "WithdrawalConfig",
+    "WithdrawalPolicy",
+    "WorkingDayCalendar",
+    "add_months",
+    "check_eligibility",
+    "check_proxy",
+    "check_withdrawal",
+    "default_calendar",
+    "end_of_day",
+    "lint_entry",
+    "lint_list",
+    "lint_template",
+    "lint_text",
+    "load_list",
+    "looks_like_statutory_basis",
+    "plan_verification",
+    "publicity_period",
+    "regime_by_id",
+    "regime_for",
+    "repair_allowed",
+    "replan_after",
+    "roll_back",
+    "roll_forward",
+    "scan_wording",
+    "validate_list",
+    "window_end",
+]

@@ -1,0 +1,95 @@
+"""PledgeService — the lifecycle façade a vendor embeds (DESIGN §3).
+
+.. code-block:: python
+
+    svc = PledgeService.open("sqlite:///gaozhi.db", signers={organ_uscc: seal}, trust=trust)
+    svc.draft_list(clist, officer); svc.submit_list(...); svc.publish_list(...)
+    notice = svc.issue_notice(list_id=..., entry_ids=[...], applicant=..., actor=clerk)
+    svc.record_choices(case_no, [...], applicant_actor)
+    svc.check_eligibility(case_no, clerk)
+    pledge = svc.draft_pledge(case_no)            # shown to the applicant, who signs it
+    svc.submit_pledge(esign.sign(pledge, applicant_signer), applicant_actor)
+    svc.accept(case_no, clerk)                    # verifications are planned here
+
+Every method that changes state is one transaction with its journal entry and outbox
+events; refused attempts are journaled too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from gaozhi_sdk.esign import Signer, TrustStore
+from gaozhi_sdk.providers import CreditSource, OnlineVerifier
+from gaozhi_sdk.rules import RulesConfig, WorkingDayCalendar, default_calendar
+from gaozhi_sdk.service._signing import Sealer
+from gaozhi_sdk.service.complaints import ComplaintsMixin
+from gaozhi_sdk.service.statistics import Statistics, compute_statistics, render_markdown
+from gaozhi_sdk.store import open_store
+from gaozhi_sdk.store.base import Store
+from gaozhi_sdk.workflow.roles import RolePolicy
+
+__all__ = ["PledgeService", "Statistics", "render_markdown"]
+
+
+class PledgeService(ComplaintsMixin):
+    """The 证明事项告知承诺制 lifecycle over a store (lists, cases, verification, credit)."""
+
+    @classmethod
+    def open(
+        cls,
+        url: str | Store,
+        *,
+        signers: Mapping[str, Signer] | None = None,
+        trust: TrustStore | None = None,
+        rules: RulesConfig | None = None,
+        calendar: WorkingDayCalendar | None = None,
+        role_policy: RolePolicy | None = None,
+        clock: Callable[[], datetime] | None = None,
+        id_factory: Callable[[str], str] | None = None,
+        online_verifier: OnlineVerifier | None = None,
+        credit_source: CreditSource | None = None,
+    ) -> PledgeService:
+        """Open a service over ``sqlite:///path.db`` or ``sqlite://`` (memory) or a Store.
+
+        Args:
+            signers: organ USCC → seal signer used for the documents that organ issues.
+            trust: trust roots and pinned keys every incoming and outgoing bundle must
+                validate against.
+            rules: rule configuration (defaults: :meth:`RulesConfig.default`).
+            calendar: working-day calendar (default: the packaged PRC calendar, R-102).
+        """
+        store = open_store(url) if isinstance(url, str) else url
+        return cls(
+            store,
+            sealer=Sealer(signers or {}, trust or TrustStore()),
+            rules=rules or RulesConfig.default(),
+            calendar=calendar or default_calendar(),
+            role_policy=role_policy,
+            clock=clock,
+            id_factory=id_factory,
+            online_verifier=online_verifier,
+            credit_source=credit_source,
+        )
+
+    def statistics(self) -> Statistics:
+        """Statistics for the justice bureau (seed §四(五))."""
+        return compute_statistics(
+            self.cases(),
+            self.verifications(),
+            self.dispositions(),
+            self.credit_records(),
+            self.complaints(),
+            generated_at=self.now().isoformat(),
+        )
+
+    def close(self) -> None:
+        """Close the underlying store."""
+        self.store.close()
+
+    def __enter__(self) -> PledgeService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,73 @@
+"""Sealing and signature checks used by the service (R-035, DESIGN §4).
+
+Documents the organ issues (notices, verification findings, dispositions, credit
+records, draws) are sealed with the organ's signer. Every bundle is validated against
+the service's trust store *before* it is stored: nothing is stored with a signature that
+does not validate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from gaozhi_sdk.errors import ConfigError, SignatureError
+from gaozhi_sdk.esign import Bundle, Indication, Signer, TrustStore, sign, validate
+from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.store.base import Transaction
+
+__all__ = ["Sealer"]
+
+
+class Sealer:
+    """Signs documents with organ seals and validates incoming bundles."""
+
+    def __init__(self, signers: Mapping[str, Signer], trust: TrustStore) -> None:
+        self._signers = dict(signers)
+        self.trust = trust
+
+    def signer_for(self, organ_uscc: str) -> Signer:
+        """The seal signer of an organ (GZ-CF-030 if none is configured)."""
+        try:
+            return self._signers[organ_uscc]
+        except KeyError:
+            raise ConfigError(
+                "GZ-CF-030",
+                f"未配置机关 {mask_identifier(organ_uscc)} 的电子印章签名密钥",
+                message_en="no seal signer configured for this organ",
+            ) from None
+
+    def add_signer(self, organ_uscc: str, signer: Signer) -> None:
+        """Register (or replace) an organ's seal signer."""
+        self._signers[organ_uscc] = signer
+
+    def check(self, bundle: Bundle, at: datetime) -> None:
+        """Raise SignatureError GZ-SG-020 unless the bundle validates TOTAL_PASSED."""
+        report = validate(bundle, self.trust, at=at)
+        if report.indication is not Indication.TOTAL_PASSED:
+            raise SignatureError(
+                "GZ-SG-020",
+                f"签名验证未通过: {report.indication.value}/"
+                f"{report.sub_indication.value if report.sub_indication else '-'}",
+                report=report,
+                message_en="signature did not validate",
+            )
+
+    def seal(
+        self, tx: Transaction, model: BaseModel, organ_uscc: str, blob_id: str, at: datetime
+    ) -> dict[str, str]:
+        """Sign ``model`` with the organ seal, validate, store; return journal detail."""
+        bundle = sign(model, self.signer_for(organ_uscc))
+        self.check(bundle, at)
+        return self.store_bundle(tx, bundle, blob_id)
+
+    @staticmethod
+    def store_bundle(tx: Transaction, bundle: Bundle, blob_id: str) -> dict[str, str]:
+        """Store a validated bundle as a blob; return ``{"bundle": id, "bundle_sha256": …}``."""
+        data = bundle.to_json()
+        digest = tx.put_blob(
+            blob_id, kind="bundle", media_type="application/vnd.gaozhi.bundle+json", data=data
+        )
+        return {"bundle": blob_id, "bundle_sha256": digest}

@@ -1,0 +1,642 @@
+"""Cases: notice → choice → eligibility → signed pledge → acceptance → decision (machine B).
+
+Rules: R-001 (one-time written notice, no proof demanded after the pledge), R-008 (only
+published entries), R-020…R-025 (free choice, eligibility, proxies), R-035 (electronic
+pledges), R-040 (verification planned at acceptance), R-060…R-064 (withdrawal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from gaozhi_sdk import rules as R
+from gaozhi_sdk.canonical import model_bytes, sha256_hex
+from gaozhi_sdk.errors import RuleViolationError, SignatureError, WorkflowError
+from gaozhi_sdk.esign import Bundle, payload_model
+from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.models.case import Case, Decision, ProofChoice, Withdrawal
+from gaozhi_sdk.models.documents import Notice, NoticeItem, Pledge, PledgeItem
+from gaozhi_sdk.models.enums import (
+    ActorRole,
+    CaseStatus,
+    EntryStatus,
+    NoticeChannel,
+    ProofMode,
+    VerificationMethod,
+    VerificationPhase,
+    VerificationResult,
+    VerificationStatus,
+)
+from gaozhi_sdk.models.lists import CommitmentListEntry
+from gaozhi_sdk.models.parties import Actor, Applicant, CreditSnapshot, Proxy
+from gaozhi_sdk.models.verification import Verification
+from gaozhi_sdk.service._core import Step
+from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
+from gaozhi_sdk.service.lists import ListsMixin, entry_key
+from gaozhi_sdk.store.base import Transaction
+
+__all__ = ["CasesMixin"]
+
+
+def _combine(results: Sequence[R.EligibilityResult]) -> R.EligibilityResult:
+    """One gate result for all pledged proofs: ineligible if any proof is barred."""
+    if not results:
+        return R.EligibilityResult(eligible=True)
+    return R.EligibilityResult(
+        eligible=all(r.eligible for r in results),
+        reasons=tuple(dict.fromkeys(x for r in results for x in r.reasons)),
+        barring_record_ids=tuple(dict.fromkeys(x for r in results for x in r.barring_record_ids)),
+        warnings=tuple(dict.fromkeys(x for r in results for x in r.warnings)),
+        insurance_required=any(r.insurance_required for r in results),
+        threshold=results[0].threshold,
+    )
+
+_OPEN_VERIFICATION = frozenset(
+    {
+        VerificationStatus.SCHEDULED,
+        VerificationStatus.ONLINE_CHECK,
+        VerificationStatus.ON_SITE_TASK,
+        VerificationStatus.ASSIST_REQUESTED,
+        VerificationStatus.ASSIST_REFUSED,
+        VerificationStatus.DAILY_SUPERVISION,
+        VerificationStatus.OVERDUE,
+    }
+)
+
+
+class CasesMixin(ListsMixin, CreditArchiveMixin):
+    """办件与承诺."""
+
+    # -- reading ---------------------------------------------------------------------------
+    def case(self, case_no: str) -> Case:
+        """The current state of a case."""
+        return self.load("case", case_no, Case)
+
+    def notice(self, notice_id: str) -> Notice:
+        """A stored notice."""
+        return self.load("notice", notice_id, Notice)
+
+    def pledge(self, pledge_id: str) -> Pledge:
+        """A stored pledge."""
+        return self.load("pledge", pledge_id, Pledge)
+
+    def case_entries(self, case: Case) -> list[CommitmentListEntry]:
+        """The list entries (at the case's list version) the case concerns."""
+        return [self.entry(case.list_id, case.list_version, e)[0] for e in case.entry_ids]
+
+    def verifications_of(self, case_no: str) -> list[Verification]:
+        """Every verification of a case."""
+        rec = self.store.get("case_index", case_no)
+        ids = list(rec.doc.get("verifications", [])) if rec else []
+        return [self.load("verification", v, Verification) for v in ids]
+
+    # -- notice ----------------------------------------------------------------------------
+    def issue_notice(
+        self,
+        *,
+        list_id: str,
+        entry_ids: Sequence[str],
+        applicant: Applicant | Mapping[str, Any],
+        actor: Actor,
+        channel: NoticeChannel = NoticeChannel.COUNTER,
+        case_no: str | None = None,
+    ) -> Notice:
+        """Open a case and give the one-time written notice, sealed by the organ (R-001).
+
+        Only PUBLISHED entries of one matter may be used (R-008).
+        """
+        app = self.parse(Applicant, applicant, "申请人")
+        clist = self.published_list(list_id)
+        if not clist.owner_uscc:
+            raise RuleViolationError(
+                "GZ-RL-204", "清单未载明编制单位统一社会信用代码, 不能据此告知",
+                message_en="the list has no owner USCC",
+            )
+        if not entry_ids:
+            raise RuleViolationError("GZ-RL-202", "至少须告知一项证明事项", message_en="no entries")
+        entries: list[CommitmentListEntry] = []
+        for eid in dict.fromkeys(entry_ids):
+            entry, state = self.entry(list_id, clist.version, eid)
+            if state != EntryStatus.PUBLISHED:
+                raise RuleViolationError(
+                    "GZ-RL-202",
+                    f"证明事项 {eid} 当前状态为 {state}, 只有已公布的条目才能适用告知承诺 (R-008)",
+                    message_en="only published entries can be used (R-008)",
+                )
+            entries.append(entry)
+        if len({e.matter_code for e in entries}) != 1:
+            raise RuleViolationError(
+                "GZ-RL-203", "一次告知的证明事项须属于同一行政事项", message_en="mixed matters"
+            )
+        now = self.now()
+        case_no = case_no or self.new_id("CASE")
+        notice = Notice(
+            notice_id=self.new_id("NTC"),
+            case_no=case_no,
+            organ_name=clist.owner_organ,
+            organ_uscc=clist.owner_uscc,
+            applicant_digest=self.subject_digest(app.id_number),
+            applicant_masked=mask_identifier(app.id_number),
+            channel=channel,
+            issued_at=now,
+            items=tuple(self._notice_item(e) for e in entries),
+        )
+        case = Case(
+            case_no=case_no,
+            organ_uscc=clist.owner_uscc,
+            list_id=list_id,
+            list_version=clist.version,
+            matter_code=entries[0].matter_code,
+            applicant=app,
+            entry_ids=tuple(e.entry_id for e in entries),
+            status=CaseStatus.NOTICE_ISSUED,
+            notice_id=notice.notice_id,
+            created_at=now,
+        )
+        with self.run(
+            actor, "case", "issue_notice", "case", case_no,
+            organ_uscc=clist.owner_uscc, creating=True,
+        ) as step:
+            step.now = now
+            detail = self.sealer.seal(
+                step.tx, notice, clist.owner_uscc, f"notice/{notice.notice_id}", now
+            )
+            self.put_model(step, "notice", notice.notice_id, notice, "ISSUED", create=True)
+            self.put_model(step, "case", case_no, case, step.target, create=True)
+            step.tx.put("case_index", case_no, {"verifications": []}, state="AUX",
+                        expected_version=None)
+            step.payload = notice.model_dump(mode="json")
+            step.detail.update(detail, notice_hash=sha256_hex(model_bytes(notice)))
+            step.emit("notice.issued", self._event(case))
+        return notice
+
+    def _notice_item(self, entry: CommitmentListEntry) -> NoticeItem:
+        t = self.template_for(entry)
+        return NoticeItem(
+            entry_id=entry.entry_id,
+            entry_version=entry.version,
+            matter_name=entry.matter_name,
+            legal_basis=entry.legal_basis,
+            proof_name=entry.proof_name,
+            proof_obligation=t.proof_obligation,
+            proof_content=t.proof_content,
+            commitment_method=t.commitment_method,
+            liability=t.liability,
+            verification_power=t.verification_power,
+            cooperation_duty=t.cooperation_duty,
+            credit_consequence=t.credit_consequence,
+            disclosure=entry.pledge_disclosure,
+            disclosure_notice=t.disclosure_notice,
+            verification_method=entry.verification.method.value,
+            proxy_allowed=entry.proxy_allowed,
+            pledge_clauses=t.pledge_clauses,
+        )
+
+    @staticmethod
+    def _event(case: Case, **extra: Any) -> dict[str, Any]:
+        """An outbox event body: no personal identifiers (plugins fetch details via the API)."""
+        return {
+            "case_no": case.case_no,
+            "organ_uscc": case.organ_uscc,
+            "matter_code": case.matter_code,
+            "status": case.status.value,
+            **extra,
+        }
+
+    # -- choice and eligibility ------------------------------------------------------------
+    def record_choices(
+        self, case_no: str, choices: Sequence[ProofChoice | Mapping[str, Any]], actor: Actor
+    ) -> Case:
+        """Record the applicant's free choice per proof (R-021); all DOCUMENT → DECLINED (R-022)."""
+        case = self.case(case_no)
+        parsed = [self.parse(ProofChoice, c, "办理方式选择") for c in choices]
+        ids = [c.entry_id for c in parsed]
+        if sorted(ids) != sorted(case.entry_ids) or len(set(ids)) != len(ids):
+            raise RuleViolationError(
+                "GZ-RL-205",
+                "须对告知的每一项证明分别选择承诺或提交证明, 且每项只选一次 (R-021)",
+                message_en="one choice per told proof item is required (R-021)",
+            )
+        declined = all(c.mode is ProofMode.DOCUMENT for c in parsed)
+        transition = "decline" if declined else "record_choices"
+        with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
+            assert s.current is not None
+            new = case.model_copy(update={"choices": tuple(parsed), "status": CaseStatus(s.target)})
+            self.put_model(s, "case", case_no, new, s.target)
+            s.payload = [c.model_dump(mode="json") for c in parsed]
+            s.detail["pledged"] = sum(c.mode is ProofMode.PLEDGE for c in parsed)
+            if declined:
+                s.emit("case.declined", self._event(new))
+        return new
+
+    def pledged_entries(self, case: Case) -> list[CommitmentListEntry]:
+        """Entries the applicant chose to pledge for."""
+        chosen = {c.entry_id for c in case.choices if c.mode is ProofMode.PLEDGE}
+        return [e for e in self.case_entries(case) if e.entry_id in chosen]
+
+    def check_eligibility(self, case_no: str, actor: Actor) -> R.EligibilityResult:
+        """Credit gate before the pledge (R-020, R-064, R-075, R-076).
+
+        Ineligible → the case moves to INELIGIBLE and every proof goes to DOCUMENT (R-022).
+        Eligible → the snapshot is kept with the case for planning (R-026, R-040).
+        """
+        case = self.case(case_no)
+        if case.status is not CaseStatus.NOTICE_ISSUED:
+            raise WorkflowError(
+                "GZ-WF-002",
+                f"办件状态为 {case.status.value}, 只有已告知的办件需要审查适用条件",
+                message_en="eligibility is checked only for NOTICE_ISSUED cases",
+            )
+        if not case.choices:
+            raise RuleViolationError(
+                "GZ-RL-206", "申请人尚未选择办理方式 (R-021)", message_en="no choice recorded"
+            )
+        snapshot = self.credit_snapshot(case.applicant)
+        result = self._eligibility(case, snapshot)
+        if result.eligible:
+            with self.store.transaction() as tx:
+                self._keep_snapshot(tx, case_no, snapshot)
+            return result
+        with self.run(
+            actor, "case", "mark_ineligible", "case", case_no, organ_uscc=case.organ_uscc
+        ) as s:
+            choices = tuple(
+                ProofChoice(entry_id=c.entry_id, mode=ProofMode.DOCUMENT, reason="不适用告知承诺")
+                for c in case.choices
+            )
+            new = case.model_copy(
+                update={
+                    "status": CaseStatus.INELIGIBLE,
+                    "choices": choices,
+                    "ineligible_reasons": tuple(result.reasons),
+                }
+            )
+            self.put_model(s, "case", case_no, new, s.target)
+            self._keep_snapshot(s.tx, case_no, snapshot)
+            s.payload = {"reasons": list(result.reasons)}
+            s.detail["barring_records"] = list(result.barring_record_ids)
+            s.emit("case.ineligible", self._event(new))
+        return result
+
+    def _eligibility(self, case: Case, snapshot: CreditSnapshot) -> R.EligibilityResult:
+        entries = self.pledged_entries(case)
+        withdrawals = self.prior_withdrawals(case.applicant)
+        results = [
+            R.check_eligibility(
+                snapshot,
+                e,
+                self.rules.eligibility,
+                on=self.now().date(),
+                prior_withdrawals=withdrawals,
+            )
+            for e in entries
+        ]
+        return _combine(results)
+
+    @staticmethod
+    def _keep_snapshot(tx: Transaction, case_no: str, snapshot: CreditSnapshot) -> None:
+        rec = tx.get("snapshot", case_no)
+        tx.put("snapshot", case_no, snapshot.model_dump(mode="json"), state="AUX",
+               expected_version=rec.version if rec else None)
+
+    def _snapshot_for(self, case: Case) -> CreditSnapshot:
+        rec = self.store.get("snapshot", case.case_no)
+        if rec is not None:
+            return CreditSnapshot.model_validate(rec.doc)
+        return self.credit_snapshot(case.applicant)
+
+    # -- the pledge ------------------------------------------------------------------------
+    def draft_pledge(
+        self, case_no: str, *, proxy: Proxy | Mapping[str, Any] | None = None,
+        signed_at: datetime | None = None,
+    ) -> Pledge:
+        """The pledge document the applicant (or proxy) signs (R-001, R-033)."""
+        case = self.case(case_no)
+        if case.status is not CaseStatus.NOTICE_ISSUED or case.notice_id is None:
+            raise WorkflowError(
+                "GZ-WF-002", f"办件状态为 {case.status.value}, 不能起草承诺书",
+                message_en="a pledge can be drafted only after the notice",
+            )
+        entries = self.pledged_entries(case)
+        if not entries:
+            raise RuleViolationError(
+                "GZ-RL-206", "申请人未选择以承诺方式办理任何证明 (R-021)",
+                message_en="no proof chosen for pledging",
+            )
+        notice = self.notice(case.notice_id)
+        px = None if proxy is None else self.parse(Proxy, proxy, "代为承诺人")
+        return Pledge(
+            pledge_id=self.new_id("PLG"),
+            case_no=case.case_no,
+            notice_id=notice.notice_id,
+            notice_hash=sha256_hex(model_bytes(notice)),
+            matter_code=case.matter_code,
+            organ_uscc=case.organ_uscc,
+            pledgor=case.applicant,
+            proxy=px,
+            items=tuple(
+                PledgeItem(
+                    entry_id=e.entry_id,
+                    entry_version=e.version,
+                    proof_name=e.proof_name,
+                    proof_content=e.proof_content,
+                    clauses=self.template_for(e).pledge_clauses,
+                )
+                for e in entries
+            ),
+            acknowledged_notice=True,
+            signed_at=signed_at or self.now(),
+        )
+
+    def submit_pledge(self, bundle: Bundle | bytes | str, actor: Actor) -> Pledge:
+        """Take a signed pledge (R-001, R-024, R-035): validated, checked, stored.
+
+        The bundle must validate TOTAL_PASSED against the service trust store; its pledge
+        must answer the stored notice (same hash), cover exactly the proofs chosen for
+        pledging with the template's clauses unedited, be made by the applicant or a
+        specially authorised proxy (R-024/R-025), and the applicant must still be
+        eligible (R-020).
+        """
+        b = bundle if isinstance(bundle, Bundle) else Bundle.from_json(bundle)
+        pledge = payload_model(b)
+        if not isinstance(pledge, Pledge):
+            raise SignatureError(
+                "GZ-SG-021", "该签名文件不是承诺书", message_en="bundle does not carry a pledge"
+            )
+        case = self.case(pledge.case_no)
+        with self.run(
+            actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None
+        ) as s:
+            self.sealer.check(b, s.now)
+            self._check_pledge(case, pledge, actor)
+            detail = self.sealer.store_bundle(s.tx, b, f"pledge/{pledge.pledge_id}")
+            self.put_model(s, "pledge", pledge.pledge_id, pledge, "SIGNED", create=True)
+            new = case.model_copy(
+                update={"status": CaseStatus.PLEDGED, "pledge_id": pledge.pledge_id}
+            )
+            self.put_model(s, "case", case.case_no, new, s.target)
+            s.payload = pledge.model_dump(mode="json")
+            s.detail.update(detail, proxy=pledge.proxy is not None)
+            s.emit("pledge.signed", self._event(new, pledge_id=pledge.pledge_id))
+        return pledge
+
+    def _check_pledge(self, case: Case, pledge: Pledge, actor: Actor) -> None:
+        notice = self.notice(case.notice_id or "")
+        if pledge.notice_id != notice.notice_id or pledge.notice_hash != sha256_hex(
+            model_bytes(notice)
+        ):
+            raise RuleViolationError(
+                "GZ-RL-210", "承诺书所依据的告知书与办件的告知书不一致 (R-001)",
+                message_en="the pledge does not answer this case's notice",
+            )
+        if pledge.notice_hash and pledge.signed_at < notice.issued_at:
+            raise RuleViolationError(
+                "GZ-RL-211", "承诺书签署时间早于告知时间 (R-001)",
+                message_en="pledge signed before the notice",
+            )
+        if (pledge.pledgor.id_type, pledge.pledgor.id_number) != (
+            case.applicant.id_type, case.applicant.id_number
+        ) or pledge.organ_uscc != case.organ_uscc or pledge.matter_code != case.matter_code:
+            raise RuleViolationError(
+                "GZ-RL-212", "承诺人、受理机关或事项与办件不一致",
+                message_en="pledgor, organ or matter differs from the case",
+            )
+        expected = {e.entry_id: e for e in self.pledged_entries(case)}
+        got = {i.entry_id: i for i in pledge.items}
+        if set(got) != set(expected) or len(got) != len(pledge.items):
+            raise RuleViolationError(
+                "GZ-RL-213", "承诺事项与申请人选择承诺的证明不一致 (R-021)",
+                message_en="pledged items differ from the chosen proofs",
+            )
+        for eid, item in got.items():
+            e = expected[eid]
+            if (
+                item.entry_version != e.version
+                or item.proof_content != e.proof_content
+                or item.clauses != self.template_for(e).pledge_clauses
+            ):
+                raise RuleViolationError(
+                    "GZ-RL-214", f"承诺条款与格式文本不一致 (不得修改): {eid}",
+                    message_en="pledge clauses must equal the template's",
+                )
+        on = pledge.signed_at.date()
+        if actor.role is ActorRole.PROXY:
+            if pledge.proxy is None or pledge.proxy.party.id_number != actor.actor_id:
+                raise RuleViolationError(
+                    "GZ-RL-215", "代为承诺人与承诺书所载代为承诺人不一致 (R-024)",
+                    message_en="the acting proxy is not the proxy named in the pledge",
+                )
+            for e in expected.values():
+                R.check_proxy(
+                    e, pledge.proxy, pledge.pledgor, matter_code=case.matter_code,
+                    entry_ids=tuple(got), on=on,
+                )
+        elif pledge.proxy is not None or actor.actor_id != case.applicant.id_number:
+            raise RuleViolationError(
+                "GZ-RL-216", "承诺书须由申请人本人或经特别授权的代为承诺人签署 (R-024)",
+                message_en="the pledge must be made by the applicant or an authorised proxy",
+            )
+        result = self._eligibility(case, self.credit_snapshot(case.applicant))
+        if not result.eligible:
+            raise RuleViolationError(
+                "GZ-RL-217", "申请人不适用告知承诺制: " + ";".join(result.reasons),
+                message_en="the applicant is not eligible (R-020)",
+            )
+
+    # -- acceptance, withdrawal, decision ---------------------------------------------------
+    def accept(self, case_no: str, actor: Actor) -> list[Verification]:
+        """Handle the matter on the pledge (R-001) and plan its verifications (R-040…R-044)."""
+        case = self.case(case_no)
+        snapshot = self._snapshot_for(case)
+        with self.run(actor, "case", "accept", "case", case_no, organ_uscc=case.organ_uscc) as s:
+            vs: list[Verification] = []
+            for e in self.pledged_entries(case):
+                plan = R.plan_verification(
+                    e, snapshot, accepted_at=s.now, calendar=self.calendar,
+                    config=self.rules.planning,
+                )
+                exempt = plan.method is VerificationMethod.EXEMPT
+                v = Verification(
+                    verification_id=self.new_id("VRF"),
+                    case_no=case_no,
+                    entry_id=e.entry_id,
+                    method=plan.method,
+                    planned_method=plan.planned_method,
+                    phase=plan.phase,
+                    status=(
+                        VerificationStatus.DAILY_SUPERVISION if exempt
+                        else VerificationStatus.SCHEDULED
+                    ),
+                    due_at=plan.due_at,
+                    tightened=plan.tightened,
+                    plan_reasons=tuple(plan.reasons),
+                    data_source=plan.data_source,
+                )
+                self.put_model(s, "verification", v.verification_id, v, v.status, create=True)
+                s.also(
+                    "verification.schedule", "verification", v.verification_id,
+                    v.model_dump(mode="json"), {"to": v.status.value, "method": v.method.value},
+                )
+                vs.append(v)
+            idx = s.tx.get("case_index", case_no)
+            s.tx.put("case_index", case_no, {"verifications": [v.verification_id for v in vs]},
+                     state="AUX", expected_version=idx.version if idx else None)
+            new = case.model_copy(update={"status": CaseStatus.ACCEPTED})
+            self.put_model(s, "case", case_no, new, s.target)
+            s.payload = {"verifications": [v.verification_id for v in vs]}
+            s.emit("pledge.accepted", self._event(new))
+        return vs
+
+    def withdraw(self, case_no: str, reason: str, actor: Actor) -> Case:
+        """Withdraw the pledge before conclusion with a reasonable reason (R-060…R-064).
+
+        Every proof goes back to DOCUMENT (original procedure, R-061); open verifications
+        are cancelled; the entry's post-withdrawal restriction is recorded (R-064). A
+        withdrawal is a right, not a default: no credit record.
+        """
+        case = self.case(case_no)
+        self._check_actor_is_party(case, actor)
+        now = self.now()
+        R.check_withdrawal(
+            status=case.status, concluded_at=case.concluded_at, now=now, reason=reason
+        )
+        entries = {e.entry_id: e for e in self.pledged_entries(case)}
+        restriction = next(
+            (e.post_withdrawal_rule.value for e in entries.values()
+             if e.post_withdrawal_rule.value != "NONE"),
+            "NONE",
+        )
+        with self.run(actor, "case", "withdraw", "case", case_no, organ_uscc=None) as s:
+            cancelled = self._cancel_open(s, case_no, "申请人撤回承诺")
+            w = Withdrawal(withdrawn_at=s.now, reason=reason.strip(), restriction=restriction)
+            new = case.model_copy(
+                update={
+                    "status": CaseStatus.WITHDRAWN,
+                    "withdrawal": w,
+                    "choices": tuple(
+                        ProofChoice(entry_id=c.entry_id, mode=ProofMode.DOCUMENT,
+                                    reason="撤回承诺, 按原程序提交证明")
+                        for c in case.choices
+                    ),
+                }
+            )
+            self.put_model(s, "case", case_no, new, s.target)
+            self.note_withdrawal(s.tx, case, s.now.date())
+            s.payload = w.model_dump(mode="json")
+            s.detail.update(cancelled=cancelled, restriction=restriction)
+            s.emit("pledge.withdrawn", self._event(new))
+        return new
+
+    def _check_actor_is_party(self, case: Case, actor: Actor) -> None:
+        if actor.role is ActorRole.APPLICANT and actor.actor_id != case.applicant.id_number:
+            raise RuleViolationError(
+                "GZ-RL-218", "只有申请人本人或其代为承诺人可以撤回承诺",
+                message_en="only the applicant or its proxy may withdraw",
+            )
+        if actor.role is ActorRole.PROXY:
+            p = self.pledge(case.pledge_id) if case.pledge_id else None
+            if p is None or p.proxy is None or p.proxy.party.id_number != actor.actor_id:
+                raise RuleViolationError(
+                    "GZ-RL-218", "只有申请人本人或其代为承诺人可以撤回承诺",
+                    message_en="only the applicant or its proxy may withdraw",
+                )
+
+    def _cancel_open(self, step: Step, case_no: str, why: str) -> list[str]:
+        """Cancel the case's open verifications inside ``step``, journaling each."""
+        tx = step.tx
+        out: list[str] = []
+        idx = tx.get("case_index", case_no)
+        for vid in (idx.doc.get("verifications", []) if idx else []):
+            rec = tx.get("verification", vid)
+            if rec is None or rec.state not in _OPEN_VERIFICATION:
+                continue
+            tx.put("verification", vid, {**rec.doc, "status": VerificationStatus.CANCELLED},
+                   state=VerificationStatus.CANCELLED, expected_version=rec.version)
+            step.also("verification.cancel", "verification", vid, {"reason": why},
+                      {"from": rec.state, "to": VerificationStatus.CANCELLED.value})
+            out.append(vid)
+        return out
+
+    def decide(self, case_no: str, decision: Decision | Mapping[str, Any], actor: Actor) -> Case:
+        """Make the administrative decision (办结).
+
+        Guard: in-process (事中) verifications must have concluded TRUE; a FALSE one
+        must be disposed of (终止办理, R-051) instead.
+        """
+        case = self.case(case_no)
+        d = self.parse(Decision, decision, "行政决定")
+        for v in self.verifications_of(case_no):
+            if v.phase is VerificationPhase.IN_PROCESS and (
+                v.status is not VerificationStatus.CONCLUDED
+                or v.result is not VerificationResult.TRUE
+            ):
+                raise RuleViolationError(
+                    "GZ-RL-220",
+                    f"事中核查 {v.verification_id} 尚未核实属实, 不能作出决定 (R-040)",
+                    message_en="in-process verification must conclude TRUE before deciding",
+                )
+        snapshot = self._snapshot_for(case)
+        with self.run(actor, "case", "decide", "case", case_no, organ_uscc=case.organ_uscc) as s:
+            for v in self.verifications_of(case_no):
+                if v.due_at is not None or v.status is not VerificationStatus.SCHEDULED:
+                    continue
+                plan = R.plan_verification(
+                    self.entry_at(case, v.entry_id), snapshot, accepted_at=d.decided_at,
+                    decided_at=d.decided_at, calendar=self.calendar, config=self.rules.planning,
+                )
+                self.put_model(s, "verification", v.verification_id,
+                               v.model_copy(update={"due_at": plan.due_at}), v.status)
+            new = case.model_copy(
+                update={"status": CaseStatus.DECIDED, "decision": d, "concluded_at": d.decided_at}
+            )
+            self.put_model(s, "case", case_no, new, s.target)
+            s.payload = d.model_dump(mode="json")
+            s.emit("case.decided", self._event(new))
+        return new
+
+    def close_case(self, case_no: str, actor: Actor) -> Case:
+        """Archive a decided case whose verifications all ended without a false finding.
+
+        Requires every verification CONCLUDED with TRUE, or NO_ADVERSE_FINDING for exempt
+        items after the supervision horizon — never by mere timeout of a real check.
+        """
+        case = self.case(case_no)
+        for v in self.verifications_of(case_no):
+            if v.status is VerificationStatus.CANCELLED:
+                continue
+            if v.status is not VerificationStatus.CONCLUDED or v.result not in (
+                VerificationResult.TRUE, VerificationResult.NO_ADVERSE_FINDING
+            ):
+                raise RuleViolationError(
+                    "GZ-RL-221",
+                    f"核查 {v.verification_id} 尚未完成或结果不是属实, 不能归档",
+                    message_en="all verifications must have concluded TRUE",
+                )
+        with self.run(
+            actor, "case", "close_true", "case", case_no, organ_uscc=case.organ_uscc
+        ) as s:
+            new = case.model_copy(update={"status": CaseStatus.CLOSED_TRUE})
+            self.put_model(s, "case", case_no, new, s.target)
+            s.payload = {"case_no": case_no}
+            s.emit("case.concluded", self._event(new))
+        return new
+
+    def cases(self, *, status: CaseStatus | None = None) -> list[Case]:
+        """Cases, optionally in one state."""
+        return [
+            Case.model_validate(r.doc)
+            for r in self.store.list("case", state=status.value if status else None)
+        ]
+
+    def entry_at(self, case: Case, entry_id: str) -> CommitmentListEntry:
+        """One entry at the case's list version."""
+        return self.entry(case.list_id, case.list_version, entry_id)[0]
+
+    def _entry_key(self, case: Case, entry_id: str) -> str:
+        return entry_key(case.list_id, case.list_version, entry_id)
+
+    @staticmethod
+    def _today(now: datetime) -> date:
+        return now.date()

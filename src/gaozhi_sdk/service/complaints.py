@@ -1,0 +1,63 @@
+"""投诉举报 (R-072): intake, assignment, handling and feedback to the reporter, journaled."""
+
+from __future__ import annotations
+
+from gaozhi_sdk.errors import RuleViolationError
+from gaozhi_sdk.models.credit import Complaint
+from gaozhi_sdk.models.enums import ComplaintStatus
+from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.service.credit import CreditMixin
+
+__all__ = ["ComplaintsMixin"]
+
+
+class ComplaintsMixin(CreditMixin):
+    """投诉举报."""
+
+    def receive_complaint(
+        self, *, channel: str, subject_ref: str, content: str, actor: Actor,
+        reporter_contact: str | None = None, organ_uscc: str | None = None,
+    ) -> Complaint:
+        """Take a complaint or report through the published channel (R-072)."""
+        cid = self.new_id("CPL")
+        with self.run(actor, "complaint", "receive", "complaint", cid, organ_uscc=organ_uscc,
+                      creating=True) as s:
+            c = self.parse(
+                Complaint,
+                {"complaint_id": cid, "received_at": s.now, "channel": channel,
+                 "subject_ref": subject_ref, "content": content,
+                 "reporter_contact": reporter_contact, "status": ComplaintStatus.RECEIVED},
+                "投诉举报",
+            )
+            self.put_model(s, "complaint", cid, c, s.target, create=True)
+            s.payload = {"complaint_id": cid, "subject_ref": subject_ref}
+        return c
+
+    def _complaint_step(self, cid: str, transition: str, actor: Actor, **update: object) -> Complaint:
+        c = self.load("complaint", cid, Complaint)
+        with self.run(actor, "complaint", transition, "complaint", cid, organ_uscc=None) as s:
+            new = c.model_copy(update={"status": ComplaintStatus(s.target), **update})
+            self.put_model(s, "complaint", cid, new, s.target)
+            s.payload = {"complaint_id": cid, "status": s.target}
+        return new
+
+    def assign_complaint(self, cid: str, assignee: str, actor: Actor) -> Complaint:
+        """Assign a complaint to a handler."""
+        return self._complaint_step(cid, "assign", actor, assignee=assignee)
+
+    def handle_complaint(self, cid: str, result: str, actor: Actor) -> Complaint:
+        """Record the handling result."""
+        if not result.strip():
+            raise RuleViolationError("GZ-RL-272", "处理结果不能为空", message_en="empty result")
+        return self._complaint_step(cid, "handle", actor, handling_result=result)
+
+    def give_complaint_feedback(self, cid: str, feedback: str, actor: Actor) -> Complaint:
+        """Tell the reporter what was done, then close (R-072)."""
+        if not feedback.strip():
+            raise RuleViolationError("GZ-RL-273", "反馈内容不能为空", message_en="empty feedback")
+        return self._complaint_step(cid, "give_feedback", actor, feedback=feedback,
+                                    closed_at=self.now())
+
+    def complaints(self) -> list[Complaint]:
+        """All complaints."""
+        return [Complaint.model_validate(r.doc) for r in self.store.list("complaint")]

@@ -1,0 +1,108 @@
+"""存储层 — Store protocol, the SQLite default store and the journal hash chain (DESIGN §6).
+
+Open a store from a URL::
+
+    from gaozhi_sdk.store import open_store
+
+    store = open_store("sqlite:///gaozhi.db")  # relative path
+    store = open_store("sqlite:////var/lib/gaozhi/gaozhi.db")  # absolute path
+    store = open_store("sqlite://")  # in memory
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from gaozhi_sdk.errors import ConfigError
+from gaozhi_sdk.store.base import (
+    GENESIS_HASH,
+    BlobRecord,
+    JournalEntry,
+    OutboxMessage,
+    Record,
+    Store,
+    Transaction,
+)
+from gaozhi_sdk.store.journal import (
+    ChainProblem,
+    ChainReport,
+    MalformedLine,
+    entry_hash,
+    read_jsonl,
+    verify_chain,
+    verify_chain_or_raise,
+    write_jsonl,
+)
+from gaozhi_sdk.store.sqlite import SqliteStore, SqliteTransaction
+
+__all__ = [
+    "GENESIS_HASH",
+    "SUPPORTED_SCHEMES",
+    "BlobRecord",
+    "ChainProblem",
+    "ChainReport",
+    "JournalEntry",
+    "MalformedLine",
+    "OutboxMessage",
+    "Record",
+    "SqliteStore",
+    "SqliteTransaction",
+    "Store",
+    "Transaction",
+    "entry_hash",
+    "open_store",
+    "read_jsonl",
+    "verify_chain",
+    "verify_chain_or_raise",
+    "write_jsonl",
+]
+
+#: URL forms accepted by :func:`open_store`.
+SUPPORTED_SCHEMES = (
+    "sqlite:///相对路径.db",
+    "sqlite:////绝对路径.db",
+    "sqlite://",
+    "sqlite:///:memory:",
+)
+
+
+def open_store(url: str, *, synchronous: str = "FULL") -> Store:
+    """Open a store from a URL.
+
+    Supported (only ``str`` URLs; pass a :class:`pathlib.Path` to :class:`SqliteStore`
+    directly):
+
+    * ``sqlite:///relative/path.db`` — a file relative to the working directory;
+    * ``sqlite:////absolute/path.db`` — an absolute path (``sqlite:///`` followed by
+      ``/…`` is also absolute on POSIX; a Windows path ``sqlite:///C:/…`` works too);
+    * ``sqlite://`` or ``sqlite:///:memory:`` — a private in-memory store.
+
+    Percent-escapes in the path are decoded; query strings are not supported.
+
+    Raises:
+        ConfigError: GZ-CF-001 for any other scheme or form.
+        StoreError: GZ-ST-* if the database cannot be opened (see
+            :class:`~gaozhi_sdk.store.sqlite.SqliteStore`).
+    """
+    if not isinstance(url, str) or not url.startswith("sqlite://") or "?" in url or "#" in url:
+        shown = url if isinstance(url, str) else type(url).__name__
+        if isinstance(shown, str) and len(shown) > 200:
+            shown = shown[:200] + "…"
+        raise ConfigError(
+            "GZ-CF-001",
+            f"不支持的存储地址 {shown!r}; 支持的形式: {', '.join(SUPPORTED_SCHEMES)}",
+            message_en="unsupported store URL; supported: sqlite:///path.db, sqlite:// (memory)",
+            details={"supported": list(SUPPORTED_SCHEMES)},
+        )
+    rest = url[len("sqlite://") :]
+    if rest in ("", "/:memory:"):
+        return SqliteStore(None, synchronous=synchronous)
+    if not rest.startswith("/") or rest == "/":
+        raise ConfigError(
+            "GZ-CF-001",
+            f"存储地址缺少文件路径 {url!r}; 支持的形式: {', '.join(SUPPORTED_SCHEMES)}",
+            message_en="store URL has no database path (sqlite:///path.db)",
+            details={"supported": list(SUPPORTED_SCHEMES)},
+        )
+    path = unquote(rest[1:])  # "sqlite:///x.db" → "x.db"; "sqlite:////abs" → "/abs"
+    return SqliteStore(path, synchronous=synchronous)

@@ -1,0 +1,1050 @@
+"""SQLite 存储 — the embedded default store (DESIGN §6), stdlib :mod:`sqlite3`.
+
+One state change = one ``BEGIN IMMEDIATE … COMMIT`` transaction that writes records,
+appends hash-chained journal entries, enqueues outbox messages and stores blobs; an
+exception rolls all of it back. Files use WAL journal mode (readers never block the
+writer), ``synchronous=FULL`` by default (a committed transaction survives power loss),
+a busy timeout and foreign keys.
+
+Threads: a :class:`SqliteStore` owns **one** connection guarded by a re-entrant lock. A
+transaction holds the lock from ``BEGIN`` to ``COMMIT``; other threads wait for it (up to
+``busy_timeout``, then GZ-ST-501). Reads take the lock only while fetching a page of rows,
+so an unfinished iterator never blocks anybody. Reads made by the thread that holds an
+open transaction see that transaction's uncommitted writes — use ``tx.get`` inside a
+transaction. Several processes may open the same file; SQLite's file locks serialise
+their writers. Do not share a store across ``fork()``; open one per process.
+
+Files are identified by ``PRAGMA application_id`` and the ``meta`` table; a file that is
+not a gaozhi store (random bytes, another application's database) is refused with
+GZ-ST-002 and never re-initialised or overwritten.
+
+Error codes (GZ-ST-*):
+
+==========  ==========================================================
+GZ-ST-001   the database file cannot be opened (path, directory, permissions)
+GZ-ST-002   the file is not a gaozhi store
+GZ-ST-003   gaozhi store of an unsupported (newer) schema or incomplete
+GZ-ST-004   nested transaction (or store-level write inside a transaction)
+GZ-ST-005   the store is closed
+GZ-ST-006   transaction object used after its transaction ended
+GZ-ST-010   invalid argument (kind, id, document, state, options)
+GZ-ST-011   journal entry invalid (fields, digest, outcome, time)
+GZ-ST-012   journal entry would contain a full personal identifier
+GZ-ST-404   outbox message not found
+GZ-ST-409   optimistic-concurrency version conflict
+GZ-ST-410   blob write-once conflict
+GZ-ST-500   other database error
+GZ-ST-501   database busy/locked (timeout)
+GZ-ST-502   disk or database full
+GZ-ST-503   database file corrupt
+GZ-ST-504   I/O error, read-only file or missing permission
+==========  ==========================================================
+
+A blob whose bytes no longer match its stored SHA-256 raises
+:class:`~gaozhi_sdk.errors.IntegrityError` GZ-JR-010 on read.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import os
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import Any, NoReturn
+
+from gaozhi_sdk.canonical import sha256_hex
+from gaozhi_sdk.errors import (
+    GaozhiError,
+    IntegrityError,
+    InvalidIdentifierError,
+    NotFoundError,
+    StoreError,
+)
+from gaozhi_sdk.ids import validate_resident_id
+from gaozhi_sdk.models._base import now_cst
+from gaozhi_sdk.store.base import (
+    GENESIS_HASH,
+    BlobRecord,
+    JournalEntry,
+    OutboxMessage,
+    Record,
+    Transaction,
+)
+from gaozhi_sdk.store.journal import (
+    ACTOR_KEYS,
+    OUTCOMES,
+    ChainReport,
+    MalformedLine,
+    entry_body_bytes,
+    verify_chain,
+    write_jsonl,
+)
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore"]
+
+#: ``PRAGMA application_id`` of a gaozhi store ("GZH1").
+APPLICATION_ID = 0x475A4831
+#: Current schema version (``PRAGMA user_version`` and meta ``schema_version``).
+SCHEMA_VERSION = 1
+
+_SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
+_PAGE = 500
+_BLOB_PAGE = 50
+_MAX_ERROR_TEXT = 2000
+
+_SCHEMA = (
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE records (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        state TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    )""",
+    "CREATE INDEX records_kind_state ON records (kind, state, id)",
+    """CREATE TABLE journal (
+        seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+        at TEXT NOT NULL,
+        event TEXT NOT NULL,
+        aggregate_type TEXT NOT NULL,
+        aggregate_id TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        payload_digest TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE
+    )""",
+    "CREATE INDEX journal_aggregate ON journal (aggregate_type, aggregate_id, seq)",
+    # The journal is append-only; blobs are write-once (defence in depth — tampering
+    # that bypasses these is still caught by verify_journal / the blob digest).
+    """CREATE TABLE blobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        data BLOB NOT NULL,
+        sha256 TEXT NOT NULL
+    )""",
+    "CREATE INDEX blobs_kind ON blobs (kind, id)",
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        delivered_at TEXT,
+        last_error TEXT,
+        dead INTEGER NOT NULL DEFAULT 0 CHECK (dead IN (0, 1))
+    )""",
+    "CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND dead = 0",
+    # The journal is append-only and blobs are write-once (defence in depth: tampering
+    # that bypasses this is still caught by verify_journal and the blob digest).
+    """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+        BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END""",
+    """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+        BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END""",
+    """CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs
+        BEGIN SELECT RAISE(ABORT, 'blobs are write-once'); END""",
+)
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+
+# Literal SQL only (no string building): every value is a bound parameter.
+_SQL_RECORD = (
+    "SELECT kind, id, version, state, doc, updated_at FROM records WHERE kind = ? AND id = ?"
+)
+_SQL_RECORDS_PAGE = (
+    "SELECT kind, id, version, state, doc, updated_at FROM records "
+    "WHERE kind = ? AND id > ? ORDER BY id LIMIT ?"
+)
+_SQL_RECORDS_STATE_PAGE = (
+    "SELECT kind, id, version, state, doc, updated_at FROM records "
+    "WHERE kind = ? AND state = ? AND id > ? ORDER BY id LIMIT ?"
+)
+_SQL_JOURNAL_INSERT = (
+    "INSERT INTO journal (seq, at, event, aggregate_type, aggregate_id, actor, "
+    "payload_digest, outcome, detail, prev_hash, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQL_JOURNAL_PAGE = (
+    "SELECT seq, at, event, aggregate_type, aggregate_id, actor, payload_digest, outcome, "
+    "detail, prev_hash, hash FROM journal WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+_SQL_JOURNAL_HEAD = (
+    "SELECT seq, at, event, aggregate_type, aggregate_id, actor, payload_digest, outcome, "
+    "detail, prev_hash, hash FROM journal ORDER BY seq DESC LIMIT 1"
+)
+_SQL_OUTBOX_PENDING = (
+    "SELECT id, topic, idempotency_key, payload, created_at, attempts, delivered_at, "
+    "last_error, dead FROM outbox WHERE delivered_at IS NULL AND dead = 0 ORDER BY id LIMIT ?"
+)
+_SQL_OUTBOX_ONE = (
+    "SELECT id, topic, idempotency_key, payload, created_at, attempts, delivered_at, "
+    "last_error, dead FROM outbox WHERE id = ?"
+)
+_SQL_BLOB = "SELECT id, kind, media_type, data, sha256 FROM blobs WHERE id = ?"
+_SQL_BLOBS_PAGE = (
+    "SELECT id, kind, media_type, data, sha256 FROM blobs WHERE id > ? ORDER BY id LIMIT ?"
+)
+_SQL_BLOBS_KIND_PAGE = (
+    "SELECT id, kind, media_type, data, sha256 FROM blobs "
+    "WHERE kind = ? AND id > ? ORDER BY id LIMIT ?"
+)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _store_error(exc: sqlite3.Error, doing: str) -> StoreError:
+    """Translate a sqlite3 error into a coded StoreError with a Chinese message."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc).lower()
+    details = {"sqlite_error": name, "operation": doing}
+    if primary in (5, 6) or "locked" in text or "busy" in text:
+        return StoreError(
+            "GZ-ST-501",
+            f"数据库正被其他连接占用, 等待超时 ({doing}); 未写入任何数据, 请稍后重试",
+            message_en=f"database is busy/locked ({doing})",
+            details=details,
+        )
+    if primary == 13 or "disk is full" in text:
+        return StoreError(
+            "GZ-ST-502",
+            f"磁盘或数据库空间已满 ({doing}); 本次事务已整体回滚",
+            message_en=f"disk or database full ({doing})",
+            details=details,
+        )
+    if primary == 11 or "malformed" in text:
+        return StoreError(
+            "GZ-ST-503",
+            f"数据库文件已损坏 ({doing}); 请从备份或导出的证据包恢复",
+            message_en=f"database file is corrupt ({doing})",
+            details=details,
+        )
+    if primary == 26 or "not a database" in text:
+        return StoreError(
+            "GZ-ST-002",
+            "该文件不是 gaozhi 存储 (不是 SQLite 数据库); 文件未被改动",
+            message_en="the file is not a gaozhi store (not an SQLite database)",
+            details=details,
+        )
+    if primary == 14:
+        return StoreError(
+            "GZ-ST-001",
+            f"无法打开数据库文件 ({doing}): 请检查路径、目录是否存在及权限",
+            message_en=f"unable to open database file ({doing})",
+            details=details,
+        )
+    if primary in (3, 8, 10, 23) or "readonly" in text or "i/o" in text:
+        return StoreError(
+            "GZ-ST-504",
+            f"数据库读写失败 (I/O 错误、只读文件或无权限) ({doing}); 本次事务已整体回滚",
+            message_en=f"I/O error, read-only database or permission denied ({doing})",
+            details=details,
+        )
+    return StoreError(
+        "GZ-ST-500",
+        f"数据库错误 ({doing}): {name}",
+        message_en=f"database error ({doing}): {exc}",
+        details=details,
+    )
+
+
+def _invalid(code: str, message: str, message_en: str) -> NoReturn:
+    raise StoreError(code, message, message_en=message_en)
+
+
+def _check_name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        _invalid("GZ-ST-010", f"{what} 必须是非空字符串", f"{what} must be a non-empty string")
+    return value
+
+
+def _dump_json(value: object, what: str) -> str:
+    if not isinstance(value, Mapping):
+        _invalid("GZ-ST-010", f"{what} 必须是 JSON 对象 (Mapping)", f"{what} must be a mapping")
+    try:
+        return json.dumps(
+            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
+    except (TypeError, ValueError) as exc:
+        raise StoreError(
+            "GZ-ST-010",
+            f"{what} 不能序列化为 JSON: {type(exc).__name__}",
+            message_en=f"{what} is not JSON-serialisable: {exc}",
+        ) from exc
+
+
+def _personal_data_kind(text: str) -> str | None:
+    """Which kind of full personal identifier ``text`` contains, if any (DESIGN §6)."""
+    for match in _RESIDENT_ID.finditer(text):
+        try:
+            validate_resident_id(match.group(0))
+        except InvalidIdentifierError:
+            continue
+        return "居民身份证号码"
+    if _MOBILE.search(text):
+        return "手机号码"
+    return None
+
+
+def _is_tz_aware_iso(value: str) -> bool:
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
+    return Record(
+        kind=row[0],
+        id=row[1],
+        version=row[2],
+        state=row[3],
+        doc=json.loads(row[4]),
+        updated_at=row[5],
+    )
+
+
+def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
+    return JournalEntry(
+        seq=row[0],
+        at=row[1],
+        event=row[2],
+        aggregate_type=row[3],
+        aggregate_id=row[4],
+        actor=json.loads(row[5]),
+        payload_digest=row[6],
+        outcome=row[7],
+        detail=json.loads(row[8]),
+        prev_hash=row[9],
+        hash=row[10],
+    )
+
+
+def _outbox(row: tuple[Any, ...]) -> OutboxMessage:
+    return OutboxMessage(
+        id=row[0],
+        topic=row[1],
+        idempotency_key=row[2],
+        payload=json.loads(row[3]),
+        created_at=row[4],
+        attempts=row[5],
+        delivered_at=row[6],
+        last_error=row[7],
+        dead=bool(row[8]),
+    )
+
+
+def _blob(row: tuple[Any, ...]) -> BlobRecord:
+    data = bytes(row[3])
+    if hashlib.sha256(data).hexdigest() != row[4]:
+        raise IntegrityError(
+            "GZ-JR-010",
+            f"存储的文件内容与其 SHA-256 摘要不符 (blob {row[0]!r}): 内容被改动或损坏",
+            message_en=f"stored blob {row[0]!r} does not match its SHA-256",
+            details={"blob_id": row[0]},
+        )
+    return BlobRecord(id=row[0], kind=row[1], media_type=row[2], data=data, sha256=row[4])
+
+
+# --------------------------------------------------------------------------- transaction
+
+
+class SqliteTransaction:
+    """Operations inside one ``BEGIN IMMEDIATE`` transaction (see :class:`Transaction`)."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self._active = True
+        self._head: tuple[int, str] | None = None  # (seq, hash) cached within this tx
+
+    def _conn(self) -> sqlite3.Connection:
+        if not self._active:
+            _invalid(
+                "GZ-ST-006",
+                "事务已结束, 不能再使用该事务对象",
+                "the transaction has ended; the transaction object can no longer be used",
+            )
+        return self._store._connection()
+
+    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        conn = self._conn()
+        try:
+            return conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, "写入事务") from exc
+
+    def get(self, kind: str, id: str) -> Record | None:
+        """Read a record (sees this transaction's own writes)."""
+        row = self._exec(_SQL_RECORD, (kind, id)).fetchone()
+        return None if row is None else _record(row)
+
+    def put(
+        self,
+        kind: str,
+        id: str,
+        doc: Mapping[str, Any],
+        *,
+        state: str,
+        expected_version: int | None,
+    ) -> int:
+        """Insert (``expected_version=None``) or update (version must match).
+
+        Returns:
+            The new version (1 for an insert).
+
+        Raises:
+            StoreError: GZ-ST-409 on a version conflict, GZ-ST-010 on bad arguments.
+        """
+        _check_name(kind, "kind")
+        _check_name(id, "id")
+        _check_name(state, "state")
+        text = _dump_json(doc, "doc")
+        now = now_cst().isoformat()
+        if expected_version is None:
+            cur = self._exec(
+                "INSERT INTO records (kind, id, version, state, doc, updated_at) "
+                "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING",
+                (kind, id, state, text, now),
+            )
+            if cur.rowcount != 1:
+                raise StoreError(
+                    "GZ-ST-409",
+                    f"记录已存在, 不能按新建写入 ({kind}/{id}); 请读取最新版本后重试",
+                    message_en=f"record {kind}/{id} already exists",
+                    details={"kind": kind, "id": id, "expected_version": None},
+                )
+            return 1
+        if (
+            not isinstance(expected_version, int)
+            or isinstance(expected_version, bool)
+            or expected_version < 1
+        ):
+            _invalid(
+                "GZ-ST-010",
+                "expected_version 必须是正整数或 None",
+                "expected_version must be a positive integer or None",
+            )
+        cur = self._exec(
+            "UPDATE records SET version = version + 1, state = ?, doc = ?, updated_at = ? "
+            "WHERE kind = ? AND id = ? AND version = ?",
+            (state, text, now, kind, id, expected_version),
+        )
+        if cur.rowcount != 1:
+            current = self.get(kind, id)
+            found = None if current is None else current.version
+            raise StoreError(
+                "GZ-ST-409",
+                f"记录版本冲突 ({kind}/{id}): 期望版本 {expected_version}, "
+                f"当前{'不存在' if found is None else f'版本 {found}'}; 请读取最新版本后重试",
+                message_en=f"version conflict on {kind}/{id}",
+                details={
+                    "kind": kind,
+                    "id": id,
+                    "expected_version": expected_version,
+                    "actual_version": found,
+                },
+            )
+        return expected_version + 1
+
+    def append_journal(
+        self,
+        *,
+        event: str,
+        aggregate_type: str,
+        aggregate_id: str,
+        actor: Mapping[str, str],
+        payload_digest: str,
+        outcome: str = "APPLIED",
+        detail: Mapping[str, Any] | None = None,
+        at: str | None = None,
+    ) -> JournalEntry:
+        """Append one entry to the hash chain and return it.
+
+        Raises:
+            StoreError: GZ-ST-011 on invalid fields, GZ-ST-012 if the entry would contain
+                a full resident ID or mobile number (use ``mask_identifier`` /
+                ``digest_identifier``).
+        """
+        for name, value in (
+            ("event", event),
+            ("aggregate_type", aggregate_type),
+            ("aggregate_id", aggregate_id),
+        ):
+            if not isinstance(value, str) or not value:
+                _invalid("GZ-ST-011", f"{name} 必须是非空字符串", f"{name} must be non-empty")
+        if not isinstance(actor, Mapping) or not set(actor) <= ACTOR_KEYS:
+            _invalid(
+                "GZ-ST-011",
+                "actor 只能包含 role、ref、organ 三个字段",
+                "actor may hold only role, ref and organ",
+            )
+        if not all(isinstance(v, str) for v in actor.values()):
+            _invalid("GZ-ST-011", "actor 的值必须是字符串", "actor values must be strings")
+        if not isinstance(payload_digest, str) or not _HEX64.fullmatch(payload_digest):
+            _invalid(
+                "GZ-ST-011",
+                "payload_digest 必须是 64 位小写十六进制 SHA-256 值",
+                "payload_digest must be a lower-hex SHA-256",
+            )
+        if outcome not in OUTCOMES:
+            _invalid("GZ-ST-011", "outcome 必须是 APPLIED 或 REFUSED", "bad outcome")
+        if detail is not None and not isinstance(detail, Mapping):
+            _invalid("GZ-ST-011", "detail 必须是 JSON 对象", "detail must be a mapping")
+        if at is None:
+            at = now_cst().isoformat()
+        elif not isinstance(at, str) or not _is_tz_aware_iso(at):
+            _invalid(
+                "GZ-ST-011",
+                "at 必须是带时区的 ISO-8601 时间",
+                "at must be an ISO-8601 time with offset",
+            )
+
+        if self._head is None:
+            row = self._exec("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+            self._head = (0, GENESIS_HASH) if row is None else (row[0], row[1])
+        seq = self._head[0] + 1
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "at": at,
+            "event": event,
+            "aggregate_type": aggregate_type,
+            "aggregate_id": aggregate_id,
+            "actor": dict(actor),
+            "payload_digest": payload_digest,
+            "outcome": outcome,
+            "detail": dict(detail or {}),
+            "prev_hash": self._head[1],
+        }
+        try:
+            body = entry_body_bytes(fields)
+        except GaozhiError as exc:
+            raise StoreError(
+                "GZ-ST-011",
+                f"日志条目不能规范化为 JCS: {exc.message}",
+                message_en="journal entry cannot be canonicalised",
+            ) from exc
+        found = _personal_data_kind(body.decode("utf-8"))
+        if found is not None:
+            raise StoreError(
+                "GZ-ST-012",
+                f"日志条目含有完整的{found}; 日志中只能出现掩码或加盐摘要 "
+                "(mask_identifier / digest_identifier)",
+                message_en="journal entry contains a full personal identifier",
+                details={"event": event, "aggregate_type": aggregate_type},
+            )
+        digest = sha256_hex(body)
+        actor_json = json.dumps(fields["actor"], ensure_ascii=False, sort_keys=True)
+        detail_json = json.dumps(fields["detail"], ensure_ascii=False, sort_keys=True)
+        self._exec(
+            _SQL_JOURNAL_INSERT,
+            (
+                seq,
+                at,
+                event,
+                aggregate_type,
+                aggregate_id,
+                actor_json,
+                payload_digest,
+                outcome,
+                detail_json,
+                fields["prev_hash"],
+                digest,
+            ),
+        )
+        self._head = (seq, digest)
+        return JournalEntry(hash=digest, **fields)
+
+    def enqueue(self, topic: str, payload: Mapping[str, Any], *, idempotency_key: str) -> None:
+        """Add an outbox message; a duplicate ``idempotency_key`` is ignored."""
+        _check_name(topic, "topic")
+        _check_name(idempotency_key, "idempotency_key")
+        text = _dump_json(payload, "payload")
+        self._exec(
+            "INSERT INTO outbox (topic, idempotency_key, payload, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            (topic, idempotency_key, text, now_cst().isoformat()),
+        )
+
+    def put_blob(self, id: str, *, kind: str, media_type: str, data: bytes) -> str:
+        """Store bytes under ``id`` (write-once); returns their SHA-256 hex.
+
+        Raises:
+            StoreError: GZ-ST-410 if ``id`` already holds different bytes or metadata.
+        """
+        _check_name(id, "blob id")
+        _check_name(kind, "blob kind")
+        _check_name(media_type, "media_type")
+        if not isinstance(data, bytes | bytearray | memoryview):
+            _invalid("GZ-ST-010", "blob 数据必须是 bytes", "blob data must be bytes")
+        raw = bytes(data)
+        digest = hashlib.sha256(raw).hexdigest()
+        cur = self._exec(
+            "INSERT INTO blobs (id, kind, media_type, data, sha256) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            (id, kind, media_type, raw, digest),
+        )
+        if cur.rowcount == 1:
+            return digest
+        row = self._exec(
+            "SELECT kind, media_type, sha256 FROM blobs WHERE id = ?", (id,)
+        ).fetchone()
+        if row is not None and tuple(row) == (kind, media_type, digest):
+            return digest
+        raise StoreError(
+            "GZ-ST-410",
+            f"文件 {id!r} 已存储且只能写入一次, 不能用不同的内容覆盖",
+            message_en=f"blob {id!r} is write-once and already holds different content",
+            details={"blob_id": id},
+        )
+
+    # store-level helpers run inside a transaction -------------------------------
+
+    def _mark_delivered(self, message_id: int) -> None:
+        cur = self._exec(
+            "UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+            (now_cst().isoformat(), message_id),
+        )
+        if cur.rowcount != 1:
+            raise NotFoundError(
+                "GZ-ST-404",
+                f"待发消息 {message_id} 不存在",
+                message_en=f"outbox message {message_id} not found",
+            )
+
+    def _mark_failed(self, message_id: int, error: str, max_attempts: int) -> None:
+        cur = self._exec(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+            "dead = CASE WHEN delivered_at IS NULL AND attempts + 1 >= ? THEN 1 ELSE dead END "
+            "WHERE id = ?",
+            (str(error)[:_MAX_ERROR_TEXT], max_attempts, message_id),
+        )
+        if cur.rowcount != 1:
+            raise NotFoundError(
+                "GZ-ST-404",
+                f"待发消息 {message_id} 不存在",
+                message_en=f"outbox message {message_id} not found",
+            )
+
+
+# --------------------------------------------------------------------------- store
+
+
+class SqliteStore:
+    """The embedded SQLite store (implements :class:`gaozhi_sdk.store.base.Store`).
+
+    Args:
+        path: database file; ``None`` or ``":memory:"`` for a private in-memory store.
+            The parent directory must exist. An existing file must be a gaozhi store.
+        synchronous: ``PRAGMA synchronous`` (``"FULL"`` default, ``"NORMAL"``, ``"OFF"``,
+            ``"EXTRA"``). ``NORMAL`` in WAL mode stays consistent after a crash but may
+            lose the last commits on power loss.
+        busy_timeout: seconds to wait for a lock held by another connection or thread.
+
+    Raises:
+        StoreError: GZ-ST-001 (cannot open), GZ-ST-002 (not a gaozhi store), GZ-ST-003
+            (unsupported schema), GZ-ST-010 (bad option).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        *,
+        synchronous: str = "FULL",
+        busy_timeout: float = 5.0,
+    ) -> None:
+        sync = str(synchronous).upper()
+        if sync not in _SYNCHRONOUS:
+            _invalid(
+                "GZ-ST-010",
+                f"synchronous 只能是 {', '.join(sorted(_SYNCHRONOUS))}",
+                "invalid synchronous mode",
+            )
+        if not isinstance(busy_timeout, int | float) or busy_timeout < 0:
+            _invalid("GZ-ST-010", "busy_timeout 必须是非负秒数", "busy_timeout must be >= 0")
+        target = ":memory:" if path is None else os.fspath(path)
+        if not target:
+            _invalid("GZ-ST-010", "数据库路径不能为空", "the database path is empty")
+        self.path: str | None = None if target == ":memory:" else target
+        self._busy_timeout = float(busy_timeout)
+        self._lock = threading.RLock()
+        self._tx_owner: int | None = None
+        self._closed = False
+        if self.path is not None and os.path.isdir(self.path):
+            _invalid(
+                "GZ-ST-001",
+                f"数据库路径是一个目录, 不是文件: {self.path}",
+                "the database path is a directory",
+            )
+        try:
+            self._conn = sqlite3.connect(
+                target,
+                timeout=self._busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise _store_error(exc, "打开数据库") from exc
+        try:
+            self._open(sync)
+        except BaseException:
+            self._conn.close()
+            self._closed = True
+            raise
+
+    # -- opening -----------------------------------------------------------------
+
+    def _open(self, sync: str) -> None:
+        conn = self._conn
+        try:
+            # Reading the header identifies the file before anything is written to it.
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise _store_error(exc, "识别数据库文件") from exc
+        if app_id != APPLICATION_ID and not (app_id == 0 and tables == 0):
+            raise StoreError(
+                "GZ-ST-002",
+                "该文件是其他应用的 SQLite 数据库, 不是 gaozhi 存储; 文件未被改动",
+                message_en="the file is another application's SQLite database",
+                details={"application_id": app_id},
+            )
+        try:
+            if self.path is not None:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(
+                        "GZ-ST-504",
+                        "无法为数据库启用 WAL 日志模式 (文件系统不支持?)",
+                        message_en="cannot enable WAL journal mode",
+                    )
+            conn.execute(f"PRAGMA synchronous = {sync}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        except sqlite3.Error as exc:
+            raise _store_error(exc, "设置数据库参数") from exc
+        if app_id == 0:
+            self._initialise()
+        self._check_schema()
+
+    def _initialise(self) -> None:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have initialised the file meanwhile.
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if app_id == 0 and tables == 0:
+                    for stmt in _SCHEMA:
+                        conn.execute(stmt)
+                    conn.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)",
+                        [
+                            ("schema_version", str(SCHEMA_VERSION)),
+                            ("id_salt", secrets.token_hex(32)),
+                            ("created_at", now_cst().isoformat()),
+                            ("application", "gaozhi-sdk"),
+                        ],
+                    )
+                    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise _store_error(exc, "创建数据库结构") from exc
+
+    def _check_schema(self) -> None:
+        conn = self._conn
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            names = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            meta: dict[str, str] = {}
+            if "meta" in names:
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as exc:
+            raise _store_error(exc, "检查数据库结构") from exc
+        if app_id != APPLICATION_ID:
+            raise StoreError(
+                "GZ-ST-002",
+                "该文件不是 gaozhi 存储; 文件未被改动",
+                message_en="the file is not a gaozhi store",
+            )
+        try:
+            meta_version = int(meta.get("schema_version", "0"))
+        except ValueError:
+            meta_version = 0
+        if version > SCHEMA_VERSION or meta_version > SCHEMA_VERSION:
+            raise StoreError(
+                "GZ-ST-003",
+                f"存储结构版本 {version} 高于本 SDK 支持的版本 {SCHEMA_VERSION}; 请升级 gaozhi-sdk",
+                message_en="the store was written by a newer gaozhi-sdk",
+                details={"schema_version": version, "supported": SCHEMA_VERSION},
+            )
+        required = {"meta", "records", "journal", "outbox", "blobs"}
+        salt = meta.get("id_salt", "")
+        if not required <= names or len(salt) != 64 or meta_version < 1:
+            raise StoreError(
+                "GZ-ST-003",
+                "gaozhi 存储结构不完整 (缺少表或元数据); 文件未被改动, 请从备份恢复",
+                message_en="the gaozhi store is incomplete (tables or meta missing)",
+                details={"missing_tables": sorted(required - names)},
+            )
+
+    # -- plumbing ----------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            _invalid("GZ-ST-005", "存储已关闭", "the store is closed")
+        return self._conn
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        got = (
+            self._lock.acquire(timeout=self._busy_timeout)
+            if self._busy_timeout > 0
+            else self._lock.acquire(blocking=False)
+        )
+        if not got:
+            raise StoreError(
+                "GZ-ST-501",
+                "存储正被本进程的其他线程占用, 等待超时; 未写入任何数据, 请稍后重试",
+                message_en="the store is busy in another thread (timeout)",
+            )
+        try:
+            yield self._connection()
+        finally:
+            self._lock.release()
+
+    def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> builtins.list[Any]:
+        with self._locked() as conn:
+            try:
+                return conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise _store_error(exc, "读取") from exc
+
+    # -- Store protocol ------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Begin an exclusive write transaction; commit on exit, roll back on exception.
+
+        Raises:
+            StoreError: GZ-ST-004 if this thread already has an open transaction,
+                GZ-ST-501 if the lock cannot be obtained within ``busy_timeout``.
+        """
+        if self._tx_owner == threading.get_ident():
+            _invalid(
+                "GZ-ST-004",
+                "不支持嵌套事务: 本线程已有一个未结束的事务",
+                "nested transactions are not supported",
+            )
+        with self._locked() as conn:
+            self._tx_owner = threading.get_ident()
+            try:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    raise _store_error(exc, "开始事务") from exc
+                tx = SqliteTransaction(self)
+                try:
+                    yield tx
+                    tx._active = False
+                    try:
+                        conn.execute("COMMIT")
+                    except sqlite3.Error as exc:
+                        raise _store_error(exc, "提交事务") from exc
+                finally:
+                    tx._active = False
+                    if conn.in_transaction:
+                        # The original exception is more useful than a failed rollback.
+                        with suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
+            finally:
+                self._tx_owner = None
+
+    def get(self, kind: str, id: str) -> Record | None:
+        """Read a committed record."""
+        rows = self._fetch(_SQL_RECORD, (kind, id))
+        return _record(rows[0]) if rows else None
+
+    def list(self, kind: str, *, state: str | None = None) -> Iterator[Record]:
+        """Committed records of a kind (optionally in one state), ordered by id."""
+        sql = _SQL_RECORDS_PAGE if state is None else _SQL_RECORDS_STATE_PAGE
+        base: tuple[Any, ...] = (kind,) if state is None else (kind, state)
+        last = ""
+        while True:
+            rows = self._fetch(sql, (*base, last, _PAGE))
+            for row in rows:
+                yield _record(row)
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][1]
+
+    def count(self, kind: str, *, state: str | None = None) -> int:
+        """Number of committed records of a kind (optionally in one state)."""
+        if state is None:
+            rows = self._fetch("SELECT count(*) FROM records WHERE kind = ?", (kind,))
+        else:
+            rows = self._fetch(
+                "SELECT count(*) FROM records WHERE kind = ? AND state = ?", (kind, state)
+            )
+        return int(rows[0][0])
+
+    def get_blob(self, id: str) -> BlobRecord | None:
+        """Read stored bytes (GZ-JR-010 if they no longer match their SHA-256)."""
+        rows = self._fetch(_SQL_BLOB, (id,))
+        return _blob(rows[0]) if rows else None
+
+    def list_blobs(self, kind: str | None = None) -> Iterator[BlobRecord]:
+        """Stored blobs (optionally of one kind), ordered by id."""
+        sql = _SQL_BLOBS_PAGE if kind is None else _SQL_BLOBS_KIND_PAGE
+        base: tuple[Any, ...] = () if kind is None else (kind,)
+        last = ""
+        while True:
+            rows = self._fetch(sql, (*base, last, _BLOB_PAGE))
+            for row in rows:
+                yield _blob(row)
+            if len(rows) < _BLOB_PAGE:
+                return
+            last = rows[-1][0]
+
+    def journal(self, *, after_seq: int = 0) -> Iterator[JournalEntry]:
+        """Journal entries with ``seq > after_seq`` in order."""
+        last = after_seq
+        while True:
+            rows = self._fetch(_SQL_JOURNAL_PAGE, (last, _PAGE))
+            for row in rows:
+                yield _journal_entry(row)
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
+    def journal_head(self) -> JournalEntry | None:
+        """The last journal entry."""
+        rows = self._fetch(_SQL_JOURNAL_HEAD)
+        return _journal_entry(rows[0]) if rows else None
+
+    def pending_outbox(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
+        """Undelivered, not dead messages, oldest first."""
+        rows = self._fetch(_SQL_OUTBOX_PENDING, (max(0, int(limit)),))
+        return [_outbox(r) for r in rows]
+
+    def outbox_message(self, message_id: int) -> OutboxMessage | None:
+        """One outbox message in any state (delivered and dead ones included)."""
+        rows = self._fetch(_SQL_OUTBOX_ONE, (message_id,))
+        return _outbox(rows[0]) if rows else None
+
+    def outbox_count(self, *, pending_only: bool = False) -> int:
+        """Number of outbox messages (all, or only undelivered and not dead)."""
+        sql = (
+            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead = 0"
+            if pending_only
+            else "SELECT count(*) FROM outbox"
+        )
+        return int(self._fetch(sql)[0][0])
+
+    def mark_delivered(self, message_id: int) -> None:
+        """Record a successful delivery (idempotent; the first time is kept).
+
+        Raises:
+            NotFoundError: GZ-ST-404 if there is no such message.
+        """
+        with self.transaction() as tx:
+            assert isinstance(tx, SqliteTransaction)
+            tx._mark_delivered(message_id)
+
+    def mark_failed(self, message_id: int, error: str, *, max_attempts: int) -> None:
+        """Record a failed attempt; after ``max_attempts`` attempts the message is dead.
+
+        Raises:
+            NotFoundError: GZ-ST-404 if there is no such message.
+            StoreError: GZ-ST-010 if ``max_attempts`` < 1.
+        """
+        if not isinstance(max_attempts, int) or max_attempts < 1:
+            _invalid("GZ-ST-010", "max_attempts 必须是正整数", "max_attempts must be >= 1")
+        with self.transaction() as tx:
+            assert isinstance(tx, SqliteTransaction)
+            tx._mark_failed(message_id, error, max_attempts)
+
+    def meta(self, key: str) -> str | None:
+        """A store-level setting (``schema_version``, ``id_salt``, ``created_at``)."""
+        rows = self._fetch("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    @property
+    def id_salt(self) -> bytes:
+        """The store's identifier-digest salt (32 bytes; fixed at creation)."""
+        return bytes.fromhex(self.meta("id_salt") or "")
+
+    def close(self) -> None:
+        """Close the connection (idempotent). A WAL file is checkpointed on close."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.path if self.path is not None else ":memory:"
+        return f"SqliteStore({where!r}{', closed' if self._closed else ''})"
+
+    # -- journal verification ------------------------------------------------------
+
+    def _journal_dicts(self) -> Iterator[dict[str, Any]]:
+        """Stored journal rows as entry dicts; unreadable rows become MalformedLine."""
+        last = 0
+        while True:
+            rows = self._fetch(_SQL_JOURNAL_PAGE, (last, _PAGE))
+            for row in rows:
+                try:
+                    yield _journal_entry(row).to_json_dict()
+                except (ValueError, TypeError):
+                    yield MalformedLine(row[0], "数据库中的 actor/detail 不是有效 JSON 对象")
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
+    def verify_journal(
+        self, *, expected_head: str | None = None, expected_count: int | None = None
+    ) -> ChainReport:
+        """Verify the stored hash chain (see :func:`gaozhi_sdk.store.journal.verify_chain`)."""
+        return verify_chain(
+            self._journal_dicts(), expected_head=expected_head, expected_count=expected_count
+        )
+
+    def export_journal(self, path: str | os.PathLike[str]) -> int:
+        """Write the journal as ``journal.jsonl`` (canonical JSON lines); returns the count."""
+        return write_jsonl(self.journal(), path)

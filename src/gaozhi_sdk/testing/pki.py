@@ -1,0 +1,355 @@
+"""测试用 PKI: a throw-away certificate authority for tests, demos and examples.
+
+**Test material only** — keys are generated in memory and saved unencrypted. Never use
+it to sign anything that matters.
+
+``TestPKI.create()`` makes a P-256 root CA (optionally with an intermediate CA) and
+issues document-signing certificates:
+
+* :meth:`TestPKI.organ_seal` — a 机关电子印章 certificate: subject CN and O = the organ name,
+  ``OU`` and ``serialNumber`` = the organ's 统一社会信用代码; KeyUsage digitalSignature +
+  nonRepudiation (critical), EKU id-kp-documentSigning;
+* :meth:`TestPKI.applicant` — a personal signing certificate whose subject is a
+  *masked* label (a full resident ID is refused: R-091/R-092, no personal identifiers
+  in certificates that end up in archives).
+
+:meth:`save` / :meth:`load` keep the whole PKI (CA keys and every issued signer) in a
+folder, so a demo archive's PKI can be reloaded and used again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from gaozhi_sdk.errors import SignatureError
+from gaozhi_sdk.esign.chain import ID_KP_DOCUMENT_SIGNING
+from gaozhi_sdk.esign.keys import EcdsaP256Signer
+from gaozhi_sdk.esign.trust import TrustStore
+from gaozhi_sdk.ids import validate_uscc
+
+__all__ = ["TestPKI"]
+
+_FULL_ID = re.compile(r"\d{17}[\dXx]|\d{15}")
+_DEFAULT_CA_YEARS = 20
+_DEFAULT_LEAF_DAYS = 3 * 365
+_INDEX = "pki.json"
+
+
+@dataclass
+class _CA:
+    key: ec.EllipticCurvePrivateKey
+    cert: x509.Certificate
+
+
+def _name(**attrs: str) -> x509.Name:
+    oids = {
+        "CN": NameOID.COMMON_NAME,
+        "O": NameOID.ORGANIZATION_NAME,
+        "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
+        "C": NameOID.COUNTRY_NAME,
+        "serialNumber": NameOID.SERIAL_NUMBER,
+    }
+    return x509.Name([x509.NameAttribute(oids[k], v) for k, v in attrs.items()])
+
+
+def _ca_cert(
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: _CA | None,
+    not_before: datetime,
+    not_after: datetime,
+    path_length: int | None,
+) -> x509.Certificate:
+    issuer_name = subject if issuer is None else issuer.cert.subject
+    signing_key = key if issuer is None else issuer.key
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+            critical=False,
+        )
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+class TestPKI:
+    """A P-256 test CA issuing document-signing certificates (tests and demos only)."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, root: _CA, intermediate: _CA | None = None) -> None:
+        self._root = root
+        self._intermediate = intermediate
+        self._signers: dict[str, EcdsaP256Signer] = {}
+
+    # -- creation ---------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        name: str = "gaozhi-sdk 测试根 CA",
+        intermediate: bool = False,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+    ) -> TestPKI:
+        """Make a new root CA (and, if asked, an intermediate CA under it).
+
+        Args:
+            name: the root's common name.
+            intermediate: also create an intermediate CA that issues the leaves.
+            not_before / not_after: CA validity (default: one day ago to +20 years).
+        """
+        nb = not_before or (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+        na = not_after or nb + timedelta(days=365 * _DEFAULT_CA_YEARS)
+        root_key = ec.generate_private_key(ec.SECP256R1())
+        root = _CA(root_key, _ca_cert(_name(CN=name, O="gaozhi-sdk test", C="CN"),
+                                      root_key, None, nb, na, None))
+        inter: _CA | None = None
+        if intermediate:
+            ikey = ec.generate_private_key(ec.SECP256R1())
+            inter = _CA(ikey, _ca_cert(_name(CN=f"{name} 中级 CA", O="gaozhi-sdk test", C="CN"),
+                                       ikey, root, nb, na, 0))
+        return cls(root, inter)
+
+    @property
+    def root_certificate(self) -> x509.Certificate:
+        """The root CA certificate."""
+        return self._root.cert
+
+    @property
+    def intermediate_certificate(self) -> x509.Certificate | None:
+        """The intermediate CA certificate, if any."""
+        return None if self._intermediate is None else self._intermediate.cert
+
+    def _issue(
+        self,
+        subject: x509.Name,
+        not_before: datetime | None,
+        not_after: datetime | None,
+        key: ec.EllipticCurvePrivateKey | None = None,
+    ) -> EcdsaP256Signer:
+        issuer = self._intermediate or self._root
+        key = key or ec.generate_private_key(ec.SECP256R1())
+        nb = not_before or (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+        na = not_after or nb + timedelta(days=_DEFAULT_LEAF_DAYS)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(nb)
+            .not_valid_after(na)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.ExtendedKeyUsage([ID_KP_DOCUMENT_SIGNING]), critical=False)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+                critical=False,
+            )
+            .sign(issuer.key, hashes.SHA256())
+        )
+        chain = (cert,) if self._intermediate is None else (cert, self._intermediate.cert)
+        return EcdsaP256Signer(key, chain)
+
+    def organ_seal(
+        self,
+        name: str,
+        uscc: str,
+        *,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+    ) -> EcdsaP256Signer:
+        """The 电子印章 signer of an organ (issued once per name+USCC, then reused).
+
+        Args:
+            name: the organ's name (subject CN and O).
+            uscc: its 统一社会信用代码 (validated; subject OU and serialNumber).
+            not_before / not_after: validity (default: an hour ago to +3 years); passing
+                either always issues a fresh certificate (e.g. for expiry tests).
+        """
+        code = validate_uscc(uscc)
+        label = f"organ:{name}:{code}"
+        fresh = not_before is not None or not_after is not None
+        if not fresh and label in self._signers:
+            return self._signers[label]
+        signer = self._issue(
+            _name(CN=name, O=name, OU=code, serialNumber=code, C="CN"), not_before, not_after
+        )
+        if not fresh:
+            self._signers[label] = signer
+        return signer
+
+    def applicant(
+        self,
+        subject_label: str,
+        *,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+    ) -> EcdsaP256Signer:
+        """A personal signing certificate for an applicant, subject ``CN=<label>``.
+
+        The label must be masked (e.g. ``"张* 110105********002X"``): a full resident ID
+        is refused with ``GZ-SG-040``.
+        """
+        if _FULL_ID.search(subject_label):
+            raise SignatureError(
+                "GZ-SG-040",
+                "证书主题不得包含完整的居民身份证号码; 请使用 mask_identifier 脱敏后的标签",
+                message_en="the certificate subject must not carry a full resident ID; mask it",
+            )
+        label = f"applicant:{subject_label}"
+        fresh = not_before is not None or not_after is not None
+        if not fresh and label in self._signers:
+            return self._signers[label]
+        signer = self._issue(_name(CN=subject_label, C="CN"), not_before, not_after)
+        if not fresh:
+            self._signers[label] = signer
+        return signer
+
+    # -- trust ------------------------------------------------------------------------
+
+    def root_pem(self) -> bytes:
+        """The root certificate, PEM."""
+        return self._root.cert.public_bytes(serialization.Encoding.PEM)
+
+    def trust_store(self) -> TrustStore:
+        """A trust store holding this PKI's root."""
+        return TrustStore([self._root.cert])
+
+    def write_trust(self, directory: str | Path) -> Path:
+        """Write the root as ``<directory>/trust/gaozhi-test-root.pem``; returns the trust folder."""
+        folder = Path(directory) / "trust"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "gaozhi-test-root.pem").write_bytes(self.root_pem())
+        return folder
+
+    # -- persistence ------------------------------------------------------------------
+
+    def save(self, directory: str | Path) -> Path:
+        """Save CA keys, certificates and every issued signer (unencrypted; tests only)."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        index: dict[str, object] = {"format": "gaozhi-test-pki/1"}
+        _write_ca(folder, "root", self._root)
+        if self._intermediate is not None:
+            _write_ca(folder, "intermediate", self._intermediate)
+            index["intermediate"] = True
+        signers: dict[str, str] = {}
+        for i, (label, signer) in enumerate(sorted(self._signers.items())):
+            stem = f"signer-{i:04d}"
+            (folder / f"{stem}.key.pem").write_bytes(_key_pem(signer.private_key))
+            (folder / f"{stem}.pem").write_bytes(
+                signer.certificate_chain[0].public_bytes(serialization.Encoding.PEM)
+            )
+            signers[label] = stem
+        index["signers"] = signers
+        (folder / _INDEX).write_text(json.dumps(index, ensure_ascii=False, indent=2), "utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TestPKI:
+        """Reload a PKI written by :meth:`save`.
+
+        Raises:
+            SignatureError: ``GZ-SG-041`` if the folder is not a saved test PKI.
+        """
+        folder = Path(directory)
+        try:
+            index = json.loads((folder / _INDEX).read_text("utf-8"))
+            if index.get("format") != "gaozhi-test-pki/1":
+                raise ValueError("unknown format")
+            root = _read_ca(folder, "root")
+            inter = _read_ca(folder, "intermediate") if index.get("intermediate") else None
+            pki = cls(root, inter)
+            for label, stem in index.get("signers", {}).items():
+                key = serialization.load_pem_private_key(
+                    (folder / f"{stem}.key.pem").read_bytes(), password=None
+                )
+                leaf = x509.load_pem_x509_certificate((folder / f"{stem}.pem").read_bytes())
+                if not isinstance(key, ec.EllipticCurvePrivateKey):
+                    raise ValueError(f"{stem}: not an EC key")
+                chain = (leaf,) if inter is None else (leaf, inter.cert)
+                pki._signers[label] = EcdsaP256Signer(key, chain)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SignatureError(
+                "GZ-SG-041",
+                f"无法读取测试 PKI 目录 {folder}: {exc}",
+                message_en=f"cannot load the test PKI from {folder}: {exc}",
+            ) from exc
+        return pki
+
+    def __repr__(self) -> str:
+        return (
+            f"TestPKI(root={self._root.cert.subject.rfc4514_string()!r}, "
+            f"intermediate={self._intermediate is not None}, signers={len(self._signers)})"
+        )
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _write_ca(folder: Path, stem: str, ca: _CA) -> None:
+    (folder / f"{stem}.key.pem").write_bytes(_key_pem(ca.key))
+    (folder / f"{stem}.pem").write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
+
+
+def _read_ca(folder: Path, stem: str) -> _CA:
+    key = serialization.load_pem_private_key((folder / f"{stem}.key.pem").read_bytes(), None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{stem}: not an EC key")
+    return _CA(key, x509.load_pem_x509_certificate((folder / f"{stem}.pem").read_bytes()))
