@@ -1,2 +1,85 @@
-"""gaozhi-sdk (temporary init, curated later)."""
+"""gaozhi-sdk — 证明事项告知承诺制 SDK.
+
+The curated public API. Everything not listed in ``__all__`` is private and may change.
+
+* identifiers: :func:`validate_resident_id`, :func:`validate_uscc`, :func:`mask_identifier` …
+* the lifecycle façade: :class:`PledgeService`
+* signatures: the :mod:`gaozhi_sdk.esign` module (``sign``, ``validate``, ``verify``)
+* configuration: :class:`RulesConfig`, :class:`RolePolicy`
+* errors: :class:`GaozhiError` and its coded subclasses
+"""
+
+from gaozhi_sdk import esign, models
+from gaozhi_sdk.archive import AuditReport, audit_archive, export_archive
+from gaozhi_sdk.errors import (
+    ArchiveError,
+    BundleFormatError,
+    ConfigError,
+    GaozhiError,
+    IntegrityError,
+    InvalidIdentifierError,
+    ListValidationError,
+    ModelValidationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RuleViolationError,
+    SignatureError,
+    StoreError,
+    WorkflowError,
+)
+from gaozhi_sdk.ids import (
+    IdentifierCheck,
+    check_resident_id,
+    check_uscc,
+    convert_15_to_18,
+    mask_identifier,
+    validate_resident_id,
+    validate_uscc,
+)
+from gaozhi_sdk.providers import CreditSource, OnlineVerifier, ProofCheckRequest, ProofCheckResult
+from gaozhi_sdk.rules import RulesConfig, load_list
+from gaozhi_sdk.service import PledgeService, Statistics
+from gaozhi_sdk.store import open_store
+from gaozhi_sdk.workflow.roles import RolePolicy
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "ArchiveError",
+    "AuditReport",
+    "BundleFormatError",
+    "ConfigError",
+    "CreditSource",
+    "GaozhiError",
+    "IdentifierCheck",
+    "IntegrityError",
+    "InvalidIdentifierError",
+    "ListValidationError",
+    "ModelValidationError",
+    "NotFoundError",
+    "OnlineVerifier",
+    "PermissionDeniedError",
+    "PledgeService",
+    "ProofCheckRequest",
+    "ProofCheckResult",
+    "RolePolicy",
+    "RuleViolationError",
+    "RulesConfig",
+    "SignatureError",
+    "Statistics",
+    "StoreError",
+    "WorkflowError",
+    "__version__",
+    "audit_archive",
+    "check_resident_id",
+    "check_uscc",
+    "convert_15_to_18",
+    "esign",
+    "export_archive",
+    "load_list",
+    "mask_identifier",
+    "models",
+    "open_store",
+    "validate_resident_id",
+    "validate_uscc",
+]

@@ -69,6 +69,9 @@ _PROVINCES = frozenset(
 )
 
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―－]+")
+# ASCII digits only: str.isdigit() also accepts e.g. Devanagari or Arabic-Indic digits.
+_ID18_RE = re.compile(r"[0-9]{17}[0-9X]")
+_ID15_RE = re.compile(r"[0-9]{15}")
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def validate_resident_id(s: str) -> str:
             f"15 位旧号码须先转换为 18 位 (convert_15_to_18): {masked}",
             message_en="15-digit legacy number: convert it with convert_15_to_18 first",
         )
-    if len(v) != 18 or not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
+    if not _ID18_RE.fullmatch(v):
         raise InvalidIdentifierError(
             "GZ-ID-002",
             f"居民身份证号码应为 17 位数字加 1 位校验码 (0-9 或 X): {masked}",
@@ -169,7 +172,7 @@ def convert_15_to_18(s: str) -> str:
     born in the 1900s) and appends the check character; validates the result.
     """
     v = _normalise(s, "居民身份证号码")
-    if len(v) != 15 or not v.isdigit():
+    if not _ID15_RE.fullmatch(v):
         raise InvalidIdentifierError(
             "GZ-ID-005",
             f"15 位旧号码应为 15 位数字: {mask_identifier(v)}",

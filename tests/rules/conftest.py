@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gaozhi_sdk.models.lists import CommitmentListEntry
 from gaozhi_sdk.models.parties import CreditSnapshot, CreditSnapshotItem
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 BASE_ENTRY: dict[str, Any] = {
     "entry_id": "E-1",

@@ -102,9 +102,16 @@ def test_r112_non_repairable_case_never_repairable() -> None:
 
 @pytest.mark.parametrize(
     "status",
-    [CreditStatus.REPAIRED, CreditStatus.INVALIDATED, CreditStatus.REPAIR_PENDING],
+    [
+        CreditStatus.REPAIRED,
+        CreditStatus.INVALIDATED,
+        CreditStatus.CORRECTED,
+        CreditStatus.REPAIR_PENDING,
+        CreditStatus.UNDER_OBJECTION,
+    ],
 )
 def test_r113_no_repair_for_closed_or_pending_records(status: CreditStatus) -> None:
+    """R-116: records under objection or already corrected/invalidated are not repaired."""
     p = publicity_period(Severity.SERIOUS, date(2026, 4, 10), regime_by_id("CN-2026"))
     ok, _ = repair_allowed(_record(p, Severity.SERIOUS, status), date(2030, 1, 1))
     assert not ok
@@ -149,3 +156,10 @@ def test_r020_minor_never_default_for_false_pledge() -> None:
 def test_r055_amounts_are_decimal_strings() -> None:
     with pytest.raises(ValueError):
         FalsePledgeFacts(benefit_value_yuan="1e4")
+
+
+def test_r054_referral_for_crime_is_serious() -> None:
+    sev, reasons = SeverityMapping().grade(FalsePledgeFacts(referred_for_crime=True))
+    assert sev is Severity.SERIOUS and any("R-054" in r for r in reasons)
+    lenient = SeverityMapping(referral_serious=False)
+    assert lenient.grade(FalsePledgeFacts(referred_for_crime=True))[0] is Severity.GENERAL

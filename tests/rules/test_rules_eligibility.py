@@ -179,3 +179,10 @@ def test_r025_exam_proxy_message_cites_r025(make_entry: Make) -> None:
     e = make_entry(priority_area="QUALIFICATION_EXAM", proxy_allowed=False)
     with pytest.raises(RuleViolationError, match="R-025"):
         check_proxy(e, _proxy(), PLEDGOR, matter_code="M-HJ-1", entry_ids=["E-1"], on=ON)
+
+
+def test_r022_ineligibility_is_a_result_not_an_error(make_entry: Make, make_snapshot: Snap) -> None:
+    """R-022: an ineligible applicant is routed to the proof, so the gate returns, not raises."""
+    snap = make_snapshot(("CR-1", "FALSE_PLEDGE", "GENERAL", "PUBLICIZED"))
+    res = check_eligibility(snap, make_entry(), on=ON)
+    assert res.eligible is False and res.reasons

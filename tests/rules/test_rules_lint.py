@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
 
 from gaozhi_sdk.errors import ListValidationError
 from gaozhi_sdk.models import DEFAULT_PLEDGE_CLAUSES, PledgeTemplate
@@ -23,6 +22,8 @@ from gaozhi_sdk.rules import (
     scan_wording,
     validate_list,
 )
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 Make = Callable[..., CommitmentListEntry]
 
@@ -235,7 +236,8 @@ def test_bad_list_rejected_with_each_expected_code() -> None:
     assert all(f.entry_index is not None for f in ei.value.findings if f.entry_id)
 
 
-def test_list_level_findings() -> None:
+def test_r009_r030_r013_list_level_findings() -> None:
+    """R-009 deliberation record, R-030 publication channels, GB 32100 owner code."""
     text = (EXAMPLES / "commitment_list.yaml").read_text(encoding="utf-8")
     text = text.replace('owner_uscc: "11411222005123018X"', 'owner_uscc: "11411222005123018Y"')
     text = text.replace(
@@ -302,3 +304,16 @@ def test_load_json_file(tmp_path: Path) -> None:
     f.write_text(clist.model_dump_json(), encoding="utf-8")
     assert load_list(f) == clist
     assert load_list(str(f)) == clist
+
+
+def test_r009_missing_deliberation_record_warns() -> None:
+    text = (EXAMPLES / "commitment_list.yaml").read_text(encoding="utf-8")
+    start = text.index("deliberation_ref:")
+    text = text[:start] + text[text.index("\n", start) + 1 :]
+    (f,) = lint_list(load_list(text))
+    assert (f.code, f.level, f.rule) == ("GZ-LS-009", FindingLevel.WARNING, "R-009")
+
+
+def test_load_long_single_line_json_is_text() -> None:
+    clist = load_list(EXAMPLES / "commitment_list.yaml")
+    assert load_list(clist.model_dump_json()) == clist

@@ -70,6 +70,7 @@ def test_r026_adverse_credit_tightens_window_and_phase(
 
 
 def test_r026_repaired_record_does_not_tighten(make_entry: Make, make_snapshot: Snap) -> None:
+    """R-111: repair lifts the measures, so a REPAIRED record no longer tightens."""
     snap = make_snapshot(("CR-1", "OTHER", "SERIOUS", "REPAIRED"))
     assert not plan_verification(make_entry(), snap, accepted_at=ACCEPTED, calendar=CAL).tightened
 
@@ -174,3 +175,19 @@ def test_replan_never_returns_a_result(make_entry: Make) -> None:
         )
     }
     assert outs <= {M.ASSISTED, M.ON_SITE}
+
+
+def test_r041_every_sample_entry_can_be_planned() -> None:
+    from pathlib import Path
+
+    from gaozhi_sdk.rules import load_list
+
+    sample = Path(__file__).resolve().parents[2] / "examples" / "commitment_list.yaml"
+    decided = datetime(2025, 10, 9, 9, 0, tzinfo=CST)
+    for e in load_list(sample).entries:
+        plan = plan_verification(e, None, accepted_at=ACCEPTED, decided_at=decided, calendar=CAL)
+        if e.verification.method is M.EXEMPT:
+            assert plan.daily_supervision and plan.due_at is None
+        else:
+            assert plan.due_at is not None and CAL.is_working_day(plan.due_at.date())
+            assert plan.due_at > ACCEPTED

@@ -360,6 +360,20 @@ def test_journal_append_rejects_bad_entries(
     assert store.journal_head() is None
 
 
+def test_journal_organ_code_is_not_mistaken_for_a_personal_identifier(store: Store) -> None:
+    # An organ's code in actor.organ is not personal data, even if it happens to pass the
+    # resident-ID checksum.
+    with store.transaction() as tx:
+        e = tx.append_journal(
+            event="case.accepted",
+            aggregate_type="case",
+            aggregate_id="C-1",
+            actor={"role": "WINDOW_CLERK", "ref": "CK0001", "organ": FULL_ID},
+            payload_digest=DIGEST,
+        )
+    assert store.journal_head() == e
+
+
 def test_journal_accepts_masked_and_digested_identifiers(store: Store) -> None:
     salt = bytes.fromhex(store.meta("id_salt") or "")
     with store.transaction() as tx:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: 中国标准时间 (Asia/Shanghai has had no DST since 1991; a fixed offset keeps the SDK
 #: independent of the tz database).
@@ -43,7 +43,19 @@ class GaozhiModel(BaseModel):
         validate_default=True,
         ser_json_inf_nan="strings",
         populate_by_name=True,
+        # Validation errors must not echo the input (full IDs, names, phones — PIPL).
+        hide_input_in_errors=True,
     )
+
+    @model_validator(mode="after")
+    def _jcs_safe_integers(self) -> Self:
+        # DESIGN §4: signed payloads are JCS; integers must stay within ±(2^53 − 1).
+        for value in self.__dict__.values():
+            items = value if isinstance(value, tuple) else (value,)
+            for item in items:
+                if type(item) is int:
+                    check_safe_int(item)
+        return self
 
     @classmethod
     def pii_fields(cls) -> dict[str, str]:

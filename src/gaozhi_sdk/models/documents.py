@@ -26,7 +26,7 @@ __all__ = [
 #: Pledge clauses of the exam example (R-033) generalised; treat as strong default (DOMAIN §2.3).
 DEFAULT_PLEDGE_CLAUSES: tuple[str, ...] = (
     "本人(单位)已知晓行政机关告知的全部内容。",
-    "本人(单位)已符合告知的相关条件和要求。",
+    "本人(单位)已符合告知书所列的全部条件和要求。",
     "本人(单位)填报和提交的信息真实、准确、完整。",
     "本人(单位)愿意接受行政机关的核查,并如实配合核查工作。",
     "本人(单位)愿意承担不实承诺的法律责任,并接受相应处理。",

@@ -9,7 +9,7 @@ default documented where it is defined; the two defined here:
   well inside the 15 working days 政府信息公开条例 Art.32 gives a third party to answer.
 * ``exempt_horizon_months = 12`` [INFERRED] — DOMAIN §3.2: an EXEMPT case closes TRUE when
   no adverse finding arises "within a configured horizon". Twelve months covers one annual
-  双随机 inspection cycle (R-042, R-043) and ends inside the 2-year limitation (R-059a).
+  双随机 inspection cycle (R-042) and ends inside the 2-year limitation (R-059a).
 
 Loading: :meth:`RulesConfig.from_yaml` / :meth:`RulesConfig.from_mapping`. Errors are
 :class:`~gaozhi_sdk.errors.ConfigError` — GZ-CF-101 (YAML syntax, with line), GZ-CF-102

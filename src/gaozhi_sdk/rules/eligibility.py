@@ -1,4 +1,4 @@
-"""适用告知承诺制的信用条件 (R-020, R-021, R-022, R-064, R-075, R-076).
+"""适用告知承诺制的信用条件 (R-020, R-022, R-064, R-075, R-076).
 
 R-020: applicants with a "较严重的不良信用记录" or who "曾作出虚假承诺" may not use the
 pledge route **until credit repair** (信用修复前不适用). "较严重" is defined by no source

@@ -27,11 +27,18 @@ from gaozhi_sdk.rules.list_lint import Finding, FindingLevel
 __all__ = ["load_list"]
 
 
+def _is_file(s: str) -> bool:
+    if "\n" in s or len(s) > 1024:
+        return False
+    try:
+        return Path(s).is_file()
+    except (OSError, ValueError):  # name too long, embedded NUL …
+        return False
+
+
 def _read(path_or_text: str | Path) -> tuple[str, str | None]:
     """(text, suffix) — a Path or a one-line str naming an existing file is read."""
-    if isinstance(path_or_text, Path) or (
-        "\n" not in path_or_text and len(path_or_text) < 4096 and Path(path_or_text).is_file()
-    ):
+    if isinstance(path_or_text, Path) or _is_file(path_or_text):
         p = Path(path_or_text)
         try:
             return p.read_text(encoding="utf-8"), p.suffix.lower()

@@ -1,4 +1,4 @@
-"""核查办法 — planning a verification from the entry and the credit (R-026, R-040…R-049).
+"""核查办法 — planning a verification from the entry and the credit (R-026, R-040…R-047).
 
 Planning order:
 

@@ -1,7 +1,8 @@
-"""承诺退出 — withdrawing a pledge (R-060…R-064).
+"""承诺退出 — withdrawing a pledge (R-060, R-063).
 
 R-060: before the matter is concluded (办结), an applicant with a reasonable reason may
-withdraw; R-061: the matter then continues under the original procedure (proof required);
+withdraw (the matter then continues under the original procedure, which the workflow
+handles);
 R-063 (exams): withdrawal only before payment and before the registration deadline.
 Item-specific windows are :class:`WithdrawalPolicy` configuration keyed by entry id or
 matter code (:class:`WithdrawalConfig`). Whether a reason is "合理" is the organ's judgement;

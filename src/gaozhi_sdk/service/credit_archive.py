@@ -54,7 +54,7 @@ class CreditArchiveMixin(ServiceCore):
         if rec is None:
             return []
         return [
-            PriorWithdrawal(matter_code=w["matter_code"], on=date.fromisoformat(w["on"]))
+            PriorWithdrawal(matter_code=w["matter_code"], withdrawn_on=date.fromisoformat(w["on"]))
             for w in rec.doc.get("withdrawals", [])
         ]
 

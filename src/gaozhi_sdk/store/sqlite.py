@@ -545,7 +545,13 @@ class SqliteTransaction:
                 f"日志条目不能规范化为 JCS: {exc.message}",
                 message_en="journal entry cannot be canonicalised",
             ) from exc
-        found = _personal_data_kind(body.decode("utf-8"))
+        # actor.role and actor.organ (an organ's USCC) are not personal data and are not
+        # scanned: an organisation code could coincidentally pass the ID checksum.
+        scanned = json.dumps(
+            [event, aggregate_type, aggregate_id, fields["actor"].get("ref", ""), fields["detail"]],
+            ensure_ascii=False,
+        )
+        found = _personal_data_kind(scanned)
         if found is not None:
             raise StoreError(
                 "GZ-ST-012",
