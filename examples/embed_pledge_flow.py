@@ -12,8 +12,8 @@ certificate come from your CA.
 from __future__ import annotations
 
 import sys
-from datetime import date
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from gaozhi_sdk import PledgeService, esign, load_list
@@ -31,7 +31,9 @@ def main(db_path: str) -> int:
     seal = pki.organ_seal(clist.owner_organ, organ)
     provider = FakeDataSharingProvider()
     svc = PledgeService.open(
-        f"sqlite:///{db_path}", signers={organ: seal}, trust=pki.trust_store(),
+        f"sqlite:///{db_path}",
+        signers={organ: seal},
+        trust=pki.trust_store(),
         online_verifier=provider,
     )
     officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS0001", organ_uscc=organ)
@@ -41,9 +43,12 @@ def main(db_path: str) -> int:
     # 1. 清单: 编制 → 报送审核 → 公布 (R-008…R-011)
     svc.draft_list(clist, officer)
     svc.submit_list(clist.list_id, clist.version, officer)
-    svc.publish_list(clist.list_id, clist.version,
-                     ReviewRecord(reviewer="三门峡市陕州区司法局", reviewed_on=date(2025, 5, 28)),
-                     reviewer)
+    svc.publish_list(
+        clist.list_id,
+        clist.version,
+        ReviewRecord(reviewer="三门峡市陕州区司法局", reviewed_on=date(2025, 5, 28)),
+        reviewer,
+    )
 
     # 2. 一次性书面告知
     import random
@@ -51,8 +56,9 @@ def main(db_path: str) -> int:
     applicant = synthetic_applicant(random.Random(7))
     entry_id = "SZ-GA-HJ-001"
     provider.truth[(applicant.id_number, entry_id)] = True  # the shared data agrees
-    notice = svc.issue_notice(list_id=clist.list_id, entry_ids=[entry_id],
-                              applicant=applicant, actor=clerk)
+    notice = svc.issue_notice(
+        list_id=clist.list_id, entry_ids=[entry_id], applicant=applicant, actor=clerk
+    )
     me = Actor(role=ActorRole.APPLICANT, actor_id=applicant.id_number)
 
     # 3. 自主选择、适用条件

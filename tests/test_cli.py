@@ -27,7 +27,11 @@ def gaozhi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
     """Run the real CLI in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "gaozhi_sdk.cli", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        check=False,
     )
 
 
@@ -175,9 +179,12 @@ def test_verify_exit_codes(demo_dir: Path, tmp_path: Path) -> None:
     foreign = TestPKI.create().write_trust(tmp_path / "foreign")
     assert gaozhi("verify", str(bundle), "--trust", str(foreign)).returncode == 2
     assert gaozhi("verify", str(bundle)).returncode == 64
-    assert gaozhi("verify", str(bundle), "--trust", str(trust), "--at", "yesterday").returncode == 64
-    js = gaozhi("verify", str(bundle), "--trust", str(trust), "--json",
-                "--at", "2026-06-01T09:00:00+08:00")
+    assert (
+        gaozhi("verify", str(bundle), "--trust", str(trust), "--at", "yesterday").returncode == 64
+    )
+    js = gaozhi(
+        "verify", str(bundle), "--trust", str(trust), "--json", "--at", "2026-06-01T09:00:00+08:00"
+    )
     assert js.returncode == 0
     assert "2026-06-01" in js.stdout  # the requested validation time is echoed
 
@@ -224,8 +231,9 @@ def test_report_markdown_and_json(demo_dir: Path, tmp_path: Path) -> None:
     assert md.returncode == 0
     assert "分机关、分事项统计" in md.stdout
     out = tmp_path / "r.json"
-    js = gaozhi("report", "--db", str(demo_dir / "gaozhi.db"), "--format", "json",
-                "--out", str(out))
+    js = gaozhi(
+        "report", "--db", str(demo_dir / "gaozhi.db"), "--format", "json", "--out", str(out)
+    )
     assert js.returncode == 0
     assert json.loads(out.read_text(encoding="utf-8"))["totals"]["cases"] >= 40
     assert gaozhi("report", "--db", str(tmp_path / "none.db")).returncode == 64
@@ -243,8 +251,10 @@ def test_demo_output_carries_no_full_identifier(demo_dir: Path) -> None:
     import sqlite3
 
     con = sqlite3.connect(demo_dir / "gaozhi.db")
-    ids = [json.loads(doc)["applicant"]["id_number"]
-           for (doc,) in con.execute("SELECT doc FROM records WHERE kind='case'")]
+    ids = [
+        json.loads(doc)["applicant"]["id_number"]
+        for (doc,) in con.execute("SELECT doc FROM records WHERE kind='case'")
+    ]
     con.close()
     journal = (demo_dir / "archive" / "journal.jsonl").read_text(encoding="utf-8")
     assert ids

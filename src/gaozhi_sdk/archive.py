@@ -122,7 +122,7 @@ def export_archive(
     entries = [e.to_json_dict() for e in store.journal()]
     write_jsonl(entries, out / "journal.jsonl")
     files["journal.jsonl"] = sha256_hex((out / "journal.jsonl").read_bytes())
-    head = entries[-1] if entries else {"seq": 0, "hash": "0" * 64}
+    head: dict[str, Any] = entries[-1] if entries else {"seq": 0, "hash": "0" * 64}
     manifest = ArchiveManifest(
         format=FORMAT,
         created_at=now_cst().isoformat(),
@@ -147,6 +147,7 @@ def _trust_from_pems(pems: Sequence[bytes]) -> TrustStore:
     for i, pem in enumerate(pems):
         trust.add_pem(pem, source=f"anchor-{i + 1}")
     return trust
+
 
 _WORKER_TRUST: TrustStore | None = None
 
@@ -214,13 +215,18 @@ def audit_archive(
     manifest: ArchiveManifest | None = None
     report = validate((root / _MANIFEST_BUNDLE).read_bytes(), trust, at=at)
     if report.indication is not Indication.TOTAL_PASSED:
-        fail("manifest_signature", report.summary_zh(), _MANIFEST_BUNDLE,
-             "FAILED" if report.indication is Indication.TOTAL_FAILED else "INDETERMINATE")
+        fail(
+            "manifest_signature",
+            report.summary_zh(),
+            _MANIFEST_BUNDLE,
+            "FAILED" if report.indication is Indication.TOTAL_FAILED else "INDETERMINATE",
+        )
     else:
         b = Bundle.from_json((root / _MANIFEST_BUNDLE).read_bytes())
         manifest = ArchiveManifest.model_validate_json(b.payload)
-        checks.append(AuditCheck(name="manifest_signature", status="PASSED",
-                                 message="归档清单签名有效"))
+        checks.append(
+            AuditCheck(name="manifest_signature", status="PASSED", message="归档清单签名有效")
+        )
     # 2. files
     listed = manifest.files if manifest else {}
     present = {
@@ -260,8 +266,9 @@ def audit_archive(
     done = 0
     results: list[tuple[str, str, str, str]] = []
     if jobs > 1 and len(bundle_files) > size:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker,
-                                 initargs=(list(trust_pems),)) as pool:
+        with ProcessPoolExecutor(
+            jobs, initializer=_init_worker, initargs=(list(trust_pems),)
+        ) as pool:
             for part in pool.map(_validate_chunk, work):
                 results.extend(part)
                 done += len(part)
@@ -279,13 +286,22 @@ def audit_archive(
         counts[indication] = counts.get(indication, 0) + 1
         rel = Path(path).relative_to(root).as_posix()
         if indication != "TOTAL_PASSED":
-            fail("bundle", f"{indication}/{sub}: {msg}", rel,
-                 "FAILED" if indication == "TOTAL_FAILED" else "INDETERMINATE")
+            fail(
+                "bundle",
+                f"{indication}/{sub}: {msg}",
+                rel,
+                "FAILED" if indication == "TOTAL_FAILED" else "INDETERMINATE",
+            )
         elif sha256_hex(Path(path).read_bytes()) not in bound:
             fail("bundle_unbound", "签名文件的摘要未记入台账 (可能被替换)", rel)
     if not failed and not indeterminate:
-        checks.append(AuditCheck(name="summary", status="PASSED",
-                                 message=f"{len(bundle_files)} 个签名文件与 {len(entries)} 条台账全部通过"))
+        checks.append(
+            AuditCheck(
+                name="summary",
+                status="PASSED",
+                message=f"{len(bundle_files)} 个签名文件与 {len(entries)} 条台账全部通过",
+            )
+        )
     return AuditReport(
         archive=str(root),
         validated_at=(at or now_cst()).isoformat(),
@@ -302,7 +318,6 @@ def load_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ArchiveError("GZ-AR-003", f"无法读取 JSON 文件 {path}: {exc}",
-                           message_en="cannot read JSON") from exc
-
-
+        raise ArchiveError(
+            "GZ-AR-003", f"无法读取 JSON 文件 {path}: {exc}", message_en="cannot read JSON"
+        ) from exc

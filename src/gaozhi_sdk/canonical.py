@@ -22,8 +22,42 @@ from gaozhi_sdk.errors import ModelValidationError
 __all__ = ["canonical_bytes", "digest_json", "model_bytes", "sha256_hex"]
 
 
+_MAX_SAFE = 2**53 - 1
+
+
+def _fast_safe(data: Any, depth: int = 0) -> bool:
+    """True when ``json.dumps(sort_keys=True)`` is byte-equal to JCS for ``data``.
+
+    That holds for strings, booleans, None, integers within ±(2^53 − 1), and lists and
+    objects of those whose keys are ASCII (UTF-16 and code-point key orders then agree).
+    Floats — whose JCS form differs (``1.0`` → ``1``) — take the reference path.
+    """
+    if depth > 64:
+        return False
+    if data is None or isinstance(data, (str, bool)):
+        return True
+    if isinstance(data, int):
+        return -_MAX_SAFE <= data <= _MAX_SAFE
+    if isinstance(data, dict):
+        return all(
+            isinstance(k, str) and k.isascii() and _fast_safe(v, depth + 1) for k, v in data.items()
+        )
+    if isinstance(data, (list, tuple)):
+        return all(_fast_safe(v, depth + 1) for v in data)
+    return False
+
+
 def canonical_bytes(data: Any) -> bytes:
-    """RFC 8785 bytes of JSON-compatible data (raises GZ-MD-010 on non-JCS values)."""
+    """RFC 8785 bytes of JSON-compatible data (raises GZ-MD-010 on non-JCS values).
+
+    Data made only of strings, booleans, None, safe integers, lists and ASCII-keyed
+    objects is serialised by the byte-equal ``json.dumps`` fast path; anything else
+    (floats, non-ASCII keys) goes through the ``rfc8785`` reference implementation.
+    """
+    if _fast_safe(data):
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8"
+        )
     try:
         return rfc8785.dumps(data)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

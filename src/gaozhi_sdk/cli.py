@@ -66,7 +66,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if args.applications < 1:
         return _usage("GZ-CLI-004", "--applications 须为正整数")
     summary = run_demo(
-        Path(args.workdir), applications=args.applications, seed=args.seed,
+        Path(args.workdir),
+        applications=args.applications,
+        seed=args.seed,
         progress=None if args.quiet else _progress("demo"),
     )
     print(summary.render())
@@ -111,8 +113,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         for b, r in reports:
-            print(f"{b}: {r.indication.value}"
-                  + (f"/{r.sub_indication.value}" if r.sub_indication else ""))
+            print(
+                f"{b}: {r.indication.value}"
+                + (f"/{r.sub_indication.value}" if r.sub_indication else "")
+            )
             print("  " + r.summary_zh().replace("\n", "\n  "))
     return worst
 
@@ -122,7 +126,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
     pems = _read_pems(args.trust) if args.trust else None
     report = audit_archive(
-        args.archive, trust_pems=pems, at=_parse_at(args.at), jobs=args.jobs,
+        args.archive,
+        trust_pems=pems,
+        at=_parse_at(args.at),
+        jobs=args.jobs,
         progress=None if args.json else _progress("audit"),
     )
     if args.json:
@@ -130,8 +137,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     else:
         b = report.bundles
         print(f"归档: {report.archive}")
-        print(f"台账: {report.journal_entries} 条; 签名文件: 通过 {b.get('TOTAL_PASSED', 0)}, "
-              f"失败 {b.get('TOTAL_FAILED', 0)}, 不确定 {b.get('INDETERMINATE', 0)}")
+        print(
+            f"台账: {report.journal_entries} 条; 签名文件: 通过 {b.get('TOTAL_PASSED', 0)}, "
+            f"失败 {b.get('TOTAL_FAILED', 0)}, 不确定 {b.get('INDETERMINATE', 0)}"
+        )
         for c in report.checks:
             where = f" [{c.path}]" if c.path else ""
             print(f"  {c.status:<13} {c.name}{where}: {c.message}")
@@ -151,8 +160,9 @@ def _cmd_list_check(args: argparse.Namespace) -> int:
         findings = lint_list(clist)
     errors = [f for f in findings if f.level == "ERROR"]
     if args.json:
-        print(json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False,
-                         indent=2))
+        print(
+            json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False, indent=2)
+        )
     else:
         for f in findings:
             where = "/".join(str(x) for x in (f.entry_id, f.field) if x)
@@ -167,19 +177,25 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     names = args.models or sorted(ENTITY_MODELS)
     unknown = [n for n in names if n not in ENTITY_MODELS]
     if unknown:
-        return _usage("GZ-CLI-007", f"未知模型: {', '.join(unknown)}; 可用: "
-                      + ", ".join(sorted(ENTITY_MODELS)))
+        return _usage(
+            "GZ-CLI-007",
+            f"未知模型: {', '.join(unknown)}; 可用: " + ", ".join(sorted(ENTITY_MODELS)),
+        )
     schemas = {n: ENTITY_MODELS[n].model_json_schema() for n in names}
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for n, s in schemas.items():
             (out / f"{n}.schema.json").write_text(
-                json.dumps(s, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+                json.dumps(s, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
         print(f"已写入 {len(schemas)} 个 JSON Schema 到 {out}")
     else:
-        print(json.dumps(schemas if len(schemas) > 1 else schemas[names[0]],
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                schemas if len(schemas) > 1 else schemas[names[0]], ensure_ascii=False, indent=2
+            )
+        )
     return EX_OK
 
 
@@ -193,8 +209,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return _usage("GZ-CLI-008", f"找不到数据库文件: {db}")
     with PledgeService.open(f"sqlite:///{db}") as svc:
         stats = svc.statistics()
-    text = (render_markdown(stats) if args.format == "md"
-            else json.dumps(stats.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    text = (
+        render_markdown(stats)
+        if args.format == "md"
+        else json.dumps(stats.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    )
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -126,11 +127,14 @@ class DemoSummary:
         ]
         for name, m in MACHINES.items():
             c = self.final.get(name, Counter())
-            lines.append(f"  {m.label_zh} ({name}): "
-                         + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+            lines.append(
+                f"  {m.label_zh} ({name}): " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+            )
         lines.append("")
-        lines.append("拒绝的操作 (已记入台账): "
-                     + (", ".join(f"{k} {v}" for k, v in sorted(self.refused.items())) or "无"))
+        lines.append(
+            "拒绝的操作 (已记入台账): "
+            + (", ".join(f"{k} {v}" for k, v in sorted(self.refused.items())) or "无")
+        )
         for k, v in self.totals.items():
             lines.append(f"  {k}: {v}")
         miss = self.missing
@@ -149,22 +153,27 @@ def run_demo(
 ) -> DemoSummary:
     """Run the demo into ``workdir`` (must not exist or be empty)."""
     if workdir.exists() and any(workdir.iterdir()):
-        raise ConfigError("GZ-CLI-010", f"工作目录须不存在或为空: {workdir}",
-                          message_en="workdir must be absent or empty")
+        raise ConfigError(
+            "GZ-CLI-010",
+            f"工作目录须不存在或为空: {workdir}",
+            message_en="workdir must be absent or empty",
+        )
     workdir.mkdir(parents=True, exist_ok=True)
     return _Demo(workdir, applications, seed, progress).run()
 
 
 class _Demo:
-    def __init__(self, workdir: Path, n: int, seed: int,
-                 progress: Callable[[int, int], None] | None) -> None:
+    def __init__(
+        self, workdir: Path, n: int, seed: int, progress: Callable[[int, int], None] | None
+    ) -> None:
         self.dir = workdir
         self.n = max(n, 1)
         self.rng = random.Random(seed)
         self.progress = progress
         self.clock = SimClock(START)
-        self.pki = TestPKI.create(not_before=START - timedelta(days=30),
-                                  not_after=START + timedelta(days=3650))
+        self.pki = TestPKI.create(
+            not_before=START - timedelta(days=30), not_after=START + timedelta(days=3650)
+        )
         self.summary = DemoSummary(workdir, self.n)
         self.provider = FakeDataSharingProvider(fault_rate=0.1, seed=seed)
         self.truth = self.provider.truth
@@ -173,10 +182,12 @@ class _Demo:
         owner = self.clist.owner_uscc or ""
         self.owner = owner
         seals = {
-            owner: self.pki.organ_seal(self.clist.owner_organ, owner,
-                                       not_before=START - timedelta(days=1)),
-            POLICE_USCC: self.pki.organ_seal(POLICE_NAME, POLICE_USCC,
-                                             not_before=START - timedelta(days=1)),
+            owner: self.pki.organ_seal(
+                self.clist.owner_organ, owner, not_before=START - timedelta(days=1)
+            ),
+            POLICE_USCC: self.pki.organ_seal(
+                POLICE_NAME, POLICE_USCC, not_before=START - timedelta(days=1)
+            ),
         }
         self.seal = seals[owner]
         self.svc = PledgeService.open(
@@ -189,10 +200,10 @@ class _Demo:
         )
         self.clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK0001", organ_uscc=owner)
         self.inspector = Actor(role=ActorRole.INSPECTOR, actor_id="IN0007", organ_uscc=owner)
-        self.credit_officer = Actor(role=ActorRole.CREDIT_OFFICER, actor_id="CR0003",
-                                    organ_uscc=owner)
-        self.police = Actor(role=ActorRole.INSPECTOR, actor_id="GA0101",
-                            organ_uscc=POLICE_USCC)
+        self.credit_officer = Actor(
+            role=ActorRole.CREDIT_OFFICER, actor_id="CR0003", organ_uscc=owner
+        )
+        self.police = Actor(role=ActorRole.INSPECTOR, actor_id="GA0101", organ_uscc=POLICE_USCC)
         self.system = Actor(role=ActorRole.SYSTEM, actor_id="system")
         self.liars: list[Applicant] = []
         self.scen: dict[str, _Scenario] = {}
@@ -213,10 +224,13 @@ class _Demo:
     def _signer_for(self, app: Applicant) -> Any:
         key = app.id_number
         if key not in self.applicant_signers:
-            label = (f"{mask_text(app.name, 'name')} {mask_identifier(app.id_number)} "
-                     f"#{len(self.applicant_signers) + 1}")
+            label = (
+                f"{mask_text(app.name, 'name')} {mask_identifier(app.id_number)} "
+                f"#{len(self.applicant_signers) + 1}"
+            )
             self.applicant_signers[key] = self.pki.applicant(
-                label, not_before=START - timedelta(days=1), not_after=START + timedelta(3650))
+                label, not_before=START - timedelta(days=1), not_after=START + timedelta(3650)
+            )
         return self.applicant_signers[key]
 
     def _tick(self, i: int) -> None:
@@ -241,14 +255,17 @@ class _Demo:
 
     def _lists(self) -> None:
         officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS0001", organ_uscc=self.owner)
-        reviewer = Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF0001",
-                         organ_uscc="11411222005123085U")
+        reviewer = Actor(
+            role=ActorRole.JUSTICE_REVIEWER, actor_id="SF0001", organ_uscc="11411222005123085U"
+        )
         self.officer, self.reviewer = officer, reviewer
         cl = self.clist
         self.svc.draft_list(cl, officer)
         self.svc.submit_list(cl.list_id, cl.version, officer)
-        self._try("reject_unreviewed", lambda: self.svc.publish_list(
-            cl.list_id, cl.version, _review(), officer))
+        self._try(
+            "reject_unreviewed",
+            lambda: self.svc.publish_list(cl.list_id, cl.version, _review(), officer),
+        )
         self.svc.publish_list(cl.list_id, cl.version, _review(), reviewer)
         self.entries = {e.entry_id: e for e in cl.entries}
 
@@ -257,12 +274,26 @@ class _Demo:
             return _SCRIPT[i]
         rng = self.rng
         flow = rng.choices(
-            ["notice_only", "decline", "pledge_stay", "withdraw_pledged", "withdraw_accepted",
-             "accept_stay", "full"], [2, 4, 2, 3, 3, 3, 83])[0]
+            [
+                "notice_only",
+                "decline",
+                "pledge_stay",
+                "withdraw_pledged",
+                "withdraw_accepted",
+                "accept_stay",
+                "full",
+            ],
+            [2, 4, 2, 3, 3, 3, 83],
+        )[0]
         return _Scenario(
-            entry=rng.choice(sorted(self.entries)), flow=flow, lying=rng.random() < 0.1,
-            no_data=rng.random() < 0.07, legal=rng.random() < 0.2, proxy=rng.random() < 0.1,
-            leave_open=rng.random() < 0.06, refuse_assist=rng.random() < 0.15,
+            entry=rng.choice(sorted(self.entries)),
+            flow=flow,
+            lying=rng.random() < 0.1,
+            no_data=rng.random() < 0.07,
+            legal=rng.random() < 0.2,
+            proxy=rng.random() < 0.1,
+            leave_open=rng.random() < 0.06,
+            refuse_assist=rng.random() < 0.15,
             disposal=rng.choice(["rectify_ok", "rectify_fail", "revoke", "revoke_penalty"]),
         )
 
@@ -275,8 +306,9 @@ class _Demo:
         app = synthetic_applicant(rng, legal_person=sc.legal)
         if not sc.no_data:
             self.truth[(app.id_number, sc.entry)] = not sc.lying
-        notice = svc.issue_notice(list_id=self.clist.list_id, entry_ids=[sc.entry],
-                                  applicant=app, actor=self.clerk)
+        notice = svc.issue_notice(
+            list_id=self.clist.list_id, entry_ids=[sc.entry], applicant=app, actor=self.clerk
+        )
         case_no = notice.case_no
         self.scen[case_no] = sc
         if sc.lying:
@@ -284,8 +316,9 @@ class _Demo:
         if sc.flow == "notice_only":
             return None  # notice given, the applicant has not chosen yet (NOTICE_ISSUED)
         mode = ProofMode.DOCUMENT if sc.flow == "decline" else ProofMode.PLEDGE
-        svc.record_choices(case_no, [ProofChoice(entry_id=sc.entry, mode=mode)],
-                           self._actor_for(app))
+        svc.record_choices(
+            case_no, [ProofChoice(entry_id=sc.entry, mode=mode)], self._actor_for(app)
+        )
         if mode is ProofMode.DOCUMENT or not svc.check_eligibility(case_no, self.clerk).eligible:
             return None
         if not entry.proxy_allowed and sc.proxy:
@@ -294,14 +327,20 @@ class _Demo:
             proxy_app = synthetic_applicant(rng)
             proxy = _proxy(proxy_app, app, entry.matter_code, [sc.entry], self.clock().date())
             pledge = svc.draft_pledge(case_no, proxy=proxy)
-            svc.submit_pledge(sign(pledge, self._signer_for(proxy_app)),
-                              Actor(role=ActorRole.PROXY, actor_id=proxy_app.id_number))
+            svc.submit_pledge(
+                sign(pledge, self._signer_for(proxy_app)),
+                Actor(role=ActorRole.PROXY, actor_id=proxy_app.id_number),
+            )
         else:
             pledge = svc.draft_pledge(case_no)
             if i % 40 == 7:  # a pledge that does not answer the notice is refused
                 forged = pledge.model_copy(update={"notice_hash": "0" * 64})
-                self._try("submit_pledge", lambda: svc.submit_pledge(
-                    sign(forged, self._signer_for(app)), self._actor_for(app)))
+                self._try(
+                    "submit_pledge",
+                    lambda: svc.submit_pledge(
+                        sign(forged, self._signer_for(app)), self._actor_for(app)
+                    ),
+                )
             svc.submit_pledge(sign(pledge, self._signer_for(app)), self._actor_for(app))
         if sc.flow == "pledge_stay":
             return None
@@ -316,17 +355,24 @@ class _Demo:
         proxy_app = synthetic_applicant(self.rng)
         entry = self.entries[entry_ids[0]]
         proxy = _proxy(proxy_app, app, entry.matter_code, entry_ids, self.clock().date())
-        self._try("proxy_not_allowed", lambda: self.svc.submit_pledge(
-            sign(self.svc.draft_pledge(case_no, proxy=proxy), self._signer_for(proxy_app)),
-            Actor(role=ActorRole.PROXY, actor_id=proxy_app.id_number)))
+        self._try(
+            "proxy_not_allowed",
+            lambda: self.svc.submit_pledge(
+                sign(self.svc.draft_pledge(case_no, proxy=proxy), self._signer_for(proxy_app)),
+                Actor(role=ActorRole.PROXY, actor_id=proxy_app.id_number),
+            ),
+        )
 
     def _verify(self, vid: str, *, finish: bool = False) -> None:
         """Drive one verification as far as its scenario goes (``finish`` ignores leave_open)."""
         svc = self.svc
         for _ in range(8):
             v = svc.verification(vid)
-            if v.status in (VerificationStatus.CONCLUDED, VerificationStatus.CANCELLED,
-                            VerificationStatus.DAILY_SUPERVISION):
+            if v.status in (
+                VerificationStatus.CONCLUDED,
+                VerificationStatus.CANCELLED,
+                VerificationStatus.DAILY_SUPERVISION,
+            ):
                 return
             case = svc.case(v.case_no)
             sc = self.scen[case.case_no]
@@ -342,26 +388,38 @@ class _Demo:
                 res = VerificationResult.TRUE if truth else VerificationResult.FALSE
                 if sc.refuse_assist and v.evidence and self.rng.random() < 0.3:
                     res = VerificationResult.INCONCLUSIVE  # 补充核查
-                svc.record_on_site(vid, res, self.inspector,
-                                   [Evidence(kind="现场检查记录", ref=f"XC-{vid}")])
+                svc.record_on_site(
+                    vid, res, self.inspector, [Evidence(kind="现场检查记录", ref=f"XC-{vid}")]
+                )
             elif v.method is VerificationMethod.ASSISTED:
                 if v.status is not VerificationStatus.ASSIST_REQUESTED:
-                    svc.request_assistance(vid, requested_organ=POLICE_USCC,
-                                           question="请核实申请人承诺事项是否属实",
-                                           actor=self.inspector)
+                    svc.request_assistance(
+                        vid,
+                        requested_organ=POLICE_USCC,
+                        question="请核实申请人承诺事项是否属实",
+                        actor=self.inspector,
+                    )
                 if hold:
                     return
                 aid = svc.verification(vid).assistance_id or ""
                 if sc.refuse_assist and not any(e.kind == "拒绝协助" for e in v.evidence):
-                    self._try("refusal_without_reason", lambda: svc.reply_assistance(
-                        aid, AssistanceReply.REFUSED, self.police))
-                    svc.reply_assistance(aid, AssistanceReply.REFUSED, self.police,
-                                         refusal_reason="相关档案已移交市级档案馆, 本机关无法查询")
+                    self._try(
+                        "refusal_without_reason",
+                        partial(svc.reply_assistance, aid, AssistanceReply.REFUSED, self.police),
+                    )
+                    svc.reply_assistance(
+                        aid,
+                        AssistanceReply.REFUSED,
+                        self.police,
+                        refusal_reason="相关档案已移交市级档案馆, 本机关无法查询",
+                    )
                     sc.refuse_assist = False
                 else:
                     svc.reply_assistance(
-                        aid, AssistanceReply.CONFIRMED if truth else AssistanceReply.DENIED_FACT,
-                        self.police)
+                        aid,
+                        AssistanceReply.CONFIRMED if truth else AssistanceReply.DENIED_FACT,
+                        self.police,
+                    )
             else:
                 return
 
@@ -372,8 +430,9 @@ class _Demo:
             sc = self.scen[cno]
             if sc.flow == "withdraw_accepted":  # open verifications are cancelled (R-061)
                 case = self.svc.case(cno)
-                self.svc.withdraw(cno, "申请人经营计划调整, 撤回申请",
-                                  self._actor_for(case.applicant))
+                self.svc.withdraw(
+                    cno, "申请人经营计划调整, 撤回申请", self._actor_for(case.applicant)
+                )
                 continue
             for v in self.svc.verifications_of(cno):
                 if v.phase.value == "IN_PROCESS":
@@ -381,8 +440,11 @@ class _Demo:
             if sc.flow == "accept_stay":
                 continue
             try:
-                self.svc.decide(cno, Decision(decision_no=f"陕准字〔2026〕{n + 1}号",
-                                             decided_at=self.clock()), self.clerk)
+                self.svc.decide(
+                    cno,
+                    Decision(decision_no=f"陕准字〔2026〕{n + 1}号", decided_at=self.clock()),
+                    self.clerk,
+                )
                 self.decided.append(cno)
             except GaozhiError as exc:
                 self.summary.refused[f"decide {exc.code}"] += 1
@@ -395,15 +457,20 @@ class _Demo:
 
     def _draws(self) -> None:
         self.clock.advance(days=3)
-        draws = self.svc.draw_inspections(self.owner, ["IN0007", "IN0008", "IN0009"],
-                                          self.inspector, seed_hex=f"{self.rng.getrandbits(128):032x}",
-                                          rate_percent=30)
+        draws = self.svc.draw_inspections(
+            self.owner,
+            ["IN0007", "IN0008", "IN0009"],
+            self.inspector,
+            seed_hex=f"{self.rng.getrandbits(128):032x}",
+            rate_percent=30,
+        )
         for d in draws:
             for vid in d.selected:
                 case = self.svc.case(self.svc.verification(vid).case_no)
                 adverse = case.applicant in self.liars
-                self.svc.record_supervision(vid, adverse, self.inspector,
-                                            [Evidence(kind="双随机抽查记录", ref=d.draw_id)])
+                self.svc.record_supervision(
+                    vid, adverse, self.inspector, [Evidence(kind="双随机抽查记录", ref=d.draw_id)]
+                )
 
     def _dispose(self) -> None:
         self.clock.advance(days=1)
@@ -412,8 +479,7 @@ class _Demo:
             if v.result is not VerificationResult.FALSE:
                 continue
             case = self.svc.case(v.case_no)
-            if case.disposition_id or case.status not in (CaseStatus.ACCEPTED,
-                                                          CaseStatus.DECIDED):
+            if case.disposition_id or case.status not in (CaseStatus.ACCEPTED, CaseStatus.DECIDED):
                 continue
             sc = self.scen[case.case_no]
             extra: list[DispositionAction] = []
@@ -431,8 +497,13 @@ class _Demo:
                 kw["rectification_due"] = self.clock().date() + timedelta(days=30)
             else:
                 main = DispositionAction.REVOKE_DECISION
-            d = self.svc.dispose(case.case_no, [main, *extra], self.inspector,
-                                 social_impact="申请人以不实承诺取得或试图取得行政决定", **kw)
+            d = self.svc.dispose(
+                case.case_no,
+                [main, *extra],
+                self.inspector,
+                social_impact="申请人以不实承诺取得或试图取得行政决定",
+                **kw,
+            )
             if main is DispositionAction.ORDER_RECTIFICATION:
                 self.rectifying.append(case.case_no)
             rec = self.svc.credit_record(d.credit_record_id or "")
@@ -454,25 +525,37 @@ class _Demo:
                 continue
             self.clock.advance(minutes=30)
             eid = sorted(self.entries)[0]
-            n = self.svc.issue_notice(list_id=self.clist.list_id, entry_ids=[eid],
-                                      applicant=app, actor=self.clerk)
-            self.svc.record_choices(n.case_no, [ProofChoice(entry_id=eid, mode=ProofMode.PLEDGE)],
-                                    self._actor_for(app))
+            n = self.svc.issue_notice(
+                list_id=self.clist.list_id, entry_ids=[eid], applicant=app, actor=self.clerk
+            )
+            self.svc.record_choices(
+                n.case_no, [ProofChoice(entry_id=eid, mode=ProofMode.PLEDGE)], self._actor_for(app)
+            )
             self.svc.check_eligibility(n.case_no, self.clerk)
 
     def _credit_lifecycle(self) -> None:
         svc = self.svc
         records = svc.credit_records()
         # objections first: maintained, corrected, invalidated
-        outcomes = [ObjectionOutcome.MAINTAINED, ObjectionOutcome.CORRECTED,
-                    ObjectionOutcome.INVALIDATED]
+        outcomes = [
+            ObjectionOutcome.MAINTAINED,
+            ObjectionOutcome.CORRECTED,
+            ObjectionOutcome.INVALIDATED,
+        ]
         for i, rec in enumerate(records[:3]):
-            obj = svc.object_to_record(rec.record_id, {
-                "objection_id": f"OBJ-{i + 1:03d}", "record_id": rec.record_id,
-                "submitted_on": self.clock().date(), "grounds": "申请人认为认定事实有误"},
-                self.credit_officer)
-            svc.resolve_objection(obj.objection_id, outcomes[i % 3], self.credit_officer,
-                                  reason="经复核, 作出处理")
+            obj = svc.object_to_record(
+                rec.record_id,
+                {
+                    "objection_id": f"OBJ-{i + 1:03d}",
+                    "record_id": rec.record_id,
+                    "submitted_on": self.clock().date(),
+                    "grounds": "申请人认为认定事实有误",
+                },
+                self.credit_officer,
+            )
+            svc.resolve_objection(
+                obj.objection_id, outcomes[i % 3], self.credit_officer, reason="经复核, 作出处理"
+            )
         self.clock.advance(days=120)  # past the 3-month minimum publicity of 一般
         for case_no in self.rectifying:
             disposal = self.scen[case_no].disposal
@@ -485,18 +568,28 @@ class _Demo:
             if rec.status not in (CreditStatus.PUBLICIZED, CreditStatus.RECORDED):
                 continue
             if rec.severity.value == "SERIOUS":
-                self._try("repair_too_early", lambda r=rec: svc.apply_repair(
-                    r.record_id, _repair(r.record_id, self.clock().date(), "EARLY"),
-                    self.credit_officer))
+                early = _repair(rec.record_id, self.clock().date(), "EARLY")
+                self._try(
+                    "repair_too_early",
+                    partial(svc.apply_repair, rec.record_id, early, self.credit_officer),
+                )
                 continue
             if repaired >= 4:
                 break
-            app = svc.apply_repair(rec.record_id, _repair(rec.record_id, self.clock().date(),
-                                                          str(repaired)), self.credit_officer)
+            app = svc.apply_repair(
+                rec.record_id,
+                _repair(rec.record_id, self.clock().date(), str(repaired)),
+                self.credit_officer,
+            )
             decision = RepairDecision.REPAIRED if repaired % 3 != 2 else RepairDecision.REJECTED
-            svc.decide_repair(app.application_id, decision, self.credit_officer,
-                              reason=None if decision is RepairDecision.REPAIRED
-                              else "申请材料不能证明法定责任已履行完毕")
+            svc.decide_repair(
+                app.application_id,
+                decision,
+                self.credit_officer,
+                reason=None
+                if decision is RepairDecision.REPAIRED
+                else "申请材料不能证明法定责任已履行完毕",
+            )
             repaired += 1
 
     def _close_and_expire(self) -> None:
@@ -505,8 +598,11 @@ class _Demo:
         svc.sweep(self.system)  # exempt horizon
         for case in svc.cases(status=CaseStatus.DECIDED):
             vs = svc.verifications_of(case.case_no)
-            if vs and all(v.status is VerificationStatus.CONCLUDED and v.result in (
-                    VerificationResult.TRUE, VerificationResult.NO_ADVERSE_FINDING) for v in vs):
+            if vs and all(
+                v.status is VerificationStatus.CONCLUDED
+                and v.result in (VerificationResult.TRUE, VerificationResult.NO_ADVERSE_FINDING)
+                for v in vs
+            ):
                 svc.close_case(case.case_no, self.clerk)
         self.clock.advance(days=330)  # past the 1-year maximum of 一般
         svc.sweep(self.system)
@@ -514,27 +610,37 @@ class _Demo:
     def _complaints_and_refusals(self) -> None:
         svc = self.svc
         for i in range(3):
-            c = svc.receive_complaint(channel="12345政务服务便民热线", subject_ref=f"公开承诺书 {i + 1}",
-                                      content="举报申请人承诺的经营场所与实际不符",
-                                      reporter_contact="13900001111", actor=self.clerk)
+            c = svc.receive_complaint(
+                channel="12345政务服务便民热线",
+                subject_ref=f"公开承诺书 {i + 1}",
+                content="举报申请人承诺的经营场所与实际不符",
+                reporter_contact="13900001111",
+                actor=self.clerk,
+            )
             if i == 0:
                 continue
             svc.assign_complaint(c.complaint_id, "IN0007", self.clerk)
             svc.handle_complaint(c.complaint_id, "经现场核实, 举报情况不属实", self.inspector)
             if i == 2:
-                svc.give_complaint_feedback(c.complaint_id, "已核实并电话告知举报人处理结果",
-                                            self.inspector)
-        other = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK9999",
-                      organ_uscc=POLICE_USCC)
+                svc.give_complaint_feedback(
+                    c.complaint_id, "已核实并电话告知举报人处理结果", self.inspector
+                )
+        other = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK9999", organ_uscc=POLICE_USCC)
         any_case = svc.cases(status=CaseStatus.PLEDGED)
         if any_case:
             self._try("accept_by_other_organ", lambda: svc.accept(any_case[0].case_no, other))
-            self._try("accept_by_applicant", lambda: svc.accept(
-                any_case[0].case_no, self._actor_for(any_case[0].applicant)))
+            self._try(
+                "accept_by_applicant",
+                lambda: svc.accept(any_case[0].case_no, self._actor_for(any_case[0].applicant)),
+            )
         closed = svc.cases(status=CaseStatus.CLOSED_TRUE)
         if closed:
-            self._try("withdraw_after_conclusion", lambda: svc.withdraw(
-                closed[0].case_no, "想撤回", self._actor_for(closed[0].applicant)))
+            self._try(
+                "withdraw_after_conclusion",
+                lambda: svc.withdraw(
+                    closed[0].case_no, "想撤回", self._actor_for(closed[0].applicant)
+                ),
+            )
 
     def _list_adjustment(self) -> None:
         """适时调整 (R-008): a v2 is rejected once, then published; v1 is superseded."""
@@ -560,17 +666,25 @@ class _Demo:
             frm = e.detail.get("from")
             if machine in MACHINES and frm:
                 s.visited.setdefault(machine, set()).add(str(frm))
-        kinds = {"entry": "entry", "case": "case", "verification": "verification",
-                 "credit": "credit_record", "complaint": "complaint", "draw": "draw"}
+        kinds = {
+            "entry": "entry",
+            "case": "case",
+            "verification": "verification",
+            "credit": "credit_record",
+            "complaint": "complaint",
+            "draw": "draw",
+        }
         for machine, kind in kinds.items():
             s.final[machine] = Counter(r.state for r in svc.store.list(kind))
         stats = svc.statistics()
         (self.dir / "report.json").write_text(
             json.dumps(stats.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         (self.dir / "report.md").write_text(render_markdown(stats) + "\n", encoding="utf-8")
-        manifest = export_archive(svc.store, self.dir / "archive", signer=self.seal,
-                                  trust_pems=[self.pki.root_pem()])
+        manifest = export_archive(
+            svc.store, self.dir / "archive", signer=self.seal, trust_pems=[self.pki.root_pem()]
+        )
         s.journal_entries = manifest.journal_count
         s.bundles = sum(1 for f in manifest.files if f.startswith("bundles/"))
         s.totals = dict(stats.totals)
@@ -624,16 +738,29 @@ def _review() -> ReviewRecord:
     return ReviewRecord(reviewer="三门峡市陕州区司法局", reviewed_on=date(2026, 1, 4))
 
 
-def _proxy(party: Applicant, grantor: Applicant, matter: str, entry_ids: list[str],
-           on: date) -> Proxy:
-    return Proxy(party=party, authorization=SpecialAuthorization(
-        authorization_id=f"SQ-{party.id_number[-6:]}", grantor_id_number=grantor.id_number,
-        matter_code=matter, entry_ids=tuple(entry_ids), valid_from=on,
-        valid_to=on + timedelta(days=90), express_pledge_authority=True,
-        document_ref="特别授权委托书 (经公证)"))
+def _proxy(
+    party: Applicant, grantor: Applicant, matter: str, entry_ids: list[str], on: date
+) -> Proxy:
+    return Proxy(
+        party=party,
+        authorization=SpecialAuthorization(
+            authorization_id=f"SQ-{party.id_number[-6:]}",
+            grantor_id_number=grantor.id_number,
+            matter_code=matter,
+            entry_ids=tuple(entry_ids),
+            valid_from=on,
+            valid_to=on + timedelta(days=90),
+            express_pledge_authority=True,
+            document_ref="特别授权委托书 (经公证)",
+        ),
+    )
 
 
 def _repair(record_id: str, on: date, n: str) -> CreditRepairApplication:
     return CreditRepairApplication(
-        application_id=f"XF-{record_id}-{n}", record_id=record_id, submitted_on=on,
-        obligations_fulfilled_ref="整改完成证明及罚款缴纳凭证", credit_commitment_ref="信用承诺书")
+        application_id=f"XF-{record_id}-{n}",
+        record_id=record_id,
+        submitted_on=on,
+        obligations_fulfilled_ref="整改完成证明及罚款缴纳凭证",
+        credit_commitment_ref="信用承诺书",
+    )

@@ -138,7 +138,7 @@ class IntegrityError(GaozhiError):
 
 
 class SignatureError(GaozhiError):
-    """Signing or signature verification failed (GZ-SG-*). ``report`` holds the validation report."""
+    """Signing or signature verification failed (GZ-SG-*); ``report`` holds the report."""
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from conftest import ORGAN_NAME, ORGAN_USCC
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,8 +16,6 @@ from gaozhi_sdk.esign import BUNDLE_MEDIA_TYPE, Bundle, pae, sign
 from gaozhi_sdk.esign.bundle import b64decode_strict
 from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
-
-from conftest import ORGAN_NAME, ORGAN_USCC
 
 
 @pytest.fixture
@@ -106,7 +105,9 @@ def test_future_media_type_version_names_the_version(bundle_json: bytes) -> None
         ("verificationMaterial", "signers", 0),
     ],
 )
-def test_unknown_fields_are_rejected_at_every_level(bundle_json: bytes, path: tuple[Any, ...]) -> None:
+def test_unknown_fields_are_rejected_at_every_level(
+    bundle_json: bytes, path: tuple[Any, ...]
+) -> None:
     obj = _obj(bundle_json)
     target: Any = obj
     for p in path:

@@ -28,7 +28,7 @@ import binascii
 import json
 import re
 from functools import cached_property
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 #: The only bundle media type this SDK reads and writes.
-BUNDLE_MEDIA_TYPE = "application/vnd.gaozhi.bundle+json;version=1"
+BUNDLE_MEDIA_TYPE: Final = "application/vnd.gaozhi.bundle+json;version=1"
 _BUNDLE_TYPE_PREFIX = "application/vnd.gaozhi.bundle+json"
 _VERSION_RE = re.compile(r"^application/vnd\.gaozhi\.bundle\+json\s*;\s*version=(\S+)$")
 
@@ -120,12 +120,12 @@ def _decode_b64(value: object) -> bytes:
     if isinstance(value, bytes):  # already decoded (built in Python, e.g. by sign())
         return value
     if not isinstance(value, str):
-        raise ValueError("base64 text expected")  # noqa: TRY004 - pydantic wants ValueError
+        raise ValueError("base64 text expected")
     try:
         raw = binascii.a2b_base64(value, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise ValueError("invalid base64") from exc
-    if not _canonical_tail(value):
+    if len(value) != (len(raw) + 2) // 3 * 4 or not _canonical_tail(value):
         raise ValueError("non-canonical base64")
     return raw
 
@@ -185,9 +185,7 @@ class SignerMaterial(_Strict):
     @model_validator(mode="after")
     def _one_key_source(self) -> Self:
         if (self.x509_certificate_chain is None) == (self.public_key is None):
-            raise ValueError(
-                "signer must carry exactly one of x509CertificateChain or publicKey"
-            )
+            raise ValueError("signer must carry exactly one of x509CertificateChain or publicKey")
         return self
 
     @property
@@ -314,9 +312,7 @@ def _reject_constant(name: str) -> Any:
 
 
 def _loads_strict(data: bytes | str) -> Any:
-    if isinstance(data, str):
-        size = len(data)
-    elif isinstance(data, bytes | bytearray | memoryview):
+    if isinstance(data, str | bytes | bytearray | memoryview):
         size = len(data)
     else:
         raise BundleFormatError(
@@ -332,9 +328,7 @@ def _loads_strict(data: bytes | str) -> Any:
         )
     try:
         text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-        return json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant
-        )
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except _DuplicateKeyError as exc:
         key = exc.key if len(exc.key) <= 64 else exc.key[:64] + "…"
         raise BundleFormatError(

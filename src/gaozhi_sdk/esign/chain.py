@@ -228,15 +228,18 @@ def _verify_at(
         return exc
 
 
-def _window(certs: list[x509.Certificate] | tuple[x509.Certificate, ...]) -> tuple[datetime, datetime]:
+def _window(
+    certs: list[x509.Certificate] | tuple[x509.Certificate, ...],
+) -> tuple[datetime, datetime]:
     return (
         max(c.not_valid_before_utc for c in certs),
         min(c.not_valid_after_utc for c in certs),
     )
 
 
-def validate_chain(parsed: ParsedChain, ders: tuple[bytes, ...], trust: TrustStore,
-                   at: datetime) -> ChainOutcome:
+def validate_chain(
+    parsed: ParsedChain, ders: tuple[bytes, ...], trust: TrustStore, at: datetime
+) -> ChainOutcome:
     """Validate a parsed chain at ``at`` (aware, UTC) against ``trust`` (cached)."""
     cache_key = (_chain_digest(ders), trust.digest())
     hit = _valid_cache.get(cache_key)

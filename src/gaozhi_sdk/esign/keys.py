@@ -518,8 +518,9 @@ def register_key_verifier(name: str, factory: KeyVerifierFactory) -> None:
     """Add a key-type → verifier factory (e.g. the SM2 plugin).
 
     Factories are asked in registration order (the core ``cryptography`` one first,
-    which declines keys it cannot load, such as SM2). Registering a name again replaces
-    the factory.
+    which declines keys it cannot load, such as SM2). The first verifier returned wins;
+    a :class:`KeyRejected` stands unless a later factory accepts the key. Registering a
+    name again replaces the factory.
     """
     with _lock:
         _registry[name] = factory
@@ -543,9 +544,14 @@ def key_verifier_for(spki: bytes, signer_id: str | None = None) -> KeyVerifier |
         return found
     result: KeyVerifier | KeyRejected | None = None
     for factory in list(_registry.values()):
-        result = factory(spki, signer_id)
-        if result is not None:
+        found_now = factory(spki, signer_id)
+        if found_now is None:
+            continue
+        if not isinstance(found_now, KeyRejected):
+            result = found_now
             break
+        if result is None:  # a rejection stands unless a later factory accepts the key
+            result = found_now
     if result is None:
         result = KeyRejected(
             "签名密钥算法无法识别或不受支持 (SM2 需安装 SM2 插件)",

@@ -172,7 +172,8 @@ def parse_payload(payload_type: str, payload: bytes) -> BaseModel | None:
         )
         raise BundleFormatError(
             "GZ-SG-110",
-            f"文档内容不符合 {payload_type} 的模型 {model.__name__} ({exc.error_count()} 处): {where}",
+            f"文档内容不符合 {payload_type} 的模型 {model.__name__} "
+            f"({exc.error_count()} 处): {where}",
             message_en=(
                 f"payload does not parse as {model.__name__} for {payload_type} "
                 f"({exc.error_count()} errors): {where}"

@@ -1,4 +1,4 @@
-"""验证报告 (VerificationReport) after ETSI EN 319 102-1, as EU DSS and pyHanko report (SIGNING §5.3).
+"""验证报告 (VerificationReport) after ETSI EN 319 102-1, as EU DSS and pyHanko do (SIGNING §5.3).
 
 The overall ``indication`` is ``TOTAL_PASSED``, ``TOTAL_FAILED`` or ``INDETERMINATE``
 with a standard ``sub_indication``; each signature has its own result and a list of
@@ -187,7 +187,9 @@ class VerificationReport(_ReportModel):
 
     def problems(self) -> list[Check]:
         """Every check (bundle level and per signature) that did not pass or was skipped."""
-        bad = [c for c in self.checks if c.status in (CheckStatus.FAILED, CheckStatus.INDETERMINATE)]
+        bad = [
+            c for c in self.checks if c.status in (CheckStatus.FAILED, CheckStatus.INDETERMINATE)
+        ]
         for s in self.signatures:
             bad.extend(
                 c for c in s.checks if c.status in (CheckStatus.FAILED, CheckStatus.INDETERMINATE)
@@ -201,7 +203,8 @@ class VerificationReport(_ReportModel):
             head += f" ({self.sub_indication.value})"
         lines = [
             f"结论: {head}",
-            f"验证时间: {self.validation_time.isoformat()} ({_SRC_ZH[self.validation_time_source]})",
+            f"验证时间: {self.validation_time.isoformat()} "
+            f"({_SRC_ZH[self.validation_time_source]})",
             f"验证策略: {self.policy_id}",
             f"文档类型: {self.payload_type or '(无法读取)'}",
         ]

@@ -8,6 +8,7 @@ the signer's certificate chain (or, for pinned keys, its public key).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import weakref
 from collections.abc import Sequence
@@ -55,10 +56,8 @@ def signer_material(signer: Signer) -> SignerMaterial:
         public_key=None if chain else spki_der(signer.public_key),
         sm2_signer_id=signer_id if isinstance(signer_id, str) else None,
     )
-    try:
+    with contextlib.suppress(TypeError):  # not weak-referenceable: no caching
         _material_cache[signer] = material
-    except TypeError:
-        pass
     return material
 
 
@@ -117,7 +116,9 @@ def _check_type(ptype: str) -> None:
         _checked_types.add(ptype)
 
 
-def sign(model_or_bytes: BaseModel | bytes, signer: Signer, payload_type: str | None = None) -> Bundle:
+def sign(
+    model_or_bytes: BaseModel | bytes, signer: Signer, payload_type: str | None = None
+) -> Bundle:
     """Sign a document and return its bundle.
 
     Args:

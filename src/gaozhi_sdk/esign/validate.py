@@ -71,7 +71,7 @@ def _tool_versions() -> dict[str, str]:
 
 
 class VerifiedPayload(NamedTuple):
-    """What :func:`verify` returns: the payload (model, or bytes for unknown types) and the report."""
+    """What :func:`verify` returns: the payload (model; bytes for unknown types) and report."""
 
     payload: BaseModel | bytes
     report: VerificationReport
@@ -167,9 +167,7 @@ def verify(
     if report.indication is not Indication.TOTAL_PASSED or payload is None:
         first = next(iter(report.problems()), None)
         why = f": {first.message}" if first is not None and first.message else ""
-        why_en = (
-            f": {first.message_en}" if first is not None and first.message_en else ""
-        )
+        why_en = f": {first.message_en}" if first is not None and first.message_en else ""
         sub = report.sub_indication.value if report.sub_indication else "-"
         raise SignatureError(
             "GZ-SG-010",
@@ -239,7 +237,7 @@ def _validate(
             return _format_failure_report(exc, vt, src, trust, bundle_digest), None
     try:
         return _validate_bundle(bundle, trust, vt, src, bundle_digest)
-    except Exception as exc:  # noqa: BLE001 - validate() must report, never raise
+    except Exception as exc:
         check = _problem(
             "internal",
             SubIndication.POLICY_PROCESSING_ERROR,
@@ -468,7 +466,10 @@ def _check_material(
                 verifier.reason_zh,
                 verifier.reason_en,
                 found=(f"证书主题 {signer_name}, SHA-256 {leaf_fp}" if leaf_fp else None),
-                remedy="使用允许的签名算法: EC P-256、SM2 (插件)、Ed25519 (预置公钥)、RSA ≥ 2048 (仅验证)",
+                remedy=(
+                    "使用允许的签名算法: EC P-256、SM2 (插件)、Ed25519 (预置公钥)、"
+                    "RSA ≥ 2048 (仅验证)"
+                ),
                 remedy_en="use an allowed key: P-256, SM2 (plugin), Ed25519 (pinned), RSA ≥ 2048",
             )
         )

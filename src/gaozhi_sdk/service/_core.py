@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ class ServiceCore:
         if not salt:
             raise ConfigError("GZ-CF-020", "存储缺少标识摘要盐值 (id_salt)", message_en="no salt")
         self._salt = bytes.fromhex(salt)
+        self._models: OrderedDict[tuple[str, str, int, type[BaseModel]], BaseModel] = OrderedDict()
 
     # -- small helpers -------------------------------------------------------------------
     def now(self) -> datetime:
@@ -138,7 +140,24 @@ class ServiceCore:
                 message_en=f"{kind} {id!r} not found",
                 details={"kind": kind, "id": id},
             )
-        return model.model_validate(rec.doc)
+        return self.model_of(rec, model)
+
+    def model_of(self, rec: Record, model: type[M]) -> M:
+        """Validate a record's document into ``model``, memoised by (kind, id, version).
+
+        Records are versioned and models frozen, so a validated model can be reused until
+        the record's version changes; the memo is bounded (LRU, 2,048 entries).
+        """
+        key = (rec.kind, rec.id, rec.version, model)
+        hit = self._models.get(key)
+        if hit is not None:
+            self._models.move_to_end(key)
+            return hit  # type: ignore[return-value]
+        value = model.model_validate(rec.doc)
+        self._models[key] = value
+        if len(self._models) > 2048:
+            self._models.popitem(last=False)
+        return value
 
     def load_record(self, kind: str, id: str, tx: Transaction | None = None) -> Record:
         """The stored record (GZ-ST-404 if missing)."""

@@ -53,6 +53,7 @@ def _combine(results: Sequence[R.EligibilityResult]) -> R.EligibilityResult:
         threshold=results[0].threshold,
     )
 
+
 _OPEN_VERIFICATION = frozenset(
     {
         VerificationStatus.SCHEDULED,
@@ -111,7 +112,8 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         clist = self.published_list(list_id)
         if not clist.owner_uscc:
             raise RuleViolationError(
-                "GZ-RL-204", "清单未载明编制单位统一社会信用代码, 不能据此告知",
+                "GZ-RL-204",
+                "清单未载明编制单位统一社会信用代码, 不能据此告知",
                 message_en="the list has no owner USCC",
             )
         if not entry_ids:
@@ -156,8 +158,13 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             created_at=now,
         )
         with self.run(
-            actor, "case", "issue_notice", "case", case_no,
-            organ_uscc=clist.owner_uscc, creating=True,
+            actor,
+            "case",
+            "issue_notice",
+            "case",
+            case_no,
+            organ_uscc=clist.owner_uscc,
+            creating=True,
         ) as step:
             step.now = now
             detail = self.sealer.seal(
@@ -165,8 +172,9 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             )
             self.put_model(step, "notice", notice.notice_id, notice, "ISSUED", create=True)
             self.put_model(step, "case", case_no, case, step.target, create=True)
-            step.tx.put("case_index", case_no, {"verifications": []}, state="AUX",
-                        expected_version=None)
+            step.tx.put(
+                "case_index", case_no, {"verifications": []}, state="AUX", expected_version=None
+            )
             step.payload = notice.model_dump(mode="json")
             step.detail.update(detail, notice_hash=sha256_hex(model_bytes(notice)))
             step.emit("notice.issued", self._event(case))
@@ -298,8 +306,13 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     @staticmethod
     def _keep_snapshot(tx: Transaction, case_no: str, snapshot: CreditSnapshot) -> None:
         rec = tx.get("snapshot", case_no)
-        tx.put("snapshot", case_no, snapshot.model_dump(mode="json"), state="AUX",
-               expected_version=rec.version if rec else None)
+        tx.put(
+            "snapshot",
+            case_no,
+            snapshot.model_dump(mode="json"),
+            state="AUX",
+            expected_version=rec.version if rec else None,
+        )
 
     def _snapshot_for(self, case: Case) -> CreditSnapshot:
         rec = self.store.get("snapshot", case.case_no)
@@ -309,25 +322,31 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
 
     # -- the pledge ------------------------------------------------------------------------
     def draft_pledge(
-        self, case_no: str, *, proxy: Proxy | Mapping[str, Any] | None = None,
+        self,
+        case_no: str,
+        *,
+        proxy: Proxy | Mapping[str, Any] | None = None,
         signed_at: datetime | None = None,
     ) -> Pledge:
         """The pledge document the applicant (or proxy) signs (R-001, R-033)."""
         case = self.case(case_no)
         if case.status is not CaseStatus.NOTICE_ISSUED or case.notice_id is None:
             raise WorkflowError(
-                "GZ-WF-002", f"办件状态为 {case.status.value}, 不能起草承诺书",
+                "GZ-WF-002",
+                f"办件状态为 {case.status.value}, 不能起草承诺书",
                 message_en="a pledge can be drafted only after the notice",
             )
         entries = self.pledged_entries(case)
         if not entries:
             raise RuleViolationError(
-                "GZ-RL-206", "申请人未选择以承诺方式办理任何证明 (R-021)",
+                "GZ-RL-206",
+                "申请人未选择以承诺方式办理任何证明 (R-021)",
                 message_en="no proof chosen for pledging",
             )
         notice = self.notice(case.notice_id)
         px = None if proxy is None else self.parse(Proxy, proxy, "代为承诺人")
-        return Pledge(
+        # parse(): a proxy whose authorisation names another grantor is a coded error
+        return self.parse(Pledge, dict(
             pledge_id=self.new_id("PLG"),
             case_no=case.case_no,
             notice_id=notice.notice_id,
@@ -348,7 +367,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             ),
             acknowledged_notice=True,
             signed_at=signed_at or self.now(),
-        )
+        ), "承诺书")
 
     def submit_pledge(self, bundle: Bundle | bytes | str, actor: Actor) -> Pledge:
         """Take a signed pledge (R-001, R-024, R-035): validated, checked, stored.
@@ -366,9 +385,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 "GZ-SG-021", "该签名文件不是承诺书", message_en="bundle does not carry a pledge"
             )
         case = self.case(pledge.case_no)
-        with self.run(
-            actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None
-        ) as s:
+        with self.run(actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None) as s:
             self.sealer.check(b, s.now)
             self._check_pledge(case, pledge, actor)
             detail = self.sealer.store_bundle(s.tx, b, f"pledge/{pledge.pledge_id}")
@@ -388,26 +405,33 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             model_bytes(notice)
         ):
             raise RuleViolationError(
-                "GZ-RL-210", "承诺书所依据的告知书与办件的告知书不一致 (R-001)",
+                "GZ-RL-210",
+                "承诺书所依据的告知书与办件的告知书不一致 (R-001)",
                 message_en="the pledge does not answer this case's notice",
             )
         if pledge.notice_hash and pledge.signed_at < notice.issued_at:
             raise RuleViolationError(
-                "GZ-RL-211", "承诺书签署时间早于告知时间 (R-001)",
+                "GZ-RL-211",
+                "承诺书签署时间早于告知时间 (R-001)",
                 message_en="pledge signed before the notice",
             )
-        if (pledge.pledgor.id_type, pledge.pledgor.id_number) != (
-            case.applicant.id_type, case.applicant.id_number
-        ) or pledge.organ_uscc != case.organ_uscc or pledge.matter_code != case.matter_code:
+        if (
+            (pledge.pledgor.id_type, pledge.pledgor.id_number)
+            != (case.applicant.id_type, case.applicant.id_number)
+            or pledge.organ_uscc != case.organ_uscc
+            or pledge.matter_code != case.matter_code
+        ):
             raise RuleViolationError(
-                "GZ-RL-212", "承诺人、受理机关或事项与办件不一致",
+                "GZ-RL-212",
+                "承诺人、受理机关或事项与办件不一致",
                 message_en="pledgor, organ or matter differs from the case",
             )
         expected = {e.entry_id: e for e in self.pledged_entries(case)}
         got = {i.entry_id: i for i in pledge.items}
         if set(got) != set(expected) or len(got) != len(pledge.items):
             raise RuleViolationError(
-                "GZ-RL-213", "承诺事项与申请人选择承诺的证明不一致 (R-021)",
+                "GZ-RL-213",
+                "承诺事项与申请人选择承诺的证明不一致 (R-021)",
                 message_en="pledged items differ from the chosen proofs",
             )
         for eid, item in got.items():
@@ -418,30 +442,38 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 or item.clauses != self.template_for(e).pledge_clauses
             ):
                 raise RuleViolationError(
-                    "GZ-RL-214", f"承诺条款与格式文本不一致 (不得修改): {eid}",
+                    "GZ-RL-214",
+                    f"承诺条款与格式文本不一致 (不得修改): {eid}",
                     message_en="pledge clauses must equal the template's",
                 )
         on = pledge.signed_at.date()
         if actor.role is ActorRole.PROXY:
             if pledge.proxy is None or pledge.proxy.party.id_number != actor.actor_id:
                 raise RuleViolationError(
-                    "GZ-RL-215", "代为承诺人与承诺书所载代为承诺人不一致 (R-024)",
+                    "GZ-RL-215",
+                    "代为承诺人与承诺书所载代为承诺人不一致 (R-024)",
                     message_en="the acting proxy is not the proxy named in the pledge",
                 )
             for e in expected.values():
                 R.check_proxy(
-                    e, pledge.proxy, pledge.pledgor, matter_code=case.matter_code,
-                    entry_ids=tuple(got), on=on,
+                    e,
+                    pledge.proxy,
+                    pledge.pledgor,
+                    matter_code=case.matter_code,
+                    entry_ids=tuple(got),
+                    on=on,
                 )
         elif pledge.proxy is not None or actor.actor_id != case.applicant.id_number:
             raise RuleViolationError(
-                "GZ-RL-216", "承诺书须由申请人本人或经特别授权的代为承诺人签署 (R-024)",
+                "GZ-RL-216",
+                "承诺书须由申请人本人或经特别授权的代为承诺人签署 (R-024)",
                 message_en="the pledge must be made by the applicant or an authorised proxy",
             )
         result = self._eligibility(case, self.credit_snapshot(case.applicant))
         if not result.eligible:
             raise RuleViolationError(
-                "GZ-RL-217", "申请人不适用告知承诺制: " + ";".join(result.reasons),
+                "GZ-RL-217",
+                "申请人不适用告知承诺制: " + ";".join(result.reasons),
                 message_en="the applicant is not eligible (R-020)",
             )
 
@@ -454,7 +486,10 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             vs: list[Verification] = []
             for e in self.pledged_entries(case):
                 plan = R.plan_verification(
-                    e, snapshot, accepted_at=s.now, calendar=self.calendar,
+                    e,
+                    snapshot,
+                    accepted_at=s.now,
+                    calendar=self.calendar,
                     config=self.rules.planning,
                 )
                 exempt = plan.method is VerificationMethod.EXEMPT
@@ -466,7 +501,8 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     planned_method=plan.planned_method,
                     phase=plan.phase,
                     status=(
-                        VerificationStatus.DAILY_SUPERVISION if exempt
+                        VerificationStatus.DAILY_SUPERVISION
+                        if exempt
                         else VerificationStatus.SCHEDULED
                     ),
                     due_at=plan.due_at,
@@ -476,13 +512,21 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 )
                 self.put_model(s, "verification", v.verification_id, v, v.status, create=True)
                 s.also(
-                    "verification.schedule", "verification", v.verification_id,
-                    v.model_dump(mode="json"), {"to": v.status.value, "method": v.method.value},
+                    "verification.schedule",
+                    "verification",
+                    v.verification_id,
+                    v.model_dump(mode="json"),
+                    {"to": v.status.value, "method": v.method.value},
                 )
                 vs.append(v)
             idx = s.tx.get("case_index", case_no)
-            s.tx.put("case_index", case_no, {"verifications": [v.verification_id for v in vs]},
-                     state="AUX", expected_version=idx.version if idx else None)
+            s.tx.put(
+                "case_index",
+                case_no,
+                {"verifications": [v.verification_id for v in vs]},
+                state="AUX",
+                expected_version=idx.version if idx else None,
+            )
             new = case.model_copy(update={"status": CaseStatus.ACCEPTED})
             self.put_model(s, "case", case_no, new, s.target)
             s.payload = {"verifications": [v.verification_id for v in vs]}
@@ -504,8 +548,11 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         )
         entries = {e.entry_id: e for e in self.pledged_entries(case)}
         restriction = next(
-            (e.post_withdrawal_rule.value for e in entries.values()
-             if e.post_withdrawal_rule.value != "NONE"),
+            (
+                e.post_withdrawal_rule.value
+                for e in entries.values()
+                if e.post_withdrawal_rule.value != "NONE"
+            ),
             "NONE",
         )
         with self.run(actor, "case", "withdraw", "case", case_no, organ_uscc=None) as s:
@@ -516,8 +563,11 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     "status": CaseStatus.WITHDRAWN,
                     "withdrawal": w,
                     "choices": tuple(
-                        ProofChoice(entry_id=c.entry_id, mode=ProofMode.DOCUMENT,
-                                    reason="撤回承诺, 按原程序提交证明")
+                        ProofChoice(
+                            entry_id=c.entry_id,
+                            mode=ProofMode.DOCUMENT,
+                            reason="撤回承诺, 按原程序提交证明",
+                        )
                         for c in case.choices
                     ),
                 }
@@ -532,14 +582,16 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     def _check_actor_is_party(self, case: Case, actor: Actor) -> None:
         if actor.role is ActorRole.APPLICANT and actor.actor_id != case.applicant.id_number:
             raise RuleViolationError(
-                "GZ-RL-218", "只有申请人本人或其代为承诺人可以撤回承诺",
+                "GZ-RL-218",
+                "只有申请人本人或其代为承诺人可以撤回承诺",
                 message_en="only the applicant or its proxy may withdraw",
             )
         if actor.role is ActorRole.PROXY:
             p = self.pledge(case.pledge_id) if case.pledge_id else None
             if p is None or p.proxy is None or p.proxy.party.id_number != actor.actor_id:
                 raise RuleViolationError(
-                    "GZ-RL-218", "只有申请人本人或其代为承诺人可以撤回承诺",
+                    "GZ-RL-218",
+                    "只有申请人本人或其代为承诺人可以撤回承诺",
                     message_en="only the applicant or its proxy may withdraw",
                 )
 
@@ -548,14 +600,24 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         tx = step.tx
         out: list[str] = []
         idx = tx.get("case_index", case_no)
-        for vid in (idx.doc.get("verifications", []) if idx else []):
+        for vid in idx.doc.get("verifications", []) if idx else []:
             rec = tx.get("verification", vid)
             if rec is None or rec.state not in _OPEN_VERIFICATION:
                 continue
-            tx.put("verification", vid, {**rec.doc, "status": VerificationStatus.CANCELLED},
-                   state=VerificationStatus.CANCELLED, expected_version=rec.version)
-            step.also("verification.cancel", "verification", vid, {"reason": why},
-                      {"from": rec.state, "to": VerificationStatus.CANCELLED.value})
+            tx.put(
+                "verification",
+                vid,
+                {**rec.doc, "status": VerificationStatus.CANCELLED},
+                state=VerificationStatus.CANCELLED,
+                expected_version=rec.version,
+            )
+            step.also(
+                "verification.cancel",
+                "verification",
+                vid,
+                {"reason": why},
+                {"from": rec.state, "to": VerificationStatus.CANCELLED.value},
+            )
             out.append(vid)
         return out
 
@@ -583,11 +645,20 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 if v.due_at is not None or v.status is not VerificationStatus.SCHEDULED:
                     continue
                 plan = R.plan_verification(
-                    self.entry_at(case, v.entry_id), snapshot, accepted_at=d.decided_at,
-                    decided_at=d.decided_at, calendar=self.calendar, config=self.rules.planning,
+                    self.entry_at(case, v.entry_id),
+                    snapshot,
+                    accepted_at=d.decided_at,
+                    decided_at=d.decided_at,
+                    calendar=self.calendar,
+                    config=self.rules.planning,
                 )
-                self.put_model(s, "verification", v.verification_id,
-                               v.model_copy(update={"due_at": plan.due_at}), v.status)
+                self.put_model(
+                    s,
+                    "verification",
+                    v.verification_id,
+                    v.model_copy(update={"due_at": plan.due_at}),
+                    v.status,
+                )
             new = case.model_copy(
                 update={"status": CaseStatus.DECIDED, "decision": d, "concluded_at": d.decided_at}
             )
@@ -607,7 +678,8 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             if v.status is VerificationStatus.CANCELLED:
                 continue
             if v.status is not VerificationStatus.CONCLUDED or v.result not in (
-                VerificationResult.TRUE, VerificationResult.NO_ADVERSE_FINDING
+                VerificationResult.TRUE,
+                VerificationResult.NO_ADVERSE_FINDING,
             ):
                 raise RuleViolationError(
                     "GZ-RL-221",

@@ -15,25 +15,40 @@ class ComplaintsMixin(CreditMixin):
     """投诉举报."""
 
     def receive_complaint(
-        self, *, channel: str, subject_ref: str, content: str, actor: Actor,
-        reporter_contact: str | None = None, organ_uscc: str | None = None,
+        self,
+        *,
+        channel: str,
+        subject_ref: str,
+        content: str,
+        actor: Actor,
+        reporter_contact: str | None = None,
+        organ_uscc: str | None = None,
     ) -> Complaint:
         """Take a complaint or report through the published channel (R-072)."""
         cid = self.new_id("CPL")
-        with self.run(actor, "complaint", "receive", "complaint", cid, organ_uscc=organ_uscc,
-                      creating=True) as s:
+        with self.run(
+            actor, "complaint", "receive", "complaint", cid, organ_uscc=organ_uscc, creating=True
+        ) as s:
             c = self.parse(
                 Complaint,
-                {"complaint_id": cid, "received_at": s.now, "channel": channel,
-                 "subject_ref": subject_ref, "content": content,
-                 "reporter_contact": reporter_contact, "status": ComplaintStatus.RECEIVED},
+                {
+                    "complaint_id": cid,
+                    "received_at": s.now,
+                    "channel": channel,
+                    "subject_ref": subject_ref,
+                    "content": content,
+                    "reporter_contact": reporter_contact,
+                    "status": ComplaintStatus.RECEIVED,
+                },
                 "投诉举报",
             )
             self.put_model(s, "complaint", cid, c, s.target, create=True)
             s.payload = {"complaint_id": cid, "subject_ref": subject_ref}
         return c
 
-    def _complaint_step(self, cid: str, transition: str, actor: Actor, **update: object) -> Complaint:
+    def _complaint_step(
+        self, cid: str, transition: str, actor: Actor, **update: object
+    ) -> Complaint:
         c = self.load("complaint", cid, Complaint)
         with self.run(actor, "complaint", transition, "complaint", cid, organ_uscc=None) as s:
             new = c.model_copy(update={"status": ComplaintStatus(s.target), **update})
@@ -55,8 +70,9 @@ class ComplaintsMixin(CreditMixin):
         """Tell the reporter what was done, then close (R-072)."""
         if not feedback.strip():
             raise RuleViolationError("GZ-RL-273", "反馈内容不能为空", message_en="empty feedback")
-        return self._complaint_step(cid, "give_feedback", actor, feedback=feedback,
-                                    closed_at=self.now())
+        return self._complaint_step(
+            cid, "give_feedback", actor, feedback=feedback, closed_at=self.now()
+        )
 
     def complaints(self) -> list[Complaint]:
         """All complaints."""

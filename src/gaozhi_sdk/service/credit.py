@@ -7,7 +7,7 @@ R-112…R-116 (repair and objections), R-117 (historic regimes by effective date
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.errors import RuleViolationError
@@ -79,51 +79,74 @@ class CreditMixin(VerificationsMixin):
         case = self.case(case_no)
         acts = tuple(dict.fromkeys(actions))
         false_v = [
-            v for v in self.verifications_of(case_no)
+            v
+            for v in self.verifications_of(case_no)
             if v.status is VerificationStatus.CONCLUDED and v.result is VerificationResult.FALSE
         ]
         if not false_v:
             raise RuleViolationError(
-                "GZ-RL-250", "只有核查认定承诺不实后才能处置 (R-050)",
+                "GZ-RL-250",
+                "只有核查认定承诺不实后才能处置 (R-050)",
                 message_en="disposition requires a FALSE verification",
             )
         transition = self._disposition_transition(case, set(acts))
-        facts = facts or R.FalsePledgeFacts(decision_issued=case.decision is not None,
-                                         referred_for_crime=A.REFER_JUDICIAL in acts)
+        facts = facts or R.FalsePledgeFacts(
+            decision_issued=case.decision is not None, referred_for_crime=A.REFER_JUDICIAL in acts
+        )
         severity, reasons = self.rules.severity.grade(facts)
-        with self.run(actor, "case", transition, "case", case_no,
-                      organ_uscc=case.organ_uscc) as s:
+        with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             disp_id = self.new_id("DSP")
             record_id = self.new_id("CR")
             d = Disposition(
-                disposition_id=disp_id, case_no=case_no,
-                verification_id=false_v[0].verification_id, actions=acts,
-                rectification_due=rectification_due, penalty_ref=penalty_ref,
+                disposition_id=disp_id,
+                case_no=case_no,
+                verification_id=false_v[0].verification_id,
+                actions=acts,
+                rectification_due=rectification_due,
+                penalty_ref=penalty_ref,
                 repair_notice_ref=self.new_id("XFGZ") if A.ADMIN_PENALTY in acts else None,
-                referral_ref=referral_ref, decided_at=s.now, credit_record_id=record_id,
+                referral_ref=referral_ref,
+                decided_at=s.now,
+                credit_record_id=record_id,
                 social_impact=social_impact or ";".join(reasons),
             )
-            s.detail.update(self.sealer.seal(s.tx, d, case.organ_uscc,
-                                             f"disposition/{disp_id}", s.now))
+            s.detail.update(
+                self.sealer.seal(s.tx, d, case.organ_uscc, f"disposition/{disp_id}", s.now)
+            )
             self.put_model(s, "disposition", disp_id, d, "DECIDED", create=True)
             record = self._new_record(case, d, severity, ";".join(reasons), s.now.date())
-            self.put_model(s, "credit_record", record_id, record, CreditStatus.RECORDED,
-                           create=True)
+            self.put_model(
+                s, "credit_record", record_id, record, CreditStatus.RECORDED, create=True
+            )
             self.note_credit_record(s.tx, record)
-            sealed = self.sealer.seal(s.tx, record, case.organ_uscc,
-                                      f"credit-record/{record_id}", s.now)
-            s.also("credit.record", "credit_record", record_id, record.model_dump(mode="json"),
-                   {"to": CreditStatus.RECORDED.value, "severity": severity.value, **sealed})
+            sealed = self.sealer.seal(
+                s.tx, record, case.organ_uscc, f"credit-record/{record_id}", s.now
+            )
+            s.also(
+                "credit.record",
+                "credit_record",
+                record_id,
+                record.model_dump(mode="json"),
+                {"to": CreditStatus.RECORDED.value, "severity": severity.value, **sealed},
+            )
             cancelled = self._cancel_open(s, case_no, "承诺不实, 已处置")
-            new = case.model_copy(update={"status": CaseStatus(s.target),
-                                          "disposition_id": disp_id})
+            new = case.model_copy(
+                update={"status": CaseStatus(s.target), "disposition_id": disp_id}
+            )
             self.put_model(s, "case", case_no, new, s.target)
             s.payload = d.model_dump(mode="json")
-            s.detail.update(actions=[a.value for a in acts], credit_record=record_id,
-                            cancelled=cancelled)
-            s.emit("credit.record_created", {"record_id": record_id, "case_no": case_no,
-                                             "severity": severity.value,
-                                             "organ_uscc": case.organ_uscc})
+            s.detail.update(
+                actions=[a.value for a in acts], credit_record=record_id, cancelled=cancelled
+            )
+            s.emit(
+                "credit.record_created",
+                {
+                    "record_id": record_id,
+                    "case_no": case_no,
+                    "severity": severity.value,
+                    "organ_uscc": case.organ_uscc,
+                },
+            )
         return d
 
     @staticmethod
@@ -180,8 +203,7 @@ class CreditMixin(VerificationsMixin):
 
     def _case_step(self, case_no: str, transition: str, actor: Actor) -> Case:
         case = self.case(case_no)
-        with self.run(actor, "case", transition, "case", case_no,
-                      organ_uscc=case.organ_uscc) as s:
+        with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             new = case.model_copy(update={"status": CaseStatus(s.target)})
             self.put_model(s, "case", case_no, new, s.target)
             s.payload = {"case_no": case_no, "status": s.target}
@@ -194,71 +216,116 @@ class CreditMixin(VerificationsMixin):
         rec = self.credit_record(record_id)
         if not rec.publicity.published:
             raise RuleViolationError(
-                "GZ-RL-253", "按现行规则该失信信息不予公示 (R-110)",
+                "GZ-RL-253",
+                "按现行规则该失信信息不予公示 (R-110)",
                 message_en="this record is not published under the regime",
             )
         return self._credit_step(rec, "publicize", actor, CreditStatus.PUBLICIZED, {})
 
     def _credit_step(
-        self, rec: CreditRecord, transition: str, actor: Actor, target: CreditStatus,
-        payload: dict[str, object], event: str | None = None,
+        self,
+        rec: CreditRecord,
+        transition: str,
+        actor: Actor,
+        target: CreditStatus,
+        payload: dict[str, object],
+        event: str | None = None,
     ) -> CreditRecord:
-        with self.run(actor, "credit", transition, "credit_record", rec.record_id,
-                      organ_uscc=rec.organ_uscc, target=target) as s:
+        with self.run(
+            actor,
+            "credit",
+            transition,
+            "credit_record",
+            rec.record_id,
+            organ_uscc=rec.organ_uscc,
+            target=target,
+        ) as s:
             new = rec.model_copy(update={"status": target})
             self.put_model(s, "credit_record", rec.record_id, new, target)
             s.payload = {"record_id": rec.record_id, **payload}
             if event:
-                s.emit(event, {"record_id": rec.record_id, "status": target.value,
-                               "organ_uscc": rec.organ_uscc})
+                s.emit(
+                    event,
+                    {
+                        "record_id": rec.record_id,
+                        "status": target.value,
+                        "organ_uscc": rec.organ_uscc,
+                    },
+                )
         return new
 
     def apply_repair(
-        self, record_id: str, application: CreditRepairApplication | dict[str, object],
+        self,
+        record_id: str,
+        application: CreditRepairApplication | dict[str, object],
         actor: Actor,
     ) -> CreditRepairApplication:
         """信用修复申请: only after the minimum publicity period (R-112, R-113)."""
         rec = self.credit_record(record_id)
         app = self.parse(CreditRepairApplication, application, "信用修复申请")
         if app.record_id != record_id:
-            raise RuleViolationError("GZ-RL-254", "申请所指信用记录不一致",
-                                     message_en="application is for another record")
+            raise RuleViolationError(
+                "GZ-RL-254",
+                "申请所指信用记录不一致",
+                message_en="application is for another record",
+            )
         ok, why = R.repair_allowed(rec, self.now().date(), regimes=self.rules.regimes())
         if not ok:
             raise RuleViolationError("GZ-RL-255", why, message_en="repair not yet allowed")
-        with self.run(actor, "credit", "apply_repair", "credit_record", record_id,
-                      organ_uscc=None) as s:
+        with self.run(
+            actor, "credit", "apply_repair", "credit_record", record_id, organ_uscc=None
+        ) as s:
             self.put_model(s, "repair", app.application_id, app, "PENDING", create=True)
-            s.tx.put("repair_prior", app.application_id, {"state": rec.status.value},
-                     state="AUX", expected_version=None)
+            s.tx.put(
+                "repair_prior",
+                app.application_id,
+                {"state": rec.status.value},
+                state="AUX",
+                expected_version=None,
+            )
             new = rec.model_copy(update={"status": CreditStatus.REPAIR_PENDING})
             self.put_model(s, "credit_record", record_id, new, s.target)
             s.payload = app.model_dump(mode="json")
         return app
 
     def decide_repair(
-        self, application_id: str, decision: RepairDecision, actor: Actor,
-        *, reason: str | None = None,
+        self,
+        application_id: str,
+        decision: RepairDecision,
+        actor: Actor,
+        *,
+        reason: str | None = None,
     ) -> CreditRecord:
         """谁认定、谁修复 (R-114): REPAIRED ends publicity and sharing (R-111, R-115)."""
         app = self.load("repair", application_id, CreditRepairApplication)
         if decision is RepairDecision.REJECTED and not (reason or "").strip():
-            raise RuleViolationError("GZ-RL-256", "不予修复须说明理由",
-                                     message_en="a rejection needs reasons")
+            raise RuleViolationError(
+                "GZ-RL-256", "不予修复须说明理由", message_en="a rejection needs reasons"
+            )
         rec = self.credit_record(app.record_id)
         prior = CreditStatus(self.load_record("repair_prior", application_id).doc["state"])
         target = CreditStatus.REPAIRED if decision is RepairDecision.REPAIRED else prior
-        with self.run(actor, "credit", "decide_repair", "credit_record", rec.record_id,
-                      organ_uscc=rec.organ_uscc, target=target) as s:
-            done = app.model_copy(update={"decision": decision, "decision_reason": reason,
-                                          "decided_on": s.now.date()})
+        with self.run(
+            actor,
+            "credit",
+            "decide_repair",
+            "credit_record",
+            rec.record_id,
+            organ_uscc=rec.organ_uscc,
+            target=target,
+        ) as s:
+            done = app.model_copy(
+                update={"decision": decision, "decision_reason": reason, "decided_on": s.now.date()}
+            )
             self.put_model(s, "repair", application_id, done, decision.value)
             new = rec.model_copy(update={"status": target})
             self.put_model(s, "credit_record", rec.record_id, new, target)
             s.payload = done.model_dump(mode="json")
             if decision is RepairDecision.REPAIRED:
-                s.emit("credit.record_repaired", {"record_id": rec.record_id,
-                                                  "organ_uscc": rec.organ_uscc})
+                s.emit(
+                    "credit.record_repaired",
+                    {"record_id": rec.record_id, "organ_uscc": rec.organ_uscc},
+                )
         return new
 
     def object_to_record(
@@ -267,14 +334,22 @@ class CreditMixin(VerificationsMixin):
         """异议 about a record (R-057, R-116)."""
         rec = self.credit_record(record_id)
         obj = self.parse(Objection, objection, "异议")
-        with self.run(actor, "credit", "object", "credit_record", record_id,
-                      organ_uscc=None) as s:
+        with self.run(actor, "credit", "object", "credit_record", record_id, organ_uscc=None) as s:
             self.put_model(s, "objection", obj.objection_id, obj, "OPEN", create=True)
-            s.tx.put("objection_prior", obj.objection_id, {"state": rec.status.value},
-                     state="AUX", expected_version=None)
-            self.put_model(s, "credit_record", record_id,
-                           rec.model_copy(update={"status": CreditStatus.UNDER_OBJECTION}),
-                           s.target)
+            s.tx.put(
+                "objection_prior",
+                obj.objection_id,
+                {"state": rec.status.value},
+                state="AUX",
+                expected_version=None,
+            )
+            self.put_model(
+                s,
+                "credit_record",
+                record_id,
+                rec.model_copy(update={"status": CreditStatus.UNDER_OBJECTION}),
+                s.target,
+            )
             s.payload = obj.model_dump(mode="json")
         return obj
 
@@ -284,8 +359,9 @@ class CreditMixin(VerificationsMixin):
         """Decide an objection: CORRECTED / INVALIDATED end the record, MAINTAINED restores it."""
         obj = self.load("objection", objection_id, Objection)
         if not reason.strip():
-            raise RuleViolationError("GZ-RL-257", "异议处理须说明理由",
-                                     message_en="objection decisions need reasons")
+            raise RuleViolationError(
+                "GZ-RL-257", "异议处理须说明理由", message_en="objection decisions need reasons"
+            )
         rec = self.credit_record(obj.record_id)
         prior = CreditStatus(self.load_record("objection_prior", objection_id).doc["state"])
         target = {
@@ -293,10 +369,18 @@ class CreditMixin(VerificationsMixin):
             ObjectionOutcome.INVALIDATED: CreditStatus.INVALIDATED,
             ObjectionOutcome.MAINTAINED: prior,
         }[outcome]
-        with self.run(actor, "credit", "resolve_objection", "credit_record", rec.record_id,
-                      organ_uscc=rec.organ_uscc, target=target) as s:
-            done = obj.model_copy(update={"outcome": outcome, "outcome_reason": reason,
-                                          "decided_on": s.now.date()})
+        with self.run(
+            actor,
+            "credit",
+            "resolve_objection",
+            "credit_record",
+            rec.record_id,
+            organ_uscc=rec.organ_uscc,
+            target=target,
+        ) as s:
+            done = obj.model_copy(
+                update={"outcome": outcome, "outcome_reason": reason, "decided_on": s.now.date()}
+            )
             self.put_model(s, "objection", objection_id, done, outcome.value)
             new = rec.model_copy(update={"status": target})
             self.put_model(s, "credit_record", rec.record_id, new, target)
@@ -309,7 +393,36 @@ class CreditMixin(VerificationsMixin):
         n = 0
         for rec in self.credit_records(status=CreditStatus.PUBLICIZED):
             if rec.publicity.max_end is not None and today >= rec.publicity.max_end:
-                self._credit_step(rec, "expire", actor, CreditStatus.EXPIRED, {},
-                                  "credit.record_expired")
+                self._credit_step(
+                    rec, "expire", actor, CreditStatus.EXPIRED, {}, "credit.record_expired"
+                )
                 n += 1
         return n
+
+    # -- the sweep ----------------------------------------------------------------------------
+    def sweep(self, actor: Actor = SYSTEM) -> dict[str, int]:
+        """Periodic job: overdue escalation (never TRUE by timeout), exempt horizon, expiry.
+
+        Returns counts: ``overdue`` newly overdue, ``escalated``, ``exempt_closed`` and
+        ``credit_expired``.
+        """
+        now = self.now()
+        out = {"overdue": 0, "escalated": 0, "exempt_closed": 0, "credit_expired": 0}
+        for v in self.verifications():
+            if v.status in (VerificationStatus.CONCLUDED, VerificationStatus.CANCELLED):
+                continue
+            if v.status is VerificationStatus.DAILY_SUPERVISION:
+                if self._exempt_horizon_passed(v, now) and (
+                    v.draw_id is None or v.verification_id not in self._selected(v.draw_id)
+                ):
+                    self._close_exempt(v, actor)
+                    out["exempt_closed"] += 1
+                continue
+            if v.due_at is not None and now > v.due_at:
+                first = v.status is not VerificationStatus.OVERDUE
+                last = v.overdue_since
+                if first or last is None or now - last >= timedelta(days=1) * (v.escalations + 1):
+                    self._mark_overdue(v, actor, now)
+                    out["overdue" if first else "escalated"] += 1
+        out["credit_expired"] = self.expire_credit_records(actor)
+        return out

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from gaozhi_sdk.errors import ListValidationError, NotFoundError, RuleViolationError
+from gaozhi_sdk.models.documents import PledgeTemplate
 from gaozhi_sdk.models.enums import EntryStatus, VerificationMethod
 from gaozhi_sdk.models.lists import CommitmentList, CommitmentListEntry, ReviewRecord
-from gaozhi_sdk.models.documents import PledgeTemplate
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.rules import lint_template, validate_list
 from gaozhi_sdk.service._core import ServiceCore
@@ -61,7 +61,9 @@ def default_template(entry: CommitmentListEntry) -> PledgeTemplate:
             f"{entry.implementing_organ}有权对承诺内容进行核查: {_METHOD_ZH[v.method]}{window}。"
         ),
         cooperation_duty="申请人应当如实配合核查, 按要求提供核查所需的信息。",
-        credit_consequence="承诺不实的, 依法终止办理、责令限期整改、撤销行政决定或予以行政处罚, 并纳入信用记录。",
+        credit_consequence=(
+            "承诺不实的, 依法终止办理、责令限期整改、撤销行政决定或予以行政处罚, 并纳入信用记录。"
+        ),
         disclosure_notice=disclosure,
     )
 
@@ -136,10 +138,13 @@ class ListsMixin(ServiceCore):
                 superseded = self._supersede_older(step.tx, list_id, version)
                 step.detail["superseded"] = superseded
                 for old in superseded:
-                    step.also("entry.supersede", "list_version", list_key(list_id, old),
-                              {"list_id": list_id, "version": old, "by": version},
-                              {"from": EntryStatus.PUBLISHED.value,
-                               "to": EntryStatus.SUPERSEDED.value})
+                    step.also(
+                        "entry.supersede",
+                        "list_version",
+                        list_key(list_id, old),
+                        {"list_id": list_id, "version": old, "by": version},
+                        {"from": EntryStatus.PUBLISHED.value, "to": EntryStatus.SUPERSEDED.value},
+                    )
                 step.emit("list.published", {"list_id": list_id, "version": version})
             step.payload = cl.model_dump(mode="json")
         return cl
@@ -165,8 +170,11 @@ class ListsMixin(ServiceCore):
                 erec = tx.get("entry", ek)
                 if erec is not None and erec.state == EntryStatus.PUBLISHED:
                     tx.put(
-                        "entry", ek, {**erec.doc, "status": EntryStatus.SUPERSEDED},
-                        state=EntryStatus.SUPERSEDED, expected_version=erec.version,
+                        "entry",
+                        ek,
+                        {**erec.doc, "status": EntryStatus.SUPERSEDED},
+                        state=EntryStatus.SUPERSEDED,
+                        expected_version=erec.version,
                     )
             out.append(old.version)
         return out
@@ -207,7 +215,7 @@ class ListsMixin(ServiceCore):
         """The published version of a list (GZ-ST-404 if none is published)."""
         for rec in self.store.list("list_version", state=EntryStatus.PUBLISHED):
             if rec.doc.get("list_id") == list_id:
-                return CommitmentList.model_validate(rec.doc)
+                return self.model_of(rec, CommitmentList)
         raise NotFoundError(
             "GZ-ST-404", f"清单 {list_id} 没有已公布的版本", message_en="no published version"
         )
@@ -215,8 +223,13 @@ class ListsMixin(ServiceCore):
     def entry(self, list_id: str, version: int, entry_id: str) -> tuple[CommitmentListEntry, str]:
         """An entry of a list version and its current state."""
         rec = self.load_record("entry", entry_key(list_id, version, entry_id))
-        doc = {k: v for k, v in rec.doc.items() if k not in ("list_id", "list_version")}
-        return CommitmentListEntry.model_validate(doc), rec.state
+        key = ("entry", rec.id, rec.version, CommitmentListEntry)
+        hit = self._models.get(key)
+        if not isinstance(hit, CommitmentListEntry):
+            doc = {k: v for k, v in rec.doc.items() if k not in ("list_id", "list_version")}
+            hit = CommitmentListEntry.model_validate(doc)
+            self._models[key] = hit
+        return hit, rec.state
 
     def register_template(self, template: PledgeTemplate, actor: Actor) -> None:
         """Register an organ's own 告知承诺书格式文本 after the wording lint (R-028, R-029)."""
@@ -232,12 +245,18 @@ class ListsMixin(ServiceCore):
         with self.store.transaction() as tx:
             rec = tx.get("template", key)
             tx.put(
-                "template", key, template.model_dump(mode="json"), state="ACTIVE",
+                "template",
+                key,
+                template.model_dump(mode="json"),
+                state="ACTIVE",
                 expected_version=rec.version if rec else None,
             )
             tx.append_journal(
-                event="template.register", aggregate_type="template", aggregate_id=key,
-                actor=self.actor_ref(actor), payload_digest=_digest(template),
+                event="template.register",
+                aggregate_type="template",
+                aggregate_id=key,
+                actor=self.actor_ref(actor),
+                payload_digest=_digest(template),
                 at=self.now().isoformat(),
             )
 

@@ -21,9 +21,17 @@ from gaozhi_sdk.models.verification import Verification
 __all__ = ["EntryStatistics", "Statistics", "compute_statistics", "render_markdown"]
 
 _PLEDGED = frozenset(
-    {CaseStatus.PLEDGED, CaseStatus.ACCEPTED, CaseStatus.WITHDRAWN, CaseStatus.TERMINATED,
-     CaseStatus.DECIDED, CaseStatus.CLOSED_TRUE, CaseStatus.RECTIFYING,
-     CaseStatus.CLOSED_RECTIFIED, CaseStatus.REVOKED}
+    {
+        CaseStatus.PLEDGED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.WITHDRAWN,
+        CaseStatus.TERMINATED,
+        CaseStatus.DECIDED,
+        CaseStatus.CLOSED_TRUE,
+        CaseStatus.RECTIFYING,
+        CaseStatus.CLOSED_RECTIFIED,
+        CaseStatus.REVOKED,
+    }
 )
 
 
@@ -72,11 +80,20 @@ def compute_statistics(
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(organ: str, entry: str) -> dict[str, Any]:
-        return rows.setdefault((organ, entry), {
-            "notices": 0, "chose_pledge": 0, "chose_document": 0, "ineligible": 0,
-            "pledges": 0, "withdrawals": 0, "methods": Counter(), "results": Counter(),
-            "overdue": 0,
-        })
+        return rows.setdefault(
+            (organ, entry),
+            {
+                "notices": 0,
+                "chose_pledge": 0,
+                "chose_document": 0,
+                "ineligible": 0,
+                "pledges": 0,
+                "withdrawals": 0,
+                "methods": Counter(),
+                "results": Counter(),
+                "overdue": 0,
+            },
+        )
 
     for c in cases:
         choice = {ch.entry_id: ch.mode for ch in c.choices}
@@ -97,10 +114,10 @@ def compute_statistics(
             if c.status is CaseStatus.WITHDRAWN:
                 r["withdrawals"] += 1
     for v in verifications:
-        c = case_by_no.get(v.case_no)
-        if c is None:
+        owner = case_by_no.get(v.case_no)
+        if owner is None:
             continue
-        r = row(c.organ_uscc, v.entry_id)
+        r = row(owner.organ_uscc, v.entry_id)
         r["methods"][v.method.value] += 1
         if v.result is not None:
             r["results"][v.result.value] += 1
@@ -110,18 +127,28 @@ def compute_statistics(
             r["overdue"] += 1
     entries = []
     for (organ, entry), r in sorted(rows.items()):
-        concluded = r["results"][VerificationResult.TRUE.value] + r["results"][
-            VerificationResult.FALSE.value]
+        concluded = (
+            r["results"][VerificationResult.TRUE.value]
+            + r["results"][VerificationResult.FALSE.value]
+        )
         false = r["results"][VerificationResult.FALSE.value]
-        entries.append(EntryStatistics(
-            organ_uscc=organ, entry_id=entry, notices=r["notices"],
-            chose_pledge=r["chose_pledge"], chose_document=r["chose_document"],
-            ineligible=r["ineligible"], pledges=r["pledges"], withdrawals=r["withdrawals"],
-            verifications_by_method=dict(sorted(r["methods"].items())),
-            results=dict(sorted(r["results"].items())), overdue=r["overdue"],
-            false_pledges=false,
-            false_rate_permille=(false * 1000 // concluded) if concluded else 0,
-        ))
+        entries.append(
+            EntryStatistics(
+                organ_uscc=organ,
+                entry_id=entry,
+                notices=r["notices"],
+                chose_pledge=r["chose_pledge"],
+                chose_document=r["chose_document"],
+                ineligible=r["ineligible"],
+                pledges=r["pledges"],
+                withdrawals=r["withdrawals"],
+                verifications_by_method=dict(sorted(r["methods"].items())),
+                results=dict(sorted(r["results"].items())),
+                overdue=r["overdue"],
+                false_pledges=false,
+                false_rate_permille=(false * 1000 // concluded) if concluded else 0,
+            )
+        )
     disp = Counter(a.value for d in dispositions for a in d.actions)
     credit = list(credit_records)
     comp = Counter(c.status.value for c in complaints)
@@ -157,18 +184,26 @@ def render_markdown(stats: Statistics, *, title: str = "证明事项告知承诺
     """The statistics as a Markdown report for the justice bureau (seed §四(五))."""
     t = stats.totals
     lines = [
-        f"# {title}", "", f"生成时间: {stats.generated_at}", "",
-        "## 一、总体情况", "",
+        f"# {title}",
+        "",
+        f"生成时间: {stats.generated_at}",
+        "",
+        "## 一、总体情况",
+        "",
         f"共告知办件 {t['cases']} 件, 签署承诺书 {t['pledges']} 份, 撤回 {t['withdrawals']} 件; "
         f"核查 {t['verifications']} 次, 发现承诺不实 {t['false_pledges']} 件, "
         f"逾期未核查 {t['overdue']} 次; 纳入信用记录 {t['credit_records']} 条; "
-        f"投诉举报 {t['complaints']} 件。", "",
+        f"投诉举报 {t['complaints']} 件。",
+        "",
     ]
     lines += _table("办件状态", stats.cases_by_status)
-    lines += ["## 二、分机关、分事项统计", "",
-              "| 机关 | 条目 | 告知 | 选择承诺 | 提交证明 | 不适用 | 承诺 | 撤回 | 核查方式 | 核查结果 "
-              "| 逾期 | 不实 | 不实率‰ |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"]
+    lines += [
+        "## 二、分机关、分事项统计",
+        "",
+        "| 机关 | 条目 | 告知 | 选择承诺 | 提交证明 | 不适用 | 承诺 | 撤回 | 核查方式 | 核查结果 "
+        "| 逾期 | 不实 | 不实率‰ |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|",
+    ]
     for e in stats.entries:
         methods = "、".join(f"{k} {v}" for k, v in e.verifications_by_method.items()) or "—"
         results = "、".join(f"{k} {v}" for k, v in e.results.items()) or "—"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.errors import RuleViolationError
@@ -65,8 +65,13 @@ class VerificationsMixin(CasesMixin):
         return self.case(v.case_no).organ_uscc
 
     def _conclude(
-        self, s: Step, v: Verification, result: VerificationResult, inspector: str,
-        evidence: Sequence[Evidence] = (), outcome: OnlineOutcome | None = None,
+        self,
+        s: Step,
+        v: Verification,
+        result: VerificationResult,
+        inspector: str,
+        evidence: Sequence[Evidence] = (),
+        outcome: OnlineOutcome | None = None,
     ) -> Verification:
         """Conclude inside a step: sealed finding, stored state, events."""
         case = self.load("case", v.case_no, Case, s.tx)
@@ -100,17 +105,20 @@ class VerificationsMixin(CasesMixin):
         self.put_model(s, "verification", v.verification_id, new, VerificationStatus.CONCLUDED)
         s.payload = finding.model_dump(mode="json")
         s.detail["result"] = result.value
-        body = {"verification_id": v.verification_id, "case_no": v.case_no,
-                "entry_id": v.entry_id, "method": v.method.value, "result": result.value}
+        body = {
+            "verification_id": v.verification_id,
+            "case_no": v.case_no,
+            "entry_id": v.entry_id,
+            "method": v.method.value,
+            "result": result.value,
+        }
         s.emit("verification.completed", body)
         if result is VerificationResult.FALSE:
             s.emit("pledge.false_found", body)
         return new
 
     # -- online ------------------------------------------------------------------------------
-    def run_online_verification(
-        self, verification_id: str, actor: Actor = SYSTEM
-    ) -> Verification:
+    def run_online_verification(self, verification_id: str, actor: Actor = SYSTEM) -> Verification:
         """One online check through the provider (R-044); the call is outside any transaction.
 
         VERIFIED → TRUE, MISMATCH → FALSE; NOT_FOUND / CONSENT_REQUIRED → re-planned to
@@ -120,7 +128,8 @@ class VerificationsMixin(CasesMixin):
         v = self.verification(verification_id)
         if v.method is not VerificationMethod.ONLINE:
             raise RuleViolationError(
-                "GZ-RL-230", f"核查 {verification_id} 的方式为 {v.method.value}, 不是在线核查",
+                "GZ-RL-230",
+                f"核查 {verification_id} 的方式为 {v.method.value}, 不是在线核查",
                 message_en="not an online verification",
             )
         if self.online_verifier is None:
@@ -128,10 +137,12 @@ class VerificationsMixin(CasesMixin):
                 "GZ-RL-231", "未配置在线核查数据共享提供方", message_en="no online verifier"
             )
         organ = self._organ_of(v)
-        with self.run(actor, "verification", "start_online", "verification", verification_id,
-                      organ_uscc=organ) as s:
-            v = v.model_copy(update={"status": VerificationStatus.ONLINE_CHECK,
-                                     "attempts": v.attempts + 1})
+        with self.run(
+            actor, "verification", "start_online", "verification", verification_id, organ_uscc=organ
+        ) as s:
+            v = v.model_copy(
+                update={"status": VerificationStatus.ONLINE_CHECK, "attempts": v.attempts + 1}
+            )
             self.put_model(s, "verification", verification_id, v, s.target)
             s.payload = {"attempt": v.attempts}
         case = self.case(v.case_no)
@@ -150,32 +161,51 @@ class VerificationsMixin(CasesMixin):
         )
         try:
             result = self.online_verifier.verify_proof(request)
-        except Exception as exc:  # noqa: BLE001 - a provider failure is a technical outcome
+        except Exception as exc:
             result = ProofCheckResult(
                 request_id=request.request_id,
                 outcome=OnlineOutcome.UNDETERMINED,
                 detail=f"provider raised {type(exc).__name__}",
             )
-        ev = Evidence(kind="数据共享回执", ref=result.evidence_ref or result.request_id,
-                      note=result.outcome.value)
+        ev = Evidence(
+            kind="数据共享回执",
+            ref=result.evidence_ref or result.request_id,
+            note=result.outcome.value,
+        )
         if result.outcome in _RESULT_OF:
-            with self.run(actor, "verification", "record_online", "verification",
-                          verification_id, organ_uscc=organ,
-                          target=VerificationStatus.CONCLUDED) as s:
-                return self._conclude(s, v, _RESULT_OF[result.outcome], actor.actor_id, [ev],
-                                      result.outcome)
-        with self.run(actor, "verification", "record_online", "verification", verification_id,
-                      organ_uscc=organ, target=VerificationStatus.ONLINE_CHECK) as s:
-            v = v.model_copy(update={"online_outcome": result.outcome,
-                                     "evidence": (*v.evidence, ev)})
+            with self.run(
+                actor,
+                "verification",
+                "record_online",
+                "verification",
+                verification_id,
+                organ_uscc=organ,
+                target=VerificationStatus.CONCLUDED,
+            ) as s:
+                return self._conclude(
+                    s, v, _RESULT_OF[result.outcome], actor.actor_id, [ev], result.outcome
+                )
+        with self.run(
+            actor,
+            "verification",
+            "record_online",
+            "verification",
+            verification_id,
+            organ_uscc=organ,
+            target=VerificationStatus.ONLINE_CHECK,
+        ) as s:
+            v = v.model_copy(
+                update={"online_outcome": result.outcome, "evidence": (*v.evidence, ev)}
+            )
             self.put_model(s, "verification", verification_id, v, s.target)
             s.payload = result.model_dump(mode="json")
             s.detail["outcome"] = result.outcome.value
         retry_left = v.attempts < self.rules.planning.max_online_attempts
         if result.outcome in (OnlineOutcome.UNDETERMINED, OnlineOutcome.REJECTED) and retry_left:
             return v
-        method = R.replan_after(result.outcome, v.method, entry, attempts=v.attempts,
-                                config=self.rules.planning)
+        method = R.replan_after(
+            result.outcome, v.method, entry, attempts=v.attempts, config=self.rules.planning
+        )
         return self.replan(verification_id, method, f"在线核查结论 {result.outcome.value}", actor)
 
     def replan(
@@ -183,12 +213,21 @@ class VerificationsMixin(CasesMixin):
     ) -> Verification:
         """Change the verification method (R-045, R-046), keeping the due date."""
         v = self.verification(verification_id)
-        with self.run(actor, "verification", "replan", "verification", verification_id,
-                      organ_uscc=self._organ_of(v)) as s:
-            new = v.model_copy(update={
-                "status": VerificationStatus.SCHEDULED, "method": method,
-                "plan_reasons": (*v.plan_reasons, f"改为{method.value}: {reason}"),
-            })
+        with self.run(
+            actor,
+            "verification",
+            "replan",
+            "verification",
+            verification_id,
+            organ_uscc=self._organ_of(v),
+        ) as s:
+            new = v.model_copy(
+                update={
+                    "status": VerificationStatus.SCHEDULED,
+                    "method": method,
+                    "plan_reasons": (*v.plan_reasons, f"改为{method.value}: {reason}"),
+                }
+            )
             self.put_model(s, "verification", verification_id, new, s.target)
             s.payload = {"method": method.value, "reason": reason}
             s.detail["method"] = method.value
@@ -199,29 +238,47 @@ class VerificationsMixin(CasesMixin):
         """Push the pledge to an inspector as an on-site task (R-045)."""
         v = self.verification(verification_id)
         self._require_method(v, VerificationMethod.ON_SITE)
-        with self.run(actor, "verification", "dispatch_on_site", "verification", verification_id,
-                      organ_uscc=self._organ_of(v)) as s:
-            new = v.model_copy(update={"status": VerificationStatus.ON_SITE_TASK,
-                                       "inspector": inspector})
+        with self.run(
+            actor,
+            "verification",
+            "dispatch_on_site",
+            "verification",
+            verification_id,
+            organ_uscc=self._organ_of(v),
+        ) as s:
+            new = v.model_copy(
+                update={"status": VerificationStatus.ON_SITE_TASK, "inspector": inspector}
+            )
             self.put_model(s, "verification", verification_id, new, s.target)
             s.payload = {"inspector": inspector}
-            s.emit("verification.on_site_dispatched",
-                   {"verification_id": verification_id, "case_no": v.case_no,
-                    "inspector": inspector})
+            s.emit(
+                "verification.on_site_dispatched",
+                {"verification_id": verification_id, "case_no": v.case_no, "inspector": inspector},
+            )
         return new
 
     def record_on_site(
-        self, verification_id: str, result: VerificationResult, actor: Actor,
+        self,
+        verification_id: str,
+        result: VerificationResult,
+        actor: Actor,
         evidence: Sequence[Evidence] = (),
     ) -> Verification:
         """Record the inspector's finding; INCONCLUSIVE sends it back for re-planning."""
         v = self.verification(verification_id)
         if result is VerificationResult.INCONCLUSIVE:
-            return self.replan(verification_id, VerificationMethod.ON_SITE,
-                               "现场核查未能得出结论, 补充核查", actor)
+            return self.replan(
+                verification_id, VerificationMethod.ON_SITE, "现场核查未能得出结论, 补充核查", actor
+            )
         self._require_result(result)
-        with self.run(actor, "verification", "record_on_site", "verification", verification_id,
-                      organ_uscc=self._organ_of(v)) as s:
+        with self.run(
+            actor,
+            "verification",
+            "record_on_site",
+            "verification",
+            verification_id,
+            organ_uscc=self._organ_of(v),
+        ) as s:
             return self._conclude(s, v, result, actor.actor_id, evidence)
 
     # -- assistance ---------------------------------------------------------------------------
@@ -232,8 +289,14 @@ class VerificationsMixin(CasesMixin):
         v = self.verification(verification_id)
         self._require_method(v, VerificationMethod.ASSISTED)
         organ = self._organ_of(v)
-        with self.run(actor, "verification", "request_assistance", "verification",
-                      verification_id, organ_uscc=organ) as s:
+        with self.run(
+            actor,
+            "verification",
+            "request_assistance",
+            "verification",
+            verification_id,
+            organ_uscc=organ,
+        ) as s:
             req = AssistanceRequest(
                 assistance_id=self.new_id("AST"),
                 verification_id=verification_id,
@@ -241,36 +304,63 @@ class VerificationsMixin(CasesMixin):
                 requested_organ=requested_organ,
                 question=question,
                 sent_at=s.now,
-                due_at=self.calendar.add_working_days(s.now, self.rules.assistance_reply_working_days),
+                due_at=self.calendar.add_working_days(
+                    s.now, self.rules.assistance_reply_working_days
+                ),
             )
             self.put_model(s, "assistance", req.assistance_id, req, "OPEN", create=True)
-            new = v.model_copy(update={"status": VerificationStatus.ASSIST_REQUESTED,
-                                       "assistance_id": req.assistance_id})
+            new = v.model_copy(
+                update={
+                    "status": VerificationStatus.ASSIST_REQUESTED,
+                    "assistance_id": req.assistance_id,
+                }
+            )
             self.put_model(s, "verification", verification_id, new, s.target)
             s.payload = req.model_dump(mode="json")
-            s.emit("assistance.requested", {"assistance_id": req.assistance_id,
-                                            "requested_organ": requested_organ,
-                                            "verification_id": verification_id})
+            s.emit(
+                "assistance.requested",
+                {
+                    "assistance_id": req.assistance_id,
+                    "requested_organ": requested_organ,
+                    "verification_id": verification_id,
+                },
+            )
         return req
 
     def reply_assistance(
-        self, assistance_id: str, reply: AssistanceReply, actor: Actor,
-        *, refusal_reason: str | None = None,
+        self,
+        assistance_id: str,
+        reply: AssistanceReply,
+        actor: Actor,
+        *,
+        refusal_reason: str | None = None,
     ) -> Verification:
         """The requested organ's reply. A refusal needs written reasons (R-047)."""
         req = self.load("assistance", assistance_id, AssistanceRequest)
         if reply is AssistanceReply.REFUSED and not (refusal_reason or "").strip():
             raise RuleViolationError(
-                "GZ-RL-232", "被请求机关不能协助的, 须书面告知并说明理由 (R-047)",
+                "GZ-RL-232",
+                "被请求机关不能协助的, 须书面告知并说明理由 (R-047)",
                 message_en="a refusal needs written reasons (R-047)",
             )
         v = self.verification(req.verification_id)
-        target = (VerificationStatus.ASSIST_REFUSED if reply is AssistanceReply.REFUSED
-                  else VerificationStatus.CONCLUDED)
-        with self.run(actor, "verification", "reply_assistance", "verification",
-                      v.verification_id, organ_uscc=req.requested_organ, target=target) as s:
-            done = req.model_copy(update={"reply": reply, "refusal_reason": refusal_reason,
-                                          "replied_at": s.now})
+        target = (
+            VerificationStatus.ASSIST_REFUSED
+            if reply is AssistanceReply.REFUSED
+            else VerificationStatus.CONCLUDED
+        )
+        with self.run(
+            actor,
+            "verification",
+            "reply_assistance",
+            "verification",
+            v.verification_id,
+            organ_uscc=req.requested_organ,
+            target=target,
+        ) as s:
+            done = req.model_copy(
+                update={"reply": reply, "refusal_reason": refusal_reason, "replied_at": s.now}
+            )
             self.put_model(s, "assistance", assistance_id, done, reply.value)
             if reply is AssistanceReply.REFUSED:
                 new = v.model_copy(update={"status": VerificationStatus.ASSIST_REFUSED})
@@ -278,8 +368,11 @@ class VerificationsMixin(CasesMixin):
                 s.payload = done.model_dump(mode="json")
                 s.detail["refusal_reason_sha256"] = _sha(refusal_reason or "")
             else:
-                result = (VerificationResult.TRUE if reply is AssistanceReply.CONFIRMED
-                          else VerificationResult.FALSE)
+                result = (
+                    VerificationResult.TRUE
+                    if reply is AssistanceReply.CONFIRMED
+                    else VerificationResult.FALSE
+                )
                 ev = Evidence(kind="协助核查复函", ref=assistance_id, note=reply.value)
                 return self._conclude(s, v, result, actor.actor_id, [ev])
         entry = self.entry_at(self.case(v.case_no), v.entry_id)
@@ -288,8 +381,13 @@ class VerificationsMixin(CasesMixin):
 
     # -- exempt items: daily supervision -------------------------------------------------------
     def draw_inspections(
-        self, organ_uscc: str, inspectors: Sequence[str], actor: Actor,
-        *, seed_hex: str | None = None, rate_percent: int | None = None,
+        self,
+        organ_uscc: str,
+        inspectors: Sequence[str],
+        actor: Actor,
+        *,
+        seed_hex: str | None = None,
+        rate_percent: int | None = None,
     ) -> list[InspectionDraw]:
         """双随机、一公开 (R-042, R-043): per entry, draw pledges and inspectors from public inputs.
 
@@ -310,73 +408,66 @@ class VerificationsMixin(CasesMixin):
             population = [v.verification_id for v in vs]
             selected, assignments = compute_draw(seed_e, population, inspectors, rate)
             draw_id = self.new_id("DRAW")
-            with self.run(actor, "draw", "publish", "draw", draw_id,
-                          organ_uscc=organ_uscc, creating=True) as s:
+            with self.run(
+                actor, "draw", "publish", "draw", draw_id, organ_uscc=organ_uscc, creating=True
+            ) as s:
                 d = InspectionDraw(
-                    draw_id=draw_id, organ_uscc=organ_uscc, seed=seed_e, drawn_at=s.now,
-                    population=tuple(sorted(population)), inspectors=tuple(sorted(inspectors)),
-                    rate_percent=rate, selected=selected, assignments=assignments,
+                    draw_id=draw_id,
+                    organ_uscc=organ_uscc,
+                    seed=seed_e,
+                    drawn_at=s.now,
+                    population=tuple(sorted(population)),
+                    inspectors=tuple(sorted(inspectors)),
+                    rate_percent=rate,
+                    selected=selected,
+                    assignments=assignments,
                     algorithm=ALGORITHM,
                 )
                 s.detail.update(self.sealer.seal(s.tx, d, organ_uscc, f"draw/{draw_id}", s.now))
                 self.put_model(s, "draw", draw_id, d, "PUBLISHED", create=True)
                 who = dict(assignments)
                 for v in vs:
-                    new = v.model_copy(update={"draw_id": draw_id,
-                                               "inspector": who.get(v.verification_id)})
+                    new = v.model_copy(
+                        update={"draw_id": draw_id, "inspector": who.get(v.verification_id)}
+                    )
                     self.put_model(s, "verification", v.verification_id, new, new.status)
                 s.payload = d.model_dump(mode="json")
                 s.detail.update(selected=len(selected), population=len(population))
-                s.emit("draw.published", {"draw_id": draw_id, "entry_id": entry_id,
-                                          "selected": len(selected)})
+                s.emit(
+                    "draw.published",
+                    {"draw_id": draw_id, "entry_id": entry_id, "selected": len(selected)},
+                )
             draws.append(d)
         return draws
 
     def record_supervision(
-        self, verification_id: str, adverse_finding: bool, actor: Actor,
+        self,
+        verification_id: str,
+        adverse_finding: bool,
+        actor: Actor,
         evidence: Sequence[Evidence] = (),
     ) -> Verification:
         """Record an inspection of a drawn exempt pledge: adverse → FALSE, else TRUE (R-042)."""
         v = self.verification(verification_id)
         if v.draw_id is None:
             raise RuleViolationError(
-                "GZ-RL-233", "该免予核查事项未被双随机抽中, 不能记录抽查结果",
+                "GZ-RL-233",
+                "该免予核查事项未被双随机抽中, 不能记录抽查结果",
                 message_en="not selected in a draw",
             )
         result = VerificationResult.FALSE if adverse_finding else VerificationResult.TRUE
-        with self.run(actor, "verification", "record_supervision", "verification",
-                      verification_id, organ_uscc=self._organ_of(v),
-                      target=VerificationStatus.CONCLUDED) as s:
+        with self.run(
+            actor,
+            "verification",
+            "record_supervision",
+            "verification",
+            verification_id,
+            organ_uscc=self._organ_of(v),
+            target=VerificationStatus.CONCLUDED,
+        ) as s:
             return self._conclude(s, v, result, actor.actor_id, evidence)
 
-    # -- the sweep ----------------------------------------------------------------------------
-    def sweep(self, actor: Actor = SYSTEM) -> dict[str, int]:
-        """Periodic job: overdue escalation (never TRUE by timeout), exempt horizon, expiry.
-
-        Returns counts: ``overdue`` newly overdue, ``escalated``, ``exempt_closed`` and
-        ``credit_expired``.
-        """
-        now = self.now()
-        out = {"overdue": 0, "escalated": 0, "exempt_closed": 0, "credit_expired": 0}
-        for v in self.verifications():
-            if v.status in (VerificationStatus.CONCLUDED, VerificationStatus.CANCELLED):
-                continue
-            if v.status is VerificationStatus.DAILY_SUPERVISION:
-                if self._exempt_horizon_passed(v, now) and (
-                    v.draw_id is None or v.verification_id not in self._selected(v.draw_id)
-                ):
-                    self._close_exempt(v, actor)
-                    out["exempt_closed"] += 1
-                continue
-            if v.due_at is not None and now > v.due_at:
-                first = v.status is not VerificationStatus.OVERDUE
-                last = v.overdue_since
-                if first or last is None or now - last >= timedelta(days=1) * (v.escalations + 1):
-                    self._mark_overdue(v, actor, now)
-                    out["overdue" if first else "escalated"] += 1
-        out["credit_expired"] = self.expire_credit_records(actor)
-        return out
-
+    # -- helpers of the periodic sweep (PledgeService.sweep) ----------------------------
     def _selected(self, draw_id: str) -> frozenset[str]:
         return frozenset(self.load("draw", draw_id, InspectionDraw).selected)
 
@@ -388,24 +479,43 @@ class VerificationsMixin(CasesMixin):
         return now >= horizon
 
     def _close_exempt(self, v: Verification, actor: Actor) -> None:
-        with self.run(actor, "verification", "close_exempt", "verification", v.verification_id,
-                      organ_uscc=self._organ_of(v)) as s:
+        with self.run(
+            actor,
+            "verification",
+            "close_exempt",
+            "verification",
+            v.verification_id,
+            organ_uscc=self._organ_of(v),
+        ) as s:
             self._conclude(s, v, VerificationResult.NO_ADVERSE_FINDING, actor.actor_id)
 
     def _mark_overdue(self, v: Verification, actor: Actor, now: datetime) -> None:
-        with self.run(actor, "verification", "mark_overdue", "verification", v.verification_id,
-                      organ_uscc=self._organ_of(v)) as s:
+        with self.run(
+            actor,
+            "verification",
+            "mark_overdue",
+            "verification",
+            v.verification_id,
+            organ_uscc=self._organ_of(v),
+        ) as s:
             first = v.status is not VerificationStatus.OVERDUE
-            new = v.model_copy(update={
-                "status": VerificationStatus.OVERDUE,
-                "overdue_since": now if first else v.overdue_since,
-                "escalations": v.escalations + (0 if first else 1),
-            })
+            new = v.model_copy(
+                update={
+                    "status": VerificationStatus.OVERDUE,
+                    "overdue_since": now if first else v.overdue_since,
+                    "escalations": v.escalations + (0 if first else 1),
+                }
+            )
             self.put_model(s, "verification", v.verification_id, new, s.target)
             s.payload = {"escalations": new.escalations}
-            s.emit("verification.overdue", {"verification_id": v.verification_id,
-                                            "case_no": v.case_no,
-                                            "escalations": new.escalations})
+            s.emit(
+                "verification.overdue",
+                {
+                    "verification_id": v.verification_id,
+                    "case_no": v.case_no,
+                    "escalations": new.escalations,
+                },
+            )
 
     # -- guards -------------------------------------------------------------------------------
     @staticmethod
@@ -429,4 +539,3 @@ def _sha(text: str) -> str:
     import hashlib
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-

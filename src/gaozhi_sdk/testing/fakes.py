@@ -42,13 +42,16 @@ class FakeDataSharingProvider:
     def verify_proof(self, request: ProofCheckRequest) -> ProofCheckResult:
         """One simulated data-sharing call."""
         self.calls += 1
-        ref = "FAKE-" + hashlib.sha256(
-            f"{request.request_id}:{self.calls}".encode()
-        ).hexdigest()[:12]
+        ref = (
+            "FAKE-" + hashlib.sha256(f"{request.request_id}:{self.calls}".encode()).hexdigest()[:12]
+        )
         if self.fault_rate and self._rng.random() < self.fault_rate:
-            return ProofCheckResult(request_id=request.request_id,
-                                    outcome=OnlineOutcome.UNDETERMINED, evidence_ref=ref,
-                                    detail="fake: injected transient fault (HTTP 503)")
+            return ProofCheckResult(
+                request_id=request.request_id,
+                outcome=OnlineOutcome.UNDETERMINED,
+                evidence_ref=ref,
+                detail="fake: injected transient fault (HTTP 503)",
+            )
         key = (request.subject_id_number, request.entry_id)
         if key in self.consent_required:
             outcome = OnlineOutcome.CONSENT_REQUIRED

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 from gaozhi_sdk.errors import SignatureError
@@ -135,13 +137,19 @@ class TestPKI:
         nb = not_before or (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
         na = not_after or nb + timedelta(days=365 * _DEFAULT_CA_YEARS)
         root_key = ec.generate_private_key(ec.SECP256R1())
-        root = _CA(root_key, _ca_cert(_name(CN=name, O="gaozhi-sdk test", C="CN"),
-                                      root_key, None, nb, na, None))
+        root = _CA(
+            root_key,
+            _ca_cert(_name(CN=name, O="gaozhi-sdk test", C="CN"), root_key, None, nb, na, None),
+        )
         inter: _CA | None = None
         if intermediate:
             ikey = ec.generate_private_key(ec.SECP256R1())
-            inter = _CA(ikey, _ca_cert(_name(CN=f"{name} 中级 CA", O="gaozhi-sdk test", C="CN"),
-                                       ikey, root, nb, na, 0))
+            inter = _CA(
+                ikey,
+                _ca_cert(
+                    _name(CN=f"{name} 中级 CA", O="gaozhi-sdk test", C="CN"), ikey, root, nb, na, 0
+                ),
+            )
         return cls(root, inter)
 
     @property
@@ -154,31 +162,43 @@ class TestPKI:
         """The intermediate CA certificate, if any."""
         return None if self._intermediate is None else self._intermediate.cert
 
-    def _issue(
+    def issue_certificate(
         self,
+        public_key: CertificatePublicKeyTypes,
         subject: x509.Name,
-        not_before: datetime | None,
-        not_after: datetime | None,
-        key: ec.EllipticCurvePrivateKey | None = None,
-    ) -> EcdsaP256Signer:
+        *,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+        digital_signature: bool = True,
+        non_repudiation: bool = True,
+        extended_key_usage: Sequence[x509.ObjectIdentifier] | None = (ID_KP_DOCUMENT_SIGNING,),
+    ) -> x509.Certificate:
+        """Issue an end-entity certificate for any public key (profile knobs for tests).
+
+        Args:
+            public_key: the subject's key (any type the issuer can certify).
+            subject: the subject name.
+            not_before / not_after: validity (default: an hour ago to +3 years).
+            digital_signature / non_repudiation: KeyUsage bits (critical).
+            extended_key_usage: EKU OIDs, or None for no EKU extension.
+        """
         issuer = self._intermediate or self._root
-        key = key or ec.generate_private_key(ec.SECP256R1())
         nb = not_before or (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
         na = not_after or nb + timedelta(days=_DEFAULT_LEAF_DAYS)
-        cert = (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(issuer.cert.subject)
-            .public_key(key.public_key())
+            .public_key(public_key)
             .serial_number(x509.random_serial_number())
             .not_valid_before(nb)
             .not_valid_after(na)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(
                 x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
+                    digital_signature=digital_signature,
+                    content_commitment=non_repudiation,
+                    key_encipherment=not (digital_signature or non_repudiation),
                     data_encipherment=False,
                     key_agreement=False,
                     key_cert_sign=False,
@@ -188,18 +208,33 @@ class TestPKI:
                 ),
                 critical=True,
             )
-            .add_extension(x509.ExtendedKeyUsage([ID_KP_DOCUMENT_SIGNING]), critical=False)
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
                 critical=False,
             )
-            .sign(issuer.key, hashes.SHA256())
         )
-        chain = (cert,) if self._intermediate is None else (cert, self._intermediate.cert)
-        return EcdsaP256Signer(key, chain)
+        if extended_key_usage is not None:
+            builder = builder.add_extension(
+                x509.ExtendedKeyUsage(list(extended_key_usage)), critical=False
+            )
+        return builder.sign(issuer.key, hashes.SHA256())
+
+    def chain_for(self, leaf: x509.Certificate) -> tuple[x509.Certificate, ...]:
+        """``leaf`` followed by the intermediate CA certificate, if this PKI has one."""
+        return (leaf,) if self._intermediate is None else (leaf, self._intermediate.cert)
+
+    def _issue(
+        self,
+        subject: x509.Name,
+        not_before: datetime | None,
+        not_after: datetime | None,
+    ) -> EcdsaP256Signer:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = self.issue_certificate(
+            key.public_key(), subject, not_before=not_before, not_after=not_after
+        )
+        return EcdsaP256Signer(key, self.chain_for(cert))
 
     def organ_seal(
         self,
@@ -267,7 +302,7 @@ class TestPKI:
         return TrustStore([self._root.cert])
 
     def write_trust(self, directory: str | Path) -> Path:
-        """Write the root as ``<directory>/trust/gaozhi-test-root.pem``; returns the trust folder."""
+        """Write the root as ``<directory>/trust/gaozhi-test-root.pem``; return the folder."""
         folder = Path(directory) / "trust"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "gaozhi-test-root.pem").write_bytes(self.root_pem())

@@ -50,7 +50,9 @@ def compute_draw(
     k = min(len(pop), max(1, math.ceil(len(pop) * rate_percent / 100))) if pop else 0
     ranked = sorted(pop, key=lambda i: _rank(seed, "select", i))
     selected = tuple(sorted(ranked[:k]))
-    assignments = tuple(
-        (vid, min(pool, key=lambda p, v=vid: _rank(seed, "assign", v, p))) for vid in selected
-    )
+
+    def inspector_for(vid: str) -> str:
+        return min(pool, key=lambda p: _rank(seed, "assign", vid, p))
+
+    assignments = tuple((vid, inspector_for(vid)) for vid in selected)
     return selected, assignments

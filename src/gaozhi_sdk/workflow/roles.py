@@ -74,7 +74,9 @@ class RolePolicy:
                 "GZ-CF-012", f"无法读取角色策略文件: {exc}", message_en="cannot read role policy"
             ) from exc
         if not isinstance(data, dict):
-            raise ConfigError("GZ-CF-012", "角色策略文件须为映射", message_en="policy must be a map")
+            raise ConfigError(
+                "GZ-CF-012", "角色策略文件须为映射", message_en="policy must be a map"
+            )
         jb = data.get("justice_bureaus")
         return cls(
             data.get("grants") or {},
