@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     rates = best_rates(ops, rounds, iterations)
 
     chain = "leaf+intermediate" if args.intermediate else "leaf"
-    print(f"payload: pledge, {len(bundle.payload)} JCS bytes; bundle {len(data)} bytes; chain {chain}")
+    print(f"payload: pledge, {len(bundle.payload)} JCS bytes; bundle {len(data)} bytes")
+    print(f"chain: {chain}")
     print(f"rounds={rounds} iterations={iterations} (best round kept)")
     for name, rate in rates.items():
         print(f"  {name:<38} {rate:>10,.0f} ops/s")

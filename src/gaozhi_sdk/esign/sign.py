@@ -27,6 +27,7 @@ from gaozhi_sdk.esign.bundle import (
     SignerMaterial,
     VerificationMaterial,
 )
+from gaozhi_sdk.esign._fast import trusted
 from gaozhi_sdk.esign.dsse import pae
 from gaozhi_sdk.esign.keys import Signer, spki_der
 from gaozhi_sdk.esign.payload_types import model_for, parse_payload, payload_type_for
@@ -160,14 +161,26 @@ def sign_many(
 
 
 def _assemble(body: bytes, ptype: str, pairs: tuple[tuple[Signer, bytes], ...]) -> Bundle:
-    return Bundle(
-        media_type=BUNDLE_MEDIA_TYPE,
-        dsse_envelope=DsseEnvelope(
-            payload_type=ptype,
-            payload=body,
-            signatures=tuple(DsseSignature(keyid=s.keyid, sig=sig) for s, sig in pairs),
-        ),
-        verification_material=VerificationMaterial(
-            signers=tuple(signer_material(s) for s, _ in pairs)
-        ),
+    # Every value here was produced by this module: build without re-validation (_fast).
+    envelope = trusted(
+        DsseEnvelope,
+        {
+            "payload_type": ptype,
+            "payload": body,
+            "signatures": tuple(
+                trusted(DsseSignature, {"keyid": s.keyid, "sig": sig}) for s, sig in pairs
+            ),
+        },
+    )
+    material = trusted(
+        VerificationMaterial,
+        {"signers": tuple(signer_material(s) for s, _ in pairs), "revocation": None},
+    )
+    return trusted(
+        Bundle,
+        {
+            "media_type": BUNDLE_MEDIA_TYPE,
+            "dsse_envelope": envelope,
+            "verification_material": material,
+        },
     )

@@ -26,7 +26,6 @@ from gaozhi_sdk.errors import (
     GaozhiError,
     ModelValidationError,
     NotFoundError,
-    SignatureError,
     WorkflowError,
 )
 from gaozhi_sdk.ids import digest_identifier, mask_identifier
@@ -285,9 +284,25 @@ class ServiceCore:
                         {**body, "journal_seq": entry.seq, "at": entry.at},
                         idempotency_key=f"{topic}:{agg_id}:{entry.seq}",
                     )
-        except (GaozhiError, SignatureError) as err:
+        except GaozhiError as err:
             self._journal_refusal(actor, action, kind, agg_id, err)
             raise
+        except ValidationError as exc:
+            coded = _validation_error(exc, action)
+            self._journal_refusal(actor, action, kind, agg_id, coded)
+            raise coded from None
+
+
+def _validation_error(exc: ValidationError, action: str) -> ModelValidationError:
+    """A pydantic error raised inside a transition, as a coded SDK error (GZ-MD-002)."""
+    problems = [{"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+    first = problems[0] if problems else {"loc": "", "msg": ""}
+    return ModelValidationError(
+        "GZ-MD-002",
+        f"{action}: 数据不合法: {first['loc']} — {first['msg']}",
+        message_en=f"{action}: invalid data",
+        details={"errors": problems},
+    )
 
 
 _KIND_ZH = {

@@ -346,28 +346,32 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         notice = self.notice(case.notice_id)
         px = None if proxy is None else self.parse(Proxy, proxy, "代为承诺人")
         # parse(): a proxy whose authorisation names another grantor is a coded error
-        return self.parse(Pledge, dict(
-            pledge_id=self.new_id("PLG"),
-            case_no=case.case_no,
-            notice_id=notice.notice_id,
-            notice_hash=sha256_hex(model_bytes(notice)),
-            matter_code=case.matter_code,
-            organ_uscc=case.organ_uscc,
-            pledgor=case.applicant,
-            proxy=px,
-            items=tuple(
-                PledgeItem(
-                    entry_id=e.entry_id,
-                    entry_version=e.version,
-                    proof_name=e.proof_name,
-                    proof_content=e.proof_content,
-                    clauses=self.template_for(e).pledge_clauses,
-                )
-                for e in entries
+        return self.parse(
+            Pledge,
+            dict(
+                pledge_id=self.new_id("PLG"),
+                case_no=case.case_no,
+                notice_id=notice.notice_id,
+                notice_hash=sha256_hex(model_bytes(notice)),
+                matter_code=case.matter_code,
+                organ_uscc=case.organ_uscc,
+                pledgor=case.applicant,
+                proxy=px,
+                items=tuple(
+                    PledgeItem(
+                        entry_id=e.entry_id,
+                        entry_version=e.version,
+                        proof_name=e.proof_name,
+                        proof_content=e.proof_content,
+                        clauses=self.template_for(e).pledge_clauses,
+                    )
+                    for e in entries
+                ),
+                acknowledged_notice=True,
+                signed_at=signed_at or self.now(),
             ),
-            acknowledged_notice=True,
-            signed_at=signed_at or self.now(),
-        ), "承诺书")
+            "承诺书",
+        )
 
     def submit_pledge(self, bundle: Bundle | bytes | str, actor: Actor) -> Pledge:
         """Take a signed pledge (R-001, R-024, R-035): validated, checked, stored.
