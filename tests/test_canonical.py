@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -52,32 +52,57 @@ from gaozhi_sdk.models.enums import (
     VerificationResult,
 )
 
-PROPS = settings(max_examples=40, deadline=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 MAX_SAFE = 2**53 - 1
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 # --- strategies ---------------------------------------------------------------------------
 
 SPECIAL = [
-    "告知承诺书", "😀", "👨\u200d👩\u200d👧", "\u2028", "\u2029", "\x00", "\x01", "\x1f",
-    "\x7f", "\x80", "\b\f\n\r\t", '"\\/', "\ufeff", "e\u0301", "\U0010ffff", "\ufffd",
-    "</script>&<", "𠀀𪚥", "①②", "ｘ",
+    "告知承诺书",
+    "😀",
+    "👨\u200d👩\u200d👧",
+    "\u2028",
+    "\u2029",
+    "\x00",
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "\x80",
+    "\b\f\n\r\t",
+    '"\\/',
+    "\ufeff",
+    "e\u0301",
+    "\U0010ffff",
+    "\ufffd",
+    "</script>&<",
+    "𠀀𪚥",
+    "①②",
+    "ｘ",
 ]
 fragments = st.one_of(st.sampled_from(SPECIAL), st.text(max_size=6))
 texts = st.one_of(
     st.text(max_size=30),
     st.lists(fragments, max_size=8).map("".join),
-    st.builds(lambda s, n: s * n, st.sampled_from(SPECIAL) | st.text(min_size=1, max_size=4),
-              st.integers(200, 1500)),  # long strings
+    st.builds(
+        lambda s, n: s * n,
+        st.sampled_from(SPECIAL) | st.text(min_size=1, max_size=4),
+        st.integers(200, 1500),
+    ),  # long strings
 )
 nonempty = texts.map(lambda s: "号" + s)  # survives str_strip_whitespace + min_length=1
 opt_text = st.none() | texts
 safe_ints = st.one_of(st.integers(1, 100), st.integers(1, MAX_SAFE), st.just(MAX_SAFE))
-zones = st.sampled_from([CST, timezone.utc, timezone(timedelta(hours=-9, minutes=-30)),
-                         timezone(timedelta(hours=14))])
-aware = st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2200, 1, 1),
-                     timezones=zones)
+zones = st.sampled_from(
+    [CST, UTC, timezone(timedelta(hours=-9, minutes=-30)), timezone(timedelta(hours=14))]
+)
+aware = st.datetimes(
+    min_value=datetime(1950, 1, 1), max_value=datetime(2200, 1, 1), timezones=zones
+)
 dates = st.dates(min_value=date(1950, 1, 1), max_value=date(2200, 1, 1))
 hex64 = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
 
@@ -94,36 +119,69 @@ usccs = st.builds(
     st.text(alphabet=USCC_CHARSET, min_size=9, max_size=9),
 )
 citizens = st.builds(
-    Applicant, party_type=st.just(PartyType.CITIZEN), name=nonempty,
-    id_type=st.just(IdType.RESIDENT_ID), id_number=resident_ids, contact=opt_text,
+    Applicant,
+    party_type=st.just(PartyType.CITIZEN),
+    name=nonempty,
+    id_type=st.just(IdType.RESIDENT_ID),
+    id_number=resident_ids,
+    contact=opt_text,
     address=opt_text,
 )
 organisations = st.builds(
-    Applicant, party_type=st.sampled_from([PartyType.LEGAL_PERSON, PartyType.OTHER_ORG]),
-    name=nonempty, id_type=st.just(IdType.USCC), id_number=usccs, contact=opt_text,
+    Applicant,
+    party_type=st.sampled_from([PartyType.LEGAL_PERSON, PartyType.OTHER_ORG]),
+    name=nonempty,
+    id_type=st.just(IdType.USCC),
+    id_number=usccs,
+    contact=opt_text,
     address=opt_text,
 )
 applicants = citizens | organisations
-tuples_of = lambda s, lo=0: st.lists(s, min_size=lo, max_size=3).map(tuple)  # noqa: E731
+
+
+def tuples_of(s: st.SearchStrategy[Any], lo: int = 0) -> st.SearchStrategy[tuple[Any, ...]]:
+    return st.lists(s, min_size=lo, max_size=3).map(tuple)
+
 
 notice_items = st.builds(
-    NoticeItem, entry_id=texts, entry_version=safe_ints, matter_name=texts,
-    legal_basis=tuples_of(texts), proof_name=texts, proof_obligation=texts,
-    proof_content=texts, commitment_method=st.sampled_from(CommitmentMethod),
-    liability=texts, verification_power=texts, cooperation_duty=texts,
-    credit_consequence=texts, disclosure=st.sampled_from(DisclosurePolicy),
-    disclosure_notice=texts, verification_method=texts, proxy_allowed=st.booleans(),
+    NoticeItem,
+    entry_id=texts,
+    entry_version=safe_ints,
+    matter_name=texts,
+    legal_basis=tuples_of(texts),
+    proof_name=texts,
+    proof_obligation=texts,
+    proof_content=texts,
+    commitment_method=st.sampled_from(CommitmentMethod),
+    liability=texts,
+    verification_power=texts,
+    cooperation_duty=texts,
+    credit_consequence=texts,
+    disclosure=st.sampled_from(DisclosurePolicy),
+    disclosure_notice=texts,
+    verification_method=texts,
+    proxy_allowed=st.booleans(),
     pledge_clauses=tuples_of(texts),
 )
 notices = st.builds(
-    Notice, notice_id=nonempty, case_no=nonempty, organ_name=texts, organ_uscc=usccs,
-    applicant_digest=hex64, applicant_masked=resident_ids.map(mask_identifier),
-    channel=st.sampled_from(NoticeChannel), issued_at=aware,
+    Notice,
+    notice_id=nonempty,
+    case_no=nonempty,
+    organ_name=texts,
+    organ_uscc=usccs,
+    applicant_digest=hex64,
+    applicant_masked=resident_ids.map(mask_identifier),
+    channel=st.sampled_from(NoticeChannel),
+    issued_at=aware,
     items=tuples_of(notice_items, 1),
 )
 pledge_items = st.builds(
-    PledgeItem, entry_id=texts, entry_version=safe_ints, proof_name=texts,
-    proof_content=texts, clauses=tuples_of(texts, 1),
+    PledgeItem,
+    entry_id=texts,
+    entry_version=safe_ints,
+    proof_name=texts,
+    proof_content=texts,
+    clauses=tuples_of(texts, 1),
 )
 
 
@@ -136,53 +194,101 @@ def pledges(draw: st.DrawFn) -> Pledge:
         proxy = Proxy(
             party=draw(citizens),
             authorization=SpecialAuthorization(
-                authorization_id=draw(nonempty), grantor_id_number=pledgor.id_number,
-                matter_code=draw(nonempty), entry_ids=draw(tuples_of(texts, 1)),
-                valid_from=start, valid_to=start + timedelta(days=draw(st.integers(0, 400))),
-                express_pledge_authority=True, document_ref=draw(nonempty),
+                authorization_id=draw(nonempty),
+                grantor_id_number=pledgor.id_number,
+                matter_code=draw(nonempty),
+                entry_ids=draw(tuples_of(texts, 1)),
+                valid_from=start,
+                valid_to=start + timedelta(days=draw(st.integers(0, 400))),
+                express_pledge_authority=True,
+                document_ref=draw(nonempty),
             ),
         )
     return Pledge(
-        pledge_id=draw(nonempty), case_no=draw(nonempty), notice_id=draw(texts),
-        notice_hash=draw(hex64), matter_code=draw(texts), organ_uscc=draw(usccs),
-        pledgor=pledgor, proxy=proxy, items=draw(tuples_of(pledge_items, 1)),
-        acknowledged_notice=True, signed_at=draw(aware), signer_statement=draw(texts),
+        pledge_id=draw(nonempty),
+        case_no=draw(nonempty),
+        notice_id=draw(texts),
+        notice_hash=draw(hex64),
+        matter_code=draw(texts),
+        organ_uscc=draw(usccs),
+        pledgor=pledgor,
+        proxy=proxy,
+        items=draw(tuples_of(pledge_items, 1)),
+        acknowledged_notice=True,
+        signed_at=draw(aware),
+        signer_statement=draw(texts),
     )
 
 
 evidence = st.builds(Evidence, kind=texts, ref=texts, note=texts)
 findings = st.builds(
-    VerificationFinding, verification_id=texts, case_no=texts, entry_id=texts,
-    method=st.sampled_from(VerificationMethod), result=st.sampled_from(VerificationResult),
-    online_outcome=st.none() | st.sampled_from(OnlineOutcome), concluded_at=aware,
-    inspector=texts, organ_uscc=usccs, evidence=tuples_of(evidence),
+    VerificationFinding,
+    verification_id=texts,
+    case_no=texts,
+    entry_id=texts,
+    method=st.sampled_from(VerificationMethod),
+    result=st.sampled_from(VerificationResult),
+    online_outcome=st.none() | st.sampled_from(OnlineOutcome),
+    concluded_at=aware,
+    inspector=texts,
+    organ_uscc=usccs,
+    evidence=tuples_of(evidence),
 )
 actions = st.lists(st.sampled_from(DispositionAction), min_size=1, max_size=5, unique=True).filter(
     lambda a: not {DispositionAction.TERMINATE, DispositionAction.REVOKE_DECISION} <= set(a)
 )
 dispositions = st.builds(
-    Disposition, disposition_id=nonempty, case_no=texts, verification_id=texts,
-    actions=actions.map(tuple), rectification_due=dates, penalty_ref=nonempty,
-    repair_notice_ref=opt_text, referral_ref=nonempty, decided_at=aware,
-    credit_record_id=opt_text, social_impact=texts,
+    Disposition,
+    disposition_id=nonempty,
+    case_no=texts,
+    verification_id=texts,
+    actions=actions.map(tuple),
+    rectification_due=dates,
+    penalty_ref=nonempty,
+    repair_notice_ref=opt_text,
+    referral_ref=nonempty,
+    decided_at=aware,
+    credit_record_id=opt_text,
+    social_impact=texts,
 )
 credit_records = st.builds(
-    CreditRecord, record_id=nonempty, subject_digest=hex64,
-    subject_masked=resident_ids.map(mask_identifier), subject_is_legal_person=st.booleans(),
-    subject_name_public=opt_text, conduct=st.sampled_from(Conduct),
-    severity=st.sampled_from(Severity), social_impact=texts, case_no=texts,
-    disposition_id=texts, recorded_on=dates, organ_uscc=usccs,
+    CreditRecord,
+    record_id=nonempty,
+    subject_digest=hex64,
+    subject_masked=resident_ids.map(mask_identifier),
+    subject_is_legal_person=st.booleans(),
+    subject_name_public=opt_text,
+    conduct=st.sampled_from(Conduct),
+    severity=st.sampled_from(Severity),
+    social_impact=texts,
+    case_no=texts,
+    disposition_id=texts,
+    recorded_on=dates,
+    organ_uscc=usccs,
     status=st.sampled_from(CreditStatus),
-    publicity=st.builds(PublicityPeriod, regime_id=texts, start=dates, min_end=dates,
-                        max_end=st.none() | dates, published=st.booleans()),
+    publicity=st.builds(
+        PublicityPeriod,
+        regime_id=texts,
+        start=dates,
+        min_end=dates,
+        max_end=st.none() | dates,
+        published=st.booleans(),
+    ),
     pushed_to=tuples_of(texts),
 )
 draws = st.builds(
-    InspectionDraw, draw_id=nonempty, organ_uscc=usccs, mode=st.sampled_from(SupervisionMode),
-    seed=st.from_regex(r"\A[0-9a-f]{16,128}\Z"), drawn_at=aware,
-    population=tuples_of(texts), inspectors=tuples_of(texts),
-    rate_percent=st.integers(1, 100), selected=tuples_of(texts),
-    assignments=tuples_of(st.tuples(texts, texts)), algorithm=texts,
+    InspectionDraw,
+    draw_id=nonempty,
+    organ_uscc=usccs,
+    mode=st.sampled_from(SupervisionMode),
+    seed=st.from_regex(r"\A[0-9a-f]{16,128}\Z"),
+    drawn_at=aware,
+    population=tuples_of(texts),
+    inspectors=tuples_of(texts),
+    rate_percent=st.integers(1, 100),
+    selected=tuples_of(texts),
+    assignments=tuples_of(st.tuples(texts, texts)),
+    algorithm=texts,
 )
 
 SIGNED_MODELS = {
@@ -214,15 +320,32 @@ def test_design_4_model_bytes_equal_rfc8785(name: str, data: st.DataObject) -> N
 
 
 def test_design_4_special_characters_in_a_pledge() -> None:
-    pledgor = Applicant(party_type=PartyType.CITIZEN, name="张\u2028三😀",
-                        id_type=IdType.RESIDENT_ID, id_number="11010519491231002X",
-                        contact="\x1f\x7f138")
-    item = PledgeItem(entry_id="E-1", entry_version=MAX_SAFE, proof_name='"证明"\\/',
-                      proof_content="\b\f\n\r\t\x00", clauses=("\u2029👨\u200d👩\u200d👧",))
-    pledge = Pledge(pledge_id="P-1", case_no="C-1", notice_id="N-1", notice_hash="0" * 64,
-                    matter_code="M", organ_uscc="91350100M000100Y43", pledgor=pledgor,
-                    items=(item,), acknowledged_notice=True,
-                    signed_at=datetime(2025, 3, 3, 9, 30, tzinfo=CST))
+    pledgor = Applicant(
+        party_type=PartyType.CITIZEN,
+        name="张\u2028三😀",
+        id_type=IdType.RESIDENT_ID,
+        id_number="11010519491231002X",
+        contact="\x1f\x7f138",
+    )
+    item = PledgeItem(
+        entry_id="E-1",
+        entry_version=MAX_SAFE,
+        proof_name='"证明"\\/',
+        proof_content="\b\f\n\r\t\x00",
+        clauses=("\u2029👨\u200d👩\u200d👧",),
+    )
+    pledge = Pledge(
+        pledge_id="P-1",
+        case_no="C-1",
+        notice_id="N-1",
+        notice_hash="0" * 64,
+        matter_code="M",
+        organ_uscc="91350100M000100Y43",
+        pledgor=pledgor,
+        items=(item,),
+        acknowledged_notice=True,
+        signed_at=datetime(2025, 3, 3, 9, 30, tzinfo=CST),
+    )
     _assert_jcs(pledge)
     raw = model_bytes(pledge)
     # RFC 8785 §3.2.2.2: U+2028 and emoji are emitted as UTF-8, control characters escaped.
@@ -248,13 +371,18 @@ def test_rfc8785_key_order_is_utf16() -> None:
 
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-MAX_SAFE, MAX_SAFE), texts,
+    st.none(),
+    st.booleans(),
+    st.integers(-MAX_SAFE, MAX_SAFE),
+    texts,
     st.floats(allow_nan=False, allow_infinity=False),
 )
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=5) | st.sampled_from(SPECIAL), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=5) | st.sampled_from(SPECIAL), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -300,6 +428,7 @@ def test_largest_safe_integers_accepted() -> None:
 
 def test_sha256_hex_and_digest_json() -> None:
     assert sha256_hex(b"") == hashlib.sha256(b"").hexdigest()
-    assert digest_json({"b": 1, "a": "告知"}) == hashlib.sha256(
-        '{"a":"告知","b":1}'.encode()
-    ).hexdigest()
+    assert (
+        digest_json({"b": 1, "a": "告知"})
+        == hashlib.sha256('{"a":"告知","b":1}'.encode()).hexdigest()
+    )

@@ -260,3 +260,25 @@ def test_demo_output_carries_no_full_identifier(demo_dir: Path) -> None:
     assert ids
     for i in ids:
         assert i not in journal
+
+
+def test_rewritten_journal_with_recomputed_hashes_is_detected(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """A forger who rewrites an entry and recomputes the whole chain is still caught:
+    the signed manifest and the signed journal checkpoints pin the original hashes."""
+    from gaozhi_sdk.store.journal import entry_hash, read_jsonl, write_jsonl
+
+    arch = _copy(demo_dir, tmp_path)
+    entries = [dict(e) for e in read_jsonl(arch / "journal.jsonl")]
+    entries[2]["event"] = entries[2]["event"] + ".forged"
+    prev = entries[1]["hash"]
+    for e in entries[2:]:
+        e["prev_hash"] = prev
+        e["hash"] = entry_hash({k: v for k, v in e.items() if k != "hash"})
+        prev = e["hash"]
+    write_jsonl(entries, arch / "journal.jsonl")
+    report = audit_archive(arch, jobs=1)
+    assert report.exit_code == 1
+    failed = {c.name for c in report.checks if c.status == "FAILED"}
+    assert "checkpoint" in failed

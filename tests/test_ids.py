@@ -68,8 +68,15 @@ def _error(fn: Callable[[Any], object], value: Any) -> InvalidIdentifierError:
 
 
 def _assert_not_leaked(exc: GaozhiError, *secrets: str) -> None:
-    texts = [str(exc), repr(exc), exc.message, exc.message_en or "", repr(exc.details),
-             repr(exc.to_dict()), repr(exc.args)]
+    texts = [
+        str(exc),
+        repr(exc),
+        exc.message,
+        exc.message_en or "",
+        repr(exc.details),
+        repr(exc.to_dict()),
+        repr(exc.args),
+    ]
     for secret in secrets:
         for text in texts:
             assert secret not in text

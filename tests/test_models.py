@@ -97,8 +97,9 @@ def authorization_kwargs(**over: Any) -> dict[str, Any]:
 
 def proxy_kwargs(**over: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "party": Applicant(**applicant_kwargs(name="李娜", id_number=CITIZEN_ID_2,
-                                              contact="13900001111")),
+        "party": Applicant(
+            **applicant_kwargs(name="李娜", id_number=CITIZEN_ID_2, contact="13900001111")
+        ),
         "authorization": SpecialAuthorization(**authorization_kwargs()),
     }
     return {**base, **over}
@@ -114,9 +115,7 @@ def entry_kwargs(**over: Any) -> dict[str, Any]:
         "matter_type": "CONFIRMATION",
         "proof_name": "亲属关系证明",
         "proof_content": "申请人与被投靠人为夫妻关系。",
-        "verification": VerificationPlanSpec(
-            method="ONLINE", window=VerificationWindow(amount=10)
-        ),
+        "verification": VerificationPlanSpec(method="ONLINE", window=VerificationWindow(amount=10)),
         "proxy_allowed": True,
         "liability_text": "承诺不实的，依法撤销行政决定。",
     }
@@ -125,19 +124,34 @@ def entry_kwargs(**over: Any) -> dict[str, Any]:
 
 def notice_item() -> NoticeItem:
     return NoticeItem(
-        entry_id="E-1", entry_version=1, matter_name="户口迁入", legal_basis=("户口登记条例",),
-        proof_name="亲属关系证明", proof_obligation="证明夫妻关系", proof_content="夫妻关系",
-        commitment_method="ELECTRONIC_SIGNATURE", liability="依法撤销",
+        entry_id="E-1",
+        entry_version=1,
+        matter_name="户口迁入",
+        legal_basis=("户口登记条例",),
+        proof_name="亲属关系证明",
+        proof_obligation="证明夫妻关系",
+        proof_content="夫妻关系",
+        commitment_method="ELECTRONIC_SIGNATURE",
+        liability="依法撤销",
         verification_power="在线核查",
-        cooperation_duty="如实配合", credit_consequence="记入信用记录", disclosure="NONE",
-        disclosure_notice="不公开", verification_method="ONLINE", proxy_allowed=True,
+        cooperation_duty="如实配合",
+        credit_consequence="记入信用记录",
+        disclosure="NONE",
+        disclosure_notice="不公开",
+        verification_method="ONLINE",
+        proxy_allowed=True,
         pledge_clauses=("本人已知晓告知的全部内容。",),
     )
 
 
 def pledge_item() -> PledgeItem:
-    return PledgeItem(entry_id="E-1", entry_version=1, proof_name="亲属关系证明",
-                      proof_content="夫妻关系", clauses=("本人已知晓告知的全部内容。",))
+    return PledgeItem(
+        entry_id="E-1",
+        entry_version=1,
+        proof_name="亲属关系证明",
+        proof_content="夫妻关系",
+        clauses=("本人已知晓告知的全部内容。",),
+    )
 
 
 def pledge_kwargs(**over: Any) -> dict[str, Any]:
@@ -192,80 +206,156 @@ def repair_kwargs(**over: Any) -> dict[str, Any]:
 
 
 def publicity() -> PublicityPeriod:
-    return PublicityPeriod(regime_id="2025", start=date(2025, 3, 5), min_end=date(2025, 6, 5),
-                           max_end=date(2026, 3, 5), published=True)
+    return PublicityPeriod(
+        regime_id="2025",
+        start=date(2025, 3, 5),
+        min_end=date(2025, 6, 5),
+        max_end=date(2026, 3, 5),
+        published=True,
+    )
 
 
 SAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
-    "AdministrativeOrgan": lambda: {"name": "三门峡市陕州区公安局", "uscc": ORGAN_USCC,
-                                    "region_code": "411203"},
+    "AdministrativeOrgan": lambda: {
+        "name": "三门峡市陕州区公安局",
+        "uscc": ORGAN_USCC,
+        "region_code": "411203",
+    },
     "Applicant": applicant_kwargs,
     "SpecialAuthorization": authorization_kwargs,
     "Proxy": proxy_kwargs,
-    "Actor": lambda: {"role": "WINDOW_CLERK", "actor_id": CITIZEN_ID_2,
-                      "organ_uscc": ORGAN_USCC, "display_name": "王芳"},
+    "Actor": lambda: {
+        "role": "WINDOW_CLERK",
+        "actor_id": CITIZEN_ID_2,
+        "organ_uscc": ORGAN_USCC,
+        "display_name": "王芳",
+    },
     "CreditSnapshot": lambda: {
-        "subject_digest": "b" * 64, "taken_at": date(2025, 3, 1), "source": "本地诚信档案",
-        "items": (CreditSnapshotItem(record_id="CR-0", conduct="FALSE_PLEDGE", severity="MINOR",
-                                     status="REPAIRED", recorded_on=date(2023, 1, 1)),),
+        "subject_digest": "b" * 64,
+        "taken_at": date(2025, 3, 1),
+        "source": "本地诚信档案",
+        "items": (
+            CreditSnapshotItem(
+                record_id="CR-0",
+                conduct="FALSE_PLEDGE",
+                severity="MINOR",
+                status="REPAIRED",
+                recorded_on=date(2023, 1, 1),
+            ),
+        ),
     },
     "CommitmentList": lambda: {
-        "list_id": "L-1", "owner_organ": "三门峡市陕州区公安局",
-        "entries": (CommitmentListEntry(**entry_kwargs()),
-                    CommitmentListEntry(**entry_kwargs(entry_id="E-2", seq_no=2))),
+        "list_id": "L-1",
+        "owner_organ": "三门峡市陕州区公安局",
+        "entries": (
+            CommitmentListEntry(**entry_kwargs()),
+            CommitmentListEntry(**entry_kwargs(entry_id="E-2", seq_no=2)),
+        ),
     },
     "CommitmentListEntry": entry_kwargs,
     "PledgeTemplate": lambda: {
-        "template_id": "T-1", "entry_id": "E-1", "entry_version": 1,
-        "proof_obligation": "证明夫妻关系", "proof_content": "夫妻关系", "liability": "依法撤销",
-        "verification_power": "在线核查", "cooperation_duty": "如实配合",
-        "credit_consequence": "记入信用记录", "disclosure_notice": "不公开",
+        "template_id": "T-1",
+        "entry_id": "E-1",
+        "entry_version": 1,
+        "proof_obligation": "证明夫妻关系",
+        "proof_content": "夫妻关系",
+        "liability": "依法撤销",
+        "verification_power": "在线核查",
+        "cooperation_duty": "如实配合",
+        "credit_consequence": "记入信用记录",
+        "disclosure_notice": "不公开",
     },
     "Notice": lambda: {
-        "notice_id": "N-1", "case_no": "C-1", "organ_name": "三门峡市陕州区公安局",
-        "organ_uscc": ORGAN_USCC, "applicant_digest": "c" * 64,
-        "applicant_masked": mask_identifier(CITIZEN_ID), "channel": "ONLINE", "issued_at": T0,
+        "notice_id": "N-1",
+        "case_no": "C-1",
+        "organ_name": "三门峡市陕州区公安局",
+        "organ_uscc": ORGAN_USCC,
+        "applicant_digest": "c" * 64,
+        "applicant_masked": mask_identifier(CITIZEN_ID),
+        "channel": "ONLINE",
+        "issued_at": T0,
         "items": (notice_item(),),
     },
     "Pledge": pledge_kwargs,
     "Case": lambda: {
-        "case_no": "C-1", "organ_uscc": ORGAN_USCC, "list_id": "L-1", "list_version": 1,
-        "matter_code": "M-HJ-1", "applicant": Applicant(**applicant_kwargs()),
-        "entry_ids": ("E-1",), "status": "PLEDGED", "created_at": T0,
+        "case_no": "C-1",
+        "organ_uscc": ORGAN_USCC,
+        "list_id": "L-1",
+        "list_version": 1,
+        "matter_code": "M-HJ-1",
+        "applicant": Applicant(**applicant_kwargs()),
+        "entry_ids": ("E-1",),
+        "status": "PLEDGED",
+        "created_at": T0,
     },
     "Withdrawal": lambda: {"withdrawn_at": T0, "reason": "已取得原件, 改为提交证明"},
     "Verification": lambda: {
-        "verification_id": "V-1", "case_no": "C-1", "entry_id": "E-1", "method": "ONLINE",
-        "planned_method": "ONLINE", "phase": "IN_PROCESS", "status": "SCHEDULED",
+        "verification_id": "V-1",
+        "case_no": "C-1",
+        "entry_id": "E-1",
+        "method": "ONLINE",
+        "planned_method": "ONLINE",
+        "phase": "IN_PROCESS",
+        "status": "SCHEDULED",
     },
     "VerificationFinding": lambda: {
-        "verification_id": "V-1", "case_no": "C-1", "entry_id": "E-1", "method": "ONLINE",
-        "result": "FALSE", "concluded_at": T0, "inspector": "GH-001", "organ_uscc": ORGAN_USCC,
+        "verification_id": "V-1",
+        "case_no": "C-1",
+        "entry_id": "E-1",
+        "method": "ONLINE",
+        "result": "FALSE",
+        "concluded_at": T0,
+        "inspector": "GH-001",
+        "organ_uscc": ORGAN_USCC,
     },
     "AssistanceRequest": assistance_kwargs,
     "DailySupervision": lambda: {
-        "batch_id": "B-1", "mode": "DOUBLE_RANDOM", "verification_id": "V-1",
-        "inspector": "GH-001", "adverse_finding": False,
+        "batch_id": "B-1",
+        "mode": "DOUBLE_RANDOM",
+        "verification_id": "V-1",
+        "inspector": "GH-001",
+        "adverse_finding": False,
     },
     "InspectionDraw": lambda: {
-        "draw_id": "D-1", "organ_uscc": ORGAN_USCC, "seed": "0123456789abcdef",
-        "drawn_at": T0, "population": ("V-1", "V-2"), "inspectors": ("GH-001", "GH-002"),
-        "rate_percent": 50, "selected": ("V-2",), "assignments": (("V-2", "GH-001"),),
+        "draw_id": "D-1",
+        "organ_uscc": ORGAN_USCC,
+        "seed": "0123456789abcdef",
+        "drawn_at": T0,
+        "population": ("V-1", "V-2"),
+        "inspectors": ("GH-001", "GH-002"),
+        "rate_percent": 50,
+        "selected": ("V-2",),
+        "assignments": (("V-2", "GH-001"),),
     },
     "Disposition": disposition_kwargs,
     "CreditRecord": lambda: {
-        "record_id": "CR-1", "subject_digest": "d" * 64,
-        "subject_masked": mask_identifier(CITIZEN_ID), "subject_is_legal_person": False,
-        "conduct": "FALSE_PLEDGE", "severity": "GENERAL", "case_no": "C-1",
-        "disposition_id": "D-1", "recorded_on": date(2025, 3, 5), "organ_uscc": ORGAN_USCC,
-        "status": "RECORDED", "publicity": publicity(),
+        "record_id": "CR-1",
+        "subject_digest": "d" * 64,
+        "subject_masked": mask_identifier(CITIZEN_ID),
+        "subject_is_legal_person": False,
+        "conduct": "FALSE_PLEDGE",
+        "severity": "GENERAL",
+        "case_no": "C-1",
+        "disposition_id": "D-1",
+        "recorded_on": date(2025, 3, 5),
+        "organ_uscc": ORGAN_USCC,
+        "status": "RECORDED",
+        "publicity": publicity(),
     },
     "CreditRepairApplication": repair_kwargs,
-    "Objection": lambda: {"objection_id": "O-1", "record_id": "CR-1",
-                          "submitted_on": date(2025, 4, 1), "grounds": "认定事实有误"},
+    "Objection": lambda: {
+        "objection_id": "O-1",
+        "record_id": "CR-1",
+        "submitted_on": date(2025, 4, 1),
+        "grounds": "认定事实有误",
+    },
     "Complaint": lambda: {
-        "complaint_id": "CP-1", "received_at": T0, "channel": "12345 热线",
-        "subject_ref": "P-1", "content": "承诺内容与事实不符", "status": "RECEIVED",
+        "complaint_id": "CP-1",
+        "received_at": T0,
+        "channel": "12345 热线",
+        "subject_ref": "P-1",
+        "content": "承诺内容与事实不符",
+        "status": "RECEIVED",
     },
 }
 
@@ -288,7 +378,7 @@ def test_model_sample_is_valid(name: str) -> None:
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_model_rejects_extra_fields(name: str) -> None:
     with pytest.raises(ValidationError) as info:
-        ENTITY_MODELS[name](**SAMPLES[name](), unexpected_field="x")
+        ENTITY_MODELS[name](**{**SAMPLES[name](), "unexpected_field": "x"})
     assert info.value.errors()[0]["type"] == "extra_forbidden"
 
 
@@ -405,8 +495,14 @@ def test_applicant_normalises_id_number(raw: str) -> None:
 
 
 def test_applicant_legal_person_uscc_normalised() -> None:
-    a = Applicant(**applicant_kwargs(party_type="LEGAL_PERSON", id_type="USCC",
-                                     id_number="91350100m000100y43", name="某某有限公司"))
+    a = Applicant(
+        **applicant_kwargs(
+            party_type="LEGAL_PERSON",
+            id_type="USCC",
+            id_number="91350100m000100y43",
+            name="某某有限公司",
+        )
+    )
     assert a.id_number == FIRM_USCC
     assert not a.is_natural_person
 
@@ -491,8 +587,9 @@ def test_r092_masked_forms_in_repr() -> None:
 def test_r051_order_rectification_requires_due_date() -> None:
     with pytest.raises(ValidationError, match="R-051"):
         Disposition(**disposition_kwargs(actions=("ORDER_RECTIFICATION",)))
-    d = Disposition(**disposition_kwargs(actions=("ORDER_RECTIFICATION",),
-                                         rectification_due=date(2025, 4, 1)))
+    d = Disposition(
+        **disposition_kwargs(actions=("ORDER_RECTIFICATION",), rectification_due=date(2025, 4, 1))
+    )
     assert d.rectification_due == date(2025, 4, 1)
 
 
@@ -513,8 +610,11 @@ def test_r054_refer_judicial_requires_referral_ref() -> None:
 def test_r052_terminate_and_revoke_decision_exclusive() -> None:
     with pytest.raises(ValidationError):
         Disposition(**disposition_kwargs(actions=("TERMINATE", "REVOKE_DECISION")))
-    assert Disposition(**disposition_kwargs(actions=("REVOKE_DECISION", "ADMIN_PENALTY"),
-                                            penalty_ref="陕罚〔2025〕1号"))
+    assert Disposition(
+        **disposition_kwargs(
+            actions=("REVOKE_DECISION", "ADMIN_PENALTY"), penalty_ref="陕罚〔2025〕1号"
+        )
+    )
 
 
 def test_disposition_duplicate_or_empty_actions_rejected() -> None:
@@ -546,8 +646,9 @@ def test_credit_repair_rejected_requires_reason(reason: str | None) -> None:
 
 
 def test_credit_repair_decisions_accepted() -> None:
-    assert CreditRepairApplication(**repair_kwargs(decision="REJECTED",
-                                                   decision_reason="未满最短公示期"))
+    assert CreditRepairApplication(
+        **repair_kwargs(decision="REJECTED", decision_reason="未满最短公示期")
+    )
     assert CreditRepairApplication(**repair_kwargs(decision="REPAIRED")).decision_reason is None
 
 
@@ -568,24 +669,36 @@ def test_r024_special_authorization_needs_an_entry() -> None:
 
 def test_commitment_list_duplicate_entry_ids_rejected() -> None:
     with pytest.raises(ValidationError, match="条目编号重复"):
-        CommitmentList(list_id="L-1", owner_organ="公安局", entries=(
-            CommitmentListEntry(**entry_kwargs()),
-            CommitmentListEntry(**entry_kwargs(seq_no=2)),
-        ))
+        CommitmentList(
+            list_id="L-1",
+            owner_organ="公安局",
+            entries=(
+                CommitmentListEntry(**entry_kwargs()),
+                CommitmentListEntry(**entry_kwargs(seq_no=2)),
+            ),
+        )
 
 
 def test_commitment_list_duplicate_seq_numbers_rejected() -> None:
     with pytest.raises(ValidationError, match="序号重复"):
-        CommitmentList(list_id="L-1", owner_organ="公安局", entries=(
-            CommitmentListEntry(**entry_kwargs()),
-            CommitmentListEntry(**entry_kwargs(entry_id="E-2")),
-        ))
+        CommitmentList(
+            list_id="L-1",
+            owner_organ="公安局",
+            entries=(
+                CommitmentListEntry(**entry_kwargs()),
+                CommitmentListEntry(**entry_kwargs(entry_id="E-2")),
+            ),
+        )
 
 
 def test_commitment_list_effective_dates_ordered() -> None:
     with pytest.raises(ValidationError):
-        CommitmentList(list_id="L-1", owner_organ="公安局", effective_from=date(2025, 5, 1),
-                       effective_to=date(2025, 4, 1))
+        CommitmentList(
+            list_id="L-1",
+            owner_organ="公安局",
+            effective_from=date(2025, 5, 1),
+            effective_to=date(2025, 4, 1),
+        )
 
 
 def test_commitment_list_entry_lookup() -> None:
@@ -626,6 +739,16 @@ def test_aware_datetimes_required() -> None:
 
 def test_other_models_construct() -> None:
     """Smoke-use the remaining imported models so a renamed export fails here."""
-    for cls in (Complaint, CreditRecord, CreditSnapshot, DailySupervision, InspectionDraw,
-                Notice, Objection, PledgeTemplate, VerificationFinding, Withdrawal):
+    for cls in (
+        Complaint,
+        CreditRecord,
+        CreditSnapshot,
+        DailySupervision,
+        InspectionDraw,
+        Notice,
+        Objection,
+        PledgeTemplate,
+        VerificationFinding,
+        Withdrawal,
+    ):
         assert cls(**SAMPLES[cls.__name__]())

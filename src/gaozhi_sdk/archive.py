@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import Field
 
 from gaozhi_sdk.canonical import sha256_hex
-from gaozhi_sdk.errors import ArchiveError
+from gaozhi_sdk.errors import ArchiveError, GaozhiError
 from gaozhi_sdk.esign import (
     Bundle,
     Indication,
@@ -45,6 +45,7 @@ __all__ = [
     "ArchiveManifest",
     "AuditCheck",
     "AuditReport",
+    "JournalCheckpoint",
     "audit_archive",
     "export_archive",
 ]
@@ -65,7 +66,17 @@ class ArchiveManifest(GaozhiModel):
     files: dict[str, str] = Field(description="文件相对路径 → SHA-256")
 
 
+class JournalCheckpoint(GaozhiModel):
+    """A signed statement of the journal head (DESIGN §6): entry ``seq`` has hash ``hash``."""
+
+    seq: int = Field(ge=1, description="台账序号")
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="该条台账的哈希")
+    at: str = Field(description="检查点时间")
+    organ_uscc: str = Field(description="签名机关")
+
+
 register_payload_type("archive-manifest", ArchiveManifest)
+register_payload_type("journal-checkpoint", JournalCheckpoint)
 
 
 class AuditCheck(GaozhiModel):
@@ -282,6 +293,18 @@ def audit_archive(
             done += len(part)
             if progress:
                 progress(done, len(bundle_files))
+    by_seq = {e.get("seq"): e.get("hash") for e in entries if isinstance(e, dict)}
+    for p in sorted((root / "bundles" / "journal-checkpoint").glob("*.bundle.json")):
+        rel = p.relative_to(root).as_posix()
+        try:
+            cp = JournalCheckpoint.model_validate_json(Bundle.from_json(p.read_bytes()).payload)
+        except GaozhiError:
+            continue  # reported as a bundle failure below
+        except ValueError:
+            fail("checkpoint", "检查点内容无法解析", rel)
+            continue
+        if by_seq.get(cp.seq) != cp.hash:
+            fail("checkpoint", f"台账第 {cp.seq} 条的哈希与签名检查点不一致 (台账被改写)", rel)
     for path, indication, sub, msg in results:
         counts[indication] = counts.get(indication, 0) + 1
         rel = Path(path).relative_to(root).as_posix()

@@ -240,7 +240,11 @@ class _Demo:
     # -- phases ----------------------------------------------------------------------------
     def run(self) -> DemoSummary:
         self._lists()
-        cases = [self._intake(i) for i in range(self.n)]
+        cases = []
+        for i in range(self.n):
+            cases.append(self._intake(i))
+            if (i + 1) % 50 == 0:
+                self.svc.checkpoint_journal(self.owner, self.system)
         self._in_process_and_decide([c for c in cases if c])
         self._post_decision()
         self._draws()
@@ -656,6 +660,7 @@ class _Demo:
 
     def _finish(self) -> DemoSummary:
         svc, s = self.svc, self.summary
+        svc.checkpoint_journal(self.owner, self.system)
         for e in svc.store.journal():
             if e.outcome != "APPLIED":
                 continue

@@ -58,6 +58,14 @@ def test_payload_and_pae_properties(bundle_json: bytes, pledge: Pledge) -> None:
     assert b.pae == pae(obj["dsseEnvelope"]["payloadType"], b.payload)
 
 
+def test_signed_bundle_equals_its_validated_form(pki: TestPKI, pledge: Pledge) -> None:
+    # sign() builds its models without re-validation (hot path); they must equal what
+    # full validation gives for the same values.
+    built = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+    assert Bundle.model_validate(built.model_dump()) == built
+    assert Bundle.from_json(built.to_json()) == built
+
+
 def test_indented_output_parses_back(bundle_json: bytes) -> None:
     b = Bundle.from_json(bundle_json)
     assert Bundle.from_json(b.to_json(indent=2)).to_json() == bundle_json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import ORGAN_NAME, ORGAN_USCC, RESIDENT_ID, make_finding, make_notice
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -38,6 +39,7 @@ from gaozhi_sdk.esign import (
     validate,
     verify,
 )
+from gaozhi_sdk.esign import keyid as esign_keyid
 from gaozhi_sdk.esign.sign import signer_material
 from gaozhi_sdk.models import Notice, Pledge, VerificationFinding
 from gaozhi_sdk.testing import TestPKI
@@ -83,22 +85,15 @@ def test_round_trip_passes_and_report_is_complete(
     assert report.report_version == "1"
     assert report.policy_id == POLICY_ID
     assert report.payload_type == PLEDGE_TYPE
-    assert (
-        report.payload_digest["sha256"]
-        == __import__("hashlib").sha256(Bundle.from_json(good).payload).hexdigest()
-    )
+    payload = Bundle.from_json(good).payload
+    assert report.payload_digest["sha256"] == hashlib.sha256(payload).hexdigest()
     assert report.trust_store_digest == trust.digest()
     assert report.validation_time_source is ValidationTimeSource.SYSTEM_CLOCK
     assert {"gaozhi-sdk", "cryptography", "python"} <= set(report.tool)
     sig = report.signatures[0]
     assert sig.algorithm == "ECDSA_P256_SHA256"
     assert sig.signer is not None and ORGAN_NAME in sig.signer
-    assert (
-        sig.chain[-1]
-        == pki.root_certificate.fingerprint(
-            __import__("cryptography").hazmat.primitives.hashes.SHA256()
-        ).hex()
-    )
+    assert sig.chain[-1] == pki.root_certificate.fingerprint(hashes.SHA256()).hex()
     again = VerificationReport.model_validate_json(report.model_dump_json())
     assert again == report
     assert "验证通过" in report.summary_zh() and "passed" in report.summary_en()
@@ -225,12 +220,7 @@ def test_chain_from_another_root_has_no_chain(pledge: Pledge, trust: TrustStore)
     assert report.indication is Indication.INDETERMINATE
     assert report.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
     check = _check(report, "certificate_chain")
-    assert (
-        foreign.certificate_chain[0]
-        .fingerprint(__import__("cryptography").hazmat.primitives.hashes.SHA256())
-        .hex()
-        in check.message
-    )
+    assert foreign.certificate_chain[0].fingerprint(hashes.SHA256()).hex() in check.message
     assert check.remedy
 
 
@@ -356,13 +346,11 @@ def test_p384_signing_key_is_a_crypto_constraints_failure(pki: TestPKI, pledge: 
     )
 
     class P384:
-        keyid = __import__("gaozhi_sdk.esign", fromlist=["keyid"]).keyid(key.public_key())
+        keyid = esign_keyid(key.public_key())
         public_key = key.public_key()
         certificate_chain = (cert,)
 
         def sign(self, data: bytes) -> bytes:
-            from cryptography.hazmat.primitives import hashes
-
             return key.sign(data, ec.ECDSA(hashes.SHA384()))
 
     report = validate(sign(pledge, P384()), pki.trust_store())

@@ -68,6 +68,7 @@ EXEMPT_ENTRY = "SZ-SCJG-002"  # EXEMPT → 双随机 daily supervision
 EXAM_ENTRY = "SZ-JY-KS-001"  # 资格考试: no proxy (R-025), SAME_MATTER_SAME_YEAR (R-064)
 ASSISTED_ENTRY = "SZ-RS-SB-001"  # ASSISTED, in-process (15 WD)
 ON_SITE_ENTRY = "SZ-WJ-YL-001"  # ON_SITE, no data source, post-decision (1 month)
+TWO_PROOF_LIST = "SZ-411222-GZCN-TWO"  # see World.publish_two_proof_list
 
 
 def review() -> ReviewRecord:
@@ -153,8 +154,14 @@ class World:
         return self._signers[app.id_number]
 
     def proxy_for(
-        self, grantor: Applicant, entry_ids: Sequence[str], *, proxy_app: Applicant | None = None,
-        matter_code: str | None = None, express: bool = True, valid_days: int = 90,
+        self,
+        grantor: Applicant,
+        entry_ids: Sequence[str],
+        *,
+        proxy_app: Applicant | None = None,
+        matter_code: str | None = None,
+        express: bool = True,
+        valid_days: int = 90,
         valid_from: date | None = None,
     ) -> tuple[Proxy, Applicant]:
         """A proxy with a special authorisation from ``grantor`` (R-024)."""
@@ -178,20 +185,27 @@ class World:
     def notice(self, entry_ids: Sequence[str], app: Applicant | None = None) -> Notice:
         """Issue a notice for ``entry_ids`` (a new applicant unless given)."""
         return self.svc.issue_notice(
-            list_id=self.list_id, entry_ids=list(entry_ids),
-            applicant=app or self.new_applicant(), actor=self.clerk,
+            list_id=self.list_id,
+            entry_ids=list(entry_ids),
+            applicant=app or self.new_applicant(),
+            actor=self.clerk,
         )
 
     def choose(self, case_no: str, modes: dict[str, ProofMode]) -> Case:
         """Record the applicant's choices."""
         case = self.svc.case(case_no)
         return self.svc.record_choices(
-            case_no, [ProofChoice(entry_id=e, mode=m) for e, m in modes.items()],
+            case_no,
+            [ProofChoice(entry_id=e, mode=m) for e, m in modes.items()],
             self.actor_of(case.applicant),
         )
 
     def signed_pledge(
-        self, case_no: str, *, proxy: Proxy | None = None, signer_app: Applicant | None = None,
+        self,
+        case_no: str,
+        *,
+        proxy: Proxy | None = None,
+        signer_app: Applicant | None = None,
         **update: Any,
     ) -> tuple[Pledge, Bundle]:
         """Draft the pledge, apply ``update`` (to forge), sign it as the applicant/proxy."""
@@ -206,12 +220,19 @@ class World:
         """Sign and submit the pledge as the applicant (or the proxy)."""
         _, bundle = self.signed_pledge(case_no, proxy=proxy)
         case = self.svc.case(case_no)
-        actor = (self.actor_of(proxy.party, ActorRole.PROXY) if proxy is not None
-                 else self.actor_of(case.applicant))
+        actor = (
+            self.actor_of(proxy.party, ActorRole.PROXY)
+            if proxy is not None
+            else self.actor_of(case.applicant)
+        )
         return self.svc.submit_pledge(bundle, actor)
 
     def bring(
-        self, entry_id: str, state: str, *, app: Applicant | None = None,
+        self,
+        entry_id: str,
+        state: str,
+        *,
+        app: Applicant | None = None,
         truth: bool | None = True,
     ) -> Case:
         """Bring a new case for ``entry_id`` to ``state``.
@@ -241,7 +262,8 @@ class World:
     def decide(self, case_no: str) -> Case:
         """Make the administrative decision now."""
         return self.svc.decide(
-            case_no, Decision(decision_no=f"陕准字〔2026〕{case_no}号", decided_at=self.clock()),
+            case_no,
+            Decision(decision_no=f"陕准字〔2026〕{case_no}号", decided_at=self.clock()),
             self.clerk,
         )
 
@@ -258,16 +280,22 @@ class World:
                 if v.status is not VerificationStatus.ON_SITE_TASK:
                     svc.dispatch_on_site(vid, "IN0007", self.inspector)
                 svc.record_on_site(
-                    vid, VerificationResult.TRUE if truth else VerificationResult.FALSE,
+                    vid,
+                    VerificationResult.TRUE if truth else VerificationResult.FALSE,
                     self.inspector,
                 )
             elif v.method is VerificationMethod.ASSISTED:
                 if v.status is not VerificationStatus.ASSIST_REQUESTED:
-                    svc.request_assistance(vid, requested_organ=POLICE_USCC,
-                                           question="请核实承诺事项是否属实", actor=self.inspector)
+                    svc.request_assistance(
+                        vid,
+                        requested_organ=POLICE_USCC,
+                        question="请核实承诺事项是否属实",
+                        actor=self.inspector,
+                    )
                 aid = svc.verification(vid).assistance_id or ""
                 svc.reply_assistance(
-                    aid, AssistanceReply.CONFIRMED if truth else AssistanceReply.DENIED_FACT,
+                    aid,
+                    AssistanceReply.CONFIRMED if truth else AssistanceReply.DENIED_FACT,
                     self.police,
                 )
             else:
@@ -292,14 +320,30 @@ class World:
         assert self.finish(v.verification_id, truth=False).result is VerificationResult.FALSE
         return self.svc.case(case.case_no)
 
+    def publish_two_proof_list(self) -> str:
+        """Publish a list where one matter needs two proofs (ON_SITE-first and EXEMPT)."""
+        doc = load_list(sample_list_text()).model_dump(mode="json")
+        first = next(e for e in doc["entries"] if e["entry_id"] == ONLINE_FIRST_ENTRY)
+        second = next(e for e in doc["entries"] if e["entry_id"] == EXEMPT_ENTRY)
+        second["matter_code"] = first["matter_code"]
+        doc.update(list_id=TWO_PROOF_LIST, entries=[first, second])
+        self.svc.draft_list(doc, self.officer)
+        self.svc.submit_list(TWO_PROOF_LIST, 1, self.officer)
+        self.svc.publish_list(TWO_PROOF_LIST, 1, review(), self.reviewer)
+        return TWO_PROOF_LIST
+
     # -- journal ---------------------------------------------------------------------------
     def journal(
-        self, *, aggregate_id: str | None = None, event: str | None = None,
+        self,
+        *,
+        aggregate_id: str | None = None,
+        event: str | None = None,
         outcome: str | None = None,
     ) -> list[JournalEntry]:
         """Journal entries, filtered."""
         return [
-            e for e in self.svc.store.journal()
+            e
+            for e in self.svc.store.journal()
             if (aggregate_id is None or e.aggregate_id == aggregate_id)
             and (event is None or e.event == event)
             and (outcome is None or e.outcome == outcome)
@@ -324,15 +368,17 @@ WorldFactory = Callable[..., World]
 
 
 @pytest.fixture
-def world_factory(
-    tmp_path: Path, pki: TestPKI, seals: dict[str, Any]
-) -> Iterator[WorldFactory]:
+def world_factory(tmp_path: Path, pki: TestPKI, seals: dict[str, Any]) -> Iterator[WorldFactory]:
     """Build worlds; keyword arguments: ``rules``, ``role_policy``, ``start``, ``publish``."""
     opened: list[PledgeService] = []
 
     def make(
-        *, rules: RulesConfig | None = None, role_policy: RolePolicy | None = None,
-        start: datetime = START, publish: bool = True, name: str = "gaozhi.db",
+        *,
+        rules: RulesConfig | None = None,
+        role_policy: RolePolicy | None = None,
+        start: datetime = START,
+        publish: bool = True,
+        name: str = "gaozhi.db",
     ) -> World:
         clock = SimClock(start)
         counter = itertools.count(1)
@@ -350,8 +396,9 @@ def world_factory(
         )
         opened.append(svc)
         clist = load_list(sample_list_text())
-        w = World(svc=svc, clock=clock, pki=pki, provider=provider, db_path=db,
-                  list_id=clist.list_id)
+        w = World(
+            svc=svc, clock=clock, pki=pki, provider=provider, db_path=db, list_id=clist.list_id
+        )
         if publish:
             svc.draft_list(clist, w.officer)
             svc.submit_list(clist.list_id, clist.version, w.officer)

@@ -51,8 +51,13 @@ def empty(world_factory: WorldFactory) -> World:
         ({"verification": {"window": None}}, "GZ-LS-041"),
         ({"verification": {"standard": ""}}, "GZ-LS-141"),
     ],
-    ids=["r004_legal_basis", "r006_risk_exclusion", "r029_catch_all", "r041_window",
-         "r041_standard"],
+    ids=[
+        "r004_legal_basis",
+        "r006_risk_exclusion",
+        "r029_catch_all",
+        "r041_window",
+        "r041_standard",
+    ],
 )
 def test_r004_r006_r029_r041_lint_errors_block_draft(
     empty: World, changes: dict[str, Any], code: str

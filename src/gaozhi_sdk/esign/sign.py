@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from gaozhi_sdk.canonical import model_bytes
 from gaozhi_sdk.errors import BundleFormatError, SignatureError
+from gaozhi_sdk.esign._fast import trusted
 from gaozhi_sdk.esign.bundle import (
     BUNDLE_MEDIA_TYPE,
     PAYLOAD_TYPE_PATTERN,
@@ -27,9 +28,8 @@ from gaozhi_sdk.esign.bundle import (
     SignerMaterial,
     VerificationMaterial,
 )
-from gaozhi_sdk.esign._fast import trusted
 from gaozhi_sdk.esign.dsse import pae
-from gaozhi_sdk.esign.keys import Signer, spki_der
+from gaozhi_sdk.esign.keys import Signer, keyid_from_spki, spki_der
 from gaozhi_sdk.esign.payload_types import model_for, parse_payload, payload_type_for
 
 __all__ = ["sign", "sign_many", "signer_material"]
@@ -50,11 +50,18 @@ def signer_material(signer: Signer) -> SignerMaterial:
     if found is not None:
         return found
     chain = tuple(c.public_bytes(serialization.Encoding.DER) for c in signer.certificate_chain)
+    spki = spki_der(signer.public_key)
+    if signer.keyid != keyid_from_spki(spki):
+        raise SignatureError(
+            "GZ-SG-003",
+            f"签名者的公钥标识 {signer.keyid[:80]!r} 不是其公钥 SPKI 的 SHA-256",
+            message_en="the signer's keyid is not the SHA-256 of its SubjectPublicKeyInfo",
+        )
     signer_id = getattr(signer, "sm2_signer_id", None)
     material = SignerMaterial(
         keyid=signer.keyid,
         x509_certificate_chain=chain or None,
-        public_key=None if chain else spki_der(signer.public_key),
+        public_key=None if chain else spki,
         sm2_signer_id=signer_id if isinstance(signer_id, str) else None,
     )
     with contextlib.suppress(TypeError):  # not weak-referenceable: no caching

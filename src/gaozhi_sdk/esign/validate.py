@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from gaozhi_sdk.errors import BundleFormatError, GaozhiError, SignatureError
+from gaozhi_sdk.esign._fast import trusted
 from gaozhi_sdk.esign.bundle import Bundle, SignerMaterial
 from gaozhi_sdk.esign.chain import parse_chain, validate_chain
 from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for, keyid_from_spki
@@ -94,6 +95,21 @@ _NO_TST = Check(
     message="未附时间戳; 验证时间取调用方指定时间或验证方系统时钟",
     message_en="no time-stamp; the validation time is the caller's or the verifier's clock",
 )
+
+
+_chain_checks: dict[tuple[str, ...], Check] = {}
+
+
+def _chain_passed(fingerprints: tuple[str, ...]) -> Check:
+    found = _chain_checks.get(fingerprints)
+    if found is None:
+        found = Check(
+            name="certificate_chain", status=CheckStatus.PASSED, evidence_refs=list(fingerprints)
+        )
+        if len(_chain_checks) >= 4096:
+            _chain_checks.clear()
+        _chain_checks[fingerprints] = found
+    return found
 
 
 def _problem(name: str, sub: SubIndication, message: str, message_en: str, **kw: Any) -> Check:
@@ -343,20 +359,24 @@ def _validate_bundle(
             if sr.indication is Indication.INDETERMINATE and indication is Indication.TOTAL_PASSED:
                 indication, sub = sr.indication, sr.sub_indication
 
-    report = VerificationReport(
-        validation_time=vt,
-        validation_time_source=src,
-        policy_id=POLICY_ID,
-        payload_type=ptype,
-        payload_digest={"sha256": hashlib.sha256(payload).hexdigest()},
-        bundle_digest=bundle_digest,
-        indication=indication,
-        sub_indication=sub,
-        checks=checks,
-        signatures=sig_reports,
-        trust_store_digest=trust.digest(),
-        tool=_tool_versions(),
-        warnings=warnings,
+    report = trusted(
+        VerificationReport,
+        {
+            "report_version": "1",
+            "validation_time": vt,
+            "validation_time_source": src,
+            "policy_id": POLICY_ID,
+            "payload_type": ptype,
+            "payload_digest": {"sha256": hashlib.sha256(payload).hexdigest()},
+            "bundle_digest": bundle_digest,
+            "indication": indication,
+            "sub_indication": sub,
+            "checks": checks,
+            "signatures": sig_reports,
+            "trust_store_digest": trust.digest(),
+            "tool": _tool_versions(),
+            "warnings": warnings,
+        },
     )
     return report, (parsed_payload if indication is Indication.TOTAL_PASSED else None)
 
@@ -508,16 +528,10 @@ def _check_material(
 
     chain_fps: tuple[str, ...] = ()
     if parsed is not None:
-        outcome = validate_chain(parsed, ders, trust, vt)
+        outcome = validate_chain(parsed, trust, vt)
         if outcome.ok:
             chain_fps = outcome.fingerprints
-            checks.append(
-                Check(
-                    name="certificate_chain",
-                    status=CheckStatus.PASSED,
-                    evidence_refs=list(chain_fps),
-                )
-            )
+            checks.append(_chain_passed(chain_fps))
         else:
             assert outcome.sub_indication is not None
             checks.append(
@@ -571,14 +585,17 @@ def _sig_report(
     chain: tuple[str, ...],
 ) -> SignatureReport:
     indication, sub = _result(checks)
-    return SignatureReport(
-        key_id=kid,
-        algorithm=algorithm,
-        signer=signer,
-        signer_certificate_sha256=leaf_fp,
-        best_signature_time=None,
-        indication=indication,
-        sub_indication=sub,
-        checks=checks,
-        chain=list(chain),
+    return trusted(
+        SignatureReport,
+        {
+            "key_id": kid,
+            "algorithm": algorithm,
+            "signer": signer,
+            "signer_certificate_sha256": leaf_fp,
+            "best_signature_time": None,
+            "indication": indication,
+            "sub_indication": sub,
+            "checks": checks,
+            "chain": list(chain),
+        },
     )

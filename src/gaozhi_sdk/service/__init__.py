@@ -20,7 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from gaozhi_sdk.archive import JournalCheckpoint
+from gaozhi_sdk.canonical import digest_json
+from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.esign import Signer, TrustStore
+from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier
 from gaozhi_sdk.rules import RulesConfig, WorkingDayCalendar, default_calendar
 from gaozhi_sdk.service._signing import Sealer
@@ -83,6 +87,37 @@ class PledgeService(ComplaintsMixin):
             self.complaints(),
             generated_at=self.now().isoformat(),
         )
+
+    def checkpoint_journal(self, organ_uscc: str, actor: Actor) -> JournalCheckpoint:
+        """Seal the current journal head with the organ's seal (DESIGN §6).
+
+        The checkpoint bundle is stored and bound by the ``journal.checkpoint`` entry that
+        follows it, so an auditor can prove the journal up to ``seq`` was not rewritten.
+        """
+        head = self.store.journal_head()
+        if head is None:
+            raise RuleViolationError(
+                "GZ-RL-260", "台账为空, 无需检查点", message_en="empty journal"
+            )
+        now = self.now()
+        cp = JournalCheckpoint(
+            seq=head.seq, hash=head.hash, at=now.isoformat(), organ_uscc=organ_uscc
+        )
+        self.role_policy.check(actor, "journal.checkpoint", organ_uscc)
+        with self.store.transaction() as tx:
+            detail = self.sealer.seal(
+                tx, cp, organ_uscc, f"journal-checkpoint/{head.seq:012d}", now
+            )
+            tx.append_journal(
+                event="journal.checkpoint",
+                aggregate_type="journal",
+                aggregate_id=str(head.seq),
+                actor=self.actor_ref(actor),
+                payload_digest=digest_json(cp),
+                detail={**detail, "to": "SEALED"},
+                at=now.isoformat(),
+            )
+        return cp
 
     def close(self) -> None:
         """Close the underlying store."""

@@ -206,6 +206,11 @@ class VerificationsMixin(CasesMixin):
         method = R.replan_after(
             result.outcome, v.method, entry, attempts=v.attempts, config=self.rules.planning
         )
+        if method is not VerificationMethod.ONLINE and v.planned_method in (
+            VerificationMethod.ON_SITE,
+            VerificationMethod.ASSISTED,
+        ):
+            method = v.planned_method  # online first was only a shortcut (plan_verification)
         return self.replan(verification_id, method, f"在线核查结论 {result.outcome.value}", actor)
 
     def replan(
@@ -449,7 +454,7 @@ class VerificationsMixin(CasesMixin):
     ) -> Verification:
         """Record an inspection of a drawn exempt pledge: adverse → FALSE, else TRUE (R-042)."""
         v = self.verification(verification_id)
-        if v.draw_id is None:
+        if v.draw_id is None or verification_id not in self._selected(v.draw_id):
             raise RuleViolationError(
                 "GZ-RL-233",
                 "该免予核查事项未被双随机抽中, 不能记录抽查结果",

@@ -30,6 +30,7 @@ __all__ = [
     "CREDIT",
     "DRAW",
     "ENTRY",
+    "JOURNAL",
     "MACHINES",
     "VERIFICATION",
     "StateMachine",
@@ -344,7 +345,8 @@ VERIFICATION = _machine(
         ),
         _t(
             "replan",
-            [V.SCHEDULED, V.ONLINE_CHECK, V.ASSIST_REFUSED, V.OVERDUE],
+            # ON_SITE_TASK: an inconclusive on-site finding is re-planned (补充核查)
+            [V.SCHEDULED, V.ONLINE_CHECK, V.ON_SITE_TASK, V.ASSIST_REFUSED, V.OVERDUE],
             [V.SCHEDULED],
             [R.SYSTEM, R.INSPECTOR],
             ("R-045", "R-046"),
@@ -528,8 +530,16 @@ DRAW = _machine(
     ],
 )
 
+JOURNAL = _machine(
+    "journal",
+    "台账",
+    ["SEALED"],
+    ["SEALED"],
+    [_t("checkpoint", [None], ["SEALED"], [R.SYSTEM, R.AUDITOR], (), "签名检查点")],
+)
+
 MACHINES: dict[str, StateMachine] = {
-    m.name: m for m in (ENTRY, CASE, VERIFICATION, CREDIT, COMPLAINT, DRAW)
+    m.name: m for m in (ENTRY, CASE, VERIFICATION, CREDIT, COMPLAINT, DRAW, JOURNAL)
 }
 
 #: Roles that act for an organ and must belong to the organ owning the aggregate.
