@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models import (
     CST,
+    DEFAULT_PLEDGE_CLAUSES,
     ENTITY_MODELS,
     Actor,
     AdministrativeOrgan,
@@ -45,6 +46,7 @@ from gaozhi_sdk.models import (
     VerificationWindow,
     Withdrawal,
 )
+from gaozhi_sdk.models.enums import CommitmentMethod, MatterType, ObjectionOutcome, OrganKind
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 T0 = datetime(2025, 3, 3, 9, 30, tzinfo=CST)
@@ -752,3 +754,57 @@ def test_other_models_construct() -> None:
         Withdrawal,
     ):
         assert cls(**SAMPLES[cls.__name__]())
+
+
+# --- rules that shape the models (R-002, R-028, R-032, R-057) -----------------------------
+
+
+def test_r002_organ_kinds_and_matter_types() -> None:
+    """行政机关及法律法规授权的组织; 许可、确认、给付及其他依申请事项."""
+    kwargs = SAMPLES["AdministrativeOrgan"]()
+    assert AdministrativeOrgan(**kwargs).organ_kind is OrganKind.ADMIN_ORGAN
+    authorised = AdministrativeOrgan(**kwargs, organ_kind="AUTHORIZED_ORGANIZATION")
+    assert authorised.organ_kind is OrganKind.AUTHORIZED_ORGANIZATION
+    with pytest.raises(ValidationError):
+        AdministrativeOrgan(**kwargs, organ_kind="ENTERPRISE")
+    assert {m.value for m in MatterType} == {
+        "LICENSING",
+        "CONFIRMATION",
+        "BENEFIT",
+        "OTHER_ON_APPLICATION",
+    }
+
+
+@pytest.mark.parametrize(
+    "field", ["proof_obligation", "proof_content", "commitment_method", "liability"]
+)
+def test_r032_notice_item_must_state_obligation_content_method_and_liability(field: str) -> None:
+    data = notice_item().model_dump()
+    del data[field]
+    with pytest.raises(ValidationError):
+        NoticeItem(**data)
+
+
+@pytest.mark.parametrize(
+    "field", ["proof_obligation", "proof_content", "liability", "verification_power"]
+)
+def test_r032_pledge_template_told_items_not_empty(field: str) -> None:
+    with pytest.raises(ValidationError):
+        PledgeTemplate(**{**SAMPLES["PledgeTemplate"](), field: "  "})
+
+
+def test_r028_pledge_template_default_clauses_and_no_empty_clause_list() -> None:
+    template = PledgeTemplate(**SAMPLES["PledgeTemplate"]())
+    assert template.pledge_clauses == DEFAULT_PLEDGE_CLAUSES
+    assert template.commitment_method is CommitmentMethod.ELECTRONIC_SIGNATURE
+    with pytest.raises(ValidationError):
+        PledgeTemplate(**SAMPLES["PledgeTemplate"](), pledge_clauses=())
+
+
+def test_r057_objection_requires_grounds_and_known_outcome() -> None:
+    with pytest.raises(ValidationError):
+        Objection(**{**SAMPLES["Objection"](), "grounds": " "})
+    with pytest.raises(ValidationError):
+        Objection(**SAMPLES["Objection"](), outcome="IGNORED")
+    done = Objection(**SAMPLES["Objection"](), outcome="CORRECTED", outcome_reason="已更正")
+    assert done.outcome is ObjectionOutcome.CORRECTED

@@ -32,6 +32,7 @@ __all__ = [
     "digest_identifier",
     "mask_identifier",
     "mask_text",
+    "normalise_identifier",
     "resident_id_check_char",
     "uscc_check_char",
     "validate_resident_id",
@@ -133,6 +134,11 @@ def _normalise(raw: object, what: str) -> str:
         )
     s = unicodedata.normalize("NFKC", raw)  # full-width → half-width
     return _SEPARATORS.sub("", s).upper()
+
+
+def normalise_identifier(raw: str) -> str:
+    """Normalise an identifier without validating it (NFKC, no separators, upper case)."""
+    return _normalise(raw, "证件号码")
 
 
 def resident_id_check_char(body17: str) -> str:

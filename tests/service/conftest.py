@@ -367,47 +367,52 @@ class World:
 WorldFactory = Callable[..., World]
 
 
+def build_world(
+    db: Path,
+    pki: TestPKI,
+    seals: dict[str, Any],
+    *,
+    rules: RulesConfig | None = None,
+    role_policy: RolePolicy | None = None,
+    start: datetime = START,
+    publish: bool = True,
+) -> World:
+    """A service over the SQLite file ``db``; the sample list published unless told."""
+    clock = SimClock(start)
+    counter = itertools.count(1)
+    provider = FakeDataSharingProvider()
+    svc = PledgeService.open(
+        SqliteStore(db, synchronous="NORMAL"),
+        signers=dict(seals),
+        trust=pki.trust_store(),
+        rules=rules,
+        role_policy=role_policy,
+        clock=clock,
+        id_factory=lambda prefix: f"{prefix}-{next(counter):06d}",
+        online_verifier=provider,
+    )
+    clist = load_list(sample_list_text())
+    w = World(svc=svc, clock=clock, pki=pki, provider=provider, db_path=db, list_id=clist.list_id)
+    if publish:
+        svc.draft_list(clist, w.officer)
+        svc.submit_list(clist.list_id, clist.version, w.officer)
+        svc.publish_list(clist.list_id, clist.version, review(), w.reviewer)
+    return w
+
+
 @pytest.fixture
 def world_factory(tmp_path: Path, pki: TestPKI, seals: dict[str, Any]) -> Iterator[WorldFactory]:
-    """Build worlds; keyword arguments: ``rules``, ``role_policy``, ``start``, ``publish``."""
-    opened: list[PledgeService] = []
+    """Build worlds in ``tmp_path``; keywords as :func:`build_world` plus ``name`` (file)."""
+    opened: list[World] = []
 
-    def make(
-        *,
-        rules: RulesConfig | None = None,
-        role_policy: RolePolicy | None = None,
-        start: datetime = START,
-        publish: bool = True,
-        name: str = "gaozhi.db",
-    ) -> World:
-        clock = SimClock(start)
-        counter = itertools.count(1)
-        provider = FakeDataSharingProvider()
-        db = tmp_path / name
-        svc = PledgeService.open(
-            SqliteStore(db, synchronous="NORMAL"),
-            signers=dict(seals),
-            trust=pki.trust_store(),
-            rules=rules,
-            role_policy=role_policy,
-            clock=clock,
-            id_factory=lambda prefix: f"{prefix}-{next(counter):06d}",
-            online_verifier=provider,
-        )
-        opened.append(svc)
-        clist = load_list(sample_list_text())
-        w = World(
-            svc=svc, clock=clock, pki=pki, provider=provider, db_path=db, list_id=clist.list_id
-        )
-        if publish:
-            svc.draft_list(clist, w.officer)
-            svc.submit_list(clist.list_id, clist.version, w.officer)
-            svc.publish_list(clist.list_id, clist.version, review(), w.reviewer)
+    def make(*, name: str = "gaozhi.db", **kw: Any) -> World:
+        w = build_world(tmp_path / name, pki, seals, **kw)
+        opened.append(w)
         return w
 
     yield make
-    for svc in opened:
-        svc.close()
+    for w in opened:
+        w.svc.close()
 
 
 @pytest.fixture

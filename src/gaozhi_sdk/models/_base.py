@@ -97,7 +97,7 @@ _DECIMAL_RE = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 def check_decimal_string(value: str) -> str:
     """Amounts travel as decimal strings (no floats in signed documents)."""
     if not _DECIMAL_RE.match(value):
-        raise ValueError("金额须为十进制字符串, 如 \"12.50\"")
+        raise ValueError('金额须为十进制字符串, 如 "12.50"')
     return value
 
 

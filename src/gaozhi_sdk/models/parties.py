@@ -84,7 +84,7 @@ class Applicant(GaozhiModel):
 
 
 class SpecialAuthorization(GaozhiModel):
-    """特别授权 (R-024): express authority to make *this* pledge, not a general power of attorney."""
+    """特别授权 (R-024): express authority for *this* pledge, not a general power of attorney."""
 
     authorization_id: str = Field(min_length=1, description="授权书编号")
     grantor_id_number: str = Field(
@@ -98,6 +98,13 @@ class SpecialAuthorization(GaozhiModel):
         description="是否明确授权代为作出告知承诺 (一般委托不足以代为承诺)"
     )
     document_ref: str = Field(min_length=1, description="授权书附件或存档编号")
+
+    @field_validator("grantor_id_number")
+    @classmethod
+    def _grantor(cls, v: str) -> str:
+        from gaozhi_sdk.ids import normalise_identifier
+
+        return normalise_identifier(v)
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
