@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 #: 中国标准时间 (Asia/Shanghai has had no DST since 1991; a fixed offset keeps the SDK
 #: independent of the tz database).
@@ -20,7 +20,10 @@ CST = timezone(timedelta(hours=8), "CST")
 
 PII_MARK = "x-gaozhi-pii"
 
-_MAX_SAFE_INT = 2**53 - 1
+#: Largest integer JCS represents exactly (DESIGN §4). Every int field of a model is
+#: bounded by it (``le=MAX_SAFE_INT``); ``tests/test_models.py`` checks all of them.
+MAX_SAFE_INT = 2**53 - 1
+_MAX_SAFE_INT = MAX_SAFE_INT
 
 
 def pii(kind: Literal["identifier", "name", "contact", "address", "free_text"]) -> dict[str, Any]:
@@ -46,16 +49,6 @@ class GaozhiModel(BaseModel):
         # Validation errors must not echo the input (full IDs, names, phones — PIPL).
         hide_input_in_errors=True,
     )
-
-    @model_validator(mode="after")
-    def _jcs_safe_integers(self) -> Self:
-        # DESIGN §4: signed payloads are JCS; integers must stay within ±(2^53 − 1).
-        for value in self.__dict__.values():
-            items = value if isinstance(value, tuple) else (value,)
-            for item in items:
-                if type(item) is int:
-                    check_safe_int(item)
-        return self
 
     @classmethod
     def pii_fields(cls) -> dict[str, str]:

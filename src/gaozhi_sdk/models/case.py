@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, Field
 
-from gaozhi_sdk.models._base import GaozhiModel
+from gaozhi_sdk.models._base import MAX_SAFE_INT, GaozhiModel
 from gaozhi_sdk.models.enums import CaseStatus, ProofMode
 from gaozhi_sdk.models.parties import Applicant
 
@@ -45,7 +45,7 @@ class Case(GaozhiModel):
     case_no: str = Field(min_length=1, description="办件编号")
     organ_uscc: str = Field(description="受理机关统一社会信用代码")
     list_id: str = Field(description="所依据清单编号")
-    list_version: int = Field(ge=1, description="清单版本")
+    list_version: int = Field(ge=1, le=MAX_SAFE_INT, description="清单版本")
     matter_code: str = Field(description="事项编码")
     applicant: Applicant = Field(description="申请人")
     entry_ids: tuple[str, ...] = Field(min_length=1, description="涉及的证明事项")

@@ -10,7 +10,7 @@ from typing import Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from gaozhi_sdk.models._base import GaozhiModel, pii
+from gaozhi_sdk.models._base import MAX_SAFE_INT, GaozhiModel, pii
 from gaozhi_sdk.models.enums import CommitmentMethod, DisclosurePolicy, NoticeChannel
 from gaozhi_sdk.models.parties import Applicant, Proxy
 
@@ -38,9 +38,9 @@ class PledgeTemplate(GaozhiModel):
     """告知承诺书格式文本 for one list entry version (R-028, R-029, R-032, R-033)."""
 
     template_id: str = Field(min_length=1, description="模板编号")
-    version: int = Field(default=1, ge=1, description="模板版本")
+    version: int = Field(default=1, ge=1, le=MAX_SAFE_INT, description="模板版本")
     entry_id: str = Field(min_length=1, description="对应清单条目")
-    entry_version: int = Field(ge=1, description="对应清单条目版本")
+    entry_version: int = Field(ge=1, le=MAX_SAFE_INT, description="对应清单条目版本")
     proof_obligation: str = Field(min_length=1, description="证明义务")
     proof_content: str = Field(min_length=1, description="证明内容")
     commitment_method: CommitmentMethod = Field(
@@ -60,7 +60,7 @@ class NoticeItem(GaozhiModel):
     """One proof item told in the notice: what must be proven and what lying costs (R-001)."""
 
     entry_id: str = Field(description="清单条目编号")
-    entry_version: int = Field(ge=1, description="清单条目版本")
+    entry_version: int = Field(ge=1, le=MAX_SAFE_INT, description="清单条目版本")
     matter_name: str = Field(description="事项名称")
     legal_basis: tuple[str, ...] = Field(description="设定依据")
     proof_name: str = Field(description="证明名称")
@@ -96,7 +96,7 @@ class PledgeItem(GaozhiModel):
     """One proof item the applicant pledges for instead of submitting the proof."""
 
     entry_id: str = Field(description="清单条目编号")
-    entry_version: int = Field(ge=1, description="清单条目版本")
+    entry_version: int = Field(ge=1, le=MAX_SAFE_INT, description="清单条目版本")
     proof_name: str = Field(description="证明名称")
     proof_content: str = Field(description="承诺符合的条件")
     clauses: tuple[str, ...] = Field(min_length=1, description="承诺条款 (与模板一致, 不得修改)")

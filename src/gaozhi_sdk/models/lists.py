@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from gaozhi_sdk.models._base import GaozhiModel, check_decimal_string
+from gaozhi_sdk.models._base import MAX_SAFE_INT, GaozhiModel, check_decimal_string
 from gaozhi_sdk.models.enums import (
     DisclosurePolicy,
     EntryStatus,
@@ -120,7 +120,7 @@ class CommitmentListEntry(GaozhiModel):
         default=False, description="承诺内容含敏感个人信息 (健康、救助等, R-093)"
     )
     status: EntryStatus = Field(default=EntryStatus.DRAFT, description="条目状态")
-    version: int = Field(default=1, ge=1, description="条目版本")
+    version: int = Field(default=1, ge=1, le=MAX_SAFE_INT, description="条目版本")
 
 
 class ReviewRecord(GaozhiModel):
@@ -138,7 +138,7 @@ class CommitmentList(GaozhiModel):
     owner_organ: str = Field(min_length=1, description="编制单位")
     owner_uscc: str | None = Field(default=None, description="编制单位统一社会信用代码")
     region_code: str = Field(default="000000", pattern=r"^\d{6}$", description="行政区划代码")
-    version: int = Field(default=1, ge=1, description="清单版本")
+    version: int = Field(default=1, ge=1, le=MAX_SAFE_INT, description="清单版本")
     deliberation_ref: str = Field(default="", description="党委会议研究论证记录 (R-009)")
     submitted_to_justice_on: date | None = Field(default=None, description="报送司法局日期")
     review_record: ReviewRecord | None = Field(default=None, description="审核/备案记录")

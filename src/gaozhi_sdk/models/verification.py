@@ -6,7 +6,7 @@ from typing import Self
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from gaozhi_sdk.models._base import GaozhiModel
+from gaozhi_sdk.models._base import MAX_SAFE_INT, GaozhiModel
 from gaozhi_sdk.models.enums import (
     AssistanceReply,
     OnlineOutcome,
@@ -66,11 +66,11 @@ class Verification(GaozhiModel):
     inspector: str | None = Field(default=None, description="执行人 (工号)")
     data_source: str | None = Field(default=None, description="数据来源 (R-044)")
     online_outcome: OnlineOutcome | None = Field(default=None, description="在线核查结论")
-    attempts: int = Field(default=0, ge=0, description="在线核查次数")
+    attempts: int = Field(default=0, ge=0, le=MAX_SAFE_INT, description="在线核查次数")
     result: VerificationResult | None = Field(default=None, description="核查结果")
     concluded_at: AwareDatetime | None = Field(default=None, description="完成时间")
     overdue_since: AwareDatetime | None = Field(default=None, description="逾期时间")
-    escalations: int = Field(default=0, ge=0, description="逾期督办次数")
+    escalations: int = Field(default=0, ge=0, le=MAX_SAFE_INT, description="逾期督办次数")
     assistance_id: str | None = Field(default=None, description="协助核查请求编号")
     draw_id: str | None = Field(default=None, description="双随机抽取批次")
     evidence: tuple[Evidence, ...] = Field(default=(), description="证据")
