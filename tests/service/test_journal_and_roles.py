@@ -204,25 +204,29 @@ def test_every_transition_writes_one_entry_plus_also(world: World) -> None:
     changed (``also``), all with the same time."""
     case = world.bring(ONLINE_ENTRY, "PLEDGED")
     calls: list[tuple[Callable[[], Any], str, set[str]]] = [
-        (lambda: world.svc.accept(case.case_no, world.clerk), "case.accept",
-         {"verification.schedule"}),
-        (lambda: world.svc.withdraw(case.case_no, "理由", world.actor_of(case.applicant)),
-         "case.withdraw", {"verification.cancel"}),
+        (
+            lambda: world.svc.accept(case.case_no, world.clerk),
+            "case.accept",
+            {"verification.schedule"},
+        ),
+        (
+            lambda: world.svc.withdraw(case.case_no, "理由", world.actor_of(case.applicant)),
+            "case.withdraw",
+            {"verification.cancel"},
+        ),
     ]
     for call, event, also in calls:
         before = world.journal_count()
         call()
         new = list(world.svc.store.journal(after_seq=before))
-        assert [e.event for e in new][0] == event
+        assert new[0].event == event
         assert {e.event for e in new[1:]} == also
         assert len(new) == 1 + len(also)
         assert len({e.at for e in new}) == 1
         assert all(e.outcome == "APPLIED" for e in new)
 
 
-def test_state_and_journal_commit_together(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_state_and_journal_commit_together(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """The journal entry is written in the same transaction as the state: if the journal
     cannot be written, the state change is rolled back as well."""
     case = world.bring(ONLINE_ENTRY, "PLEDGED")
@@ -364,7 +368,7 @@ def test_complaint_steps_follow_the_machine(world: World) -> None:
     assert done.status.value == "CLOSED" and done.closed_at == world.clock()
 
 
-# -- personal data (R-091, R-092) -------------------------------------------------------------------
+# -- personal data (R-091, R-092) ----------------------------------------------------------------
 def _identifiers(w: World) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for app in w.applicants:
@@ -403,8 +407,9 @@ def test_journal_table_holds_no_personal_identifiers(lived: World) -> None:
     )
     _assert_no_personal_data(decoded, lived, "journal JSON columns")
     # the applicants are in the state records (the cases need them), so the scan is real
-    case_docs = "".join(json.dumps(dict(r.doc), ensure_ascii=False)
-                        for r in lived.svc.store.list("case"))
+    case_docs = "".join(
+        json.dumps(dict(r.doc), ensure_ascii=False) for r in lived.svc.store.list("case")
+    )
     assert lived.applicants[0].id_number in case_docs
 
 
@@ -460,8 +465,17 @@ def test_journal_chain_verifies_after_full_lifecycle(lived: World) -> None:
 def test_lifecycle_reached_the_expected_states(lived: World) -> None:
     """Sanity of the shared lifecycle: the checks above ran over a varied store."""
     states = Counter(r.state for r in lived.svc.store.list("case"))
-    for s in ("DECLINED", "INELIGIBLE", "WITHDRAWN", "TERMINATED", "CLOSED_TRUE",
-              "CLOSED_RECTIFIED", "DECIDED", "PLEDGED", "ACCEPTED"):
+    for s in (
+        "DECLINED",
+        "INELIGIBLE",
+        "WITHDRAWN",
+        "TERMINATED",
+        "CLOSED_TRUE",
+        "CLOSED_RECTIFIED",
+        "DECIDED",
+        "PLEDGED",
+        "ACCEPTED",
+    ):
         assert states[s] >= 1, s
     results = Counter(v.result for v in lived.svc.verifications())
     assert results[VerificationResult.FALSE] >= 2 and results[VerificationResult.TRUE] >= 2

@@ -44,7 +44,11 @@ def test_r079_statistics_match_hand_built_scenario(scenario: World) -> None:
     method and result, overdue, false pledges and the false rate — match the scenario."""
     stats = scenario.svc.statistics()
     assert stats.cases_by_status == {
-        "ACCEPTED": 1, "DECIDED": 2, "DECLINED": 1, "INELIGIBLE": 1, "TERMINATED": 1,
+        "ACCEPTED": 1,
+        "DECIDED": 2,
+        "DECLINED": 1,
+        "INELIGIBLE": 1,
+        "TERMINATED": 1,
         "WITHDRAWN": 1,
     }
     rows = {(r.organ_uscc, r.entry_id): r for r in stats.entries}
@@ -65,8 +69,14 @@ def test_r079_statistics_match_hand_built_scenario(scenario: World) -> None:
     assert stats.credit_by_status == {"RECORDED": 1}
     assert stats.complaints_by_status == {"RECEIVED": 1}
     assert stats.totals == {
-        "cases": 7, "pledges": 5, "withdrawals": 1, "verifications": 5, "false_pledges": 1,
-        "overdue": 1, "credit_records": 1, "complaints": 1,
+        "cases": 7,
+        "pledges": 5,
+        "withdrawals": 1,
+        "verifications": 5,
+        "false_pledges": 1,
+        "overdue": 1,
+        "credit_records": 1,
+        "complaints": 1,
     }
     assert stats.generated_at == scenario.clock().isoformat()
 
@@ -75,9 +85,17 @@ def test_r079_markdown_report_has_every_section(scenario: World) -> None:
     """R-079: the Markdown report has the overview, the per-entry table and the credit part."""
     stats = scenario.svc.statistics()
     md = render_markdown(stats)
-    for heading in ("# 证明事项告知承诺制工作开展情况统计", "## 一、总体情况", "### 办件状态",
-                    "## 二、分机关、分事项统计", "## 三、处置与信用", "### 处置措施",
-                    "### 信用记录 (失信程度)", "### 信用记录 (状态)", "### 投诉举报"):
+    for heading in (
+        "# 证明事项告知承诺制工作开展情况统计",
+        "## 一、总体情况",
+        "### 办件状态",
+        "## 二、分机关、分事项统计",
+        "## 三、处置与信用",
+        "### 处置措施",
+        "### 信用记录 (失信程度)",
+        "### 信用记录 (状态)",
+        "### 投诉举报",
+    ):
         assert f"\n{heading}\n" in f"\n{md}\n", heading
     assert "共告知办件 7 件, 签署承诺书 5 份, 撤回 1 件" in md
     assert "发现承诺不实 1 件" in md and "逾期未核查 1 次" in md

@@ -115,7 +115,7 @@ class EntryStatus(StrEnum):
 
 
 class VerificationMethod(StrEnum):
-    """核查方式 (R-040…R-048)."""
+    """核查方式 (R-040…R-047)."""
 
     ONLINE = "ONLINE"  # 在线核查 / 数据共享比对
     ON_SITE = "ON_SITE"  # 现场核查

@@ -41,7 +41,7 @@ class AdministrativeOrgan(GaozhiModel):
     region_code: str = Field(pattern=r"^\d{6}$", description="行政区划代码 (GB/T 2260)")
     organ_kind: OrganKind = Field(default=OrganKind.ADMIN_ORGAN, description="机关类型")
     justice_bureau: str | None = Field(
-        default=None, description="上级司法行政部门 (清单报送对象, R-009/R-010)"
+        default=None, description="上级司法行政部门 (清单报送对象, R-009)"
     )
 
     @field_validator("uscc")

@@ -51,7 +51,7 @@ class VerificationFinding(GaozhiModel):
 
 
 class Verification(GaozhiModel):
-    """核查 of one pledged proof item (R-040…R-048)."""
+    """核查 of one pledged proof item (R-040…R-047)."""
 
     verification_id: str = Field(min_length=1, description="核查编号")
     case_no: str = Field(description="办件编号")

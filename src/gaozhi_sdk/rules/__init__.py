@@ -8,9 +8,9 @@ Modules:
 * :mod:`~gaozhi_sdk.rules.list_lint`, :mod:`~gaozhi_sdk.rules.wording`,
   :mod:`~gaozhi_sdk.rules.list_load` — list validation and wording lint (R-004…R-093);
 * :mod:`~gaozhi_sdk.rules.eligibility`, :mod:`~gaozhi_sdk.rules.proxy` — credit gate and
-  proxies (R-020…R-025, R-064, R-075, R-076);
+  proxies (R-020, R-021, R-022, R-024, R-025, R-064, R-075, R-076);
 * :mod:`~gaozhi_sdk.rules.verification_plan` — verification planning (R-026, R-040…R-047);
-* :mod:`~gaozhi_sdk.rules.withdrawal` — withdrawal (R-060…R-064);
+* :mod:`~gaozhi_sdk.rules.withdrawal` — withdrawal (R-060, R-061, R-063, R-064);
 * :mod:`~gaozhi_sdk.rules.config` — :class:`RulesConfig`, all settings with defaults.
 """
 

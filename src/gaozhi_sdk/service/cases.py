@@ -1,8 +1,9 @@
 """Cases: notice → choice → eligibility → signed pledge → acceptance → decision (machine B).
 
 Rules: R-001 (one-time written notice, no proof demanded after the pledge), R-008 (only
-published entries), R-020…R-025 (free choice, eligibility, proxies), R-035 (electronic
-pledges), R-040 (verification planned at acceptance), R-060…R-064 (withdrawal).
+published entries), R-020, R-021, R-022, R-024, R-025 (free choice, eligibility,
+proxies), R-035 (electronic
+pledges), R-040 (verification planned at acceptance), R-060, R-061, R-064 (withdrawal).
 """
 
 from __future__ import annotations
@@ -538,7 +539,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return vs
 
     def withdraw(self, case_no: str, reason: str, actor: Actor) -> Case:
-        """Withdraw the pledge before conclusion with a reasonable reason (R-060…R-064).
+        """Withdraw the pledge before conclusion with a reasonable reason (R-060, R-061, R-064).
 
         Every proof goes back to DOCUMENT (original procedure, R-061); open verifications
         are cancelled; the entry's post-withdrawal restriction is recorded (R-064). A

@@ -1,4 +1,4 @@
-"""Commitment lists and entries (machine A, DOMAIN §3.1; R-004…R-012, R-029, R-041)."""
+"""Commitment lists and entries (machine A, DOMAIN §3.1; R-004, R-006, R-008, R-009, R-011, R-029, R-041)."""
 
 from __future__ import annotations
 

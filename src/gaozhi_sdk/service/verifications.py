@@ -1,4 +1,4 @@
-"""Verification after the pledge (machine C; R-040…R-049, R-102).
+"""Verification after the pledge (machine C; R-040…R-047, R-102).
 
 Online first (R-044) through the :class:`~gaozhi_sdk.providers.OnlineVerifier` seam;
 on-site tasks pushed to inspectors (R-045); assistance from other organs with written

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 from collections.abc import Sequence
 
 from gaozhi_sdk.errors import RuleViolationError
@@ -24,6 +25,7 @@ from gaozhi_sdk.errors import RuleViolationError
 __all__ = ["ALGORITHM", "compute_draw"]
 
 ALGORITHM = "gaozhi-draw-v1"
+_SEED_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 
 
 def _rank(seed: bytes, *parts: str) -> bytes:
@@ -41,10 +43,11 @@ def compute_draw(
         raise RuleViolationError("GZ-RL-240", "抽取比例须在 1% 至 100% 之间")
     if population and not inspectors:
         raise RuleViolationError("GZ-RL-241", "双随机抽查须有检查人员名录 (R-043)")
-    try:
-        seed = bytes.fromhex(seed_hex)
-    except ValueError:
-        raise RuleViolationError("GZ-RL-242", "随机种子须为十六进制字符串") from None
+    # fullmatch: bytes.fromhex would accept "" and whitespace ("00 11"), so two different
+    # published strings would name the same draw
+    if not isinstance(seed_hex, str) or not _SEED_HEX.fullmatch(seed_hex):
+        raise RuleViolationError("GZ-RL-242", "随机种子须为十六进制字符串")
+    seed = bytes.fromhex(seed_hex)
     pop = sorted(set(population))
     pool = sorted(set(inspectors))
     k = min(len(pop), max(1, math.ceil(len(pop) * rate_percent / 100))) if pop else 0

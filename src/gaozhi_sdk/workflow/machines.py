@@ -173,7 +173,7 @@ ENTRY = _machine(
             [E.UNDER_REVIEW],
             [E.PUBLISHED],
             [R.JUSTICE_REVIEWER],
-            ("R-010", "R-011", "R-030"),
+            ("R-011", "R-030"),
             "审核通过并公布",
         ),
         _t(
@@ -297,7 +297,7 @@ CASE = _machine(
             [C.DECIDED, C.RECTIFYING],
             [C.REVOKED],
             [R.WINDOW_CLERK, R.INSPECTOR],
-            ("R-050", "R-052", "R-059"),
+            ("R-050", "R-052"),
             "撤销行政决定",
         ),
     ],
