@@ -332,6 +332,12 @@ class World:
         self.svc.publish_list(TWO_PROOF_LIST, 1, review(), self.reviewer)
         return TWO_PROOF_LIST
 
+    def state(self, kind: str, id: str) -> str:
+        """The stored state of one record (which must exist)."""
+        rec = self.svc.store.get(kind, id)
+        assert rec is not None, (kind, id)
+        return rec.state
+
     # -- journal ---------------------------------------------------------------------------
     def journal(
         self,

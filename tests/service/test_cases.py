@@ -30,6 +30,7 @@ from gaozhi_sdk.models.enums import (
     VerificationResult,
     VerificationStatus,
 )
+from gaozhi_sdk.rules import RulesConfig, WithdrawalConfig, WithdrawalPolicy
 from gaozhi_sdk.testing.pki import TestPKI
 
 from .conftest import (
@@ -42,6 +43,7 @@ from .conftest import (
     START,
     TWO_PROOF_LIST,
     World,
+    WorldFactory,
 )
 
 
@@ -212,7 +214,7 @@ def test_r022_all_document_declines(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "NOTICE_ISSUED")
     new = world.choose(case.case_no, {ONLINE_ENTRY: ProofMode.DOCUMENT})
     assert new.status is CaseStatus.DECLINED
-    assert world.svc.store.get("case", case.case_no).state == "DECLINED"
+    assert world.state("case", case.case_no) == "DECLINED"
     (entry,) = world.journal(event="case.decline")
     assert entry.detail["to"] == "DECLINED"
     with pytest.raises(WorkflowError) as ei:
@@ -436,7 +438,7 @@ def test_r060_withdraw_after_acceptance(world: World) -> None:
     assert wd.detail["cancelled"] == [v.verification_id]
     assert world.svc.store.count("credit_record") == 0
     assert world.svc.credit_records_of(case.applicant) == []
-    assert world.svc.store.get("case", case.case_no).state == "WITHDRAWN"
+    assert world.state("case", case.case_no) == "WITHDRAWN"
 
 
 def test_r060_withdraw_from_pledged(world: World) -> None:
@@ -610,3 +612,20 @@ def test_notice_reads_back_as_model(world: World) -> None:
     n = world.notice([ONLINE_ENTRY])
     rec = world.svc.store.get("notice", n.notice_id)
     assert rec is not None and Notice.model_validate(rec.doc) == n
+
+
+def test_r063_configured_withdrawal_deadline_applies(world_factory: WorldFactory) -> None:
+    """R-063: an item-specific window (exam registration deadline) is enforced on
+    withdrawal; before the deadline the withdrawal goes through."""
+    deadline = START + timedelta(days=1)
+    policy = WithdrawalPolicy(name_zh="2026 年度资格考试报名", deadline=deadline)
+    w = world_factory(rules=RulesConfig(withdrawal=WithdrawalConfig(policies={EXAM_ENTRY: policy})))
+    late = w.bring(EXAM_ENTRY, "ACCEPTED")
+    early = w.bring(EXAM_ENTRY, "ACCEPTED")
+    w.svc.withdraw(early.case_no, "改为提交学历证明", w.actor_of(early.applicant))
+    w.clock.t = deadline + timedelta(minutes=1)
+    with pytest.raises(RuleViolationError) as ei:
+        w.svc.withdraw(late.case_no, "改为提交学历证明", w.actor_of(late.applicant))
+    assert ei.value.code == "GZ-RL-013" and "R-063" in ei.value.message
+    assert w.svc.case(late.case_no).status is CaseStatus.ACCEPTED
+    assert w.svc.case(early.case_no).status is CaseStatus.WITHDRAWN

@@ -267,7 +267,7 @@ def test_r113_repair_refused_before_minimum_period(world: World) -> None:
         rec.record_id, _repair_app(world, rec.record_id), world.actor_of(case.applicant)
     )
     assert world.svc.credit_record(rec.record_id).status is CreditStatus.REPAIR_PENDING
-    assert world.svc.store.get("repair", app.application_id).state == "PENDING"
+    assert world.state("repair", app.application_id) == "PENDING"
 
 
 def test_r114_repair_decided_by_the_recording_organ(world: World) -> None:

@@ -43,8 +43,10 @@ from .conftest import (
     build_world,
 )
 
-_RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+# SHA-256 digests and hash-chain values: random hex may contain 11-digit runs
+_DIGESTS = re.compile(r"[0-9a-f]{32,}")
 _ALSO_EVENTS = {"verification.schedule", "verification.cancel", "credit.record", "entry.supersede"}
 
 
@@ -384,6 +386,7 @@ def _identifiers(w: World) -> list[tuple[str, str]]:
 def _assert_no_personal_data(text: str, w: World, where: str) -> None:
     for kind, value in _identifiers(w):
         assert value not in text, f"{kind} found in {where}"
+    text = _DIGESTS.sub("#", text)  # the pattern scans below look at everything else
     for m in _RESIDENT_ID.finditer(text):
         try:
             validate_resident_id(m.group(0))
@@ -479,3 +482,17 @@ def test_lifecycle_reached_the_expected_states(lived: World) -> None:
         assert states[s] >= 1, s
     results = Counter(v.result for v in lived.svc.verifications())
     assert results[VerificationResult.FALSE] >= 2 and results[VerificationResult.TRUE] >= 2
+
+
+def test_r060_refused_guards_are_journaled_too(world: World) -> None:
+    """R-060 guard refusals (not only role-policy refusals) leave a REFUSED journal entry
+    with the error code, and the state is unchanged."""
+    case = world.bring(ONLINE_ENTRY, "ACCEPTED")
+    before = world.journal_count()
+    with pytest.raises(GaozhiError) as ei:
+        world.svc.withdraw(case.case_no, "   ", world.actor_of(case.applicant))
+    (refused,) = world.journal(event="case.withdraw", outcome="REFUSED")
+    assert refused.aggregate_id == case.case_no
+    assert refused.detail["code"] == ei.value.code
+    assert world.journal_count() == before + 1
+    assert world.svc.case(case.case_no).status.value == "ACCEPTED"

@@ -63,7 +63,7 @@ def test_r004_r006_r029_r041_lint_errors_block_draft(
     empty: World, changes: dict[str, Any], code: str
 ) -> None:
     """R-004/R-006/R-029/R-041: a list with lint ERRORs is refused with every finding; nothing
-    is stored or journaled."""
+    is stored, and the refused attempt is journaled (REFUSED, with its code)."""
     doc = _with_entry(_list_doc(), ONLINE_ENTRY, **changes)
     before = empty.journal_count()
     with pytest.raises(ListValidationError) as ei:
@@ -74,7 +74,9 @@ def test_r004_r006_r029_r041_lint_errors_block_draft(
     assert code in err.details["codes"]
     assert empty.svc.store.count("list_version") == 0
     assert empty.svc.store.count("entry") == 0
-    assert empty.journal_count() == before
+    assert empty.journal_count() == before + 1
+    (refused,) = [e for e in empty.journal() if e.outcome == "REFUSED"]
+    assert refused.event == "entry.draft" and refused.detail["code"] == "GZ-LS-003"
 
 
 def test_r008_draft_stores_every_entry_as_draft(empty: World) -> None:
@@ -123,7 +125,7 @@ def test_r011_reject_review_returns_to_draft(empty: World) -> None:
     back = empty.svc.reject_list(cl.list_id, 1, empty.reviewer)
     assert {e.status for e in back.entries} == {EntryStatus.DRAFT}
     empty.svc.submit_list(cl.list_id, 1, empty.officer)
-    assert empty.svc.store.get("list_version", f"{cl.list_id}@1").state == "UNDER_REVIEW"
+    assert empty.state("list_version", f"{cl.list_id}@1") == "UNDER_REVIEW"
 
 
 def test_r008_unpublished_list_cannot_be_used_for_notices(empty: World) -> None:

@@ -36,9 +36,11 @@ def _reference(
     k = min(len(pop), max(1, math.ceil(len(pop) * rate / 100))) if pop else 0
     chosen = sorted(sorted(pop, key=lambda i: rank("select", i))[:k])
     pool = sorted(set(inspectors))
-    return tuple(chosen), tuple(
-        (v, min(pool, key=lambda p, v=v: rank("assign", v, p))) for v in chosen
-    )
+
+    def inspector(v: str) -> str:
+        return min(pool, key=lambda p: rank("assign", v, p))
+
+    return tuple(chosen), tuple((v, inspector(v)) for v in chosen)
 
 
 def test_r043_algorithm_name() -> None:

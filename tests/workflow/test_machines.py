@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from enum import StrEnum
 
 import pytest
 from hypothesis import given, settings
@@ -157,7 +158,7 @@ def test_every_state_reachable_from_an_initial_state(machine: str) -> None:
         (COMPLAINT, ComplaintStatus),
     ],
 )
-def test_machine_states_are_the_model_enums(machine: StateMachine, enum: type) -> None:
+def test_machine_states_are_the_model_enums(machine: StateMachine, enum: type[StrEnum]) -> None:
     """The machine's states are exactly the status enum of the aggregate it governs."""
     assert set(machine.states) == {e.value for e in enum}
 

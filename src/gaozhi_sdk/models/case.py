@@ -50,7 +50,12 @@ class Case(GaozhiModel):
     applicant: Applicant = Field(description="申请人")
     entry_ids: tuple[str, ...] = Field(min_length=1, description="涉及的证明事项")
     status: CaseStatus = Field(description="状态")
-    choices: tuple[ProofChoice, ...] = Field(default=(), description="各项证明的办理方式")
+    choices: tuple[ProofChoice, ...] = Field(
+        default=(), description="各项证明的办理方式 (撤回或不适用后均为提交证明, R-061/R-022)"
+    )
+    pledged_entry_ids: tuple[str, ...] = Field(
+        default=(), description="申请人选择以承诺方式办理的证明事项 (选择时记录, 不随撤回改变)"
+    )
     notice_id: str | None = Field(default=None, description="告知书编号")
     pledge_id: str | None = Field(default=None, description="承诺书编号")
     ineligible_reasons: tuple[str, ...] = Field(default=(), description="不适用告知承诺的原因")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from gaozhi_sdk.archive import JournalCheckpoint
 from gaozhi_sdk.canonical import digest_json
@@ -29,16 +30,24 @@ from gaozhi_sdk.providers import CreditSource, OnlineVerifier
 from gaozhi_sdk.rules import RulesConfig, WorkingDayCalendar, default_calendar
 from gaozhi_sdk.service._signing import Sealer
 from gaozhi_sdk.service.complaints import ComplaintsMixin
+from gaozhi_sdk.service.disclosure import DisclosureMixin
 from gaozhi_sdk.service.statistics import Statistics, compute_statistics, render_markdown
 from gaozhi_sdk.store import open_store
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.workflow.roles import RolePolicy
 
+if TYPE_CHECKING:
+    from gaozhi_sdk.events import DeliveryReport
+    from gaozhi_sdk.plugins import PluginHost
+
 __all__ = ["PledgeService", "Statistics", "render_markdown"]
 
 
-class PledgeService(ComplaintsMixin):
+class PledgeService(ComplaintsMixin, DisclosureMixin):
     """The 证明事项告知承诺制 lifecycle over a store (lists, cases, verification, credit)."""
+
+    #: The plugin host given to :meth:`open` (None without plugins).
+    plugin_host: PluginHost | None = None
 
     @classmethod
     def open(
@@ -54,6 +63,7 @@ class PledgeService(ComplaintsMixin):
         id_factory: Callable[[str], str] | None = None,
         online_verifier: OnlineVerifier | None = None,
         credit_source: CreditSource | None = None,
+        host: PluginHost | None = None,
     ) -> PledgeService:
         """Open a service over ``sqlite:///path.db`` or ``sqlite://`` (memory) or a Store.
 
@@ -61,11 +71,24 @@ class PledgeService(ComplaintsMixin):
             signers: organ USCC → seal signer used for the documents that organ issues.
             trust: trust roots and pinned keys every incoming and outgoing bundle must
                 validate against.
-            rules: rule configuration (defaults: :meth:`RulesConfig.default`).
+            rules: rule configuration (defaults:
+                :meth:`~gaozhi_sdk.rules.config.RulesConfig.default`).
             calendar: working-day calendar (default: the packaged PRC calendar, R-102).
+            host: a :class:`~gaozhi_sdk.PluginHost`. Without an explicit provider, online
+                verification and credit snapshots delegate to ``gaozhi_verify_proof`` /
+                ``gaozhi_credit_snapshot``; signers from ``gaozhi_register_signers`` are
+                added (explicit ``signers`` win); a URL whose scheme a plugin registered
+                through ``gaozhi_register_stores`` opens that store; lifecycle events are
+                delivered with :meth:`deliver_events`.
         """
-        store = open_store(url) if isinstance(url, str) else url
-        return cls(
+        if host is not None:
+            store = host.open_store(url) if isinstance(url, str) else url
+            signers = {**host.signers(), **(signers or {})}
+            online_verifier = online_verifier or host.online_verifier()
+            credit_source = credit_source or host.credit_source()
+        else:
+            store = open_store(url) if isinstance(url, str) else url
+        svc = cls(
             store,
             sealer=Sealer(signers or {}, trust or TrustStore()),
             rules=rules or RulesConfig.default(),
@@ -76,6 +99,20 @@ class PledgeService(ComplaintsMixin):
             online_verifier=online_verifier,
             credit_source=credit_source,
         )
+        svc.plugin_host = host
+        return svc
+
+    def deliver_events(self, *, max_attempts: int = 8, limit: int = 100) -> DeliveryReport:
+        """Deliver committed outbox events to the plugins' ``gaozhi_event`` hooks (at least
+        once, isolated per plugin, dead-lettered after ``max_attempts``); see
+        :func:`gaozhi_sdk.events.deliver_pending`. Without a host, a default host (entry
+        points) is created once."""
+        from gaozhi_sdk.events import deliver_pending
+        from gaozhi_sdk.plugins import PluginHost
+
+        if self.plugin_host is None:
+            self.plugin_host = PluginHost()
+        return deliver_pending(self.store, self.plugin_host, max_attempts=max_attempts, limit=limit)
 
     def statistics(self) -> Statistics:
         """Statistics for the justice bureau (seed §四(五))."""

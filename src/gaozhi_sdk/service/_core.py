@@ -9,6 +9,8 @@ their own, after the failed one rolled back, and the error is re-raised.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import secrets
 from collections import OrderedDict
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -42,6 +44,8 @@ from gaozhi_sdk.workflow.roles import RolePolicy
 log = logging.getLogger("gaozhi_sdk.service")
 
 M = TypeVar("M", bound=BaseModel)
+P = ParamSpec("P")
+R_ = TypeVar("R_")
 
 _PERSONAL_ROLES = frozenset({ActorRole.APPLICANT, ActorRole.PROXY})
 
@@ -286,11 +290,46 @@ class ServiceCore:
                     )
         except GaozhiError as err:
             self._journal_refusal(actor, action, kind, agg_id, err)
+            err.journaled = True  # type: ignore[attr-defined]
             raise
         except ValidationError as exc:
             coded = _validation_error(exc, action)
             self._journal_refusal(actor, action, kind, agg_id, coded)
+            coded.journaled = True  # type: ignore[attr-defined]
             raise coded from None
+
+
+def refusals_journaled(
+    action: str, kind: str, id_param: str
+) -> Callable[[Callable[P, R_]], Callable[P, R_]]:
+    """Journal a refusal when a service method's guard raises before its transition.
+
+    Failures inside :meth:`ServiceCore.run` are journaled there; this decorator covers
+    the guards a method checks first (rules, dates, reasons), so every refused attempt —
+    whatever refused it — leaves a ``REFUSED`` journal entry naming the actor and code.
+    """
+
+    def wrap(fn: Callable[P, R_]) -> Callable[P, R_]:
+        sig = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def inner(*args: P.args, **kwargs: P.kwargs) -> R_:
+            try:
+                return fn(*args, **kwargs)
+            except GaozhiError as err:
+                if not getattr(err, "journaled", False):
+                    bound = sig.bind(*args, **kwargs)
+                    self_ = bound.arguments["self"]
+                    actor = bound.arguments.get("actor")
+                    if isinstance(self_, ServiceCore) and isinstance(actor, Actor):
+                        agg = str(bound.arguments.get(id_param) or "-")
+                        self_._journal_refusal(actor, action, kind, agg, err)
+                        err.journaled = True  # type: ignore[attr-defined]
+                raise
+
+        return inner
+
+    return wrap
 
 
 def _validation_error(exc: ValidationError, action: str) -> ModelValidationError:

@@ -33,7 +33,7 @@ from gaozhi_sdk.models.enums import (
 from gaozhi_sdk.models.lists import CommitmentListEntry
 from gaozhi_sdk.models.parties import Actor, Applicant, CreditSnapshot, Proxy
 from gaozhi_sdk.models.verification import Verification
-from gaozhi_sdk.service._core import Step
+from gaozhi_sdk.service._core import Step, refusals_journaled
 from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
 from gaozhi_sdk.service.lists import ListsMixin, entry_key
 from gaozhi_sdk.store.base import Transaction
@@ -95,6 +95,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return [self.load("verification", v, Verification) for v in ids]
 
     # -- notice ----------------------------------------------------------------------------
+    @refusals_journaled("case.issue_notice", "case", "case_no")
     def issue_notice(
         self,
         *,
@@ -215,6 +216,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         }
 
     # -- choice and eligibility ------------------------------------------------------------
+    @refusals_journaled("case.record_choices", "case", "case_no")
     def record_choices(
         self, case_no: str, choices: Sequence[ProofChoice | Mapping[str, Any]], actor: Actor
     ) -> Case:
@@ -232,7 +234,15 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         transition = "decline" if declined else "record_choices"
         with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             assert s.current is not None
-            new = case.model_copy(update={"choices": tuple(parsed), "status": CaseStatus(s.target)})
+            new = case.model_copy(
+                update={
+                    "choices": tuple(parsed),
+                    "pledged_entry_ids": tuple(
+                        c.entry_id for c in parsed if c.mode is ProofMode.PLEDGE
+                    ),
+                    "status": CaseStatus(s.target),
+                }
+            )
             self.put_model(s, "case", case_no, new, s.target)
             s.payload = [c.model_dump(mode="json") for c in parsed]
             s.detail["pledged"] = sum(c.mode is ProofMode.PLEDGE for c in parsed)
@@ -245,6 +255,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         chosen = {c.entry_id for c in case.choices if c.mode is ProofMode.PLEDGE}
         return [e for e in self.case_entries(case) if e.entry_id in chosen]
 
+    @refusals_journaled("case.mark_ineligible", "case", "case_no")
     def check_eligibility(self, case_no: str, actor: Actor) -> R.EligibilityResult:
         """Credit gate before the pledge (R-020, R-064, R-075, R-076).
 
@@ -374,6 +385,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             "承诺书",
         )
 
+    @refusals_journaled("case.sign_pledge", "case", "bundle")
     def submit_pledge(self, bundle: Bundle | bytes | str, actor: Actor) -> Pledge:
         """Take a signed pledge (R-001, R-024, R-035): validated, checked, stored.
 
@@ -483,6 +495,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             )
 
     # -- acceptance, withdrawal, decision ---------------------------------------------------
+    @refusals_journaled("case.accept", "case", "case_no")
     def accept(self, case_no: str, actor: Actor) -> list[Verification]:
         """Handle the matter on the pledge (R-001) and plan its verifications (R-040…R-044)."""
         case = self.case(case_no)
@@ -538,6 +551,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             s.emit("pledge.accepted", self._event(new))
         return vs
 
+    @refusals_journaled("case.withdraw", "case", "case_no")
     def withdraw(self, case_no: str, reason: str, actor: Actor) -> Case:
         """Withdraw the pledge before conclusion with a reasonable reason (R-060, R-061, R-064).
 
@@ -552,6 +566,16 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             status=case.status, concluded_at=case.concluded_at, now=now, reason=reason
         )
         entries = {e.entry_id: e for e in self.pledged_entries(case)}
+        for e in entries.values():  # item-specific windows, e.g. exam registration (R-063)
+            policy = self.rules.withdrawal.policy_for(e)
+            if policy is not None:
+                R.check_withdrawal(
+                    status=case.status,
+                    concluded_at=case.concluded_at,
+                    now=now,
+                    reason=reason,
+                    policy=policy,
+                )
         restriction = next(
             (
                 e.post_withdrawal_rule.value
@@ -626,6 +650,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             out.append(vid)
         return out
 
+    @refusals_journaled("case.decide", "case", "case_no")
     def decide(self, case_no: str, decision: Decision | Mapping[str, Any], actor: Actor) -> Case:
         """Make the administrative decision (办结).
 
@@ -672,6 +697,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             s.emit("case.decided", self._event(new))
         return new
 
+    @refusals_journaled("case.close_true", "case", "case_no")
     def close_case(self, case_no: str, actor: Actor) -> Case:
         """Archive a decided case whose verifications all ended without a false finding.
 

@@ -31,6 +31,7 @@ from gaozhi_sdk.models.enums import (
     VerificationStatus,
 )
 from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.service._core import refusals_journaled
 from gaozhi_sdk.service.verifications import SYSTEM, VerificationsMixin
 
 __all__ = ["CreditMixin"]
@@ -57,6 +58,7 @@ class CreditMixin(VerificationsMixin):
         return [Disposition.model_validate(r.doc) for r in self.store.list("disposition")]
 
     # -- disposition -------------------------------------------------------------------------
+    @refusals_journaled("case.dispose", "case", "case_no")
     def dispose(
         self,
         case_no: str,
@@ -211,6 +213,7 @@ class CreditMixin(VerificationsMixin):
         return new
 
     # -- credit record machine -----------------------------------------------------------------
+    @refusals_journaled("credit.publicize", "credit_record", "record_id")
     def publicize(self, record_id: str, actor: Actor) -> CreditRecord:
         """Publish a record for its publicity period (R-110); 轻微 is not published."""
         rec = self.credit_record(record_id)
@@ -254,6 +257,7 @@ class CreditMixin(VerificationsMixin):
                 )
         return new
 
+    @refusals_journaled("credit.apply_repair", "credit_record", "record_id")
     def apply_repair(
         self,
         record_id: str,
@@ -288,6 +292,7 @@ class CreditMixin(VerificationsMixin):
             s.payload = app.model_dump(mode="json")
         return app
 
+    @refusals_journaled("credit.decide_repair", "repair", "application_id")
     def decide_repair(
         self,
         application_id: str,
@@ -328,6 +333,7 @@ class CreditMixin(VerificationsMixin):
                 )
         return new
 
+    @refusals_journaled("credit.object", "credit_record", "record_id")
     def object_to_record(
         self, record_id: str, objection: Objection | dict[str, object], actor: Actor
     ) -> Objection:
@@ -353,6 +359,7 @@ class CreditMixin(VerificationsMixin):
             s.payload = obj.model_dump(mode="json")
         return obj
 
+    @refusals_journaled("credit.resolve_objection", "objection", "objection_id")
     def resolve_objection(
         self, objection_id: str, outcome: ObjectionOutcome, actor: Actor, *, reason: str
     ) -> CreditRecord:
@@ -412,9 +419,7 @@ class CreditMixin(VerificationsMixin):
             if v.status in (VerificationStatus.CONCLUDED, VerificationStatus.CANCELLED):
                 continue
             if v.status is VerificationStatus.DAILY_SUPERVISION:
-                if self._exempt_horizon_passed(v, now) and (
-                    v.draw_id is None or v.verification_id not in self._selected(v.draw_id)
-                ):
+                if v.draw_id is None and self._exempt_horizon_passed(v, now):
                     self._close_exempt(v, actor)
                     out["exempt_closed"] += 1
                 continue

@@ -1,4 +1,7 @@
-"""Commitment lists and entries (machine A, DOMAIN §3.1; R-004, R-006, R-008, R-009, R-011, R-029, R-041)."""
+"""Commitment lists and entries (machine A, DOMAIN §3.1).
+
+Rules: R-004, R-006, R-008, R-009, R-011, R-029, R-041.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from gaozhi_sdk.models.enums import EntryStatus, VerificationMethod
 from gaozhi_sdk.models.lists import CommitmentList, CommitmentListEntry, ReviewRecord
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.rules import lint_template, validate_list
-from gaozhi_sdk.service._core import ServiceCore
+from gaozhi_sdk.service._core import ServiceCore, refusals_journaled
 
 __all__ = ["ListsMixin", "default_template"]
 
@@ -71,6 +74,7 @@ def default_template(entry: CommitmentListEntry) -> PledgeTemplate:
 class ListsMixin(ServiceCore):
     """清单: draft → review → publish → supersede/retire."""
 
+    @refusals_journaled("entry.draft", "list_version", "actor")
     def draft_list(self, clist: CommitmentList | Mapping[str, Any], actor: Actor) -> CommitmentList:
         """Store a new list version as DRAFT after validation and lint (R-004, R-006, R-029, R-041).
 
@@ -179,6 +183,7 @@ class ListsMixin(ServiceCore):
             out.append(old.version)
         return out
 
+    @refusals_journaled("entry.submit_for_review", "list_version", "list_id")
     def submit_list(self, list_id: str, version: int, actor: Actor) -> CommitmentList:
         """Submit a deliberated draft (党委会议研究论证, R-009) to the justice bureau."""
         rec = self.load_record("list_version", list_key(list_id, version))

@@ -15,7 +15,7 @@ from pydantic import Field
 from gaozhi_sdk.models._base import GaozhiModel
 from gaozhi_sdk.models.case import Case
 from gaozhi_sdk.models.credit import Complaint, CreditRecord, Disposition
-from gaozhi_sdk.models.enums import CaseStatus, ProofMode, VerificationResult, VerificationStatus
+from gaozhi_sdk.models.enums import CaseStatus, VerificationResult, VerificationStatus
 from gaozhi_sdk.models.verification import Verification
 
 __all__ = ["EntryStatistics", "Statistics", "compute_statistics", "render_markdown"]
@@ -96,22 +96,20 @@ def compute_statistics(
         )
 
     for c in cases:
-        choice = {ch.entry_id: ch.mode for ch in c.choices}
+        chosen = {ch.entry_id for ch in c.choices}
+        pledged = set(c.pledged_entry_ids)
         for e in c.entry_ids:
             r = row(c.organ_uscc, e)
             r["notices"] += 1
             if c.status is CaseStatus.INELIGIBLE:
                 r["ineligible"] += 1
-            mode = choice.get(e)
-            if c.withdrawal is not None or c.status is CaseStatus.INELIGIBLE:
-                r["chose_pledge"] += 1  # the applicant had chosen to pledge
-            elif mode is ProofMode.PLEDGE:
+            if e in pledged:
                 r["chose_pledge"] += 1
-            elif mode is ProofMode.DOCUMENT:
+                if c.status in _PLEDGED:
+                    r["pledges"] += 1
+            elif e in chosen:
                 r["chose_document"] += 1
-            if c.status in _PLEDGED and (mode is ProofMode.PLEDGE or c.withdrawal is not None):
-                r["pledges"] += 1
-            if c.status is CaseStatus.WITHDRAWN:
+            if c.status is CaseStatus.WITHDRAWN and e in pledged:
                 r["withdrawals"] += 1
     for v in verifications:
         owner = case_by_no.get(v.case_no)

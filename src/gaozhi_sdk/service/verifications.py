@@ -33,7 +33,7 @@ from gaozhi_sdk.models.verification import (
     VerificationFinding,
 )
 from gaozhi_sdk.providers import ProofCheckRequest, ProofCheckResult
-from gaozhi_sdk.service._core import Step
+from gaozhi_sdk.service._core import Step, refusals_journaled
 from gaozhi_sdk.service.cases import CasesMixin
 from gaozhi_sdk.workflow.draw import ALGORITHM, compute_draw
 
@@ -118,6 +118,7 @@ class VerificationsMixin(CasesMixin):
         return new
 
     # -- online ------------------------------------------------------------------------------
+    @refusals_journaled("verification.start_online", "verification", "verification_id")
     def run_online_verification(self, verification_id: str, actor: Actor = SYSTEM) -> Verification:
         """One online check through the provider (R-044); the call is outside any transaction.
 
@@ -239,6 +240,7 @@ class VerificationsMixin(CasesMixin):
         return new
 
     # -- on site ------------------------------------------------------------------------------
+    @refusals_journaled("verification.dispatch_on_site", "verification", "verification_id")
     def dispatch_on_site(self, verification_id: str, inspector: str, actor: Actor) -> Verification:
         """Push the pledge to an inspector as an on-site task (R-045)."""
         v = self.verification(verification_id)
@@ -262,6 +264,7 @@ class VerificationsMixin(CasesMixin):
             )
         return new
 
+    @refusals_journaled("verification.record_on_site", "verification", "verification_id")
     def record_on_site(
         self,
         verification_id: str,
@@ -287,6 +290,7 @@ class VerificationsMixin(CasesMixin):
             return self._conclude(s, v, result, actor.actor_id, evidence)
 
     # -- assistance ---------------------------------------------------------------------------
+    @refusals_journaled("verification.request_assistance", "verification", "verification_id")
     def request_assistance(
         self, verification_id: str, *, requested_organ: str, question: str, actor: Actor
     ) -> AssistanceRequest:
@@ -332,6 +336,7 @@ class VerificationsMixin(CasesMixin):
             )
         return req
 
+    @refusals_journaled("verification.reply_assistance", "assistance", "assistance_id")
     def reply_assistance(
         self,
         assistance_id: str,
@@ -430,10 +435,14 @@ class VerificationsMixin(CasesMixin):
                 )
                 s.detail.update(self.sealer.seal(s.tx, d, organ_uscc, f"draw/{draw_id}", s.now))
                 self.put_model(s, "draw", draw_id, d, "PUBLISHED", create=True)
+                # Only selected pledges are bound to the draw; the others stay in daily
+                # supervision and take part in later draws (R-043: random each time).
                 who = dict(assignments)
                 for v in vs:
+                    if v.verification_id not in who:
+                        continue
                     new = v.model_copy(
-                        update={"draw_id": draw_id, "inspector": who.get(v.verification_id)}
+                        update={"draw_id": draw_id, "inspector": who[v.verification_id]}
                     )
                     self.put_model(s, "verification", v.verification_id, new, new.status)
                 s.payload = d.model_dump(mode="json")
@@ -445,6 +454,7 @@ class VerificationsMixin(CasesMixin):
             draws.append(d)
         return draws
 
+    @refusals_journaled("verification.record_supervision", "verification", "verification_id")
     def record_supervision(
         self,
         verification_id: str,
