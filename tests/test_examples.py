@@ -18,8 +18,12 @@ def test_there_are_examples() -> None:
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(script: Path, tmp_path: Path) -> None:
     r = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path,
-        timeout=300, check=False,
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.strip()

@@ -9,7 +9,7 @@ The curated public API. Everything not listed in ``__all__`` is private and may 
 * errors: :class:`GaozhiError` and its coded subclasses
 """
 
-from gaozhi_sdk import esign, models
+from gaozhi_sdk import esign, hookspecs, models
 from gaozhi_sdk.archive import AuditReport, audit_archive, export_archive
 from gaozhi_sdk.errors import (
     ArchiveError,
@@ -27,6 +27,7 @@ from gaozhi_sdk.errors import (
     StoreError,
     WorkflowError,
 )
+from gaozhi_sdk.hookspecs import hookimpl
 from gaozhi_sdk.ids import (
     IdentifierCheck,
     check_resident_id,
@@ -36,6 +37,7 @@ from gaozhi_sdk.ids import (
     validate_resident_id,
     validate_uscc,
 )
+from gaozhi_sdk.plugins import PluginHost
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier, ProofCheckRequest, ProofCheckResult
 from gaozhi_sdk.rules import RulesConfig, load_list
 from gaozhi_sdk.service import PledgeService, Statistics
@@ -60,6 +62,7 @@ __all__ = [
     "OnlineVerifier",
     "PermissionDeniedError",
     "PledgeService",
+    "PluginHost",
     "ProofCheckRequest",
     "ProofCheckResult",
     "RolePolicy",
@@ -76,6 +79,8 @@ __all__ = [
     "convert_15_to_18",
     "esign",
     "export_archive",
+    "hookimpl",
+    "hookspecs",
     "load_list",
     "mask_identifier",
     "models",

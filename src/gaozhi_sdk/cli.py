@@ -102,7 +102,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             data = Path(b).read_bytes()
         except OSError as exc:
             return _usage("GZ-CLI-006", f"无法读取签名文件 {b}: {exc.strerror}")
-        report = validate(data, trust, at=at)
+        report = validate(data, trust, at=at, require_revocation=args.require_revocation)
         reports.append((b, report))
         if report.indication is Indication.TOTAL_FAILED:
             worst = EX_FAIL
@@ -125,13 +125,18 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from gaozhi_sdk.archive import audit_archive
 
     pems = _read_pems(args.trust) if args.trust else None
-    report = audit_archive(
-        args.archive,
-        trust_pems=pems,
-        at=_parse_at(args.at),
-        jobs=args.jobs,
-        progress=None if args.json else _progress("audit"),
-    )
+    if Path(args.archive).suffix.lower() == ".zip":  # one case's evidence package
+        from gaozhi_sdk.evidence import audit_evidence
+
+        report = audit_evidence(args.archive, trust_pems=pems, at=_parse_at(args.at))
+    else:
+        report = audit_archive(
+            args.archive,
+            trust_pems=pems,
+            at=_parse_at(args.at),
+            jobs=args.jobs,
+            progress=None if args.json else _progress("audit"),
+        )
     if args.json:
         print(report.model_dump_json(indent=2))
     else:
@@ -146,6 +151,36 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             print(f"  {c.status:<13} {c.name}{where}: {c.message}")
         print("结论: " + {0: "通过", 1: "未通过", 2: "不确定"}[report.exit_code])
     return report.exit_code
+
+
+def _cmd_evidence_export(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.esign import load_signer
+    from gaozhi_sdk.evidence import export_evidence
+    from gaozhi_sdk.service import PledgeService
+
+    db = Path(args.db)
+    workdir = db if db.is_dir() else db.parent
+    if db.is_dir():
+        db = db / "gaozhi.db"
+    if not db.is_file():
+        return _usage("GZ-CLI-008", f"找不到数据库文件: {db}")
+    key_path = Path(args.key) if args.key else workdir / "pki" / "seal.key.pem"
+    cert_path = Path(args.cert) if args.cert else workdir / "pki" / "seal.pem"
+    if not key_path.is_file() or not cert_path.is_file():
+        return _usage(
+            "GZ-CLI-011", "须用 --key 和 --cert 指定签署证据包清单的机关印章私钥与证书链 (PEM)"
+        )
+    signer = load_signer(key_path.read_bytes(), chain=[cert_path.read_bytes()])
+    trust_dirs = args.trust or [str(workdir / "archive" / "trust")]
+    pems = _read_pems(trust_dirs)
+    with PledgeService.open(f"sqlite:///{db}") as svc:
+        manifest = export_evidence(svc.store, args.case, args.out, signer=signer, trust_pems=pems)
+    print(
+        f"已导出办件 {manifest.case_no} 的证据包到 {args.out}: "
+        f"{len(manifest.case_bundles)} 个签名文件, {len(manifest.journal_slice)} 条本案台账, "
+        f"检查点第 {manifest.checkpoint_seq} 条"
+    )
+    return EX_OK
 
 
 def _cmd_list_check(args: argparse.Namespace) -> int:
@@ -174,6 +209,19 @@ def _cmd_list_check(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     from gaozhi_sdk.models import ENTITY_MODELS
 
+    if args.report:
+        from gaozhi_sdk.esign.report import report_json_schema
+
+        text = json.dumps(report_json_schema(), ensure_ascii=False, indent=2) + "\n"
+        if args.out:
+            out_dir = Path(args.out)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / "verification-report.schema.json").write_text(text, encoding="utf-8")
+            print(f"已写入验证报告 JSON Schema 到 {out_dir}")
+        else:
+            sys.stdout.write(text)
+        return EX_OK
+
     names = args.models or sorted(ENTITY_MODELS)
     unknown = [n for n in names if n not in ENTITY_MODELS]
     if unknown:
@@ -199,6 +247,45 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EX_OK
 
 
+def _cmd_list_export(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.rules import load_list
+
+    try:
+        from gaozhi_sdk.documents.lists import export_list_docx, export_list_xlsx
+    except ImportError:
+        return _usage("GZ-CLI-051", "导出清单须安装文书组件: pip install 'gaozhi-sdk[documents]'")
+    clist = load_list(Path(args.file))
+    data = export_list_xlsx(clist) if args.format == "xlsx" else export_list_docx(clist)
+    Path(args.out).write_bytes(data)
+    print(f"已写入 {args.out} ({len(clist.entries)} 个条目)")
+    return EX_OK
+
+
+def _cmd_list_import(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.errors import ListValidationError
+
+    try:
+        from gaozhi_sdk.documents.lists import import_list_xlsx
+    except ImportError:
+        return _usage("GZ-CLI-051", "导入清单须安装文书组件: pip install 'gaozhi-sdk[documents]'")
+    if not Path(args.file).is_file():
+        return _usage("GZ-CLI-052", f"找不到清单表格: {args.file}")
+    try:
+        clist = import_list_xlsx(Path(args.file))
+    except ListValidationError as exc:
+        sys.stderr.write(f"gaozhi: {exc}\n")
+        for f in exc.findings:
+            sys.stderr.write(f"  {f}\n")
+        return EX_FAIL
+    text = json.dumps(clist.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"已写入 {args.out} ({len(clist.entries)} 个条目)")
+    else:
+        sys.stdout.write(text)
+    return EX_OK
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from gaozhi_sdk.service import PledgeService, render_markdown
 
@@ -207,8 +294,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
         db = db / "gaozhi.db"
     if not db.is_file():
         return _usage("GZ-CLI-008", f"找不到数据库文件: {db}")
+    if args.format in ("docx", "xlsx") and not args.out:
+        return _usage("GZ-CLI-050", f"{args.format} 为二进制格式, 须用 --out 指定输出文件")
     with PledgeService.open(f"sqlite:///{db}") as svc:
         stats = svc.statistics()
+    if args.format in ("docx", "xlsx"):
+        try:
+            from gaozhi_sdk.documents.report import render_report
+        except ImportError:
+            return _usage(
+                "GZ-CLI-051", "生成 DOCX/XLSX 须安装文书组件: pip install 'gaozhi-sdk[documents]'"
+            )
+        Path(args.out).write_bytes(render_report(stats, args.format))
+        print(f"已写入 {args.out}")
+        return EX_OK
     text = (
         render_markdown(stats)
         if args.format == "md"
@@ -240,9 +339,16 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="输出 JSON 验证报告")
     v.add_argument("--offline", action="store_true", help="离线 (不访问网络; 本版本始终离线)")
     v.add_argument("--at", help="以指定时间验证 (ISO 8601, 含时区)")
+    v.add_argument(
+        "--require-revocation",
+        action="store_true",
+        help="策略: 缺少 CRL/OCSP 撤销信息时结论为 INDETERMINATE",
+    )
     v.set_defaults(func=_cmd_verify)
 
-    a = sub.add_parser("audit", help="审计归档: 台账哈希链、清单与全部签名文件")
+    a = sub.add_parser(
+        "audit", help="审计归档目录或单案证据包 (*.zip): 台账哈希链、清单与全部签名文件"
+    )
     a.add_argument("archive", metavar="ARCHIVE")
     a.add_argument("--json", action="store_true", help="输出 JSON 审计报告")
     a.add_argument("--trust", action="append", default=[], help="信任锚 (默认 ARCHIVE/trust)")
@@ -250,23 +356,51 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--jobs", type=int, default=None, help="并行进程数 (默认 CPU 数)")
     a.set_defaults(func=_cmd_audit)
 
+    ev = sub.add_parser("evidence", help="单案证据包")
+    evsub = ev.add_subparsers(dest="evidence_command", required=True, parser_class=_Parser)
+    ee = evsub.add_parser("export", help="导出一个办件的离线证据包 (zip)")
+    ee.add_argument("case", metavar="CASE", help="办件编号")
+    ee.add_argument("--db", required=True, help="数据库文件或 demo 工作目录")
+    ee.add_argument("--out", required=True, help="输出 zip 文件")
+    ee.add_argument("--key", help="签署清单的印章私钥 PEM (默认 DIR/pki/seal.key.pem)")
+    ee.add_argument("--cert", help="印章证书链 PEM (默认 DIR/pki/seal.pem)")
+    ee.add_argument(
+        "--trust", action="append", default=[], help="写入证据包的信任锚 (默认 DIR/archive/trust)"
+    )
+    ee.set_defaults(func=_cmd_evidence_export)
+
     lst = sub.add_parser("list", help="告知承诺制清单工具")
     lsub = lst.add_subparsers(dest="list_command", required=True, parser_class=_Parser)
     lc = lsub.add_parser("check", help="校验清单 YAML/JSON (有错误时退出码 1)")
     lc.add_argument("file", metavar="FILE")
     lc.add_argument("--json", action="store_true", help="输出 JSON")
     lc.set_defaults(func=_cmd_list_check)
+    le = lsub.add_parser("export", help="按公布列导出清单 (XLSX 或 DOCX)")
+    le.add_argument("file", metavar="FILE", help="清单 YAML/JSON")
+    le.add_argument("--format", choices=["xlsx", "docx"], default="xlsx")
+    le.add_argument("--out", required=True, help="输出文件")
+    le.set_defaults(func=_cmd_list_export)
+    li = lsub.add_parser("import", help="从 XLSX 导入清单 (错误指明行列, 有错误时退出码 1)")
+    li.add_argument("file", metavar="FILE", help="清单 XLSX")
+    li.add_argument("--out", help="写入 JSON 文件 (默认输出到标准输出)")
+    li.set_defaults(func=_cmd_list_import)
 
     s = sub.add_parser("schema", help="输出数据标准 (各实体的 JSON Schema, R-031)")
     s.add_argument("models", nargs="*", metavar="MODEL")
     s.add_argument("--out", help="写入目录 (每个模型一个文件)")
+    s.add_argument(
+        "--report", action="store_true", help="输出验证报告 (VerificationReport) 的 JSON Schema"
+    )
     s.set_defaults(func=_cmd_schema)
 
-    r = sub.add_parser("report", help="向司法局报送的统计 (JSON 或 Markdown)")
+    r = sub.add_parser("report", help="向司法局报送的统计 (Markdown、JSON、DOCX 书面总结或 XLSX)")
     r.add_argument("--db", required=True, help="数据库文件或 demo 工作目录")
-    r.add_argument("--format", choices=["json", "md"], default="md")
-    r.add_argument("--out", help="写入文件")
+    r.add_argument("--format", choices=["md", "json", "docx", "xlsx"], default="md")
+    r.add_argument("--out", help="写入文件 (docx、xlsx 必填)")
     r.set_defaults(func=_cmd_report)
+    from gaozhi_sdk._plugin_commands import add_plugin_commands
+
+    add_plugin_commands(sub, _Parser)
     return p
 
 

@@ -13,7 +13,10 @@ refused attempts, and list adjustment. It leaves ``DIR/gaozhi.db``, the evidence
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
+import os
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -52,6 +55,7 @@ from gaozhi_sdk.models import (
 from gaozhi_sdk.models.enums import ActorRole, AssistanceReply
 from gaozhi_sdk.rules import load_list
 from gaozhi_sdk.service import PledgeService, render_markdown
+from gaozhi_sdk.testing.emulator.online import EmulatedOnlineVerification
 from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
@@ -159,7 +163,60 @@ def run_demo(
             message_en="workdir must be absent or empty",
         )
     workdir.mkdir(parents=True, exist_ok=True)
-    return _Demo(workdir, applications, seed, progress).run()
+    demo = _Demo(workdir, applications, seed, progress)
+    try:
+        return demo.run()
+    finally:
+        if demo.online is not None:
+            demo.online.close()
+        if demo.tsa is not None:
+            demo.tsa.stop()
+
+
+def _save_seal(seal: Any, folder: Path) -> None:
+    """Write the owner organ's seal key and chain (P-256 only; SM2 seals are skipped)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from gaozhi_sdk.esign import EcdsaP256Signer
+
+    if not isinstance(seal, EcdsaP256Signer):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "seal.key.pem").write_bytes(
+        seal.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (folder / "seal.pem").write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in seal.certificate_chain)
+    )
+
+
+def _local_tsa(clock: Callable[[], datetime]) -> Any | None:
+    """A local RFC 3161 TSA on 127.0.0.1 for the demo (issue 3), or None if unavailable."""
+    if os.environ.get("GAOZHI_DEMO_TSA", "1") == "0":
+        return None
+    try:
+        from gaozhi_sdk.testing.tsa import LocalTSA
+    except ImportError:  # asn1crypto missing: pledges stay without time-stamps
+        return None
+    tsa = LocalTSA.create(
+        not_before=START - timedelta(days=30), not_after=START + timedelta(days=3650), clock=clock
+    )
+    tsa.start()
+    return tsa
+
+
+def _sm2_test_pki() -> Any | None:
+    """An SM2 test PKI if the ``gaozhi-plugin-sm2`` distribution is installed, else None."""
+    if importlib.util.find_spec("gaozhi_plugin_sm2") is None:
+        return None
+    testing = importlib.import_module("gaozhi_plugin_sm2.testing")
+    return testing.Sm2TestPKI.create(
+        not_before=START - timedelta(days=30), not_after=START + timedelta(days=3650)
+    )
 
 
 class _Demo:
@@ -177,26 +234,47 @@ class _Demo:
         self.summary = DemoSummary(workdir, self.n)
         self.provider = FakeDataSharingProvider(fault_rate=0.1, seed=seed)
         self.truth = self.provider.truth
+        # Online verification goes to the emulator on 127.0.0.1 through
+        # gaozhi-plugin-sharing-http with faults switched on (issue 4); without the plugin
+        # (or with GAOZHI_DEMO_EMULATOR=0) the in-process fake answers.
+        self.online = EmulatedOnlineVerification.start(workdir, seed)
         counter = iter(range(1, 10**9))
         self.clist = load_list(sample_list_text())
         owner = self.clist.owner_uscc or ""
         self.owner = owner
+        # Organ seals sign with SM2 when the SM2 plugin is installed (issue 3), else P-256.
+        self.sm2_pki = _sm2_test_pki()
+        seal_pki: Any = self.sm2_pki or self.pki
         seals = {
-            owner: self.pki.organ_seal(
+            owner: seal_pki.organ_seal(
                 self.clist.owner_organ, owner, not_before=START - timedelta(days=1)
             ),
-            POLICE_USCC: self.pki.organ_seal(
+            POLICE_USCC: seal_pki.organ_seal(
                 POLICE_NAME, POLICE_USCC, not_before=START - timedelta(days=1)
             ),
         }
         self.seal = seals[owner]
+        trust = self.pki.trust_store()
+        self.trust_pems = [self.pki.root_pem()]
+        if self.sm2_pki is not None:
+            trust.add_root(self.sm2_pki.root_certificate)
+            self.trust_pems.append(self.sm2_pki.root_pem())
+        # Every pledge is time-stamped by a local RFC 3161 TSA over HTTP on 127.0.0.1.
+        self.tsa = _local_tsa(self.clock)
+        self.tsa_client: Any = None
+        if self.tsa is not None:
+            from gaozhi_sdk.esign import HttpTimestampAuthority
+
+            trust.add_root(self.tsa.root_certificate)
+            self.trust_pems.append(self.tsa.root_pem())
+            self.tsa_client = HttpTimestampAuthority(self.tsa.url)
         self.svc = PledgeService.open(
             f"sqlite:///{workdir / 'gaozhi.db'}",
             signers=seals,
-            trust=self.pki.trust_store(),
+            trust=trust,
             clock=self.clock,
             id_factory=lambda p: f"{p}-{next(counter):06d}",
-            online_verifier=self.provider,
+            online_verifier=self.online.verifier if self.online else self.provider,
         )
         self.clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK0001", organ_uscc=owner)
         self.inspector = Actor(role=ActorRole.INSPECTOR, actor_id="IN0007", organ_uscc=owner)
@@ -310,6 +388,8 @@ class _Demo:
         app = synthetic_applicant(rng, legal_person=sc.legal)
         if not sc.no_data:
             self.truth[(app.id_number, sc.entry)] = not sc.lying
+            if self.online is not None:
+                self.online.record_truth(app.id_number, app.name, sc.entry, not sc.lying)
         notice = svc.issue_notice(
             list_id=self.clist.list_id, entry_ids=[sc.entry], applicant=app, actor=self.clerk
         )
@@ -332,7 +412,7 @@ class _Demo:
             proxy = _proxy(proxy_app, app, entry.matter_code, [sc.entry], self.clock().date())
             pledge = svc.draft_pledge(case_no, proxy=proxy)
             svc.submit_pledge(
-                sign(pledge, self._signer_for(proxy_app)),
+                sign(pledge, self._signer_for(proxy_app), tsa=self.tsa_client),
                 Actor(role=ActorRole.PROXY, actor_id=proxy_app.id_number),
             )
         else:
@@ -345,7 +425,9 @@ class _Demo:
                         sign(forged, self._signer_for(app)), self._actor_for(app)
                     ),
                 )
-            svc.submit_pledge(sign(pledge, self._signer_for(app)), self._actor_for(app))
+            svc.submit_pledge(
+                sign(pledge, self._signer_for(app), tsa=self.tsa_client), self._actor_for(app)
+            )
         if sc.flow == "pledge_stay":
             return None
         if sc.flow == "withdraw_pledged":
@@ -658,8 +740,23 @@ class _Demo:
         last = sorted(self.entries)[-1]
         self.svc.retire_entry(cl.list_id, last, "经评估风险较高, 停止适用", self.officer)
 
+    def _documents(self) -> None:
+        """文书与报表 (issue 5): notices/pledges of a sample, the list, disclosures, report."""
+        try:
+            from gaozhi_sdk.documents.workdir import write_documents
+        except ImportError:  # the ``documents`` extra is not installed
+            return
+        write_documents(
+            self.svc,
+            self.dir / "documents",
+            actor=self.clerk,
+            list_ids=(self.clist.list_id,),
+            organ_name=self.clist.owner_organ,
+        )
+
     def _finish(self) -> DemoSummary:
         svc, s = self.svc, self.summary
+        self._documents()
         svc.checkpoint_journal(self.owner, self.system)
         for e in svc.store.journal():
             if e.outcome != "APPLIED":
@@ -688,12 +785,21 @@ class _Demo:
         )
         (self.dir / "report.md").write_text(render_markdown(stats) + "\n", encoding="utf-8")
         manifest = export_archive(
-            svc.store, self.dir / "archive", signer=self.seal, trust_pems=[self.pki.root_pem()]
+            svc.store, self.dir / "archive", signer=self.seal, trust_pems=self.trust_pems
         )
         s.journal_entries = manifest.journal_count
         s.bundles = sum(1 for f in manifest.files if f.startswith("bundles/"))
         s.totals = dict(stats.totals)
         self.pki.save(self.dir / "pki")
+        # A P-256 seal of the owner organ signs `gaozhi evidence export` manifests.
+        export_seal = self.seal
+        if not hasattr(export_seal, "private_key") or self.sm2_pki is not None:
+            export_seal = self.pki.organ_seal(
+                self.clist.owner_organ, self.owner, not_before=START - timedelta(days=1)
+            )
+        _save_seal(export_seal, self.dir / "pki")
+        if self.sm2_pki is not None:
+            self.sm2_pki.save(self.dir / "pki")
         svc.close()
         return s
 

@@ -19,7 +19,9 @@ Code areas:
 ``JR``    journal integrity
 ``SG``    signatures and bundles
 ``AR``    archives and audit
+``PL``    plugins (loading, hook contracts, event delivery)
 ``CLI``   command-line usage
+``SH``    data-sharing transport, emulator, webhooks (:mod:`gaozhi_sdk.sharing`)
 ========  =====================================================
 
 Messages never contain full personal identifiers: callers pass masked values

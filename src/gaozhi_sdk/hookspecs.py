@@ -43,10 +43,16 @@ __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
 @hookspec(historic=True)
 def gaozhi_configure(config: Mapping[str, Any]) -> None:
-    """Called once the host is configured; historic, so late plugins still receive it.
+    """Receive the host configuration; historic, so plugins registered later still get it.
+
+    Not firstresult: every implementation is called (1:N), in registration order reversed.
 
     Args:
-        config: the host configuration (plugin settings under ``plugins.<name>``).
+        config: the host configuration; each plugin reads its own section
+            ``config["plugins"][<plugin name>]``.
+
+    Returns:
+        None.
 
     Example::
 
@@ -58,7 +64,13 @@ def gaozhi_configure(config: Mapping[str, Any]) -> None:
 
 @hookspec
 def gaozhi_shutdown() -> None:
-    """Called when the host closes: release sessions, threads and files.
+    """Release sessions, threads and files when the host closes.
+
+    Not firstresult: every implementation is called; one raising implementation is
+    logged with its plugin name and does not stop the others.
+
+    Returns:
+        None.
 
     Example::
 
@@ -75,8 +87,12 @@ def gaozhi_shutdown() -> None:
 def gaozhi_register_providers() -> Iterable[ProviderRegistration]:
     """Offer providers (online verification, credit, push, assistance, dispatch, TSA).
 
+    Not firstresult: every plugin's registrations are collected, type-checked and
+    de-duplicated by the host (``PluginHost.providers(kind)``).
+
     Returns:
-        ProviderRegistration objects; names must be unique per kind across plugins.
+        an iterable of :class:`~gaozhi_sdk.plugin_types.ProviderRegistration`; the pair
+        (kind, name) must be unique across plugins (GZ-PL-005 names both plugins).
 
     Example::
 
@@ -91,6 +107,13 @@ def gaozhi_register_providers() -> Iterable[ProviderRegistration]:
 def gaozhi_register_signers() -> Iterable[SignerRegistration]:
     """Offer seal signers for organs (e.g. keys held in a signing server or token).
 
+    Not firstresult: collected from every plugin; ``PledgeService.open(host=...)`` adds
+    them to its signers (explicit ``signers`` win).
+
+    Returns:
+        an iterable of :class:`~gaozhi_sdk.plugin_types.SignerRegistration`, at most one
+        per organ USCC across plugins.
+
     Example::
 
         @hookimpl
@@ -104,6 +127,12 @@ def gaozhi_register_signers() -> Iterable[SignerRegistration]:
 def gaozhi_register_stores() -> Iterable[StoreRegistration]:
     """Offer store backends for URL schemes (``postgresql://…``).
 
+    Not firstresult: collected from every plugin; the built-in plugin registers
+    ``sqlite``. ``PledgeService.open(url, host=...)`` opens other schemes through them.
+
+    Returns:
+        an iterable of :class:`~gaozhi_sdk.plugin_types.StoreRegistration`, one per scheme.
+
     Example::
 
         @hookimpl
@@ -116,6 +145,12 @@ def gaozhi_register_stores() -> Iterable[StoreRegistration]:
 @hookspec
 def gaozhi_register_commitment_lists() -> Iterable[CommitmentListRegistration]:
     """Ship commitment lists (YAML/JSON text or models) with a plugin.
+
+    Not firstresult: collected from every plugin (``PluginHost.commitment_lists()``).
+
+    Returns:
+        an iterable of :class:`~gaozhi_sdk.plugin_types.CommitmentListRegistration`,
+        unique by name.
 
     Example::
 
@@ -131,7 +166,17 @@ def gaozhi_register_commitment_lists() -> Iterable[CommitmentListRegistration]:
 
 @hookspec(firstresult=True)
 def gaozhi_credit_snapshot(applicant: Applicant, subject_digest: str) -> CreditSnapshot | None:
-    """An external credit snapshot of an applicant (R-020, R-075); None if unknown.
+    """An external credit snapshot of an applicant (R-020, R-075).
+
+    firstresult: stops at the first non-None result; the host checks that it is a
+    ``CreditSnapshot`` (GZ-PL-006 names the plugin otherwise).
+
+    Args:
+        applicant: the applicant (full identifier: never log it).
+        subject_digest: the salted digest of the identifier, to key caches and logs.
+
+    Returns:
+        a :class:`~gaozhi_sdk.models.CreditSnapshot`, or None if this source knows nothing.
 
     Example::
 
@@ -143,9 +188,20 @@ def gaozhi_credit_snapshot(applicant: Applicant, subject_digest: str) -> CreditS
 
 @hookspec(firstresult=True)
 def gaozhi_verify_proof(request: ProofCheckRequest) -> ProofCheckResult | None:
-    """Verify one pledged proof online (R-044); None when not this plugin's data source.
+    """Verify one pledged proof online (R-044).
 
-    Must end in one of the six outcomes of DESIGN §7 and never raise for remote failures.
+    firstresult: stops at the first non-None result; the host checks that it is a
+    ``ProofCheckResult`` for the same ``request_id``. Must end in one of the six outcomes
+    of DESIGN §7 and never raise for remote failures (→ ``UNDETERMINED``). When every
+    implementation returns None the verification goes to assisted verification (R-046).
+
+    Args:
+        request: what to check (data source, subject, proof); ``request_id`` is the
+            business request id, fixed across retries.
+
+    Returns:
+        a :class:`~gaozhi_sdk.ProofCheckResult`, or None when the data source is not
+        this plugin's.
 
     Example::
 
@@ -159,8 +215,17 @@ def gaozhi_verify_proof(request: ProofCheckRequest) -> ProofCheckResult | None:
 
 @hookspec(firstresult=True)
 def gaozhi_render_document(kind: str, model: Any, fmt: str) -> bytes | None:
-    """Render a document (``kind`` notice|pledge|list|disclosure|report, ``fmt`` html|docx|
-    xlsx|md) — an organ overrides the built-in templates by returning bytes.
+    """Render a document; an organ overrides the built-in templates by returning bytes.
+
+    firstresult: stops at the first non-None result; the host checks that it is bytes.
+
+    Args:
+        kind: ``notice`` | ``pledge`` | ``list`` | ``disclosure`` | ``report``.
+        model: the document model (e.g. a ``Notice``).
+        fmt: ``html`` | ``docx`` | ``xlsx`` | ``md`` (or a plugin's own format).
+
+    Returns:
+        the rendered bytes, or None to leave the document to the next renderer.
 
     Example::
 
@@ -177,13 +242,24 @@ def gaozhi_render_document(kind: str, model: Any, fmt: str) -> bytes | None:
 
 @hookspec
 def gaozhi_event(event: LifecycleEvent) -> None:
-    """A committed lifecycle event (topics: ``notice.issued``, ``pledge.signed``,
-    ``pledge.accepted``, ``pledge.withdrawn``, ``case.decided``, ``case.concluded``,
-    ``verification.completed``, ``pledge.false_found``, ``credit.record_created``,
-    ``credit.record_repaired``, ``disclosure.published`` …).
+    """A committed lifecycle event, delivered from the outbox after commit.
 
-    Delivered at least once: de-duplicate on ``event.idempotency_key``. Raising marks the
-    delivery failed for this implementation only; it is retried later.
+    Not firstresult: every implementation is called separately
+    (:func:`gaozhi_sdk.events.deliver_pending`). Topics: ``notice.issued``,
+    ``pledge.signed``, ``pledge.accepted``, ``pledge.withdrawn``, ``case.decided``,
+    ``case.concluded``, ``verification.completed``, ``pledge.false_found``,
+    ``credit.record_created``, ``credit.record_repaired``, ``disclosure.published`` …
+
+    Delivered at least once: de-duplicate on ``event.idempotency_key``. Raising marks
+    the delivery failed for this implementation only; it is retried later and
+    dead-lettered after the configured number of attempts (never lost).
+
+    Args:
+        event: topic, idempotency key, payload (no full personal identifiers) and the
+            attempt number for this plugin.
+
+    Returns:
+        None.
 
     Example::
 

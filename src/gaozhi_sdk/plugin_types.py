@@ -20,7 +20,7 @@ __all__ = [
     "StoreRegistration",
 ]
 
-#: What a provider does: online verification (R-044), external credit snapshot (R-020),
+#: What a provider does — online verification (R-044), external credit snapshot (R-020),
 #: credit push to the sharing platform (R-056), assisted verification (R-046), on-site
 #: dispatch to 互联网+监管 (R-045), or an RFC 3161 time-stamping authority.
 ProviderKind = Literal[

@@ -482,18 +482,25 @@ def test_sign_many_refuses_empty_or_repeated(pki: TestPKI, pledge: Pledge) -> No
         assert ei.value.code == "GZ-SG-004"
 
 
-def test_timestamps_and_revocation_are_reported_as_not_evaluated(
-    good: bytes, trust: TrustStore
-) -> None:
+def test_malformed_timestamp_and_crl_are_format_failures(good: bytes, trust: TrustStore) -> None:
+    """Timestamps and revocation data carried in a bundle are evaluated (issue 3): garbage
+    in either is a FORMAT_FAILURE and the bundle never passes."""
+
     def add(obj: dict[str, Any]) -> None:
         obj["verificationMaterial"]["signers"][0]["timestamps"] = ["MAA="]
         obj["verificationMaterial"]["revocation"] = {"crls": ["MAA="]}
 
     report = validate(_mutate(good, add), trust)
-    assert report.passed
-    assert _check(report, "timestamp").status is CheckStatus.SKIPPED
-    assert _check(report, "revocation").status is CheckStatus.SKIPPED
-    assert report.warnings
+    assert not report.passed
+    assert report.indication is Indication.TOTAL_FAILED
+    assert _check(report, "timestamp").status is CheckStatus.FAILED
+    failed = {
+        c.sub_indication
+        for s in report.signatures
+        for c in s.checks
+        if c.status is CheckStatus.FAILED
+    }
+    assert SubIndication.FORMAT_FAILURE in failed
 
 
 # -- raw bytes and unknown payload types ---------------------------------------------------

@@ -19,7 +19,12 @@ from gaozhi_sdk.esign.bundle import (
     SignerMaterial,
     VerificationMaterial,
 )
-from gaozhi_sdk.esign.chain import ID_KP_DOCUMENT_SIGNING, clear_chain_cache
+from gaozhi_sdk.esign.chain import (
+    ID_KP_DOCUMENT_SIGNING,
+    clear_chain_cache,
+    register_chain_validator,
+    unregister_chain_validator,
+)
 from gaozhi_sdk.esign.dsse import pae
 from gaozhi_sdk.esign.keys import (
     SM2_CURVE_OID,
@@ -36,6 +41,7 @@ from gaozhi_sdk.esign.keys import (
     load_certificates,
     load_signer,
     register_key_verifier,
+    register_signer_loader,
     unregister_key_verifier,
     verify_signature,
 )
@@ -56,14 +62,30 @@ from gaozhi_sdk.esign.report import (
     ValidationTimeSource,
     VerificationReport,
 )
+from gaozhi_sdk.esign.revocation import RevocationFetcher
 from gaozhi_sdk.esign.sign import sign, sign_many
+from gaozhi_sdk.esign.timestamps import (
+    HttpTimestampAuthority,
+    TimestampAuthority,
+    timestamp_bundle,
+    tsa_registration,
+    verify_timestamp,
+)
 from gaozhi_sdk.esign.trust import TrustStore
-from gaozhi_sdk.esign.validate import POLICY_ID, VerifiedPayload, payload_model, validate, verify
+from gaozhi_sdk.esign.validate import (
+    POLICY_ID,
+    POLICY_VERSION,
+    VerifiedPayload,
+    payload_model,
+    validate,
+    verify,
+)
 
 __all__ = [
     "BUNDLE_MEDIA_TYPE",
     "ID_KP_DOCUMENT_SIGNING",
     "POLICY_ID",
+    "POLICY_VERSION",
     "SM2_CURVE_OID",
     "Bundle",
     "Check",
@@ -72,16 +94,19 @@ __all__ = [
     "DsseSignature",
     "EcdsaP256Signer",
     "Ed25519Signer",
+    "HttpTimestampAuthority",
     "Indication",
     "KeyRejected",
     "KeyVerifier",
     "KeyVerifierFactory",
     "Revocation",
+    "RevocationFetcher",
     "SignatureAlgorithm",
     "SignatureReport",
     "Signer",
     "SignerMaterial",
     "SubIndication",
+    "TimestampAuthority",
     "TrustStore",
     "ValidationTimeSource",
     "VerificationMaterial",
@@ -99,13 +124,19 @@ __all__ = [
     "parse_payload",
     "payload_model",
     "payload_type_for",
+    "register_chain_validator",
     "register_key_verifier",
     "register_payload_type",
+    "register_signer_loader",
     "registered_payload_types",
     "sign",
     "sign_many",
+    "timestamp_bundle",
+    "tsa_registration",
+    "unregister_chain_validator",
     "unregister_key_verifier",
     "validate",
     "verify",
     "verify_signature",
+    "verify_timestamp",
 ]

@@ -245,7 +245,7 @@ class Bundle(_Strict):
 
     @cached_property
     def pae(self) -> bytes:
-        """The signed bytes: DSSE PAE of payload type and payload."""
+        """The signed bytes — DSSE PAE of payload type and payload."""
         return pae(self.dsse_envelope.payload_type, self.payload)
 
     def signer(self, keyid: str) -> SignerMaterial | None:

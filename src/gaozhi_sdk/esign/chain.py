@@ -16,6 +16,12 @@ Results are cached per (chain DER digest, trust-store digest) together with the 
 validity window, so validating many bundles from the same seal is cheap; a later
 validation time is checked against the stored window (outside it the chain is validated
 afresh). Failures are never cached.
+
+Keys ``cryptography`` cannot validate (SM2 certificates are refused as "Forbidden public key
+algorithm", SIGNING §3.1) go to a :class:`ChainValidator` registered per curve with
+:func:`register_chain_validator` — e.g. the SM2 plugin's pyhanko-certvalidator one. Such a
+validator only runs when the leaf key is one cryptography cannot load; P-256/RSA chains
+never reach it.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -38,7 +45,7 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from gaozhi_sdk.esign.keys import spki_der
+from gaozhi_sdk.esign.keys import load_verifier_plugins, spki_der
 from gaozhi_sdk.esign.report import SubIndication
 from gaozhi_sdk.esign.trust import TrustStore
 from gaozhi_sdk.ids import mask_identifier
@@ -46,10 +53,13 @@ from gaozhi_sdk.ids import mask_identifier
 __all__ = [
     "ID_KP_DOCUMENT_SIGNING",
     "ChainOutcome",
+    "ChainValidator",
     "ParsedChain",
     "clear_chain_cache",
     "masked_subject",
     "parse_chain",
+    "register_chain_validator",
+    "unregister_chain_validator",
     "validate_chain",
 ]
 
@@ -88,6 +98,7 @@ class ParsedChain:
     leaf_fp: str
     usage_problem: tuple[str, str] | None  # (zh, en) if the leaf may not sign documents
     key_problem: str | None = None  # why the leaf key could not be read
+    validator: str | None = None  # registered ChainValidator (curve OID) for this leaf
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,66 @@ class ChainOutcome:
     remedy: str | None = None
     remedy_en: str | None = None
     evidence: tuple[str, ...] = field(default=())
+
+
+class ChainValidator(Protocol):
+    """Validates chains whose leaf key ``cryptography`` cannot load (e.g. SM2).
+
+    Registered per curve OID with :func:`register_chain_validator`. The core keeps the
+    checks that do not depend on the algorithm (document-signing usage of the leaf, an
+    empty trust store) and the result cache; the validator builds and checks the path.
+    """
+
+    def leaf_spki(self, certificate: x509.Certificate) -> bytes | None:
+        """The exact SubjectPublicKeyInfo DER of ``certificate`` if its key is this
+        validator's (e.g. on its curve), else None."""
+        ...
+
+    def validate(
+        self, certs: tuple[x509.Certificate, ...], trust: TrustStore, at: datetime
+    ) -> ChainOutcome:
+        """Validate ``certs`` (leaf first) at ``at`` against ``trust``.
+
+        On success return ``ChainOutcome(ok=True, fingerprints=…)`` (SHA-256 hex, leaf →
+        anchor). On failure use NO_CERTIFICATE_CHAIN_FOUND, OUT_OF_BOUNDS_NO_POE or
+        CHAIN_CONSTRAINTS_FAILURE with messages naming the certificate. Must not raise.
+        """
+        ...
+
+
+_chain_validators: dict[str, ChainValidator] = {}
+
+
+def register_chain_validator(curve_oid: str, validator: ChainValidator) -> None:
+    """Register a chain validator for leaf keys on ``curve_oid`` (replaces a previous one).
+
+    Validators are asked, in registration order, only for leaf certificates whose key
+    ``cryptography`` cannot load; the first whose :meth:`ChainValidator.leaf_spki`
+    answers takes the chain.
+    """
+    with _lock:
+        _chain_validators[curve_oid] = validator
+        _parsed_cache.clear()
+        _valid_cache.clear()
+
+
+def unregister_chain_validator(curve_oid: str) -> None:
+    """Remove a validator registered with :func:`register_chain_validator`."""
+    with _lock:
+        _chain_validators.pop(curve_oid, None)
+        _parsed_cache.clear()
+        _valid_cache.clear()
+
+
+def _claim(leaf: x509.Certificate) -> tuple[str, bytes] | None:
+    for name, validator in list(_chain_validators.items()):
+        try:
+            spki = validator.leaf_spki(leaf)
+        except ValueError:
+            continue
+        if spki is not None:
+            return name, spki
+    return None
 
 
 def _chain_digest(ders: tuple[bytes, ...]) -> bytes:
@@ -156,14 +227,24 @@ def parse_chain(ders: tuple[bytes, ...]) -> ParsedChain:
     if found is not None:
         return found
     certs = tuple(x509.load_der_x509_certificate(d) for d in ders)
+    for cert in certs:  # parse lazily-decoded fields now: a bad one is a format error here
+        _ = (cert.subject, cert.issuer, cert.not_valid_before_utc, cert.not_valid_after_utc)
+        _ = cert.extensions
     leaf = certs[0]
     leaf_spki: bytes | None
     key_problem: str | None = None
+    validator: str | None = None
     try:
         leaf_spki = spki_der(leaf.public_key())
     except (UnsupportedAlgorithm, ValueError) as exc:
         leaf_spki = None
         key_problem = str(exc)
+        claimed = _claim(leaf)
+        if claimed is None and load_verifier_plugins():  # e.g. the SM2 plugin, installed
+            claimed = _claim(leaf)
+        if claimed is not None:
+            validator, leaf_spki = claimed
+            key_problem = None
     parsed = ParsedChain(
         certs=certs,
         digest=key,
@@ -172,6 +253,7 @@ def parse_chain(ders: tuple[bytes, ...]) -> ParsedChain:
         leaf_fp=_fp(leaf),
         usage_problem=_usage_problem(leaf),
         key_problem=key_problem,
+        validator=validator,
     )
     with _lock:
         if len(_parsed_cache) >= _CACHE_MAX:
@@ -269,6 +351,9 @@ def validate_chain(parsed: ParsedChain, trust: TrustStore, at: datetime) -> Chai
             evidence=(parsed.leaf_fp,),
         )
 
+    if parsed.validator is not None:
+        return _validate_registered(parsed, trust, at, cache_key)
+
     result = _verify_at(parsed, trust, at)
     if not isinstance(result, VerificationError):
         nb, na = _window(result)
@@ -327,3 +412,45 @@ def validate_chain(parsed: ParsedChain, trust: TrustStore, at: datetime) -> Chai
         remedy_en="make sure the issuing root is trusted and intermediates are included",
         evidence=tuple(_fp(c) for c in parsed.certs),
     )
+
+
+def _validate_registered(
+    parsed: ParsedChain, trust: TrustStore, at: datetime, cache_key: tuple[bytes, str]
+) -> ChainOutcome:
+    validator = _chain_validators.get(parsed.validator or "")
+    if validator is None:  # unregistered since parsing
+        return ChainOutcome(
+            ok=False,
+            sub_indication=SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+            message=f"没有可验证该证书链的验证器 (证书主题 {parsed.leaf_subject})",
+            message_en=f"no chain validator for the certificate {parsed.leaf_subject}",
+            evidence=(parsed.leaf_fp,),
+        )
+    try:
+        outcome = validator.validate(parsed.certs, trust, at)
+    except Exception as exc:  # a plugin boundary: report, never crash the validation
+        return ChainOutcome(
+            ok=False,
+            sub_indication=SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+            message=(
+                f"证书链验证器 ({parsed.validator}) 无法处理该证书链: 证书主题 "
+                f"{parsed.leaf_subject}, SHA-256 {parsed.leaf_fp}; 原因: {type(exc).__name__}"
+            ),
+            message_en=(
+                f"the chain validator for {parsed.validator} failed on {parsed.leaf_subject} "
+                f"(SHA-256 {parsed.leaf_fp}): {type(exc).__name__}: {exc}"
+            ),
+            remedy="证据包可能已损坏或被改动",
+            remedy_en="the bundle may be damaged or altered",
+            evidence=(parsed.leaf_fp,),
+        )
+    if outcome.ok:
+        by_fp = {_fp(c): c for c in (*parsed.certs, *trust.roots)}
+        path = [by_fp[f] for f in outcome.fingerprints if f in by_fp]
+        if path:
+            nb, na = _window(path)
+            with _lock:
+                if len(_valid_cache) >= _CACHE_MAX:
+                    _valid_cache.clear()
+                _valid_cache[cache_key] = (nb, na, outcome)
+    return outcome

@@ -2,23 +2,24 @@
 
 The signature algorithm is **derived from the key**, never read from a bundle:
 
-============================  ===========================================  ===========
-key                           algorithm                                    use
-============================  ===========================================  ===========
-EC P-256 (secp256r1)          ECDSA with SHA-256, DER signature            sign+verify
-Ed25519                       Ed25519, raw 64-byte signature               sign+verify,
-                                                                           pinned keys
-                                                                           only
-RSA ≥ 2048 bits               PKCS#1 v1.5 or PSS, SHA-256                  verify only
-SM2 (curve 1.2.156.10197.1.301)  via a plugin (:func:`register_key_verifier`)  plugin
-============================  ===========================================  ===========
+===============================  =================================  ============
+key                              algorithm                          use
+===============================  =================================  ============
+EC P-256 (secp256r1)             ECDSA with SHA-256, DER signature  sign+verify
+Ed25519                          Ed25519, raw 64-byte signature     sign+verify,
+                                                                    pinned keys
+                                                                    only
+RSA ≥ 2048 bits                  PKCS#1 v1.5 or PSS, SHA-256        verify only
+SM2 (curve 1.2.156.10197.1.301)  via a plugin (see below)           plugin
+===============================  =================================  ============
 
 Everything else is refused (``CRYPTO_CONSTRAINTS_FAILURE``): other curves — **P-384
 and P-521 included** (decision: DESIGN §4's allow-list is P-256, SM2, Ed25519 and
 RSA ≥ 2048; P-384 *CA* certificates in a chain are still fine, only the signing key is
 restricted) — RSA below 2048 bits, DSA, X25519/X448, Ed448.
 
-An SM2 plugin adds itself without touching the core::
+An SM2 plugin adds itself with :func:`~gaozhi_sdk.esign.register_key_verifier`, without
+touching the core::
 
     def sm2_factory(spki_der: bytes, signer_id: str | None) -> KeyVerifier | None:
         if SM2_CURVE_OID_DER not in spki_der:
@@ -26,11 +27,18 @@ An SM2 plugin adds itself without touching the core::
         return MySm2Verifier(spki_der, signer_id or "1234567812345678")
 
     register_key_verifier("sm2", sm2_factory)
+
+Installed plugins are also found without a plugin host: the first time a key is met that
+no registered factory recognises, every entry point of the group
+``gaozhi_sdk.key_verifiers`` is called once (:func:`load_verifier_plugins`) — so an auditor's
+``gaozhi audit`` worker processes verify SM2 bundles as soon as the SM2 plugin is installed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,7 +68,9 @@ __all__ = [
     "keyid_from_spki",
     "load_certificates",
     "load_signer",
+    "load_verifier_plugins",
     "register_key_verifier",
+    "register_signer_loader",
     "spki_der",
     "unregister_key_verifier",
     "verify_signature",
@@ -222,7 +232,7 @@ class EcdsaP256Signer:
 
     @property
     def private_key(self) -> ec.EllipticCurvePrivateKey:
-        """The private key (for :meth:`gaozhi_sdk.testing.TestPKI.save`)."""
+        """The private key (for :meth:`gaozhi_sdk.testing.pki.TestPKI.save`)."""
         return self._key
 
     def sign(self, data: bytes) -> bytes:
@@ -265,7 +275,7 @@ class Ed25519Signer:
 
     @property
     def certificate_chain(self) -> tuple[x509.Certificate, ...]:
-        """Always empty: Ed25519 keys are accepted only when pinned."""
+        """Always empty — Ed25519 keys are accepted only when pinned."""
         return ()
 
     @property
@@ -321,15 +331,45 @@ def load_certificates(items: Sequence[bytes]) -> tuple[x509.Certificate, ...]:
     return tuple(out)
 
 
+#: ``loader(key_bytes, password, chain)`` → a signer for keys ``cryptography`` cannot load
+#: (e.g. SM2), or None when the key is not the loader's.
+SignerLoader = Callable[[bytes, bytes | None, Sequence[bytes]], "Signer | None"]
+_signer_loaders: dict[str, SignerLoader] = {}
+
+
+def register_signer_loader(name: str, loader: SignerLoader) -> None:
+    """Let a plugin load private keys ``cryptography`` refuses (e.g. SM2) in :func:`load_signer`.
+
+    Registering a name again replaces the loader.
+    """
+    with _lock:
+        _signer_loaders[name] = loader
+
+
+def _plugin_signer(
+    key_pem_or_der: bytes, password: bytes | None, chain: Sequence[bytes]
+) -> Signer | None:
+    for _ in range(2):  # second pass after loading installed verifier plugins
+        for loader in list(_signer_loaders.values()):
+            found = loader(key_pem_or_der, password, chain)
+            if found is not None:
+                return found
+        if not load_verifier_plugins():
+            break
+    return None
+
+
 def load_signer(
     key_pem_or_der: bytes,
     *,
     password: bytes | None = None,
     chain: Sequence[bytes] = (),
-) -> EcdsaP256Signer | Ed25519Signer:
+) -> EcdsaP256Signer | Ed25519Signer | Signer:
     """Load a signer from a private key (PEM/DER PKCS#8, encrypted too, or traditional EC PEM).
 
-    The algorithm is derived from the key: P-256 → ECDSA-SHA256, Ed25519 → Ed25519.
+    The algorithm is derived from the key: P-256 → ECDSA-SHA256, Ed25519 → Ed25519; keys
+    ``cryptography`` cannot load (SM2) go to loaders registered by plugins
+    (:func:`register_signer_loader`; the SM2 plugin returns an SM2-with-SM3 signer).
 
     Args:
         key_pem_or_der: the private key.
@@ -358,6 +398,10 @@ def load_signer(
             ),
         ) from exc
     except (ValueError, UnsupportedAlgorithm) as exc:
+        if isinstance(exc, UnsupportedAlgorithm):
+            plugin_signer = _plugin_signer(key_pem_or_der, password, chain)
+            if plugin_signer is not None:
+                return plugin_signer
         raise SignatureError(
             "GZ-SG-002",
             "无法读取私钥: 格式无法识别或密码错误 (支持 PKCS#8 PEM/DER, 含加密, 及传统 EC PEM)",
@@ -408,8 +452,9 @@ class KeyRejected:
     sub_indication: str = "CRYPTO_CONSTRAINTS_FAILURE"
 
 
-#: ``factory(spki_der, sm2_signer_id)`` → a verifier, a :class:`KeyRejected`, or ``None``
-#: when the factory does not recognise the key (the next factory is tried).
+#: ``factory(spki_der, sm2_signer_id)`` → a verifier, a
+#: :class:`~gaozhi_sdk.esign.keys.KeyRejected`, or ``None`` when the factory does not recognise
+#: the key (the next factory is tried).
 KeyVerifierFactory = Callable[[bytes, str | None], "KeyVerifier | KeyRejected | None"]
 
 
@@ -513,14 +558,44 @@ _cache: dict[tuple[bytes, str | None], KeyVerifier | KeyRejected] = {}
 _lock = threading.Lock()
 _CACHE_MAX = 4096
 
+#: Entry-point group of callables that register key verifiers (e.g. the SM2 plugin's).
+VERIFIER_PLUGIN_GROUP = "gaozhi_sdk.key_verifiers"
+_plugins_loaded: set[str] = set()  # holds the group name once its entry points ran
+_log = logging.getLogger(__name__)
+
+
+def load_verifier_plugins() -> int:
+    """Call every ``gaozhi_sdk.key_verifiers`` entry point, once per process.
+
+    Each entry point is a no-argument callable that registers its factories (and, for
+    SM2, a chain validator). Failures are logged and skipped: the keys they would have
+    handled are then refused with a coded reason, never misread.
+
+    Returns:
+        How many entry points were called now (0 on later calls).
+    """
+    with _lock:
+        if VERIFIER_PLUGIN_GROUP in _plugins_loaded:
+            return 0
+        _plugins_loaded.add(VERIFIER_PLUGIN_GROUP)
+    called = 0
+    for ep in importlib.metadata.entry_points(group=VERIFIER_PLUGIN_GROUP):
+        try:
+            ep.load()()
+        except Exception as exc:  # a broken plugin must not break verification of others
+            _log.warning("key verifier plugin %s could not be loaded: %s", ep.name, exc)
+            continue
+        called += 1
+    return called
+
 
 def register_key_verifier(name: str, factory: KeyVerifierFactory) -> None:
     """Add a key-type → verifier factory (e.g. the SM2 plugin).
 
     Factories are asked in registration order (the core ``cryptography`` one first,
     which declines keys it cannot load, such as SM2). The first verifier returned wins;
-    a :class:`KeyRejected` stands unless a later factory accepts the key. Registering a
-    name again replaces the factory.
+    a :class:`~gaozhi_sdk.esign.keys.KeyRejected` stands unless a later factory accepts the
+    key. Registering a name again replaces the factory.
     """
     with _lock:
         _registry[name] = factory
@@ -552,6 +627,8 @@ def key_verifier_for(spki: bytes, signer_id: str | None = None) -> KeyVerifier |
             break
         if result is None:  # a rejection stands unless a later factory accepts the key
             result = found_now
+    if result is None and load_verifier_plugins():
+        return key_verifier_for(spki, signer_id)
     if result is None:
         result = KeyRejected(
             "签名密钥算法无法识别或不受支持 (SM2 需安装 SM2 插件)",

@@ -4,8 +4,8 @@ The overall ``indication`` is ``TOTAL_PASSED``, ``TOTAL_FAILED`` or ``INDETERMIN
 with a standard ``sub_indication``; each signature has its own result and a list of
 checks. Every check that does not pass says *what* failed and *why* — certificate
 subject and SHA-256 where relevant, expected vs found, and a remedy — in Chinese and
-English. ``report.model_dump_json()`` is the machine form; :meth:`summary_zh` /
-:meth:`summary_en` are the human forms.
+English. ``report.model_dump_json()`` is the machine form; :meth:`~VerificationReport.summary_zh` /
+:meth:`~VerificationReport.summary_en` are the human forms.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "REPORT_SCHEMA_VERSION",
     "TOTAL_FAILED_SUBINDICATIONS",
     "Check",
     "CheckStatus",
@@ -26,7 +27,12 @@ __all__ = [
     "ValidationTimeSource",
     "VerificationReport",
     "indication_for",
+    "report_json_schema",
 ]
+
+#: Version of the JSON form of :class:`VerificationReport` (``schema_version``); the JSON
+#: Schema is :func:`report_json_schema` (``gaozhi schema --report``).
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 class Indication(StrEnum):
@@ -100,7 +106,7 @@ class ValidationTimeSource(StrEnum):
 
     CALLER = "CALLER"  # given by the caller (``at=`` / ``--at``)
     SYSTEM_CLOCK = "SYSTEM_CLOCK"  # no proof of existence: the verifier's current time
-    TIMESTAMP = "TIMESTAMP"  # an RFC 3161 time-stamp token (later version)
+    TIMESTAMP = "TIMESTAMP"  # an RFC 3161 time-stamp token (best signature time)
 
 
 class _ReportModel(BaseModel):
@@ -130,8 +136,12 @@ class SignatureReport(_ReportModel):
     signer: str | None = Field(default=None, description="签名证书主题 (个人证件号已脱敏)")
     signer_certificate_sha256: str | None = None
     best_signature_time: datetime | None = Field(
-        default=None, description="签名存在的最早可信时间 (时间戳, 后续版本)"
+        default=None, description="签名存在的最早可信时间 (已验证时间戳的 genTime)"
     )
+    validation_time: datetime | None = Field(
+        default=None, description="验证该签名证书链与撤销状态所用的时间"
+    )
+    validation_time_source: ValidationTimeSource | None = None
     indication: Indication
     sub_indication: SubIndication | None = None
     checks: list[Check] = Field(default_factory=list)
@@ -163,10 +173,17 @@ _SRC_EN = {
 class VerificationReport(_ReportModel):
     """The validation report of one bundle (SIGNING §5.3)."""
 
+    schema_version: Literal["1.1"] = Field(
+        default="1.1", description="报告 JSON 结构版本 (JSON Schema: gaozhi schema --report)"
+    )
     report_version: Literal["1"] = "1"
     validation_time: datetime
     validation_time_source: ValidationTimeSource
     policy_id: str = Field(description="验证策略, 如 gaozhi:bundle:v1:2026-1")
+    policy_version: str = Field(default="", description="验证策略版本")
+    policy_options: dict[str, bool] = Field(
+        default_factory=dict, description="策略选项 (如 require_revocation)"
+    )
     payload_type: str | None = None
     payload_digest: dict[str, str] = Field(default_factory=dict)
     bundle_digest: dict[str, str] = Field(
@@ -205,7 +222,7 @@ class VerificationReport(_ReportModel):
             f"结论: {head}",
             f"验证时间: {self.validation_time.isoformat()} "
             f"({_SRC_ZH[self.validation_time_source]})",
-            f"验证策略: {self.policy_id}",
+            f"验证策略: {self.policy_id} (版本 {self.policy_version or '-'})",
             f"文档类型: {self.payload_type or '(无法读取)'}",
         ]
         if "sha256" in self.payload_digest:
@@ -220,6 +237,13 @@ class VerificationReport(_ReportModel):
             lines.append(f"  签名者: {sig.signer or '(预置公钥或未知)'}")
             lines.append(f"  公钥标识: {sig.key_id}")
             lines.append(f"  算法: {sig.algorithm or '(未确定)'}")
+            if sig.best_signature_time is not None:
+                lines.append(f"  最佳签名时间 (时间戳): {sig.best_signature_time.isoformat()}")
+            if sig.validation_time is not None and sig.validation_time_source is not None:
+                lines.append(
+                    f"  证书验证时间: {sig.validation_time.isoformat()} "
+                    f"({_SRC_ZH[sig.validation_time_source]})"
+                )
             lines.extend(_check_lines_zh(sig.checks, "  "))
         lines.extend(f"提示: {w}" for w in self.warnings)
         return "\n".join(lines)
@@ -233,7 +257,7 @@ class VerificationReport(_ReportModel):
             f"Result: {head}",
             f"Validation time: {self.validation_time.isoformat()} "
             f"({_SRC_EN[self.validation_time_source]})",
-            f"Policy: {self.policy_id}",
+            f"Policy: {self.policy_id} (version {self.policy_version or '-'})",
             f"Payload type: {self.payload_type or '(unreadable)'}",
         ]
         if "sha256" in self.payload_digest:
@@ -248,9 +272,24 @@ class VerificationReport(_ReportModel):
             lines.append(f"  Signer: {sig.signer or '(pinned key or unknown)'}")
             lines.append(f"  Key id: {sig.key_id}")
             lines.append(f"  Algorithm: {sig.algorithm or '(not determined)'}")
+            if sig.best_signature_time is not None:
+                lines.append(f"  Best signature time: {sig.best_signature_time.isoformat()}")
+            if sig.validation_time is not None and sig.validation_time_source is not None:
+                lines.append(
+                    f"  Certificates validated at: {sig.validation_time.isoformat()} "
+                    f"({_SRC_EN[sig.validation_time_source]})"
+                )
             lines.extend(_check_lines_en(sig.checks, "  "))
         lines.extend(f"Note: {w}" for w in self.warnings)
         return "\n".join(lines)
+
+
+def report_json_schema() -> dict[str, object]:
+    """The published JSON Schema of :class:`VerificationReport` (JSON mode, by alias)."""
+    schema = VerificationReport.model_json_schema(mode="serialization")
+    schema["$id"] = f"urn:gaozhi:verification-report:{REPORT_SCHEMA_VERSION}"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
 
 
 def _check_lines_zh(checks: list[Check], indent: str) -> list[str]:

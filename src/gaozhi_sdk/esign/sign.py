@@ -31,6 +31,7 @@ from gaozhi_sdk.esign.bundle import (
 from gaozhi_sdk.esign.dsse import pae
 from gaozhi_sdk.esign.keys import Signer, keyid_from_spki, spki_der
 from gaozhi_sdk.esign.payload_types import model_for, parse_payload, payload_type_for
+from gaozhi_sdk.esign.timestamps import TimestampAuthority, timestamp_bundle
 
 __all__ = ["sign", "sign_many", "signer_material"]
 
@@ -125,7 +126,11 @@ def _check_type(ptype: str) -> None:
 
 
 def sign(
-    model_or_bytes: BaseModel | bytes, signer: Signer, payload_type: str | None = None
+    model_or_bytes: BaseModel | bytes,
+    signer: Signer,
+    payload_type: str | None = None,
+    *,
+    tsa: TimestampAuthority | None = None,
 ) -> Bundle:
     """Sign a document and return its bundle.
 
@@ -133,22 +138,29 @@ def sign(
         model_or_bytes: a model of a registered payload type (its JCS bytes are signed),
             or raw bytes (then ``payload_type`` is required; bytes of a registered type
             must parse into its model).
-        signer: the signer (:class:`EcdsaP256Signer`, :class:`Ed25519Signer`, a plugin's).
+        signer: the signer (:class:`~gaozhi_sdk.esign.keys.EcdsaP256Signer`,
+            :class:`~gaozhi_sdk.esign.keys.Ed25519Signer`, a plugin's).
         payload_type: override/required payload type.
+        tsa: a time-stamping authority; when given, the signature gets an RFC 3161 token
+            over SHA-256 of its bytes (:func:`~gaozhi_sdk.esign.timestamps.timestamp_bundle`).
 
     Raises:
-        SignatureError: ``GZ-SG-004`` (payload), ``GZ-SG-005`` (unregistered model).
+        SignatureError: ``GZ-SG-004`` (payload), ``GZ-SG-005`` (unregistered model),
+            ``GZ-SG-060`` / ``GZ-SG-061`` (TSA).
     """
     body, ptype = _payload(model_or_bytes, payload_type)
     _check_type(ptype)
     sig = signer.sign(pae(ptype, body))
-    return _assemble(body, ptype, ((signer, sig),))
+    bundle = _assemble(body, ptype, ((signer, sig),))
+    return bundle if tsa is None else timestamp_bundle(bundle, tsa)
 
 
 def sign_many(
     model_or_bytes: BaseModel | bytes,
     signers: Sequence[Signer],
     payload_type: str | None = None,
+    *,
+    tsa: TimestampAuthority | None = None,
 ) -> Bundle:
     """Sign a document with several signers (e.g. organ seal and applicant) into one bundle.
 
@@ -164,7 +176,8 @@ def sign_many(
     body, ptype = _payload(model_or_bytes, payload_type)
     _check_type(ptype)
     signed = pae(ptype, body)
-    return _assemble(body, ptype, tuple((s, s.sign(signed)) for s in signers))
+    bundle = _assemble(body, ptype, tuple((s, s.sign(signed)) for s in signers))
+    return bundle if tsa is None else timestamp_bundle(bundle, tsa)
 
 
 def _assemble(body: bytes, ptype: str, pairs: tuple[tuple[Signer, bytes], ...]) -> Bundle:

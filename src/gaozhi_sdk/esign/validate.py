@@ -4,8 +4,8 @@ Checks, in order (names as they appear in reports):
 
 bundle level
     ``bundle_format`` (strict parse; ``FORMAT_FAILURE``), ``payload_model`` (payloads of
-    registered types parse into their model; ``FORMAT_FAILURE``), ``revocation``
-    (carried CRL/OCSP data is not evaluated in this version: SKIPPED + warning).
+    registered types parse into their model; ``FORMAT_FAILURE``), ``revocation_data``
+    (carried CRLs/OCSP responses parse; ``FORMAT_FAILURE``).
 per signature
     ``signer_material`` (material for the keyid; ``NO_SIGNING_CERTIFICATE_FOUND``),
     ``key_id`` (keyid = SHA-256 of the leaf's / publicKey's SPKI; ``FORMAT_FAILURE``),
@@ -14,9 +14,15 @@ per signature
     ``SIG_CRYPTO_FAILURE``), ``certificate_chain`` (path to a trusted root at the
     validation time; ``NO_CERTIFICATE_CHAIN_FOUND`` / ``OUT_OF_BOUNDS_NO_POE`` /
     ``CHAIN_CONSTRAINTS_FAILURE``) or ``pinned_key`` (a bare publicKey must be pinned;
-    ``NO_CERTIFICATE_CHAIN_FOUND``), ``timestamp`` (SKIPPED until time-stamps are
-    supported: the validation time is ``at`` or the verifier's clock, and the report
-    says which).
+    ``NO_CERTIFICATE_CHAIN_FOUND``), ``timestamp`` (every RFC 3161 token verifies over
+    SHA-256 of the signature bytes with a TSA chain to the trust store —
+    ``HASH_FAILURE`` / ``SIG_CRYPTO_FAILURE`` / ``NO_CERTIFICATE_CHAIN_FOUND``; the
+    earliest genTime is the *best signature time*), ``revocation`` (CRL/OCSP carried in
+    the bundle, :mod:`gaozhi_sdk.esign.revocation`; ``REVOKED`` / ``TRY_LATER``).
+
+Validation time of a signature's chain and revocation: the caller's ``at`` if given
+(``CALLER``), else the best signature time (``TIMESTAMP``), else the verifier's clock
+(``SYSTEM_CLOCK``); each signature report says which, and so does the report.
 
 Every signature of a bundle must pass for the bundle to be TOTAL_PASSED; the overall
 result is the worst signature (TOTAL_FAILED > INDETERMINATE > TOTAL_PASSED).
@@ -35,10 +41,12 @@ from pydantic import BaseModel
 from gaozhi_sdk.errors import BundleFormatError, GaozhiError, SignatureError
 from gaozhi_sdk.esign._fast import trusted
 from gaozhi_sdk.esign.bundle import Bundle, SignerMaterial
+from gaozhi_sdk.esign.chain import _fp as _cert_fp
 from gaozhi_sdk.esign.chain import parse_chain, validate_chain
 from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for, keyid_from_spki
 from gaozhi_sdk.esign.payload_types import GAOZHI_TYPE_PREFIX, model_for, parse_payload
 from gaozhi_sdk.esign.report import (
+    REPORT_SCHEMA_VERSION,
     Check,
     CheckStatus,
     Indication,
@@ -48,12 +56,21 @@ from gaozhi_sdk.esign.report import (
     VerificationReport,
     indication_for,
 )
+from gaozhi_sdk.esign.revocation import (
+    RevocationData,
+    RevocationFetcher,
+    check_revocation,
+    load_revocation,
+)
+from gaozhi_sdk.esign.timestamps import TimestampInfo, TimestampProblem, verify_timestamp
 from gaozhi_sdk.esign.trust import TrustStore
 
-__all__ = ["POLICY_ID", "VerifiedPayload", "payload_model", "validate", "verify"]
+__all__ = ["POLICY_ID", "POLICY_VERSION", "VerifiedPayload", "payload_model", "validate", "verify"]
 
 #: The validation policy implemented here (reports carry it).
 POLICY_ID = "gaozhi:bundle:v1:2026-1"
+#: Its version: 2 = time-stamps give the best signature time, CRL/OCSP evaluated.
+POLICY_VERSION = "2"
 
 _TOOL: dict[str, str] | None = None
 
@@ -62,7 +79,7 @@ def _tool_versions() -> dict[str, str]:
     global _TOOL  # noqa: PLW0603 - computed once, read-only afterwards
     if _TOOL is None:
         out = {"python": platform.python_version()}
-        for dist in ("gaozhi-sdk", "cryptography", "pydantic"):
+        for dist in ("gaozhi-sdk", "cryptography", "pydantic", "rfc3161-client"):
             try:
                 out[dist] = metadata.version(dist)
             except metadata.PackageNotFoundError:
@@ -72,7 +89,8 @@ def _tool_versions() -> dict[str, str]:
 
 
 class VerifiedPayload(NamedTuple):
-    """What :func:`verify` returns: the payload (model; bytes for unknown types) and report."""
+    """What :func:`~gaozhi_sdk.esign.verify` returns: the payload (model; bytes for unknown
+    types) and report."""
 
     payload: BaseModel | bytes
     report: VerificationReport
@@ -152,25 +170,47 @@ def _validation_time(at: datetime | None) -> tuple[datetime, ValidationTimeSourc
     return at.astimezone(UTC), ValidationTimeSource.CALLER
 
 
+class _Options(NamedTuple):
+    at: datetime | None
+    now: datetime
+    require_revocation: bool
+    fetcher: RevocationFetcher | None
+
+
 def validate(
-    bundle: Bundle | bytes | str, trust: TrustStore, *, at: datetime | None = None
+    bundle: Bundle | bytes | str,
+    trust: TrustStore,
+    *,
+    at: datetime | None = None,
+    require_revocation: bool = False,
+    revocation_fetcher: RevocationFetcher | None = None,
 ) -> VerificationReport:
     """Validate a bundle and return the report; never raises on a bad bundle.
 
     Args:
-        bundle: a :class:`Bundle` or its JSON (bytes/str). Malformed input gives a
-            TOTAL_FAILED / FORMAT_FAILURE report.
+        bundle: a :class:`~gaozhi_sdk.esign.bundle.Bundle` or its JSON (bytes/str).
+            Malformed input gives a TOTAL_FAILED / FORMAT_FAILURE report.
         trust: the verifier's roots and pinned keys.
-        at: the validation time (aware); default now (the report says which).
+        at: the validation time (aware); overrides time-stamps. Default: each signature's
+            best signature time (verified time-stamp), else now; the report says which.
+        require_revocation: policy option — missing CRL/OCSP data for a certificate gives
+            INDETERMINATE / TRY_LATER instead of a skipped check.
+        revocation_fetcher: an explicit fetcher for missing revocation data; None (the
+            default) means strictly offline — no socket is opened.
 
     Raises:
         SignatureError: ``GZ-SG-030`` only if ``at`` is not an aware datetime.
     """
-    return _validate(bundle, trust, at)[0]
+    return _validate(bundle, trust, at, require_revocation, revocation_fetcher)[0]
 
 
 def verify(
-    bundle: Bundle | bytes | str, trust: TrustStore, *, at: datetime | None = None
+    bundle: Bundle | bytes | str,
+    trust: TrustStore,
+    *,
+    at: datetime | None = None,
+    require_revocation: bool = False,
+    revocation_fetcher: RevocationFetcher | None = None,
 ) -> VerifiedPayload:
     """Validate and return ``(payload, report)``; raise unless TOTAL_PASSED.
 
@@ -179,7 +219,7 @@ def verify(
     Raises:
         SignatureError: ``GZ-SG-010`` with ``.report`` when the result is not TOTAL_PASSED.
     """
-    report, payload = _validate(bundle, trust, at)
+    report, payload = _validate(bundle, trust, at, require_revocation, revocation_fetcher)
     if report.indication is not Indication.TOTAL_PASSED or payload is None:
         first = next(iter(report.problems()), None)
         why = f": {first.message}" if first is not None and first.message else ""
@@ -216,18 +256,30 @@ def _format_failure_report(
     trust: TrustStore,
     bundle_digest: dict[str, str],
 ) -> VerificationReport:
+    required = (exc.details or {}).get("required_version")
     check = _problem(
         "bundle_format",
         SubIndication.FORMAT_FAILURE,
         f"[{exc.code}] {exc.message}",
         f"[{exc.code}] {exc.message_en or exc.message}",
-        remedy="证据包已损坏或被改动, 或由不兼容的工具生成; 请取得原始证据包",
-        remedy_en="the bundle is damaged, altered or from an incompatible tool",
+        expected="application/vnd.gaozhi.bundle+json;version=1 格式的证据包",
+        found=f"需要证据包格式版本 {required}" if required else exc.code,
+        remedy=(
+            f"请使用支持证据包格式版本 {required} 的 gaozhi-sdk 验证"
+            if required
+            else "证据包已损坏或被改动, 或由不兼容的工具生成; 请取得原始证据包"
+        ),
+        remedy_en=(
+            f"use a gaozhi-sdk release that reads bundle format version {required}"
+            if required
+            else "the bundle is damaged, altered or from an incompatible tool"
+        ),
     )
     return VerificationReport(
         validation_time=vt,
         validation_time_source=src,
         policy_id=POLICY_ID,
+        policy_version=POLICY_VERSION,
         bundle_digest=bundle_digest,
         indication=Indication.TOTAL_FAILED,
         sub_indication=SubIndication.FORMAT_FAILURE,
@@ -238,9 +290,19 @@ def _format_failure_report(
 
 
 def _validate(
-    data: Bundle | bytes | str, trust: TrustStore, at: datetime | None
+    data: Bundle | bytes | str,
+    trust: TrustStore,
+    at: datetime | None,
+    require_revocation: bool = False,
+    fetcher: RevocationFetcher | None = None,
 ) -> tuple[VerificationReport, BaseModel | bytes | None]:
     vt, src = _validation_time(at)
+    opts = _Options(
+        at=vt if at is not None else None,
+        now=vt,
+        require_revocation=require_revocation,
+        fetcher=fetcher,
+    )
     bundle_digest: dict[str, str] = {}
     if isinstance(data, Bundle):
         bundle = data
@@ -252,7 +314,7 @@ def _validate(
         except BundleFormatError as exc:
             return _format_failure_report(exc, vt, src, trust, bundle_digest), None
     try:
-        return _validate_bundle(bundle, trust, vt, src, bundle_digest)
+        return _validate_bundle(bundle, trust, vt, src, bundle_digest, opts)
     except Exception as exc:
         check = _problem(
             "internal",
@@ -266,6 +328,7 @@ def _validate(
             validation_time=vt,
             validation_time_source=src,
             policy_id=POLICY_ID,
+            policy_version=POLICY_VERSION,
             payload_type=bundle.payload_type,
             bundle_digest=bundle_digest,
             indication=Indication.INDETERMINATE,
@@ -283,6 +346,7 @@ def _validate_bundle(
     vt: datetime,
     src: ValidationTimeSource,
     bundle_digest: dict[str, str],
+    opts: _Options,
 ) -> tuple[VerificationReport, BaseModel | bytes | None]:
     payload = bundle.payload
     ptype = bundle.payload_type
@@ -324,18 +388,20 @@ def _validate_bundle(
                 )
             )
 
-    rev = bundle.verification_material.revocation
-    if rev is not None and (rev.crls or rev.ocsp_responses):
+    rev = load_revocation(bundle.verification_material.revocation)
+    if rev.unreadable:
         checks.append(
-            Check(
-                name="revocation",
-                status=CheckStatus.SKIPPED,
-                message="证据包附带的撤销信息 (CRL/OCSP) 在本版本中不作评估",
-                message_en="carried revocation data (CRL/OCSP) is not evaluated in this version",
+            _problem(
+                "revocation_data",
+                SubIndication.FORMAT_FAILURE,
+                "证据包附带的撤销信息无法解析 (不是 DER 格式的 CRL 或 OCSP 应答): "
+                + ", ".join(rev.unreadable),
+                "carried revocation data is not DER CRL/OCSP: " + ", ".join(rev.unreadable),
+                expected="DER 编码的 X.509 CRL / OCSP 应答",
+                found=", ".join(rev.unreadable),
+                remedy="证据包已损坏或被改动; 请取得原始证据包",
+                remedy_en="the bundle is damaged or altered; obtain the original",
             )
-        )
-        warnings.append(
-            "撤销信息未评估 / revocation data present but not evaluated in this version"
         )
 
     signed_ids = {s.keyid for s in bundle.dsse_envelope.signatures}
@@ -345,10 +411,16 @@ def _validate_bundle(
                 f"签名者材料 {m.keyid[:16]}… 没有对应的签名 / signer material without a signature"
             )
 
-    sig_reports = [
-        _validate_signature(bundle, s.keyid, s.sig, signed, trust, vt)
-        for s in bundle.dsse_envelope.signatures
-    ]
+    sig_reports = []
+    for s in bundle.dsse_envelope.signatures:
+        sr, sig_warnings = _validate_signature(bundle, s.keyid, s.sig, signed, trust, opts, rev)
+        sig_reports.append(sr)
+        warnings.extend(w for w in sig_warnings if w not in warnings)
+    if src is ValidationTimeSource.SYSTEM_CLOCK and sig_reports:
+        srcs = {sr.validation_time_source for sr in sig_reports}
+        times = [sr.validation_time for sr in sig_reports if sr.validation_time is not None]
+        if srcs == {ValidationTimeSource.TIMESTAMP} and times:
+            vt, src = min(times), ValidationTimeSource.TIMESTAMP
 
     indication, sub = _result(checks)
     if indication is Indication.TOTAL_PASSED:
@@ -362,10 +434,13 @@ def _validate_bundle(
     report = trusted(
         VerificationReport,
         {
+            "schema_version": REPORT_SCHEMA_VERSION,
             "report_version": "1",
             "validation_time": vt,
             "validation_time_source": src,
             "policy_id": POLICY_ID,
+            "policy_version": POLICY_VERSION,
+            "policy_options": {"require_revocation": opts.require_revocation},
             "payload_type": ptype,
             "payload_digest": {"sha256": hashlib.sha256(payload).hexdigest()},
             "bundle_digest": bundle_digest,
@@ -387,8 +462,9 @@ def _validate_signature(
     sig: bytes,
     signed: bytes,
     trust: TrustStore,
-    vt: datetime,
-) -> SignatureReport:
+    opts: _Options,
+    rev: RevocationData,
+) -> tuple[SignatureReport, list[str]]:
     checks: list[Check] = []
     material = bundle.signer(kid)
     if material is None:
@@ -404,9 +480,9 @@ def _validate_signature(
                 remedy_en="the bundle is incomplete or its keyid was altered",
             )
         )
-        return _sig_report(kid, None, None, None, checks, ())
+        return _sig_report(kid, None, None, None, checks, ()), []
     checks.append(_P_MATERIAL)
-    return _check_material(material, kid, sig, signed, trust, vt, checks)
+    return _check_material(material, kid, sig, signed, trust, opts, rev, checks)
 
 
 def _check_material(
@@ -415,9 +491,10 @@ def _check_material(
     sig: bytes,
     signed: bytes,
     trust: TrustStore,
-    vt: datetime,
+    opts: _Options,
+    rev: RevocationData,
     checks: list[Check],
-) -> SignatureReport:
+) -> tuple[SignatureReport, list[str]]:
     signer_name: str | None = None
     leaf_fp: str | None = None
     parsed = None
@@ -436,7 +513,7 @@ def _check_material(
                     remedy_en="the bundle is damaged or altered",
                 )
             )
-            return _sig_report(kid, None, None, None, checks, ())
+            return _sig_report(kid, None, None, None, checks, ()), []
         signer_name, leaf_fp = parsed.leaf_subject, parsed.leaf_fp
         spki = parsed.leaf_spki
         if spki is None:
@@ -453,7 +530,7 @@ def _check_material(
                     evidence_refs=[leaf_fp],
                 )
             )
-            return _sig_report(kid, None, signer_name, leaf_fp, checks, ())
+            return _sig_report(kid, None, signer_name, leaf_fp, checks, ()), []
     else:
         spki = material.public_key
         assert spki is not None  # guaranteed by SignerMaterial
@@ -493,7 +570,7 @@ def _check_material(
                 remedy_en="use an allowed key: P-256, SM2 (plugin), Ed25519 (pinned), RSA ≥ 2048",
             )
         )
-        return _sig_report(kid, None, signer_name, leaf_fp, checks, ())
+        return _sig_report(kid, None, signer_name, leaf_fp, checks, ()), []
     if verifier.pinned_only and ders:
         checks.append(
             _problem(
@@ -505,7 +582,7 @@ def _check_material(
                 remedy_en="use a P-256 certificate, or pin the key",
             )
         )
-        return _sig_report(kid, verifier.algorithm, signer_name, leaf_fp, checks, ())
+        return _sig_report(kid, verifier.algorithm, signer_name, leaf_fp, checks, ()), []
     checks.append(_P_KEY)
 
     algorithm = verifier.verify(sig, signed)
@@ -518,6 +595,8 @@ def _check_material(
                 + (f" (签名证书主题 {signer_name}, SHA-256 {leaf_fp})" if leaf_fp else ""),
                 "the signature does not verify: payload, payload type or signature was altered, "
                 "or it was not made with this key",
+                expected=f"签名值可由公钥 {actual[:16]}… 按 {verifier.algorithm} 验证通过",
+                found="签名值与 DSSE PAE 不匹配",
                 remedy="不要信任该文档; 请向签发机关取得原件",
                 remedy_en="do not rely on this document; obtain the original from the issuer",
             )
@@ -526,12 +605,29 @@ def _check_material(
     else:
         checks.append(_P_CRYPTO)
 
+    # Time-stamps → best signature time (DESIGN §4).
+    best: datetime | None = None
+    if material.timestamps:
+        ts_check, best = _timestamp_check(material.timestamps, sig, trust)
+        checks.append(ts_check)
+    else:
+        checks.append(_NO_TST)
+    if opts.at is not None:
+        vt, vsrc = opts.at, ValidationTimeSource.CALLER
+    elif best is not None:
+        vt, vsrc = best, ValidationTimeSource.TIMESTAMP
+    else:
+        vt, vsrc = opts.now, ValidationTimeSource.SYSTEM_CLOCK
+
+    warnings: list[str] = []
     chain_fps: tuple[str, ...] = ()
     if parsed is not None:
         outcome = validate_chain(parsed, trust, vt)
         if outcome.ok:
             chain_fps = outcome.fingerprints
             checks.append(_chain_passed(chain_fps))
+            rev_check, warnings = _revocation(parsed.certs, chain_fps, trust, rev, vt, opts)
+            checks.append(rev_check)
         else:
             assert outcome.sub_indication is not None
             checks.append(
@@ -562,18 +658,100 @@ def _check_material(
                 remedy_en="pin the key in the trust store if you know it belongs to the signer",
             )
         )
-    if material.timestamps:
-        checks.append(
-            Check(
-                name="timestamp",
-                status=CheckStatus.SKIPPED,
-                message="时间戳在本版本中不作评估; 验证时间取调用方指定时间或验证方系统时钟",
-                message_en="time-stamps are not evaluated in this version",
-            )
+    report = _sig_report(
+        kid, algorithm, signer_name, leaf_fp, checks, chain_fps, times=(best, vt, vsrc)
+    )
+    return report, warnings
+
+
+_rev_skip_cache: dict[tuple[tuple[str, ...], bool], tuple[Check, list[str]]] = {}
+
+
+def _revocation(
+    bundle_certs: tuple[Any, ...],
+    chain_fps: tuple[str, ...],
+    trust: TrustStore,
+    rev: RevocationData,
+    vt: datetime,
+    opts: _Options,
+) -> tuple[Check, list[str]]:
+    # Without any data or fetcher the result does not depend on the time: cache it.
+    key = (chain_fps, opts.require_revocation)
+    cacheable = rev.empty and opts.fetcher is None
+    if cacheable and key in _rev_skip_cache:
+        check, warnings = _rev_skip_cache[key]
+        return check, list(warnings)
+    by_fp = {_cert_fp(c): c for c in bundle_certs}
+    for root in trust.roots:
+        by_fp.setdefault(_cert_fp(root), root)
+    chain = [by_fp[f] for f in chain_fps if f in by_fp]
+    result = check_revocation(chain, rev, vt, require=opts.require_revocation, fetcher=opts.fetcher)
+    if cacheable:
+        if len(_rev_skip_cache) >= 4096:
+            _rev_skip_cache.clear()
+        _rev_skip_cache[key] = (result[0], list(result[1]))
+    return result
+
+
+_TS_REMEDY = {
+    SubIndication.FORMAT_FAILURE: ("时间戳令牌已损坏; 请取得原始证据包", "the token is damaged"),
+    SubIndication.HASH_FAILURE: (
+        "时间戳不属于该签名值: 证据包被改动或令牌被移植; 不要依赖该签名时间",
+        "the token belongs to other data: the bundle was altered; do not rely on it",
+    ),
+    SubIndication.SIG_CRYPTO_FAILURE: (
+        "时间戳令牌在签发后被改动; 请取得原始证据包",
+        "the token was altered after issuance; obtain the original bundle",
+    ),
+    SubIndication.NO_CERTIFICATE_CHAIN_FOUND: (
+        "将签发该时间戳的时间戳服务根证书加入信任库 (如归档 trust/ 目录)",
+        "add the TSA's root certificate to the trust store (e.g. the archive's trust/ folder)",
+    ),
+}
+
+
+def _timestamp_check(
+    tokens: tuple[bytes, ...], sig: bytes, trust: TrustStore
+) -> tuple[Check, datetime | None]:
+    infos: list[TimestampInfo] = []
+    problems: list[TimestampProblem] = []
+    for token in tokens:
+        r = verify_timestamp(token, sig, trust)
+        if isinstance(r, TimestampInfo):
+            infos.append(r)
+        else:
+            problems.append(r)
+    if problems:
+        worst = next(
+            (p for p in problems if indication_for(p.sub_indication) is Indication.TOTAL_FAILED),
+            problems[0],
         )
-    else:
-        checks.append(_NO_TST)
-    return _sig_report(kid, algorithm, signer_name, leaf_fp, checks, chain_fps)
+        remedy, remedy_en = _TS_REMEDY.get(worst.sub_indication, ("", ""))
+        return (
+            _problem(
+                "timestamp",
+                worst.sub_indication,
+                worst.message,
+                worst.message_en,
+                expected=worst.expected or "令牌摘要 = SHA-256(签名值), 由受信任的时间戳服务签发",
+                found=worst.found or f"令牌 SHA-256 {worst.token_sha256}",
+                remedy=remedy or None,
+                remedy_en=remedy_en or None,
+                evidence_refs=[p.token_sha256 for p in problems],
+            ),
+            None,
+        )
+    first = min(infos, key=lambda i: i.gen_time)
+    return (
+        Check(
+            name="timestamp",
+            status=CheckStatus.PASSED,
+            message=f"时间戳 genTime {first.gen_time.isoformat()}, 时间戳单位 {first.tsa_subject}",
+            message_en=f"time-stamp genTime {first.gen_time.isoformat()} by {first.tsa_subject}",
+            evidence_refs=sorted({i.token_sha256 for i in infos} | {first.tsa_certificate_sha256}),
+        ),
+        first.gen_time,
+    )
 
 
 def _sig_report(
@@ -583,6 +761,12 @@ def _sig_report(
     leaf_fp: str | None,
     checks: list[Check],
     chain: tuple[str, ...],
+    *,
+    times: tuple[datetime | None, datetime | None, ValidationTimeSource | None] = (
+        None,
+        None,
+        None,
+    ),
 ) -> SignatureReport:
     indication, sub = _result(checks)
     return trusted(
@@ -592,7 +776,9 @@ def _sig_report(
             "algorithm": algorithm,
             "signer": signer,
             "signer_certificate_sha256": leaf_fp,
-            "best_signature_time": None,
+            "best_signature_time": times[0],
+            "validation_time": times[1],
+            "validation_time_source": times[2],
             "indication": indication,
             "sub_indication": sub,
             "checks": checks,

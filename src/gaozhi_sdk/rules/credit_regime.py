@@ -10,8 +10,8 @@ Built-in regimes (tags as in DOMAIN §0):
 =================  ===========  =================================================  =========
 regime_id          in force     periods (轻微 / 一般 / 严重)                          tag
 =================  ===========  =================================================  =========
-``CN-2019-527``    2019-07-04   严重 6 个月–3 年 (R-117); 一般 3 个月–1 年;            [EXCERPT]
-                                轻微 not a category then (treated as 不公示)        /[INFERRED]
+``CN-2019-527``    2019-07-04   严重 6 个月–3 年 (R-117); 一般 3 个月–1 年;            [EXCERPT]/
+                                轻微 not a category then (treated as 不公示)           [INFERRED]
 ``CN-2023-TRIAL``  2023-05-01   令第58号 (试行). Its period articles were **not**      [INFERRED]
                                 read; the R-110 numbers are used: 轻微 不公示 (≤3
                                 个月), 一般 3 个月–1 年, 严重 1–3 年

@@ -8,7 +8,7 @@ code          level    rule    check
 ============  =======  ======  =====================================================
 GZ-LS-001     ERROR    —       file/text is not valid YAML/JSON (line, column)
 GZ-LS-002     ERROR    —       schema error (entry index/entry_id and field path)
-GZ-LS-003     —        —       code of the :class:`ListValidationError` raised by
+GZ-LS-003     —        —       code of the :class:`~gaozhi_sdk.errors.ListValidationError` raised by
                                :func:`validate_list` (its ``findings`` hold the rest)
 GZ-LS-004     ERROR    R-004   ``legal_basis`` empty
 GZ-LS-104     WARNING  R-004   no basis looks like 法律/法规/国务院决定 (only 规章、

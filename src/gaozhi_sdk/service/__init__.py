@@ -72,7 +72,7 @@ class PledgeService(ComplaintsMixin, DisclosureMixin):
             trust: trust roots and pinned keys every incoming and outgoing bundle must
                 validate against.
             rules: rule configuration (defaults:
-                :meth:`~gaozhi_sdk.rules.config.RulesConfig.default`).
+                :meth:`RulesConfig.default() <gaozhi_sdk.rules.config.RulesConfig.default>`).
             calendar: working-day calendar (default: the packaged PRC calendar, R-102).
             host: a :class:`~gaozhi_sdk.PluginHost`. Without an explicit provider, online
                 verification and credit snapshots delegate to ``gaozhi_verify_proof`` /

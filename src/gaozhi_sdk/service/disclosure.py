@@ -9,7 +9,7 @@ bundle digest in the same transaction, then emits ``disclosure.published``.
 from __future__ import annotations
 
 from gaozhi_sdk.canonical import digest_json
-from gaozhi_sdk.documents.disclosure import DisclosedPledge, build_disclosure
+from gaozhi_sdk.documents.redaction import DisclosedPledge, build_disclosure
 from gaozhi_sdk.errors import PermissionDeniedError, WorkflowError
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models.enums import ActorRole, CaseStatus
@@ -77,8 +77,8 @@ class DisclosureMixin(CasesMixin):
 
         Raises:
             PermissionDeniedError: GZ-AU-001/002 (role or organ).
-            WorkflowError: GZ-DC-020 when the case is withdrawn or has no signed pledge.
-            GaozhiError: GZ-DC-010 when no item of the pledge may be disclosed.
+            WorkflowError: GZ-WF-501 when the case is withdrawn or has no signed pledge.
+            RuleViolationError: GZ-RL-501 when no item of the pledge may be disclosed.
         """
         pledge = self.pledge(pledge_id)
         case = self.case(pledge.case_no)
@@ -89,7 +89,7 @@ class DisclosureMixin(CasesMixin):
             return self.model_of(existing, DisclosedPledge)
         if case.status not in _DISCLOSABLE:
             raise WorkflowError(
-                "GZ-DC-020",
+                "GZ-WF-501",
                 f"办件状态为 {case.status.value}, 不能公开承诺书 (须已签署且未撤回)",
                 message_en="only signed, not withdrawn pledges are disclosed",
             )

@@ -3,10 +3,10 @@
 Every journal entry carries ``prev_hash`` (the ``hash`` of the entry before it, or
 :data:`~gaozhi_sdk.store.base.GENESIS_HASH` for the first) and ``hash`` = SHA-256 over the
 RFC 8785 (JCS) bytes of all its other fields (exactly the keys of
-:meth:`JournalEntry.to_json_dict` minus ``"hash"``). Changing, removing, reordering or
-inserting an entry therefore breaks the chain; truncation and forged appends at the end
-are caught by comparing the head with a trusted ``expected_head`` / ``expected_count``
-(for example from a signed checkpoint or archive manifest).
+:meth:`~gaozhi_sdk.store.base.JournalEntry.to_json_dict` minus ``"hash"``). Changing, removing,
+reordering or inserting an entry therefore breaks the chain; truncation and forged appends at
+the end are caught by comparing the head with a trusted ``expected_head`` /
+``expected_count`` (for example from a signed checkpoint or archive manifest).
 
 :func:`verify_chain` never raises on bad data: it returns a :class:`ChainReport` listing
 every problem with the sequence number where it was found.
@@ -57,7 +57,7 @@ __all__ = [
     "write_jsonl",
 ]
 
-#: Keys of one journal entry, as in :meth:`JournalEntry.to_json_dict`.
+#: Keys of one journal entry, as in :meth:`~gaozhi_sdk.store.base.JournalEntry.to_json_dict`.
 ENTRY_FIELDS: frozenset[str] = frozenset(
     {
         "seq",
@@ -97,8 +97,8 @@ def entry_hash(fields: Mapping[str, Any]) -> str:
     """SHA-256 hex of the JCS bytes of every entry field except ``"hash"``.
 
     Args:
-        fields: the entry as in :meth:`JournalEntry.to_json_dict` (``hash`` may be
-            present; it is ignored). ``prev_hash`` is included in the digest.
+        fields: the entry as in :meth:`~gaozhi_sdk.store.base.JournalEntry.to_json_dict`
+            (``hash`` may be present; it is ignored). ``prev_hash`` is included in the digest.
 
     Raises:
         ModelValidationError: GZ-MD-010 if a value cannot be canonicalised.
@@ -216,7 +216,7 @@ def verify_chain(
 
     Args:
         entries: entries in file/storage order (dicts from :func:`read_jsonl` or
-            :meth:`JournalEntry.to_json_dict`).
+            :meth:`~gaozhi_sdk.store.base.JournalEntry.to_json_dict`).
         expected_head: the trusted head hash, e.g. from a signed checkpoint.
         expected_count: the trusted number of entries.
 

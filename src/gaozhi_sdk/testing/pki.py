@@ -13,8 +13,8 @@ issues document-signing certificates:
   *masked* label (a full resident ID is refused: R-091/R-092, no personal identifiers
   in certificates that end up in archives).
 
-:meth:`save` / :meth:`load` keep the whole PKI (CA keys and every issued signer) in a
-folder, so a demo archive's PKI can be reloaded and used again.
+:meth:`TestPKI.save` / :meth:`TestPKI.load` keep the whole PKI (CA keys and every issued signer)
+in a folder, so a demo archive's PKI can be reloaded and used again.
 """
 
 from __future__ import annotations

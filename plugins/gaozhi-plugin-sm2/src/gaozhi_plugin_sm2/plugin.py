@@ -1,0 +1,65 @@
+"""Entry point (group ``gaozhi_sdk``, name ``sm2``): registers the SM2 seams on import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gaozhi_sdk.esign import register_key_verifier, unregister_key_verifier
+from gaozhi_sdk.hookspecs import hookimpl
+
+__all__ = ["gaozhi_configure", "register", "unregister"]
+
+REGISTRY_NAME = "sm2"
+
+
+def register() -> None:
+    """Register the SM2 key verifier and chain validator with the core (idempotent)."""
+    from gaozhi_plugin_sm2.verifier import sm2_key_verifier_factory
+
+    register_key_verifier(REGISTRY_NAME, sm2_key_verifier_factory)
+    try:
+        from gaozhi_sdk.esign.keys import register_signer_loader
+    except ImportError:  # an SDK without the loader seam
+        pass
+    else:
+        register_signer_loader(REGISTRY_NAME, _load_signer)
+    try:
+        from gaozhi_sdk.esign.chain import register_chain_validator
+    except ImportError:  # an SDK without the chain seam: signatures still verify
+        return
+    from gaozhi_plugin_sm2.chain import Sm2ChainValidator
+    from gaozhi_plugin_sm2.curve import SM2_CURVE_OID
+
+    register_chain_validator(SM2_CURVE_OID, Sm2ChainValidator())
+
+
+def _load_signer(key: bytes, password: bytes | None, chain: Sequence[bytes]) -> Any:
+    """Signer loader for :func:`gaozhi_sdk.esign.load_signer`: SM2 keys, else None."""
+    from gaozhi_plugin_sm2.errors import Sm2Error
+    from gaozhi_plugin_sm2.keys import load_sm2_signer
+
+    try:
+        return load_sm2_signer(key, password=password, chain=chain)
+    except Sm2Error as exc:
+        if exc.code == "GZ-SM2-003":  # not an SM2 key: let the SDK report its own error
+            return None
+        raise
+
+
+def unregister() -> None:
+    """Remove the SM2 seams (tests)."""
+    unregister_key_verifier(REGISTRY_NAME)
+    try:
+        from gaozhi_sdk.esign.chain import unregister_chain_validator
+    except ImportError:
+        return
+    from gaozhi_plugin_sm2.curve import SM2_CURVE_OID
+
+    unregister_chain_validator(SM2_CURVE_OID)
+
+
+@hookimpl
+def gaozhi_configure(config: Mapping[str, Any]) -> None:
+    """Make sure the seams are registered when the plugin host starts."""
+    register()

@@ -1,0 +1,261 @@
+"""SM2 through the SDK: sign → validate, algorithm from the key, SM2 chains (DESIGN §4)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import gaozhi_plugin_sm2
+import pytest
+from asn1crypto.x509 import Name
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from gaozhi_plugin_sm2 import Sm2Signer
+from gaozhi_plugin_sm2.keys import generate_private_key
+from gaozhi_plugin_sm2.testing import Sm2TestPKI, issue_sm2_certificate
+
+from gaozhi_sdk import esign
+from gaozhi_sdk.esign import TrustStore
+from gaozhi_sdk.esign.keys import load_verifier_plugins
+from gaozhi_sdk.testing.pki import TestPKI
+
+PTYPE = "application/vnd.gaozhi-test+json;version=1"
+BODY = '{"承诺":"本人承诺所填信息真实"}'.encode()
+USCC = "11411222005123018X"
+
+
+@pytest.fixture(scope="module")
+def pki() -> Sm2TestPKI:
+    return Sm2TestPKI.create()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    esign.clear_chain_cache()
+
+
+def _edit(bundle: esign.Bundle, change: object) -> bytes:
+    data = json.loads(bundle.to_json())
+    change(data)  # type: ignore[operator]
+    return json.dumps(data).encode()
+
+
+def _checks(report: esign.VerificationReport) -> dict[str, str]:
+    return {c.name: c.status.value for c in report.signatures[0].checks}
+
+
+def test_sm2_organ_seal_bundle_passes_with_algorithm_from_key(pki: Sm2TestPKI) -> None:
+    seal = pki.organ_seal("某市市场监督管理局", USCC)
+    bundle = esign.sign(BODY, seal, PTYPE)
+    material = json.loads(bundle.to_json())["verificationMaterial"]["signers"][0]
+    assert material["sm2SignerId"] == "1234567812345678"
+    report = esign.validate(bundle, pki.trust_store())
+    assert report.indication == "TOTAL_PASSED", report.model_dump_json()
+    sig = report.signatures[0]
+    assert sig.algorithm == "SM2_SM3"
+    assert len(sig.chain) == 2
+    assert sig.chain[-1] == pki.root_certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def test_missing_signer_id_defaults_to_standard_id(pki: Sm2TestPKI) -> None:
+    bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
+    data = _edit(bundle, lambda d: d["verificationMaterial"]["signers"][0].pop("sm2SignerId"))
+    assert esign.validate(data, pki.trust_store()).indication == "TOTAL_PASSED"
+
+
+def test_changed_signer_id_breaks_the_signature(pki: Sm2TestPKI) -> None:
+    bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
+    data = _edit(
+        bundle, lambda d: d["verificationMaterial"]["signers"][0].update(sm2SignerId="ALICE")
+    )
+    report = esign.validate(data, pki.trust_store())
+    assert report.indication == "TOTAL_FAILED"
+    assert report.sub_indication == "SIG_CRYPTO_FAILURE"
+
+
+def test_custom_signer_id_round_trips(pki: Sm2TestPKI) -> None:
+    signer = pki.issue(Name.build({"common_name": "custom id"}), signer_id="ALICE123@YAHOO.COM")
+    bundle = esign.sign(BODY, signer, PTYPE)
+    assert esign.validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
+    data = _edit(bundle, lambda d: d["verificationMaterial"]["signers"][0].pop("sm2SignerId"))
+    assert esign.validate(data, pki.trust_store()).sub_indication == "SIG_CRYPTO_FAILURE"
+
+
+def test_tampered_payload_and_payload_type_fail(pki: Sm2TestPKI) -> None:
+    bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
+    other = base64.b64encode(BODY.replace("真实".encode(), "虚假".encode())).decode()
+    forged = _edit(bundle, lambda d: d["dsseEnvelope"].update(payload=other))
+    assert esign.validate(forged, pki.trust_store()).indication == "TOTAL_FAILED"
+    retyped = _edit(
+        bundle,
+        lambda d: d["dsseEnvelope"].update(payloadType="application/vnd.other+json;version=1"),
+    )
+    assert esign.validate(retyped, pki.trust_store()).indication == "TOTAL_FAILED"
+
+
+def test_pinned_sm2_key_without_certificate(pki: Sm2TestPKI) -> None:
+    signer = Sm2Signer(generate_private_key())
+    bundle = esign.sign(BODY, signer, PTYPE)
+    assert esign.validate(bundle, TrustStore()).sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
+    assert esign.validate(bundle, TrustStore(pins=[signer.public_key])).indication == (
+        "TOTAL_PASSED"
+    )
+
+
+def test_without_plugin_sm2_key_is_refused_not_misread(pki: Sm2TestPKI) -> None:
+    bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
+    load_verifier_plugins()  # entry points already called: nothing re-registers below
+    gaozhi_plugin_sm2.unregister()
+    try:
+        esign.clear_chain_cache()
+        report = esign.validate(bundle, pki.trust_store())
+        assert report.indication != "TOTAL_PASSED"
+        assert _checks(report)["key_allowed"] == "INDETERMINATE"
+    finally:
+        gaozhi_plugin_sm2.register()
+    assert esign.validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
+
+
+def test_untrusted_sm2_root_gives_no_certificate_chain_found(pki: Sm2TestPKI) -> None:
+    bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
+    report = esign.validate(bundle, Sm2TestPKI.create().trust_store())
+    assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
+    chain_check = next(c for c in report.signatures[0].checks if c.name == "certificate_chain")
+    assert "SHA-256" in (chain_check.message or "")
+
+
+def test_expired_sm2_certificate_out_of_bounds_unless_validated_inside(pki: Sm2TestPKI) -> None:
+    start = datetime.now(UTC) - timedelta(days=30)
+    seal = pki.organ_seal(
+        "某市市场监督管理局", USCC, not_before=start, not_after=start + timedelta(days=10)
+    )
+    bundle = esign.sign(BODY, seal, PTYPE)
+    report = esign.validate(bundle, pki.trust_store())
+    assert report.indication == "INDETERMINATE"
+    assert report.sub_indication == "OUT_OF_BOUNDS_NO_POE"
+    inside = esign.validate(bundle, pki.trust_store(), at=start + timedelta(days=5))
+    assert inside.indication == "TOTAL_PASSED"
+
+
+def test_leaf_issued_by_non_ca_is_chain_constraints_failure(pki: Sm2TestPKI) -> None:
+    now = datetime.now(UTC) - timedelta(hours=1)
+    fake_ca_key = generate_private_key()
+    fake_ca_name = Name.build({"common_name": "not a CA"})
+    root_name = Name.build(
+        {
+            "common_name": "gaozhi-sdk SM2 测试根 CA",
+            "organization_name": "gaozhi-sdk test",
+            "country_name": "CN",
+        },
+        use_printable=False,
+    )
+    fake_ca = issue_sm2_certificate(
+        fake_ca_name, fake_ca_key, root_name, pki.root_key, ca=False,
+        not_before=now, not_after=now + timedelta(days=30),
+    )  # fmt: skip
+    leaf_key = generate_private_key()
+    leaf = issue_sm2_certificate(
+        Name.build({"common_name": "leaf"}), leaf_key, fake_ca_name, fake_ca_key, ca=False,
+        not_before=now, not_after=now + timedelta(days=30),
+    )  # fmt: skip
+    bundle = esign.sign(BODY, Sm2Signer(leaf_key, (leaf, fake_ca)), PTYPE)
+    report = esign.validate(bundle, pki.trust_store())
+    assert report.indication == "INDETERMINATE"
+    assert report.sub_indication == "CHAIN_CONSTRAINTS_FAILURE"
+
+
+def test_forged_certificate_signature_breaks_the_chain(pki: Sm2TestPKI) -> None:
+    seal = pki.issue(Name.build({"common_name": "forge me"}))
+    der = bytearray(seal.certificate_chain[0].public_bytes(serialization.Encoding.DER))
+    der[-3] ^= 0x01  # inside s of the SM2 certificate signature
+    forged = x509.load_der_x509_certificate(bytes(der))
+    bundle = esign.sign(BODY, Sm2Signer(seal.private_key, (forged,)), PTYPE)
+    report = esign.validate(bundle, pki.trust_store())
+    assert report.indication == "INDETERMINATE"
+    assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
+
+
+def test_non_document_signing_sm2_leaf_is_refused(pki: Sm2TestPKI) -> None:
+    tls = pki.issue(Name.build({"common_name": "tls"}), extended_key_usage=("1.3.6.1.5.5.7.3.1",))
+    report = esign.validate(esign.sign(BODY, tls, PTYPE), pki.trust_store())
+    assert report.sub_indication == "CHAIN_CONSTRAINTS_FAILURE"
+
+
+def test_p256_chains_unchanged_with_plugin_registered_and_mixed_trust(pki: Sm2TestPKI) -> None:
+    p256 = TestPKI.create()
+    trust = TrustStore([p256.root_certificate, pki.root_certificate])
+    bundle = esign.sign_many(
+        BODY, [p256.organ_seal("甲局", USCC), pki.organ_seal("乙局", USCC)], PTYPE
+    )
+    report = esign.validate(bundle, trust)
+    assert report.indication == "TOTAL_PASSED", report.model_dump_json()
+    assert sorted(s.algorithm for s in report.signatures) == ["ECDSA_P256_SHA256", "SM2_SM3"]
+
+
+def test_installed_plugin_verifies_in_a_fresh_process_without_import(
+    pki: Sm2TestPKI, tmp_path: Path
+) -> None:
+    """An auditor's process (e.g. `gaozhi audit` workers) never imports the plugin itself."""
+    bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
+    (tmp_path / "b.json").write_bytes(bundle.to_json())
+    pki.write_trust(tmp_path / "trust")
+    code = (
+        "import sys\n"
+        "from gaozhi_sdk import esign\n"
+        "assert 'gaozhi_plugin_sm2' not in sys.modules\n"
+        f"trust = esign.TrustStore.from_dir({str(tmp_path / 'trust')!r})\n"
+        f"r = esign.validate(open({str(tmp_path / 'b.json')!r}, 'rb').read(), trust)\n"
+        "print(r.indication.value, r.signatures[0].algorithm)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["TOTAL_PASSED", "SM2_SM3"]
+
+
+def test_crashing_chain_validator_is_reported_not_raised(pki: Sm2TestPKI) -> None:
+    from gaozhi_plugin_sm2.chain import Sm2ChainValidator
+
+    from gaozhi_sdk.esign.chain import register_chain_validator
+
+    class Broken(Sm2ChainValidator):
+        def validate(self, certs: Any, trust: Any, at: Any) -> Any:
+            raise RuntimeError("boom")
+
+    bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
+    register_chain_validator(gaozhi_plugin_sm2.SM2_CURVE_OID, Broken())
+    try:
+        report = esign.validate(bundle, pki.trust_store())
+    finally:
+        gaozhi_plugin_sm2.register()
+    assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
+    assert esign.validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
+
+
+def test_without_gmssl_pyx_gmalg_verifies_and_signing_says_it_needs_the_wheel(
+    pki: Sm2TestPKI, tmp_path: Path
+) -> None:
+    bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
+    (tmp_path / "b.json").write_bytes(bundle.to_json())
+    pki.write_trust(tmp_path / "trust")
+    code = (
+        "import sys\n"
+        "sys.modules['gmssl_pyx'] = None  # as on a platform without the wheel\n"
+        "from gaozhi_sdk import esign\n"
+        "import gaozhi_plugin_sm2 as p\n"
+        "assert p.default_backend().name == 'gmalg'\n"
+        f"trust = esign.TrustStore.from_dir({str(tmp_path / 'trust')!r})\n"
+        f"r = esign.validate(open({str(tmp_path / 'b.json')!r}, 'rb').read(), trust)\n"
+        "print(r.indication.value)\n"
+        "try:\n"
+        "    p.Sm2Signer(p.Sm2PrivateKey(bytes(31) + b'\\x07'))\n"
+        "except p.Sm2Error as e:\n"
+        "    print(e.code)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["TOTAL_PASSED", "GZ-SM2-001"]

@@ -1,0 +1,179 @@
+"""The ``gaozhi plugins``, ``gaozhi plugin new`` and ``gaozhi events`` subcommands.
+
+Kept out of :mod:`gaozhi_sdk.cli` so the CLI module stays thin; :func:`add_plugin_commands`
+adds the parsers. Nothing here imports a plugin before the command runs, so
+``gaozhi --help`` never depends on installed plugins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_plugin_commands"]
+
+_EX_OK, _EX_FAIL, _EX_USAGE = 0, 1, 64
+
+
+def _flags(call: Mapping[str, Any]) -> str:
+    tags = [t for t in ("wrapper", "tryfirst", "trylast") if call[t]]
+    return f" ({', '.join(tags)})" if tags else ""
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    from gaozhi_sdk import hookspecs
+    from gaozhi_sdk.plugins import PluginHost
+
+    host = PluginHost()
+    infos = host.plugins()
+    hooks: dict[str, list[dict[str, Any]]] = {}
+    if args.hooks:
+        for name in host.hook_names():
+            hooks[name] = [
+                {
+                    "plugin": c.plugin,
+                    "wrapper": c.wrapper,
+                    "tryfirst": c.tryfirst,
+                    "trylast": c.trylast,
+                }
+                for c in host.call_order(name)
+            ]
+    if args.json:
+        out: dict[str, Any] = {
+            "plugins": [i.to_dict() for i in infos],
+            "failures": [
+                {
+                    "name": f.name,
+                    "distribution": f.distribution,
+                    "version": f.version,
+                    "error": f.error,
+                }
+                for f in host.load_failures
+            ],
+        }
+        if args.hooks:
+            out["hooks"] = hooks
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return _EX_OK
+    print(f"插件 ({len(infos)}):")
+    for i in infos:
+        origin = "内置" if i.builtin else f"{i.distribution or '-'} {i.version or ''}".strip()
+        print(f"  {i.name}  [{origin}]")
+        print(f"    钩子: {', '.join(i.hooks) or '-'}")
+        if i.registrations:
+            print(f"    注册: {', '.join(i.registrations)}")
+    if host.load_failures:
+        print(f"加载失败 ({len(host.load_failures)}):")
+        for f in host.load_failures:
+            print(f"  {f.name}  [{f.distribution} {f.version}]: {f.error}")
+    if args.hooks:
+        print("钩子调用顺序 (先调用者在前):")
+        for name, calls in hooks.items():
+            spec = getattr(hookspecs, name)
+            opts = getattr(spec, "gaozhi_sdk_spec", {}) or {}
+            kind = (
+                " [firstresult]"
+                if opts.get("firstresult")
+                else (" [historic]" if opts.get("historic") else "")
+            )
+            order = " → ".join(c["plugin"] + _flags(c) for c in calls)
+            print(f"  {name}{kind}: {order or '-'}")
+    return _EX_OK
+
+
+def _cmd_plugin_new(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.scaffold import new_plugin
+
+    target = new_plugin(args.name, args.dir)
+    print(f"已生成插件包: {target}")
+    print(f"  cd {target} && pip install -e . && pytest")
+    return _EX_OK
+
+
+def _db_url(db_arg: str) -> str | None:
+    db = Path(db_arg)
+    if db.is_dir():
+        db = db / "gaozhi.db"
+    return f"sqlite:///{db}" if db.is_file() else None
+
+
+def _cmd_events(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.events import dead_letters, deliver_pending, replay_dead
+    from gaozhi_sdk.plugins import PluginHost
+    from gaozhi_sdk.store import open_store
+
+    url = _db_url(args.db)
+    if url is None:
+        sys.stderr.write(f"gaozhi: [GZ-CLI-008] 找不到数据库文件: {args.db}\n")
+        return _EX_USAGE
+    store = open_store(url)
+    try:
+        if args.events_command == "dead":
+            letters = dead_letters(store)
+            if args.json:
+                print(
+                    json.dumps(
+                        [
+                            {
+                                "message_id": d.message_id,
+                                "topic": d.topic,
+                                "idempotency_key": d.idempotency_key,
+                                "failed_plugins": dict(d.failed_plugins),
+                                "attempts": dict(d.attempts),
+                            }
+                            for d in letters
+                        ],
+                        ensure_ascii=False,
+                        indent=2,
+                    )
+                )
+            else:
+                for d in letters:
+                    errs = "; ".join(f"{p}: {e}" for p, e in d.failed_plugins.items())
+                    print(f"{d.message_id}  {d.topic}  {d.idempotency_key}  {errs}")
+                print(f"死信: {len(letters)} 条")
+            return _EX_OK
+        host = PluginHost()
+        if args.events_command == "deliver":
+            report = deliver_pending(store, host, max_attempts=args.max_attempts, limit=args.limit)
+        else:
+            report = replay_dead(store, host, message_ids=args.ids or None)
+        print(
+            f"已投递 {report.delivered}, 待重试 {report.retrying}, 死信 {report.dead}, "
+            f"调用 {report.calls}, 失败 {len(report.failures)}"
+        )
+        return _EX_FAIL if report.dead else _EX_OK
+    finally:
+        store.close()
+
+
+def add_plugin_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    """Add ``plugins``, ``plugin new`` and ``events`` to the ``gaozhi`` subparsers."""
+    pl = sub.add_parser("plugins", help="列出插件、版本、钩子与注册内容")
+    pl.add_argument("--hooks", action="store_true", help="显示每个钩子的实际调用顺序")
+    pl.add_argument("--json", action="store_true", help="输出 JSON")
+    pl.set_defaults(func=_cmd_plugins)
+
+    pn = sub.add_parser("plugin", help="插件开发工具")
+    pnsub = pn.add_subparsers(dest="plugin_command", required=True, parser_class=parser_class)
+    new = pnsub.add_parser("new", help="生成新插件包 (测试开箱即通过)")
+    new.add_argument("name", metavar="NAME", help="插件名称, 如 henan-scjg")
+    new.add_argument("--dir", default=".", help="生成到此目录 (默认当前目录)")
+    new.set_defaults(func=_cmd_plugin_new)
+
+    ev = sub.add_parser("events", help="生命周期事件投递 (待发箱、死信、重投)")
+    evsub = ev.add_subparsers(dest="events_command", required=True, parser_class=parser_class)
+    deliver = evsub.add_parser("deliver", help="把待发事件投递给插件 (至少一次)")
+    dead = evsub.add_parser("dead", help="列出死信事件")
+    replay = evsub.add_parser("replay", help="重投死信事件")
+    for p in (deliver, dead, replay):
+        p.add_argument("--db", required=True, help="数据库文件或 demo 工作目录")
+        p.set_defaults(func=_cmd_events)
+    deliver.add_argument("--max-attempts", type=int, default=8, help="每个插件的最多尝试次数")
+    deliver.add_argument("--limit", type=int, default=1000, help="本次最多投递的消息数")
+    dead.add_argument("--json", action="store_true", help="输出 JSON")
+    replay.add_argument("--id", dest="ids", type=int, action="append", help="只重投这些消息")

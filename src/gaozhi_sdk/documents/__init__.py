@@ -1,0 +1,116 @@
+"""文书与报表: notices, pledges, lists, public disclosure and the justice-bureau report.
+
+Rendering needs the ``documents`` extra (Jinja2, python-docx, openpyxl)::
+
+    pip install "gaozhi-sdk[documents]"
+
+HTML is rendered from Jinja2 templates shipped in this package (autoescaped,
+``lang="zh-CN"``, responsive with print CSS); DOCX with python-docx; XLSX with openpyxl.
+An organ overrides templates with ``template_dir=`` or through the plugin hook
+``gaozhi_render_document`` (pass the plugin host as ``hook=``).
+
+Names are imported lazily, so that the core SDK (which uses
+:mod:`gaozhi_sdk.documents.redaction` and :mod:`gaozhi_sdk.documents.pii`) works without
+the extra installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gaozhi_sdk.documents.disclosure import disclosure_view, render_disclosure
+    from gaozhi_sdk.documents.lists import (
+        LIST_COLUMNS,
+        CellFinding,
+        export_list_docx,
+        export_list_xlsx,
+        import_list_xlsx,
+        list_rows,
+    )
+    from gaozhi_sdk.documents.notices import (
+        content_hash,
+        notice_view,
+        pledge_view,
+        render_notice,
+        render_pledge,
+    )
+    from gaozhi_sdk.documents.pii import PiiFinding, scan_pii
+    from gaozhi_sdk.documents.redaction import (
+        DisclosedItem,
+        DisclosedPledge,
+        RedactionProfile,
+        build_disclosure,
+        redaction_profile,
+    )
+    from gaozhi_sdk.documents.report import (
+        render_report,
+        report_docx,
+        report_tables,
+        report_xlsx,
+    )
+    from gaozhi_sdk.documents.view import DocumentView, Field, Section
+
+_WHERE = {
+    "disclosure": ("disclosure_view", "render_disclosure"),
+    "lists": (
+        "LIST_COLUMNS",
+        "CellFinding",
+        "export_list_docx",
+        "export_list_xlsx",
+        "import_list_xlsx",
+        "list_rows",
+    ),
+    "notices": ("content_hash", "notice_view", "pledge_view", "render_notice", "render_pledge"),
+    "pii": ("PiiFinding", "scan_pii"),
+    "redaction": (
+        "DisclosedItem",
+        "DisclosedPledge",
+        "RedactionProfile",
+        "build_disclosure",
+        "redaction_profile",
+    ),
+    "report": ("render_report", "report_docx", "report_tables", "report_xlsx"),
+    "view": ("DocumentView", "Field", "Section"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+__all__ = [
+    "LIST_COLUMNS",
+    "CellFinding",
+    "DisclosedItem",
+    "DisclosedPledge",
+    "DocumentView",
+    "Field",
+    "PiiFinding",
+    "RedactionProfile",
+    "Section",
+    "build_disclosure",
+    "content_hash",
+    "disclosure_view",
+    "export_list_docx",
+    "export_list_xlsx",
+    "import_list_xlsx",
+    "list_rows",
+    "notice_view",
+    "pledge_view",
+    "redaction_profile",
+    "render_disclosure",
+    "render_notice",
+    "render_pledge",
+    "render_report",
+    "report_docx",
+    "report_tables",
+    "report_xlsx",
+    "scan_pii",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gaozhi_sdk.documents' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"gaozhi_sdk.documents.{module}"), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,352 @@
+"""撤销检查 (revocation) from CRLs and OCSP responses carried in the bundle (DESIGN §4).
+
+Offline means offline: only ``verificationMaterial.revocation`` is used. A
+:class:`RevocationFetcher` seam exists for callers who want to fetch, but nothing fetches
+unless a fetcher is passed explicitly.
+
+For each certificate of the validated chain except the trust anchor, at the validation
+time ``t`` (the best signature time when a time-stamp proves it):
+
+* a CRL counts only if its issuer is the certificate's issuer and its signature verifies
+  with the issuer's key; an OCSP response only if it is SUCCESSFUL, names the certificate
+  (serial, issuer name/key hashes) and is signed by the issuer or by a responder the
+  issuer certified with EKU OCSPSigning;
+* *revoked at or before ``t``* → TOTAL_FAILED / REVOKED; *revoked after ``t``* → still
+  valid, recorded in the check and a warning;
+* *good* counts only if the data is fresh for ``t``: ``thisUpdate ≤ t ≤ nextUpdate`` or
+  issued after ``t`` (``thisUpdate ≥ t``);
+* no usable data → with ``require_revocation`` INDETERMINATE / TRY_LATER naming the
+  certificate (subject, SHA-256) and the missing CRL/OCSP; without it the check is
+  SKIPPED and the report warns — never PASSED.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from gaozhi_sdk.canonical import sha256_hex
+from gaozhi_sdk.esign.bundle import Revocation
+from gaozhi_sdk.esign.chain import masked_subject
+from gaozhi_sdk.esign.report import Check, CheckStatus, SubIndication
+
+__all__ = [
+    "CertificateStatus",
+    "RevocationData",
+    "RevocationFetcher",
+    "check_revocation",
+    "load_revocation",
+]
+
+
+@runtime_checkable
+class RevocationFetcher(Protocol):
+    """Fetches revocation data for a certificate (off by default; never used offline)."""
+
+    def fetch(
+        self, certificate: x509.Certificate, issuer: x509.Certificate
+    ) -> tuple[Sequence[bytes], Sequence[bytes]]:
+        """Return ``(crls_der, ocsp_responses_der)`` for ``certificate``."""
+        ...
+
+
+@dataclass
+class RevocationData:
+    """Parsed revocation data (each with its SHA-256 for evidence references)."""
+
+    crls: list[tuple[x509.CertificateRevocationList, str]] = field(default_factory=list)
+    ocsps: list[tuple[ocsp.OCSPResponse, str]] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # SHA-256 of blobs that do not parse
+
+    def add_crl(self, der: bytes) -> None:
+        """Parse and add a DER CRL (unreadable ones are recorded)."""
+        try:
+            self.crls.append((x509.load_der_x509_crl(der), sha256_hex(der)))
+        except ValueError:
+            self.unreadable.append(f"crl:{sha256_hex(der)}")
+
+    def add_ocsp(self, der: bytes) -> None:
+        """Parse and add a DER OCSP response (unreadable ones are recorded)."""
+        try:
+            self.ocsps.append((ocsp.load_der_ocsp_response(der), sha256_hex(der)))
+        except ValueError:
+            self.unreadable.append(f"ocsp:{sha256_hex(der)}")
+
+    @property
+    def empty(self) -> bool:
+        """True when there is no usable CRL or OCSP response at all."""
+        return not self.crls and not self.ocsps
+
+
+def load_revocation(rev: Revocation | None) -> RevocationData:
+    """Parse the bundle's ``verificationMaterial.revocation``."""
+    data = RevocationData()
+    if rev is not None:
+        for der in rev.crls or ():
+            data.add_crl(der)
+        for der in rev.ocsp_responses or ():
+            data.add_ocsp(der)
+    return data
+
+
+@dataclass(frozen=True)
+class CertificateStatus:
+    """The status found for one certificate at one time."""
+
+    status: str  # "good" | "revoked" | "unknown"
+    source: str = ""  # "CRL" | "OCSP"
+    revoked_at: datetime | None = None
+    reason: str | None = None
+    evidence: str = ""
+    stale: bool = False  # data existed but was not fresh for the time
+
+
+def _fp(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def _sig_ok(key: Any, sig: bytes, data: bytes, h: hashes.HashAlgorithm | None) -> bool:
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey) and h is not None:
+            key.verify(sig, data, ec.ECDSA(h))
+        elif isinstance(key, rsa.RSAPublicKey) and h is not None:
+            key.verify(sig, data, padding.PKCS1v15(), h)
+        elif isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(sig, data)
+        else:
+            return False
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _fresh(this_update: datetime, next_update: datetime | None, at: datetime) -> bool:
+    if this_update >= at:
+        return True
+    return next_update is not None and this_update <= at <= next_update
+
+
+def _crl_status(
+    cert: x509.Certificate, issuer: x509.Certificate, data: RevocationData, at: datetime
+) -> CertificateStatus | None:
+    stale: CertificateStatus | None = None
+    for crl, ref in data.crls:
+        if crl.issuer != issuer.subject:
+            continue
+        try:
+            if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
+                continue
+        except (TypeError, ValueError):
+            continue
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if entry is not None:
+            reason: str | None = None
+            with contextlib.suppress(x509.ExtensionNotFound):
+                ext = entry.extensions.get_extension_for_class(x509.CRLReason)
+                reason = ext.value.reason.value
+            return CertificateStatus(
+                "revoked", "CRL", entry.revocation_date_utc, reason, f"crl:{ref}"
+            )
+        if _fresh(crl.last_update_utc, crl.next_update_utc, at):
+            return CertificateStatus("good", "CRL", evidence=f"crl:{ref}")
+        stale = CertificateStatus("unknown", "CRL", evidence=f"crl:{ref}", stale=True)
+    return stale
+
+
+def _ocsp_responder_ok(resp: ocsp.OCSPResponse, issuer: x509.Certificate) -> bool:
+    h = resp.signature_hash_algorithm
+    if _sig_ok(issuer.public_key(), resp.signature, resp.tbs_response_bytes, h):
+        return True
+    for delegate in resp.certificates:
+        try:
+            delegate.verify_directly_issued_by(issuer)
+            eku = delegate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
+            continue
+        if ExtendedKeyUsageOID.OCSP_SIGNING in eku and _sig_ok(
+            delegate.public_key(), resp.signature, resp.tbs_response_bytes, h
+        ):
+            return True
+    return False
+
+
+def _cert_id(
+    cert: x509.Certificate, issuer: x509.Certificate, h: hashes.HashAlgorithm
+) -> tuple[bytes, bytes]:
+    req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, h).build()
+    return req.issuer_name_hash, req.issuer_key_hash
+
+
+def _ocsp_status(
+    cert: x509.Certificate, issuer: x509.Certificate, data: RevocationData, at: datetime
+) -> CertificateStatus | None:
+    stale: CertificateStatus | None = None
+    for resp, ref in data.ocsps:
+        if resp.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
+            continue
+        for single in resp.responses:
+            if single.serial_number != cert.serial_number:
+                continue
+            try:
+                ids = _cert_id(cert, issuer, single.hash_algorithm)
+            except (ValueError, TypeError):
+                continue
+            if ids != (single.issuer_name_hash, single.issuer_key_hash):
+                continue
+            if not _ocsp_responder_ok(resp, issuer):
+                continue
+            status = single.certificate_status
+            if status is ocsp.OCSPCertStatus.REVOKED:
+                reason = single.revocation_reason.value if single.revocation_reason else None
+                return CertificateStatus(
+                    "revoked", "OCSP", single.revocation_time_utc, reason, f"ocsp:{ref}"
+                )
+            if status is ocsp.OCSPCertStatus.GOOD:
+                if _fresh(single.this_update_utc, single.next_update_utc, at):
+                    return CertificateStatus("good", "OCSP", evidence=f"ocsp:{ref}")
+                stale = CertificateStatus("unknown", "OCSP", evidence=f"ocsp:{ref}", stale=True)
+    return stale
+
+
+def certificate_status(
+    cert: x509.Certificate, issuer: x509.Certificate, data: RevocationData, at: datetime
+) -> CertificateStatus:
+    """Status of ``cert`` at ``at`` from the data (a revocation anywhere wins)."""
+    found = [
+        s
+        for s in (_ocsp_status(cert, issuer, data, at), _crl_status(cert, issuer, data, at))
+        if s is not None
+    ]
+    for s in found:
+        if s.status == "revoked":
+            return s
+    for s in found:
+        if s.status == "good":
+            return s
+    return found[0] if found else CertificateStatus("unknown")
+
+
+def check_revocation(
+    chain: Sequence[x509.Certificate],
+    data: RevocationData,
+    at: datetime,
+    *,
+    require: bool,
+    fetcher: RevocationFetcher | None = None,
+) -> tuple[Check, list[str]]:
+    """One ``revocation`` check for a validated chain (leaf → anchor) and its warnings."""
+    warnings: list[str] = []
+    passed_notes: list[str] = []
+    refs: list[str] = []
+    missing: list[tuple[x509.Certificate, bool]] = []
+    for i, cert in enumerate(chain[:-1]):
+        issuer = chain[i + 1]
+        st = certificate_status(cert, issuer, data, at)
+        if st.status == "unknown" and fetcher is not None:
+            crls, ocsps = fetcher.fetch(cert, issuer)
+            for der in crls:
+                data.add_crl(der)
+            for der in ocsps:
+                data.add_ocsp(der)
+            st = certificate_status(cert, issuer, data, at)
+        subject = masked_subject(cert.subject)
+        fp = _fp(cert)
+        if st.evidence:
+            refs.append(st.evidence)
+        if st.status == "revoked":
+            assert st.revoked_at is not None
+            reason = f", 原因 {st.reason}" if st.reason else ""
+            if st.revoked_at <= at:
+                return (
+                    Check(
+                        name="revocation",
+                        status=CheckStatus.FAILED,
+                        sub_indication=SubIndication.REVOKED,
+                        message=(
+                            f"证书已于 {st.revoked_at.isoformat()} 撤销 ({st.source}{reason}), "
+                            f"不晚于验证时间 {at.isoformat()}: 证书主题 {subject}, SHA-256 {fp}"
+                        ),
+                        message_en=(
+                            f"certificate {subject} (SHA-256 {fp}) was revoked at "
+                            f"{st.revoked_at.isoformat()} ({st.source}), not after the "
+                            f"validation time {at.isoformat()}"
+                        ),
+                        expected=f"在 {at.isoformat()} 时未被撤销",
+                        found=f"撤销于 {st.revoked_at.isoformat()} ({st.source}{reason})",
+                        remedy="签名时证书已撤销, 签名无效; 请签名方以有效证书重新签署",
+                        remedy_en="the certificate was revoked when the signature was made; "
+                        "have the document signed again with a valid certificate",
+                        evidence_refs=[fp, st.evidence],
+                    ),
+                    warnings,
+                )
+            passed_notes.append(
+                f"{subject} 于 {st.revoked_at.isoformat()} 撤销, 晚于验证时间 (签名仍有效)"
+            )
+            warnings.append(
+                f"证书 {subject} (SHA-256 {fp}) 于 {st.revoked_at.isoformat()} 撤销, 晚于最佳签名"
+                f"时间 {at.isoformat()}, 签名仍有效 / certificate revoked after the best "
+                "signature time; the signature stays valid"
+            )
+        elif st.status == "unknown":
+            missing.append((cert, st.stale))
+    if missing:
+        names = "; ".join(
+            f"证书主题 {masked_subject(c.subject)}, SHA-256 {_fp(c)}"
+            + (" (现有 CRL/OCSP 不够新)" if stale else " (缺少签发者的 CRL 或 OCSP 应答)")
+            for c, stale in missing
+        )
+        names_en = "; ".join(
+            f"{masked_subject(c.subject)} (SHA-256 {_fp(c)}): "
+            + ("CRL/OCSP present but not fresh" if stale else "no CRL or OCSP response")
+            for c, stale in missing
+        )
+        if require:
+            return (
+                Check(
+                    name="revocation",
+                    status=CheckStatus.INDETERMINATE,
+                    sub_indication=SubIndication.TRY_LATER,
+                    message=f"无法确定撤销状态 (策略要求撤销信息): {names}",
+                    message_en=f"revocation status unknown (policy requires it): {names_en}",
+                    expected=f"签发者在 {at.isoformat()} 时或之后签发的 CRL 或 OCSP 应答",
+                    found="无可用的撤销信息",
+                    remedy="在证据包 verificationMaterial.revocation 中附上签发者的 CRL 或 OCSP",
+                    remedy_en="add the issuer's CRL or an OCSP response to "
+                    "verificationMaterial.revocation",
+                    evidence_refs=[_fp(c) for c, _ in missing],
+                ),
+                warnings,
+            )
+        warnings.append(f"未检查撤销状态 (证据包未附 CRL/OCSP): {names} / revocation not checked")
+        return (
+            Check(
+                name="revocation",
+                status=CheckStatus.SKIPPED,
+                message=f"未检查撤销状态: {names}",
+                message_en=f"revocation not checked: {names_en}",
+                remedy="如需撤销检查, 附上 CRL/OCSP 并使用 require_revocation 策略",
+                remedy_en="carry CRL/OCSP data and use require_revocation",
+                evidence_refs=[_fp(c) for c, _ in missing],
+            ),
+            warnings,
+        )
+    return (
+        Check(
+            name="revocation",
+            status=CheckStatus.PASSED,
+            message="; ".join(passed_notes) or None,
+            evidence_refs=refs,
+        ),
+        warnings,
+    )

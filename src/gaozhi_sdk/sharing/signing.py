@@ -1,0 +1,382 @@
+"""Request-signing profiles (DESIGN §7, TRANSPORT §5.2).
+
+Every attempt is signed afresh (new ``X-Timestamp`` and ``X-Nonce``) while the business
+request id (``X-Request-Id``) stays the same across attempts. Three profiles ship:
+
+* :class:`ReferenceProfile` — ``gaozhi-hmac-sm3-v1``, exactly as DESIGN §7: headers
+  ``X-App-Key``, ``X-Timestamp`` (ms), ``X-Nonce``, ``X-Request-Id``, ``X-Content-SM3``,
+  ``X-Sign-Method`` (``HMAC-SM3`` | ``HMAC-SHA256``) and ``X-Signature`` = base64 HMAC over
+  the newline-joined ``METHOD, canonical_path, canonical_query, app_key, timestamp, nonce,
+  request_id, content_sm3``. *Does not protect*: other headers (``Authorization``,
+  ``Content-Type``), the response, confidentiality (that is TLS's job).
+* :class:`HmacSha256HeaderProfile` — the Shandong-style header profile:
+  ``X-Signature = base64(HMAC-SHA256(secret, client_id + timestamp + nonce))``.
+  *Does not protect*: the body, the path, the query and the request id.
+* :class:`Md5KeySecretTimeProfile` — the Zhejiang-IRS-style profile:
+  ``sign = MD5(appKey + secret + requestTime)`` where ``secret`` is the short-lived request
+  secret of a two-secret refresh flow (see :class:`~gaozhi_sdk.sharing.tokens.TwoSecretRefresher`).
+  *Does not protect*: the body, the path, the query, replay within the time window
+  (no nonce) and collision resistance (MD5).
+
+HMAC-SM3 uses ``cryptography``'s ``hashes.SM3`` (GB/T 32905-2016); :func:`sm3_hex` is
+self-tested on the standard ``"abc"`` vector at import.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac as std_hmac
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol
+from urllib.parse import quote
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as c_hmac
+
+from gaozhi_sdk.sharing.errors import SharingError
+
+__all__ = [
+    "REFERENCE_PROFILE",
+    "HmacSha256HeaderProfile",
+    "Md5KeySecretTimeProfile",
+    "NonceCache",
+    "ReferenceProfile",
+    "SigningProfile",
+    "canonical_path",
+    "canonical_query",
+    "hmac_sm3",
+    "make_profile",
+    "sm3_hex",
+    "string_to_sign",
+    "verify_reference_request",
+]
+
+REFERENCE_PROFILE = "gaozhi-hmac-sm3-v1"
+_SM3_ABC = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+
+
+def sm3_hex(data: bytes) -> str:
+    """Hex SM3 digest (GB/T 32905-2016) of ``data``."""
+    h = hashes.Hash(hashes.SM3())
+    h.update(data)
+    return h.finalize().hex()
+
+
+def hmac_sm3(key: bytes, msg: bytes) -> bytes:
+    """HMAC-SM3 of ``msg`` under ``key``."""
+    h = c_hmac.HMAC(key, hashes.SM3())
+    h.update(msg)
+    return h.finalize()
+
+
+def _self_test() -> None:
+    try:
+        ok = sm3_hex(b"abc") == _SM3_ABC
+    except Exception as exc:  # pragma: no cover - depends on the OpenSSL build
+        raise SharingError(
+            "GZ-SH-004", "当前环境的 OpenSSL 不支持 SM3", message_en=f"SM3 unavailable: {exc}"
+        ) from exc
+    if not ok:  # pragma: no cover - would mean a broken library
+        raise SharingError("GZ-SH-004", "SM3 自检失败", message_en="SM3 self-test failed")
+
+
+_self_test()
+
+
+def canonical_query(query: Mapping[str, str | int] | None) -> str:
+    """Keys sorted, RFC 3986 percent-encoding of UTF-8, ``k=v`` joined by ``&``."""
+    if not query:
+        return ""
+    pairs = sorted(
+        (quote(str(k), safe="-_.~"), quote(str(v), safe="-_.~")) for k, v in query.items()
+    )
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def canonical_path(path: str) -> str:
+    """The percent-encoded path without a trailing slash (``/`` stays ``/``)."""
+    p = quote(path, safe="/-_.~%")
+    if not p.startswith("/"):
+        p = "/" + p
+    return p.rstrip("/") or "/"
+
+
+def string_to_sign(
+    method: str,
+    path: str,
+    query: str,
+    app_key: str,
+    timestamp: str,
+    nonce: str,
+    request_id: str,
+    content_sm3: str,
+) -> bytes:
+    """The newline-joined string to sign of ``gaozhi-hmac-sm3-v1`` (DESIGN §7)."""
+    return "\n".join(
+        [method.upper(), path, query, app_key, timestamp, nonce, request_id, content_sm3]
+    ).encode("utf-8")
+
+
+class SigningProfile(Protocol):
+    """A request-signing profile: headers for one attempt."""
+
+    @property
+    def name(self) -> str:
+        """The profile name (``gaozhi-hmac-sm3-v1`` …)."""
+        ...
+
+    @property
+    def does_not_protect(self) -> tuple[str, ...]:
+        """What this profile leaves unprotected (documented per profile)."""
+        ...
+
+    def sign(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str | int] | None,
+        body: bytes,
+        request_id: str,
+        *,
+        secret: str,
+        timestamp_ms: int | None = None,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
+        """Headers for this attempt (fresh timestamp and nonce unless given)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReferenceProfile:
+    """``gaozhi-hmac-sm3-v1`` (DESIGN §7)."""
+
+    app_key: str
+    method: Literal["HMAC-SM3", "HMAC-SHA256"] = "HMAC-SM3"
+    name: str = REFERENCE_PROFILE
+    does_not_protect: tuple[str, ...] = (
+        "headers other than the X-* signing headers (Authorization, Content-Type)",
+        "the response body (verify provider signatures separately)",
+        "confidentiality (TLS)",
+    )
+
+    def sign(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str | int] | None,
+        body: bytes,
+        request_id: str,
+        *,
+        secret: str,
+        timestamp_ms: int | None = None,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
+        """Sign one attempt."""
+        ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+        nc = nonce or secrets.token_hex(16)
+        content = sm3_hex(body)
+        sts = string_to_sign(
+            method,
+            canonical_path(path),
+            canonical_query(query),
+            self.app_key,
+            ts,
+            nc,
+            request_id,
+            content,
+        )
+        mac = _mac(self.method, secret.encode("utf-8"), sts)
+        return {
+            "X-App-Key": self.app_key,
+            "X-Timestamp": ts,
+            "X-Nonce": nc,
+            "X-Request-Id": request_id,
+            "X-Content-SM3": content,
+            "X-Sign-Method": self.method,
+            "X-Signature": base64.b64encode(mac).decode("ascii"),
+        }
+
+
+def _mac(method: str, key: bytes, msg: bytes) -> bytes:
+    if method == "HMAC-SM3":
+        return hmac_sm3(key, msg)
+    if method == "HMAC-SHA256":
+        return std_hmac.new(key, msg, hashlib.sha256).digest()
+    raise SharingError("GZ-SH-003", f"不支持的签名方法 {method}", message_en="bad sign method")
+
+
+@dataclass(frozen=True)
+class HmacSha256HeaderProfile:
+    """Shandong-style ``X-Client-Id`` + HMAC-SHA256(client_id + timestamp + nonce)."""
+
+    app_key: str
+    name: str = "sd-hmac-sha256"
+    does_not_protect: tuple[str, ...] = (
+        "the body",
+        "the path and query",
+        "the request id (X-Request-Id is sent but not signed)",
+    )
+
+    def sign(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str | int] | None,
+        body: bytes,
+        request_id: str,
+        *,
+        secret: str,
+        timestamp_ms: int | None = None,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
+        """Sign one attempt."""
+        ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+        nc = nonce or secrets.token_hex(16)
+        msg = (self.app_key + ts + nc).encode("utf-8")
+        sig = std_hmac.new(secret.encode("utf-8"), msg, hashlib.sha256).digest()
+        return {
+            "X-Client-Id": self.app_key,
+            "X-Timestamp": ts,
+            "X-Nonce": nc,
+            "X-Request-Id": request_id,
+            "X-Signature": base64.b64encode(sig).decode("ascii"),
+        }
+
+
+@dataclass(frozen=True)
+class Md5KeySecretTimeProfile:
+    """Zhejiang-IRS-style ``sign = MD5(appKey + secret + requestTime)`` (query params).
+
+    ``secret`` is the current request secret from a two-secret refresh flow.
+    """
+
+    app_key: str
+    name: str = "zj-irs-md5"
+    does_not_protect: tuple[str, ...] = (
+        "the body",
+        "the path and query",
+        "replay inside the time window (no nonce)",
+        "collision resistance (MD5)",
+    )
+
+    def sign(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str | int] | None,
+        body: bytes,
+        request_id: str,
+        *,
+        secret: str,
+        timestamp_ms: int | None = None,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
+        """Sign one attempt (returned as headers; the gateway also accepts them as query)."""
+        ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+        digest = hashlib.md5(
+            (self.app_key + secret + ts).encode("utf-8"), usedforsecurity=False
+        ).hexdigest()
+        return {
+            "appKey": self.app_key,
+            "requestTime": ts,
+            "sign": digest,
+            "X-Request-Id": request_id,
+        }
+
+
+def make_profile(name: str, app_key: str) -> SigningProfile:
+    """A profile by name: ``gaozhi-hmac-sm3-v1``, ``gaozhi-hmac-sha256-v1``,
+    ``sd-hmac-sha256`` or ``zj-irs-md5``."""
+    if name == REFERENCE_PROFILE:
+        return ReferenceProfile(app_key)
+    if name == "gaozhi-hmac-sha256-v1":
+        return ReferenceProfile(app_key, method="HMAC-SHA256", name=name)
+    if name == "sd-hmac-sha256":
+        return HmacSha256HeaderProfile(app_key)
+    if name == "zj-irs-md5":
+        return Md5KeySecretTimeProfile(app_key)
+    raise SharingError(
+        "GZ-SH-002", f"未知的签名方案 {name}", message_en=f"unknown signing profile {name}"
+    )
+
+
+class NonceCache:
+    """Nonces seen in the last ``ttl_s`` seconds (bounded; thread-safe)."""
+
+    def __init__(self, ttl_s: float = 600.0, max_size: int = 200_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_size = max_size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, nonce: str, now: float) -> bool:
+        """Record ``nonce``; False if it was already seen inside the window."""
+        with self._lock:
+            while self._seen:
+                _first, t = next(iter(self._seen.items()))
+                if now - t <= self.ttl_s and len(self._seen) < self.max_size:
+                    break
+                self._seen.popitem(last=False)
+            if nonce in self._seen:
+                return False
+            self._seen[nonce] = now
+            return True
+
+
+def verify_reference_request(
+    method: str,
+    path: str,
+    query: Mapping[str, str | int] | None,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    secret_of: Mapping[str, str],
+    now_ms: int,
+    nonces: NonceCache,
+    max_skew_ms: int = 300_000,
+) -> str:
+    """Check a ``gaozhi-hmac-sm3-v1`` request (server side); returns a body code.
+
+    Returns ``"00"`` when valid, else ``SIGN_INVALID``, ``TS_EXPIRED`` or ``NONCE_REPLAY``
+    (distinct so the client can act on each; TRANSPORT §5.2).
+    """
+    h = {k.lower(): v for k, v in headers.items()}
+    app_key = h.get("x-app-key", "")
+    secret = secret_of.get(app_key)
+    needed = ("x-timestamp", "x-nonce", "x-request-id", "x-content-sm3", "x-signature")
+    if secret is None or any(not h.get(n) for n in needed):
+        return "SIGN_INVALID"
+    try:
+        ts = int(h["x-timestamp"])
+    except ValueError:
+        return "SIGN_INVALID"
+    if abs(now_ms - ts) > max_skew_ms:
+        return "TS_EXPIRED"
+    if sm3_hex(body) != h["x-content-sm3"]:
+        return "SIGN_INVALID"
+    sts = string_to_sign(
+        method,
+        canonical_path(path),
+        canonical_query(query),
+        app_key,
+        h["x-timestamp"],
+        h["x-nonce"],
+        h["x-request-id"],
+        h["x-content-sm3"],
+    )
+    try:
+        expected = _mac(h.get("x-sign-method", "HMAC-SM3"), secret.encode("utf-8"), sts)
+        given = base64.b64decode(h["x-signature"], validate=True)
+    except (SharingError, ValueError):
+        return "SIGN_INVALID"
+    if not std_hmac.compare_digest(expected, given):
+        return "SIGN_INVALID"
+    if not nonces.add(h["x-nonce"], now_ms / 1000.0):
+        return "NONCE_REPLAY"
+    return "00"

@@ -1,0 +1,258 @@
+"""Interop with the ``openssl ts`` command (OpenSSL 3.0): its tokens verify here, ours there."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ORGAN_NAME, ORGAN_USCC
+from cryptography.hazmat.primitives import serialization
+
+from gaozhi_sdk.esign import (
+    Indication,
+    SubIndication,
+    TrustStore,
+    ValidationTimeSource,
+    sign,
+    validate,
+)
+from gaozhi_sdk.esign.timestamps import TimestampInfo, verify_timestamp
+from gaozhi_sdk.models import Pledge
+from gaozhi_sdk.testing import TestPKI
+from gaozhi_sdk.testing.tsa import LocalTSA
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI missing")
+
+TS_CNF = """\
+[ tsa ]
+default_tsa = tsa_config1
+[ tsa_config1 ]
+dir = .
+serial = ./tsaserial
+crypto_device = builtin
+signer_cert = ./tsa.pem
+certs = ./tsa.pem
+signer_key = ./tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = no
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+[ v3_tsa ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = critical,timeStamping
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ v3_ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+"""
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, check=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def openssl_tsa(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A TSA made and run entirely by the openssl CLI (root → TSA, critical EKU)."""
+    d = tmp_path_factory.mktemp("openssl-tsa")
+    (d / "ts.cnf").write_text(TS_CNF)
+    (d / "tsaserial").write_text("01\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    _run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            *ec,
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "3650",
+            "-subj",
+            "/C=CN/O=ossl/CN=OpenSSL TSA Root",
+            "-extensions",
+            "v3_ca",
+            "-config",
+            "ts.cnf",
+        ],
+        d,
+    )
+    _run(
+        [
+            "openssl",
+            "req",
+            *ec,
+            "-keyout",
+            "tsa.key",
+            "-out",
+            "tsa.csr",
+            "-subj",
+            "/C=CN/O=ossl/CN=OpenSSL TSA",
+        ],
+        d,
+    )
+    _run(
+        [
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            "tsa.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "tsa.pem",
+            "-days",
+            "3650",
+            "-extfile",
+            "ts.cnf",
+            "-extensions",
+            "v3_tsa",
+        ],
+        d,
+    )
+    return d
+
+
+def _openssl_token(d: Path, digest: bytes, name: str) -> bytes:
+    _run(
+        [
+            "openssl",
+            "ts",
+            "-query",
+            "-digest",
+            digest.hex(),
+            "-sha256",
+            "-cert",
+            "-out",
+            f"{name}.tsq",
+        ],
+        d,
+    )
+    _run(
+        [
+            "openssl",
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-queryfile",
+            f"{name}.tsq",
+            "-out",
+            f"{name}.tst",
+            "-token_out",
+        ],
+        d,
+    )
+    return (d / f"{name}.tst").read_bytes()
+
+
+def _with_token(bundle_json: bytes, token: bytes) -> bytes:
+    import base64
+    import json
+
+    obj = json.loads(bundle_json)
+    obj["verificationMaterial"]["signers"][0]["timestamps"] = [base64.b64encode(token).decode()]
+    return json.dumps(obj).encode()
+
+
+def test_openssl_ts_reply_token_verifies_in_the_sdk(
+    openssl_tsa: Path, pki: TestPKI, pledge: Pledge
+) -> None:
+    bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+    sig = bundle.dsse_envelope.signatures[0].sig
+    token = _openssl_token(openssl_tsa, hashlib.sha256(sig).digest(), "good")
+    trust = pki.trust_store()
+    trust.add_pem((openssl_tsa / "ca.pem").read_bytes())
+
+    info = verify_timestamp(token, sig, trust)
+    assert isinstance(info, TimestampInfo) and "OpenSSL TSA" in info.tsa_subject
+
+    report = validate(_with_token(bundle.to_json(), token), trust)
+    assert report.indication is Indication.TOTAL_PASSED, report.summary_en()
+    assert report.validation_time_source is ValidationTimeSource.TIMESTAMP
+
+
+def test_openssl_token_over_other_bytes_is_hash_failure(
+    openssl_tsa: Path, pki: TestPKI, pledge: Pledge
+) -> None:
+    bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+    token = _openssl_token(openssl_tsa, hashlib.sha256(b"other bytes").digest(), "other")
+    trust = pki.trust_store()
+    trust.add_pem((openssl_tsa / "ca.pem").read_bytes())
+    report = validate(_with_token(bundle.to_json(), token), trust)
+    assert report.indication is Indication.TOTAL_FAILED
+    assert report.sub_indication is SubIndication.HASH_FAILURE
+
+
+def test_local_tsa_token_verifies_with_openssl_ts_verify(tmp_path: Path) -> None:
+    tsa = LocalTSA.create()
+    digest = hashlib.sha256(b"signature bytes").digest()
+    (tmp_path / "tok.der").write_bytes(tsa.timestamp(digest))
+    (tmp_path / "root.pem").write_bytes(tsa.root_pem())
+    (tmp_path / "tsa.pem").write_bytes(tsa.certificate.public_bytes(serialization.Encoding.PEM))
+    out = _run(
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-digest",
+            digest.hex(),
+            "-in",
+            "tok.der",
+            "-token_in",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "tsa.pem",
+        ],
+        tmp_path,
+    )
+    assert b"Verification: OK" in out.stdout
+    bad = subprocess.run(
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-digest",
+            hashlib.sha256(b"x").hexdigest(),
+            "-in",
+            "tok.der",
+            "-token_in",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "tsa.pem",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode != 0
+
+
+def test_trust_store_without_openssl_root_is_not_enough(
+    openssl_tsa: Path, pki: TestPKI, pledge: Pledge
+) -> None:
+    bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+    sig = bundle.dsse_envelope.signatures[0].sig
+    token = _openssl_token(openssl_tsa, hashlib.sha256(sig).digest(), "untrusted")
+    report = validate(_with_token(bundle.to_json(), token), TrustStore(pki.trust_store().roots))
+    assert report.indication is Indication.INDETERMINATE
+    assert report.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
