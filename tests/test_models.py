@@ -808,3 +808,16 @@ def test_r057_objection_requires_grounds_and_known_outcome() -> None:
         Objection(**SAMPLES["Objection"](), outcome="IGNORED")
     done = Objection(**SAMPLES["Objection"](), outcome="CORRECTED", outcome_reason="已更正")
     assert done.outcome is ObjectionOutcome.CORRECTED
+
+
+def test_r033_default_pledge_clauses_cover_the_exam_pledge_items() -> None:
+    """R-033: the default pledge clauses state, in order, that the pledgor knows what was told,
+    meets the conditions, filled in true information, accepts verification and the legal
+    liability — the exam-registration pledge items, generalised."""
+    from gaozhi_sdk.models import DEFAULT_PLEDGE_CLAUSES
+
+    text = "".join(DEFAULT_PLEDGE_CLAUSES)
+    for phrase in ("已知晓", "已符合", "真实", "接受行政机关的核查", "法律责任"):
+        assert phrase in text, phrase
+    positions = [text.index(p) for p in ("已知晓", "已符合", "真实", "接受行政机关的核查")]
+    assert positions == sorted(positions)

@@ -118,3 +118,13 @@ def test_scanner_reads_citations_ranges_names_and_docstrings(tmp_path: Path) -> 
     assert rows["R-003"].status == "untested"  # helper_r003 is not a test
     assert rows["R-001"].status == "tested"
     assert rt.untested_rules(rows.values()) == ["R-003", "R-004", "R-011", "R-999"]
+
+
+def test_every_rule_cited_in_src_has_a_test_named_after_it() -> None:
+    """Issue 2 done-when: every rule the code implements has a test *named* after it
+    (``test_rNNN_…``), not only one that cites it in a docstring."""
+    rows = rt.build_rows(ROOT)
+    unnamed = sorted(
+        row.rule_id for row in rows if row.code and not any(t.how == "name" for t in row.tests)
+    )
+    assert unnamed == [], f"rules cited in src/ without a test named after them: {unnamed}"

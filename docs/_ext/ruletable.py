@@ -208,7 +208,7 @@ def build_rows(
     *,
     rules_file: Path = DEFAULT_RULES_FILE,
     code_dirs: Iterable[str] = ("src",),
-    test_dirs: Iterable[str] = ("tests",),
+    test_dirs: Iterable[str] = ("tests", "plugins"),
 ) -> list[RuleRow]:
     """One row per known rule, then one per unknown rule number that is cited anywhere."""
     rules = load_rules(rules_file)

@@ -270,7 +270,9 @@ def test_r113_repair_refused_before_minimum_period(world: World) -> None:
     assert world.state("repair", app.application_id) == "PENDING"
 
 
-def test_r114_repair_decided_by_the_recording_organ(world: World) -> None:
+def test_r114_r111_r115_repair_by_recording_organ_ends_publicity_and_is_shared(
+    world: World,
+) -> None:
     """R-114 (谁认定、谁修复): only the recording organ's credit officer decides; REPAIRED ends
     publicity and sharing (R-111, R-115) and restores eligibility (R-020)."""
     case, rec = _terminate(world)

@@ -210,3 +210,52 @@ def test_missing_ca_file_is_a_coded_config_error(tmp_path: Path) -> None:
     with pytest.raises(GaozhiError) as e:
         TransportConfig("https://127.0.0.1:1", ca_bundle=tmp_path / "nope.pem")
     assert e.value.code == "GZ-SH-001" and "ca_bundle" in e.value.message
+
+
+def test_ca_and_proxy_set_once_also_reach_the_tsa(
+    pki: dict[str, Path], proxy: tuple[str, list[str]]
+) -> None:
+    """The same TransportConfig (CA bundle + proxy) reaches the RFC 3161 TSA client: a real
+    HTTPS TSA on 127.0.0.1 signed by the intranet CA, reached through the CONNECT proxy."""
+    from gaozhi_sdk.esign.timestamps import HttpTimestampAuthority
+    from gaozhi_sdk.testing.tsa import LocalTSA
+
+    tsa = LocalTSA.create()
+
+    class _TsaHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            reply = tsa.respond(body)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _TsaHandler)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(pki["cert"], pki["key"])
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{httpd.server_address[1]}"
+    proxy_url, tunnels = proxy
+    try:
+        config = TransportConfig(url, ca_bundle=pki["ca"], proxy=proxy_url)
+        client = HttpTimestampAuthority.from_transport(config)
+        token = client.timestamp(b"\x11" * 32)
+        assert token  # a DER TimeStampToken
+        assert tunnels == [url.removeprefix("https://")]
+        # without the intranet CA the TLS handshake fails with a coded error
+        plain = HttpTimestampAuthority(url, timeout=(2.0, 5.0))
+        from gaozhi_sdk.errors import GaozhiError
+
+        with pytest.raises(GaozhiError):
+            plain.timestamp(b"\x11" * 32)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

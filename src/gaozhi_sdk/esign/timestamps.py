@@ -146,6 +146,7 @@ class HttpTimestampAuthority:
         timeout: (connect, read) seconds; always set.
         verify: TLS verification (True, or a CA bundle path); never disabled silently.
         headers: extra headers (e.g. authorisation for a commercial TSA).
+        proxies: ``requests`` proxies (government intranets); see :meth:`from_transport`.
     """
 
     def __init__(
@@ -155,6 +156,7 @@ class HttpTimestampAuthority:
         timeout: tuple[float, float] = (5.0, 30.0),
         verify: bool | str = True,
         headers: Mapping[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise SignatureError(
@@ -166,6 +168,22 @@ class HttpTimestampAuthority:
         self.timeout = timeout
         self.verify = verify
         self.headers = dict(headers or {})
+        self.proxies = dict(proxies or {})
+
+    @classmethod
+    def from_transport(cls, config: Any, url: str | None = None) -> HttpTimestampAuthority:
+        """A TSA client with the CA bundle, proxy and timeouts of a transport configuration.
+
+        ``config`` is a :class:`gaozhi_sdk.sharing.TransportConfig` (set once, it reaches
+        every outbound call — data sharing, credit push, webhooks and the TSA); ``url``
+        defaults to its ``base_url``.
+        """
+        return cls(
+            url or config.base_url,
+            timeout=(config.connect_timeout_s, config.read_timeout_s),
+            verify=config.verify,
+            proxies=config.proxies,
+        )
 
     def timestamp(self, digest: bytes) -> bytes:
         """Request a token for ``digest`` (see :class:`TimestampAuthority`)."""
@@ -180,6 +198,7 @@ class HttpTimestampAuthority:
                 headers={"Content-Type": TSA_CONTENT_TYPE, **self.headers},
                 timeout=self.timeout,
                 verify=self.verify,
+                proxies=self.proxies or None,
             )
         except requests.RequestException as exc:
             raise SignatureError(
