@@ -25,6 +25,7 @@ from gaozhi_sdk.archive import JournalCheckpoint
 from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.esign import Signer, TrustStore
+from gaozhi_sdk.esign.timestamps import TimestampAuthority
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier
 from gaozhi_sdk.rules import RulesConfig, WorkingDayCalendar, default_calendar
@@ -64,6 +65,7 @@ class PledgeService(ComplaintsMixin, DisclosureMixin):
         online_verifier: OnlineVerifier | None = None,
         credit_source: CreditSource | None = None,
         host: PluginHost | None = None,
+        tsa: TimestampAuthority | None = None,
     ) -> PledgeService:
         """Open a service over ``sqlite:///path.db`` or ``sqlite://`` (memory) or a Store.
 
@@ -79,9 +81,15 @@ class PledgeService(ComplaintsMixin, DisclosureMixin):
                 ``gaozhi_credit_snapshot``; signers from ``gaozhi_register_signers`` are
                 added (explicit ``signers`` win); a URL whose scheme a plugin registered
                 through ``gaozhi_register_stores`` opens that store; lifecycle events are
-                delivered with :meth:`deliver_events`.
+                delivered with :meth:`deliver_events`; a ``tsa`` provider registered through
+                ``gaozhi_register_providers`` is used when no ``tsa`` is given.
+            tsa: an RFC 3161 time-stamping authority (DESIGN §4): every document the
+                organ seals is time-stamped, and so is every pledge that arrives without
+                a timestamp — the token is the proof of when the signature existed.
         """
         if host is not None:
+            if tsa is None and host.providers("tsa"):
+                tsa = host.provider("tsa")
             store = host.open_store(url) if isinstance(url, str) else url
             signers = {**host.signers(), **(signers or {})}
             online_verifier = online_verifier or host.online_verifier()
@@ -90,7 +98,7 @@ class PledgeService(ComplaintsMixin, DisclosureMixin):
             store = open_store(url) if isinstance(url, str) else url
         svc = cls(
             store,
-            sealer=Sealer(signers or {}, trust or TrustStore()),
+            sealer=Sealer(signers or {}, trust or TrustStore(), tsa=tsa),
             rules=rules or RulesConfig.default(),
             calendar=calendar or default_calendar(),
             role_policy=role_policy,

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from gaozhi_sdk.errors import ConfigError, SignatureError
 from gaozhi_sdk.esign import Bundle, Indication, Signer, TrustStore, sign, validate
+from gaozhi_sdk.esign.timestamps import TimestampAuthority, timestamp_bundle
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.store.base import Transaction
 
@@ -24,9 +25,16 @@ __all__ = ["Sealer"]
 class Sealer:
     """Signs documents with organ seals and validates incoming bundles."""
 
-    def __init__(self, signers: Mapping[str, Signer], trust: TrustStore) -> None:
+    def __init__(
+        self,
+        signers: Mapping[str, Signer],
+        trust: TrustStore,
+        *,
+        tsa: TimestampAuthority | None = None,
+    ) -> None:
         self._signers = dict(signers)
         self.trust = trust
+        self.tsa = tsa
 
     def signer_for(self, organ_uscc: str) -> Signer:
         """The seal signer of an organ (GZ-CF-030 if none is configured)."""
@@ -59,9 +67,21 @@ class Sealer:
         self, tx: Transaction, model: BaseModel, organ_uscc: str, blob_id: str, at: datetime
     ) -> dict[str, str]:
         """Sign ``model`` with the organ seal, validate, store; return journal detail."""
-        bundle = sign(model, self.signer_for(organ_uscc))
+        bundle = sign(model, self.signer_for(organ_uscc), tsa=self.tsa)
         self.check(bundle, at)
         return self.store_bundle(tx, bundle, blob_id)
+
+    def with_timestamp(self, bundle: Bundle, at: datetime) -> Bundle:
+        """Add the service TSA's token to signers that carry none (incoming pledges).
+
+        The signature is unchanged; the token proves when it existed (DESIGN §4). The
+        result is validated again before it is stored.
+        """
+        if self.tsa is None or all(s.timestamps for s in bundle.verification_material.signers):
+            return bundle
+        stamped = timestamp_bundle(bundle, self.tsa)
+        self.check(stamped, at)
+        return stamped
 
     @staticmethod
     def store_bundle(tx: Transaction, bundle: Bundle, blob_id: str) -> dict[str, str]:

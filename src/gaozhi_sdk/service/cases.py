@@ -405,6 +405,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         with self.run(actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None) as s:
             self.sealer.check(b, s.now)
             self._check_pledge(case, pledge, actor)
+            b = self.sealer.with_timestamp(b, s.now)
             detail = self.sealer.store_bundle(s.tx, b, f"pledge/{pledge.pledge_id}")
             self.put_model(s, "pledge", pledge.pledge_id, pledge, "SIGNED", create=True)
             new = case.model_copy(
