@@ -25,7 +25,8 @@ version = ".".join(release.split(".")[:2])
 
 language = "zh_CN"
 locale_dirs = ["locale/"]
-gettext_compact = False
+gettext_compact = False  # one catalogue per page: docs/locale/en/LC_MESSAGES/<page>.po
+gettext_location = False  # no "#: path:line" comments: stable .po diffs on any machine
 
 extensions = [
     "myst_parser",
@@ -36,6 +37,7 @@ extensions = [
     "ruletable",
     "errorcodes",
     "apidocs",  # autodoc hooks: error-code literals, public bases, clean type hints
+    "cliusage",  # {gaozhi-usage}: CLI synopses generated from cli.build_parser()
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -46,6 +48,9 @@ exclude_patterns = ["_build", "_data", "_ext", "locale", "Thumbs.db", ".DS_Store
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 myst_fence_as_directive = ["mermaid"]
+# Mermaid is served from the site itself (mermaid 11.17.2, MIT, docs/_static/vendor/mermaid):
+# the docs are read offline (auditors) and the smoke test allows no off-site request.
+mermaid_use_local = "mermaid-local.mjs"
 
 # autodoc + napoleon (Google style docstrings, Chinese where they describe the domain).
 napoleon_google_docstring = True
@@ -89,9 +94,30 @@ if not _PY_INV.is_file():
 
 html_theme = "pydata_sphinx_theme"
 html_title = "gaozhi-sdk 文档"
+
+
+def _english_title(app: object, config: object) -> None:
+    """Title of the English build (-D language=en overrides ``language`` after this file runs)."""
+    if getattr(config, "language", None) == "en":
+        config.html_title = "gaozhi-sdk documentation"  # type: ignore[attr-defined]
+
+
+def setup(app: object) -> None:
+    app.connect("config-inited", _english_title)  # type: ignore[attr-defined]
+
+
 html_static_path = ["_static"]
 html_css_files = ["gaozhi.css"]
+# Chinese search: Sphinx indexes zh pages with jieba (docs extra); zh-search.js splits an
+# unspaced query in the browser (Intl.Segmenter) before searchtools.js searches.
+html_js_files = ["zh-search.js"]
+# Language switcher (docs/_templates/lang-switch.html): zh_CN is published at html/,
+# English at html/en/ (sphinx-build -D language=en); the links are relative.
+templates_path = ["_templates"]
+# Primary sidebar: the whole site grouped by reader (docs/_templates/reader-nav.html).
+html_sidebars = {"**": ["reader-nav.html"]}
 html_theme_options = {
+    "navbar_end": ["theme-switcher", "navbar-icon-links", "lang-switch"],
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "footer_start": ["copyright"],
