@@ -178,8 +178,7 @@ class ReferenceProfile:
         nonce: str | None = None,
     ) -> dict[str, str]:
         """Sign one attempt."""
-        ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
-        nc = nonce or secrets.token_hex(16)
+        ts, nc = _fresh(timestamp_ms, nonce)
         content = sm3_hex(body)
         sts = string_to_sign(
             method,
@@ -201,6 +200,12 @@ class ReferenceProfile:
             "X-Sign-Method": self.method,
             "X-Signature": base64.b64encode(mac).decode("ascii"),
         }
+
+
+def _fresh(timestamp_ms: int | None, nonce: str | None) -> tuple[str, str]:
+    """The timestamp (ms) and nonce of one attempt: fresh unless fixed by the caller (tests)."""
+    ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+    return ts, nonce or secrets.token_hex(16)
 
 
 def _mac(method: str, key: bytes, msg: bytes) -> bytes:
@@ -236,8 +241,7 @@ class HmacSha256HeaderProfile:
         nonce: str | None = None,
     ) -> dict[str, str]:
         """Sign one attempt."""
-        ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
-        nc = nonce or secrets.token_hex(16)
+        ts, nc = _fresh(timestamp_ms, nonce)
         msg = (self.app_key + ts + nc).encode("utf-8")
         sig = std_hmac.new(secret.encode("utf-8"), msg, hashlib.sha256).digest()
         return {
@@ -278,7 +282,7 @@ class Md5KeySecretTimeProfile:
         nonce: str | None = None,
     ) -> dict[str, str]:
         """Sign one attempt (returned as headers; the gateway also accepts them as query)."""
-        ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+        ts, _ = _fresh(timestamp_ms, nonce)
         digest = hashlib.md5(
             (self.app_key + secret + ts).encode("utf-8"), usedforsecurity=False
         ).hexdigest()
