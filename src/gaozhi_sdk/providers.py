@@ -52,7 +52,6 @@ class OnlineVerifier(Protocol):
 
     def verify_proof(self, request: ProofCheckRequest) -> ProofCheckResult:
         """Check one pledged proof; must not raise for remote failures (→ UNDETERMINED)."""
-        ...
 
 
 @runtime_checkable
@@ -61,4 +60,3 @@ class CreditSource(Protocol):
 
     def credit_snapshot(self, applicant: Applicant, subject_digest: str) -> CreditSnapshot | None:
         """Adverse records known outside this store, or None if the source has none."""
-        ...

@@ -128,7 +128,6 @@ class ChainValidator(Protocol):
     def leaf_spki(self, certificate: x509.Certificate) -> bytes | None:
         """The exact SubjectPublicKeyInfo DER of ``certificate`` if its key is this
         validator's (e.g. on its curve), else None."""
-        ...
 
     def validate(
         self, certs: tuple[x509.Certificate, ...], trust: TrustStore, at: datetime
@@ -139,7 +138,6 @@ class ChainValidator(Protocol):
         anchor). On failure use NO_CERTIFICATE_CHAIN_FOUND, OUT_OF_BOUNDS_NO_POE or
         CHAIN_CONSTRAINTS_FAILURE with messages naming the certificate. Must not raise.
         """
-        ...
 
 
 _chain_validators: dict[str, ChainValidator] = {}

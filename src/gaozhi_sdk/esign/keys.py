@@ -100,7 +100,6 @@ class PublicKeyLike(Protocol):
         self, encoding: serialization.Encoding, format: serialization.PublicFormat
     ) -> bytes:
         """Serialise the key."""
-        ...
 
 
 @runtime_checkable
@@ -114,21 +113,17 @@ class Signer(Protocol):
     @property
     def keyid(self) -> str:
         """Lower-hex SHA-256 of the SubjectPublicKeyInfo DER."""
-        ...
 
     @property
     def public_key(self) -> PublicKeyLike:
         """The public key."""
-        ...
 
     @property
     def certificate_chain(self) -> tuple[x509.Certificate, ...]:
         """Leaf first; empty for a pinned key."""
-        ...
 
     def sign(self, data: bytes) -> bytes:
         """Sign ``data`` (the PAE) and return the signature bytes."""
-        ...
 
 
 def spki_der(public_key: PublicKeyLike) -> bytes:
@@ -430,16 +425,13 @@ class KeyVerifier(Protocol):
     @property
     def algorithm(self) -> str:
         """Report name of the (primary) algorithm, e.g. ``ECDSA_P256_SHA256``."""
-        ...
 
     @property
     def pinned_only(self) -> bool:
         """True when the key may only be trusted by pinning (no X.509 path)."""
-        ...
 
     def verify(self, signature: bytes, data: bytes) -> str | None:
         """Return the algorithm name if ``signature`` is valid over ``data``, else None."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,6 @@ class RevocationFetcher(Protocol):
         self, certificate: x509.Certificate, issuer: x509.Certificate
     ) -> tuple[Sequence[bytes], Sequence[bytes]]:
         """Return ``(crls_der, ocsp_responses_der)`` for ``certificate``."""
-        ...
 
 
 @dataclass

@@ -83,7 +83,6 @@ class TimestampAuthority(Protocol):
         Raises:
             SignatureError: ``GZ-SG-060`` / ``GZ-SG-061`` when no valid token is obtained.
         """
-        ...
 
 
 def build_request(digest: bytes, *, nonce: int | None = None, cert_req: bool = True) -> bytes:

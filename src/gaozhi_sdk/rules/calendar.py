@@ -62,15 +62,12 @@ class WorkingDayCalendar(Protocol):
 
     def is_working_day(self, d: date) -> bool:
         """True if ``d`` is a working day."""
-        ...
 
     def add_working_days(self, start: D, n: int) -> D:
         """The ``n``-th working day after ``start`` (same time of day for datetimes)."""
-        ...
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days ``d`` with ``a < d <= b`` (negative when ``b < a``)."""
-        ...
 
 
 def _as_date(d: date) -> date:

@@ -33,7 +33,6 @@ class EvidenceSink(Protocol):
 
     def append(self, record: Mapping[str, Any]) -> str:
         """Append one record to the chain (raise to fail the call closed)."""
-        ...
 
 
 class MemoryEvidenceSink:

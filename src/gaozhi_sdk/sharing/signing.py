@@ -129,12 +129,10 @@ class SigningProfile(Protocol):
     @property
     def name(self) -> str:
         """The profile name (``gaozhi-hmac-sm3-v1`` …)."""
-        ...
 
     @property
     def does_not_protect(self) -> tuple[str, ...]:
         """What this profile leaves unprotected (documented per profile)."""
-        ...
 
     def sign(
         self,
@@ -149,7 +147,6 @@ class SigningProfile(Protocol):
         nonce: str | None = None,
     ) -> dict[str, str]:
         """Headers for this attempt (fresh timestamp and nonce unless given)."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -54,22 +54,18 @@ class Sm2Backend(Protocol):
     @property
     def name(self) -> str:
         """Distribution name, for reports and errors."""
-        ...
 
     @property
     def can_sign(self) -> bool:
         """False for verify-only backends."""
-        ...
 
     def sign(
         self, private_scalar: bytes, public_point: bytes, message: bytes, signer_id: str
     ) -> bytes:
         """DER SM2 signature over ``message`` (Z from ``signer_id``)."""
-        ...
 
     def verify(self, public_point: bytes, message: bytes, signature: bytes, signer_id: str) -> bool:
         """True if ``signature`` (canonical DER) is valid over ``message``."""
-        ...
 
 
 class GmsslPyxBackend:
