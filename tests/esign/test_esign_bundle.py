@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from conftest import ORGAN_NAME, ORGAN_USCC
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +15,8 @@ from gaozhi_sdk.esign import BUNDLE_MEDIA_TYPE, Bundle, pae, sign
 from gaozhi_sdk.esign.bundle import b64decode_strict
 from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
+
+from .conftest import ORGAN_NAME, ORGAN_USCC
 
 
 @pytest.fixture

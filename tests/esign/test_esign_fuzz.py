@@ -6,13 +6,14 @@ import json
 from typing import Any
 
 import pytest
-from conftest import ORGAN_NAME, ORGAN_USCC, make_pledge
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gaozhi_sdk.errors import BundleFormatError
 from gaozhi_sdk.esign import Bundle, Indication, SubIndication, TrustStore, sign, validate
 from gaozhi_sdk.testing import TestPKI
+
+from .conftest import ORGAN_NAME, ORGAN_USCC, make_pledge
 
 _PKI = TestPKI.create()
 _TRUST = _PKI.trust_store()

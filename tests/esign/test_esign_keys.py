@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Iterator
 
 import pytest
-from conftest import ORGAN_NAME, ORGAN_USCC
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
@@ -25,6 +24,8 @@ from gaozhi_sdk.esign import (
     verify_signature,
 )
 from gaozhi_sdk.testing import TestPKI
+
+from .conftest import ORGAN_NAME, ORGAN_USCC
 
 _PKCS8 = serialization.PrivateFormat.PKCS8
 _PEM = serialization.Encoding.PEM

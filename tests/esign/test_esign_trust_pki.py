@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ORGAN_NAME, ORGAN_USCC, RESIDENT_ID
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -15,6 +14,8 @@ from gaozhi_sdk.esign import ID_KP_DOCUMENT_SIGNING, TrustStore, sign, validate
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
+
+from .conftest import ORGAN_NAME, ORGAN_USCC, RESIDENT_ID
 
 
 def test_trust_digest_is_order_independent_and_changes_with_content() -> None:

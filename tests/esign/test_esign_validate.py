@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import ORGAN_NAME, ORGAN_USCC, RESIDENT_ID, make_finding, make_notice
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -43,6 +42,8 @@ from gaozhi_sdk.esign import keyid as esign_keyid
 from gaozhi_sdk.esign.sign import signer_material
 from gaozhi_sdk.models import Notice, Pledge, VerificationFinding
 from gaozhi_sdk.testing import TestPKI
+
+from .conftest import ORGAN_NAME, ORGAN_USCC, RESIDENT_ID, make_finding, make_notice
 
 PLEDGE_TYPE = media_type("pledge")
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ORGAN_NAME, ORGAN_USCC
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -30,6 +29,8 @@ from gaozhi_sdk.esign import (
 from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
 from gaozhi_sdk.testing.tsa import LocalTSA
+
+from .conftest import ORGAN_NAME, ORGAN_USCC
 
 T_SIGNED = datetime(2020, 6, 1, 8, 0, tzinfo=UTC)
 BEFORE = datetime(2020, 3, 1, tzinfo=UTC)

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ORGAN_NAME, ORGAN_USCC
 from cryptography.hazmat.primitives import serialization
 
 from gaozhi_sdk.esign import (
@@ -23,6 +22,8 @@ from gaozhi_sdk.esign.timestamps import TimestampInfo, verify_timestamp
 from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
 from gaozhi_sdk.testing.tsa import LocalTSA
+
+from .conftest import ORGAN_NAME, ORGAN_USCC
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI missing")
 

@@ -12,7 +12,6 @@ from threading import Thread
 from typing import Any
 
 import pytest
-from conftest import ORGAN_NAME, ORGAN_USCC, make_pledge
 
 from gaozhi_sdk.cli import main
 from gaozhi_sdk.errors import SignatureError
@@ -40,6 +39,8 @@ from gaozhi_sdk.esign.timestamps import (
 from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
 from gaozhi_sdk.testing.tsa import LocalTSA
+
+from .conftest import ORGAN_NAME, ORGAN_USCC, make_pledge
 
 T_SIGNED = datetime(2020, 6, 1, 8, 0, tzinfo=UTC)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import holder_with, make_client
 
 from gaozhi_sdk.errors import GaozhiError
 from gaozhi_sdk.ids import digest_identifier, mask_identifier
@@ -28,6 +27,8 @@ from gaozhi_sdk.sharing import (
     verify_chain,
 )
 from gaozhi_sdk.testing.emulator import EmulatorProcess
+
+from .conftest import holder_with, make_client
 
 
 def _state(b: CircuitBreaker) -> BreakerState:

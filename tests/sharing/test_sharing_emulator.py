@@ -13,12 +13,13 @@ import time
 
 import pytest
 import requests
-from conftest import make_client
 
 from gaozhi_sdk.ids import validate_resident_id, validate_uscc
 from gaozhi_sdk.models.enums import OnlineOutcome as O
 from gaozhi_sdk.sharing import RateLimiter, ReferenceProfile
 from gaozhi_sdk.testing.emulator import EmulatorProcess
+
+from .conftest import make_client
 
 
 def test_holders_have_valid_checksum_identifiers(emu: EmulatorProcess) -> None:

@@ -10,10 +10,10 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from conftest import make_client
-
 from gaozhi_sdk.models.enums import OnlineOutcome as O
 from gaozhi_sdk.testing.emulator import EmulatorProcess
+
+from .conftest import make_client
 
 N = int(os.environ.get("GAOZHI_RELIABILITY_READS", "400"))
 READ_FAULTS = {

@@ -12,15 +12,22 @@ a failing golden test pass — a changed verdict is a compatibility break.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from conftest import ORGAN_NAME, ORGAN_USCC, make_notice, make_pledge  # noqa: E402
+# The esign fixtures, loaded by path: a bare "conftest" module name is ambiguous in a suite
+# with several conftest.py files.
+_spec = importlib.util.spec_from_file_location(
+    "_gaozhi_esign_fixtures", HERE.parent / "conftest.py"
+)
+assert _spec is not None and _spec.loader is not None
+_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_fixtures)
+ORGAN_NAME, ORGAN_USCC = _fixtures.ORGAN_NAME, _fixtures.ORGAN_USCC
+make_notice, make_pledge = _fixtures.make_notice, _fixtures.make_pledge
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
