@@ -153,19 +153,12 @@ def export_archive(
 # -- audit ---------------------------------------------------------------------------------
 
 
-def _trust_from_pems(pems: Sequence[bytes]) -> TrustStore:
-    trust = TrustStore()
-    for i, pem in enumerate(pems):
-        trust.add_pem(pem, source=f"anchor-{i + 1}")
-    return trust
-
-
 _WORKER_TRUST: TrustStore | None = None
 
 
 def _init_worker(pems: list[bytes]) -> None:
     global _WORKER_TRUST  # noqa: PLW0603 - one trust store per worker process
-    _WORKER_TRUST = _trust_from_pems(pems)
+    _WORKER_TRUST = TrustStore.from_pems(pems)
 
 
 def _validate_chunk(args: tuple[list[str], str | None]) -> list[tuple[str, str, str, str]]:
@@ -210,7 +203,7 @@ def audit_archive(
         )
     if trust_pems is None:
         trust_pems = [p.read_bytes() for p in sorted((root / "trust").glob("*.pem"))]
-    trust = _trust_from_pems(list(trust_pems))
+    trust = TrustStore.from_pems(list(trust_pems))
     checks: list[AuditCheck] = []
     failed = indeterminate = False
 

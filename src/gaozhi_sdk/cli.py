@@ -88,12 +88,11 @@ def _progress(label: str):  # type: ignore[no-untyped-def]
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from gaozhi_sdk.archive import _trust_from_pems
-    from gaozhi_sdk.esign import Indication, validate
+    from gaozhi_sdk.esign import Indication, TrustStore, validate
 
     if not args.trust:
         return _usage("GZ-CLI-005", "须用 --trust 指定信任锚 (PEM 文件或目录)")
-    trust = _trust_from_pems(_read_pems(args.trust))
+    trust = TrustStore.from_pems(_read_pems(args.trust))
     at = _parse_at(args.at)
     worst = EX_OK
     reports = []

@@ -37,10 +37,18 @@ from typing import Any
 
 from pydantic import Field
 
-from gaozhi_sdk.archive import AuditCheck, AuditReport, JournalCheckpoint, _trust_from_pems
+from gaozhi_sdk.archive import AuditCheck, AuditReport, JournalCheckpoint
 from gaozhi_sdk.canonical import canonical_bytes, sha256_hex
 from gaozhi_sdk.errors import ArchiveError, BundleFormatError
-from gaozhi_sdk.esign import Bundle, Indication, Signer, register_payload_type, sign, validate
+from gaozhi_sdk.esign import (
+    Bundle,
+    Indication,
+    Signer,
+    TrustStore,
+    register_payload_type,
+    sign,
+    validate,
+)
 from gaozhi_sdk.models._base import GaozhiModel, now_cst
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.store.journal import entry_hash
@@ -251,7 +259,7 @@ def audit_evidence(
                 message="信任锚取自证据包自身 trust/ 目录; 独立审计请用 --trust 指定自有根证书",
             )
         )
-    trust = _trust_from_pems(list(trust_pems))
+    trust = TrustStore.from_pems(list(trust_pems))
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
 
     def check_bundle(name: str, data: bytes) -> bool:

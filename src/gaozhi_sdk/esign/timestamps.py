@@ -191,11 +191,11 @@ class HttpTimestampAuthority:
         nonce = secrets.randbits(63)
         body = build_request(digest, nonce=nonce)
         try:
-            resp = requests.post(
+            resp = requests.post(  # timeout and verify are always explicit
                 self.url,
+                timeout=self.timeout,
                 data=body,
                 headers={"Content-Type": TSA_CONTENT_TYPE, **self.headers},
-                timeout=self.timeout,
                 verify=self.verify,
                 proxies=self.proxies or None,
             )

@@ -80,6 +80,18 @@ class TrustStore:
             store.add_pem(Path(p).read_bytes(), source=str(p))
         return store
 
+    @classmethod
+    def from_pems(cls, pems: Iterable[bytes]) -> TrustStore:
+        """Roots from PEM blobs (e.g. the files of an archive's ``trust/`` folder).
+
+        Raises:
+            SignatureError: ``GZ-SG-020`` if a blob holds no valid certificate.
+        """
+        store = cls()
+        for i, pem in enumerate(pems):
+            store.add_pem(pem, source=f"anchor-{i + 1}")
+        return store
+
     def add_pem(self, pem: bytes, *, source: str = "PEM") -> None:
         """Add every certificate in a PEM blob as a root."""
         try:

@@ -25,6 +25,7 @@ strict mode only), GZ-RL-031 (negative working-day count).
 from __future__ import annotations
 
 import calendar as _stdcal
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from importlib import resources
@@ -81,11 +82,12 @@ def _with_date(original: D, new: date) -> D:
     return new  # type: ignore[return-value]
 
 
-class _CalendarBase:
+class _CalendarBase(ABC):
     """Shared arithmetic; subclasses implement :meth:`is_working_day`."""
 
-    def is_working_day(self, d: date) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def is_working_day(self, d: date) -> bool:
+        """True if ``d`` is a working day."""
 
     def add_working_days(self, start: D, n: int) -> D:
         """The ``n``-th working day after ``start``; ``n == 0`` returns ``start`` unchanged.

@@ -5,7 +5,7 @@ Python and tests, with :class:`EmulatorProcess`::
 
     with EmulatorProcess(seed=7, latency_ms=5) as emu:
         emu.set_faults({"credit.push": {"commit_then_drop": 0.2}})
-        ...
+        push_records(emu.url)  # the client under test
         assert len(emu.ledger()) == n
 
 The process binds 127.0.0.1 only, prints its URL as JSON on stdout and exits by itself
