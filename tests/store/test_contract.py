@@ -15,7 +15,7 @@ import pytest
 
 from gaozhi_sdk.errors import NotFoundError, StoreError
 from gaozhi_sdk.ids import digest_identifier, mask_identifier
-from gaozhi_sdk.store import GENESIS_HASH, Store, entry_hash, verify_chain
+from gaozhi_sdk.store import GENESIS_HASH, Store, entry_hash, secret_key_id, verify_chain
 
 from .conftest import StoreFactory
 
@@ -375,7 +375,7 @@ def test_journal_organ_code_is_not_mistaken_for_a_personal_identifier(store: Sto
 
 
 def test_journal_accepts_masked_and_digested_identifiers(store: Store) -> None:
-    salt = bytes.fromhex(store.meta("id_salt") or "")
+    salt = store.deployment_secret().key
     with store.transaction() as tx:
         e = tx.append_journal(
             event="pledge.signed",
@@ -493,23 +493,56 @@ def test_list_blobs_by_kind(store: Store) -> None:
 # --------------------------------------------------------------------------- meta
 
 
-def test_meta_has_schema_version_and_salt(store: Store) -> None:
-    salt = store.meta("id_salt")
-    assert salt is not None and len(bytes.fromhex(salt)) == 32
+def test_meta_has_schema_version_but_no_secret(store: Store) -> None:
     assert store.meta("schema_version") == "1"
     assert store.meta("no-such-key") is None
+    # the deployment secret is reachable only through deployment_secret()
+    assert store.meta("id_salt") is None
 
 
-def test_salt_differs_between_stores(store_factory: StoreFactory) -> None:
-    salts = {store_factory.open_other().meta("id_salt") for _ in range(3)}
-    assert len(salts) == 3
+def test_deployment_secret_is_random_per_store_and_hidden(store_factory: StoreFactory) -> None:
+    secrets_ = [store_factory.open_other().deployment_secret() for _ in range(3)]
+    assert all(len(s.key) == 32 for s in secrets_)
+    assert len({s.key for s in secrets_}) == 3
+    assert len({s.key_id for s in secrets_}) == 3
+    for s in secrets_:
+        assert s.key_id == secret_key_id(s.key) and s.key_id.startswith("k")
+        assert s.key.hex() not in repr(s) and s.key.hex() not in str(s)
+        assert "hidden" in repr(s)
+    store = store_factory.open()
+    assert store.deployment_secrets() == [store.deployment_secret()]
+
+
+def test_deployment_secret_rotation_keeps_older_keys(store_factory: StoreFactory) -> None:
+    store = store_factory.open()
+    first = store.deployment_secret()
+    second = store.rotate_deployment_secret()
+    assert second != first and second.key != first.key
+    assert store.deployment_secret() == second
+    third = store.rotate_deployment_secret()
+    all_ = store.deployment_secrets()
+    assert all_[0] == third
+    assert {s.key_id: s.key for s in all_} == {
+        first.key_id: first.key,
+        second.key_id: second.key,
+        third.key_id: third.key,
+    }
+    with store.transaction(), pytest.raises(StoreError) as err:
+        store.rotate_deployment_secret()
+    assert err.value.code == "GZ-ST-004"
+    assert store.deployment_secret() == third
+    if store_factory.persistent:
+        store.close()
+        again = store_factory.open()
+        assert again.deployment_secret() == third
+        assert {s.key_id for s in again.deployment_secrets()} == {s.key_id for s in all_}
 
 
 def test_salt_and_data_stable_across_reopen(store_factory: StoreFactory) -> None:
     if not store_factory.persistent:
         pytest.skip("in-memory stores cannot be reopened")
     store = store_factory.open()
-    salt = store.meta("id_salt")
+    salt = store.deployment_secret()
     with store.transaction() as tx:
         tx.put("case", "C-1", {"v": 1}, state="DRAFT", expected_version=None)
         _journal(tx, 1)
@@ -517,7 +550,8 @@ def test_salt_and_data_stable_across_reopen(store_factory: StoreFactory) -> None
     store.close()
     for _ in range(3):
         again = store_factory.open()
-        assert again.meta("id_salt") == salt
+        assert again.deployment_secret() == salt
+        assert again.deployment_secret().key == salt.key
         assert again.journal_head() == head
         rec = again.get("case", "C-1")
         assert rec is not None and rec.version == 1

@@ -206,7 +206,7 @@ def test_lock_held_by_another_connection_times_out(tmp_path: Path) -> None:
 def test_two_connections_share_one_chain(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
     stores = [SqliteStore(db), SqliteStore(db)]
-    assert stores[0].meta("id_salt") == stores[1].meta("id_salt")
+    assert stores[0].deployment_secret().key == stores[1].deployment_secret().key
 
     def work(store: SqliteStore, tag: str) -> None:
         for i in range(30):
@@ -263,7 +263,7 @@ def test_outbox_helpers(tmp_path: Path) -> None:
     with store.transaction(), pytest.raises(StoreError) as err:
         store.mark_delivered(first.id)  # a store-level write inside a transaction
     assert err.value.code == "GZ-ST-004"
-    assert len(store.id_salt) == 32
+    assert len(store.deployment_secret().key) == 32
     store.close()
 
 

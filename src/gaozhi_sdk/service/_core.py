@@ -100,10 +100,7 @@ class ServiceCore:
         self.role_policy = role_policy or RolePolicy()
         self._clock = clock or now_cst
         self._id_factory = id_factory or (lambda prefix: f"{prefix}-{secrets.token_hex(6)}")
-        salt = store.meta("id_salt")
-        if not salt:
-            raise ConfigError("GZ-CF-020", "存储缺少标识摘要盐值 (id_salt)", message_en="no salt")
-        self._salt = bytes.fromhex(salt)
+        self._salt = store.deployment_secret().key
         self._models: OrderedDict[tuple[str, str, int, type[BaseModel]], BaseModel] = OrderedDict()
 
     # -- small helpers -------------------------------------------------------------------

@@ -17,11 +17,14 @@ from gaozhi_sdk.errors import ConfigError
 from gaozhi_sdk.store.base import (
     GENESIS_HASH,
     BlobRecord,
+    DeploymentSecret,
     JournalEntry,
     OutboxMessage,
     Record,
     Store,
     Transaction,
+    new_deployment_secret,
+    secret_key_id,
 )
 from gaozhi_sdk.store.journal import (
     ChainProblem,
@@ -41,6 +44,7 @@ __all__ = [
     "BlobRecord",
     "ChainProblem",
     "ChainReport",
+    "DeploymentSecret",
     "JournalEntry",
     "MalformedLine",
     "OutboxMessage",
@@ -50,8 +54,10 @@ __all__ = [
     "Store",
     "Transaction",
     "entry_hash",
+    "new_deployment_secret",
     "open_store",
     "read_jsonl",
+    "secret_key_id",
     "verify_chain",
     "verify_chain_or_raise",
     "write_jsonl",

@@ -11,6 +11,8 @@ Implementations: :mod:`gaozhi_sdk.store.sqlite` (embedded default). A server sto
 from __future__ import annotations
 
 import builtins
+import hashlib
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -19,11 +21,14 @@ from typing import Any, Protocol, runtime_checkable
 __all__ = [
     "GENESIS_HASH",
     "BlobRecord",
+    "DeploymentSecret",
     "JournalEntry",
     "OutboxMessage",
     "Record",
     "Store",
     "Transaction",
+    "new_deployment_secret",
+    "secret_key_id",
 ]
 
 #: ``prev_hash`` of the first journal entry.
@@ -108,6 +113,38 @@ class BlobRecord:
     sha256: str
 
 
+def secret_key_id(key: bytes) -> str:
+    """The public id of a deployment secret: ``k`` + 8 hex of a domain-separated SHA-256.
+
+    Recorded beside every identifier digest (``k1a2b3c4d:…``) so that digests made before
+    a rotation stay verifiable; it reveals nothing usable about the 32-byte key.
+    """
+    return "k" + hashlib.sha256(b"gaozhi-sdk/deployment-secret-id\x00" + key).hexdigest()[:8]
+
+
+@dataclass(frozen=True, repr=False)
+class DeploymentSecret:
+    """The per-deployment secret that keys every identifier digest (HMAC key, 32 bytes).
+
+    Made with :func:`os.urandom` when a store is created (never a constant or a public
+    default); it lives only in the store, is never logged, exported or shown in a repr.
+    """
+
+    key_id: str
+    key: bytes = field(compare=False)
+
+    def __repr__(self) -> str:
+        return f"DeploymentSecret(key_id={self.key_id!r}, key=<hidden>)"
+
+    __str__ = __repr__
+
+
+def new_deployment_secret() -> DeploymentSecret:
+    """A fresh secret from :func:`os.urandom` (for store creation and rotation)."""
+    key = os.urandom(32)
+    return DeploymentSecret(secret_key_id(key), key)
+
+
 class Transaction(Protocol):
     """Operations inside one atomic transaction."""
 
@@ -186,7 +223,20 @@ class Store(Protocol):
         """Record a failed attempt; after ``max_attempts`` the message is dead-lettered."""
 
     def meta(self, key: str) -> str | None:
-        """A store-level setting (e.g. the identifier-digest salt)."""
+        """A store-level setting (e.g. ``schema_version``); never a deployment secret."""
+
+    def deployment_secret(self) -> DeploymentSecret:
+        """The current per-deployment secret keying identifier digests (DESIGN §6).
+
+        Created with ``os.urandom(32)`` in the same transaction that creates the store."""
+
+    def deployment_secrets(self) -> builtins.list[DeploymentSecret]:
+        """Every secret this store has used, the current one first (older digests stay
+        verifiable by the key id recorded beside them)."""
+
+    def rotate_deployment_secret(self) -> DeploymentSecret:
+        """Make a new current secret (``os.urandom(32)``); earlier ones are kept, so old
+        digests still verify. New digests use the new secret. Returns the new secret."""
 
     def close(self) -> None:
         """Release connections."""

@@ -51,7 +51,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
@@ -72,10 +71,13 @@ from gaozhi_sdk.models._base import now_cst
 from gaozhi_sdk.store.base import (
     GENESIS_HASH,
     BlobRecord,
+    DeploymentSecret,
     JournalEntry,
     OutboxMessage,
     Record,
     Transaction,
+    new_deployment_secret,
+    secret_key_id,
 )
 from gaozhi_sdk.store.journal import (
     ACTOR_KEYS,
@@ -94,6 +96,8 @@ APPLICATION_ID = 0x475A4831
 #: Current schema version (``PRAGMA user_version`` and meta ``schema_version``).
 SCHEMA_VERSION = 1
 
+#: meta rows holding deployment secrets: ``id_salt`` (current), ``id_salt.<key id>`` (older).
+_SECRET_PREFIX = "id_salt"  # noqa: S105 - a meta row name, not a secret
 _SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _PAGE = 500
 _BLOB_PAGE = 50
@@ -769,7 +773,7 @@ class SqliteStore:
                         "INSERT INTO meta (key, value) VALUES (?, ?)",
                         [
                             ("schema_version", str(SCHEMA_VERSION)),
-                            ("id_salt", secrets.token_hex(32)),
+                            ("id_salt", new_deployment_secret().key.hex()),
                             ("created_at", now_cst().isoformat()),
                             ("application", "gaozhi-sdk"),
                         ],
@@ -1001,14 +1005,49 @@ class SqliteStore:
             tx._mark_failed(message_id, error, max_attempts)
 
     def meta(self, key: str) -> str | None:
-        """A store-level setting (``schema_version``, ``id_salt``, ``created_at``)."""
+        """A store-level setting (``schema_version``, ``created_at``, ``application``).
+
+        Deployment secrets are not readable here (see :meth:`deployment_secret`)."""
+        if key.startswith(_SECRET_PREFIX):
+            return None
         rows = self._fetch("SELECT value FROM meta WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
 
-    @property
-    def id_salt(self) -> bytes:
-        """The store's identifier-digest salt (32 bytes; fixed at creation)."""
-        return bytes.fromhex(self.meta("id_salt") or "")
+    def deployment_secret(self) -> DeploymentSecret:
+        """The current per-deployment secret (meta row ``id_salt``, made with
+        ``os.urandom(32)`` when the store was created)."""
+        rows = self._fetch("SELECT value FROM meta WHERE key = ?", (_SECRET_PREFIX,))
+        key = bytes.fromhex(str(rows[0][0]))
+        return DeploymentSecret(secret_key_id(key), key)
+
+    def deployment_secrets(self) -> builtins.list[DeploymentSecret]:
+        """Every secret this store has used, the current one first."""
+        out = [self.deployment_secret()]
+        rows = self._fetch(
+            "SELECT value FROM meta WHERE key LIKE ? ORDER BY key", (_SECRET_PREFIX + ".%",)
+        )
+        for (value,) in rows:
+            key = bytes.fromhex(str(value))
+            out.append(DeploymentSecret(secret_key_id(key), key))
+        return out
+
+    def rotate_deployment_secret(self) -> DeploymentSecret:
+        """Make a new current secret; the previous one is kept as ``id_salt.<key id>``.
+
+        Raises:
+            StoreError: GZ-ST-004 inside an open transaction.
+        """
+        new = new_deployment_secret()
+        with self.transaction() as tx:
+            assert isinstance(tx, SqliteTransaction)
+            old = tx._exec("SELECT value FROM meta WHERE key = ?", (_SECRET_PREFIX,)).fetchone()
+            old_key = bytes.fromhex(str(old[0]))
+            tx._exec(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                (f"{_SECRET_PREFIX}.{secret_key_id(old_key)}", old_key.hex()),
+            )
+            tx._exec("UPDATE meta SET value = ? WHERE key = ?", (new.key.hex(), _SECRET_PREFIX))
+        return new
 
     def close(self) -> None:
         """Close the connection (idempotent). A WAL file is checkpointed on close."""
