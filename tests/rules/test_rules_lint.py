@@ -101,6 +101,24 @@ def test_r059a_window_beyond_two_years_warns(make_entry: Make) -> None:
     assert f.level is FindingLevel.WARNING
 
 
+def test_r059a_post_decision_window_counts_the_decision_time(make_entry: Make) -> None:
+    """R-059a: 24 months after acceptance is inside the limitation; 24 months after the
+    decision is not, because the decision itself takes at least 20 working days."""
+    at_acceptance = make_entry(
+        verification={"window": {"amount": 24, "unit": "MONTHS", "anchor": "ACCEPTED"}}
+    )
+    assert "GZ-LS-059" not in codes(lint_entry(at_acceptance))
+    after_decision = make_entry(
+        verification={"window": {"amount": 24, "unit": "MONTHS", "anchor": "DECIDED"}}
+    )
+    (f,) = [f for f in lint_entry(after_decision) if f.code == "GZ-LS-059"]
+    assert f.rule == "R-059a" and f.field == "verification.window"
+    short = make_entry(
+        verification={"window": {"amount": 3, "unit": "MONTHS", "anchor": "DECIDED"}}
+    )
+    assert "GZ-LS-059" not in codes(lint_entry(short))
+
+
 def test_r025_exam_with_proxy_is_error(make_entry: Make) -> None:
     e = make_entry(priority_area=PriorityArea.QUALIFICATION_EXAM, proxy_allowed=True)
     assert "GZ-LS-025" in codes(lint_entry(e))

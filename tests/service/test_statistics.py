@@ -76,6 +76,7 @@ def test_r079_statistics_match_hand_built_scenario(scenario: World) -> None:
         "false_pledges": 1,
         "overdue": 1,
         "credit_records": 1,
+        "penalties_refused_for_limitation": 0,
         "complaints": 1,
     }
     assert stats.generated_at == scenario.clock().isoformat()

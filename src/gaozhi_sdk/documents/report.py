@@ -57,6 +57,7 @@ _TOTAL_LABELS = (
     ("false_pledges", "发现承诺不实 (件)"),
     ("overdue", "逾期未核查 (次)"),
     ("credit_records", "纳入信用记录 (条)"),
+    ("penalties_refused_for_limitation", "超过追责时效不予处罚 (件)"),
     ("complaints", "投诉举报 (件)"),
 )
 _ENTRY_HEADER = (

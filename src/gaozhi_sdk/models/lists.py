@@ -119,6 +119,10 @@ class CommitmentListEntry(GaozhiModel):
     sensitive_data: bool = Field(
         default=False, description="承诺内容含敏感个人信息 (健康、救助等, R-093)"
     )
+    safety_critical: bool = Field(
+        default=False,
+        description="涉及公民生命健康安全、金融安全 (有危害后果的追责时效为五年, R-059a)",
+    )
     status: EntryStatus = Field(default=EntryStatus.DRAFT, description="条目状态")
     version: int = Field(default=1, ge=1, le=MAX_SAFE_INT, description="条目版本")
 

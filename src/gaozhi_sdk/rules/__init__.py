@@ -5,6 +5,7 @@ Modules:
 * :mod:`~gaozhi_sdk.rules.calendar` — working-day calendar (R-102);
 * :mod:`~gaozhi_sdk.rules.credit_regime` — dated publicity periods and repair (R-110…R-117);
 * :mod:`~gaozhi_sdk.rules.severity` — false-pledge grading (R-055);
+* :mod:`~gaozhi_sdk.rules.limitation` — penalty limitation of 行政处罚法 Art.36 (R-059a);
 * :mod:`~gaozhi_sdk.rules.list_lint`, :mod:`~gaozhi_sdk.rules.wording`,
   :mod:`~gaozhi_sdk.rules.list_load` — list validation and wording lint (R-004…R-093);
 * :mod:`~gaozhi_sdk.rules.eligibility`, :mod:`~gaozhi_sdk.rules.proxy` — credit gate and
@@ -41,6 +42,7 @@ from gaozhi_sdk.rules.eligibility import (
     PriorWithdrawal,
     check_eligibility,
 )
+from gaozhi_sdk.rules.limitation import PenaltyLimitation, penalty_limitation
 from gaozhi_sdk.rules.list_lint import (
     Finding,
     FindingLevel,
@@ -78,6 +80,7 @@ __all__ = [
     "FalsePledgeFacts",
     "Finding",
     "FindingLevel",
+    "PenaltyLimitation",
     "PlanningConfig",
     "PriorWithdrawal",
     "RulesConfig",
@@ -100,6 +103,7 @@ __all__ = [
     "lint_text",
     "load_list",
     "looks_like_statutory_basis",
+    "penalty_limitation",
     "plan_verification",
     "publicity_period",
     "regime_by_id",

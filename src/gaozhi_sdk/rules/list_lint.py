@@ -26,8 +26,10 @@ GZ-LS-141     ERROR    R-041   non-exempt entry with an empty verification stand
 GZ-LS-042     ERROR    R-042   EXEMPT entry without ``inspection_rate_percent``
 GZ-LS-044     ERROR    R-044   ONLINE entry without ``data_source``
 GZ-LS-046     ERROR    R-046   ASSISTED entry without ``issuing_unit``
-GZ-LS-059     WARNING  R-059a  verification window longer than 24 months (2-year
-                               penalty limitation of 行政处罚法 Art.36)
+GZ-LS-059     WARNING  R-059a  verification window ends more than 24 months after the
+                               pledge (a post-decision window counts the 20 working days
+                               of 行政许可法 Art.42 before it): past the 2-year penalty
+                               limitation of 行政处罚法 Art.36
 GZ-LS-071     WARNING  R-071   entry involves public/third-party interest but pledges
                                are not disclosed (not raised for sensitive data, R-093)
 GZ-LS-072     ERROR    R-072   PUBLIC_REDACTED without ``complaint_channel``
@@ -55,8 +57,9 @@ from gaozhi_sdk.models.enums import (
     VerificationMethod,
     WindowUnit,
 )
-from gaozhi_sdk.models.lists import CommitmentList, CommitmentListEntry
+from gaozhi_sdk.models.lists import CommitmentList, CommitmentListEntry, VerificationWindow
 from gaozhi_sdk.rules._base import RulesModel
+from gaozhi_sdk.rules.limitation import GENERAL_LIMITATION_YEARS
 from gaozhi_sdk.rules.wording import scan_wording
 
 __all__ = [
@@ -254,7 +257,7 @@ def lint_entry(entry: CommitmentListEntry) -> list[Finding]:
                 "协助核查须载明开具单位 (被请求协助的机关)",
             )
         )
-    if v.window is not None and _window_months(v.window.amount, v.window.unit) > 24:
+    if v.window is not None and _window_end_months(v.window) > 12 * GENERAL_LIMITATION_YEARS:
         out.append(
             _f(
                 "GZ-LS-059",
@@ -262,7 +265,8 @@ def lint_entry(entry: CommitmentListEntry) -> list[Finding]:
                 "R-059a",
                 e,
                 "verification.window",
-                "核查时限超过 2 年行政处罚追责时效 (行政处罚法第三十六条)",
+                "核查期限届满时已超过 2 年行政处罚追责时效 (自签署承诺起算; 行政处罚法第三十六条): "
+                "届时才发现的不实承诺不能再予处罚",
             )
         )
     if e.priority_area is PriorityArea.QUALIFICATION_EXAM and e.proxy_allowed:
@@ -314,6 +318,19 @@ def lint_entry(entry: CommitmentListEntry) -> list[Finding]:
     ):
         out.extend(lint_text(text, field=fname, entry_id=e.entry_id))
     return out
+
+
+#: Months between the pledge (the act) and the decision a DECIDED-anchored window starts
+#: from, at least: the 20 working days of 行政许可法 Art.42 (R-059a lint).
+_DECISION_LAG_MONTHS = 20 / 21.0
+
+
+def _window_end_months(window: VerificationWindow) -> float:
+    """Months from the pledge to the end of the window (R-059a): the shorter limitation (2
+    years) runs from the act — the pledge, made before acceptance — so a post-decision
+    window also carries the time the decision takes."""
+    lag = _DECISION_LAG_MONTHS if window.anchor == "DECIDED" else 0.0
+    return lag + _window_months(window.amount, window.unit)
 
 
 def _window_months(amount: int, unit: WindowUnit) -> float:

@@ -22,6 +22,7 @@ even before a referral is decided.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Self
 
@@ -42,6 +43,16 @@ class FalsePledgeFacts(RulesModel):
     benefit_value_yuan: str = Field(default="0", description="所获利益价值 (元, 十进制字符串)")
     third_party_harm: bool = Field(default=False, description="损害第三人利益")
     referred_for_crime: bool = Field(default=False, description="涉嫌犯罪移送司法机关 (R-054)")
+    safety_involved: bool = Field(
+        default=False,
+        description="涉及公民生命健康安全、金融安全 (清单条目已标记的, 自动适用; R-059a)",
+    )
+    harmful_consequences: bool = Field(
+        default=False, description="有危害后果 (与前项同时成立时追责时效为五年, R-059a)"
+    )
+    act_ended_on: date | None = Field(
+        default=None, description="连续或继续状态的违法行为终了之日 (时效自此起算, R-059a)"
+    )
 
     @field_validator("benefit_value_yuan")
     @classmethod

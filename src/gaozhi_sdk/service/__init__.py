@@ -131,6 +131,7 @@ class PledgeService(ComplaintsMixin, DisclosureMixin):
             self.credit_records(),
             self.complaints(),
             generated_at=self.now().isoformat(),
+            penalties_refused_for_limitation=self.limitation_refusals(),
         )
 
     def checkpoint_journal(self, organ_uscc: str, actor: Actor) -> JournalCheckpoint:

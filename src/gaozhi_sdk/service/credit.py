@@ -1,6 +1,7 @@
 """False pledges: disposition, credit records, repair and objections (machine D).
 
-Rules: R-050…R-058 (disposition and credit record), R-055/R-110 (grading and publicity),
+Rules: R-050…R-058 (disposition and credit record), R-059a (penalty limitation: a penalty
+is refused once 行政处罚法 Art.36's 2/5 years have run), R-055/R-110 (grading and publicity),
 R-112…R-116 (repair and objections), R-117 (historic regimes by effective date).
 """
 
@@ -12,6 +13,7 @@ from datetime import date, timedelta
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.models._base import CST
 from gaozhi_sdk.models.case import Case
 from gaozhi_sdk.models.credit import (
     CreditRecord,
@@ -31,12 +33,15 @@ from gaozhi_sdk.models.enums import (
     VerificationStatus,
 )
 from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.models.verification import Verification
 from gaozhi_sdk.service._core import refusals_journaled
 from gaozhi_sdk.service.verifications import SYSTEM, VerificationsMixin
 
 __all__ = ["CreditMixin"]
 
 A = DispositionAction
+#: Store kind counting cases whose penalty was refused for limitation (R-059a).
+LIMITATION_REFUSAL = "limitation_refusal"
 
 
 class CreditMixin(VerificationsMixin):
@@ -95,6 +100,23 @@ class CreditMixin(VerificationsMixin):
         facts = facts or R.FalsePledgeFacts(
             decision_issued=case.decision is not None, referred_for_crime=A.REFER_JUDICIAL in acts
         )
+        limitation = self._penalty_limitation(case, false_v, facts)
+        if A.ADMIN_PENALTY in acts and limitation is not None and limitation.barred:
+            self._note_limitation_refusal(case, limitation)
+            raise RuleViolationError(
+                "GZ-RL-258",
+                f"不得予以行政处罚: {limitation.reason}; 可依法终止办理、责令整改或撤销决定",
+                message_en=(
+                    f"penalty barred: the {limitation.years}-year limitation ended on "
+                    f"{limitation.last_day.isoformat()} (Administrative Penalty Law Art.36)"
+                ),
+                details={
+                    "case_no": case_no,
+                    "years": limitation.years,
+                    "last_day": limitation.last_day.isoformat(),
+                    "discovered_on": limitation.discovered_on.isoformat(),
+                },
+            )
         severity, reasons = self.rules.severity.grade(facts)
         with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             disp_id = self.new_id("DSP")
@@ -140,6 +162,8 @@ class CreditMixin(VerificationsMixin):
             s.detail.update(
                 actions=[a.value for a in acts], credit_record=record_id, cancelled=cancelled
             )
+            if limitation is not None and A.ADMIN_PENALTY in acts:
+                s.detail["penalty_limitation_last_day"] = limitation.last_day.isoformat()
             s.emit(
                 "credit.record_created",
                 {
@@ -150,6 +174,47 @@ class CreditMixin(VerificationsMixin):
                 },
             )
         return d
+
+    def _penalty_limitation(
+        self, case: Case, false_v: list[Verification], facts: R.FalsePledgeFacts
+    ) -> R.PenaltyLimitation | None:
+        """行政处罚追责时效 (R-059a): act = signing (or the end of a continuing act),
+        discovery = the first verification that found the pledge false."""
+        if case.pledge_id is None:
+            return None
+        signed = self.pledge(case.pledge_id).signed_at.astimezone(CST).date()
+        act_on = facts.act_ended_on or signed
+        found = min(v.concluded_at for v in false_v if v.concluded_at is not None)
+        safety = facts.safety_involved or any(
+            self.entry_at(case, v.entry_id).safety_critical for v in false_v
+        )
+        return R.penalty_limitation(
+            act_on,
+            found.astimezone(CST).date(),
+            safety_harm=safety and facts.harmful_consequences,
+        )
+
+    def _note_limitation_refusal(self, case: Case, limitation: R.PenaltyLimitation) -> None:
+        """Count a penalty refused for limitation once per case (statistics, R-059a)."""
+        with self.store.transaction() as tx:
+            rec = tx.get(LIMITATION_REFUSAL, case.case_no)
+            tx.put(
+                LIMITATION_REFUSAL,
+                case.case_no,
+                {
+                    "case_no": case.case_no,
+                    "organ_uscc": case.organ_uscc,
+                    "years": limitation.years,
+                    "last_day": limitation.last_day.isoformat(),
+                    "discovered_on": limitation.discovered_on.isoformat(),
+                },
+                state="REFUSED",
+                expected_version=None if rec is None else rec.version,
+            )
+
+    def limitation_refusals(self) -> int:
+        """Cases whose penalty was refused because the limitation had run (R-059a)."""
+        return self.store.count(LIMITATION_REFUSAL)
 
     @staticmethod
     def _disposition_transition(case: Case, acts: set[DispositionAction]) -> str:

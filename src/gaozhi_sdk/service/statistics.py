@@ -1,7 +1,8 @@
 """Statistics for the justice bureau (seed §四(五), R-079): per organ and entry.
 
 Counts pledges, choices, withdrawals, verifications by method and outcome, the
-false-pledge rate, overdue verifications, dispositions and credit records.
+false-pledge rate, overdue verifications, dispositions, credit records and penalties
+refused because the limitation had run (R-059a).
 """
 
 from __future__ import annotations
@@ -73,8 +74,14 @@ def compute_statistics(
     credit_records: Iterable[CreditRecord],
     complaints: Iterable[Complaint],
     generated_at: str,
+    *,
+    penalties_refused_for_limitation: int = 0,
 ) -> Statistics:
-    """Aggregate the stored aggregates into :class:`Statistics` (pure function)."""
+    """Aggregate the stored aggregates into :class:`Statistics` (pure function).
+
+    ``penalties_refused_for_limitation``: cases whose administrative penalty was refused
+    because the limitation of 行政处罚法 Art.36 had run (R-059a), counted by the service.
+    """
     cases = list(cases)
     case_by_no = {c.case_no: c for c in cases}
     rows: dict[tuple[str, str], dict[str, Any]] = {}
@@ -158,6 +165,7 @@ def compute_statistics(
         "false_pledges": sum(e.false_pledges for e in entries),
         "overdue": sum(e.overdue for e in entries),
         "credit_records": len(credit),
+        "penalties_refused_for_limitation": penalties_refused_for_limitation,
         "complaints": sum(comp.values()),
     }
     return Statistics(
@@ -190,7 +198,8 @@ def render_markdown(stats: Statistics, *, title: str = "证明事项告知承诺
         "",
         f"共告知办件 {t['cases']} 件, 签署承诺书 {t['pledges']} 份, 撤回 {t['withdrawals']} 件; "
         f"核查 {t['verifications']} 次, 发现承诺不实 {t['false_pledges']} 件, "
-        f"逾期未核查 {t['overdue']} 次; 纳入信用记录 {t['credit_records']} 条; "
+        f"逾期未核查 {t['overdue']} 次; 纳入信用记录 {t['credit_records']} 条, "
+        f"超过追责时效不予处罚 {t.get('penalties_refused_for_limitation', 0)} 件 (R-059a); "
         f"投诉举报 {t['complaints']} 件。",
         "",
     ]
