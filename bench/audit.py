@@ -58,7 +58,9 @@ def build_archive(folder: Path, n: int) -> Path:
                 detail={"bundle": bid, "bundle_sha256": sha256_hex(data)},
             )
     out = folder / "archive"
-    export_archive(store, out, signer=seal, trust_pems=[pki.root_pem(), tsa.root_pem()])
+    export_archive(
+        store, out, signer=seal, trust_pems=[pki.root_pem()], tsa_trust_pems=[tsa.root_pem()]
+    )
     store.close()
     return out
 

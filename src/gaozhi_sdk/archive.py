@@ -2,7 +2,8 @@
 
 An archive directory holds::
 
-    trust/*.pem                      trust anchors the auditor checks against
+    trust/*.pem                      document-signing anchors (copies for the auditor)
+    trust/tsa/*.pem                  time-stamping anchors (copies for the auditor)
     bundles/<type>/<id>.bundle.json  every signed document (notices, pledges, findings …)
     journal.jsonl                    the hash-chained journal, one entry per line
     manifest.json                    files with SHA-256, journal count and head
@@ -37,6 +38,7 @@ from gaozhi_sdk.esign import (
     sign,
     validate,
 )
+from gaozhi_sdk.esign.trust import trust_folder_files
 from gaozhi_sdk.models._base import GaozhiModel, now_cst
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.store.journal import read_jsonl, verify_chain, write_jsonl
@@ -111,9 +113,18 @@ def _bundle_path(blob_id: str) -> str:
 
 
 def export_archive(
-    store: Store, out_dir: str | Path, *, signer: Signer, trust_pems: Sequence[bytes]
+    store: Store,
+    out_dir: str | Path,
+    *,
+    signer: Signer,
+    trust_pems: Sequence[bytes],
+    tsa_trust_pems: Sequence[bytes] = (),
 ) -> ArchiveManifest:
-    """Write the archive of a store to ``out_dir`` and sign its manifest with ``signer``."""
+    """Write the archive of a store to ``out_dir`` and sign its manifest with ``signer``.
+
+    ``trust_pems`` (document-signing anchors) go to ``trust/*.pem`` and ``tsa_trust_pems``
+    (time-stamping anchors) to ``trust/tsa/*.pem`` — anchors keep their purpose (DESIGN §4).
+    """
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise ArchiveError("GZ-AR-001", f"导出目录非空: {out}", message_en="directory not empty")
@@ -126,8 +137,8 @@ def export_archive(
         p.write_bytes(data)
         files[rel] = sha256_hex(data)
 
-    for i, pem in enumerate(trust_pems):
-        put(f"trust/anchor-{i + 1}.pem", pem)
+    for rel, pem in trust_folder_files(trust_pems, tsa_trust_pems).items():
+        put(rel, pem)
     for blob in store.list_blobs("bundle"):
         put(_bundle_path(blob.id), blob.data)
     entries = [e.to_json_dict() for e in store.journal()]
@@ -156,9 +167,9 @@ def export_archive(
 _WORKER_TRUST: TrustStore | None = None
 
 
-def _init_worker(pems: list[bytes]) -> None:
+def _init_worker(files: dict[str, bytes]) -> None:
     global _WORKER_TRUST  # noqa: PLW0603 - one trust store per worker process
-    _WORKER_TRUST = TrustStore.from_pems(pems)
+    _WORKER_TRUST = TrustStore.from_folder_files(files)
 
 
 def _validate_chunk(args: tuple[list[str], str | None]) -> list[tuple[str, str, str, str]]:
@@ -191,9 +202,13 @@ def audit_archive(
     at: datetime | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    tsa_trust_pems: Sequence[bytes] = (),
 ) -> AuditReport:
     """Audit an archive offline; see the module docstring. Raises ArchiveError GZ-AR-0xx
-    only when the directory is not an archive at all; everything else is reported."""
+    only when the directory is not an archive at all; everything else is reported.
+
+    ``trust_pems`` are the auditor's document-signing anchors and ``tsa_trust_pems`` their
+    time-stamping anchors (DESIGN §4: an anchor vouches only for its purpose)."""
     root = Path(archive)
     if not root.is_dir() or not (root / _MANIFEST_BUNDLE).is_file():
         raise ArchiveError(
@@ -202,8 +217,13 @@ def audit_archive(
             message_en="not a gaozhi archive directory",
         )
     if trust_pems is None:
-        trust_pems = [p.read_bytes() for p in sorted((root / "trust").glob("*.pem"))]
-    trust = TrustStore.from_pems(list(trust_pems))
+        trust_files = {
+            p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted((root / "trust").rglob("*.pem"))
+        }
+    else:
+        trust_files = trust_folder_files(trust_pems, tsa_trust_pems)
+    trust = TrustStore.from_folder_files(trust_files)
     checks: list[AuditCheck] = []
     failed = indeterminate = False
 
@@ -270,16 +290,14 @@ def audit_archive(
     done = 0
     results: list[tuple[str, str, str, str]] = []
     if jobs > 1 and len(bundle_files) > size:
-        with ProcessPoolExecutor(
-            jobs, initializer=_init_worker, initargs=(list(trust_pems),)
-        ) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(trust_files,)) as pool:
             for part in pool.map(_validate_chunk, work):
                 results.extend(part)
                 done += len(part)
                 if progress:
                     progress(done, len(bundle_files))
     else:
-        _init_worker(list(trust_pems))
+        _init_worker(trust_files)
         for w in work:
             part = _validate_chunk(w)
             results.extend(part)

@@ -60,6 +60,20 @@ def _read_pems(paths: Sequence[str]) -> list[bytes]:
     return out
 
 
+def _read_trust_dirs(paths: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
+    """(signing PEMs, time-stamping PEMs): a folder's ``tsa/*.pem`` are TSA anchors.
+
+    That is the layout archives and evidence packages write (DESIGN §4: anchors have a
+    purpose); files named directly are document-signing anchors.
+    """
+    tsa: list[bytes] = []
+    for p in paths:
+        sub = Path(p) / "tsa"
+        if sub.is_dir():
+            tsa.extend(_read_pems([str(sub)]))
+    return _read_pems(paths), tsa
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from gaozhi_sdk.demo import run_demo
 
@@ -88,11 +102,14 @@ def _progress(label: str):  # type: ignore[no-untyped-def]
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from gaozhi_sdk.esign import Indication, TrustStore, validate
+    from gaozhi_sdk.esign import AnchorPurpose, Indication, TrustStore, validate
 
     if not args.trust:
         return _usage("GZ-CLI-005", "须用 --trust 指定信任锚 (PEM 文件或目录)")
-    trust = TrustStore.from_pems(_read_pems(args.trust))
+    signing, tsa = _read_trust_dirs(args.trust)
+    trust = TrustStore.from_pems(signing)
+    for i, pem in enumerate(tsa):
+        trust.add_pem(pem, source=f"tsa-anchor-{i + 1}", purposes=AnchorPurpose.TIME_STAMPING)
     at = _parse_at(args.at)
     worst = EX_OK
     reports = []
@@ -123,15 +140,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from gaozhi_sdk.archive import audit_archive
 
-    pems = _read_pems(args.trust) if args.trust else None
+    pems, tsa_pems = _read_trust_dirs(args.trust) if args.trust else (None, [])
     if Path(args.archive).suffix.lower() == ".zip":  # one case's evidence package
         from gaozhi_sdk.evidence import audit_evidence
 
-        report = audit_evidence(args.archive, trust_pems=pems, at=_parse_at(args.at))
+        report = audit_evidence(
+            args.archive, trust_pems=pems, tsa_trust_pems=tsa_pems, at=_parse_at(args.at)
+        )
     else:
         report = audit_archive(
             args.archive,
             trust_pems=pems,
+            tsa_trust_pems=tsa_pems,
             at=_parse_at(args.at),
             jobs=args.jobs,
             progress=None if args.json else _progress("audit"),
@@ -171,9 +191,11 @@ def _cmd_evidence_export(args: argparse.Namespace) -> int:
         )
     signer = load_signer(key_path.read_bytes(), chain=[cert_path.read_bytes()])
     trust_dirs = args.trust or [str(workdir / "archive" / "trust")]
-    pems = _read_pems(trust_dirs)
+    pems, tsa_pems = _read_trust_dirs(trust_dirs)
     with PledgeService.open(f"sqlite:///{db}") as svc:
-        manifest = export_evidence(svc.store, args.case, args.out, signer=signer, trust_pems=pems)
+        manifest = export_evidence(
+            svc.store, args.case, args.out, signer=signer, trust_pems=pems, tsa_trust_pems=tsa_pems
+        )
     print(
         f"已导出办件 {manifest.case_no} 的证据包到 {args.out}: "
         f"{len(manifest.case_bundles)} 个签名文件, {len(manifest.journal_slice)} 条本案台账, "

@@ -29,7 +29,7 @@ from typing import Any
 
 from gaozhi_sdk.archive import export_archive
 from gaozhi_sdk.errors import ConfigError, GaozhiError
-from gaozhi_sdk.esign import sign
+from gaozhi_sdk.esign import AnchorPurpose, sign
 from gaozhi_sdk.ids import mask_identifier, mask_text
 from gaozhi_sdk.models import (
     CST,
@@ -256,6 +256,7 @@ class _Demo:
         self.seal = seals[owner]
         trust = self.pki.trust_store()
         self.trust_pems = [self.pki.root_pem()]
+        self.tsa_trust_pems: list[bytes] = []
         if self.sm2_pki is not None:
             trust.add_root(self.sm2_pki.root_certificate)
             self.trust_pems.append(self.sm2_pki.root_pem())
@@ -265,8 +266,9 @@ class _Demo:
         if self.tsa is not None:
             from gaozhi_sdk.esign import HttpTimestampAuthority
 
-            trust.add_root(self.tsa.root_certificate)
-            self.trust_pems.append(self.tsa.root_pem())
+            # A time-stamping anchor only: the TSA root vouches for no document signer.
+            trust.add_root(self.tsa.root_certificate, purposes=AnchorPurpose.TIME_STAMPING)
+            self.tsa_trust_pems.append(self.tsa.root_pem())
             self.tsa_client = HttpTimestampAuthority(self.tsa.url)
         self.svc = PledgeService.open(
             f"sqlite:///{workdir / 'gaozhi.db'}",
@@ -785,7 +787,11 @@ class _Demo:
         )
         (self.dir / "report.md").write_text(render_markdown(stats) + "\n", encoding="utf-8")
         manifest = export_archive(
-            svc.store, self.dir / "archive", signer=self.seal, trust_pems=self.trust_pems
+            svc.store,
+            self.dir / "archive",
+            signer=self.seal,
+            trust_pems=self.trust_pems,
+            tsa_trust_pems=self.tsa_trust_pems,
         )
         s.journal_entries = manifest.journal_count
         s.bundles = sum(1 for f in manifest.files if f.startswith("bundles/"))
@@ -800,6 +806,8 @@ class _Demo:
         _save_seal(export_seal, self.dir / "pki")
         if self.sm2_pki is not None:
             self.sm2_pki.save(self.dir / "pki")
+        if self.tsa is not None:  # pki/ carries every root the archive needs
+            self.tsa.write_trust(self.dir / "pki" / "tsa")
         svc.close()
         return s
 

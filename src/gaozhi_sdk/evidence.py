@@ -6,7 +6,8 @@ trust roots. The zip holds::
 
     manifest.json                 the table of contents (files with SHA-256, journal proof)
     manifest.bundle.json          the manifest, signed with an organ seal
-    trust/*.pem                   trust anchors (signing CAs and time-stamp authorities)
+    trust/*.pem                   document-signing anchors (copies for the auditor)
+    trust/tsa/*.pem               time-stamping anchors (copies for the auditor)
     bundles/<type>/<id>.bundle.json  the case's signed documents (notice, pledge,
                                   verification, disposition, credit record …) and the
                                   signed journal checkpoint
@@ -49,6 +50,7 @@ from gaozhi_sdk.esign import (
     sign,
     validate,
 )
+from gaozhi_sdk.esign.trust import trust_folder_files
 from gaozhi_sdk.models._base import GaozhiModel, now_cst
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.store.journal import entry_hash
@@ -102,6 +104,7 @@ def export_evidence(
     *,
     signer: Signer,
     trust_pems: Sequence[bytes],
+    tsa_trust_pems: Sequence[bytes] = (),
 ) -> EvidenceManifest:
     """Write the evidence package of ``case_no`` to the zip file ``out``.
 
@@ -160,8 +163,7 @@ def export_evidence(
     seg_bytes = b"".join(canonical_bytes(e) + b"\n" for e in segment)
 
     files: dict[str, bytes] = {}
-    for i, pem in enumerate(trust_pems):
-        files[f"trust/anchor-{i + 1}.pem"] = pem
+    files.update(trust_folder_files(trust_pems, tsa_trust_pems))
     files.update(bundles)
     files[cp_path] = cp_data
     files[_SEGMENT] = seg_bytes
@@ -223,14 +225,17 @@ def audit_evidence(
     *,
     trust_pems: Sequence[bytes] | None = None,
     at: datetime | None = None,
+    tsa_trust_pems: Sequence[bytes] = (),
 ) -> AuditReport:
     """Audit one case's evidence package offline (see the module docstring).
 
     Args:
         path: the zip written by :func:`export_evidence`.
-        trust_pems: the auditor's trust roots; default: the package's ``trust/*.pem``
-            (then the report warns that trust came from the package itself).
+        trust_pems: the auditor's document-signing anchors; default: the package's
+            ``trust/*.pem`` and ``trust/tsa/*.pem`` (then the report warns that trust
+            came from the package itself).
         at: validation time for bundles without a time-stamp (default: now).
+        tsa_trust_pems: the auditor's time-stamping anchors (with ``trust_pems``).
 
     Raises:
         ArchiveError: ``GZ-AR-022`` only when the file is not an evidence package at all.
@@ -251,7 +256,7 @@ def audit_evidence(
         state["failed" if status == "FAILED" else "indeterminate"] = True
 
     if trust_pems is None:
-        trust_pems = [v for k, v in sorted(members.items()) if k.startswith("trust/")]
+        trust_files = {k: v for k, v in members.items() if k.startswith("trust/")}
         checks.append(
             AuditCheck(
                 name="trust_source",
@@ -259,7 +264,9 @@ def audit_evidence(
                 message="信任锚取自证据包自身 trust/ 目录; 独立审计请用 --trust 指定自有根证书",
             )
         )
-    trust = TrustStore.from_pems(list(trust_pems))
+    else:
+        trust_files = trust_folder_files(trust_pems, tsa_trust_pems)
+    trust = TrustStore.from_folder_files(trust_files)
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
 
     def check_bundle(name: str, data: bytes) -> bool:

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from gaozhi_sdk.esign import (
+    AnchorPurpose,
     Bundle,
     CheckStatus,
     EcdsaP256Signer,
@@ -63,7 +64,7 @@ class CA:
 
     def trust(self) -> TrustStore:
         t = self.pki.trust_store()
-        t.add_root(self.tsa.root_certificate)
+        t.add_root(self.tsa.root_certificate, purposes=AnchorPurpose.TIME_STAMPING)
         return t
 
     def crl(

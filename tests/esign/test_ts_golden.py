@@ -82,7 +82,8 @@ def test_same_input_gives_byte_identical_json_apart_from_the_validation_time() -
     for name in NAMES:
         data = (GOLDEN / f"{name}.bundle.json").read_bytes()
         a = validate(data, t).model_dump_json()
-        b = validate(data, TrustStore(t.roots)).model_dump_json()  # a fresh, equal trust store
+        fresh = TrustStore(t.roots, tsa_roots=t.tsa_roots)  # a fresh, equal trust store
+        b = validate(data, fresh).model_dump_json()
         if CASES[name][0] is None and json.loads(a)["validation_time_source"] == "TIMESTAMP":
             assert a == b, name  # time from the token: fully identical
         ja, jb = json.loads(a), json.loads(b)

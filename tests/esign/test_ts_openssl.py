@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from gaozhi_sdk.esign import (
+    AnchorPurpose,
     Indication,
     SubIndication,
     TrustStore,
@@ -179,7 +180,7 @@ def test_openssl_ts_reply_token_verifies_in_the_sdk(
     sig = bundle.dsse_envelope.signatures[0].sig
     token = _openssl_token(openssl_tsa, hashlib.sha256(sig).digest(), "good")
     trust = pki.trust_store()
-    trust.add_pem((openssl_tsa / "ca.pem").read_bytes())
+    trust.add_pem((openssl_tsa / "ca.pem").read_bytes(), purposes=AnchorPurpose.TIME_STAMPING)
 
     info = verify_timestamp(token, sig, trust)
     assert isinstance(info, TimestampInfo) and "OpenSSL TSA" in info.tsa_subject
@@ -195,7 +196,7 @@ def test_openssl_token_over_other_bytes_is_hash_failure(
     bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
     token = _openssl_token(openssl_tsa, hashlib.sha256(b"other bytes").digest(), "other")
     trust = pki.trust_store()
-    trust.add_pem((openssl_tsa / "ca.pem").read_bytes())
+    trust.add_pem((openssl_tsa / "ca.pem").read_bytes(), purposes=AnchorPurpose.TIME_STAMPING)
     report = validate(_with_token(bundle.to_json(), token), trust)
     assert report.indication is Indication.TOTAL_FAILED
     assert report.sub_indication is SubIndication.HASH_FAILURE

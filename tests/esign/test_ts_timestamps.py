@@ -16,6 +16,7 @@ import pytest
 from gaozhi_sdk.cli import main
 from gaozhi_sdk.errors import SignatureError
 from gaozhi_sdk.esign import (
+    AnchorPurpose,
     Bundle,
     CheckStatus,
     HttpTimestampAuthority,
@@ -64,7 +65,7 @@ def old_tsa() -> LocalTSA:
 def _trust(pki: TestPKI, *tsas: LocalTSA) -> TrustStore:
     trust = pki.trust_store()
     for t in tsas:
-        trust.add_root(t.root_certificate)
+        trust.add_root(t.root_certificate, purposes=AnchorPurpose.TIME_STAMPING)
     return trust
 
 
@@ -140,7 +141,7 @@ def test_at_overrides_the_timestamp_and_is_echoed(
     path.write_bytes(bundle.to_json())
     (tmp_path / "trust").mkdir()
     (tmp_path / "trust" / "root.pem").write_bytes(old_pki.root_pem())
-    old_tsa.write_trust(tmp_path / "trust")
+    old_tsa.write_trust(tmp_path / "trust" / "tsa")  # time-stamping anchors: trust/tsa/
     code = main(
         [
             "verify",

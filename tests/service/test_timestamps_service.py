@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gaozhi_sdk import PledgeService, esign, load_list
 from gaozhi_sdk.demo import sample_list_text
-from gaozhi_sdk.esign import Bundle, Indication, validate
+from gaozhi_sdk.esign import AnchorPurpose, Bundle, Indication, validate
 from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode, ReviewRecord
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
@@ -23,7 +23,7 @@ def test_r035_service_tsa_stamps_sealed_documents_and_unstamped_pledges(tmp_path
     pki = TestPKI.create()
     tsa = LocalTSA.create()
     trust = pki.trust_store()
-    trust.add_root(tsa.root_certificate)
+    trust.add_root(tsa.root_certificate, purposes=AnchorPurpose.TIME_STAMPING)
     svc = PledgeService.open(
         f"sqlite:///{tmp_path / 'g.db'}",
         signers={organ: pki.organ_seal(clist.owner_organ, organ)},

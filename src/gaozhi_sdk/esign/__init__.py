@@ -71,7 +71,7 @@ from gaozhi_sdk.esign.timestamps import (
     tsa_registration,
     verify_timestamp,
 )
-from gaozhi_sdk.esign.trust import TrustStore
+from gaozhi_sdk.esign.trust import AnchorPurpose, TrustStore
 from gaozhi_sdk.esign.validate import (
     POLICY_ID,
     POLICY_VERSION,
@@ -87,6 +87,7 @@ __all__ = [
     "POLICY_ID",
     "POLICY_VERSION",
     "SM2_CURVE_OID",
+    "AnchorPurpose",
     "Bundle",
     "Check",
     "CheckStatus",

@@ -476,7 +476,7 @@ def verify_timestamp(
             found=bad_structure,
             token_sha256=token_fp,
         )
-    roots = list(trust.roots)
+    roots = list(trust.tsa_roots)
     others = [c for c in embedded if c not in roots]
     try:
         if not roots:

@@ -1,14 +1,26 @@
-"""信任库 (trust store): the verifier's roots and pinned keys (DESIGN §4).
+"""信任库 (trust store): the verifier's anchors by purpose and pinned keys (DESIGN §4).
 
-Trust never comes from a bundle: a certificate chain must end in a root held here, and a
-bare ``publicKey`` is accepted only when its exact SubjectPublicKeyInfo is pinned here.
-:meth:`TrustStore.digest` identifies the trust configuration in every report.
+Trust never comes from a bundle: a certificate chain must end in an anchor held here, and
+a bare ``publicKey`` is accepted only when its exact SubjectPublicKeyInfo is pinned here.
+
+Anchors have a purpose (:class:`AnchorPurpose`) and vouch only for it:
+
+* ``DOCUMENT_SIGNING`` — roots of the CAs that issue seals and personal signing
+  certificates (:attr:`TrustStore.roots`);
+* ``TIME_STAMPING`` — roots of time-stamping authorities (:attr:`TrustStore.tsa_roots`);
+  a TSA root cannot vouch for a document signer, and a signing root cannot vouch for a
+  TSA, unless the same certificate is added with both purposes explicitly;
+* ``OCSP_SIGNING`` — pinned OCSP responders (:attr:`TrustStore.ocsp_responders`): their
+  responses are accepted for any certificate, as RFC 6960 §4.2.2.2 "trusted responders".
+
+:meth:`TrustStore.digest` identifies the configuration, purposes included, in every report.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
 from pathlib import Path
 
 from cryptography import x509
@@ -18,36 +30,95 @@ from cryptography.x509.verification import Store
 from gaozhi_sdk.errors import SignatureError
 from gaozhi_sdk.esign.keys import PublicKeyLike, keyid_from_spki, spki_der
 
-__all__ = ["TrustStore"]
+__all__ = ["TSA_SUBDIR", "AnchorPurpose", "TrustStore", "trust_folder_files"]
+
+
+class AnchorPurpose(StrEnum):
+    """What an anchor vouches for (DESIGN §4: an anchor vouches only for its purpose)."""
+
+    DOCUMENT_SIGNING = "document_signing"
+    TIME_STAMPING = "time_stamping"
+    OCSP_SIGNING = "ocsp_signing"
+
+
+#: Digest line prefix of each purpose (``root:`` keeps signing-only digests stable).
+_DIGEST_PREFIX = {
+    AnchorPurpose.DOCUMENT_SIGNING: "root",
+    AnchorPurpose.TIME_STAMPING: "tsa",
+    AnchorPurpose.OCSP_SIGNING: "ocsp",
+}
+
+#: Sub-folder of a trust folder holding the time-stamping anchors (archives, evidence).
+TSA_SUBDIR = "tsa"
+
+PurposeArg = AnchorPurpose | str | Iterable[AnchorPurpose | str]
+
+
+def _purposes(value: PurposeArg) -> frozenset[AnchorPurpose]:
+    items = [value] if isinstance(value, AnchorPurpose | str) else list(value)
+    try:
+        out = frozenset(AnchorPurpose(v) for v in items)
+    except ValueError as exc:
+        raise SignatureError(
+            "GZ-SG-020",
+            f"未知的信任锚用途: {exc}; 可选 {', '.join(p.value for p in AnchorPurpose)}",
+            message_en=f"unknown anchor purpose: {exc}",
+        ) from exc
+    if not out:
+        raise SignatureError(
+            "GZ-SG-020", "信任锚须至少有一种用途", message_en="an anchor needs a purpose"
+        )
+    return out
 
 
 class TrustStore:
-    """Trusted root certificates and pinned public keys.
+    """Trusted anchors by purpose, and pinned public keys.
 
     Args:
-        roots: trusted root (anchor) certificates.
+        roots: document-signing anchors (seal and personal-certificate CAs).
         pins: pinned public keys (key objects or SPKI DER bytes).
+        tsa_roots: time-stamping anchors.
+        ocsp_responders: pinned OCSP responder certificates.
+
+    Example::
+
+        trust = TrustStore([signing_root], tsa_roots=[tsa_root])
+        trust.add_root(both, purposes={AnchorPurpose.DOCUMENT_SIGNING,
+                                       AnchorPurpose.TIME_STAMPING})   # explicit opt-in
     """
 
     def __init__(
         self,
         roots: Iterable[x509.Certificate] = (),
         pins: Iterable[PublicKeyLike | bytes] = (),
+        *,
+        tsa_roots: Iterable[x509.Certificate] = (),
+        ocsp_responders: Iterable[x509.Certificate] = (),
     ) -> None:
-        self._roots: dict[str, x509.Certificate] = {}
+        self._anchors: dict[str, tuple[x509.Certificate, frozenset[AnchorPurpose]]] = {}
         self._pins: dict[str, bytes] = {}
-        self._store: Store | None = None
+        self._stores: dict[AnchorPurpose, Store] = {}
+        self._views: dict[AnchorPurpose, TrustStore] = {}
         self._digest: str | None = None
         for cert in roots:
             self.add_root(cert)
+        for cert in tsa_roots:
+            self.add_root(cert, purposes=AnchorPurpose.TIME_STAMPING)
+        for cert in ocsp_responders:
+            self.add_root(cert, purposes=AnchorPurpose.OCSP_SIGNING)
         for key in pins:
             self.pin(key)
 
     # -- construction -----------------------------------------------------------------
 
     @classmethod
-    def from_dir(cls, path: str | Path) -> TrustStore:
+    def from_dir(
+        cls, path: str | Path, purpose: PurposeArg = AnchorPurpose.DOCUMENT_SIGNING
+    ) -> TrustStore:
         """Load every ``*.pem`` file in a folder (each may hold several certificates).
+
+        With the default purpose, a sub-folder ``tsa/`` (as archives and evidence
+        packages write it) is loaded as time-stamping anchors.
 
         Raises:
             SignatureError: ``GZ-SG-020`` (missing folder, no certificates, bad PEM).
@@ -59,8 +130,12 @@ class TrustStore:
                 f"信任锚目录不存在: {folder}",
                 message_en=f"trust anchor folder not found: {folder}",
             )
-        store = cls.from_pem_files(sorted(folder.glob("*.pem")))
-        if not store._roots:
+        store = cls.from_pem_files(sorted(folder.glob("*.pem")), purpose)
+        if _purposes(purpose) == {AnchorPurpose.DOCUMENT_SIGNING}:
+            store.add_pem_files(
+                sorted((folder / TSA_SUBDIR).glob("*.pem")), purposes=AnchorPurpose.TIME_STAMPING
+            )
+        if not store._anchors:
             raise SignatureError(
                 "GZ-SG-020",
                 f"信任锚目录 {folder} 中没有 PEM 证书",
@@ -69,31 +144,91 @@ class TrustStore:
         return store
 
     @classmethod
-    def from_pem_files(cls, paths: Iterable[str | Path]) -> TrustStore:
-        """Load root certificates from PEM files.
+    def from_pem_files(
+        cls,
+        paths: Iterable[str | Path],
+        purpose: PurposeArg = AnchorPurpose.DOCUMENT_SIGNING,
+    ) -> TrustStore:
+        """Load anchors of ``purpose`` (default: document signing) from PEM files.
 
         Raises:
             SignatureError: ``GZ-SG-020`` if a file is unreadable or holds no certificate.
         """
         store = cls()
-        for p in paths:
-            store.add_pem(Path(p).read_bytes(), source=str(p))
+        store.add_pem_files(paths, purposes=purpose)
         return store
 
     @classmethod
-    def from_pems(cls, pems: Iterable[bytes]) -> TrustStore:
-        """Roots from PEM blobs (e.g. the files of an archive's ``trust/`` folder).
+    def from_pems(
+        cls, pems: Iterable[bytes], purpose: PurposeArg = AnchorPurpose.DOCUMENT_SIGNING
+    ) -> TrustStore:
+        """Anchors of ``purpose`` from PEM blobs (e.g. the files of a ``trust/`` folder).
 
         Raises:
             SignatureError: ``GZ-SG-020`` if a blob holds no valid certificate.
         """
         store = cls()
         for i, pem in enumerate(pems):
-            store.add_pem(pem, source=f"anchor-{i + 1}")
+            store.add_pem(pem, source=f"anchor-{i + 1}", purposes=purpose)
         return store
 
-    def add_pem(self, pem: bytes, *, source: str = "PEM") -> None:
-        """Add every certificate in a PEM blob as a root."""
+    @classmethod
+    def from_folder_files(cls, files: Mapping[str, bytes], folder: str = "trust") -> TrustStore:
+        """Anchors from the files of a trust folder as :func:`trust_folder_files` lays it
+        out: ``<folder>/*.pem`` document signing, ``<folder>/tsa/*.pem`` time-stamping.
+
+        ``files`` maps relative POSIX paths to contents (an archive's or a zip's members);
+        other paths are ignored.
+
+        Raises:
+            SignatureError: ``GZ-SG-020`` if a PEM holds no valid certificate.
+        """
+        store = cls()
+        top, tsa = f"{folder}/", f"{folder}/{TSA_SUBDIR}/"
+        for name in sorted(files):
+            if not name.endswith(".pem"):
+                continue
+            rest = name[len(tsa) :] if name.startswith(tsa) else None
+            if rest is not None and "/" not in rest:
+                store.add_pem(files[name], source=name, purposes=AnchorPurpose.TIME_STAMPING)
+            elif name.startswith(top) and "/" not in name[len(top) :]:
+                store.add_pem(files[name], source=name)
+        return store
+
+    def add_pem_files(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        purposes: PurposeArg = AnchorPurpose.DOCUMENT_SIGNING,
+    ) -> None:
+        """Add every certificate of each PEM file as an anchor of ``purposes``.
+
+        Raises:
+            SignatureError: ``GZ-SG-020`` if a file is unreadable or holds no certificate.
+        """
+        for p in paths:
+            try:
+                data = Path(p).read_bytes()
+            except OSError as exc:
+                raise SignatureError(
+                    "GZ-SG-020",
+                    f"无法读取信任锚文件 {p}: {exc.strerror}",
+                    message_en=f"cannot read trust anchor file {p}: {exc.strerror}",
+                ) from exc
+            self.add_pem(data, source=str(p), purposes=purposes)
+
+    def add_pem(
+        self,
+        pem: bytes,
+        *,
+        source: str = "PEM",
+        purposes: PurposeArg = AnchorPurpose.DOCUMENT_SIGNING,
+    ) -> None:
+        """Add every certificate in a PEM blob as an anchor of ``purposes``.
+
+        Raises:
+            SignatureError: ``GZ-SG-020`` if the blob holds no valid certificate.
+        """
         try:
             certs = x509.load_pem_x509_certificates(pem)
         except ValueError as exc:
@@ -103,11 +238,23 @@ class TrustStore:
                 message_en=f"trust anchor {source} is not a valid PEM certificate: {exc}",
             ) from exc
         for cert in certs:
-            self.add_root(cert)
+            self.add_root(cert, purposes=purposes)
 
-    def add_root(self, cert: x509.Certificate) -> None:
-        """Trust ``cert`` as a root (anchor)."""
-        self._roots[cert.fingerprint(hashes.SHA256()).hex()] = cert
+    def add_root(
+        self,
+        cert: x509.Certificate,
+        *,
+        purposes: PurposeArg = AnchorPurpose.DOCUMENT_SIGNING,
+    ) -> None:
+        """Trust ``cert`` as an anchor for ``purposes`` (default: document signing).
+
+        Adding the same certificate again with another purpose adds that purpose: a
+        certificate vouches for several purposes only when configured so explicitly.
+        """
+        fp = cert.fingerprint(hashes.SHA256()).hex()
+        old = self._anchors.get(fp)
+        wanted = _purposes(purposes)
+        self._anchors[fp] = (cert, wanted | (old[1] if old else frozenset()))
         self._changed()
 
     def pin(self, public_key: PublicKeyLike | bytes) -> str:
@@ -119,15 +266,36 @@ class TrustStore:
         return kid
 
     def _changed(self) -> None:
-        self._store = None
+        self._stores = {}
+        self._views = {}
         self._digest = None
 
     # -- queries ----------------------------------------------------------------------
 
+    def anchors(self, purpose: AnchorPurpose | str) -> tuple[x509.Certificate, ...]:
+        """The anchors of one purpose, ordered by SHA-256 fingerprint."""
+        p = AnchorPurpose(purpose)
+        return tuple(self._anchors[k][0] for k in sorted(self._anchors) if p in self._anchors[k][1])
+
+    def purposes_of(self, cert: x509.Certificate) -> frozenset[AnchorPurpose]:
+        """The purposes ``cert`` is trusted for (empty if it is no anchor)."""
+        found = self._anchors.get(cert.fingerprint(hashes.SHA256()).hex())
+        return found[1] if found else frozenset()
+
     @property
     def roots(self) -> tuple[x509.Certificate, ...]:
-        """The root certificates, ordered by SHA-256 fingerprint."""
-        return tuple(self._roots[k] for k in sorted(self._roots))
+        """The document-signing anchors, ordered by SHA-256 fingerprint."""
+        return self.anchors(AnchorPurpose.DOCUMENT_SIGNING)
+
+    @property
+    def tsa_roots(self) -> tuple[x509.Certificate, ...]:
+        """The time-stamping anchors, ordered by SHA-256 fingerprint."""
+        return self.anchors(AnchorPurpose.TIME_STAMPING)
+
+    @property
+    def ocsp_responders(self) -> tuple[x509.Certificate, ...]:
+        """The pinned OCSP responders, ordered by SHA-256 fingerprint."""
+        return self.anchors(AnchorPurpose.OCSP_SIGNING)
 
     @property
     def pinned_keyids(self) -> tuple[str, ...]:
@@ -138,28 +306,67 @@ class TrustStore:
         """True if this exact SubjectPublicKeyInfo DER is pinned."""
         return self._pins.get(keyid_from_spki(spki)) == spki
 
-    def x509_store(self) -> Store:
-        """The roots as a ``cryptography.x509.verification.Store`` (cached)."""
-        if self._store is None:
-            self._store = Store(list(self.roots))
-        return self._store
+    def x509_store(self, purpose: AnchorPurpose | str = AnchorPurpose.DOCUMENT_SIGNING) -> Store:
+        """The anchors of ``purpose`` as a ``cryptography.x509.verification.Store``.
+
+        Raises:
+            ValueError: if there is no anchor of that purpose (a Store cannot be empty).
+        """
+        p = AnchorPurpose(purpose)
+        if p not in self._stores:
+            self._stores[p] = Store(list(self.anchors(p)))
+        return self._stores[p]
+
+    def for_purpose(self, purpose: AnchorPurpose | str) -> TrustStore:
+        """A store whose document-signing roots are this store's anchors of ``purpose``.
+
+        For chain validators that read :attr:`roots` (e.g. the SM2 plugin's) when the
+        chain to build is not a document signer's — a TSA's, say. No pins are copied.
+        """
+        p = AnchorPurpose(purpose)
+        if p is AnchorPurpose.DOCUMENT_SIGNING and not self._pins:
+            return self
+        if p not in self._views:
+            self._views[p] = TrustStore(self.anchors(p))
+        return self._views[p]
 
     def digest(self) -> str:
-        """SHA-256 identifying this trust configuration.
+        """SHA-256 identifying this trust configuration, purposes included.
 
-        Computed over the sorted lines ``root:<cert SHA-256>`` and ``pin:<keyid>``
-        joined by ``\\n`` (UTF-8); reports carry it as ``trust_store_digest``.
+        Computed over the sorted lines ``root:<cert SHA-256>`` (document signing),
+        ``tsa:<cert SHA-256>`` (time-stamping), ``ocsp:<cert SHA-256>`` (pinned OCSP
+        responders) and ``pin:<keyid>``, joined by ``\\n`` (UTF-8); reports carry it as
+        ``trust_store_digest``.
         """
         if self._digest is None:
-            lines = sorted([f"root:{fp}" for fp in self._roots] + [f"pin:{k}" for k in self._pins])
-            self._digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+            lines = [
+                f"{_DIGEST_PREFIX[p]}:{fp}" for fp, (_, ps) in self._anchors.items() for p in ps
+            ]
+            lines += [f"pin:{k}" for k in self._pins]
+            self._digest = hashlib.sha256("\n".join(sorted(lines)).encode("utf-8")).hexdigest()
         return self._digest
 
     def __len__(self) -> int:
-        return len(self._roots) + len(self._pins)
+        return len(self._anchors) + len(self._pins)
 
     def __repr__(self) -> str:
         return (
-            f"TrustStore(roots={len(self._roots)}, pins={len(self._pins)}, "
+            f"TrustStore(roots={len(self.roots)}, tsa_roots={len(self.tsa_roots)}, "
+            f"ocsp_responders={len(self.ocsp_responders)}, pins={len(self._pins)}, "
             f"digest={self.digest()[:16]}…)"
         )
+
+
+def trust_folder_files(
+    signing_pems: Sequence[bytes], tsa_pems: Sequence[bytes] = (), folder: str = "trust"
+) -> dict[str, bytes]:
+    """The files of a trust folder (archives, evidence packages): signing anchors as
+    ``<folder>/anchor-N.pem``, time-stamping anchors as ``<folder>/tsa/anchor-N.pem``.
+
+    :meth:`TrustStore.from_folder_files` and :meth:`TrustStore.from_dir` read it back.
+    """
+    files = {f"{folder}/anchor-{i + 1}.pem": pem for i, pem in enumerate(signing_pems)}
+    files.update(
+        {f"{folder}/{TSA_SUBDIR}/anchor-{i + 1}.pem": pem for i, pem in enumerate(tsa_pems)}
+    )
+    return files

@@ -1,6 +1,6 @@
 """Regenerate the golden bundles and reports of bundle format version 1 (run by hand).
 
-    .venv/bin/python tests/esign/golden/make_golden.py
+    .venv/bin/python tests/esign/golden/make_golden.py [--reports-only]
 
 Keys are fixed: the test PKI in ``pki/`` is created once (long validity, 2025–2065) and
 reused; only when ``pki/`` is missing is a new one made. The TSA's root is kept in
@@ -33,7 +33,14 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
-from gaozhi_sdk.esign import EcdsaP256Signer, Revocation, TrustStore, sign, validate  # noqa: E402
+from gaozhi_sdk.esign import (  # noqa: E402
+    AnchorPurpose,
+    EcdsaP256Signer,
+    Revocation,
+    TrustStore,
+    sign,
+    validate,
+)
 from gaozhi_sdk.testing import TestPKI  # noqa: E402
 from gaozhi_sdk.testing.tsa import LocalTSA  # noqa: E402
 
@@ -59,7 +66,7 @@ def trust() -> TrustStore:
     """The golden trust store: the PKI root and the TSA root."""
     t = TrustStore()
     t.add_pem((HERE / "pki" / "root.pem").read_bytes())
-    t.add_pem((HERE / "tsa-root.pem").read_bytes())
+    t.add_pem((HERE / "tsa-root.pem").read_bytes(), purposes=AnchorPurpose.TIME_STAMPING)
     return t
 
 
@@ -141,10 +148,18 @@ def main() -> None:
     bundles["future-version"] = json.dumps(future, sort_keys=True, separators=(",", ":")).encode()
 
     (HERE / "tsa-root.pem").write_bytes(tsa.root_pem())
+    for name, data in bundles.items():
+        (HERE / f"{name}.bundle.json").write_bytes(data)
+    write_reports()
+
+
+def write_reports() -> None:
+    """Validate the stored golden bundles and write their reports (``--reports-only``:
+    when the report model or the trust-store digest changes, the bundles stay as they are)."""
     t = trust()
+    bundles = {name: (HERE / f"{name}.bundle.json").read_bytes() for name in CASES}
     for name, data in bundles.items():
         at, indication, sub = CASES[name]
-        (HERE / f"{name}.bundle.json").write_bytes(data)
         report = validate(data, t, at=at)
         got = (
             report.indication.value,
@@ -157,8 +172,13 @@ def main() -> None:
         (HERE / f"{name}.report.json").write_text(
             json.dumps(dumped, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8"
         )
-    print(f"wrote {len(bundles)} golden bundles to {HERE}")
+    print(f"wrote {len(bundles)} golden reports to {HERE}")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--reports-only" in sys.argv[1:]:
+        write_reports()
+    else:
+        main()
