@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gaozhi_sdk import PledgeService, esign, load_list
-from gaozhi_sdk.demo import sample_list_text
 from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode, ReviewRecord
+from gaozhi_sdk.testing import sample_list_text
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 

@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 
 from gaozhi_sdk import PledgeService, esign, load_list
-from gaozhi_sdk.demo import sample_list_text
 from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode, ReviewRecord
+from gaozhi_sdk.testing import sample_list_text
 from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant

@@ -11,9 +11,9 @@ from datetime import date
 from importlib import resources
 
 from gaozhi_sdk import PledgeService, esign, load_list
-from gaozhi_sdk.demo import sample_list_text
 from gaozhi_sdk.documents import render_disclosure, render_notice, render_pledge
 from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode, ReviewRecord
+from gaozhi_sdk.testing import sample_list_text
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -55,38 +54,19 @@ from gaozhi_sdk.models import (
 from gaozhi_sdk.models.enums import ActorRole, AssistanceReply
 from gaozhi_sdk.rules import load_list
 from gaozhi_sdk.service import PledgeService, render_markdown
+from gaozhi_sdk.testing.clock import SimulatedClock
 from gaozhi_sdk.testing.emulator.online import EmulatedOnlineVerification
 from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
+from gaozhi_sdk.testing.sandbox import sample_list_text
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 from gaozhi_sdk.workflow.machines import MACHINES
 
-__all__ = ["DemoSummary", "run_demo", "sample_list_text"]
+__all__ = ["DemoSummary", "run_demo"]
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=CST)
 POLICE_USCC = "11411222005123026Q"
 POLICE_NAME = "三门峡市陕州区公安局"
-
-
-def sample_list_text() -> str:
-    """The packaged sample commitment list (same file as ``examples/commitment_list.yaml``)."""
-    return (resources.files("gaozhi_sdk") / "data" / "sample_commitment_list.yaml").read_text(
-        encoding="utf-8"
-    )
-
-
-class SimClock:
-    """A monotone simulated clock."""
-
-    def __init__(self, start: datetime) -> None:
-        self.t = start
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw: float) -> None:
-        """Move forward."""
-        self.t += timedelta(**kw)
 
 
 @dataclass
@@ -227,7 +207,7 @@ class _Demo:
         self.n = max(n, 1)
         self.rng = random.Random(seed)
         self.progress = progress
-        self.clock = SimClock(START)
+        self.clock = SimulatedClock(START)
         self.pki = TestPKI.create(
             not_before=START - timedelta(days=30), not_after=START + timedelta(days=3650)
         )

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from gaozhi_sdk.demo import SimClock, run_demo, sample_list_text
+from gaozhi_sdk.demo import run_demo
 from gaozhi_sdk.esign import sign
 from gaozhi_sdk.models import (
     CST,
@@ -37,6 +37,7 @@ from gaozhi_sdk.models import (
 from gaozhi_sdk.models.enums import ActorRole, ProofMode
 from gaozhi_sdk.rules import load_list
 from gaozhi_sdk.service import PledgeService
+from gaozhi_sdk.testing import SimulatedClock, sample_list_text
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 
@@ -74,7 +75,7 @@ class DocsWorld:
     """A service with the sample list published, and helpers to sign pledges."""
 
     svc: PledgeService
-    clock: SimClock
+    clock: SimulatedClock
     pki: TestPKI
     clist: CommitmentList
     db_path: Path
@@ -130,7 +131,7 @@ class DocsWorld:
 @pytest.fixture
 def docs_world(tmp_path: Path, pki: TestPKI, sample_list: CommitmentList) -> Iterator[DocsWorld]:
     """A fresh service per test over ``tmp_path/gaozhi.db`` with the sample list published."""
-    clock = SimClock(START)
+    clock = SimulatedClock(START)
     counter = itertools.count(1)
     nb = START - timedelta(days=1)
     seals: dict[str, Any] = {

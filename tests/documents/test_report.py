@@ -79,8 +79,8 @@ def test_cli_report_all_formats(demo_dir: Path, tmp_path: Path) -> None:
 
 
 def test_cli_list_export_import_round_trip_and_row_column_errors(tmp_path: Path) -> None:
-    from gaozhi_sdk.demo import sample_list_text
     from gaozhi_sdk.rules import load_list
+    from gaozhi_sdk.testing import sample_list_text
 
     src = tmp_path / "list.yaml"
     src.write_text(sample_list_text(), encoding="utf-8")

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from gaozhi_sdk import PluginHost, hookimpl
-from gaozhi_sdk.demo import SimClock, sample_list_text
 from gaozhi_sdk.models import CST, Actor, ReviewRecord
 from gaozhi_sdk.models.enums import ActorRole, OnlineOutcome, Severity
 from gaozhi_sdk.models.parties import CreditSnapshot, CreditSnapshotItem
@@ -21,6 +20,7 @@ from gaozhi_sdk.plugins import HostCreditSource, HostOnlineVerifier
 from gaozhi_sdk.providers import ProofCheckRequest, ProofCheckResult
 from gaozhi_sdk.rules import load_list
 from gaozhi_sdk.service import PledgeService
+from gaozhi_sdk.testing import SimulatedClock, sample_list_text
 from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
@@ -105,7 +105,7 @@ def test_service_uses_plugin_signers_and_delivers_events_after_commit(
     with PledgeService.open(
         f"sqlite:///{tmp_path / 'svc.db'}",
         trust=pki.trust_store(),
-        clock=SimClock(START),
+        clock=SimulatedClock(START),
         host=plugin_host,
     ) as svc:
         list_id = _publish(svc)  # the publication is sealed with the plugin's signer

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from gaozhi_sdk.demo import SimClock, sample_list_text
 from gaozhi_sdk.esign import Bundle, sign
 from gaozhi_sdk.models import (
     CST,
@@ -49,6 +48,7 @@ from gaozhi_sdk.rules import RulesConfig, load_list
 from gaozhi_sdk.service import PledgeService
 from gaozhi_sdk.store import SqliteStore
 from gaozhi_sdk.store.base import JournalEntry
+from gaozhi_sdk.testing import SimulatedClock, sample_list_text
 from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
@@ -103,7 +103,7 @@ class World:
     """A service under test plus the parties and helpers that drive it."""
 
     svc: PledgeService
-    clock: SimClock
+    clock: SimulatedClock
     pki: TestPKI
     provider: FakeDataSharingProvider
     db_path: Path
@@ -384,7 +384,7 @@ def build_world(
     publish: bool = True,
 ) -> World:
     """A service over the SQLite file ``db``; the sample list published unless told."""
-    clock = SimClock(start)
+    clock = SimulatedClock(start)
     counter = itertools.count(1)
     provider = FakeDataSharingProvider()
     svc = PledgeService.open(

@@ -520,7 +520,7 @@ def test_r064_same_matter_same_year_bars_after_withdrawal(world: World) -> None:
     # another matter is not affected
     assert world.bring(ONLINE_ENTRY, "CHOSEN", app=app).status is CaseStatus.NOTICE_ISSUED
     # the next calendar year the route is open again
-    world.clock.t = datetime(2027, 1, 4, 9, 0, tzinfo=CST)
+    world.clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=CST))
     assert world.bring(EXAM_ENTRY, "PLEDGED", app=app).status is CaseStatus.PLEDGED
 
 
@@ -623,7 +623,7 @@ def test_r063_configured_withdrawal_deadline_applies(world_factory: WorldFactory
     late = w.bring(EXAM_ENTRY, "ACCEPTED")
     early = w.bring(EXAM_ENTRY, "ACCEPTED")
     w.svc.withdraw(early.case_no, "改为提交学历证明", w.actor_of(early.applicant))
-    w.clock.t = deadline + timedelta(minutes=1)
+    w.clock.set(deadline + timedelta(minutes=1))
     with pytest.raises(RuleViolationError) as ei:
         w.svc.withdraw(late.case_no, "改为提交学历证明", w.actor_of(late.applicant))
     assert ei.value.code == "GZ-RL-013" and "R-063" in ei.value.message

@@ -211,7 +211,7 @@ def test_r110_publicity_follows_regime_on_recording_date(world: World) -> None:
     _, before = _terminate(world)
     assert before.recorded_on < date(2026, 4, 1)
     assert before.publicity.regime_id == "CN-2023-TRIAL"
-    world.clock.t = datetime(2026, 4, 2, 9, 0, tzinfo=CST)
+    world.clock.set(datetime(2026, 4, 2, 9, 0, tzinfo=CST))
     _, after = _terminate(world)
     assert after.recorded_on == date(2026, 4, 2)
     assert after.publicity.regime_id == "CN-2026"
@@ -238,7 +238,7 @@ def test_r110_local_regime_changes_periods_from_its_date(world_factory: WorldFac
     )
     w = world_factory(rules=RulesConfig(extra_regimes=(local,)))
     _, old = _terminate(w)
-    w.clock.t = datetime(2026, 2, 2, 10, 0, tzinfo=CST)
+    w.clock.set(datetime(2026, 2, 2, 10, 0, tzinfo=CST))
     _, new = _terminate(w)
     assert old.publicity.regime_id == "CN-2023-TRIAL"
     assert old.publicity.max_end == add_months(old.recorded_on, 12)
@@ -252,8 +252,8 @@ def test_r113_repair_refused_before_minimum_period(world: World) -> None:
     """R-113: repair may be applied for only after the minimum publicity period."""
     case, rec = _terminate(world)
     world.svc.publicize(rec.record_id, world.credit_officer)
-    world.clock.t = datetime.combine(
-        rec.publicity.min_end - timedelta(days=1), datetime.min.time(), tzinfo=CST
+    world.clock.set(
+        datetime.combine(rec.publicity.min_end - timedelta(days=1), datetime.min.time(), tzinfo=CST)
     )
     with pytest.raises(RuleViolationError) as ei:
         world.svc.apply_repair(
@@ -394,7 +394,7 @@ def test_r110_expiry_after_maximum_period(world: World) -> None:
     world.svc.publicize(rec.record_id, world.credit_officer)
     max_end = rec.publicity.max_end
     assert max_end is not None
-    world.clock.t = datetime.combine(max_end - timedelta(days=1), datetime.min.time(), tzinfo=CST)
+    world.clock.set(datetime.combine(max_end - timedelta(days=1), datetime.min.time(), tzinfo=CST))
     assert world.svc.sweep()["credit_expired"] == 0
     assert world.svc.credit_record(rec.record_id).status is CreditStatus.PUBLICIZED
     world.clock.advance(days=1)
@@ -412,8 +412,8 @@ def test_r110_unpublished_record_does_not_expire(world: World) -> None:
     """Only publicized records expire; a record never publicized stays RECORDED."""
     _, rec = _terminate(world)
     assert rec.publicity.max_end is not None
-    world.clock.t = datetime.combine(
-        rec.publicity.max_end + timedelta(days=1), datetime.min.time(), tzinfo=CST
+    world.clock.set(
+        datetime.combine(rec.publicity.max_end + timedelta(days=1), datetime.min.time(), tzinfo=CST)
     )
     assert world.svc.sweep()["credit_expired"] == 0
     assert world.svc.credit_record(rec.record_id).status is CreditStatus.RECORDED

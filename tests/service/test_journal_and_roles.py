@@ -129,7 +129,7 @@ def _lifecycle(w: World) -> None:
     open_case = w.bring(ONLINE_ENTRY, "ACCEPTED", truth=None)
     (ov,) = svc.verifications_of(open_case.case_no)
     assert ov.due_at is not None
-    w.clock.t = ov.due_at + timedelta(days=2)
+    w.clock.set(ov.due_at + timedelta(days=2))
     svc.sweep()
     w.clock.advance(days=95)
     app = svc.apply_repair(
@@ -340,8 +340,8 @@ def test_r011_reviewer_from_unconfigured_bureau_refused(world_factory: WorldFact
     w = world_factory(
         publish=False, role_policy=RolePolicy(justice_bureaus=frozenset({"11411222005123093N"}))
     )
-    from gaozhi_sdk.demo import sample_list_text
     from gaozhi_sdk.rules import load_list
+    from gaozhi_sdk.testing import sample_list_text
 
     from .conftest import review
 

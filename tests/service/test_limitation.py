@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from gaozhi_sdk.demo import sample_list_text
 from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.models.enums import CaseStatus, DispositionAction, VerificationResult
 from gaozhi_sdk.rules import FalsePledgeFacts, load_list, penalty_limitation
+from gaozhi_sdk.testing import sample_list_text
 
 from .conftest import ON_SITE_ENTRY, World, WorldFactory, review
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from gaozhi_sdk.demo import sample_list_text
 from gaozhi_sdk.errors import (
     ListValidationError,
     NotFoundError,
@@ -15,6 +14,7 @@ from gaozhi_sdk.errors import (
 )
 from gaozhi_sdk.models.enums import EntryStatus
 from gaozhi_sdk.rules import load_list
+from gaozhi_sdk.testing import sample_list_text
 
 from .conftest import EXEMPT_ENTRY, ONLINE_ENTRY, World, WorldFactory, review
 

@@ -33,7 +33,7 @@ def scenario(world: World) -> World:
     f = w.bring(ONLINE_ENTRY, "ACCEPTED")  # F: never checked → overdue
     (fv,) = svc.verifications_of(f.case_no)
     assert fv.due_at is not None
-    w.clock.t = fv.due_at + timedelta(hours=1)
+    w.clock.set(fv.due_at + timedelta(hours=1))
     assert svc.sweep()["overdue"] == 1
     svc.receive_complaint(channel="12345", subject_ref=g.case_no, content="举报", actor=w.clerk)
     return w

@@ -438,9 +438,9 @@ def test_r041_overdue_escalates_and_never_concludes_true(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "ACCEPTED", truth=True)
     v = _only_verification(world, case.case_no)
     assert v.due_at is not None
-    world.clock.t = v.due_at - timedelta(minutes=1)
+    world.clock.set(v.due_at - timedelta(minutes=1))
     assert world.svc.sweep()["overdue"] == 0
-    world.clock.t = v.due_at + timedelta(hours=1)
+    world.clock.set(v.due_at + timedelta(hours=1))
     assert world.svc.sweep()["overdue"] == 1
     v1 = world.svc.verification(v.verification_id)
     assert v1.status is VerificationStatus.OVERDUE and v1.result is None
@@ -476,7 +476,7 @@ def test_r041_overdue_post_decision_blocks_closing(world: World) -> None:
     case = world.bring(ON_SITE_ENTRY, "DECIDED")
     v = _only_verification(world, case.case_no)
     assert v.due_at is not None
-    world.clock.t = v.due_at + timedelta(days=1)
+    world.clock.set(v.due_at + timedelta(days=1))
     world.svc.sweep()
     assert world.svc.verification(v.verification_id).status is VerificationStatus.OVERDUE
     with pytest.raises(RuleViolationError) as ei:

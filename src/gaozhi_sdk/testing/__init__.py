@@ -1,5 +1,35 @@
-"""Test kit for gaozhi-sdk users and plugin authors (opt-in; not imported by the core)."""
+"""Test kit for gaozhi-sdk users and plugin authors (opt-in; not imported by the core).
 
+* :class:`SimulatedClock` — a clock that moves only when told to;
+* :class:`TestPKI` — a throw-away CA whose certificates follow the clock given to it;
+* :class:`Sandbox` — a service at a simulated date with the sample list published, and
+  :meth:`Sandbox.pledge_case` to take a case from notice to acceptance;
+* :class:`FakeDataSharingProvider`, :class:`FakeCreditSource` — in-process provider fakes;
+* :func:`synthetic_applicant`, :func:`synthetic_resident_id`, :func:`synthetic_uscc` —
+  valid but invented identifiers;
+* :func:`sample_list` / :func:`sample_list_text` — the packaged sample commitment list.
+"""
+
+from gaozhi_sdk.testing.clock import SimulatedClock
+from gaozhi_sdk.testing.fakes import FakeCreditSource, FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
+from gaozhi_sdk.testing.sandbox import PledgedCase, Sandbox, sample_list, sample_list_text
+from gaozhi_sdk.testing.synthetic import (
+    synthetic_applicant,
+    synthetic_resident_id,
+    synthetic_uscc,
+)
 
-__all__ = ["TestPKI"]
+__all__ = [
+    "FakeCreditSource",
+    "FakeDataSharingProvider",
+    "PledgedCase",
+    "Sandbox",
+    "SimulatedClock",
+    "TestPKI",
+    "sample_list",
+    "sample_list_text",
+    "synthetic_applicant",
+    "synthetic_resident_id",
+    "synthetic_uscc",
+]

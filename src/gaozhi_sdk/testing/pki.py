@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,10 +111,31 @@ class TestPKI:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, root: _CA, intermediate: _CA | None = None) -> None:
+    def __init__(
+        self,
+        root: _CA,
+        intermediate: _CA | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self._root = root
         self._intermediate = intermediate
         self._signers: dict[str, EcdsaP256Signer] = {}
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        """The PKI's idea of now: its clock (e.g. a SimulatedClock), else the real time."""
+        return self._clock() if self._clock is not None else datetime.now(UTC)
+
+    def _cached(self, label: str) -> EcdsaP256Signer | None:
+        """A signer issued earlier, if its certificate is valid at the clock's time."""
+        signer = self._signers.get(label)
+        if signer is None:
+            return None
+        cert, now = signer.certificate_chain[0], self._now()
+        if cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            return signer
+        return None
 
     # -- creation ---------------------------------------------------------------------
 
@@ -126,15 +147,21 @@ class TestPKI:
         intermediate: bool = False,
         not_before: datetime | None = None,
         not_after: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> TestPKI:
         """Make a new root CA (and, if asked, an intermediate CA under it).
 
         Args:
             name: the root's common name.
             intermediate: also create an intermediate CA that issues the leaves.
-            not_before / not_after: CA validity (default: one day ago to +20 years).
+            not_before / not_after: CA validity (default: one day before the clock's time
+                to +20 years).
+            clock: where "now" comes from (e.g. a
+                :class:`~gaozhi_sdk.testing.SimulatedClock`); default validity of the CA
+                and of every certificate issued later follows it. Default: real time.
         """
-        nb = not_before or (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+        start = clock() if clock is not None else datetime.now(UTC)
+        nb = not_before or (start - timedelta(days=1)).replace(microsecond=0)
         na = not_after or nb + timedelta(days=365 * _DEFAULT_CA_YEARS)
         root_key = ec.generate_private_key(ec.SECP256R1())
         root = _CA(
@@ -150,7 +177,7 @@ class TestPKI:
                     _name(CN=f"{name} 中级 CA", O="gaozhi-sdk test", C="CN"), ikey, root, nb, na, 0
                 ),
             )
-        return cls(root, inter)
+        return cls(root, inter, clock=clock)
 
     @property
     def root_certificate(self) -> x509.Certificate:
@@ -178,12 +205,13 @@ class TestPKI:
         Args:
             public_key: the subject's key (any type the issuer can certify).
             subject: the subject name.
-            not_before / not_after: validity (default: an hour ago to +3 years).
+            not_before / not_after: validity (default: an hour before the PKI clock's
+                time to +3 years).
             digital_signature / non_repudiation: KeyUsage bits (critical).
             extended_key_usage: EKU OIDs, or None for no EKU extension.
         """
         issuer = self._intermediate or self._root
-        nb = not_before or (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+        nb = not_before or (self._now() - timedelta(hours=1)).replace(microsecond=0)
         na = not_after or nb + timedelta(days=_DEFAULT_LEAF_DAYS)
         builder = (
             x509.CertificateBuilder()
@@ -249,14 +277,16 @@ class TestPKI:
         Args:
             name: the organ's name (subject CN and O).
             uscc: its 统一社会信用代码 (validated; subject OU and serialNumber).
-            not_before / not_after: validity (default: an hour ago to +3 years); passing
-                either always issues a fresh certificate (e.g. for expiry tests).
+            not_before / not_after: validity (default: an hour before the PKI clock's time
+                to +3 years; a signer whose certificate does not cover the clock's time is
+                issued afresh); passing either always issues a fresh certificate.
         """
         code = validate_uscc(uscc)
         label = f"organ:{name}:{code}"
         fresh = not_before is not None or not_after is not None
-        if not fresh and label in self._signers:
-            return self._signers[label]
+        cached = None if fresh else self._cached(label)
+        if cached is not None:
+            return cached
         signer = self._issue(
             _name(CN=name, O=name, OU=code, serialNumber=code, C="CN"), not_before, not_after
         )
@@ -284,8 +314,9 @@ class TestPKI:
             )
         label = f"applicant:{subject_label}"
         fresh = not_before is not None or not_after is not None
-        if not fresh and label in self._signers:
-            return self._signers[label]
+        cached = None if fresh else self._cached(label)
+        if cached is not None:
+            return cached
         signer = self._issue(_name(CN=subject_label, C="CN"), not_before, not_after)
         if not fresh:
             self._signers[label] = signer
@@ -332,8 +363,8 @@ class TestPKI:
         return folder
 
     @classmethod
-    def load(cls, directory: str | Path) -> TestPKI:
-        """Reload a PKI written by :meth:`save`.
+    def load(cls, directory: str | Path, *, clock: Callable[[], datetime] | None = None) -> TestPKI:
+        """Reload a PKI written by :meth:`save` (``clock`` as in :meth:`create`).
 
         Raises:
             SignatureError: ``GZ-SG-041`` if the folder is not a saved test PKI.
@@ -345,7 +376,7 @@ class TestPKI:
                 raise ValueError("unknown format")
             root = _read_ca(folder, "root")
             inter = _read_ca(folder, "intermediate") if index.get("intermediate") else None
-            pki = cls(root, inter)
+            pki = cls(root, inter, clock=clock)
             for label, stem in index.get("signers", {}).items():
                 key = serialization.load_pem_private_key(
                     (folder / f"{stem}.key.pem").read_bytes(), password=None

@@ -1,0 +1,241 @@
+"""沙箱 — a ready service at a simulated date for embedders' tests (test material only).
+
+:class:`Sandbox` opens a :class:`~gaozhi_sdk.PledgeService` on a
+:class:`~gaozhi_sdk.testing.SimulatedClock`, with a :class:`~gaozhi_sdk.testing.TestPKI`
+whose certificates follow that clock, the packaged sample list published (R-008…R-011)
+and a :class:`~gaozhi_sdk.testing.FakeDataSharingProvider` for online verification.
+:meth:`Sandbox.pledge_case` runs the intake of one case — notice (R-001), the
+applicant's choice (R-021), eligibility (R-020), the signed pledge and acceptance (R-040)
+— and returns what a test needs next::
+
+    clock = SimulatedClock("2026-03-02T09:00:00+08:00")
+    box = Sandbox.open(clock=clock)
+    case = box.pledge_case(["SZ-GA-HJ-001"])
+    clock.advance(days=3)
+    done = box.svc.run_online_verification(case.verifications[0].verification_id)
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from typing import Any
+
+from gaozhi_sdk import esign
+from gaozhi_sdk.models import (
+    Actor,
+    ActorRole,
+    Applicant,
+    Case,
+    CommitmentList,
+    Decision,
+    Notice,
+    Pledge,
+    ProofChoice,
+    ProofMode,
+    ReviewRecord,
+    Verification,
+)
+from gaozhi_sdk.rules import RulesConfig, load_list
+from gaozhi_sdk.service import PledgeService
+from gaozhi_sdk.testing.clock import SimulatedClock
+from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
+from gaozhi_sdk.testing.pki import TestPKI
+from gaozhi_sdk.testing.synthetic import synthetic_applicant
+
+__all__ = ["PledgedCase", "Sandbox", "sample_list", "sample_list_text"]
+
+
+def sample_list_text() -> str:
+    """The packaged sample commitment list (YAML; same as ``examples/commitment_list.yaml``)."""
+    return (resources.files("gaozhi_sdk") / "data" / "sample_commitment_list.yaml").read_text(
+        encoding="utf-8"
+    )
+
+
+def sample_list() -> CommitmentList:
+    """The packaged sample commitment list, parsed and validated (R-003…R-007)."""
+    return load_list(sample_list_text())
+
+
+@dataclass(frozen=True)
+class PledgedCase:
+    """One case taken through intake by :meth:`Sandbox.pledge_case`."""
+
+    case_no: str
+    applicant: Applicant
+    #: the applicant as an actor (for withdrawals, repairs, objections).
+    applicant_actor: Actor
+    notice: Notice
+    pledge: Pledge
+    #: the verifications planned at acceptance (R-040), in plan order.
+    verifications: tuple[Verification, ...]
+
+
+class Sandbox:
+    """A :class:`~gaozhi_sdk.PledgeService` ready for a test at a simulated date.
+
+    Attributes:
+        svc: the service (its clock is :attr:`clock`).
+        clock: the simulated clock shared by the service and the PKI.
+        pki: the test PKI (the organ's seal and applicant certificates).
+        provider: the fake data-sharing provider; :meth:`pledge_case` records whether
+            the shared data agrees with each pledge.
+        clist: the published sample list.
+        organ_uscc: the list owner's 统一社会信用代码.
+        officer / reviewer / clerk: the list officer, justice-bureau reviewer and window
+            clerk actors of that organ.
+    """
+
+    def __init__(
+        self,
+        svc: PledgeService,
+        clock: SimulatedClock,
+        pki: TestPKI,
+        provider: FakeDataSharingProvider,
+        clist: CommitmentList,
+        *,
+        seed: int = 0,
+    ) -> None:
+        self.svc = svc
+        self.clock = clock
+        self.pki = pki
+        self.provider = provider
+        self.clist = clist
+        self.organ_uscc = clist.owner_uscc or ""
+        self.officer = Actor(
+            role=ActorRole.LIST_OFFICER, actor_id="LS0001", organ_uscc=self.organ_uscc
+        )
+        self.reviewer = Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF0001")
+        self.clerk = Actor(
+            role=ActorRole.WINDOW_CLERK, actor_id="CK0001", organ_uscc=self.organ_uscc
+        )
+        self._rng = random.Random(seed)
+        self._decisions = 0
+
+    @classmethod
+    def open(
+        cls,
+        url: str = "sqlite://",
+        *,
+        clock: SimulatedClock | None = None,
+        start: datetime | str = "2026-03-02T09:00:00+08:00",
+        rules: RulesConfig | None = None,
+        seed: int = 0,
+        **service_options: Any,
+    ) -> Sandbox:
+        """Open a sandbox and publish the sample list.
+
+        Args:
+            url: the store (default: an in-memory SQLite store).
+            clock: the simulated clock; default a new one at ``start``.
+            start: the simulated date when no ``clock`` is given (default 2026-03-02
+                09:00 UTC+8, a working day after the sample list took effect).
+            rules: rule configuration (default :meth:`RulesConfig.default`).
+            seed: seeds the synthetic applicants, so a test is reproducible.
+            service_options: passed on to :meth:`PledgeService.open` (e.g.
+                ``credit_source``, ``tsa``, ``role_policy``).
+        """
+        clock = clock or SimulatedClock(start)
+        clist = sample_list()
+        organ = clist.owner_uscc or ""
+        pki = TestPKI.create(clock=clock)
+        provider = FakeDataSharingProvider(seed=seed)
+        options: dict[str, Any] = {"online_verifier": provider, **service_options}
+        svc = PledgeService.open(
+            url,
+            signers={organ: pki.organ_seal(clist.owner_organ, organ)},
+            trust=pki.trust_store(),
+            rules=rules,
+            clock=clock,
+            **options,
+        )
+        box = cls(svc, clock, pki, provider, clist, seed=seed)
+        box.publish_sample_list()
+        return box
+
+    def publish_sample_list(self) -> CommitmentList:
+        """Draft, submit and publish :attr:`clist` (state machine A, R-008…R-011)."""
+        clist = self.clist
+        self.svc.draft_list(clist, self.officer)
+        self.svc.submit_list(clist.list_id, clist.version, self.officer)
+        review = ReviewRecord(reviewer="司法局 (沙箱)", reviewed_on=self.clock().date())
+        return self.svc.publish_list(clist.list_id, clist.version, review, self.reviewer)
+
+    def applicant(self, *, legal_person: bool = False) -> Applicant:
+        """A new synthetic applicant (seeded; never a real person's identifier)."""
+        return synthetic_applicant(self._rng, legal_person=legal_person)
+
+    def pledge_case(
+        self,
+        entry_ids: Sequence[str],
+        *,
+        applicant: Applicant | None = None,
+        shared_data_agrees: bool | None = True,
+    ) -> PledgedCase:
+        """Take one case from notice to acceptance, every entry chosen as a pledge.
+
+        Args:
+            entry_ids: sample-list entries the applicant pledges for.
+            applicant: default a new synthetic citizen (:meth:`applicant`).
+            shared_data_agrees: what the fake data-sharing provider answers for these
+                entries — True (VERIFIED), False (MISMATCH) or None (NOT_FOUND, which
+                routes to assisted verification).
+        """
+        app = applicant or self.applicant()
+        me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
+        for entry_id in entry_ids:
+            key = (app.id_number, entry_id)
+            if shared_data_agrees is None:
+                self.provider.truth.pop(key, None)
+            else:
+                self.provider.truth[key] = shared_data_agrees
+        notice = self.svc.issue_notice(
+            list_id=self.clist.list_id, entry_ids=list(entry_ids), applicant=app, actor=self.clerk
+        )
+        choices = [ProofChoice(entry_id=e, mode=ProofMode.PLEDGE) for e in entry_ids]
+        self.svc.record_choices(notice.case_no, choices, me)
+        self.svc.check_eligibility(notice.case_no, self.clerk)
+        pledge = self.svc.draft_pledge(notice.case_no)
+        signer = self.pki.applicant(f"申请人 (沙箱 {notice.case_no})")
+        self.svc.submit_pledge(esign.sign(pledge, signer), me)
+        planned = self.svc.accept(notice.case_no, self.clerk)
+        return PledgedCase(
+            case_no=notice.case_no,
+            applicant=app,
+            applicant_actor=me,
+            notice=notice,
+            pledge=pledge,
+            verifications=tuple(planned),
+        )
+
+    def decide(self, case_no: str, *, kind: str = "APPROVED") -> Case:
+        """Make the administrative decision (办结) now, by the window clerk.
+
+        The service's guard applies: in-process verifications must have concluded TRUE
+        (R-040), otherwise ``GZ-RL-220``.
+        """
+        self._decisions += 1
+        decision = Decision(
+            decision_no=f"沙箱决字〔{self.today().year}〕{self._decisions}号",
+            decided_at=self.clock(),
+            kind=kind,
+        )
+        return self.svc.decide(case_no, decision, self.clerk)
+
+    def today(self) -> date:
+        """The simulated date (UTC+8 as the clock gives it)."""
+        return self.clock().date()
+
+    def close(self) -> None:
+        """Close the service's store."""
+        self.svc.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
