@@ -1,11 +1,16 @@
-"""错误码目录, generated from the source: every ``"GZ-<AREA>-<NNN>"`` string literal.
+"""错误码目录, generated from the single catalogue :data:`gaozhi_sdk.error_codes.CATALOGUE`.
+
+Each row shows a code's rules and its Chinese and English titles from the catalogue; the
+exception class and the modules that use it come from scanning the source (``src/`` and
+every ``plugins/*/src``) for ``"GZ-<AREA>-<NNN>"`` string literals.
 
 The scanning half is plain Python (no Sphinx import at module level). For each literal it
 records the module and, when the literal is the first argument of a call (``raise
 SomeError("GZ-XX-001", "中文信息", ...)``), the called class and the Chinese message, with
 f-string placeholders kept as ``{name}``. Warning codes (``GZ-ID-W01 …`` at the start of a
 string) are collected separately. Code areas come from the table in the
-``gaozhi_sdk.errors`` module docstring, so the catalogue stays single-sourced.
+``gaozhi_sdk.errors`` module docstring. ``tests/test_error_catalogue.py`` checks that the
+scan and the catalogue agree, so the page cannot fall out of date.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CODE_RE = re.compile(r"^GZ-([A-Z]+)-(\d+)$")
+CODE_RE = re.compile(r"^GZ-([A-Z][A-Z0-9]*)-(\d+)$")
 WARNING_RE = re.compile(r"^(GZ-([A-Z]+)-W\d+)\b\s*(.*)$", re.DOTALL)
-AREA_LINE_RE = re.compile(r"^``([A-Z]+)``\s+(.+?)\s*$")
+AREA_LINE_RE = re.compile(r"^``([A-Z][A-Z0-9]*)``\s+(.+?)\s*$")
 DOC_LINE_RE = re.compile(r"^\s*(?:``)?(GZ-[A-Z]+-\d+)(?:``)?\s{2,}(\S.*?)\s*$")
 
 
@@ -115,6 +120,48 @@ def scan_error_codes(src_root: Path) -> tuple[dict[str, ErrorCode], dict[str, Er
     return errors, warnings
 
 
+def source_roots(repo: Path) -> list[Path]:
+    """The folders holding packages: ``src/`` and each in-tree plugin's ``src/``."""
+    return [repo / "src", *sorted(p for p in (repo / "plugins").glob("*/src") if p.is_dir())]
+
+
+def scan_all(repo: Path) -> tuple[dict[str, ErrorCode], dict[str, ErrorCode]]:
+    """:func:`scan_error_codes` over every source root of the repository, merged."""
+    errors: dict[str, ErrorCode] = {}
+    warnings: dict[str, ErrorCode] = {}
+    for root in source_roots(repo):
+        for found, into in zip(scan_error_codes(root), (errors, warnings), strict=True):
+            for code, entry in found.items():
+                have = into.setdefault(code, ErrorCode(code, entry.area))
+                have.modules |= entry.modules
+                have.classes |= entry.classes
+                have.messages += [m for m in entry.messages if m not in have.messages]
+                have.described += [d for d in entry.described if d not in have.described]
+    return errors, warnings
+
+
+def catalogue_rows(repo: Path) -> list[tuple[str, str, str, str, str, list[str], list[str]]]:
+    """One row per catalogued code: (area, code, rules, title_zh, title_en, classes, modules)."""
+    from gaozhi_sdk.error_codes import CATALOGUE
+
+    scanned, _ = scan_all(repo)
+    rows = []
+    for code, entry in CATALOGUE.items():
+        found = scanned.get(code)
+        rows.append(
+            (
+                entry.area,
+                code,
+                ", ".join(entry.rules),
+                entry.title_zh,
+                entry.title_en,
+                sorted(found.classes) if found else [],
+                sorted(found.modules) if found else [],
+            )
+        )
+    return rows
+
+
 def declared_areas(errors_module: Path) -> dict[str, str]:
     """Code areas (``{"ID": "identifiers (…)", …}``) from the ``gaozhi_sdk.errors`` docstring."""
     tree = ast.parse(errors_module.read_text(encoding="utf-8"))
@@ -148,13 +195,17 @@ def _directive_class() -> type:
         has_content = False
 
         def run(self) -> list[nodes.Node]:
-            src = Path(self.env.srcdir).parent / "src"
-            errors_py = src / "gaozhi_sdk" / "errors.py"
+            repo = Path(self.env.srcdir).parent
+            errors_py = repo / "src" / "gaozhi_sdk" / "errors.py"
+            catalogue_py = repo / "src" / "gaozhi_sdk" / "error_codes.py"
             self.env.note_dependency(str(errors_py))
+            self.env.note_dependency(str(catalogue_py))
             areas = declared_areas(errors_py)
-            errors, warnings = scan_error_codes(src)
+            rows = catalogue_rows(repo)
+            _, warnings = scan_all(repo)
+            english = str(self.env.config.language or "").startswith("en")
             out: list[nodes.Node] = []
-            undeclared = sorted({e.area for e in errors.values()} - set(areas))
+            undeclared = sorted({r[0] for r in rows} - set(areas))
             for area in undeclared:
                 logger.warning(
                     "错误码区域 %s 未在 gaozhi_sdk.errors 的文档字符串中声明",
@@ -162,24 +213,25 @@ def _directive_class() -> type:
                     location=self.get_location(),
                 )
             for area, title in [*areas.items(), *((a, "(未声明)") for a in undeclared)]:
-                codes = sorted((e for e in errors.values() if e.area == area), key=lambda e: e.code)
+                codes = [r for r in rows if r[0] == area]
                 if not codes:
                     continue
                 heading = f"{area} — {title}"
                 out.append(nodes.rubric(heading, heading))
                 out.append(
                     make_table(
-                        ["错误码", "信息", "异常类", "模块"],
+                        ["错误码", "规则", "含义 (中文 / English)", "异常类", "模块"],
                         [
                             [
-                                [nodes.literal(e.code, e.code)],
-                                _msg_cell(e.messages, e.described),
-                                literal_lines(sorted(e.classes)) if e.classes else "—",
-                                literal_lines(sorted(e.modules)),
+                                [nodes.literal(code, code)],
+                                rules or "—",
+                                _msg_cell([en, zh] if english else [zh, en]),
+                                literal_lines(classes) if classes else "—",
+                                literal_lines(modules) if modules else "—",
                             ]
-                            for e in codes
+                            for _, code, rules, zh, en, classes, modules in codes
                         ],
-                        [12, 48, 18, 22],
+                        [12, 10, 38, 16, 24],
                         classes=["gaozhi-error-codes"],
                     )
                 )

@@ -1,9 +1,11 @@
 """错误体系 — one error root with stable codes and Chinese messages.
 
 Every error the public API raises is a :class:`GaozhiError`. Each carries a stable
-``code`` (``GZ-<AREA>-<NNN>``), a Chinese message (``message``, shown first) and an
-optional English message. Codes never change meaning once released; the full catalogue
-is documented in ``docs/errors.md``.
+``code`` (``GZ-<AREA>-<NNN>``), the rule numbers it enforces (``rules``), machine-readable
+context (``details``), a Chinese message (``message``, shown first) and its English twin
+(``message_en``). Codes never change meaning once released; every code is listed, with its
+rules and bilingual title, in :data:`gaozhi_sdk.error_codes.CATALOGUE`, from which
+``docs/errors.md`` is generated.
 
 Code areas:
 
@@ -22,6 +24,7 @@ Code areas:
 ``PL``    plugins (loading, hook contracts, event delivery)
 ``CLI``   command-line usage
 ``SH``    data-sharing transport, emulator, webhooks (:mod:`gaozhi_sdk.sharing`)
+``SM2``   the SM2 signing plugin (``gaozhi-plugin-sm2``)
 ========  =====================================================
 
 Messages never contain full personal identifiers: callers pass masked values
@@ -30,8 +33,10 @@ Messages never contain full personal identifiers: callers pass masked values
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from gaozhi_sdk.error_codes import lookup
 
 __all__ = [
     "ArchiveError",
@@ -55,10 +60,16 @@ class GaozhiError(Exception):
     """Root of every error raised by gaozhi-sdk.
 
     Args:
-        code: stable error code, e.g. ``"GZ-WF-003"``.
+        code: stable error code, e.g. ``"GZ-WF-003"`` (listed in
+            :data:`gaozhi_sdk.error_codes.CATALOGUE`).
         message: Chinese message (主信息).
-        message_en: optional English message.
+        message_en: the same in English; when omitted, the catalogue's English title
+            followed by ``details``.
         details: structured, non-personal context (masked identifiers only).
+        rules: the R-numbers the refused check enforces; when omitted, the catalogue's.
+
+    Attributes:
+        code, message, message_en, details, rules: as above (``rules`` a sorted tuple).
     """
 
     default_code = "GZ-000"
@@ -70,21 +81,52 @@ class GaozhiError(Exception):
         *,
         message_en: str | None = None,
         details: Mapping[str, Any] | None = None,
+        rules: Sequence[str] | None = None,
     ) -> None:
+        entry = lookup(code)
         self.code = code
         self.message = message
-        self.message_en = message_en
         self.details: dict[str, Any] = dict(details or {})
+        self.rules: tuple[str, ...] = tuple(
+            sorted(set(rules if rules is not None else (entry.rules if entry else ())))
+        )
+        if message_en is None and entry is not None:
+            message_en = entry.title_en + _details_en(self.details)
+        self.message_en = message_en
         super().__init__(f"[{code}] {message}")
 
+    @property
+    def title_zh(self) -> str:
+        """The catalogue's Chinese title of the code (the message when not catalogued)."""
+        entry = lookup(self.code)
+        return entry.title_zh if entry else self.message
+
+    @property
+    def title_en(self) -> str:
+        """The catalogue's English title of the code."""
+        entry = lookup(self.code)
+        return entry.title_en if entry else (self.message_en or "")
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready description (code, messages, details)."""
+        """A JSON-ready description (code, rules, messages, details)."""
         out: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.message_en:
             out["message_en"] = self.message_en
+        if self.rules:
+            out["rules"] = list(self.rules)
         if self.details:
             out["details"] = self.details
         return out
+
+
+def _details_en(details: Mapping[str, Any]) -> str:
+    """``" (key=value, …)"`` for scalar details: the runtime facts of a default English text."""
+    shown = [
+        f"{k}={v}"
+        for k, v in details.items()
+        if isinstance(v, str | int | float | bool) and len(str(v)) <= 200
+    ]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 class InvalidIdentifierError(GaozhiError, ValueError):
@@ -110,8 +152,9 @@ class ListValidationError(GaozhiError, ValueError):
         findings: list[Any] | None = None,
         message_en: str | None = None,
         details: Mapping[str, Any] | None = None,
+        rules: Sequence[str] | None = None,
     ) -> None:
-        super().__init__(code, message, message_en=message_en, details=details)
+        super().__init__(code, message, message_en=message_en, details=details, rules=rules)
         self.findings: list[Any] = list(findings or [])
 
 
@@ -150,8 +193,9 @@ class SignatureError(GaozhiError):
         report: Any = None,
         message_en: str | None = None,
         details: Mapping[str, Any] | None = None,
+        rules: Sequence[str] | None = None,
     ) -> None:
-        super().__init__(code, message, message_en=message_en, details=details)
+        super().__init__(code, message, message_en=message_en, details=details, rules=rules)
         self.report = report
 
 

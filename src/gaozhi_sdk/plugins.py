@@ -127,13 +127,14 @@ class PluginError(GaozhiError):
         distribution: str | None = None,
         message_en: str | None = None,
         details: Mapping[str, Any] | None = None,
+        rules: Sequence[str] | None = None,
     ) -> None:
         merged = dict(details or {})
         if plugin_name is not None:
             merged.setdefault("plugin", plugin_name)
         if distribution is not None:
             merged.setdefault("distribution", distribution)
-        super().__init__(code, message, message_en=message_en, details=merged)
+        super().__init__(code, message, message_en=message_en, details=merged, rules=rules)
         self.plugin_name = plugin_name
         self.distribution = distribution
 

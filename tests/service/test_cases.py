@@ -277,6 +277,8 @@ def test_r020_eligibility_rechecked_at_pledge(world: World) -> None:
     with pytest.raises(RuleViolationError) as ei:
         world.svc.submit_pledge(bundle, world.actor_of(app))
     assert ei.value.code == "GZ-RL-217"
+    assert ei.value.rules == ("R-020",)
+    assert "R-020" in (ei.value.message_en or "")
     assert world.svc.case(pending.case_no).status is CaseStatus.NOTICE_ISSUED
 
 

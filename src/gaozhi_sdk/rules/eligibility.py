@@ -80,6 +80,8 @@ class EligibilityResult(RulesModel):
 
     eligible: bool
     reasons: tuple[str, ...] = ()
+    reasons_en: tuple[str, ...] = Field(default=(), description="the reasons in English")
+    rules: tuple[str, ...] = Field(default=(), description="R-numbers behind the reasons, sorted")
     barring_record_ids: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     insurance_required: bool = False
@@ -110,10 +112,22 @@ def check_eligibility(
     cfg = config or EligibilityConfig()
     threshold = entry.eligibility_threshold or cfg.threshold
     reasons: list[str] = []
+    reasons_en: list[str] = []
+    rules: set[str] = set()
     warnings: list[str] = []
     barring: list[str] = []
+
+    def bar(rule: str, zh: str, en: str) -> None:
+        reasons.append(zh)
+        reasons_en.append(en)
+        rules.add(rule)
+
     if cfg.require_published_entry and entry.status is not EntryStatus.PUBLISHED:
-        reasons.append(f"清单条目 {entry.entry_id} 未处于公布状态, 不能用于告知承诺 (R-008)")
+        bar(
+            "R-008",
+            f"清单条目 {entry.entry_id} 未处于公布状态, 不能用于告知承诺 (R-008)",
+            f"list entry {entry.entry_id} is not published and cannot be used (R-008)",
+        )
     age = (on - snapshot.taken_at).days
     if age > cfg.snapshot_max_age_days:
         warnings.append(f"信用状况快照已有 {age} 天, 建议重新查询 (R-020)")
@@ -132,8 +146,11 @@ def check_eligibility(
             continue
         if st is None:
             barring.append(item.record_id)
-            reasons.append(
-                f"不良记录 {item.record_id} 状态未知 ({status}), 从严按未修复处理 (R-020)"
+            bar(
+                "R-020",
+                f"不良记录 {item.record_id} 状态未知 ({status}), 从严按未修复处理 (R-020)",
+                f"adverse record {item.record_id} has an unknown status ({status}) and is "
+                "treated as unrepaired (R-020)",
             )
             warnings.append(f"信用记录 {item.record_id} 状态 {status} 无法识别")
             continue
@@ -143,14 +160,21 @@ def check_eligibility(
         is_false_pledge = item.conduct == Conduct.FALSE_PLEDGE.value
         if is_false_pledge and cfg.false_pledge_always_bars:
             barring.append(item.record_id)
-            reasons.append(
-                f"曾作出虚假承诺 (记录 {item.record_id}, {sev}), 信用修复前不适用告知承诺制 (R-020)"
+            bar(
+                "R-020",
+                f"曾作出虚假承诺 (记录 {item.record_id}, {sev}), "
+                "信用修复前不适用告知承诺制 (R-020)",
+                f"made a false pledge (record {item.record_id}, {item.severity.value}); not "
+                "eligible until credit repair (R-020)",
             )
         elif severity_rank(item.severity) >= severity_rank(threshold):
             barring.append(item.record_id)
-            reasons.append(
+            bar(
+                "R-020",
                 f"存在{sev}失信记录 {item.record_id} (达到{_SEV_ZH[threshold.value]}阈值), "
-                "信用修复前不适用告知承诺制 (R-020)"
+                "信用修复前不适用告知承诺制 (R-020)",
+                f"{item.severity.value} adverse record {item.record_id} (at or above the "
+                f"{threshold.value} threshold); not eligible until credit repair (R-020)",
             )
         else:
             warnings.append(
@@ -159,9 +183,12 @@ def check_eligibility(
     if entry.post_withdrawal_rule is PostWithdrawalRule.SAME_MATTER_SAME_YEAR:
         for w in prior_withdrawals:
             if w.matter_code == entry.matter_code and w.withdrawn_on.year == on.year:
-                reasons.append(
+                bar(
+                    "R-064",
                     f"本年度已撤回过事项 {entry.matter_code} 的承诺, "
-                    "本年度该事项不再适用告知承诺制 (R-064)"
+                    "本年度该事项不再适用告知承诺制 (R-064)",
+                    f"a pledge for matter {entry.matter_code} was withdrawn this year; the "
+                    "pledge route is closed for it until year end (R-064)",
                 )
                 break
     insurance = bool(entry.liability_insurance and entry.liability_insurance.required)
@@ -170,6 +197,8 @@ def check_eligibility(
     return EligibilityResult(
         eligible=not reasons,
         reasons=tuple(reasons),
+        reasons_en=tuple(reasons_en),
+        rules=tuple(sorted(rules)),
         barring_record_ids=tuple(barring),
         warnings=tuple(warnings),
         insurance_required=insurance,

@@ -45,9 +45,12 @@ def _combine(results: Sequence[R.EligibilityResult]) -> R.EligibilityResult:
     """One gate result for all pledged proofs: ineligible if any proof is barred."""
     if not results:
         return R.EligibilityResult(eligible=True)
+    pairs = dict.fromkeys(p for r in results for p in zip(r.reasons, r.reasons_en, strict=False))
     return R.EligibilityResult(
         eligible=all(r.eligible for r in results),
-        reasons=tuple(dict.fromkeys(x for r in results for x in r.reasons)),
+        reasons=tuple(zh for zh, _ in pairs),
+        reasons_en=tuple(en for _, en in pairs),
+        rules=tuple(sorted({x for r in results for x in r.rules})),
         barring_record_ids=tuple(dict.fromkeys(x for r in results for x in r.barring_record_ids)),
         warnings=tuple(dict.fromkeys(x for r in results for x in r.warnings)),
         insurance_required=any(r.insurance_required for r in results),
@@ -491,8 +494,15 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         if not result.eligible:
             raise RuleViolationError(
                 "GZ-RL-217",
-                "申请人不适用告知承诺制: " + ";".join(result.reasons),
-                message_en="the applicant is not eligible (R-020)",
+                "申请人不适用告知承诺制: " + "; ".join(result.reasons),
+                message_en="the applicant may not use the pledge procedure: "
+                + "; ".join(result.reasons_en),
+                rules=result.rules,
+                details={
+                    "case_no": case.case_no,
+                    "rules": list(result.rules),
+                    "barring_record_ids": list(result.barring_record_ids),
+                },
             )
 
     # -- acceptance, withdrawal, decision ---------------------------------------------------

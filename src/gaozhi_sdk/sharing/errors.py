@@ -28,7 +28,7 @@ Codes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gaozhi_sdk.errors import GaozhiError
@@ -47,9 +47,10 @@ class SharingError(GaozhiError):
         request_id: str = "",
         message_en: str | None = None,
         details: Mapping[str, Any] | None = None,
+        rules: Sequence[str] | None = None,
     ) -> None:
         merged = dict(details or {})
         if request_id:
             merged["request_id"] = request_id
-        super().__init__(code, message, message_en=message_en, details=merged)
+        super().__init__(code, message, message_en=message_en, details=merged, rules=rules)
         self.request_id = request_id
