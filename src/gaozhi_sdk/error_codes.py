@@ -447,6 +447,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-RL-255": (("R-112", "R-113"), "尚不能申请信用修复", "credit repair is not yet allowed"),
     "GZ-RL-256": (("R-114",), "不予修复须说明理由", "a rejected repair needs reasons"),
     "GZ-RL-257": (("R-115",), "异议处理须说明理由", "an objection decision needs reasons"),
+    "GZ-RL-258": (
+        ("R-059a",),
+        "行政处罚追责时效已过, 不得予以行政处罚",
+        "the penalty limitation has run; no administrative penalty",
+    ),
     "GZ-RL-260": ((), "台账为空, 无需检查点", "the journal is empty; no checkpoint needed"),
     "GZ-RL-272": (("R-072",), "处理结果不能为空", "the handling result must not be empty"),
     "GZ-RL-273": (("R-072",), "反馈内容不能为空", "the feedback must not be empty"),
