@@ -79,6 +79,8 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "未配置该机关的电子印章签名密钥",
         "no seal signer is configured for this organ",
     ),
+    "GZ-CF-040": ((), "模拟时钟只能向前推进", "a simulated clock only advances forward"),
+    "GZ-CF-041": ((), "模拟时钟的时间格式无效", "invalid time for the simulated clock"),
     "GZ-CF-101": ((), "规则配置文件 YAML 语法错误", "YAML syntax error in the rules configuration"),
     "GZ-CF-102": ((), "规则配置顶层应为映射", "the rules configuration must be a mapping"),
     "GZ-CF-103": ((), "无法读取规则配置文件", "cannot read the rules configuration file"),
