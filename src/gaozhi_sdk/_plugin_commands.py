@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 __all__ = ["add_plugin_commands"]
@@ -94,19 +93,13 @@ def _cmd_plugin_new(args: argparse.Namespace) -> int:
     return _EX_OK
 
 
-def _db_url(db_arg: str) -> str | None:
-    db = Path(db_arg)
-    if db.is_dir():
-        db = db / "gaozhi.db"
-    return f"sqlite:///{db}" if db.is_file() else None
-
-
 def _cmd_events(args: argparse.Namespace) -> int:
+    from gaozhi_sdk._db_commands import resolve_db_url
     from gaozhi_sdk.events import dead_letters, deliver_pending, replay_dead
     from gaozhi_sdk.plugins import PluginHost
     from gaozhi_sdk.store import open_store
 
-    url = _db_url(args.db)
+    url = resolve_db_url(args.db)
     if url is None:
         sys.stderr.write(f"gaozhi: [GZ-CLI-008] 找不到数据库文件: {args.db}\n")
         return _EX_USAGE

@@ -419,9 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=["md", "json", "docx", "xlsx"], default="md")
     r.add_argument("--out", help="写入文件 (docx、xlsx 必填)")
     r.set_defaults(func=_cmd_report)
+    from gaozhi_sdk._db_commands import add_db_commands
     from gaozhi_sdk._plugin_commands import add_plugin_commands
 
     add_plugin_commands(sub, _Parser)
+    add_db_commands(sub, _Parser)
     return p
 
 

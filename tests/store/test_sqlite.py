@@ -13,6 +13,7 @@ import pytest
 
 from gaozhi_sdk.errors import ConfigError, IntegrityError, StoreError
 from gaozhi_sdk.store import SqliteStore, open_store
+from gaozhi_sdk.store.migrations import SCHEMA_VERSION
 from gaozhi_sdk.store.sqlite import APPLICATION_ID
 
 DIGEST = hashlib.sha256(b"p").hexdigest()
@@ -51,7 +52,7 @@ def test_new_file_uses_wal_and_gaozhi_application_id(tmp_path: Path) -> None:
     raw = sqlite3.connect(db)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert raw.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     raw.close()
 
 
@@ -92,7 +93,7 @@ def test_empty_sqlite_file_is_initialised(tmp_path: Path) -> None:
     db = tmp_path / "empty.db"
     db.write_bytes(b"")
     store = SqliteStore(db)
-    assert store.meta("schema_version") == "1"
+    assert store.meta("schema_version") == str(SCHEMA_VERSION)
     store.close()
 
 

@@ -72,7 +72,13 @@ SUPPORTED_SCHEMES = (
 )
 
 
-def open_store(url: str, *, synchronous: str = "FULL") -> Store:
+def open_store(
+    url: str,
+    *,
+    synchronous: str = "FULL",
+    migrate: bool = True,
+    allow_outdated: bool = False,
+) -> Store:
     """Open a store from a URL.
 
     Supported (only ``str`` URLs; pass a :class:`pathlib.Path` to :class:`SqliteStore`
@@ -84,6 +90,7 @@ def open_store(url: str, *, synchronous: str = "FULL") -> Store:
     * ``sqlite://`` or ``sqlite:///:memory:`` — a private in-memory store.
 
     Percent-escapes in the path are decoded; query strings are not supported.
+    ``migrate`` / ``allow_outdated``: see :class:`~gaozhi_sdk.store.sqlite.SqliteStore`.
 
     Raises:
         ConfigError: GZ-CF-001 for any other scheme or form.
@@ -102,7 +109,7 @@ def open_store(url: str, *, synchronous: str = "FULL") -> Store:
         )
     rest = url[len("sqlite://") :]
     if rest in ("", "/:memory:"):
-        return SqliteStore(None, synchronous=synchronous)
+        return SqliteStore(None, synchronous=synchronous)  # always created up to date
     if not rest.startswith("/") or rest == "/":
         raise ConfigError(
             "GZ-CF-001",
@@ -111,4 +118,6 @@ def open_store(url: str, *, synchronous: str = "FULL") -> Store:
             details={"supported": list(SUPPORTED_SCHEMES)},
         )
     path = unquote(rest[1:])  # "sqlite:///x.db" → "x.db"; "sqlite:////abs" → "/abs"
-    return SqliteStore(path, synchronous=synchronous)
+    return SqliteStore(
+        path, synchronous=synchronous, migrate=migrate, allow_outdated=allow_outdated
+    )

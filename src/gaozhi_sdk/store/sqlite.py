@@ -27,6 +27,7 @@ GZ-ST-003   gaozhi store of an unsupported (newer) schema or incomplete
 GZ-ST-004   nested transaction (or store-level write inside a transaction)
 GZ-ST-005   the store is closed
 GZ-ST-006   transaction object used after its transaction ended
+GZ-ST-007   the store needs a schema migration (opened with ``migrate=False``)
 GZ-ST-010   invalid argument (kind, id, document, state, options)
 GZ-ST-011   journal entry invalid (fields, digest, outcome, time)
 GZ-ST-012   journal entry would contain a full personal identifier
@@ -50,23 +51,17 @@ import builtins
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from datetime import datetime
 from typing import Any, NoReturn
 
-from gaozhi_sdk.canonical import sha256_hex
 from gaozhi_sdk.errors import (
-    GaozhiError,
     IntegrityError,
-    InvalidIdentifierError,
     NotFoundError,
     StoreError,
 )
-from gaozhi_sdk.ids import validate_resident_id
 from gaozhi_sdk.models._base import now_cst
 from gaozhi_sdk.store.base import (
     GENESIS_HASH,
@@ -79,94 +74,25 @@ from gaozhi_sdk.store.base import (
     new_deployment_secret,
     secret_key_id,
 )
-from gaozhi_sdk.store.journal import (
-    ACTOR_KEYS,
-    OUTCOMES,
-    ChainReport,
-    MalformedLine,
-    entry_body_bytes,
-    verify_chain,
-    write_jsonl,
+from gaozhi_sdk.store.entries import MAX_ERROR_TEXT, check_name, dump_json, invalid, prepare_entry
+from gaozhi_sdk.store.journal import ChainReport, MalformedLine, verify_chain, write_jsonl
+from gaozhi_sdk.store.migrations import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    AppliedMigration,
+    MigrationStatus,
 )
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore"]
 
 #: ``PRAGMA application_id`` of a gaozhi store ("GZH1").
 APPLICATION_ID = 0x475A4831
-#: Current schema version (``PRAGMA user_version`` and meta ``schema_version``).
-SCHEMA_VERSION = 1
 
 #: meta rows holding deployment secrets: ``id_salt`` (current), ``id_salt.<key id>`` (older).
 _SECRET_PREFIX = "id_salt"  # noqa: S105 - a meta row name, not a secret
 _SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _PAGE = 500
 _BLOB_PAGE = 50
-_MAX_ERROR_TEXT = 2000
-
-_SCHEMA = (
-    """CREATE TABLE meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    )""",
-    """CREATE TABLE records (
-        kind TEXT NOT NULL,
-        id TEXT NOT NULL,
-        version INTEGER NOT NULL CHECK (version >= 1),
-        state TEXT NOT NULL,
-        doc TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (kind, id)
-    )""",
-    "CREATE INDEX records_kind_state ON records (kind, state, id)",
-    """CREATE TABLE journal (
-        seq INTEGER PRIMARY KEY CHECK (seq >= 1),
-        at TEXT NOT NULL,
-        event TEXT NOT NULL,
-        aggregate_type TEXT NOT NULL,
-        aggregate_id TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        payload_digest TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        detail TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL UNIQUE
-    )""",
-    "CREATE INDEX journal_aggregate ON journal (aggregate_type, aggregate_id, seq)",
-    # The journal is append-only; blobs are write-once (defence in depth — tampering
-    # that bypasses these is still caught by verify_journal / the blob digest).
-    """CREATE TABLE blobs (
-        id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        media_type TEXT NOT NULL,
-        data BLOB NOT NULL,
-        sha256 TEXT NOT NULL
-    )""",
-    "CREATE INDEX blobs_kind ON blobs (kind, id)",
-    """CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        topic TEXT NOT NULL,
-        idempotency_key TEXT NOT NULL UNIQUE,
-        payload TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        delivered_at TEXT,
-        last_error TEXT,
-        dead INTEGER NOT NULL DEFAULT 0 CHECK (dead IN (0, 1))
-    )""",
-    "CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND dead = 0",
-    # The journal is append-only and blobs are write-once (defence in depth: tampering
-    # that bypasses this is still caught by verify_journal and the blob digest).
-    """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
-        BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END""",
-    """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
-        BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END""",
-    """CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs
-        BEGIN SELECT RAISE(ABORT, 'blobs are write-once'); END""",
-)
-
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 
 # Literal SQL only (no string building): every value is a bound parameter.
 _SQL_RECORD = (
@@ -271,51 +197,6 @@ def _store_error(exc: sqlite3.Error, doing: str) -> StoreError:
     )
 
 
-def _invalid(code: str, message: str, message_en: str) -> NoReturn:
-    raise StoreError(code, message, message_en=message_en)
-
-
-def _check_name(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        _invalid("GZ-ST-010", f"{what} 必须是非空字符串", f"{what} must be a non-empty string")
-    return value
-
-
-def _dump_json(value: object, what: str) -> str:
-    if not isinstance(value, Mapping):
-        _invalid("GZ-ST-010", f"{what} 必须是 JSON 对象 (Mapping)", f"{what} must be a mapping")
-    try:
-        return json.dumps(
-            value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-        )
-    except (TypeError, ValueError) as exc:
-        raise StoreError(
-            "GZ-ST-010",
-            f"{what} 不能序列化为 JSON: {type(exc).__name__}",
-            message_en=f"{what} is not JSON-serialisable: {exc}",
-        ) from exc
-
-
-def _personal_data_kind(text: str) -> str | None:
-    """Which kind of full personal identifier ``text`` contains, if any (DESIGN §6)."""
-    for match in _RESIDENT_ID.finditer(text):
-        try:
-            validate_resident_id(match.group(0))
-        except InvalidIdentifierError:
-            continue
-        return "居民身份证号码"
-    if _MOBILE.search(text):
-        return "手机号码"
-    return None
-
-
-def _is_tz_aware_iso(value: str) -> bool:
-    try:
-        return datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
-        return False
-
-
 # --------------------------------------------------------------------------- rows
 
 
@@ -385,7 +266,7 @@ class SqliteTransaction:
 
     def _conn(self) -> sqlite3.Connection:
         if not self._active:
-            _invalid(
+            invalid(
                 "GZ-ST-006",
                 "事务已结束, 不能再使用该事务对象",
                 "the transaction has ended; the transaction object can no longer be used",
@@ -421,10 +302,10 @@ class SqliteTransaction:
         Raises:
             StoreError: GZ-ST-409 on a version conflict, GZ-ST-010 on bad arguments.
         """
-        _check_name(kind, "kind")
-        _check_name(id, "id")
-        _check_name(state, "state")
-        text = _dump_json(doc, "doc")
+        check_name(kind, "kind")
+        check_name(id, "id")
+        check_name(state, "state")
+        text = dump_json(doc, "doc")
         now = now_cst().isoformat()
         if expected_version is None:
             cur = self._exec(
@@ -445,7 +326,7 @@ class SqliteTransaction:
             or isinstance(expected_version, bool)
             or expected_version < 1
         ):
-            _invalid(
+            invalid(
                 "GZ-ST-010",
                 "expected_version 必须是正整数或 None",
                 "expected_version must be a positive integer or None",
@@ -491,106 +372,44 @@ class SqliteTransaction:
                 a full resident ID or mobile number (use ``mask_identifier`` /
                 ``digest_identifier``).
         """
-        for name, value in (
-            ("event", event),
-            ("aggregate_type", aggregate_type),
-            ("aggregate_id", aggregate_id),
-        ):
-            if not isinstance(value, str) or not value:
-                _invalid("GZ-ST-011", f"{name} 必须是非空字符串", f"{name} must be non-empty")
-        if not isinstance(actor, Mapping) or not set(actor) <= ACTOR_KEYS:
-            _invalid(
-                "GZ-ST-011",
-                "actor 只能包含 role、ref、organ 三个字段",
-                "actor may hold only role, ref and organ",
-            )
-        if not all(isinstance(v, str) for v in actor.values()):
-            _invalid("GZ-ST-011", "actor 的值必须是字符串", "actor values must be strings")
-        if not isinstance(payload_digest, str) or not _HEX64.fullmatch(payload_digest):
-            _invalid(
-                "GZ-ST-011",
-                "payload_digest 必须是 64 位小写十六进制 SHA-256 值",
-                "payload_digest must be a lower-hex SHA-256",
-            )
-        if outcome not in OUTCOMES:
-            _invalid("GZ-ST-011", "outcome 必须是 APPLIED 或 REFUSED", "bad outcome")
-        if detail is not None and not isinstance(detail, Mapping):
-            _invalid("GZ-ST-011", "detail 必须是 JSON 对象", "detail must be a mapping")
-        if at is None:
-            at = now_cst().isoformat()
-        elif not isinstance(at, str) or not _is_tz_aware_iso(at):
-            _invalid(
-                "GZ-ST-011",
-                "at 必须是带时区的 ISO-8601 时间",
-                "at must be an ISO-8601 time with offset",
-            )
-
+        pending = prepare_entry(
+            event=event,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            actor=actor,
+            payload_digest=payload_digest,
+            outcome=outcome,
+            detail=detail,
+            at=at,
+        )
         if self._head is None:
             row = self._exec("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
             self._head = (0, GENESIS_HASH) if row is None else (row[0], row[1])
-        seq = self._head[0] + 1
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "at": at,
-            "event": event,
-            "aggregate_type": aggregate_type,
-            "aggregate_id": aggregate_id,
-            "actor": dict(actor),
-            "payload_digest": payload_digest,
-            "outcome": outcome,
-            "detail": dict(detail or {}),
-            "prev_hash": self._head[1],
-        }
-        try:
-            body = entry_body_bytes(fields)
-        except GaozhiError as exc:
-            raise StoreError(
-                "GZ-ST-011",
-                f"日志条目不能规范化为 JCS: {exc.message}",
-                message_en="journal entry cannot be canonicalised",
-            ) from exc
-        # actor.role and actor.organ (an organ's USCC) are not personal data and are not
-        # scanned: an organisation code could coincidentally pass the ID checksum.
-        scanned = json.dumps(
-            [event, aggregate_type, aggregate_id, fields["actor"].get("ref", ""), fields["detail"]],
-            ensure_ascii=False,
-        )
-        found = _personal_data_kind(scanned)
-        if found is not None:
-            raise StoreError(
-                "GZ-ST-012",
-                f"日志条目含有完整的{found}; 日志中只能出现掩码或加盐摘要 "
-                "(mask_identifier / digest_identifier)",
-                message_en="journal entry contains a full personal identifier",
-                details={"event": event, "aggregate_type": aggregate_type},
-            )
-        digest = sha256_hex(body)
-        actor_json = json.dumps(fields["actor"], ensure_ascii=False, sort_keys=True)
-        detail_json = json.dumps(fields["detail"], ensure_ascii=False, sort_keys=True)
+        entry = pending.seal(self._head[0] + 1, self._head[1])
         self._exec(
             _SQL_JOURNAL_INSERT,
             (
-                seq,
-                at,
-                event,
-                aggregate_type,
-                aggregate_id,
-                actor_json,
-                payload_digest,
-                outcome,
-                detail_json,
-                fields["prev_hash"],
-                digest,
+                entry.seq,
+                entry.at,
+                entry.event,
+                entry.aggregate_type,
+                entry.aggregate_id,
+                json.dumps(entry.actor, ensure_ascii=False, sort_keys=True),
+                entry.payload_digest,
+                entry.outcome,
+                json.dumps(entry.detail, ensure_ascii=False, sort_keys=True),
+                entry.prev_hash,
+                entry.hash,
             ),
         )
-        self._head = (seq, digest)
-        return JournalEntry(hash=digest, **fields)
+        self._head = (entry.seq, entry.hash)
+        return entry
 
     def enqueue(self, topic: str, payload: Mapping[str, Any], *, idempotency_key: str) -> None:
         """Add an outbox message; a duplicate ``idempotency_key`` is ignored."""
-        _check_name(topic, "topic")
-        _check_name(idempotency_key, "idempotency_key")
-        text = _dump_json(payload, "payload")
+        check_name(topic, "topic")
+        check_name(idempotency_key, "idempotency_key")
+        text = dump_json(payload, "payload")
         self._exec(
             "INSERT INTO outbox (topic, idempotency_key, payload, created_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
@@ -603,11 +422,11 @@ class SqliteTransaction:
         Raises:
             StoreError: GZ-ST-410 if ``id`` already holds different bytes or metadata.
         """
-        _check_name(id, "blob id")
-        _check_name(kind, "blob kind")
-        _check_name(media_type, "media_type")
+        check_name(id, "blob id")
+        check_name(kind, "blob kind")
+        check_name(media_type, "media_type")
         if not isinstance(data, bytes | bytearray | memoryview):
-            _invalid("GZ-ST-010", "blob 数据必须是 bytes", "blob data must be bytes")
+            invalid("GZ-ST-010", "blob 数据必须是 bytes", "blob data must be bytes")
         raw = bytes(data)
         digest = hashlib.sha256(raw).hexdigest()
         cur = self._exec(
@@ -648,7 +467,7 @@ class SqliteTransaction:
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
             "dead = CASE WHEN delivered_at IS NULL AND attempts + 1 >= ? THEN 1 ELSE dead END "
             "WHERE id = ?",
-            (str(error)[:_MAX_ERROR_TEXT], max_attempts, message_id),
+            (str(error)[:MAX_ERROR_TEXT], max_attempts, message_id),
         )
         if cur.rowcount != 1:
             raise NotFoundError(
@@ -671,10 +490,14 @@ class SqliteStore:
             ``"EXTRA"``). ``NORMAL`` in WAL mode stays consistent after a crash but may
             lose the last commits on power loss.
         busy_timeout: seconds to wait for a lock held by another connection or thread.
+        migrate: apply pending schema migrations on open (default). With ``False`` an
+            outdated store is refused with GZ-ST-007 (run ``gaozhi db migrate``).
+        allow_outdated: open an outdated store without migrating it (for
+            :meth:`migration_status` / :meth:`migrate` only, as ``gaozhi db`` does).
 
     Raises:
         StoreError: GZ-ST-001 (cannot open), GZ-ST-002 (not a gaozhi store), GZ-ST-003
-            (unsupported schema), GZ-ST-010 (bad option).
+            (unsupported schema), GZ-ST-007 (needs migration), GZ-ST-010 (bad option).
     """
 
     def __init__(
@@ -683,26 +506,30 @@ class SqliteStore:
         *,
         synchronous: str = "FULL",
         busy_timeout: float = 5.0,
+        migrate: bool = True,
+        allow_outdated: bool = False,
     ) -> None:
         sync = str(synchronous).upper()
         if sync not in _SYNCHRONOUS:
-            _invalid(
+            invalid(
                 "GZ-ST-010",
                 f"synchronous 只能是 {', '.join(sorted(_SYNCHRONOUS))}",
                 "invalid synchronous mode",
             )
         if not isinstance(busy_timeout, int | float) or busy_timeout < 0:
-            _invalid("GZ-ST-010", "busy_timeout 必须是非负秒数", "busy_timeout must be >= 0")
+            invalid("GZ-ST-010", "busy_timeout 必须是非负秒数", "busy_timeout must be >= 0")
         target = ":memory:" if path is None else os.fspath(path)
         if not target:
-            _invalid("GZ-ST-010", "数据库路径不能为空", "the database path is empty")
+            invalid("GZ-ST-010", "数据库路径不能为空", "the database path is empty")
         self.path: str | None = None if target == ":memory:" else target
         self._busy_timeout = float(busy_timeout)
         self._lock = threading.RLock()
         self._tx_owner: int | None = None
         self._closed = False
+        self._migrate_on_open = bool(migrate)
+        self._allow_outdated = bool(allow_outdated)
         if self.path is not None and os.path.isdir(self.path):
-            _invalid(
+            invalid(
                 "GZ-ST-001",
                 f"数据库路径是一个目录, 不是文件: {self.path}",
                 "the database path is a directory",
@@ -759,6 +586,7 @@ class SqliteStore:
         self._check_schema()
 
     def _initialise(self) -> None:
+        """Create a new store: every migration step and the meta rows, in one transaction."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -767,19 +595,16 @@ class SqliteStore:
                 app_id = conn.execute("PRAGMA application_id").fetchone()[0]
                 tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
                 if app_id == 0 and tables == 0:
-                    for stmt in _SCHEMA:
-                        conn.execute(stmt)
+                    self._apply_steps(0)
                     conn.executemany(
                         "INSERT INTO meta (key, value) VALUES (?, ?)",
                         [
-                            ("schema_version", str(SCHEMA_VERSION)),
                             ("id_salt", new_deployment_secret().key.hex()),
                             ("created_at", now_cst().isoformat()),
                             ("application", "gaozhi-sdk"),
                         ],
                     )
                     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -787,6 +612,101 @@ class SqliteStore:
                 raise
         except sqlite3.Error as exc:
             raise _store_error(exc, "创建数据库结构") from exc
+
+    def _apply_steps(self, current: int) -> None:
+        """Inside an open write transaction: apply every step above ``current``."""
+        conn = self._conn
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT)"
+        )
+        if current >= 1:  # a store made before migrations existed: record its baseline
+            conn.execute(
+                "INSERT OR IGNORE INTO schema_migrations (version, name, applied_at) "
+                "VALUES (1, ?, NULL)",
+                (MIGRATIONS[0].name,),
+            )
+        for step in MIGRATIONS[current:]:
+            for stmt in step.sqlite:
+                conn.execute(stmt)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (step.version, step.name, now_cst().isoformat()),
+            )
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(SCHEMA_VERSION),),
+        )
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _schema_version(self) -> int:
+        try:
+            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise _store_error(exc, "检查数据库结构") from exc
+
+    def migrate(self) -> builtins.list[int]:
+        """Apply every pending migration step in one transaction; returns their versions.
+
+        Raises:
+            StoreError: GZ-ST-003 if the store is newer than this SDK, GZ-ST-004 inside an
+                open transaction, GZ-ST-5xx on database errors (nothing is changed then).
+        """
+        with self._locked() as conn:
+            if self._tx_owner is not None:
+                invalid(
+                    "GZ-ST-004",
+                    "事务进行中不能迁移存储结构",
+                    "cannot migrate inside a transaction",
+                )
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    current = self._schema_version()
+                    if current > SCHEMA_VERSION:
+                        self._too_new(current)
+                    done = [m.version for m in MIGRATIONS[current:]]
+                    if done:
+                        self._apply_steps(current)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise _store_error(exc, "迁移存储结构") from exc
+        return done
+
+    def migration_status(self) -> MigrationStatus:
+        """Applied and pending migration steps (``gaozhi db status``)."""
+        with self._locked():
+            current = self._schema_version()
+        names = {r[0] for r in self._fetch("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        applied: builtins.list[AppliedMigration] = []
+        if "schema_migrations" in names:
+            rows = self._fetch(
+                "SELECT version, name, applied_at FROM schema_migrations ORDER BY version"
+            )
+            applied = [AppliedMigration(int(r[0]), str(r[1]), r[2]) for r in rows]
+        elif current >= 1:
+            applied = [AppliedMigration(1, MIGRATIONS[0].name, None)]
+        return MigrationStatus(
+            backend="sqlite",
+            current=current,
+            latest=SCHEMA_VERSION,
+            applied=tuple(applied),
+            pending=tuple(MIGRATIONS[current:]),
+        )
+
+    @staticmethod
+    def _too_new(version: int) -> NoReturn:
+        raise StoreError(
+            "GZ-ST-003",
+            f"存储结构版本 {version} 高于本 SDK 支持的版本 {SCHEMA_VERSION}; 请升级 gaozhi-sdk",
+            message_en="the store was written by a newer gaozhi-sdk",
+            details={"schema_version": version, "supported": SCHEMA_VERSION},
+        )
 
     def _check_schema(self) -> None:
         conn = self._conn
@@ -812,27 +732,32 @@ class SqliteStore:
         except ValueError:
             meta_version = 0
         if version > SCHEMA_VERSION or meta_version > SCHEMA_VERSION:
-            raise StoreError(
-                "GZ-ST-003",
-                f"存储结构版本 {version} 高于本 SDK 支持的版本 {SCHEMA_VERSION}; 请升级 gaozhi-sdk",
-                message_en="the store was written by a newer gaozhi-sdk",
-                details={"schema_version": version, "supported": SCHEMA_VERSION},
-            )
+            self._too_new(max(version, meta_version))
         required = {"meta", "records", "journal", "outbox", "blobs"}
         salt = meta.get("id_salt", "")
-        if not required <= names or len(salt) != 64 or meta_version < 1:
+        if not required <= names or len(salt) != 64 or meta_version < 1 or version < 1:
             raise StoreError(
                 "GZ-ST-003",
                 "gaozhi 存储结构不完整 (缺少表或元数据); 文件未被改动, 请从备份恢复",
                 message_en="the gaozhi store is incomplete (tables or meta missing)",
                 details={"missing_tables": sorted(required - names)},
             )
+        if version < SCHEMA_VERSION and not self._allow_outdated:
+            if not self._migrate_on_open:
+                raise StoreError(
+                    "GZ-ST-007",
+                    f"存储结构版本 {version} 低于本 SDK 的版本 {SCHEMA_VERSION}, 需要迁移; "
+                    "请运行 gaozhi db migrate --db URL (文件未被改动)",
+                    message_en="the store needs a schema migration (gaozhi db migrate)",
+                    details={"schema_version": version, "latest": SCHEMA_VERSION},
+                )
+            self.migrate()
 
     # -- plumbing ----------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
         if self._closed:
-            _invalid("GZ-ST-005", "存储已关闭", "the store is closed")
+            invalid("GZ-ST-005", "存储已关闭", "the store is closed")
         return self._conn
 
     @contextmanager
@@ -871,7 +796,7 @@ class SqliteStore:
                 GZ-ST-501 if the lock cannot be obtained within ``busy_timeout``.
         """
         if self._tx_owner == threading.get_ident():
-            _invalid(
+            invalid(
                 "GZ-ST-004",
                 "不支持嵌套事务: 本线程已有一个未结束的事务",
                 "nested transactions are not supported",
@@ -999,7 +924,7 @@ class SqliteStore:
             StoreError: GZ-ST-010 if ``max_attempts`` < 1.
         """
         if not isinstance(max_attempts, int) or max_attempts < 1:
-            _invalid("GZ-ST-010", "max_attempts 必须是正整数", "max_attempts must be >= 1")
+            invalid("GZ-ST-010", "max_attempts 必须是正整数", "max_attempts must be >= 1")
         with self.transaction() as tx:
             assert isinstance(tx, SqliteTransaction)
             tx._mark_failed(message_id, error, max_attempts)
