@@ -421,9 +421,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_cmd_report)
     from gaozhi_sdk._db_commands import add_db_commands
     from gaozhi_sdk._plugin_commands import add_plugin_commands
+    from gaozhi_sdk._serve_command import add_serve_command
 
     add_plugin_commands(sub, _Parser)
     add_db_commands(sub, _Parser)
+    add_serve_command(sub, _Parser)
     return p
 
 

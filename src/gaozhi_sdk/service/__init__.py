@@ -11,6 +11,8 @@
     svc.submit_pledge(esign.sign(pledge, applicant_signer), applicant_actor)
     svc.accept(case_no, clerk)                    # verifications are planned here
 
+Remote (three-step) signing: ``pledge_data_to_sign`` → sign elsewhere → ``assemble_pledge``.
+
 Every method that changes state is one transaction with its journal entry and outbox
 events; refused attempts are journaled too.
 """
@@ -32,6 +34,7 @@ from gaozhi_sdk.rules import RulesConfig, WorkingDayCalendar, default_calendar
 from gaozhi_sdk.service._signing import Sealer
 from gaozhi_sdk.service.complaints import ComplaintsMixin
 from gaozhi_sdk.service.disclosure import DisclosureMixin
+from gaozhi_sdk.service.remote_signing import DataToSign, RemoteSigningMixin
 from gaozhi_sdk.service.statistics import Statistics, compute_statistics, render_markdown
 from gaozhi_sdk.store import open_store
 from gaozhi_sdk.store.base import Store
@@ -41,10 +44,10 @@ if TYPE_CHECKING:
     from gaozhi_sdk.events import DeliveryReport
     from gaozhi_sdk.plugins import PluginHost
 
-__all__ = ["PledgeService", "Statistics", "render_markdown"]
+__all__ = ["DataToSign", "PledgeService", "Statistics", "render_markdown"]
 
 
-class PledgeService(ComplaintsMixin, DisclosureMixin):
+class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
     """The 证明事项告知承诺制 lifecycle over a store (lists, cases, verification, credit)."""
 
     #: The plugin host given to :meth:`open` (None without plugins).

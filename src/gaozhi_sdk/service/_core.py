@@ -204,6 +204,13 @@ class ServiceCore:
         )
 
     # -- the transition runner -----------------------------------------------------------
+    def journal_refusal(
+        self, actor: Actor, action: str, kind: str, agg_id: str, err: GaozhiError
+    ) -> None:
+        """Journal a refused attempt (outcome ``REFUSED``) made outside a transition, e.g.
+        a read the HTTP service's access policy refused."""
+        self._journal_refusal(actor, action, kind, agg_id, err)
+
     def _journal_refusal(
         self, actor: Actor, action: str, kind: str, agg_id: str, err: GaozhiError
     ) -> None:

@@ -1,0 +1,294 @@
+"""The FastAPI application of ``gaozhi serve`` (DESIGN §10).
+
+:func:`create_app` builds one :class:`~gaozhi_sdk.PledgeService` over the store URL and
+the service configuration and mounts the routes under ``/v1``. Errors are RFC 9457
+problems (:mod:`gaozhi_sdk.server.problems`); authentication, body limits and idempotent
+POSTs are the :class:`~gaozhi_sdk.server.gateway.Gateway` in front of every route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from gaozhi_sdk import __version__
+from gaozhi_sdk.errors import ConfigError, GaozhiError
+from gaozhi_sdk.esign import TrustStore, load_signer
+from gaozhi_sdk.ids import mask_identifier, validate_resident_id, validate_uscc
+from gaozhi_sdk.models.enums import ActorRole
+from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.server.auth import Authenticator, Principal
+from gaozhi_sdk.server.config import ServiceConfig
+from gaozhi_sdk.server.gateway import Gateway
+from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, problem_body
+from gaozhi_sdk.server.reference import render_reference
+from gaozhi_sdk.service import PledgeService
+from gaozhi_sdk.workflow.roles import RolePolicy
+
+__all__ = ["ON_BEHALF_HEADERS", "Caller", "create_app", "open_service"]
+
+#: Headers of a call made for an applicant (the platform authenticated the person).
+ON_BEHALF_HEADERS = (
+    "X-Gaozhi-On-Behalf-Of",
+    "X-Gaozhi-On-Behalf-Role",
+    "X-Gaozhi-Identity-Assertion",
+)
+_MAX_ASSERTION = 512
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
+    for code, text in (
+        (401, "未认证 / unauthenticated"),
+        (403, "角色策略拒绝 / refused by the role policy"),
+        (404, "不存在 / not found"),
+        (409, "状态冲突 / state conflict"),
+        (413, "请求体过大 / body too large"),
+        (422, "输入不合法 / invalid input"),
+    )
+}
+
+
+class Health(BaseModel):
+    """Liveness."""
+
+    status: str = Field(description="ok")
+    version: str = Field(description="gaozhi-sdk 版本")
+
+
+class Ready(BaseModel):
+    """Readiness: database reachable and schema current."""
+
+    status: str = Field(description="ready | not-ready")
+    database: bool = Field(description="数据库可访问")
+    schema_current: bool = Field(description="存储结构版本为当前版本")
+    schema_version: str | None = Field(description="存储结构版本")
+
+
+class Caller:
+    """The authenticated caller of one request and the actor it acts as."""
+
+    def __init__(self, principal: Principal, actor: Actor) -> None:
+        self.principal = principal
+        self.actor = actor
+
+
+def open_service(db: str, config: ServiceConfig) -> PledgeService:
+    """The service over ``db`` with the configuration's seals, anchors and role policy."""
+    pems: list[bytes] = []
+    for anchor in config.trust_anchors:
+        files = sorted(anchor.glob("*.pem")) if anchor.is_dir() else [anchor]
+        for f in files:
+            try:
+                pems.append(f.read_bytes())
+            except OSError as exc:
+                raise ConfigError(
+                    "GZ-CF-042", f"无法读取信任锚 {f}", message_en=f"cannot read anchor {f}"
+                ) from exc
+    signers = {}
+    for seal in config.seals:
+        try:
+            key = seal.key.read_bytes()
+            chain = [c.read_bytes() for c in seal.chain]
+        except OSError as exc:
+            raise ConfigError(
+                "GZ-CF-043",
+                f"无法读取机关 {mask_identifier(seal.organ_uscc)} 的印章文件",
+                message_en=f"cannot read seal files: {exc.filename}",
+            ) from exc
+        pw = None
+        if seal.password_env:
+            import os
+
+            pw = os.environ.get(seal.password_env, "").encode() or None
+        signers[seal.organ_uscc] = load_signer(key, password=pw, chain=chain)
+    policy = RolePolicy.from_yaml(config.role_policy) if config.role_policy else None
+    return PledgeService.open(
+        db, signers=signers, trust=TrustStore.from_pems(pems), role_policy=policy
+    )
+
+
+def _subject_id(raw: str) -> str:
+    for check in (validate_resident_id, validate_uscc):
+        try:
+            return check(raw)
+        except GaozhiError:
+            continue
+    raise GaozhiError(
+        "GZ-HT-422",
+        "X-Gaozhi-On-Behalf-Of 须为有效的居民身份证号码或统一社会信用代码",
+        message_en="X-Gaozhi-On-Behalf-Of must be a valid resident ID or USCC",
+    )
+
+
+def caller_for(request: Request, svc: PledgeService) -> Caller:
+    """The caller of ``request``: its credential's actor, or — for a platform allowed to
+    act for applicants and sending ``X-Gaozhi-On-Behalf-Of`` — the applicant (or proxy)
+    it asserts. The assertion is journaled (identifiers digested/masked) before the call.
+    """
+    principal: Principal = request.state.principal
+    subject = request.headers.get("x-gaozhi-on-behalf-of")
+    if subject is None:
+        return Caller(principal, principal.actor)
+    if not principal.may_act_for_applicants:
+        raise GaozhiError(
+            "GZ-AU-010",
+            f"凭据 {principal.credential_id} 无权代申请人调用",
+            message_en="this credential may not act for applicants",
+        )
+    role_name = request.headers.get("x-gaozhi-on-behalf-role", "APPLICANT")
+    if role_name not in ("APPLICANT", "PROXY"):
+        raise GaozhiError(
+            "GZ-HT-422",
+            "X-Gaozhi-On-Behalf-Role 须为 APPLICANT 或 PROXY",
+            message_en="X-Gaozhi-On-Behalf-Role must be APPLICANT or PROXY",
+        )
+    assertion = request.headers.get("x-gaozhi-identity-assertion", "")
+    if not assertion or len(assertion) > _MAX_ASSERTION:
+        raise GaozhiError(
+            "GZ-HT-422",
+            "代申请人调用须携带平台的身份认证断言 X-Gaozhi-Identity-Assertion",
+            message_en="calls for an applicant need X-Gaozhi-Identity-Assertion",
+        )
+    actor = Actor(role=ActorRole(role_name), actor_id=_subject_id(subject))
+    method = next(
+        (p[7:] for p in assertion.split(";") if p.strip().startswith("method=")), "unspecified"
+    )
+    detail = {
+        "credential": principal.credential_id,
+        "on_behalf": svc.actor_ref(actor),
+        "subject_masked": mask_identifier(actor.actor_id),
+        "auth_method": method.strip()[:40],
+        "assertion_sha256": hashlib.sha256(assertion.encode()).hexdigest(),
+        "call": f"{request.method} {request.url.path}",
+    }
+    with svc.store.transaction() as tx:
+        tx.append_journal(
+            event="api.on_behalf",
+            aggregate_type="credential",
+            aggregate_id=principal.credential_id,
+            actor=svc.actor_ref(principal.actor),
+            payload_digest=hashlib.sha256(repr(sorted(detail.items())).encode()).hexdigest(),
+            detail=detail,
+            at=svc.now().isoformat(),
+        )
+    return Caller(principal, actor)
+
+
+def _ready(svc: PledgeService) -> Ready:
+    try:
+        svc.store.journal_head()
+        version = svc.store.meta("schema_version")
+    except GaozhiError:
+        return Ready(status="not-ready", database=False, schema_current=False, schema_version=None)
+    expected = getattr(sys.modules[type(svc.store).__module__], "SCHEMA_VERSION", None)
+    current = version is not None and (expected is None or version == str(expected))
+    return Ready(
+        status="ready" if current else "not-ready",
+        database=True,
+        schema_current=current,
+        schema_version=version,
+    )
+
+
+def create_app(
+    db: str, config: ServiceConfig, *, dev: bool = False, service: PledgeService | None = None
+) -> Any:
+    """The ASGI application (FastAPI behind the :class:`Gateway`)."""
+    from gaozhi_sdk.server import routes_cases, routes_ops
+
+    svc = service or open_service(db, config)
+    app = FastAPI(
+        title="gaozhi-sdk 证明事项告知承诺 HTTP 服务",
+        version=__version__,
+        description=(
+            "告知承诺制全流程的 HTTP 接口 (DESIGN §10)。调用方以双向 TLS 或 "
+            "gaozhi-hmac-sm3-v1 请求签名认证; 错误为 RFC 9457 problem+json; 每个 POST 可带 "
+            "Idempotency-Key。"
+        ),
+        openapi_url="/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.svc = svc
+    app.state.dev = dev
+
+    @app.exception_handler(GaozhiError)
+    async def _coded(request: Request, exc: GaozhiError) -> Response:
+        status, body = from_error(exc, request.url.path)
+        return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": ".".join(str(p) for p in e.get("loc", ())), "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": "", "msg": ""}
+        body = problem_body(
+            code="GZ-HT-422",
+            title=f"请求数据不合法: {first['loc']}",
+            detail=f"invalid request: {first['loc']}: {first['msg']}",
+            status=422,
+            instance=request.url.path,
+            errors=errors,
+        )
+        return Response(body, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
+
+    @app.exception_handler(ValidationError)
+    async def _model_invalid(request: Request, exc: ValidationError) -> Response:
+        errors = [
+            {"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()
+        ]
+        body = problem_body(
+            code="GZ-MD-001",
+            title="数据不合法",
+            detail="invalid data",
+            status=422,
+            instance=request.url.path,
+            errors=errors,
+        )
+        return Response(body, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
+
+    @app.get("/v1/health", response_model=Health, tags=["运行"], summary="存活检查")
+    def health() -> Health:
+        return Health(status="ok", version=__version__)
+
+    @app.get(
+        "/v1/ready",
+        response_model=Ready,
+        tags=["运行"],
+        summary="就绪检查 (数据库可访问, 存储结构为当前版本)",
+        responses={503: {"model": Ready, "description": "未就绪"}},
+    )
+    def ready() -> Response:
+        r = _ready(svc)
+        return JSONResponse(r.model_dump(), status_code=200 if r.status == "ready" else 503)
+
+    @app.get("/v1/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(render_reference(app.openapi()))
+
+    routes_cases.mount(app)
+    routes_ops.mount(app)
+    auth = Authenticator(config, svc.store, dev=dev)
+    return Gateway(app, store=svc.store, auth=auth, max_body_bytes=config.max_body_bytes)
+
+
+def app_from_env() -> Any:
+    """Factory for ``uvicorn --factory`` with several workers (reads ``GAOZHI_SERVE_*``)."""
+    import os
+
+    from gaozhi_sdk.server.config import load_config
+
+    cfg = load_config(Path(os.environ["GAOZHI_SERVE_CONFIG"]))
+    return create_app(
+        os.environ["GAOZHI_SERVE_DB"], cfg, dev=os.environ.get("GAOZHI_SERVE_DEV") == "1"
+    )

@@ -1,0 +1,141 @@
+"""Who is calling: credentials → actors (DESIGN §10).
+
+Production methods: mutual TLS (the client certificate's SHA-256 fingerprint names a
+credential) and request signing with ``gaozhi-hmac-sm3-v1`` (DESIGN §7; ``X-App-Key``
+names a credential; timestamp window; every nonce is accepted once — recorded in the
+store, so several worker processes share the replay cache). Bearer tokens only in
+development mode. A credential that is not configured, a bad signature, a stale
+timestamp or a replayed nonce is a 401 problem; nothing else is looked at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from gaozhi_sdk.errors import GaozhiError, StoreError
+from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.server.config import Credential, ServiceConfig
+from gaozhi_sdk.sharing.signing import NonceCache, verify_reference_request
+from gaozhi_sdk.store.base import Store
+
+__all__ = ["AuthError", "Authenticator", "Principal"]
+
+NONCE_KIND = "http_nonce"
+
+
+class AuthError(GaozhiError):
+    """GZ-HT-401: the caller is not authenticated."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller."""
+
+    credential_id: str
+    method: str
+    actor: Actor
+    may_act_for_applicants: bool
+
+
+class _StoreNonces(NonceCache):
+    """Nonces checked in memory first, then recorded once in the shared store."""
+
+    def __init__(self, store: Store, ttl_s: float) -> None:
+        super().__init__(ttl_s=ttl_s)
+        self._store = store
+
+    def add(self, nonce: str, now: float) -> bool:
+        if not super().add(nonce, now):
+            return False
+        try:
+            with self._store.transaction() as tx:
+                tx.put(NONCE_KIND, nonce, {"at": int(now)}, state="SEEN", expected_version=None)
+        except StoreError as exc:
+            if exc.code == "GZ-ST-409":
+                return False
+            raise
+        return True
+
+
+def _fail(reason: str) -> AuthError:
+    return AuthError(
+        "GZ-HT-401", f"调用方未通过认证: {reason}", message_en=f"unauthenticated: {reason}"
+    )
+
+
+class Authenticator:
+    """Resolves a request's credential (mTLS, HMAC, dev bearer) to a :class:`Principal`."""
+
+    def __init__(self, config: ServiceConfig, store: Store, *, dev: bool) -> None:
+        self.dev = dev
+        self.max_skew_ms = config.hmac_max_skew_s * 1000
+        self._by_key: dict[str, Credential] = {}
+        self._secrets: dict[str, str] = {}
+        self._by_fp: dict[str, Credential] = {}
+        self._by_token: dict[str, Credential] = {}
+        for c in config.credentials:
+            if c.method == "hmac" and c.key_id:
+                self._by_key[c.key_id] = c
+                self._secrets[c.key_id] = c.secret()
+            elif c.method == "mtls":
+                self._by_fp[c.fingerprint()] = c
+            elif c.method == "bearer" and dev:
+                self._by_token[c.token_digest()] = c
+        self._nonces = _StoreNonces(store, ttl_s=2 * config.hmac_max_skew_s)
+
+    @staticmethod
+    def _principal(c: Credential) -> Principal:
+        return Principal(c.id, c.method, c.actor, c.may_act_for_applicants)
+
+    def authenticate(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        peer_cert_der: bytes | None,
+    ) -> Principal:
+        """The caller, or :class:`AuthError` (GZ-HT-401)."""
+        if peer_cert_der is not None:
+            found = self._by_fp.get(hashlib.sha256(peer_cert_der).hexdigest())
+            if found is not None:
+                return self._principal(found)
+        if "x-app-key" in headers:
+            key = headers["x-app-key"]
+            code = verify_reference_request(
+                method,
+                path,
+                dict(parse_qsl(query, keep_blank_values=True)),
+                headers,
+                body,
+                secret_of=self._secrets,
+                now_ms=int(time.time() * 1000),
+                nonces=self._nonces,
+                max_skew_ms=self.max_skew_ms,
+            )
+            if code != "00":
+                raise _fail(
+                    {
+                        "TS_EXPIRED": "timestamp outside the window",
+                        "NONCE_REPLAY": "nonce replayed",
+                    }.get(code, "bad request signature")
+                )
+            return self._principal(self._by_key[key])
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            if not self.dev:
+                raise _fail("bearer tokens are accepted only in development mode (--dev)")
+            digest = hashlib.sha256(auth[7:].strip().encode()).hexdigest()
+            for known, c in self._by_token.items():
+                if hmac.compare_digest(known, digest):
+                    return self._principal(c)
+            raise _fail("unknown token")
+        if peer_cert_der is not None:
+            raise _fail("client certificate not registered")
+        raise _fail("no credential (mutual TLS or gaozhi-hmac-sm3-v1 signature)")

@@ -1,0 +1,226 @@
+"""The ASGI layer in front of the routes: body limit, authentication, idempotent POSTs.
+
+* Body limit: a declared or streamed body above ``max_body_bytes`` is a 413 problem.
+* Authentication (:mod:`gaozhi_sdk.server.auth`) for everything under ``/v1`` except the
+  public paths (health, readiness, the OpenAPI document and the API page).
+* ``Idempotency-Key`` on a POST: the first response (status, media type, body) is stored
+  in the service's store under the credential and the key, *before* it is sent — so a
+  client that dropped the connection after sending gets exactly that response on retry,
+  and nothing is done twice. A different request under the same key is a 422 problem; a
+  retry while the first is still running is a 409 problem.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import anyio
+
+from gaozhi_sdk.errors import GaozhiError, StoreError
+from gaozhi_sdk.server.auth import Authenticator
+from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, from_error
+from gaozhi_sdk.store.base import Store
+
+__all__ = ["PUBLIC_PATHS", "Gateway"]
+
+log = logging.getLogger("gaozhi_sdk.server")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PUBLIC_PATHS = frozenset({"/v1/health", "/v1/ready", "/v1/openapi.json", "/v1/docs"})
+IDEMPOTENCY_KIND = "http_idempotency"
+_MAX_KEY = 200
+
+
+async def _respond(send: Send, status: int, body: bytes, media: str, extra: list[Any]) -> None:
+    headers = [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + extra})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Gateway:
+    """ASGI middleware; see the module docstring."""
+
+    def __init__(
+        self, app: ASGIApp, *, store: Store, auth: Authenticator, max_body_bytes: int
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.auth = auth
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        method: str = scope["method"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+        async def problem(err: GaozhiError, extra: list[Any] | None = None) -> None:
+            status, body = from_error(err, path)
+            await _respond(send, status, body, PROBLEM_MEDIA_TYPE, extra or [])
+
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            await problem(_too_large(self.max_body))
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await problem(_too_large(self.max_body))
+                return
+            chunks.append(chunk)
+            more = bool(msg.get("more_body"))
+        body = b"".join(chunks)
+
+        state = scope.setdefault("state", {})
+        if path.startswith("/v1/") and path not in PUBLIC_PATHS:
+            try:
+                state["principal"] = await anyio.to_thread.run_sync(
+                    self.auth.authenticate,
+                    method,
+                    path,
+                    scope.get("query_string", b"").decode("latin-1"),
+                    headers,
+                    body,
+                    scope.get("gaozhi.peer_cert"),
+                )
+            except GaozhiError as err:
+                await problem(err, [(b"www-authenticate", b'GZ-HMAC-SM3 realm="gaozhi"')])
+                return
+
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.disconnect"}
+
+        key = headers.get("idempotency-key")
+        if method != "POST" or key is None or "principal" not in state:
+            await self.app(scope, replay, send)
+            return
+        if not key or len(key) > _MAX_KEY or not key.isprintable():
+            await problem(
+                GaozhiError(
+                    "GZ-HT-422",
+                    f"Idempotency-Key 须为 1 至 {_MAX_KEY} 个可打印字符",
+                    message_en=f"Idempotency-Key must be 1-{_MAX_KEY} printable characters",
+                )
+            )
+            return
+        cred = state["principal"].credential_id
+        rid = hashlib.sha256(f"{cred}\n{key}".encode()).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\n".join([method.encode(), path.encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
+        try:
+            first = await anyio.to_thread.run_sync(self._claim, rid, fingerprint)
+        except GaozhiError as err:
+            await problem(err)
+            return
+        if first is not None:
+            await _respond(
+                send,
+                int(first["status"]),
+                base64.b64decode(first["body"]),
+                str(first["media_type"]),
+                [(b"idempotent-replayed", b"true")],
+            )
+            return
+        captured: dict[str, Any] = {"status": 500, "media_type": "application/json", "body": []}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                for k, v in message.get("headers", []):
+                    if k.lower() == b"content-type":
+                        captured["media_type"] = v.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+
+        await self.app(scope, replay, capture)
+        data = b"".join(captured["body"])
+        await anyio.to_thread.run_sync(self._finish, rid, fingerprint, captured, data)
+        await _respond(send, captured["status"], data, captured["media_type"], [])
+
+    # -- the stored first response ---------------------------------------------------------
+    def _claim(self, rid: str, fingerprint: str) -> dict[str, Any] | None:
+        """None if this request is the first with the key (now claimed), else its response."""
+        with self.store.transaction() as tx:
+            rec = tx.get(IDEMPOTENCY_KIND, rid)
+            if rec is None:
+                tx.put(
+                    IDEMPOTENCY_KIND,
+                    rid,
+                    {"request": fingerprint},
+                    state="RUNNING",
+                    expected_version=None,
+                )
+                return None
+            if rec.doc.get("request") != fingerprint:
+                raise GaozhiError(
+                    "GZ-HT-423",
+                    "同一 Idempotency-Key 已用于另一个请求",
+                    message_en="this Idempotency-Key was used for a different request",
+                )
+            if rec.state == "FAILED":  # a 5xx is not kept: the retry runs again
+                tx.put(
+                    IDEMPOTENCY_KIND,
+                    rid,
+                    {"request": fingerprint},
+                    state="RUNNING",
+                    expected_version=rec.version,
+                )
+                return None
+            if rec.state != "DONE":
+                raise StoreError(
+                    "GZ-ST-409",
+                    "同一 Idempotency-Key 的请求仍在处理中, 请稍后重试",
+                    message_en="a request with this Idempotency-Key is still running",
+                )
+            return dict(rec.doc)
+
+    def _finish(self, rid: str, fingerprint: str, captured: dict[str, Any], data: bytes) -> None:
+        status = int(captured["status"])
+        doc = {
+            "request": fingerprint,
+            "status": status,
+            "media_type": captured["media_type"],
+            "body": base64.b64encode(data).decode("ascii"),
+        }
+        with self.store.transaction() as tx:
+            rec = tx.get(IDEMPOTENCY_KIND, rid)
+            tx.put(
+                IDEMPOTENCY_KIND,
+                rid,
+                doc if status < 500 else {"request": fingerprint},
+                state="DONE" if status < 500 else "FAILED",
+                expected_version=None if rec is None else rec.version,
+            )
+
+
+def _too_large(limit: int) -> GaozhiError:
+    return GaozhiError(
+        "GZ-HT-413",
+        f"请求体超过上限 {limit} 字节",
+        message_en=f"request body exceeds {limit} bytes",
+    )

@@ -1,0 +1,416 @@
+"""Routes: notices, cases and the pledge with three-step signing (DESIGN §10).
+
+Every route calls the public :class:`~gaozhi_sdk.PledgeService` method with the caller's
+actor, so the library's role policy decides and journals refusals. Reads, which the
+library does not guard, go through :func:`check_read` (officials of the owning organ, the
+applicant the platform asserts, auditors) and are refused and journaled otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, Depends, FastAPI, Header, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gaozhi_sdk.errors import GaozhiError, PermissionDeniedError
+from gaozhi_sdk.esign import Bundle
+from gaozhi_sdk.models.case import Case, Decision, ProofChoice
+from gaozhi_sdk.models.documents import Notice, Pledge
+from gaozhi_sdk.models.enums import ActorRole, NoticeChannel
+from gaozhi_sdk.models.parties import Actor, Applicant, Proxy
+from gaozhi_sdk.models.verification import Verification
+from gaozhi_sdk.rules.eligibility import EligibilityResult
+from gaozhi_sdk.server.app import Caller, caller_for
+from gaozhi_sdk.service import DataToSign, PledgeService
+
+__all__ = ["IdempotencyKey", "check_read", "get_caller", "mount", "service"]
+
+_OVERSIGHT = frozenset({ActorRole.AUDITOR, ActorRole.SYSTEM})
+_PERSONAL = frozenset({ActorRole.APPLICANT, ActorRole.PROXY})
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="幂等键: 同一键的重试返回第一次的响应, 不重复执行",
+        max_length=200,
+    ),
+]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def service(request: Request) -> PledgeService:
+    """The application's service."""
+    svc: PledgeService = request.app.state.svc
+    return svc
+
+
+def get_caller(
+    request: Request,
+    on_behalf_of: Annotated[
+        str | None,
+        Header(
+            alias="X-Gaozhi-On-Behalf-Of",
+            description="代申请人调用: 申请人 (或代为承诺人) 的证件号码, 由平台认证",
+            max_length=64,
+        ),
+    ] = None,
+    on_behalf_role: Annotated[
+        Literal["APPLICANT", "PROXY"] | None,
+        Header(alias="X-Gaozhi-On-Behalf-Role", description="APPLICANT (默认) 或 PROXY"),
+    ] = None,
+    assertion: Annotated[
+        str | None,
+        Header(
+            alias="X-Gaozhi-Identity-Assertion",
+            description="平台对申请人身份的认证断言, 如 method=FACE;provider=…;txn=…",
+            max_length=512,
+        ),
+    ] = None,
+) -> Caller:
+    """The authenticated caller (headers are declared for the OpenAPI document)."""
+    del on_behalf_of, on_behalf_role, assertion  # read from the request in caller_for
+    return caller_for(request, service(request))
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+SvcDep = Annotated[PledgeService, Depends(service)]
+
+
+def check_read(
+    svc: PledgeService,
+    actor: Actor,
+    *,
+    organ_uscc: str,
+    applicant_id: str | None,
+    proxy_id: str | None = None,
+    action: str,
+    kind: str,
+    agg_id: str,
+) -> None:
+    """Who may read a case's documents; refusals are journaled (GZ-AU-020)."""
+    if actor.role in _OVERSIGHT:
+        return
+    if actor.role in _PERSONAL:
+        if actor.actor_id in {applicant_id, proxy_id} - {None}:
+            return
+    elif actor.organ_uscc == organ_uscc:
+        return
+    err = PermissionDeniedError(
+        "GZ-AU-020",
+        f"角色 {actor.role.value} 无权查看该{'办件' if kind == 'case' else '文书'}",
+        message_en=f"role {actor.role.value} may not read this {kind}",
+        details={"action": action, "role": actor.role.value},
+    )
+    svc.journal_refusal(actor, action, kind, agg_id, err)
+    raise err
+
+
+def _read_case(svc: PledgeService, actor: Actor, case_no: str, action: str) -> Case:
+    case = svc.case(case_no)
+    proxy_id = None
+    if case.pledge_id:
+        pledge = svc.pledge(case.pledge_id)
+        proxy_id = pledge.proxy.party.id_number if pledge.proxy else None
+    check_read(
+        svc,
+        actor,
+        organ_uscc=case.organ_uscc,
+        applicant_id=case.applicant.id_number,
+        proxy_id=proxy_id,
+        action=action,
+        kind="case",
+        agg_id=case_no,
+    )
+    return case
+
+
+class NoticeIn(_In):
+    """Open a case and give the notice."""
+
+    list_id: str = Field(min_length=1, max_length=100, description="已公布清单编号")
+    entry_ids: list[str] = Field(min_length=1, max_length=50, description="告知的证明事项")
+    applicant: Applicant = Field(description="申请人")
+    channel: NoticeChannel = Field(default=NoticeChannel.COUNTER, description="告知渠道")
+    case_no: str | None = Field(default=None, max_length=64, description="办件编号 (可选)")
+
+
+class ChoicesIn(_In):
+    """The applicant's choice per proof (R-021)."""
+
+    choices: list[ProofChoice] = Field(min_length=1, max_length=50)
+
+
+class DraftIn(_In):
+    """Draft parameters."""
+
+    proxy: Proxy | None = Field(default=None, description="代为承诺人及特别授权")
+
+
+class DataToSignIn(_In):
+    """Step 1 of three-step signing."""
+
+    certificate_chain: list[str] = Field(
+        min_length=1, max_length=5, description="签名者证书链, base64 DER, 叶证书在前"
+    )
+    proxy: Proxy | None = Field(default=None, description="代为承诺人及特别授权 (代签时)")
+    sm2_signer_id: str | None = Field(
+        default=None, max_length=64, description="SM2 签名者标识 (默认 1234567812345678)"
+    )
+
+
+class SignatureIn(_In):
+    """Step 3 of three-step signing."""
+
+    session_id: str = Field(min_length=1, max_length=64, description="第一步返回的会话标识")
+    signature: str = Field(
+        min_length=4, max_length=1024, description="对 PAE 字节的签名值 (base64)"
+    )
+    signature_format: Literal["der", "raw"] = Field(
+        default="der", description="der: ECDSA/SM2 DER; raw: r‖s 64 字节 (WebCrypto、HSM)"
+    )
+
+
+class WithdrawIn(_In):
+    """Withdraw the pledge (R-060)."""
+
+    reason: str = Field(min_length=1, max_length=500, description="撤回理由")
+
+
+def _b64(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise GaozhiError(
+            "GZ-HT-422", f"{what} 须为 base64", message_en=f"{what} must be base64"
+        ) from None
+
+
+def mount(app: FastAPI) -> None:
+    """Add the case routes to ``app``."""
+
+    @app.post(
+        "/v1/notices",
+        response_model=Notice,
+        status_code=201,
+        tags=["告知与办件"],
+        summary="开立办件并告知 (R-001, R-008)",
+    )
+    def issue_notice(
+        body: NoticeIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> Notice:
+        return svc.issue_notice(
+            list_id=body.list_id,
+            entry_ids=body.entry_ids,
+            applicant=body.applicant,
+            actor=caller.actor,
+            channel=body.channel,
+            case_no=body.case_no,
+        )
+
+    @app.get(
+        "/v1/notices/{notice_id}", response_model=Notice, tags=["告知与办件"], summary="告知书"
+    )
+    def get_notice(notice_id: str, caller: CallerDep, svc: SvcDep) -> Notice:
+        notice = svc.notice(notice_id)
+        _read_case(svc, caller.actor, notice.case_no, "notice.read")
+        return notice
+
+    @app.get(
+        "/v1/notices/{notice_id}/document",
+        tags=["告知与办件"],
+        summary="告知书文书 (HTML 或 DOCX)",
+        response_class=Response,
+        responses={
+            200: {
+                "content": {
+                    "text/html": {},
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {},
+                }
+            }
+        },
+    )
+    def notice_document(
+        notice_id: str,
+        caller: CallerDep,
+        svc: SvcDep,
+        fmt: Annotated[Literal["html", "docx"], Query(alias="format")] = "html",
+    ) -> Response:
+        from gaozhi_sdk.documents import render_notice
+
+        notice = svc.notice(notice_id)
+        _read_case(svc, caller.actor, notice.case_no, "notice.read")
+        data = render_notice(notice, fmt, hook=svc.plugin_host)
+        media = (
+            "text/html; charset=utf-8"
+            if fmt == "html"
+            else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        )
+        return Response(data, media_type=media)
+
+    @app.get("/v1/cases/{case_no}", response_model=Case, tags=["告知与办件"], summary="办件")
+    def get_case(case_no: str, caller: CallerDep, svc: SvcDep) -> Case:
+        return _read_case(svc, caller.actor, case_no, "case.read")
+
+    @app.post(
+        "/v1/cases/{case_no}/choices",
+        response_model=Case,
+        tags=["告知与办件"],
+        summary="记录申请人的选择 (R-021, R-022)",
+    )
+    def record_choices(
+        case_no: str, body: ChoicesIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> Case:
+        return svc.record_choices(case_no, body.choices, caller.actor)
+
+    @app.post(
+        "/v1/cases/{case_no}/eligibility",
+        response_model=EligibilityResult,
+        tags=["告知与办件"],
+        summary="信用核验 (R-020)",
+    )
+    def check_eligibility(
+        case_no: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> EligibilityResult:
+        return svc.check_eligibility(case_no, caller.actor)
+
+    @app.post(
+        "/v1/cases/{case_no}/pledge/draft",
+        response_model=Pledge,
+        tags=["承诺书签署"],
+        summary="承诺书草稿 (供申请人阅读; 签署请用三步签署)",
+    )
+    def draft_pledge(
+        case_no: str,
+        caller: CallerDep,
+        svc: SvcDep,
+        body: DraftIn | None = None,
+        key: IdempotencyKey = None,
+    ) -> Pledge:
+        _read_case(svc, caller.actor, case_no, "case.read")
+        return svc.draft_pledge(case_no, proxy=body.proxy if body else None)
+
+    @app.post(
+        "/v1/cases/{case_no}/pledge/data-to-sign",
+        response_model=DataToSign,
+        tags=["承诺书签署"],
+        summary="三步签署 ①: 获取待签数据 (DSSE PAE 字节及摘要)",
+    )
+    def data_to_sign(
+        case_no: str, body: DataToSignIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> DataToSign:
+        chain = [_b64(c, "certificate_chain") for c in body.certificate_chain]
+        return svc.pledge_data_to_sign(
+            case_no, chain, caller.actor, proxy=body.proxy, sm2_signer_id=body.sm2_signer_id
+        )
+
+    @app.post(
+        "/v1/cases/{case_no}/pledge/signature",
+        response_model=Pledge,
+        status_code=201,
+        tags=["承诺书签署"],
+        summary="三步签署 ③: 提交签名, 组装并按 submit_pledge 校验",
+    )
+    def signature(
+        case_no: str, body: SignatureIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> Pledge:
+        return svc.assemble_pledge(
+            case_no,
+            body.session_id,
+            _b64(body.signature, "signature"),
+            caller.actor,
+            signature_format=body.signature_format,
+        )
+
+    @app.post(
+        "/v1/cases/{case_no}/pledge",
+        response_model=Pledge,
+        status_code=201,
+        tags=["承诺书签署"],
+        summary="提交已签署的承诺书签名文件 (bundle)",
+    )
+    def submit_pledge(
+        case_no: str,
+        caller: CallerDep,
+        svc: SvcDep,
+        bundle: Annotated[dict[str, Any], Body(description="签名文件 (DESIGN §4)")],
+        key: IdempotencyKey = None,
+    ) -> Pledge:
+        parsed = Bundle.from_json(json.dumps(bundle))
+        pledge = svc.submit_pledge(parsed, caller.actor) if _case_of(parsed) == case_no else None
+        if pledge is None:
+            raise GaozhiError(
+                "GZ-HT-422",
+                "签名文件中的承诺书不属于该办件",
+                message_en="the bundle's pledge is for another case",
+            )
+        return pledge
+
+    @app.get(
+        "/v1/cases/{case_no}/pledge/bundle",
+        tags=["承诺书签署"],
+        summary="已签署承诺书的签名文件 (供离线验证)",
+        responses={200: {"content": {"application/vnd.gaozhi.bundle+json": {}}}},
+    )
+    def pledge_bundle(case_no: str, caller: CallerDep, svc: SvcDep) -> Response:
+        case = _read_case(svc, caller.actor, case_no, "case.read")
+        blob = svc.store.get_blob(f"pledge/{case.pledge_id}") if case.pledge_id else None
+        if blob is None:
+            raise GaozhiError(
+                "GZ-HT-404", "该办件尚无已签署的承诺书", message_en="this case has no signed pledge"
+            )
+        return Response(blob.data, media_type="application/vnd.gaozhi.bundle+json")
+
+    @app.post(
+        "/v1/cases/{case_no}/accept",
+        response_model=list[Verification],
+        tags=["告知与办件"],
+        summary="受理并安排核查 (R-040)",
+    )
+    def accept(
+        case_no: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> list[Verification]:
+        return svc.accept(case_no, caller.actor)
+
+    @app.post(
+        "/v1/cases/{case_no}/withdraw",
+        response_model=Case,
+        tags=["告知与办件"],
+        summary="撤回承诺 (R-060)",
+    )
+    def withdraw(
+        case_no: str, body: WithdrawIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> Case:
+        return svc.withdraw(case_no, body.reason, caller.actor)
+
+    @app.post(
+        "/v1/cases/{case_no}/decide", response_model=Case, tags=["告知与办件"], summary="作出决定"
+    )
+    def decide(
+        case_no: str, body: Decision, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> Case:
+        return svc.decide(case_no, body, caller.actor)
+
+    @app.get(
+        "/v1/cases/{case_no}/verifications",
+        response_model=list[Verification],
+        tags=["核查"],
+        summary="办件的核查",
+    )
+    def case_verifications(case_no: str, caller: CallerDep, svc: SvcDep) -> list[Verification]:
+        _read_case(svc, caller.actor, case_no, "case.read")
+        return svc.verifications_of(case_no)
+
+
+def _case_of(bundle: Bundle) -> str | None:
+    from gaozhi_sdk.esign import payload_model
+
+    model = payload_model(bundle)
+    return model.case_no if isinstance(model, Pledge) else None

@@ -1,0 +1,244 @@
+"""Routes: lists, verifications and assistance, offline verification, statistics, events.
+
+Transitions go through the library's role policy; reads and operator actions that the
+library does not guard are checked here (refused and journaled with GZ-AU-020).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from gaozhi_sdk.errors import PermissionDeniedError
+from gaozhi_sdk.esign import validate
+from gaozhi_sdk.esign.report import VerificationReport
+from gaozhi_sdk.models.enums import ActorRole, AssistanceReply, VerificationStatus
+from gaozhi_sdk.models.lists import CommitmentList, ReviewRecord
+from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.models.verification import AssistanceRequest, Verification
+from gaozhi_sdk.server.routes_cases import CallerDep, IdempotencyKey, SvcDep, check_read
+from gaozhi_sdk.service import PledgeService, Statistics
+
+__all__ = ["mount"]
+
+_REPORTING = frozenset({ActorRole.AUDITOR, ActorRole.JUSTICE_REVIEWER, ActorRole.SYSTEM})
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssistanceIn(_In):
+    """Ask another organ to assist (R-043)."""
+
+    requested_organ: str = Field(min_length=1, max_length=18, description="被请求机关 USCC")
+    question: str = Field(min_length=1, max_length=2000, description="协助核查事项")
+
+
+class AssistanceReplyIn(_In):
+    """The assisting organ's reply, or its written refusal."""
+
+    reply: AssistanceReply = Field(description="答复")
+    refusal_reason: str | None = Field(default=None, max_length=2000, description="书面拒绝理由")
+
+
+class DeliveryOut(BaseModel):
+    """What one event delivery run did."""
+
+    delivered: int
+    retrying: int
+    dead: int
+
+
+def _require(svc: PledgeService, actor: Actor, roles: frozenset[ActorRole], action: str) -> None:
+    if actor.role in roles:
+        return
+    err = PermissionDeniedError(
+        "GZ-AU-020",
+        f"角色 {actor.role.value} 无权执行 {action}",
+        message_en=f"role {actor.role.value} may not perform {action}",
+        details={"action": action, "role": actor.role.value},
+    )
+    svc.journal_refusal(actor, action, "service", "-", err)
+    raise err
+
+
+def _read_verification(svc: PledgeService, actor: Actor, v: Verification) -> None:
+    case = svc.case(v.case_no)
+    check_read(
+        svc,
+        actor,
+        organ_uscc=case.organ_uscc,
+        applicant_id=case.applicant.id_number,
+        action="verification.read",
+        kind="verification",
+        agg_id=v.verification_id,
+    )
+
+
+def mount(app: FastAPI) -> None:
+    """Add the operational routes to ``app``."""
+
+    @app.post(
+        "/v1/lists",
+        response_model=CommitmentList,
+        status_code=201,
+        tags=["清单"],
+        summary="起草清单",
+    )
+    def draft_list(
+        body: CommitmentList, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> CommitmentList:
+        return svc.draft_list(body, caller.actor)
+
+    @app.post(
+        "/v1/lists/{list_id}/versions/{version}/submit",
+        response_model=CommitmentList,
+        tags=["清单"],
+        summary="提交审核",
+    )
+    def submit_list(
+        list_id: str,
+        version: Annotated[int, Field(ge=1, le=1_000_000)],
+        caller: CallerDep,
+        svc: SvcDep,
+        key: IdempotencyKey = None,
+    ) -> CommitmentList:
+        return svc.submit_list(list_id, version, caller.actor)
+
+    @app.post(
+        "/v1/lists/{list_id}/versions/{version}/publish",
+        response_model=CommitmentList,
+        tags=["清单"],
+        summary="审核通过并公布 (R-011)",
+    )
+    def publish_list(
+        list_id: str,
+        version: Annotated[int, Field(ge=1, le=1_000_000)],
+        body: ReviewRecord,
+        caller: CallerDep,
+        svc: SvcDep,
+        key: IdempotencyKey = None,
+    ) -> CommitmentList:
+        return svc.publish_list(list_id, version, body, caller.actor)
+
+    @app.get(
+        "/v1/lists/{list_id}", response_model=CommitmentList, tags=["清单"], summary="已公布的清单"
+    )
+    def published_list(list_id: str, caller: CallerDep, svc: SvcDep) -> CommitmentList:
+        return svc.published_list(list_id)
+
+    @app.get(
+        "/v1/verifications",
+        response_model=list[Verification],
+        tags=["核查"],
+        summary="核查 (本机关; 审计人员为全部)",
+    )
+    def verifications(
+        caller: CallerDep, svc: SvcDep, status: Annotated[VerificationStatus | None, Query()] = None
+    ) -> list[Verification]:
+        actor = caller.actor
+        if actor.role in (ActorRole.APPLICANT, ActorRole.PROXY):
+            _require(svc, actor, frozenset(), "verification.list")
+        out = []
+        for v in svc.verifications(status=status):
+            if actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or (
+                svc.case(v.case_no).organ_uscc == actor.organ_uscc
+            ):
+                out.append(v)
+        return out
+
+    @app.get(
+        "/v1/verifications/{verification_id}",
+        response_model=Verification,
+        tags=["核查"],
+        summary="一项核查",
+    )
+    def get_verification(verification_id: str, caller: CallerDep, svc: SvcDep) -> Verification:
+        v = svc.verification(verification_id)
+        _read_verification(svc, caller.actor, v)
+        return v
+
+    @app.post(
+        "/v1/verifications/{verification_id}/online",
+        response_model=Verification,
+        tags=["核查"],
+        summary="在线核查 (数据共享, R-041)",
+    )
+    def online(
+        verification_id: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> Verification:
+        return svc.run_online_verification(verification_id, caller.actor)
+
+    @app.post(
+        "/v1/verifications/{verification_id}/assistance",
+        response_model=AssistanceRequest,
+        status_code=201,
+        tags=["核查"],
+        summary="请求协助核查 (R-043)",
+    )
+    def request_assistance(
+        verification_id: str,
+        body: AssistanceIn,
+        caller: CallerDep,
+        svc: SvcDep,
+        key: IdempotencyKey = None,
+    ) -> AssistanceRequest:
+        return svc.request_assistance(
+            verification_id,
+            requested_organ=body.requested_organ,
+            question=body.question,
+            actor=caller.actor,
+        )
+
+    @app.post(
+        "/v1/assistance/{assistance_id}/reply",
+        response_model=Verification,
+        tags=["核查"],
+        summary="协助核查答复或书面拒绝",
+    )
+    def reply_assistance(
+        assistance_id: str,
+        body: AssistanceReplyIn,
+        caller: CallerDep,
+        svc: SvcDep,
+        key: IdempotencyKey = None,
+    ) -> Verification:
+        return svc.reply_assistance(
+            assistance_id, body.reply, caller.actor, refusal_reason=body.refusal_reason
+        )
+
+    @app.post(
+        "/v1/verify",
+        response_model=VerificationReport,
+        tags=["验证"],
+        summary="离线验证签名文件 (按本服务配置的信任锚; 不保存任何数据)",
+    )
+    def verify_bundle(
+        caller: CallerDep,
+        svc: SvcDep,
+        bundle: Annotated[dict[str, Any], Body(description="签名文件 (DESIGN §4)")],
+        key: IdempotencyKey = None,
+    ) -> VerificationReport:
+        return validate(json.dumps(bundle).encode(), svc.sealer.trust)
+
+    @app.get(
+        "/v1/statistics", response_model=Statistics, tags=["统计"], summary="向司法局报送的统计"
+    )
+    def statistics(caller: CallerDep, svc: SvcDep) -> Statistics:
+        _require(svc, caller.actor, _REPORTING, "statistics.read")
+        return svc.statistics()
+
+    @app.post(
+        "/v1/events/deliver",
+        response_model=DeliveryOut,
+        tags=["事件"],
+        summary="投递待发事件 (插件 gaozhi_event)",
+    )
+    def deliver(caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None) -> DeliveryOut:
+        _require(svc, caller.actor, frozenset({ActorRole.SYSTEM}), "events.deliver")
+        r = svc.deliver_events()
+        return DeliveryOut(delivered=r.delivered, retrying=r.retrying, dead=r.dead)

@@ -1,0 +1,293 @@
+"""A real ``gaozhi serve`` process for tests and benchmarks, and a signing HTTP client.
+
+:class:`ServedService` prepares a SQLite store (the sample list published, organ seals
+from a :class:`~gaozhi_sdk.testing.pki.TestPKI`), writes ``service.yaml`` with one HMAC
+credential per named actor (secrets in files), starts ``python -m gaozhi_sdk.cli serve``
+on a free 127.0.0.1 port and waits for ``/v1/health``. :class:`SignedClient` signs every
+request with ``gaozhi-hmac-sm3-v1`` (fresh timestamp and nonce per attempt).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import yaml
+from cryptography.hazmat.primitives import serialization
+
+from gaozhi_sdk.demo import sample_list_text
+from gaozhi_sdk.models.enums import ActorRole
+from gaozhi_sdk.models.lists import ReviewRecord
+from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.rules import load_list
+from gaozhi_sdk.sharing.signing import ReferenceProfile
+from gaozhi_sdk.testing.pki import TestPKI
+
+__all__ = [
+    "JUSTICE_USCC",
+    "OTHER_USCC",
+    "OWNER_USCC",
+    "STANDARD_ACTORS",
+    "ServedService",
+    "SignedClient",
+    "free_port",
+]
+
+OWNER_USCC = "11411222005123018X"  # the sample list's owner (三门峡市陕州区人民政府)
+OTHER_USCC = "11411222005123026Q"  # 三门峡市陕州区公安局
+JUSTICE_USCC = "11411222005123085U"
+
+#: credential id → (role, actor id, organ). ``platform`` may act for applicants.
+STANDARD_ACTORS: dict[str, tuple[ActorRole, str, str | None]] = {
+    "clerk": (ActorRole.WINDOW_CLERK, "CK0001", OWNER_USCC),
+    "clerk-other": (ActorRole.WINDOW_CLERK, "GA0102", OTHER_USCC),
+    "inspector": (ActorRole.INSPECTOR, "IN0007", OWNER_USCC),
+    "inspector-other": (ActorRole.INSPECTOR, "GA0101", OTHER_USCC),
+    "credit": (ActorRole.CREDIT_OFFICER, "CR0003", OWNER_USCC),
+    "list-officer": (ActorRole.LIST_OFFICER, "LS0001", OWNER_USCC),
+    "reviewer": (ActorRole.JUSTICE_REVIEWER, "SF0001", JUSTICE_USCC),
+    "auditor": (ActorRole.AUDITOR, "AU0001", None),
+    "system": (ActorRole.SYSTEM, "system", None),
+    "platform": (ActorRole.WINDOW_CLERK, "PLATFORM01", OWNER_USCC),
+}
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SignedClient:
+    """``requests`` with ``gaozhi-hmac-sm3-v1`` request signing and JSON helpers."""
+
+    def __init__(self, base_url: str, key_id: str, secret: str, *, timeout: float = 30) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.profile = ReferenceProfile(key_id)
+        self._secret = secret
+        self.session = requests.Session()
+        self.timeout = timeout
+        self.on_behalf: dict[str, str] = {}
+
+    def acting_for(self, id_number: str, *, role: str = "APPLICANT") -> SignedClient:
+        """A copy that calls for an applicant (or proxy) the platform authenticated."""
+        other = SignedClient(
+            self.base_url, self.profile.app_key, self._secret, timeout=self.timeout
+        )
+        other.session = self.session
+        other.on_behalf = {
+            "X-Gaozhi-On-Behalf-Of": id_number,
+            "X-Gaozhi-On-Behalf-Role": role,
+            "X-Gaozhi-Identity-Assertion": f"method=FACE;provider=test;txn={uuid.uuid4().hex}",
+        }
+        return other
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> requests.Response:
+        """Send one signed request."""
+        body = data if data is not None else b""
+        hdrs = {**self.on_behalf, **(headers or {})}
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            hdrs["Content-Type"] = "application/json"
+        if idempotency_key is not None:
+            hdrs["Idempotency-Key"] = idempotency_key
+        hdrs.update(
+            self.profile.sign(
+                method,
+                urlsplit(self.base_url + path).path,
+                dict(params or {}),
+                body,
+                uuid.uuid4().hex,
+                secret=self._secret,
+            )
+        )
+        return self.session.request(
+            method,
+            self.base_url + path,
+            data=body,
+            params=params,
+            headers=hdrs,
+            timeout=self.timeout,
+        )
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        """GET."""
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
+        """POST a JSON body."""
+        return self.request("POST", path, json_body={} if body is None else body, **kw)
+
+
+@dataclass
+class ServedService:
+    """A ``gaozhi serve`` subprocess over a prepared SQLite store (see module docstring)."""
+
+    workdir: Path
+    pki: TestPKI
+    actors: Mapping[str, tuple[ActorRole, str, str | None]] = field(
+        default_factory=lambda: dict(STANDARD_ACTORS)
+    )
+    workers: int = 1
+    dev: bool = False
+    port: int = 0
+    secrets: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def db_url(self) -> str:
+        """The store URL."""
+        return f"sqlite:///{self.workdir / 'gaozhi.db'}"
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def prepare(self) -> Path:
+        """Seals, anchors, credentials, service.yaml and a store with the list published."""
+        from gaozhi_sdk.service import PledgeService
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        trust = self.pki.write_trust(self.workdir)
+        seals_cfg = []
+        signers = {}
+        for uscc, name in (
+            (OWNER_USCC, "三门峡市陕州区人民政府"),
+            (OTHER_USCC, "三门峡市陕州区公安局"),
+        ):
+            seal = self.pki.organ_seal(name, uscc)
+            signers[uscc] = seal
+            key = self.workdir / f"seal-{uscc}.key.pem"
+            key.write_bytes(
+                seal.private_key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+            key.chmod(0o600)
+            chain = []
+            for i, cert in enumerate(seal.certificate_chain):
+                f = self.workdir / f"seal-{uscc}-{i}.pem"
+                f.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+                chain.append(f.name)
+            seals_cfg.append({"organ_uscc": uscc, "key": key.name, "chain": chain})
+        creds = []
+        for cid, (role, actor_id, organ) in self.actors.items():
+            secret = self.secrets.setdefault(cid, secrets.token_urlsafe(24))
+            sfile = self.workdir / f"secret-{cid}.txt"
+            sfile.write_text(secret, "utf-8")
+            sfile.chmod(0o600)
+            actor: dict[str, Any] = {"role": role.value, "actor_id": actor_id}
+            if organ:
+                actor["organ_uscc"] = organ
+            creds.append(
+                {
+                    "id": cid,
+                    "method": "hmac",
+                    "key_id": f"ak-{cid}",
+                    "secret_file": sfile.name,
+                    "actor": actor,
+                    "may_act_for_applicants": cid == "platform",
+                }
+            )
+        config = {
+            "trust_anchors": [trust.name],
+            "seals": seals_cfg,
+            "credentials": creds,
+            "max_body_bytes": 262_144,
+        }
+        path = self.workdir / "service.yaml"
+        path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+        svc = PledgeService.open(self.db_url, signers=signers, trust=self.pki.trust_store())
+        try:
+            clist = load_list(sample_list_text())
+            officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS0001", organ_uscc=OWNER_USCC)
+            reviewer = Actor(
+                role=ActorRole.JUSTICE_REVIEWER, actor_id="SF0001", organ_uscc=JUSTICE_USCC
+            )
+            svc.draft_list(clist, officer)
+            svc.submit_list(clist.list_id, clist.version, officer)
+            svc.publish_list(
+                clist.list_id,
+                clist.version,
+                ReviewRecord(reviewer="三门峡市陕州区司法局", reviewed_on=date.today()),
+                reviewer,
+            )
+        finally:
+            svc.close()
+        return path
+
+    def start(self, *, timeout: float = 60) -> ServedService:
+        """Prepare (once) and start the server; wait until it is healthy."""
+        config = self.workdir / "service.yaml"
+        if not config.exists():
+            self.prepare()
+        self.port = self.port or free_port()
+        cmd = [
+            sys.executable, "-m", "gaozhi_sdk.cli", "serve",
+            "--db", self.db_url, "--config", str(config),
+            "--port", str(self.port), "--workers", str(self.workers), "--quiet",
+        ]  # fmt: skip
+        if self.dev:
+            cmd.append("--dev")
+        log = (self.workdir / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"gaozhi serve exited with {self.process.returncode}: "
+                    + (self.workdir / "server.log").read_text("utf-8", "replace")[-2000:]
+                )
+            try:
+                if requests.get(self.base_url + "/v1/health", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gaozhi serve did not become healthy")
+
+    def client(self, cid: str) -> SignedClient:
+        """A signing client for credential ``cid``."""
+        return SignedClient(self.base_url, f"ak-{cid}", self.secrets[cid])
+
+    def stop(self) -> None:
+        """Stop the server process (SIGTERM, then SIGKILL)."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+        self.process = None

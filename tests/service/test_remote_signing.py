@@ -1,0 +1,119 @@
+"""Three-step signing in the Python API (DESIGN §10): data to sign → sign elsewhere → assemble."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from gaozhi_sdk.errors import GaozhiError
+from gaozhi_sdk.esign import Indication, validate
+from gaozhi_sdk.models.enums import CaseStatus
+from gaozhi_sdk.testing.pki import TestPKI
+
+from .conftest import ONLINE_ENTRY, START, World
+
+
+def _chain(signer: object) -> list[bytes]:
+    return [c.public_bytes(serialization.Encoding.DER) for c in signer.certificate_chain]  # type: ignore[attr-defined]
+
+
+def _refusals(world: World, code: str) -> int:
+    return sum(
+        1
+        for e in world.svc.store.journal()
+        if e.outcome == "REFUSED" and (e.detail or {}).get("code") == code
+    )
+
+
+@pytest.mark.parametrize("fmt", ["der", "raw"])
+def test_r035_three_step_signing_yields_the_same_checked_bundle(world: World, fmt: str) -> None:
+    case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    signer = world.signer_of(case.applicant)
+    actor = world.actor_of(case.applicant)
+    dts = world.svc.pledge_data_to_sign(case.case_no, _chain(signer), actor)
+    pae_bytes = base64.b64decode(dts.pae)
+    assert dts.digest == hashlib.sha256(pae_bytes).hexdigest()
+    assert pae_bytes.endswith(base64.b64decode(dts.payload))
+    assert dts.signature_algorithm == "ECDSA_P256_SHA256"
+    # step 2: the key never reaches the service — sign the returned bytes here
+    der = signer.private_key.sign(pae_bytes, ec.ECDSA(hashes.SHA256()))
+    if fmt == "raw":
+        r, s = decode_dss_signature(der)
+        sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    else:
+        sig = der
+    pledge = world.svc.assemble_pledge(
+        case.case_no, dts.session_id, sig, actor, signature_format=fmt
+    )
+    assert pledge.pledge_id == dts.pledge_id
+    assert world.svc.case(case.case_no).status is CaseStatus.PLEDGED
+    blob = world.svc.store.get_blob(f"pledge/{pledge.pledge_id}")
+    assert blob is not None
+    from gaozhi_sdk.esign import Bundle
+
+    bundle = Bundle.from_json(blob.data)
+    assert validate(bundle, world.pki.trust_store(), at=START).indication is Indication.TOTAL_PASSED
+    # the session is single-use
+    with pytest.raises(GaozhiError) as err:
+        world.svc.assemble_pledge(case.case_no, dts.session_id, der, actor)
+    assert err.value.code == "GZ-WF-020"
+
+
+def test_r035_signature_over_other_bytes_is_refused_and_journaled(world: World) -> None:
+    case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    signer = world.signer_of(case.applicant)
+    actor = world.actor_of(case.applicant)
+    dts = world.svc.pledge_data_to_sign(case.case_no, _chain(signer), actor)
+    other = signer.private_key.sign(dts.pae_bytes + b" ", ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(GaozhiError) as err:
+        world.svc.assemble_pledge(case.case_no, dts.session_id, other, actor)
+    assert err.value.code == "GZ-SG-020"
+    assert _refusals(world, "GZ-SG-020") == 1
+    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+
+
+def test_r035_untrusted_chain_is_refused_before_signing(world: World) -> None:
+    case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    stranger = TestPKI.create(
+        not_before=START - timedelta(days=30), not_after=START + timedelta(days=3650)
+    ).applicant("申请人 #x")
+    with pytest.raises(GaozhiError) as err:
+        world.svc.pledge_data_to_sign(
+            case.case_no, _chain(stranger), world.actor_of(case.applicant)
+        )
+    assert err.value.code == "GZ-SG-071"
+    assert _refusals(world, "GZ-SG-071") == 1
+
+
+def test_r024_data_to_sign_refused_for_an_official_role(world: World) -> None:
+    case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    signer = world.signer_of(case.applicant)
+    with pytest.raises(GaozhiError) as err:
+        world.svc.pledge_data_to_sign(case.case_no, _chain(signer), world.clerk)
+    assert err.value.code == "GZ-AU-001"
+    assert _refusals(world, "GZ-AU-001") == 1
+
+
+def test_r035_session_of_another_case_or_malformed_signature_refused(world: World) -> None:
+    a = world.bring(ONLINE_ENTRY, "CHOSEN")
+    b = world.bring(ONLINE_ENTRY, "CHOSEN")
+    signer = world.signer_of(a.applicant)
+    actor = world.actor_of(a.applicant)
+    dts = world.svc.pledge_data_to_sign(a.case_no, _chain(signer), actor)
+    sig = signer.private_key.sign(dts.pae_bytes, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(GaozhiError) as err:
+        world.svc.assemble_pledge(b.case_no, dts.session_id, sig, actor)
+    assert err.value.code == "GZ-WF-020"
+    with pytest.raises(GaozhiError) as err:
+        world.svc.assemble_pledge(
+            a.case_no, dts.session_id, b"\x01" * 63, actor, signature_format="raw"
+        )
+    assert err.value.code == "GZ-SG-072"
+    # the session is still usable after refused attempts
+    assert world.svc.assemble_pledge(a.case_no, dts.session_id, sig, actor).case_no == a.case_no
