@@ -19,7 +19,8 @@ def test_core_imports_and_serve_reports_missing_extra_without_fastapi(tmp_path) 
     code = _BLOCK + (
         "import gaozhi_sdk, gaozhi_sdk.cli, gaozhi_sdk.server.config\n"
         "from gaozhi_sdk.service import PledgeService\n"
-        "raise SystemExit(gaozhi_sdk.cli.main(['serve', '--db', 'sqlite://', '--config', 'x.yaml']))\n"
+        "argv = ['serve', '--db', 'sqlite://', '--config', 'x.yaml']\n"
+        "raise SystemExit(gaozhi_sdk.cli.main(argv))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False

@@ -67,6 +67,12 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "审核人员不属于配置的司法行政部门",
         "the reviewer is not from a configured justice bureau",
     ),
+    "GZ-AU-010": ((), "该凭据无权代申请人调用", "this credential may not act for applicants"),
+    "GZ-AU-020": (
+        (),
+        "无权查看或执行该操作 (HTTP 服务)",
+        "not allowed to read or perform this (HTTP service)",
+    ),
     # CF — configuration
     "GZ-CF-001": ((), "不支持的存储地址", "unsupported store URL"),
     "GZ-CF-010": ((), "角色策略中的操作不存在", "unknown transition in the role policy"),
@@ -111,6 +117,14 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "HTML/DOCX 每次渲染一份公开承诺书",
         "HTML/DOCX render one disclosure at a time",
     ),
+    "GZ-CF-060": (
+        (),
+        "服务配置文件不合法或无法读取",
+        "the service configuration is invalid or unreadable",
+    ),
+    "GZ-CF-061": ((), "凭据的密钥或令牌未设置", "a credential's secret or token is not set"),
+    "GZ-CF-062": ((), "无法读取信任锚", "cannot read a trust anchor"),
+    "GZ-CF-063": ((), "无法读取机关印章文件", "cannot read an organ seal file"),
     # CLI — command-line usage
     "GZ-CLI-001": ((), "命令行参数错误", "invalid command-line arguments"),
     "GZ-CLI-002": (
@@ -126,9 +140,23 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-CLI-008": ((), "找不到数据库文件", "database file not found"),
     "GZ-CLI-010": ((), "工作目录须不存在或为空", "the working directory must be absent or empty"),
     "GZ-CLI-011": ((), "须指定印章私钥与证书链", "the seal key and certificate chain are required"),
+    "GZ-CLI-020": ((), "gaozhi serve 需要 server 扩展", "gaozhi serve needs the server extra"),
+    "GZ-CLI-021": ((), "工作进程数须为正整数", "the worker count must be a positive integer"),
+    "GZ-CLI-022": ((), "开发模式只允许监听本机地址", "development mode listens on loopback only"),
+    "GZ-CLI-023": ((), "TLS 参数不完整", "incomplete TLS options"),
     "GZ-CLI-050": ((), "二进制格式须用 --out 指定输出文件", "binary formats need --out"),
     "GZ-CLI-051": ((), "须安装文书组件", "the documents extra is required"),
     "GZ-CLI-052": ((), "找不到清单表格", "list spreadsheet not found"),
+    # HT — the HTTP service
+    "GZ-HT-401": ((), "调用方未通过认证", "the caller is not authenticated"),
+    "GZ-HT-404": ((), "所请求的资源尚不存在", "the requested resource does not exist yet"),
+    "GZ-HT-413": ((), "请求体超过上限", "the request body exceeds the limit"),
+    "GZ-HT-422": ((), "请求数据不合法", "invalid request"),
+    "GZ-HT-423": (
+        (),
+        "同一 Idempotency-Key 已用于另一个请求",
+        "the Idempotency-Key was used for a different request",
+    ),
     # ID — identifiers
     "GZ-ID-001": ((), "证件号码必须是字符串", "the identifier must be a string"),
     "GZ-ID-002": (
@@ -495,6 +523,17 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "时间戳请求的摘要须为 32 字节 SHA-256",
         "a time-stamp request digest must be a 32-byte SHA-256",
     ),
+    "GZ-SG-070": (
+        (),
+        "签名者证书链缺失或无法读取",
+        "the signer's certificate chain is missing or unreadable",
+    ),
+    "GZ-SG-071": (
+        ("R-035",),
+        "签名者证书不能用于签署承诺书或未通过验证",
+        "the signer's certificate may not sign pledges or does not validate",
+    ),
+    "GZ-SG-072": ((), "签名值格式不正确", "malformed signature value"),
     "GZ-SG-101": ((), "证据包须为 bytes 或 str", "a bundle must be bytes or str"),
     "GZ-SG-102": ((), "证据包 JSON 含重复的键", "duplicate key in the bundle JSON"),
     "GZ-SG-103": ((), "不是 gaozhi 签名证据包", "not a gaozhi bundle"),
@@ -593,6 +632,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     ),
     "GZ-WF-003": ((), "该操作不能进入目标状态", "the transition cannot lead to that state"),
     "GZ-WF-004": ((), "记录已存在", "the record already exists"),
+    "GZ-WF-020": (
+        (),
+        "签署会话不存在、已使用、已过期或不属于该办件",
+        "the signing session is unknown, used, expired or of another case",
+    ),
     "GZ-WF-501": (
         ("R-071",),
         "只有已签署且未撤回的承诺书可以公开",

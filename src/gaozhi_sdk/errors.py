@@ -24,6 +24,7 @@ Code areas:
 ``PL``    plugins (loading, hook contracts, event delivery)
 ``CLI``   command-line usage
 ``SH``    data-sharing transport, emulator, webhooks (:mod:`gaozhi_sdk.sharing`)
+``HT``    the HTTP service (``gaozhi serve``: authentication, request limits, idempotency)
 ``SM2``   the SM2 signing plugin (``gaozhi-plugin-sm2``)
 ========  =====================================================
 

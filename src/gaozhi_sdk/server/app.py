@@ -89,7 +89,7 @@ def open_service(db: str, config: ServiceConfig) -> PledgeService:
                 pems.append(f.read_bytes())
             except OSError as exc:
                 raise ConfigError(
-                    "GZ-CF-042", f"无法读取信任锚 {f}", message_en=f"cannot read anchor {f}"
+                    "GZ-CF-062", f"无法读取信任锚 {f}", message_en=f"cannot read anchor {f}"
                 ) from exc
     signers = {}
     for seal in config.seals:
@@ -98,7 +98,7 @@ def open_service(db: str, config: ServiceConfig) -> PledgeService:
             chain = [c.read_bytes() for c in seal.chain]
         except OSError as exc:
             raise ConfigError(
-                "GZ-CF-043",
+                "GZ-CF-063",
                 f"无法读取机关 {mask_identifier(seal.organ_uscc)} 的印章文件",
                 message_en=f"cannot read seal files: {exc.filename}",
             ) from exc

@@ -97,7 +97,7 @@ class Credential(_Strict):
         return (self.cert_sha256 or "").replace(":", "").lower()
 
     def secret(self) -> str:
-        """The HMAC secret (from the environment or the file); GZ-CF-041 if absent."""
+        """The HMAC secret (from the environment or the file); GZ-CF-061 if absent."""
         value: str | None
         if self.secret_env:
             value = os.environ.get(self.secret_env)
@@ -109,7 +109,7 @@ class Credential(_Strict):
                 value = None
         if not value:
             raise ConfigError(
-                "GZ-CF-041",
+                "GZ-CF-061",
                 f"凭据 {self.id} 的密钥未设置 (环境变量或文件)",
                 message_en=f"secret of credential {self.id!r} is not set",
             )
@@ -120,7 +120,7 @@ class Credential(_Strict):
         value = os.environ.get(self.token_env or "", "")
         if len(value) < 16:
             raise ConfigError(
-                "GZ-CF-041",
+                "GZ-CF-061",
                 f"凭据 {self.id} 的令牌未设置或过短 (至少 16 个字符)",
                 message_en=f"token of credential {self.id!r} is unset or shorter than 16",
             )
@@ -174,13 +174,13 @@ class ServiceConfig(_Strict):
 
 
 def load_config(path: str | Path) -> ServiceConfig:
-    """Read and check ``service.yaml`` (GZ-CF-040 with the field path on any problem)."""
+    """Read and check ``service.yaml`` (GZ-CF-060 with the field path on any problem)."""
     file = Path(path)
     try:
         data: Any = yaml.safe_load(file.read_text("utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(
-            "GZ-CF-040", f"无法读取服务配置 {file}: {exc}", message_en="cannot read service config"
+            "GZ-CF-060", f"无法读取服务配置 {file}: {exc}", message_en="cannot read service config"
         ) from exc
     try:
         cfg = ServiceConfig.model_validate(data)
@@ -188,7 +188,7 @@ def load_config(path: str | Path) -> ServiceConfig:
         first = exc.errors()[0]
         loc = ".".join(str(x) for x in first["loc"])
         raise ConfigError(
-            "GZ-CF-040",
+            "GZ-CF-060",
             f"服务配置 {file} 不合法: {loc} — {first['msg']}",
             message_en=f"invalid service config: {loc}: {first['msg']}",
         ) from None

@@ -39,11 +39,11 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = Field(default=None, description="字段错误 (如有)")
 
 
+_OPERATOR_CODES = frozenset({"GZ-CF-030", "GZ-CF-061"})
 _HTTP_CODES = {
     "GZ-HT-401": 401,
     "GZ-HT-404": 404,
     "GZ-HT-413": 413,
-    "GZ-HT-415": 415,
     "GZ-HT-422": 422,
     "GZ-HT-423": 422,
 }
@@ -62,10 +62,10 @@ def status_for(err: GaozhiError) -> int:
         return 409
     if code == "GZ-ST-501":
         return 503
-    if isinstance(err, ConfigError) and code.startswith("GZ-CF-0"):
-        # a seal or secret the operator did not configure: not the caller's fault
-        return 503 if code in {"GZ-CF-030", "GZ-CF-041"} else 422
-    if isinstance(err, StoreError) and not code.startswith("GZ-ST-0"):
+    if isinstance(err, ConfigError):
+        # a seal or secret the operator did not configure is not the caller's fault
+        return 503 if code in _OPERATOR_CODES else 422
+    if isinstance(err, StoreError) and code.split("-")[-1].startswith("5"):
         return 500
     return 422
 

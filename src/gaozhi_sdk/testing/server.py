@@ -28,13 +28,13 @@ import requests
 import yaml
 from cryptography.hazmat.primitives import serialization
 
-from gaozhi_sdk.demo import sample_list_text
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.lists import ReviewRecord
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.rules import load_list
 from gaozhi_sdk.sharing.signing import ReferenceProfile
 from gaozhi_sdk.testing.pki import TestPKI
+from gaozhi_sdk.testing.sandbox import sample_list_text
 
 __all__ = [
     "JUSTICE_USCC",
