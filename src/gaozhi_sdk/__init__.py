@@ -27,6 +27,7 @@ from gaozhi_sdk.errors import (
     StoreError,
     WorkflowError,
 )
+from gaozhi_sdk.events import DeadLetter, DeliveryReport, dead_letters, deliver_pending, replay_dead
 from gaozhi_sdk.hookspecs import hookimpl
 from gaozhi_sdk.ids import (
     IdentifierCheck,
@@ -36,6 +37,14 @@ from gaozhi_sdk.ids import (
     mask_identifier,
     validate_resident_id,
     validate_uscc,
+)
+from gaozhi_sdk.plugin_types import (
+    CommitmentListRegistration,
+    LifecycleEvent,
+    ProviderKind,
+    ProviderRegistration,
+    SignerRegistration,
+    StoreRegistration,
 )
 from gaozhi_sdk.plugins import PluginHost
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier, ProofCheckRequest, ProofCheckResult
@@ -50,12 +59,16 @@ __all__ = [
     "ArchiveError",
     "AuditReport",
     "BundleFormatError",
+    "CommitmentListRegistration",
     "ConfigError",
     "CreditSource",
+    "DeadLetter",
+    "DeliveryReport",
     "GaozhiError",
     "IdentifierCheck",
     "IntegrityError",
     "InvalidIdentifierError",
+    "LifecycleEvent",
     "ListValidationError",
     "ModelValidationError",
     "NotFoundError",
@@ -65,18 +78,24 @@ __all__ = [
     "PluginHost",
     "ProofCheckRequest",
     "ProofCheckResult",
+    "ProviderKind",
+    "ProviderRegistration",
     "RolePolicy",
     "RuleViolationError",
     "RulesConfig",
     "SignatureError",
+    "SignerRegistration",
     "Statistics",
     "StoreError",
+    "StoreRegistration",
     "WorkflowError",
     "__version__",
     "audit_archive",
     "check_resident_id",
     "check_uscc",
     "convert_15_to_18",
+    "dead_letters",
+    "deliver_pending",
     "esign",
     "export_archive",
     "hookimpl",
@@ -85,6 +104,7 @@ __all__ = [
     "mask_identifier",
     "models",
     "open_store",
+    "replay_dead",
     "validate_resident_id",
     "validate_uscc",
 ]

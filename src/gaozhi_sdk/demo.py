@@ -13,8 +13,6 @@ refused attempts, and list adjustment. It leaves ``DIR/gaozhi.db``, the evidence
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import random
@@ -52,6 +50,7 @@ from gaozhi_sdk.models import (
     VerificationStatus,
 )
 from gaozhi_sdk.models.enums import ActorRole, AssistanceReply
+from gaozhi_sdk.plugins import PluginHost
 from gaozhi_sdk.rules import load_list
 from gaozhi_sdk.service import PledgeService, render_markdown
 from gaozhi_sdk.testing.clock import SimulatedClock
@@ -190,13 +189,21 @@ def _local_tsa(clock: Callable[[], datetime]) -> Any | None:
 
 
 def _sm2_test_pki() -> Any | None:
-    """An SM2 test PKI if the ``gaozhi-plugin-sm2`` distribution is installed, else None."""
-    if importlib.util.find_spec("gaozhi_plugin_sm2") is None:
-        return None
-    testing = importlib.import_module("gaozhi_plugin_sm2.testing")
-    return testing.Sm2TestPKI.create(
-        not_before=START - timedelta(days=30), not_after=START + timedelta(days=3650)
+    """An SM2 test PKI when a plugin registers a ``test_pki`` provider (the SM2 plugin
+    does), else None — asked through the plugin host, never imported by name."""
+    host = PluginHost(
+        config={
+            "plugins": {
+                "sm2": {
+                    "not_before": (START - timedelta(days=30)).isoformat(),
+                    "not_after": (START + timedelta(days=3650)).isoformat(),
+                }
+            }
+        }
     )
+    if not any(reg.name == "sm2" for reg in host.providers("test_pki")):
+        return None
+    return host.provider("test_pki", "sm2")
 
 
 class _Demo:

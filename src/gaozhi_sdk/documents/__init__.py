@@ -9,9 +9,10 @@ HTML is rendered from Jinja2 templates shipped in this package (autoescaped,
 An organ overrides templates with ``template_dir=`` or through the plugin hook
 ``gaozhi_render_document`` (pass the plugin host as ``hook=``).
 
-Names are imported lazily, so that the core SDK (which uses
-:mod:`gaozhi_sdk.documents.redaction` and :mod:`gaozhi_sdk.documents.pii`) works without
-the extra installed.
+Names are imported lazily, so that the core SDK works without the extra installed. The
+disclosed copy's models and redaction rules live below both the service and the
+documents (:class:`gaozhi_sdk.models.DisclosedPledge`, :func:`gaozhi_sdk.rules.build_disclosure`)
+and are re-exported here.
 """
 
 from __future__ import annotations
@@ -37,13 +38,6 @@ if TYPE_CHECKING:
         render_pledge,
     )
     from gaozhi_sdk.documents.pii import PiiFinding, scan_pii
-    from gaozhi_sdk.documents.redaction import (
-        DisclosedItem,
-        DisclosedPledge,
-        RedactionProfile,
-        build_disclosure,
-        redaction_profile,
-    )
     from gaozhi_sdk.documents.report import (
         render_report,
         report_docx,
@@ -51,6 +45,8 @@ if TYPE_CHECKING:
         report_xlsx,
     )
     from gaozhi_sdk.documents.view import DocumentView, Field, Section
+    from gaozhi_sdk.models.disclosure import DisclosedItem, DisclosedPledge
+    from gaozhi_sdk.rules.disclosure import RedactionProfile, build_disclosure, redaction_profile
 
 _WHERE = {
     "disclosure": ("disclosure_view", "render_disclosure"),
@@ -64,13 +60,8 @@ _WHERE = {
     ),
     "notices": ("content_hash", "notice_view", "pledge_view", "render_notice", "render_pledge"),
     "pii": ("PiiFinding", "scan_pii"),
-    "redaction": (
-        "DisclosedItem",
-        "DisclosedPledge",
-        "RedactionProfile",
-        "build_disclosure",
-        "redaction_profile",
-    ),
+    "gaozhi_sdk.models.disclosure": ("DisclosedItem", "DisclosedPledge"),
+    "gaozhi_sdk.rules.disclosure": ("RedactionProfile", "build_disclosure", "redaction_profile"),
     "report": ("render_report", "report_docx", "report_tables", "report_xlsx"),
     "view": ("DocumentView", "Field", "Section"),
 }
@@ -111,6 +102,7 @@ def __getattr__(name: str) -> Any:
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'gaozhi_sdk.documents' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"gaozhi_sdk.documents.{module}"), name)
+    path = module if module.startswith("gaozhi_sdk.") else f"gaozhi_sdk.documents.{module}"
+    value = getattr(importlib.import_module(path), name)
     globals()[name] = value
     return value

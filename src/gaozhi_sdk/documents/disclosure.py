@@ -1,7 +1,8 @@
 """承诺书公开的渲染 (R-071, R-072, R-074): the published copy as HTML, DOCX and JSON.
 
-The redaction profile and the disclosed model live in :mod:`gaozhi_sdk.documents.redaction`
-(no rendering dependencies); they are re-exported here.
+The redaction rules (:mod:`gaozhi_sdk.rules.disclosure`) and the disclosed copy's models
+(:mod:`gaozhi_sdk.models.disclosure`) live below both the service and the documents; they
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ from typing import Any
 from gaozhi_sdk.documents._hook import call_render_hook
 from gaozhi_sdk.documents._labels import PARTY_TYPE_LABELS
 from gaozhi_sdk.documents.notices import content_hash, render_view
-from gaozhi_sdk.documents.redaction import (
+from gaozhi_sdk.documents.view import DocumentView, Section, format_datetime
+from gaozhi_sdk.documents.view import Field as ViewField
+from gaozhi_sdk.errors import ConfigError
+from gaozhi_sdk.models.disclosure import DisclosedItem, DisclosedPledge
+from gaozhi_sdk.rules.disclosure import (
     WITHHELD,
-    DisclosedItem,
-    DisclosedPledge,
     RedactionProfile,
     build_disclosure,
     redaction_profile,
 )
-from gaozhi_sdk.documents.view import DocumentView, Section, format_datetime
-from gaozhi_sdk.documents.view import Field as ViewField
-from gaozhi_sdk.errors import ConfigError
 
 __all__ = [
     "WITHHELD",

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from gaozhi_sdk.documents._hook import call_render_hook
 from gaozhi_sdk.documents.docx import add_table, new_document, save
-from gaozhi_sdk.service.statistics import Statistics
+from gaozhi_sdk.models.statistics import Statistics
 
 __all__ = [
     "PLACEHOLDER",
@@ -189,7 +189,7 @@ def render_report(stats: Statistics, fmt: str, *, hook: Any = None, **options: A
     if fmt == "xlsx":
         return report_xlsx(stats)
     if fmt == "md":
-        from gaozhi_sdk.service.statistics import render_markdown
+        from gaozhi_sdk.rules.statistics import render_markdown
 
         return (render_markdown(stats) + "\n").encode("utf-8")
     if fmt == "json":

@@ -12,6 +12,7 @@ FORMAT_FAILURE. Preloaded (lazily imported):
 ``disposition``   :class:`gaozhi_sdk.models.Disposition`
 ``credit-record`` :class:`gaozhi_sdk.models.CreditRecord`
 ``draw``          :class:`gaozhi_sdk.models.InspectionDraw`
+``disclosure``    :class:`gaozhi_sdk.models.DisclosedPledge` (公开的承诺书)
 ================  ==============================================
 
 Other parts register theirs with :func:`register_payload_type` (a model class, or a
@@ -189,5 +190,6 @@ for _name, _model in (
     ("disposition", "gaozhi_sdk.models:Disposition"),
     ("credit-record", "gaozhi_sdk.models:CreditRecord"),
     ("draw", "gaozhi_sdk.models:InspectionDraw"),
+    ("disclosure", "gaozhi_sdk.models:DisclosedPledge"),
 ):
     register_payload_type(_name, _model)

@@ -1,6 +1,14 @@
 """Domain models (pydantic v2), one module per domain area. Re-exports only."""
 
-from gaozhi_sdk.models._base import CST, GaozhiModel, now_cst
+from gaozhi_sdk.models._base import (
+    CST,
+    MAX_SAFE_INT,
+    PII_MARK,
+    GaozhiModel,
+    check_decimal_string,
+    now_cst,
+    pii,
+)
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice, Withdrawal
 from gaozhi_sdk.models.credit import (
     Complaint,
@@ -10,6 +18,7 @@ from gaozhi_sdk.models.credit import (
     Objection,
     PublicityPeriod,
 )
+from gaozhi_sdk.models.disclosure import DisclosedItem, DisclosedPledge
 from gaozhi_sdk.models.documents import (
     DEFAULT_PLEDGE_CLAUSES,
     Notice,
@@ -67,6 +76,7 @@ from gaozhi_sdk.models.parties import (
     Proxy,
     SpecialAuthorization,
 )
+from gaozhi_sdk.models.statistics import EntryStatistics, Statistics
 from gaozhi_sdk.models.verification import (
     AssistanceRequest,
     DailySupervision,
@@ -110,6 +120,8 @@ __all__ = [
     "CST",
     "DEFAULT_PLEDGE_CLAUSES",
     "ENTITY_MODELS",
+    "MAX_SAFE_INT",
+    "PII_MARK",
     "Actor",
     "ActorRole",
     "AdministrativeOrgan",
@@ -131,9 +143,12 @@ __all__ = [
     "CreditStatus",
     "DailySupervision",
     "Decision",
+    "DisclosedItem",
+    "DisclosedPledge",
     "DisclosurePolicy",
     "Disposition",
     "DispositionAction",
+    "EntryStatistics",
     "EntryStatus",
     "Evidence",
     "GaozhiModel",
@@ -164,6 +179,7 @@ __all__ = [
     "RiskCategory",
     "Severity",
     "SpecialAuthorization",
+    "Statistics",
     "SupervisionMode",
     "Verification",
     "VerificationFinding",
@@ -175,5 +191,7 @@ __all__ = [
     "VerificationWindow",
     "WindowUnit",
     "Withdrawal",
+    "check_decimal_string",
     "now_cst",
+    "pii",
 ]

@@ -12,6 +12,9 @@ Modules:
   proxies (R-020, R-021, R-022, R-024, R-025, R-064, R-075, R-076);
 * :mod:`~gaozhi_sdk.rules.verification_plan` — verification planning (R-026, R-040…R-047);
 * :mod:`~gaozhi_sdk.rules.withdrawal` — withdrawal (R-060, R-061, R-063, R-064);
+* :mod:`~gaozhi_sdk.rules.disclosure` — which pledges are published, redacted how (R-071…R-074,
+  R-092, R-093);
+* :mod:`~gaozhi_sdk.rules.statistics` — the justice bureau's statistics (R-079);
 * :mod:`~gaozhi_sdk.rules.config` — :class:`RulesConfig`, all settings with defaults.
 """
 
@@ -36,6 +39,12 @@ from gaozhi_sdk.rules.credit_regime import (
     regime_for,
     repair_allowed,
 )
+from gaozhi_sdk.rules.disclosure import (
+    WITHHELD,
+    RedactionProfile,
+    build_disclosure,
+    redaction_profile,
+)
 from gaozhi_sdk.rules.eligibility import (
     EligibilityConfig,
     EligibilityResult,
@@ -56,6 +65,7 @@ from gaozhi_sdk.rules.list_lint import (
 from gaozhi_sdk.rules.list_load import load_list
 from gaozhi_sdk.rules.proxy import check_proxy
 from gaozhi_sdk.rules.severity import FalsePledgeFacts, SeverityMapping
+from gaozhi_sdk.rules.statistics import compute_statistics, render_markdown
 from gaozhi_sdk.rules.verification_plan import (
     PlanningConfig,
     VerificationPlan,
@@ -73,6 +83,7 @@ from gaozhi_sdk.rules.wording import scan_wording
 __all__ = [
     "BUILTIN_REGIMES",
     "WITHDRAWABLE_STATES",
+    "WITHHELD",
     "ChinaWorkingCalendar",
     "CreditRegime",
     "EligibilityConfig",
@@ -83,6 +94,7 @@ __all__ = [
     "PenaltyLimitation",
     "PlanningConfig",
     "PriorWithdrawal",
+    "RedactionProfile",
     "RulesConfig",
     "SeverityMapping",
     "SeverityPolicy",
@@ -92,9 +104,11 @@ __all__ = [
     "WithdrawalPolicy",
     "WorkingDayCalendar",
     "add_months",
+    "build_disclosure",
     "check_eligibility",
     "check_proxy",
     "check_withdrawal",
+    "compute_statistics",
     "default_calendar",
     "end_of_day",
     "lint_entry",
@@ -106,8 +120,10 @@ __all__ = [
     "penalty_limitation",
     "plan_verification",
     "publicity_period",
+    "redaction_profile",
     "regime_by_id",
     "regime_for",
+    "render_markdown",
     "repair_allowed",
     "replan_after",
     "roll_back",

@@ -29,13 +29,14 @@ from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.esign import Signer, TrustStore
 from gaozhi_sdk.esign.timestamps import TimestampAuthority
 from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.models.statistics import Statistics
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier
 from gaozhi_sdk.rules import RulesConfig, WorkingDayCalendar, default_calendar
+from gaozhi_sdk.rules.statistics import compute_statistics, render_markdown
 from gaozhi_sdk.service._signing import Sealer
 from gaozhi_sdk.service.complaints import ComplaintsMixin
 from gaozhi_sdk.service.disclosure import DisclosureMixin
 from gaozhi_sdk.service.remote_signing import DataToSign, RemoteSigningMixin
-from gaozhi_sdk.service.statistics import Statistics, compute_statistics, render_markdown
 from gaozhi_sdk.store import open_store
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.workflow.roles import RolePolicy

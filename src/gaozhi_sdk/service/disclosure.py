@@ -9,12 +9,13 @@ bundle digest in the same transaction, then emits ``disclosure.published``.
 from __future__ import annotations
 
 from gaozhi_sdk.canonical import digest_json
-from gaozhi_sdk.documents.redaction import DisclosedPledge, build_disclosure
 from gaozhi_sdk.errors import PermissionDeniedError, WorkflowError
 from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.models.disclosure import DisclosedPledge
 from gaozhi_sdk.models.enums import ActorRole, CaseStatus
 from gaozhi_sdk.models.lists import CommitmentList
 from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.rules.disclosure import build_disclosure
 from gaozhi_sdk.service._core import refusals_journaled
 from gaozhi_sdk.service.cases import CasesMixin
 from gaozhi_sdk.service.lists import list_key

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from gaozhi_sdk import ProviderRegistration, hookimpl
 from gaozhi_sdk.esign import register_key_verifier, unregister_key_verifier
-from gaozhi_sdk.hookspecs import hookimpl
 
-__all__ = ["gaozhi_configure", "register", "unregister"]
+__all__ = ["gaozhi_configure", "gaozhi_register_providers", "register", "unregister"]
 
 REGISTRY_NAME = "sm2"
 
@@ -63,3 +64,22 @@ def unregister() -> None:
 def gaozhi_configure(config: Mapping[str, Any]) -> None:
     """Make sure the seams are registered when the plugin host starts."""
     register()
+
+
+@hookimpl
+def gaozhi_register_providers() -> Iterable[ProviderRegistration]:
+    """A throw-away SM2 test PKI (kind ``test_pki``) for demos and tests: the core asks the
+    plugin host for it instead of importing this plugin by name."""
+    yield ProviderRegistration(
+        "test_pki", REGISTRY_NAME, _test_pki, description="SM2 测试 PKI (仅用于演示和测试)"
+    )
+
+
+def _test_pki(config: Mapping[str, Any]) -> Any:
+    from gaozhi_plugin_sm2.testing import Sm2TestPKI
+
+    def when(key: str) -> datetime | None:
+        value = config.get(key)
+        return datetime.fromisoformat(str(value)) if value else None
+
+    return Sm2TestPKI.create(not_before=when("not_before"), not_after=when("not_after"))

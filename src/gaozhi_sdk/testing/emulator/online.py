@@ -1,17 +1,17 @@
-"""Online verification against the emulator through ``gaozhi-plugin-sharing-http``.
+"""Online verification against the emulator through an installed ``online_verifier``
+provider (``gaozhi-plugin-sharing-http`` registers one as ``sharing-http``).
 
 Used by ``gaozhi demo`` (issue 4): it starts the emulator on 127.0.0.1 with faults switched
-on, registers the sharing-http plugin with a signed client on a
-:class:`~gaozhi_sdk.plugins.PluginHost`, and hands the host's online verifier to the
-service. The demo's ground truth is loaded into the emulator as it is drawn. Returns None
-(the caller keeps its in-process fake) when the plugin is not installed, when
-``GAOZHI_DEMO_EMULATOR=0`` or when the emulator cannot start.
+on, asks a :class:`~gaozhi_sdk.plugins.PluginHost` for the ``sharing-http`` provider —
+configured with the emulator's address, its key and a per-run secret — and hands that
+verifier to the service. The core never imports the plugin by name. The demo's ground
+truth is loaded into the emulator as it is drawn. Returns None (the caller keeps its
+in-process fake) when no such provider is installed, when ``GAOZHI_DEMO_EMULATOR=0`` or
+when the emulator cannot start.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import os
 import secrets
@@ -19,12 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from gaozhi_sdk.errors import GaozhiError
-from gaozhi_sdk.sharing.evidence import JsonlEvidenceSink
 from gaozhi_sdk.testing.emulator import EmulatorProcess
 
 __all__ = ["DEMO_FAULTS", "EmulatedOnlineVerification"]
 
 log = logging.getLogger("gaozhi_sdk.testing.emulator")
+
+#: The provider the demo asks for, and the environment variable its factory reads the
+#: per-run emulator secret from (set only while the provider is built).
+PROVIDER = "sharing-http"
+_SECRET_ENV = "GAOZHI_DEMO_EMULATOR_SECRET"  # noqa: S105 - a variable name, not a secret
 
 #: Transient faults the demo switches on (about 18 % of online verification requests).
 DEMO_FAULTS = {
@@ -52,34 +56,34 @@ class EmulatedOnlineVerification:
         """Start everything, or return None to fall back to the in-process fake."""
         if os.environ.get("GAOZHI_DEMO_EMULATOR", "1") in ("0", "false", "no"):
             return None
-        if importlib.util.find_spec("gaozhi_plugin_sharing_http") is None:
-            return None
         from gaozhi_sdk.plugins import PluginHost
 
-        plugin_mod = importlib.import_module("gaozhi_plugin_sharing_http")
+        evidence = workdir / "sharing-evidence.jsonl"
         secret = secrets.token_hex(16)
         emu = EmulatorProcess(seed=seed, secret=secret, idle_timeout=3600)
         try:
+            host = PluginHost()
+            regs = [r for r in host.providers("online_verifier") if r.name == PROVIDER]
+            if not regs:
+                return None
             emu.start()
             emu.set_faults(DEMO_FAULTS, retry_after_s=0)
-            evidence = workdir / "sharing-evidence.jsonl"
-            settings = plugin_mod.ConnectorSettings.from_mapping(
-                {
-                    "base_url": emu.url,
-                    "app_key": emu.app_key,
-                    "deadline_s": 10,
-                    "backoff_base_s": 0.01,
-                    "backoff_cap_s": 0.05,
-                    "breaker_fail_max": 20,
-                    "breaker_reset_s": 1,
-                }
-            )
-            connector = plugin_mod.SharingHttpConnector(
-                settings, secret=secret, evidence=JsonlEvidenceSink(evidence)
-            )
-            host = PluginHost(load_entrypoints=False, env={})
-            host.register(plugin_mod.SharingHttpPlugin(connector), name="sharing-http")
-            verifier = host.online_verifier()
+            section = {
+                "base_url": emu.url,
+                "app_key": emu.app_key,
+                "secret_env": _SECRET_ENV,
+                "evidence_path": str(evidence),
+                "deadline_s": 10,
+                "backoff_base_s": 0.01,
+                "backoff_cap_s": 0.05,
+                "breaker_fail_max": 20,
+                "breaker_reset_s": 1,
+            }
+            os.environ[_SECRET_ENV] = secret
+            try:
+                verifier = regs[0].factory(section)
+            finally:
+                os.environ.pop(_SECRET_ENV, None)
         except (GaozhiError, OSError) as exc:
             log.warning("模拟器不可用, 演示改用进程内假数据: %s", type(exc).__name__)
             emu.stop()
@@ -99,8 +103,11 @@ class EmulatedOnlineVerification:
         return self.emulator.stats()
 
     def close(self) -> None:
-        """Stop the host and the emulator."""
+        """Close the provider's connections, the host and the emulator."""
         try:
+            close = getattr(self.verifier, "close", None)
+            if callable(close):
+                close()
             self.host.shutdown()
         finally:
             self.emulator.stop()
