@@ -359,6 +359,29 @@ SAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
         "content": "承诺内容与事实不符",
         "status": "RECEIVED",
     },
+    "ConfidentialityMark": lambda: {
+        "mark_id": "MK-1",
+        "pledge_id": "P-1",
+        "entry_id": "E-1",
+        "part": "CLAUSE",
+        "clause_index": 0,
+        "ground": "TRADE_SECRET",
+        "reason": "载明生产工艺参数",
+        "marked_by": "APPLICANT",
+        "marked_at": T0,
+    },
+    "ImpactAssessment": lambda: {
+        "assessment_id": "PIA-1",
+        "organ_uscc": ORGAN_USCC,
+        "entry_id": "E-1",
+        "decided_by": "LS0001",
+        "scope": "脱敏公开告知承诺书",
+        "purpose": "接受社会监督 (R-071)",
+        "risks": ["姓氏可能识别个人"],
+        "measures": ["脱敏 (R-092)"],
+        "assessed_on": date(2025, 3, 5),
+        "retain_until": date(2028, 3, 5),
+    },
 }
 
 MODEL_NAMES = sorted(ENTITY_MODELS)

@@ -36,6 +36,7 @@ from gaozhi_sdk.models import (
     CreditRepairApplication,
     CreditStatus,
     Decision,
+    DisclosurePolicy,
     DispositionAction,
     Evidence,
     ObjectionOutcome,
@@ -57,7 +58,7 @@ from gaozhi_sdk.testing.clock import SimulatedClock
 from gaozhi_sdk.testing.emulator.online import EmulatedOnlineVerification
 from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
-from gaozhi_sdk.testing.sandbox import sample_list_text
+from gaozhi_sdk.testing.sandbox import sample_impact_assessment, sample_list_text
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 from gaozhi_sdk.workflow.machines import MACHINES
 
@@ -339,6 +340,11 @@ class _Demo:
         )
         self.svc.publish_list(cl.list_id, cl.version, _review(), reviewer)
         self.entries = {e.entry_id: e for e in cl.entries}
+        for e in cl.entries:  # assess before any natural person's pledge is published
+            if e.pledge_disclosure is DisclosurePolicy.PUBLIC_REDACTED:
+                self.svc.record_impact_assessment(
+                    sample_impact_assessment(self.owner, e.entry_id, self.clock().date()), officer
+                )
 
     def _scenario(self, i: int) -> _Scenario:
         if i < len(_SCRIPT):

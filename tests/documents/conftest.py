@@ -37,7 +37,7 @@ from gaozhi_sdk.models import (
 from gaozhi_sdk.models.enums import ActorRole, ProofMode
 from gaozhi_sdk.rules import load_list
 from gaozhi_sdk.service import PledgeService
-from gaozhi_sdk.testing import SimulatedClock, sample_list_text
+from gaozhi_sdk.testing import SimulatedClock, sample_impact_assessment, sample_list_text
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 
@@ -129,8 +129,12 @@ class DocsWorld:
 
 
 @pytest.fixture
-def docs_world(tmp_path: Path, pki: TestPKI, sample_list: CommitmentList) -> Iterator[DocsWorld]:
-    """A fresh service per test over ``tmp_path/gaozhi.db`` with the sample list published."""
+def docs_world(
+    request: pytest.FixtureRequest, tmp_path: Path, pki: TestPKI, sample_list: CommitmentList
+) -> Iterator[DocsWorld]:
+    """A fresh service per test over ``tmp_path/gaozhi.db`` with the sample list published
+    and (unless parametrized indirectly with ``False``) a personal information impact
+    assessment recorded for disclosing ``PUBLIC_ENTRY`` (R-094)."""
     clock = SimulatedClock(START)
     counter = itertools.count(1)
     nb = START - timedelta(days=1)
@@ -156,6 +160,10 @@ def docs_world(tmp_path: Path, pki: TestPKI, sample_list: CommitmentList) -> Ite
         ReviewRecord(reviewer="三门峡市陕州区司法局", reviewed_on=date(2026, 1, 4)),
         reviewer,
     )
+    if getattr(request, "param", True):
+        svc.record_impact_assessment(
+            sample_impact_assessment(OWNER_USCC, PUBLIC_ENTRY, START.date()), officer
+        )
     world = DocsWorld(svc=svc, clock=clock, pki=pki, clist=sample_list, db_path=db)
     yield world
     svc.close()

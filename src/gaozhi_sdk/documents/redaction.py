@@ -11,6 +11,7 @@ from gaozhi_sdk.rules.disclosure import (
     RedactionProfile,
     build_disclosure,
     redaction_profile,
+    withheld_placeholder,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "RedactionProfile",
     "build_disclosure",
     "redaction_profile",
+    "withheld_placeholder",
 ]

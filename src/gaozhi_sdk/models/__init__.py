@@ -34,7 +34,9 @@ from gaozhi_sdk.models.enums import (
     CommitmentMethod,
     ComplaintStatus,
     Conduct,
+    ConfidentialGround,
     CreditStatus,
+    DisclosureOverrideBasis,
     DisclosurePolicy,
     DispositionAction,
     EntryStatus,
@@ -76,6 +78,7 @@ from gaozhi_sdk.models.parties import (
     Proxy,
     SpecialAuthorization,
 )
+from gaozhi_sdk.models.privacy import ConfidentialityMark, DisclosureOverride, ImpactAssessment
 from gaozhi_sdk.models.statistics import EntryStatistics, Statistics
 from gaozhi_sdk.models.verification import (
     AssistanceRequest,
@@ -113,6 +116,8 @@ ENTITY_MODELS: dict[str, type[GaozhiModel]] = {
         CreditRepairApplication,
         Objection,
         Complaint,
+        ConfidentialityMark,
+        ImpactAssessment,
     )
 }
 
@@ -136,6 +141,8 @@ __all__ = [
     "Complaint",
     "ComplaintStatus",
     "Conduct",
+    "ConfidentialGround",
+    "ConfidentialityMark",
     "CreditRecord",
     "CreditRepairApplication",
     "CreditSnapshot",
@@ -145,6 +152,8 @@ __all__ = [
     "Decision",
     "DisclosedItem",
     "DisclosedPledge",
+    "DisclosureOverride",
+    "DisclosureOverrideBasis",
     "DisclosurePolicy",
     "Disposition",
     "DispositionAction",
@@ -153,6 +162,7 @@ __all__ = [
     "Evidence",
     "GaozhiModel",
     "IdType",
+    "ImpactAssessment",
     "InspectionDraw",
     "LiabilityInsurance",
     "MatterType",

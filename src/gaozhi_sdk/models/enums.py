@@ -11,7 +11,9 @@ __all__ = [
     "CommitmentMethod",
     "ComplaintStatus",
     "Conduct",
+    "ConfidentialGround",
     "CreditStatus",
+    "DisclosureOverrideBasis",
     "DisclosurePolicy",
     "DispositionAction",
     "EntryStatus",
@@ -316,3 +318,17 @@ class ActorRole(StrEnum):
     JUSTICE_REVIEWER = "JUSTICE_REVIEWER"  # 司法行政部门审核人员
     AUDITOR = "AUDITOR"  # 审计人员
     SYSTEM = "SYSTEM"  # 系统 (定时任务、抽取)
+
+
+class ConfidentialGround(StrEnum):
+    """不予公开的理由 (R-073, 政府信息公开条例第十五条)."""
+
+    TRADE_SECRET = "TRADE_SECRET"  # noqa: S105 — 商业秘密, not a password
+    THIRD_PARTY_PRIVACY = "THIRD_PARTY_PRIVACY"  # 第三方个人隐私
+
+
+class DisclosureOverrideBasis(StrEnum):
+    """仍予公开的法定情形 (R-073): 第三方同意, 或不公开会对公共利益造成重大影响."""
+
+    CONSENT = "CONSENT"  # 权利人 (第三方) 同意公开
+    PUBLIC_INTEREST = "PUBLIC_INTEREST"  # 不公开会对公共利益造成重大影响

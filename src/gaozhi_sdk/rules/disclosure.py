@@ -4,8 +4,10 @@ Only entries whose list column 承诺书是否公开 is ``PUBLIC_REDACTED`` and 
 sensitive personal information (R-093) are disclosed. A natural person's name is masked
 (``张*``), the ID number masked; phone, address, proxy identity and free-text statements
 are withheld (R-092). Legal persons' names and USCCs are not personal information and
-are kept. What was withheld and why is stated on the copy (区分处理, R-074), together with
-the complaint channel (R-072) and the SHA-256 of the signed pledge.
+are kept. Content the applicant or the organ marked as a trade secret or a third party's
+private information is replaced by its legal ground unless consent or an overriding public
+interest was recorded (R-073). What was withheld and why is stated on the copy (区分处理,
+R-074), together with the complaint channel (R-072) and the SHA-256 of the signed pledge.
 
 Pure rules over models, below both the service (which publishes) and the documents
 (which render): the disclosed copy's models are :class:`gaozhi_sdk.models.DisclosedPledge`
@@ -14,6 +16,7 @@ and :class:`gaozhi_sdk.models.DisclosedItem`; rendering lives in :mod:`gaozhi_sd
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
@@ -23,15 +26,17 @@ from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.ids import mask_identifier, mask_text
 from gaozhi_sdk.models._base import GaozhiModel
 from gaozhi_sdk.models.disclosure import DisclosedItem, DisclosedPledge
-from gaozhi_sdk.models.documents import Pledge
-from gaozhi_sdk.models.enums import DisclosurePolicy, PartyType
+from gaozhi_sdk.models.documents import Pledge, PledgeItem
+from gaozhi_sdk.models.enums import ConfidentialGround, DisclosurePolicy, PartyType
 from gaozhi_sdk.models.lists import CommitmentListEntry
+from gaozhi_sdk.models.privacy import GROUND_TEXT, ConfidentialityMark
 
 __all__ = [
     "WITHHELD",
     "RedactionProfile",
     "build_disclosure",
     "redaction_profile",
+    "withheld_placeholder",
 ]
 
 
@@ -77,6 +82,34 @@ def redaction_profile(entry: CommitmentListEntry) -> RedactionProfile:
     )
 
 
+def withheld_placeholder(ground: ConfidentialGround) -> str:
+    """What the public copy shows in place of marked content: the legal ground (R-073)."""
+    return f"〔不予公开: {GROUND_TEXT[ground]}〕"
+
+
+def _apply_marks(
+    it: PledgeItem, marks: Sequence[ConfidentialityMark], withheld: list[str]
+) -> tuple[str, tuple[str, ...]]:
+    """The item's content and clauses with withheld marks replaced by their ground."""
+    content, clauses = it.proof_content, list(it.clauses)
+    for m in marks:
+        if m.entry_id != it.entry_id or not m.withheld:
+            continue
+        shown = withheld_placeholder(m.ground)
+        if m.part == "ITEM":
+            content, clauses = shown, [shown]
+            what = "全部内容"
+        elif m.part == "PROOF_CONTENT":
+            content, what = shown, "承诺符合的条件"
+        else:
+            idx = m.clause_index or 0
+            if idx < len(clauses):
+                clauses[idx] = shown
+            what = f"第 {idx + 1} 条承诺条款"
+        withheld.append(f"{it.proof_name} ({what}): {GROUND_TEXT[m.ground]} (R-073)")
+    return content, tuple(clauses)
+
+
 def build_disclosure(
     pledge: Pledge,
     entries: dict[str, CommitmentListEntry],
@@ -84,25 +117,32 @@ def build_disclosure(
     disclosure_id: str,
     organ_name: str,
     published_at: Any,
+    marks: Sequence[ConfidentialityMark] = (),
 ) -> DisclosedPledge:
     """The redacted public copy of ``pledge``: only items whose profile says publish.
+
+    ``marks``: content the applicant or the organ marked as a trade secret or a third
+    party's private information; unless overridden (consent or public interest) it is
+    replaced by the legal ground and listed among the withheld content (R-073, R-074).
 
     Raises:
         RuleViolationError: ``GZ-RL-501`` when no item of the pledge may be disclosed.
     """
     items = []
     channels: list[str] = []
+    marked: list[str] = []
     for it in pledge.items:
         entry = entries[it.entry_id]
         if not redaction_profile(entry).publish:
             continue
+        content, clauses = _apply_marks(it, marks, marked)
         items.append(
             DisclosedItem(
                 entry_id=it.entry_id,
                 matter_name=entry.matter_name,
                 proof_name=it.proof_name,
-                proof_content=it.proof_content,
-                clauses=it.clauses,
+                proof_content=content,
+                clauses=clauses,
             )
         )
         if entry.complaint_channel and entry.complaint_channel not in channels:
@@ -129,6 +169,6 @@ def build_disclosure(
         items=tuple(items),
         pledge_hash=sha256_hex(model_bytes(pledge)),
         complaint_channel="；".join(channels) or "12345政务服务便民热线",
-        withheld=tuple(f"{w}: {why}" for w, why in WITHHELD),
+        withheld=(*(f"{w}: {why}" for w, why in WITHHELD), *marked),
         published_at=published_at,
     )

@@ -363,4 +363,6 @@ _KIND_ZH = {
     "objection": "异议",
     "complaint": "投诉举报",
     "subject": "诚信档案",
+    "confidential_mark": "不予公开标记",
+    "impact_assessment": "个人信息保护影响评估",
 }

@@ -1,24 +1,32 @@
-"""承诺书公开 (R-071–R-074, R-092, R-093): the service side of public disclosure.
+"""承诺书公开 (R-071–R-074, R-092…R-094): the service side of public disclosure.
 
 :meth:`DisclosureMixin.publish_disclosure` builds the redacted public copy of a signed
-pledge (only items whose entry says ``PUBLIC_REDACTED`` and carries no sensitive data),
-seals it with the organ's seal, stores it and journals ``disclosure.publish`` with the
-bundle digest in the same transaction, then emits ``disclosure.published``.
+pledge (only items whose entry says ``PUBLIC_REDACTED`` and carries no sensitive data;
+content marked confidential replaced by its legal ground, R-073), requires a personal
+information impact assessment for each disclosed entry when the pledgor is a natural
+person (R-094), seals the copy with the organ's seal, stores it and journals
+``disclosure.publish`` — with the bundle digest, the assessments and the marks applied, the
+processing record R-094 asks to keep — in the same transaction, then emits
+``disclosure.published``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 from gaozhi_sdk.canonical import digest_json
-from gaozhi_sdk.errors import PermissionDeniedError, WorkflowError
+from gaozhi_sdk.errors import PermissionDeniedError, RuleViolationError, WorkflowError
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models.disclosure import DisclosedPledge
+from gaozhi_sdk.models.documents import Pledge
 from gaozhi_sdk.models.enums import ActorRole, CaseStatus
-from gaozhi_sdk.models.lists import CommitmentList
+from gaozhi_sdk.models.lists import CommitmentList, CommitmentListEntry
 from gaozhi_sdk.models.parties import Actor
-from gaozhi_sdk.rules.disclosure import build_disclosure
+from gaozhi_sdk.rules.disclosure import build_disclosure, redaction_profile
 from gaozhi_sdk.service._core import refusals_journaled
-from gaozhi_sdk.service.cases import CasesMixin
 from gaozhi_sdk.service.lists import list_key
+from gaozhi_sdk.service.privacy import PrivacyMixin
 
 __all__ = ["DISCLOSURE_ROLES", "DisclosureMixin"]
 
@@ -40,7 +48,7 @@ _DISCLOSABLE = frozenset(
 )
 
 
-class DisclosureMixin(CasesMixin):
+class DisclosureMixin(PrivacyMixin):
     """承诺书公开."""
 
     def disclosure(self, disclosure_id: str) -> DisclosedPledge:
@@ -72,14 +80,16 @@ class DisclosureMixin(CasesMixin):
 
     @refusals_journaled("disclosure.publish", "disclosure", "pledge_id")
     def publish_disclosure(self, pledge_id: str, actor: Actor) -> DisclosedPledge:
-        """Publish the redacted copy of a signed pledge (R-071, R-072, R-092, R-093).
+        """Publish the redacted copy of a signed pledge (R-071…R-074, R-092…R-094).
 
         Idempotent: a pledge already disclosed returns the stored copy.
 
         Raises:
             PermissionDeniedError: GZ-AU-001/002 (role or organ).
             WorkflowError: GZ-WF-501 when the case is withdrawn or has no signed pledge.
-            RuleViolationError: GZ-RL-501 when no item of the pledge may be disclosed.
+            RuleViolationError: GZ-RL-501 when no item of the pledge may be disclosed;
+                GZ-RL-502 when the pledgor is a natural person and a disclosed entry has
+                no personal information impact assessment (R-094).
         """
         pledge = self.pledge(pledge_id)
         case = self.case(pledge.case_no)
@@ -97,12 +107,15 @@ class DisclosureMixin(CasesMixin):
         entries = {e.entry_id: self.entry_at(case, e.entry_id) for e in pledge.items}
         clist = self.load("list_version", list_key(case.list_id, case.list_version), CommitmentList)
         now = self.now()
+        assessments = self._assessments_for(case.organ_uscc, pledge, entries, now.date())
+        marks = self.confidential_marks(pledge_id)
         copy = build_disclosure(
             pledge,
             entries,
             disclosure_id=disclosure_id,
             organ_name=clist.owner_organ,
             published_at=now,
+            marks=marks,
         )
         with self.store.transaction() as tx:
             detail = self.sealer.seal(tx, copy, case.organ_uscc, f"disclosure/{disclosure_id}", now)
@@ -125,6 +138,9 @@ class DisclosureMixin(CasesMixin):
                     "to": "PUBLISHED",
                     "pledge_id": pledge_id,
                     "items": [i.entry_id for i in copy.items],
+                    "impact_assessments": assessments,
+                    "withheld_marks": [m.mark_id for m in marks if m.withheld],
+                    "overridden_marks": [m.mark_id for m in marks if not m.withheld],
                 },
                 at=now.isoformat(),
             )
@@ -142,3 +158,28 @@ class DisclosureMixin(CasesMixin):
                 idempotency_key=f"disclosure.published:{disclosure_id}:{entry.seq}",
             )
         return copy
+
+    def _assessments_for(
+        self, organ_uscc: str, pledge: Pledge, entries: Mapping[str, CommitmentListEntry], on: date
+    ) -> list[str]:
+        """Ids of the impact assessments covering this disclosure (R-094): required for
+        every disclosed entry when the pledgor is a natural person."""
+        if not pledge.pledgor.is_natural_person:
+            return []
+        found: list[str] = []
+        for entry_id, entry in entries.items():
+            if not redaction_profile(entry).publish:
+                continue
+            pia = self.impact_assessment_for(organ_uscc, entry_id, on)
+            if pia is None:
+                raise RuleViolationError(
+                    "GZ-RL-502",
+                    f"公开自然人的承诺书前须对条目 {entry_id} 的公开进行个人信息保护影响评估 "
+                    "(个人信息保护法第五十五条, R-094)",
+                    message_en=(
+                        f"no personal information impact assessment for disclosing {entry_id}"
+                    ),
+                    details={"entry_id": entry_id},
+                )
+            found.append(pia.assessment_id)
+        return found

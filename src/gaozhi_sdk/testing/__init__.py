@@ -7,13 +7,20 @@
 * :class:`FakeDataSharingProvider`, :class:`FakeCreditSource` — in-process provider fakes;
 * :func:`synthetic_applicant`, :func:`synthetic_resident_id`, :func:`synthetic_uscc` —
   valid but invented identifiers;
-* :func:`sample_list` / :func:`sample_list_text` — the packaged sample commitment list.
+* :func:`sample_list` / :func:`sample_list_text` — the packaged sample commitment list;
+  :func:`sample_impact_assessment` — a personal information impact assessment (R-094).
 """
 
 from gaozhi_sdk.testing.clock import SimulatedClock
 from gaozhi_sdk.testing.fakes import FakeCreditSource, FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
-from gaozhi_sdk.testing.sandbox import PledgedCase, Sandbox, sample_list, sample_list_text
+from gaozhi_sdk.testing.sandbox import (
+    PledgedCase,
+    Sandbox,
+    sample_impact_assessment,
+    sample_list,
+    sample_list_text,
+)
 from gaozhi_sdk.testing.synthetic import (
     synthetic_applicant,
     synthetic_resident_id,
@@ -27,6 +34,7 @@ __all__ = [
     "Sandbox",
     "SimulatedClock",
     "TestPKI",
+    "sample_impact_assessment",
     "sample_list",
     "sample_list_text",
     "synthetic_applicant",

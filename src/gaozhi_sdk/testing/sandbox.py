@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -32,6 +32,7 @@ from gaozhi_sdk.models import (
     Case,
     CommitmentList,
     Decision,
+    ImpactAssessment,
     Notice,
     Pledge,
     ProofChoice,
@@ -46,13 +47,40 @@ from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 
-__all__ = ["PledgedCase", "Sandbox", "sample_list", "sample_list_text"]
+__all__ = [
+    "PledgedCase",
+    "Sandbox",
+    "sample_impact_assessment",
+    "sample_list",
+    "sample_list_text",
+]
 
 
 def sample_list_text() -> str:
     """The packaged sample commitment list (YAML; same as ``examples/commitment_list.yaml``)."""
     return (resources.files("gaozhi_sdk") / "data" / "sample_commitment_list.yaml").read_text(
         encoding="utf-8"
+    )
+
+
+def sample_impact_assessment(organ_uscc: str, entry_id: str, on: date) -> ImpactAssessment:
+    """A 个人信息保护影响评估 for publishing the pledges of ``entry_id`` (R-094), as the
+    demo's organ records it (test material: a real one is the organ's own assessment)."""
+    return ImpactAssessment(
+        assessment_id=f"PIA-{entry_id}-{on:%Y%m%d}",
+        organ_uscc=organ_uscc,
+        entry_id=entry_id,
+        decided_by="LS0001 (清单编制人员, 经机关负责人批准)",
+        scope="公开告知承诺书: 自然人姓名只留姓、证件号码脱敏, 联系方式、住址、代为承诺人不公开",
+        purpose="事项涉及公共利益或第三人利益, 依实施方案公开告知承诺书接受社会监督 (R-071)",
+        risks=("姓氏与事项信息结合后可能识别到个人", "公开页面被批量抓取"),
+        measures=(
+            "姓名、证件号码脱敏, 其他个人信息不公开 (R-092)",
+            "含敏感个人信息的条目一律不公开 (R-093)",
+            "公开件经机关电子印章签章, 发布前以个人信息扫描复查",
+        ),
+        assessed_on=on,
+        retain_until=on + timedelta(days=3 * 366),
     )
 
 
