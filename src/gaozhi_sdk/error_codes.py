@@ -490,6 +490,21 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "该承诺书没有可公开的证明事项",
         "no item of this pledge may be disclosed",
     ),
+    "GZ-RL-502": (
+        ("R-071", "R-094"),
+        "公开自然人的承诺书前须进行个人信息保护影响评估",
+        "publishing a natural person's pledge needs a personal information impact assessment",
+    ),
+    "GZ-RL-503": (
+        ("R-073",),
+        "不予公开标记所指的承诺事项或条款不存在",
+        "the marked item or clause is not in the pledge",
+    ),
+    "GZ-RL-504": (
+        ("R-073",),
+        "承诺书已经公开, 不能再标记或改变不予公开的内容",
+        "the pledge is already disclosed; its withheld content cannot change",
+    ),
     # SG — signatures and bundles
     "GZ-SG-001": ((), "不支持的签名密钥类型", "unsupported signing key type"),
     "GZ-SG-002": ((), "无法读取私钥", "cannot load the private key"),
