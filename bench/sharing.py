@@ -84,7 +84,11 @@ def throughput(n: int, workers: int, latency_ms: float) -> None:
             r = s.post(emu.url + "/proof/verify", data=raw, headers=headers, timeout=(3.05, 10))
             return r.json().get("code") in ("00", "MISMATCH")
 
-        client = SharingClient(TransportConfig(emu.url, pool_maxsize=workers), profile, emu.secret)
+        client = SharingClient(
+            TransportConfig(emu.url, pool_maxsize=workers, allow_insecure_loopback=True),
+            profile,
+            emu.secret,
+        )
 
         def sdk(i: int) -> bool:
             r = client.call("POST", "/proof/verify", body, request_id=f"s-{i}")
@@ -140,6 +144,7 @@ def reliability(reads: int, pushes: int) -> None:
             backoff_cap_s=0.05,
             breaker_fail_max=50,
             retry_budget=10**9,
+            allow_insecure_loopback=True,  # plain-HTTP emulator on 127.0.0.1 (dev switch)
         )
         client = SharingClient(cfg, ReferenceProfile(emu.app_key), emu.secret)
         holders = emu.holders()
@@ -215,6 +220,7 @@ def reliability(reads: int, pushes: int) -> None:
                                 "backoff_base_s": 0.005,
                                 "backoff_cap_s": 0.02,
                                 "breaker_fail_max": 1000,
+                                "allow_insecure_loopback": True,
                             }
                         }
                     }

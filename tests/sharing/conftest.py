@@ -28,7 +28,13 @@ def emu(emulator: EmulatorProcess) -> EmulatorProcess:
 
 def make_client(emu: EmulatorProcess, **cfg: Any) -> SharingClient:
     """A reference-profile client of ``emu`` with quick retries."""
-    opts: dict[str, Any] = {"deadline_s": 10.0, "backoff_base_s": 0.01, "backoff_cap_s": 0.05}
+    opts: dict[str, Any] = {
+        "deadline_s": 10.0,
+        "backoff_base_s": 0.01,
+        "backoff_cap_s": 0.05,
+        # the module emulator speaks plain HTTP on 127.0.0.1: the explicit development switch
+        "allow_insecure_loopback": True,
+    }
     opts.update(cfg)
     auth = opts.pop("auth_mode", "none")
     return SharingClient(

@@ -49,9 +49,15 @@ def test_r044_six_outcomes_each_reachable(emu: EmulatorProcess) -> None:
     assert _verify(c, h_false, p_false, "b").outcome is O.MISMATCH
     assert _verify(c, h_true, "无此证明", "c").outcome is O.NOT_FOUND
     assert _verify(c, consent, consent["consent"][0], "d").outcome is O.CONSENT_REQUIRED
-    bad = SharingClient(TransportConfig(emu.url), ReferenceProfile(emu.app_key), "wrong-secret")
+    bad = SharingClient(
+        TransportConfig(emu.url, allow_insecure_loopback=True),
+        ReferenceProfile(emu.app_key),
+        "wrong-secret",
+    )
     r = _verify(bad, h_true, p_true, "e")
-    assert r.outcome is O.REJECTED and r.last_code == "SIGN_INVALID"
+    # the gateway said SIGN_INVALID; with the wrong secret its answer cannot be authenticated
+    assert r.outcome is O.REJECTED and r.body_code == "SIGN_INVALID"
+    assert r.last_code == "RESPONSE_SIGNATURE_INVALID"
     emu.set_faults({"proof.verify": {"http_5xx": 1.0}})
     r = _verify(c, h_true, p_true, "f")
     assert r.outcome is O.UNDETERMINED and r.hop == "gateway" and r.last_code == "HTTP_502"
@@ -88,7 +94,7 @@ def test_retries_re_sign_every_attempt_without_replay_or_stale_timestamp(
 def test_retry_after_is_honoured_and_capped(emu: EmulatorProcess) -> None:
     slept: list[float] = []
     c = SharingClient(
-        TransportConfig(emu.url, max_attempts=2, retry_after_cap_s=5),
+        TransportConfig(emu.url, max_attempts=2, retry_after_cap_s=5, allow_insecure_loopback=True),
         ReferenceProfile(emu.app_key),
         emu.secret,
         sleep=slept.append,
@@ -197,7 +203,12 @@ def test_closed_port_is_undetermined_network_hop() -> None:
     port = s.getsockname()[1]
     s.close()
     c = SharingClient(
-        TransportConfig(f"http://127.0.0.1:{port}", deadline_s=2, backoff_base_s=0.01),
+        TransportConfig(
+            f"http://127.0.0.1:{port}",
+            deadline_s=2,
+            backoff_base_s=0.01,
+            allow_insecure_loopback=True,
+        ),
         ReferenceProfile("k"),
         "s",
     )
@@ -230,7 +241,10 @@ def test_evidence_chain_one_record_per_call_masked_and_tamper_evident(
 ) -> None:
     sink = JsonlEvidenceSink(tmp_path / "ev.jsonl")
     c = SharingClient(
-        TransportConfig(emu.url), ReferenceProfile(emu.app_key), emu.secret, evidence=sink
+        TransportConfig(emu.url, allow_insecure_loopback=True),
+        ReferenceProfile(emu.app_key),
+        emu.secret,
+        evidence=sink,
     )
     h, p = holder_with(emu, True)
     subject = {
@@ -262,7 +276,10 @@ def test_unwritable_evidence_sink_fails_closed(emu: EmulatorProcess, tmp_path: P
     d.mkdir()
     sink = JsonlEvidenceSink(d / "missing-dir" / "ev.jsonl")
     c = SharingClient(
-        TransportConfig(emu.url), ReferenceProfile(emu.app_key), emu.secret, evidence=sink
+        TransportConfig(emu.url, allow_insecure_loopback=True),
+        ReferenceProfile(emu.app_key),
+        emu.secret,
+        evidence=sink,
     )
     h, p = holder_with(emu, True)
     r = _verify(c, h, p, "ro")

@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 
 from gaozhi_sdk.models.enums import OnlineOutcome as O
 from gaozhi_sdk.sharing import ReferenceProfile, SharingClient, TransportConfig
+from gaozhi_sdk.sharing.signing import sign_reference_response
 
 
 def _ca(tmp: Path, name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate, Path]:
@@ -96,10 +97,16 @@ class _Gateway(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         n = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(n)
-        body = json.dumps({"code": "00", "data": {"result": "MATCH"}}).encode()
+        rid = self.headers.get("X-Request-Id", "")
+        body = json.dumps({"code": "00", "data": {"result": "MATCH"}, "requestId": rid}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        # a gateway of the reference profile signs its answers (secret "s" as in _client)
+        for k, v in sign_reference_response(
+            200, dict(self.headers.items()), body, secret="s"
+        ).items():
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
 

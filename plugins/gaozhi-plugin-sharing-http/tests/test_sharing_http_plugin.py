@@ -46,6 +46,7 @@ def _section(emu: EmulatorProcess, **extra: Any) -> dict[str, Any]:
         "backoff_base_s": 0.01,
         "backoff_cap_s": 0.05,
         "breaker_fail_max": 1000,
+        "allow_insecure_loopback": True,  # plain-HTTP emulator on 127.0.0.1 (dev switch)
         **extra,
     }
 

@@ -80,6 +80,7 @@ def test_r056_n_pushes_under_20pct_faults_and_sigkill_exactly_once(tmp_path: Pat
                             "backoff_base_s": 0.005,
                             "backoff_cap_s": 0.02,
                             "breaker_fail_max": 1000,
+                            "allow_insecure_loopback": True,
                         }
                     }
                 }

@@ -27,7 +27,7 @@ from gaozhi_sdk.sharing.config import TransportConfig
 from gaozhi_sdk.sharing.errors import SharingError
 from gaozhi_sdk.sharing.evidence import EvidenceSink, MemoryEvidenceSink
 from gaozhi_sdk.sharing.resilience import CircuitBreaker, RateLimiter, RetryBudget, backoff_delay
-from gaozhi_sdk.sharing.signing import SigningProfile, canonical_query, sm3_hex
+from gaozhi_sdk.sharing.signing import SigningProfile, canonical_query, check_echo, sm3_hex
 from gaozhi_sdk.sharing.tokens import TokenCache
 
 __all__ = ["Attempt", "CallResult", "PagedResult", "SharingClient"]
@@ -43,6 +43,11 @@ _DEFINITIVE: Mapping[Kind, OnlineOutcome] = {
     Kind.CONSENT_REQUIRED: OnlineOutcome.CONSENT_REQUIRED,
     Kind.REJECTED: OnlineOutcome.REJECTED,
 }
+
+
+def kind_needs_auth(kind: Kind) -> bool:
+    """Answers that end a call with a business outcome must be authenticated and bound."""
+    return kind in _DEFINITIVE
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,13 @@ class SharingClient:
         tokens: a :class:`TokenCache` (built automatically for ``"bearer"``).
         evidence: where evidence records go (default: in memory).
         classifier: body-code classification (default: the reference gateway's).
+        authenticate_responses: check that every definitive answer echoes the request id
+            (and the profile's nonce) and, where the profile signs answers, carries a valid
+            response signature; an answer that fails is REJECTED, never VERIFIED. Only a
+            plain delivery receiver whose 2xx carries no data (webhooks) turns this off.
         rng, sleep, clock: injectable for deterministic tests.
+
+    A redirect (HTTP 3xx) is never followed: the call ends UNDETERMINED (``HTTP_3xx``).
     """
 
     def __init__(
@@ -135,6 +146,7 @@ class SharingClient:
         tokens: TokenCache | None = None,
         evidence: EvidenceSink | None = None,
         classifier: Classifier = classify_reference,
+        authenticate_responses: bool = True,
         rng: random.Random | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -145,6 +157,7 @@ class SharingClient:
         self.auth_mode = auth_mode
         self.evidence: EvidenceSink = evidence if evidence is not None else MemoryEvidenceSink()
         self.classifier = classifier
+        self.authenticate_responses = authenticate_responses
         self._rng = rng or random.Random()
         self._sleep = sleep
         self._clock = clock
@@ -440,9 +453,43 @@ class SharingClient:
                 self.breaker.record_failure()
                 kind, retry_after = Kind.TRANSIENT, None
                 code = error.split(":")[0].upper()
+            elif 300 <= status < 400:
+                # never followed, never trusted: the redirect target is not the gateway we
+                # configured (X-Road passes redirects through, TRANSPORT §1.1)
+                st.attempts.append(
+                    Attempt(attempt, t0, time.time(), status, "", f"HTTP_{status}_REDIRECT")
+                )
+                self.breaker.record_success()
+                return self._undetermined(
+                    request_id,
+                    st,
+                    f"HTTP_{status}",
+                    f"网关返回重定向 (HTTP {status}), 不跟随、不采信",
+                    hop="gateway",
+                )
             else:
                 c = self.classifier(status, resp_headers, content)
                 st.last, st.hop = c, c.hop
+                if kind_needs_auth(c.kind) and self.authenticate_responses:
+                    check = self._check_answer(
+                        status, headers, resp_headers, content, c, request_id, secret
+                    )
+                    if check != "00":
+                        st.attempts.append(
+                            Attempt(attempt, t0, time.time(), status, c.code, check, "")
+                        )
+                        self.breaker.record_success()
+                        return CallResult(
+                            request_id,
+                            OnlineOutcome.REJECTED,
+                            body_code=c.code,
+                            http_status=status,
+                            hop="gateway",
+                            last_code=check,
+                            detail=f"应答未通过认证或与请求不对应 ({check}); "
+                            f"应答声称 {c.code}, 不予采信",
+                            attempts=tuple(st.attempts),
+                        )
                 st.attempts.append(
                     Attempt(attempt, t0, time.time(), status, c.code, "", c.provider_request_id)
                 )
@@ -517,6 +564,26 @@ class SharingClient:
             self._sleep(delay)
         last_code = st.last.code if st.last is not None else st.last_error.split(":")[0].upper()
         return self._undetermined(request_id, st, last_code, "重试次数已用尽")
+
+    def _check_answer(
+        self,
+        status: int,
+        request_headers: Mapping[str, str],
+        response_headers: Mapping[str, str],
+        content: bytes,
+        c: Classified,
+        request_id: str,
+        secret: str,
+    ) -> str:
+        """``"00"`` if a definitive answer is authentic and bound to this attempt."""
+        code = self.profile.verify_response(
+            status, request_headers, response_headers, content, secret=secret
+        )
+        if code != "00":
+            return code
+        return check_echo(
+            self.profile, request_headers, response_headers, c.provider_request_id, request_id
+        )
 
     # -- paging ------------------------------------------------------------------------------
     def fetch_all(

@@ -17,7 +17,13 @@ setting                   default     meaning
 ``max_skew_s``            120         larger server clock offset ⇒ CLOCK_SKEW
 ``ca_bundle``             None        PEM bundle; beats ``REQUESTS_CA_BUNDLE``
 ``proxy``                 None        HTTP(S) proxy URL for every call
+``allow_insecure_loopback``  False    development switch: permit ``http://`` to a
+                                      loopback host (127.0.0.0/8, ::1, localhost) only
 ========================  ==========  ====================================================
+
+``base_url`` must be ``https://``. ``http://`` is refused (GZ-SH-006) unless
+``allow_insecure_loopback`` is set *and* the host is a loopback address — for tests and
+local development against the emulator; a remote ``http://`` gateway is refused always.
 
 Environment fallbacks (read by :meth:`TransportConfig.from_env`): ``GAOZHI_SDK_CA_BUNDLE``,
 ``GAOZHI_SDK_PROXY``.
@@ -25,13 +31,25 @@ Environment fallbacks (read by :meth:`TransportConfig.from_env`): ``GAOZHI_SDK_C
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from gaozhi_sdk.sharing.errors import SharingError
 
-__all__ = ["TransportConfig"]
+__all__ = ["TransportConfig", "is_loopback"]
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or ``localhost`` (names other than ``localhost`` are not resolved)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -58,12 +76,24 @@ class TransportConfig:
     proxy: str | None = None
     user_agent: str = "gaozhi-sdk-sharing"
     extra_headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    allow_insecure_loopback: bool = False
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
             raise SharingError(
-                "GZ-SH-001", "数据共享地址须以 http:// 或 https:// 开头", message_en="bad base_url"
+                "GZ-SH-001", "数据共享地址须以 https:// 开头", message_en="bad base_url"
             )
+        if self.base_url.startswith("http://"):
+            host = urlsplit(self.base_url).hostname or ""
+            if not self.allow_insecure_loopback or not is_loopback(host):
+                raise SharingError(
+                    "GZ-SH-006",
+                    "数据共享地址须使用 https:// (明文 http:// 仅在开发开关 "
+                    "allow_insecure_loopback 打开且主机为本机回环地址时允许)",
+                    message_en="http:// is refused: use https:// (plain http only to a loopback "
+                    "host with the development switch allow_insecure_loopback)",
+                    details={"host": host, "allow_insecure_loopback": self.allow_insecure_loopback},
+                )
         if min(self.connect_timeout_s, self.read_timeout_s, self.deadline_s) <= 0:
             raise SharingError("GZ-SH-001", "超时与总时限须为正数", message_en="bad timeouts")
         if self.max_attempts < 1:

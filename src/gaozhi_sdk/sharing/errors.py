@@ -12,6 +12,8 @@ Codes:
 * ``GZ-SH-003`` a request signature or header set failed verification (server side);
 * ``GZ-SH-004`` SM3 is not available in this Python/OpenSSL build;
 * ``GZ-SH-005`` an access token could not be obtained (the call ends UNDETERMINED);
+* ``GZ-SH-006`` a plain ``http://`` base URL outside the loopback development switch
+  (``TransportConfig.allow_insecure_loopback``);
 * ``GZ-SH-010`` the evidence sink could not append (the call fails closed);
 * ``GZ-SH-011`` the evidence chain does not verify;
 * ``GZ-SH-020`` the emulator could not be started or did not report its address;

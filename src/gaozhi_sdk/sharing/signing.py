@@ -7,8 +7,11 @@ request id (``X-Request-Id``) stays the same across attempts. Three profiles shi
   ``X-App-Key``, ``X-Timestamp`` (ms), ``X-Nonce``, ``X-Request-Id``, ``X-Content-SM3``,
   ``X-Sign-Method`` (``HMAC-SM3`` | ``HMAC-SHA256``) and ``X-Signature`` = base64 HMAC over
   the newline-joined ``METHOD, canonical_path, canonical_query, app_key, timestamp, nonce,
-  request_id, content_sm3``. *Does not protect*: other headers (``Authorization``,
-  ``Content-Type``), the response, confidentiality (that is TLS's job).
+  request_id, content_sm3``. Answers are signed too (:func:`response_string_to_sign`,
+  headers ``X-Response-Timestamp``, ``X-Response-Content-SM3``, ``X-Response-Signature``,
+  echoing ``X-Request-Id`` and ``X-Nonce``), so an answer is bound to the attempt that
+  asked. *Does not protect*: other headers (``Authorization``, ``Content-Type``),
+  confidentiality (that is TLS's job).
 * :class:`HmacSha256HeaderProfile` — the Shandong-style header profile:
   ``X-Signature = base64(HMAC-SHA256(secret, client_id + timestamp + nonce))``.
   *Does not protect*: the body, the path, the query and the request id.
@@ -50,11 +53,15 @@ __all__ = [
     "SigningProfile",
     "canonical_path",
     "canonical_query",
+    "check_echo",
     "hmac_sm3",
     "make_profile",
+    "response_string_to_sign",
+    "sign_reference_response",
     "sm3_hex",
     "string_to_sign",
     "verify_reference_request",
+    "verify_reference_response",
 ]
 
 REFERENCE_PROFILE = "gaozhi-hmac-sm3-v1"
@@ -123,8 +130,163 @@ def string_to_sign(
     ).encode("utf-8")
 
 
+def response_string_to_sign(
+    status: int,
+    app_key: str,
+    request_id: str,
+    nonce: str,
+    request_content_sm3: str,
+    timestamp: str,
+    content_sm3: str,
+) -> bytes:
+    """The newline-joined string an answer of ``gaozhi-hmac-sm3-v1`` signs.
+
+    ``RESPONSE``, the HTTP status (3 digits), the app key, the request id, the nonce and the
+    body SM3 *of the request being answered*, the answer's ``X-Response-Timestamp`` (ms) and
+    the SM3 of the answer body. Everything that decides the outcome (status and body) and
+    everything that ties it to one attempt (request id, nonce, request body) is covered.
+    """
+    return "\n".join(
+        [
+            "RESPONSE",
+            str(int(status)),
+            app_key,
+            request_id,
+            nonce,
+            request_content_sm3,
+            timestamp,
+            content_sm3,
+        ]
+    ).encode("utf-8")
+
+
+def sign_reference_response(
+    status: int,
+    request_headers: Mapping[str, str],
+    body: bytes,
+    *,
+    secret: str,
+    timestamp_ms: int | None = None,
+) -> dict[str, str]:
+    """Server side: the headers that sign an answer to a ``gaozhi-hmac-sm3-v1`` request.
+
+    ``X-Request-Id`` and ``X-Nonce`` echo the request; ``X-Response-Timestamp``,
+    ``X-Response-Content-SM3``, ``X-Sign-Method`` and ``X-Response-Signature`` (base64 HMAC
+    over :func:`response_string_to_sign`, same method as the request) sign it.
+    """
+    h = {k.lower(): v for k, v in request_headers.items()}
+    method = h.get("x-sign-method", "HMAC-SM3")
+    if method not in ("HMAC-SM3", "HMAC-SHA256"):
+        method = "HMAC-SM3"
+    ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+    content = sm3_hex(body)
+    rid, nonce = h.get("x-request-id", ""), h.get("x-nonce", "")
+    sts = response_string_to_sign(
+        status, h.get("x-app-key", ""), rid, nonce, h.get("x-content-sm3", ""), ts, content
+    )
+    mac = _mac(method, secret.encode("utf-8"), sts)
+    return {
+        "X-Request-Id": rid,
+        "X-Nonce": nonce,
+        "X-Response-Timestamp": ts,
+        "X-Response-Content-SM3": content,
+        "X-Sign-Method": method,
+        "X-Response-Signature": base64.b64encode(mac).decode("ascii"),
+    }
+
+
+def verify_reference_response(
+    status: int,
+    request_headers: Mapping[str, str],
+    response_headers: Mapping[str, str],
+    body: bytes,
+    *,
+    secret: str,
+) -> str:
+    """Client side: ``"00"`` if the answer is signed for exactly this attempt.
+
+    Returns ``RESPONSE_UNSIGNED`` (signature headers missing), ``RESPONSE_NOT_BOUND``
+    (another request id or nonce echoed), or ``RESPONSE_SIGNATURE_INVALID``.
+    """
+    req = {k.lower(): v for k, v in request_headers.items()}
+    resp = {k.lower(): v for k, v in response_headers.items()}
+    needed = ("x-response-signature", "x-response-timestamp", "x-response-content-sm3")
+    if any(not resp.get(n) for n in needed):
+        return "RESPONSE_UNSIGNED"
+    if resp.get("x-request-id") != req.get("x-request-id") or resp.get("x-nonce") != req.get(
+        "x-nonce"
+    ):
+        return "RESPONSE_NOT_BOUND"
+    if resp.get("x-sign-method", "HMAC-SM3") != req.get("x-sign-method", "HMAC-SM3"):
+        return "RESPONSE_SIGNATURE_INVALID"
+    if sm3_hex(body) != resp["x-response-content-sm3"]:
+        return "RESPONSE_SIGNATURE_INVALID"
+    sts = response_string_to_sign(
+        status,
+        req.get("x-app-key", ""),
+        req.get("x-request-id", ""),
+        req.get("x-nonce", ""),
+        req.get("x-content-sm3", ""),
+        resp["x-response-timestamp"],
+        resp["x-response-content-sm3"],
+    )
+    try:
+        expected = _mac(req.get("x-sign-method", "HMAC-SM3"), secret.encode("utf-8"), sts)
+        given = base64.b64decode(resp["x-response-signature"], validate=True)
+    except (SharingError, ValueError):
+        return "RESPONSE_SIGNATURE_INVALID"
+    if not std_hmac.compare_digest(expected, given):
+        return "RESPONSE_SIGNATURE_INVALID"
+    return "00"
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    low = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == low), "")
+
+
+def check_echo(
+    profile: SigningProfile,
+    request_headers: Mapping[str, str],
+    response_headers: Mapping[str, str],
+    body_request_id: str,
+    request_id: str,
+) -> str:
+    """Every profile: an answer must echo the request id (header ``X-Request-Id`` or the
+    body's ``requestId``; both must agree when both are present) and, where the profile
+    sends a nonce, the nonce in the same header. ``"00"`` or ``RESPONSE_NOT_BOUND``."""
+    echoed = [v for v in (_header(response_headers, "X-Request-Id"), body_request_id) if v]
+    if not echoed or any(v != request_id for v in echoed):
+        return "RESPONSE_NOT_BOUND"
+    if profile.nonce_header:
+        sent = _header(request_headers, profile.nonce_header)
+        if not sent or _header(response_headers, profile.nonce_header) != sent:
+            return "RESPONSE_NOT_BOUND"
+    return "00"
+
+
 class SigningProfile(Protocol):
-    """A request-signing profile: headers for one attempt."""
+    """A request-signing profile: headers for one attempt, and how answers are checked."""
+
+    @property
+    def nonce_header(self) -> str | None:
+        """The header carrying the per-attempt nonce (answers must echo it), or None."""
+
+    @property
+    def signs_responses(self) -> bool:
+        """Whether answers carry a signature that the client must verify."""
+
+    def verify_response(
+        self,
+        status: int,
+        request_headers: Mapping[str, str],
+        response_headers: Mapping[str, str],
+        body: bytes,
+        *,
+        secret: str,
+    ) -> str:
+        """``"00"`` if the answer is authentic for this attempt (always ``"00"`` for a
+        profile without response signatures), else a ``RESPONSE_*`` code."""
 
     @property
     def name(self) -> str:
@@ -158,9 +320,27 @@ class ReferenceProfile:
     name: str = REFERENCE_PROFILE
     does_not_protect: tuple[str, ...] = (
         "headers other than the X-* signing headers (Authorization, Content-Type)",
-        "the response body (verify provider signatures separately)",
+        "response headers other than the X-Response-* signing headers",
         "confidentiality (TLS)",
     )
+    nonce_header: str | None = "X-Nonce"
+    signs_responses: bool = True
+
+    def verify_response(
+        self,
+        status: int,
+        request_headers: Mapping[str, str],
+        response_headers: Mapping[str, str],
+        body: bytes,
+        *,
+        secret: str,
+    ) -> str:
+        """Check the answer's signature and echo (:func:`verify_reference_response`)."""
+        if not self.signs_responses:
+            return "00"
+        return verify_reference_response(
+            status, request_headers, response_headers, body, secret=secret
+        )
 
     def sign(
         self,
@@ -223,7 +403,22 @@ class HmacSha256HeaderProfile:
         "the body",
         "the path and query",
         "the request id (X-Request-Id is sent but not signed)",
+        "the answer (unsigned; only the echoed request id and nonce are checked)",
     )
+    nonce_header: str | None = "X-Nonce"
+    signs_responses: bool = False
+
+    def verify_response(
+        self,
+        status: int,
+        request_headers: Mapping[str, str],
+        response_headers: Mapping[str, str],
+        body: bytes,
+        *,
+        secret: str,
+    ) -> str:
+        """Answers are not signed in this profile (see ``does_not_protect``)."""
+        return "00"
 
     def sign(
         self,
@@ -264,7 +459,22 @@ class Md5KeySecretTimeProfile:
         "the path and query",
         "replay inside the time window (no nonce)",
         "collision resistance (MD5)",
+        "the answer (unsigned; only the echoed request id is checked)",
     )
+    nonce_header: str | None = None
+    signs_responses: bool = False
+
+    def verify_response(
+        self,
+        status: int,
+        request_headers: Mapping[str, str],
+        response_headers: Mapping[str, str],
+        body: bytes,
+        *,
+        secret: str,
+    ) -> str:
+        """Answers are not signed in this profile (see ``does_not_protect``)."""
+        return "00"
 
     def sign(
         self,

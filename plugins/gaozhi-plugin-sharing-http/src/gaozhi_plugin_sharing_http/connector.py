@@ -58,6 +58,7 @@ _TRANSPORT_KEYS = (
     "breaker_reset_s",
     "retry_budget",
     "max_skew_s",
+    "allow_insecure_loopback",
 )
 
 

@@ -48,6 +48,7 @@ _TRANSPORT = (
     "backoff_base_s",
     "backoff_cap_s",
     "retry_after_cap_s",
+    "allow_insecure_loopback",
 )
 
 
@@ -106,8 +107,15 @@ class WebhookPlugin:
                 proxy=section.get("proxy") or None,
                 **{k: section[k] for k in _TRANSPORT if k in section},
             )
+            # A receiver's 2xx only acknowledges delivery and carries no data: its answers
+            # are not signed, so answer authentication (request-id echo, response
+            # signature) is off for this client — nothing it returns is believed as data.
             self.client = SharingClient(
-                cfg, ReferenceProfile(str(section["app_key"])), secret, classifier=_classify
+                cfg,
+                ReferenceProfile(str(section["app_key"])),
+                secret,
+                classifier=_classify,
+                authenticate_responses=False,
             )
             self.topics = frozenset(section.get("topics", ()))
 

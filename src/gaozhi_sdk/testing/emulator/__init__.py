@@ -10,16 +10,25 @@ Python and tests, with :class:`EmulatorProcess`::
 
 The process binds 127.0.0.1 only, prints its URL as JSON on stdout and exits by itself
 (idle timeout, TTL, or when its parent dies).
+
+``EmulatorProcess(tls=True)`` serves HTTPS with a private test CA made for the run
+(:func:`~gaozhi_sdk.testing.emulator.tls.make_tls_material`); hand ``emu.ca_bundle`` to
+``TransportConfig(ca_bundle=...)``. Without TLS the URL is ``http://127.0.0.1:…``, which
+the client accepts only with the development switch
+``TransportConfig(allow_insecure_loopback=True)``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -46,13 +55,19 @@ class EmulatorProcess:
     Args:
         seed: data and fault seed.
         secret: the app secret (passed by environment, never on the command line).
+        tls: serve HTTPS with a test CA made for this process (``ca_bundle``).
         **options: CLI options as keywords (``latency_ms=50``, ``token_ttl=2``,
             ``require_token=True``, ``idle_timeout=30`` …).
     """
 
-    def __init__(self, *, seed: int = 0, secret: str = DEFAULT_SECRET, **options: Any) -> None:
+    def __init__(
+        self, *, seed: int = 0, secret: str = DEFAULT_SECRET, tls: bool = False, **options: Any
+    ) -> None:
         self.seed = seed
         self.secret = secret
+        self.tls = tls
+        self.ca_bundle: Path | None = None
+        self._tls_dir: str | None = None
         self.options = options
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
@@ -69,6 +84,13 @@ class EmulatorProcess:
                 args.append(flag)
             elif v is not False and v is not None:
                 args += [flag, json.dumps(v) if isinstance(v, dict) else str(v)]
+        if self.tls:
+            from gaozhi_sdk.testing.emulator.tls import make_tls_material
+
+            self._tls_dir = tempfile.mkdtemp(prefix="gaozhi-emu-tls-")
+            material = make_tls_material(Path(self._tls_dir), "gaozhi-emulator-ca")
+            self.ca_bundle = material.ca_pem
+            args += ["--tls-cert", str(material.cert_pem), "--tls-key", str(material.key_pem)]
         env = {**os.environ, "GAOZHI_EMULATOR_SECRET": self.secret}
         self.proc = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -102,6 +124,9 @@ class EmulatorProcess:
             for f in (self.proc.stdout, self.proc.stderr):
                 if f is not None:
                     f.close()
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
 
     def __enter__(self) -> EmulatorProcess:
         return self.start()
@@ -113,7 +138,14 @@ class EmulatorProcess:
     def admin(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
         """Call the admin API (``/_admin/…``) and return its JSON."""
         try:
-            r = self._admin.request(method, f"{self.url}/_admin/{path}", json=body, timeout=(3, 30))
+            r = self._admin.request(
+                method,
+                f"{self.url}/_admin/{path}",
+                json=body,
+                timeout=(3, 30),
+                # explicit per call: REQUESTS_CA_BUNDLE would override a session-level verify
+                verify=str(self.ca_bundle) if self.ca_bundle is not None else True,
+            )
             r.raise_for_status()
             return r.json()
         except (requests.RequestException, ValueError) as exc:

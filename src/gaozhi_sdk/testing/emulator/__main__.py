@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
 
 from gaozhi_sdk.testing.emulator.server import EmulatorConfig, EmulatorServer
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=0.0, help="每秒请求上限 (0 = 不限)")
     p.add_argument("--faults", default="", help="初始故障配置 JSON")
     p.add_argument("--no-watch-parent", action="store_true")
+    p.add_argument("--tls-cert", default="", help="服务器证书 PEM (与 --tls-key 一起启用 TLS)")
+    p.add_argument("--tls-key", default="", help="服务器私钥 PEM")
     a = p.parse_args(argv)
     cfg = EmulatorConfig(
         seed=a.seed,
@@ -48,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         ttl_s=a.ttl,
         rate_per_s=a.rate,
     )
-    server = EmulatorServer(cfg, a.port)
+    tls = None
+    if a.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(a.tls_cert, a.tls_key or None)
+    server = EmulatorServer(cfg, a.port, tls)
     if a.faults:
         server.faults.configure(json.loads(a.faults))
     print(

@@ -5,8 +5,8 @@ faults, clock offset 0) before each test that uses it::
 
     def test_my_adapter(emulator):
         emulator.set_faults({"proof.verify": {"http_5xx": 0.1}})
-        client = SharingClient(TransportConfig(emulator.url), ReferenceProfile(emulator.app_key),
-                               emulator.secret)
+        config = TransportConfig(emulator.url, allow_insecure_loopback=True)  # plain HTTP
+        client = SharingClient(config, ReferenceProfile(emulator.app_key), emulator.secret)
 """
 
 from __future__ import annotations

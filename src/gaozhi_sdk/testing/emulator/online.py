@@ -1,9 +1,10 @@
 """Online verification against the emulator through an installed ``online_verifier``
 provider (``gaozhi-plugin-sharing-http`` registers one as ``sharing-http``).
 
-Used by ``gaozhi demo`` (issue 4): it starts the emulator on 127.0.0.1 with faults switched
-on, asks a :class:`~gaozhi_sdk.plugins.PluginHost` for the ``sharing-http`` provider —
-configured with the emulator's address, its key and a per-run secret — and hands that
+Used by ``gaozhi demo`` (issue 4): it starts the emulator on 127.0.0.1 — over TLS with a
+test CA made for the run, answers signed — with faults switched on, asks a
+:class:`~gaozhi_sdk.plugins.PluginHost` for the ``sharing-http`` provider — configured
+with the emulator's address and CA, its key and a per-run secret — and hands that
 verifier to the service. The core never imports the plugin by name. The demo's ground
 truth is loaded into the emulator as it is drawn. Returns None (the caller keeps its
 in-process fake) when no such provider is installed, when ``GAOZHI_DEMO_EMULATOR=0`` or
@@ -60,7 +61,7 @@ class EmulatedOnlineVerification:
 
         evidence = workdir / "sharing-evidence.jsonl"
         secret = secrets.token_hex(16)
-        emu = EmulatorProcess(seed=seed, secret=secret, idle_timeout=3600)
+        emu = EmulatorProcess(seed=seed, secret=secret, idle_timeout=3600, tls=True)
         try:
             host = PluginHost()
             regs = [r for r in host.providers("online_verifier") if r.name == PROVIDER]
@@ -70,6 +71,7 @@ class EmulatedOnlineVerification:
             emu.set_faults(DEMO_FAULTS, retry_after_s=0)
             section = {
                 "base_url": emu.url,
+                "ca_bundle": str(emu.ca_bundle),
                 "app_key": emu.app_key,
                 "secret_env": _SECRET_ENV,
                 "evidence_path": str(evidence),

@@ -3,7 +3,10 @@
 Gateway style: HTTP 200 with a body ``code`` (``"00"`` success), ``msg``, ``data``,
 ``requestId`` and ``serverTime``; the request is signed with ``gaozhi-hmac-sm3-v1``
 (TRANSPORT §5.2 server rules: skew ≤ 300 s, nonces remembered 600 s, reused request ids
-replay or conflict).
+replay or conflict). Every business answer is signed as that profile defines
+(:func:`~gaozhi_sdk.sharing.signing.sign_reference_response`: echoed ``X-Request-Id`` and
+``X-Nonce``, ``X-Response-Signature``); fault pages of the "gateway" (5xx HTML, resets,
+malformed bodies) are not. With a certificate and key the listener speaks TLS.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import secrets
 import select
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -30,6 +34,7 @@ import requests
 from gaozhi_sdk.sharing.signing import (
     NonceCache,
     ReferenceProfile,
+    sign_reference_response,
     sm3_hex,
     verify_reference_request,
 )
@@ -81,7 +86,9 @@ class _Server(ThreadingHTTPServer):
 class EmulatorServer:
     """The emulator: state, faults, latency, stats and the HTTP listener."""
 
-    def __init__(self, config: EmulatorConfig, port: int = 0) -> None:
+    def __init__(
+        self, config: EmulatorConfig, port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.config = config
         self.state = EmulatorState(config.seed)
         self.faults = FaultPlan(seed=config.seed)
@@ -98,12 +105,15 @@ class EmulatorServer:
         self._bucket = float(config.burst)
         self._bucket_t = time.monotonic()
         self.httpd = _Server(("127.0.0.1", port), _make_handler(self))
+        self.tls = tls is not None
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = int(self.httpd.server_address[1])
 
     @property
     def url(self) -> str:
-        """The base URL."""
-        return f"http://127.0.0.1:{self.port}"
+        """The base URL (``https://`` when serving TLS)."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def count(self, key: str, n: int = 1) -> None:
         """Increment a stats counter."""
@@ -226,7 +236,15 @@ class _Handler(BaseHTTPRequestHandler):
             "requestId": self.headers.get("X-Request-Id", ""),
             "serverTime": self.server_emu.now_ms(),
         }
-        self._send(status, json.dumps(doc, ensure_ascii=False).encode("utf-8"), headers=headers)
+        payload = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        signed = sign_reference_response(
+            status,
+            dict(self.headers.items()),
+            payload,
+            secret=self.server_emu.config.app_secret,
+            timestamp_ms=self.server_emu.now_ms(),
+        )
+        self._send(status, payload, headers={**signed, **(headers or {})})
 
     def _reset(self) -> None:
         try:
