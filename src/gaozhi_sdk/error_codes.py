@@ -571,6 +571,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-SH-003": ((), "不支持的签名方法", "unsupported signing method"),
     "GZ-SH-004": ((), "SM3 自检失败", "SM3 self-test failed"),
     "GZ-SH-005": ((), "获取访问令牌失败", "fetching the access token failed"),
+    "GZ-SH-006": (
+        (),
+        "数据共享地址须使用 https:// (明文 http:// 仅限开发开关下的本机回环地址)",
+        "plain http:// is refused outside the loopback development switch",
+    ),
     "GZ-SH-010": (
         (),
         "证据记录无法写入, 调用按未确定处理",
