@@ -258,3 +258,66 @@ def test_trust_store_without_openssl_root_is_not_enough(
     report = validate(_with_token(bundle.to_json(), token), TrustStore(pki.trust_store().roots))
     assert report.indication is Indication.INDETERMINATE
     assert report.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
+
+
+def _set_of_sorted(elements: list[bytes]) -> bool:
+    """DER order of a SET OF: encodings compared as octet strings (X.690 §11.6)."""
+    width = max(len(e) for e in elements)
+    padded = [e.ljust(width, b"\0") for e in elements]
+    return padded == sorted(padded)
+
+
+def test_openssl_token_with_several_certificates_unsorted_set_of_verifies(
+    openssl_tsa: Path, pki: TestPKI, pledge: Pledge
+) -> None:
+    """``openssl ts -reply`` embeds the certificate file in file order: a SET OF that is
+    not DER-sorted. It is read tolerantly; its signature is still checked exactly."""
+    from asn1crypto import cms  # type: ignore[import-untyped]
+    from rfc3161_client import decode_timestamp_response
+
+    d = openssl_tsa
+    tsa_der = _pem_der((d / "tsa.pem").read_bytes())
+    ca_der = _pem_der((d / "ca.pem").read_bytes())
+    first, second = (tsa_der, ca_der) if tsa_der > ca_der else (ca_der, tsa_der)
+    (d / "chain.pem").write_bytes(_der_pem(first) + _der_pem(second))
+    (d / "ts.cnf").write_text(TS_CNF.replace("certs = ./tsa.pem", "certs = ./chain.pem"))
+    try:
+        bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+        sig = bundle.dsse_envelope.signatures[0].sig
+        token = _openssl_token(d, hashlib.sha256(sig).digest(), "chain")
+    finally:
+        (d / "ts.cnf").write_text(TS_CNF)
+    certs = [c.dump() for c in cms.ContentInfo.load(token)["content"]["certificates"]]
+    assert len(certs) >= 2 and not _set_of_sorted(certs)  # the interop case itself
+    with pytest.raises(ValueError):  # a strict DER reader refuses it (the old failure)
+        decode_timestamp_response(
+            b"\x30" + _der_len(len(token) + 5) + b"\x30\x03\x02\x01\x00" + token
+        )
+    trust = TrustStore(pki.trust_store().roots)
+    trust.add_pem((d / "ca.pem").read_bytes(), purposes=AnchorPurpose.TIME_STAMPING)
+    info = verify_timestamp(token, sig, trust)
+    assert isinstance(info, TimestampInfo) and "OpenSSL TSA" in info.tsa_subject
+    report = validate(_with_token(bundle.to_json(), token), trust)
+    assert report.indication is Indication.TOTAL_PASSED, report.summary_en()
+    # The embedded root is no anchor: without the time-stamping anchor, no chain.
+    untrusted = verify_timestamp(token, sig, TrustStore(pki.trust_store().roots))
+    assert getattr(untrusted, "sub_indication", None) is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
+
+
+def _pem_der(pem: bytes) -> bytes:
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+
+
+def _der_pem(der: bytes) -> bytes:
+    from cryptography import x509
+
+    return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+
+def _der_len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body

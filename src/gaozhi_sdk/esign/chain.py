@@ -61,6 +61,7 @@ __all__ = [
     "register_chain_validator",
     "unregister_chain_validator",
     "validate_chain",
+    "validate_registered_chain",
 ]
 
 #: id-kp-documentSigning (RFC 9336).
@@ -452,3 +453,45 @@ def _validate_registered(
                     _valid_cache.clear()
                 _valid_cache[cache_key] = (nb, na, outcome)
     return outcome
+
+
+def validate_registered_chain(
+    certs: tuple[x509.Certificate, ...], trust: TrustStore, at: datetime
+) -> ChainOutcome | None:
+    """Validate a chain whose leaf key ``cryptography`` cannot load with the registered
+    :class:`ChainValidator` that claims it (e.g. an SM2 TSA or OCSP responder certificate).
+
+    Only the path is checked (to ``trust``'s :attr:`~TrustStore.roots`, at ``at``); the
+    caller checks the usage its purpose needs. Returns None when ``cryptography`` loads
+    the leaf key (the caller validates it itself); never raises.
+    """
+    leaf = certs[0]
+    try:
+        leaf.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        pass
+    else:
+        return None
+    claimed = _claim(leaf)
+    if claimed is None and load_verifier_plugins():
+        claimed = _claim(leaf)
+    validator = _chain_validators.get(claimed[0]) if claimed is not None else None
+    subject, fp = masked_subject(leaf.subject), _fp(leaf)
+    if validator is None:
+        return ChainOutcome(
+            ok=False,
+            sub_indication=SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+            message=f"没有可验证该证书链的验证器 (证书主题 {subject}; SM2 需安装 SM2 插件)",
+            message_en=f"no chain validator for {subject} (SM2 needs the SM2 plugin)",
+            evidence=(fp,),
+        )
+    try:
+        return validator.validate(certs, trust, at)
+    except Exception as exc:  # a plugin boundary: report, never crash the validation
+        return ChainOutcome(
+            ok=False,
+            sub_indication=SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
+            message=f"证书链验证器无法处理 {subject} 的证书链: {type(exc).__name__}",
+            message_en=f"the chain validator failed on {subject}: {type(exc).__name__}: {exc}",
+            evidence=(fp,),
+        )

@@ -54,7 +54,9 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from gaozhi_sdk.errors import SignatureError
 
 __all__ = [
+    "SIGNATURE_OID_HASH",
     "SM2_CURVE_OID",
+    "SM2_SIGNATURE_OIDS",
     "EcdsaP256Signer",
     "Ed25519Signer",
     "KeyRejected",
@@ -63,6 +65,7 @@ __all__ = [
     "PublicKeyLike",
     "SignatureAlgorithm",
     "Signer",
+    "certificate_spki",
     "key_verifier_for",
     "keyid",
     "keyid_from_spki",
@@ -73,6 +76,7 @@ __all__ = [
     "register_signer_loader",
     "spki_der",
     "unregister_key_verifier",
+    "verify_issuer_signature",
     "verify_signature",
 ]
 
@@ -653,3 +657,109 @@ def verify_signature(
             "GZ-SG-012", "签名值验证失败", message_en="signature verification failed"
         )
     return algorithm
+
+
+# -- signatures of issuers: CRLs, OCSP responses, time-stamp tokens ---------------------
+
+#: SM2-with-SM3 signature algorithm OIDs (GB/T 33560 ``sm2sign-with-sm3``; GB/T 35275
+#: CMS uses ``sm2-1`` 1.2.156.10197.1.301.1 for the same algorithm).
+SM2_SIGNATURE_OIDS = frozenset({"1.2.156.10197.1.501", "1.2.156.10197.1.301.1"})
+
+_EC_OIDS = {
+    "1.2.840.10045.4.3.2": "sha256",
+    "1.2.840.10045.4.3.3": "sha384",
+    "1.2.840.10045.4.3.4": "sha512",
+    "1.2.840.10045.2.1": None,  # id-ecPublicKey as CMS signatureAlgorithm: digestAlgorithm
+}
+_RSA_OIDS = {
+    "1.2.840.113549.1.1.11": "sha256",
+    "1.2.840.113549.1.1.12": "sha384",
+    "1.2.840.113549.1.1.13": "sha512",
+    "1.2.840.113549.1.1.1": None,  # rsaEncryption as CMS signatureAlgorithm
+}
+_RSA_PSS_OID = "1.2.840.113549.1.1.10"
+_ED25519_OID = "1.3.101.112"
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+    "sm3": hashes.SM3,
+}
+
+#: Hash names by signature algorithm OID (for objects whose hash cryptography cannot name).
+SIGNATURE_OID_HASH: dict[str, str] = {
+    **{k: v for k, v in (_EC_OIDS | _RSA_OIDS).items() if v is not None},
+    **dict.fromkeys(SM2_SIGNATURE_OIDS, "sm3"),
+}
+
+
+def certificate_spki(certificate: x509.Certificate) -> bytes:
+    """The exact SubjectPublicKeyInfo DER of a certificate, also for keys ``cryptography``
+    cannot load (SM2)."""
+    from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
+
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return bytes(
+        asn1_x509.Certificate.load(der)["tbs_certificate"]["subject_public_key_info"].dump()
+    )
+
+
+def verify_issuer_signature(
+    spki: bytes, signature: bytes, data: bytes, *, signature_oid: str, hash_name: str | None
+) -> bool:
+    """Verify a signature an issuer made over ``data`` — a CRL, an OCSP response, a
+    time-stamp token's signed attributes — with the key ``spki``.
+
+    The key decides the algorithm (DESIGN §4), and ``signature_oid`` (what the object
+    claims) must agree with it: EC → ECDSA, RSA ≥ 2048 → PKCS#1 v1.5 or PSS, Ed25519; keys
+    ``cryptography`` cannot load go to the registered key verifiers
+    (:func:`register_key_verifier`) — the SM2 plugin's verifies SM2-with-SM3 with the
+    standard signer ID — and only with an SM2 signature OID. ``hash_name`` (``sha256``,
+    ``sha384``, ``sha512``, ``sm3``) is the digest the object names; SHA-1, MD5 and
+    unknown algorithms are refused. Never raises on bad input: returns False.
+    """
+    try:
+        key: PublicKeyTypes = serialization.load_der_public_key(spki)
+    except UnsupportedAlgorithm:
+        if signature_oid not in SM2_SIGNATURE_OIDS or hash_name not in (None, "sm3"):
+            return False
+        verifier = key_verifier_for(spki)
+        if isinstance(verifier, KeyRejected) or verifier.algorithm != SignatureAlgorithm.SM2_SM3:
+            return False
+        return verifier.verify(signature, data) is not None
+    except ValueError:
+        return False
+    try:
+        return _verify_loaded(key, signature, data, signature_oid, hash_name)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+
+
+def _verify_loaded(
+    key: PublicKeyTypes, signature: bytes, data: bytes, oid: str, hash_name: str | None
+) -> bool:
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        if oid != _ED25519_OID:
+            return False
+        key.verify(signature, data)
+        return True
+    if isinstance(key, ec.EllipticCurvePublicKey) and oid in _EC_OIDS:
+        name = _EC_OIDS[oid] or hash_name
+        if name is None or name == "sm3" or (hash_name is not None and hash_name != name):
+            return False
+        key.verify(signature, data, ec.ECDSA(_HASHES[name]()))
+        return True
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size >= _MIN_RSA_BITS:
+        if oid == _RSA_PSS_OID and hash_name in ("sha256", "sha384", "sha512"):
+            h = _HASHES[hash_name]()
+            pss = padding.PSS(mgf=padding.MGF1(h), salt_length=padding.PSS.AUTO)
+            key.verify(signature, data, pss, h)
+            return True
+        name = _RSA_OIDS.get(oid, "") or hash_name
+        if oid not in _RSA_OIDS or name in (None, "", "sm3"):
+            return False
+        if hash_name is not None and hash_name != name:
+            return False
+        key.verify(signature, data, padding.PKCS1v15(), _HASHES[str(name)]())
+        return True
+    return False

@@ -15,8 +15,9 @@ per signature
     validation time; ``NO_CERTIFICATE_CHAIN_FOUND`` / ``OUT_OF_BOUNDS_NO_POE`` /
     ``CHAIN_CONSTRAINTS_FAILURE``) or ``pinned_key`` (a bare publicKey must be pinned;
     ``NO_CERTIFICATE_CHAIN_FOUND``), ``timestamp`` (every RFC 3161 token verifies over
-    SHA-256 of the signature bytes with a TSA chain to the trust store —
-    ``HASH_FAILURE`` / ``SIG_CRYPTO_FAILURE`` / ``NO_CERTIFICATE_CHAIN_FOUND``; the
+    SHA-256 of the signature bytes with a TSA chain to a *time-stamping* anchor —
+    ``HASH_FAILURE`` / ``SIG_CRYPTO_FAILURE`` / ``NO_SIGNING_CERTIFICATE_FOUND`` /
+    ``NO_CERTIFICATE_CHAIN_FOUND``; the
     earliest genTime is the *best signature time*), ``revocation`` (CRL/OCSP carried in
     the bundle, :mod:`gaozhi_sdk.esign.revocation`; ``REVOKED`` / ``TRY_LATER``).
 
@@ -704,8 +705,14 @@ _TS_REMEDY = {
         "the token was altered after issuance; obtain the original bundle",
     ),
     SubIndication.NO_CERTIFICATE_CHAIN_FOUND: (
-        "将签发该时间戳的时间戳服务根证书加入信任库 (如归档 trust/ 目录)",
-        "add the TSA's root certificate to the trust store (e.g. the archive's trust/ folder)",
+        "确认该时间戳服务可信后, 将其根证书作为时间戳信任锚 (--tsa-trust, 或信任目录的 tsa/ "
+        "子目录); 文档签名根证书不为时间戳服务作保",
+        "if you trust this TSA, add its root as a time-stamping anchor (--tsa-trust, or the "
+        "tsa/ sub-folder of a trust folder); document-signing roots do not vouch for TSAs",
+    ),
+    SubIndication.NO_SIGNING_CERTIFICATE_FOUND: (
+        "令牌与时间戳单位证书的绑定无效; 不要依赖该签名时间, 请取得原始证据包",
+        "the token is not bound to its TSA certificate; do not rely on its time",
     ),
 }
 

@@ -14,7 +14,15 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from gaozhi_sdk.errors import ConfigError, SignatureError
-from gaozhi_sdk.esign import Bundle, Indication, Signer, TrustStore, sign, validate
+from gaozhi_sdk.esign import (
+    Bundle,
+    Indication,
+    Signer,
+    TrustStore,
+    VerificationReport,
+    sign,
+    validate,
+)
 from gaozhi_sdk.esign.timestamps import TimestampAuthority, timestamp_bundle
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.store.base import Transaction
@@ -51,7 +59,7 @@ class Sealer:
         """Register (or replace) an organ's seal signer."""
         self._signers[organ_uscc] = signer
 
-    def check(self, bundle: Bundle, at: datetime) -> None:
+    def check(self, bundle: Bundle, at: datetime) -> VerificationReport:
         """Raise SignatureError GZ-SG-020 unless the bundle validates TOTAL_PASSED."""
         report = validate(bundle, self.trust, at=at)
         if report.indication is not Indication.TOTAL_PASSED:
@@ -62,6 +70,7 @@ class Sealer:
                 report=report,
                 message_en="signature did not validate",
             )
+        return report
 
     def seal(
         self, tx: Transaction, model: BaseModel, organ_uscc: str, blob_id: str, at: datetime
@@ -71,17 +80,36 @@ class Sealer:
         self.check(bundle, at)
         return self.store_bundle(tx, bundle, blob_id)
 
-    def with_timestamp(self, bundle: Bundle, at: datetime) -> Bundle:
-        """Add the service TSA's token to signers that carry none (incoming pledges).
+    @staticmethod
+    def without_timestamps(bundle: Bundle) -> Bundle:
+        """``bundle`` with every time-stamp token removed (DESIGN §4, issue 9).
 
-        The signature is unchanged; the token proves when it existed (DESIGN §4). The
-        result is validated again before it is stored.
+        Tokens an incoming bundle carries are not trusted to establish time: a self-made
+        or borrowed token could back-date the signature. The organ stamps it itself.
         """
-        if self.tsa is None or all(s.timestamps for s in bundle.verification_material.signers):
+        if not any(m.timestamps for m in bundle.verification_material.signers):
             return bundle
-        stamped = timestamp_bundle(bundle, self.tsa)
-        self.check(stamped, at)
-        return stamped
+        signers = tuple(
+            m.model_copy(update={"timestamps": None}) for m in bundle.verification_material.signers
+        )
+        material = bundle.verification_material.model_copy(update={"signers": signers})
+        return bundle.model_copy(update={"verification_material": material})
+
+    def stamp_incoming(self, bundle: Bundle, at: datetime) -> tuple[Bundle, datetime | None]:
+        """Time-stamp an incoming bundle with the organ's own TSA, whatever tokens it came
+        with (they are dropped), and validate it again.
+
+        Returns:
+            The bundle to store and its best signature time (the organ TSA's ``genTime``;
+            None without a TSA — the stored bundle then carries no token at all).
+        """
+        bare = self.without_timestamps(bundle)
+        if self.tsa is None:
+            return bare, None
+        stamped = timestamp_bundle(bare, self.tsa)
+        report = self.check(stamped, at)
+        times = [s.best_signature_time for s in report.signatures if s.best_signature_time]
+        return stamped, (min(times) if times else None)
 
     @staticmethod
     def store_bundle(tx: Transaction, bundle: Bundle, blob_id: str) -> dict[str, str]:

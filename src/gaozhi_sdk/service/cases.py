@@ -396,7 +396,10 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         must answer the stored notice (same hash), cover exactly the proofs chosen for
         pledging with the template's clauses unedited, be made by the applicant or a
         specially authorised proxy (R-024/R-025), and the applicant must still be
-        eligible (R-020).
+        eligible (R-020). Time-stamp tokens the bundle arrives with are dropped, never
+        trusted to establish time: the organ's own TSA (``PledgeService.open(tsa=...)``)
+        stamps every submitted pledge, and that proven time may not precede the notice
+        (GZ-RL-219, R-001).
         """
         b = bundle if isinstance(bundle, Bundle) else Bundle.from_json(bundle)
         pledge = payload_model(b)
@@ -406,9 +409,12 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             )
         case = self.case(pledge.case_no)
         with self.run(actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None) as s:
-            self.sealer.check(b, s.now)
+            # Tokens the pledge arrives with never establish its time (issue 9): they are
+            # dropped and the organ's own TSA stamps it.
+            self.sealer.check(self.sealer.without_timestamps(b), s.now)
             self._check_pledge(case, pledge, actor)
-            b = self.sealer.with_timestamp(b, s.now)
+            b, proven = self.sealer.stamp_incoming(b, s.now)
+            self._check_proven_time(case, proven)
             detail = self.sealer.store_bundle(s.tx, b, f"pledge/{pledge.pledge_id}")
             self.put_model(s, "pledge", pledge.pledge_id, pledge, "SIGNED", create=True)
             new = case.model_copy(
@@ -419,6 +425,19 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             s.detail.update(detail, proxy=pledge.proxy is not None)
             s.emit("pledge.signed", self._event(new, pledge_id=pledge.pledge_id))
         return pledge
+
+    def _check_proven_time(self, case: Case, proven: datetime | None) -> None:
+        """R-001: the pledge's best signature time never precedes the notice it answers."""
+        if proven is None:
+            return
+        notice = self.notice(case.notice_id or "")
+        if proven < notice.issued_at:
+            raise RuleViolationError(
+                "GZ-RL-219",
+                f"承诺书经时间戳证明的签署时间 {proven.isoformat()} 早于告知时间 "
+                f"{notice.issued_at.isoformat()} (R-001)",
+                message_en="the pledge's time-stamped signing time precedes the notice",
+            )
 
     def _check_pledge(self, case: Case, pledge: Pledge, actor: Actor) -> None:
         notice = self.notice(case.notice_id or "")

@@ -17,7 +17,7 @@ import hashlib
 import itertools
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["LOCAL_TSA_POLICY", "LocalTSA"]
+__all__ = ["LOCAL_TSA_POLICY", "LocalTSA", "build_token"]
 
 #: Policy OID of the local test TSA (a private arc; not a real policy).
 LOCAL_TSA_POLICY = "1.3.6.1.4.1.55555.3161.1"
@@ -63,6 +63,106 @@ def _ku(*, sign_certs: bool) -> x509.KeyUsage:
     )
 
 
+def _digest(name: str, data: bytes) -> bytes:
+    h = hashes.Hash(hashes.SM3() if name == "sm3" else hashes.SHA256())
+    h.update(data)
+    return h.finalize()
+
+
+_SM3_OID = "1.2.156.10197.1.401"
+
+
+def build_token(
+    *,
+    signer_certificate: x509.Certificate,
+    sign: Callable[[bytes], bytes],
+    imprint: bytes,
+    gen_time: datetime,
+    serial_number: int = 1,
+    nonce: int | None = None,
+    certificates: Sequence[x509.Certificate] | None = None,
+    ess_certificate: x509.Certificate | None = None,
+    digest: str = "sha256",
+    signature_algorithm: str = "sha256_ecdsa",
+    imprint_algorithm: str = "sha256",
+) -> bytes:
+    """Build an RFC 3161 TimeStampToken (ContentInfo DER) — the local TSA's token maker,
+    open to tests that need every knob (an SM2 TSA, a forged binding, a foreign key).
+
+    Args:
+        signer_certificate: the TSA certificate named by the SignerInfo.
+        sign: signs the DER of the signed attributes (SET OF), e.g. ECDSA-SHA256 or an
+            SM2 plugin signer's ``sign``.
+        imprint / imprint_algorithm: the message imprint (SHA-256 of a signature value).
+        gen_time / serial_number / nonce: TSTInfo fields.
+        certificates: embedded certificates (default: the signer's).
+        ess_certificate: the certificate the ESSCertIDv2 names (default: the signer's).
+        digest: ``sha256`` or ``sm3`` (messageDigest and the SignerInfo digest).
+        signature_algorithm: asn1crypto name or dotted OID of the signature algorithm.
+    """
+    fields: dict[str, Any] = {
+        "version": "v1",
+        "policy": LOCAL_TSA_POLICY,
+        "message_imprint": {
+            "hash_algorithm": {"algorithm": imprint_algorithm},
+            "hashed_message": imprint,
+        },
+        "serial_number": serial_number,
+        "gen_time": gen_time,
+        "accuracy": {"seconds": 1},
+    }
+    if nonce is not None:
+        fields["nonce"] = nonce
+    tst_info = tsp.TSTInfo(fields)
+    ess_der = (ess_certificate or signer_certificate).public_bytes(serialization.Encoding.DER)
+    signed_attrs = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": ["tst_info"]},
+            {"type": "message_digest", "values": [_digest(digest, tst_info.dump())]},
+            {
+                "type": "signing_certificate_v2",
+                "values": [{"certs": [{"cert_hash": hashlib.sha256(ess_der).digest()}]}],
+            },
+        ]
+    )
+    asn1_signer = asn1_x509.Certificate.load(
+        signer_certificate.public_bytes(serialization.Encoding.DER)
+    )
+    digest_alg = {"algorithm": _SM3_OID if digest == "sm3" else digest}
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": {
+                        "issuer": asn1_signer.issuer,
+                        "serial_number": asn1_signer.serial_number,
+                    }
+                }
+            ),
+            "digest_algorithm": digest_alg,
+            "signed_attrs": signed_attrs,
+            "signature_algorithm": {"algorithm": signature_algorithm},
+            "signature": sign(signed_attrs.dump()),
+        }
+    )
+    embedded = certificates if certificates is not None else (signer_certificate,)
+    signed_data = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [digest_alg],
+            "encap_content_info": {"content_type": "tst_info", "content": tst_info},
+            "certificates": [
+                asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+                for c in embedded
+            ],
+            "signer_infos": [signer_info],
+        }
+    )
+    info = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+    return bytes(info.dump())
+
+
 class LocalTSA:
     """A test TSA: root CA + TSA certificate + token builder + optional HTTP server.
 
@@ -70,6 +170,8 @@ class LocalTSA:
         root_key / root_certificate: the TSA's root (trust anchor for verifiers).
         key / certificate: the TSA signing key and certificate (EKU timeStamping, critical).
         clock: returns the genTime to put in tokens (default: now, UTC, whole seconds).
+        embed_root: also embed the root certificate in tokens (as some TSAs do; verifiers
+            must treat it as an untrusted intermediate, never as an anchor).
     """
 
     __test__ = False
@@ -82,8 +184,10 @@ class LocalTSA:
         certificate: x509.Certificate,
         *,
         clock: Callable[[], datetime] | None = None,
+        embed_root: bool = False,
     ) -> None:
         self._root_key = root_key
+        self.embed_root = embed_root
         self.root_certificate = root_certificate
         self._key = key
         self.certificate = certificate
@@ -91,8 +195,6 @@ class LocalTSA:
             lambda: datetime.now(UTC).replace(microsecond=0)
         )
         self._serials = itertools.count(secrets.randbits(40) << 16)
-        self._cert_der = certificate.public_bytes(serialization.Encoding.DER)
-        self._asn1_cert = asn1_x509.Certificate.load(self._cert_der)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.requests_served = 0
@@ -107,6 +209,7 @@ class LocalTSA:
         not_before: datetime | None = None,
         not_after: datetime | None = None,
         clock: Callable[[], datetime] | None = None,
+        embed_root: bool = False,
     ) -> LocalTSA:
         """A fresh root and TSA certificate (default validity: a day ago to +20 years)."""
         nb = not_before or (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
@@ -148,7 +251,7 @@ class LocalTSA:
             )
             .sign(root_key, hashes.SHA256())
         )
-        return cls(root_key, root, key, cert, clock=clock)
+        return cls(root_key, root, key, cert, clock=clock, embed_root=embed_root)
 
     def root_pem(self) -> bytes:
         """The TSA root certificate, PEM (add it to the verifier's trust store)."""
@@ -170,60 +273,17 @@ class LocalTSA:
 
     def _token(self, digest: bytes, nonce: int | None) -> bytes:
         gen_time = self.clock().astimezone(UTC).replace(microsecond=0)
-        fields: dict[str, Any] = {
-            "version": "v1",
-            "policy": LOCAL_TSA_POLICY,
-            "message_imprint": {
-                "hash_algorithm": {"algorithm": "sha256"},
-                "hashed_message": digest,
-            },
-            "serial_number": next(self._serials),
-            "gen_time": gen_time,
-            "accuracy": {"seconds": 1},
-        }
-        if nonce is not None:
-            fields["nonce"] = nonce
-        tst_info = tsp.TSTInfo(fields)
-        tst_der = tst_info.dump()
-        signed_attrs = cms.CMSAttributes(
-            [
-                {"type": "content_type", "values": ["tst_info"]},
-                {"type": "message_digest", "values": [hashlib.sha256(tst_der).digest()]},
-                {
-                    "type": "signing_certificate_v2",
-                    "values": [{"certs": [{"cert_hash": hashlib.sha256(self._cert_der).digest()}]}],
-                },
-            ]
+        return build_token(
+            signer_certificate=self.certificate,
+            sign=lambda data: self._key.sign(data, ec.ECDSA(hashes.SHA256())),
+            imprint=digest,
+            gen_time=gen_time,
+            serial_number=next(self._serials),
+            nonce=nonce,
+            certificates=(self.certificate, self.root_certificate)
+            if self.embed_root
+            else (self.certificate,),
         )
-        signature = self._key.sign(signed_attrs.dump(), ec.ECDSA(hashes.SHA256()))
-        signer_info = cms.SignerInfo(
-            {
-                "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    {
-                        "issuer_and_serial_number": {
-                            "issuer": self._asn1_cert.issuer,
-                            "serial_number": self._asn1_cert.serial_number,
-                        }
-                    }
-                ),
-                "digest_algorithm": {"algorithm": "sha256"},
-                "signed_attrs": signed_attrs,
-                "signature_algorithm": {"algorithm": "sha256_ecdsa"},
-                "signature": signature,
-            }
-        )
-        signed_data = cms.SignedData(
-            {
-                "version": "v3",
-                "digest_algorithms": [{"algorithm": "sha256"}],
-                "encap_content_info": {"content_type": "tst_info", "content": tst_info},
-                "certificates": [self._asn1_cert],
-                "signer_infos": [signer_info],
-            }
-        )
-        info = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
-        return bytes(info.dump())
 
     def respond(self, query: bytes) -> bytes:
         """An RFC 3161 TimeStampResp (DER) for a TimeStampReq (DER)."""
