@@ -410,6 +410,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "只有申请人本人或其代为承诺人可以撤回承诺",
         "only the applicant or its proxy may withdraw",
     ),
+    "GZ-RL-219": (
+        ("R-001",),
+        "承诺书经时间戳证明的签署时间早于告知时间",
+        "the pledge's time-stamped signing time precedes the notice",
+    ),
     "GZ-RL-220": (
         ("R-040",),
         "事中核查尚未核实属实, 不能作出决定",
