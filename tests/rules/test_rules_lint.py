@@ -335,3 +335,28 @@ def test_r009_missing_deliberation_record_warns() -> None:
 def test_load_long_single_line_json_is_text() -> None:
     clist = load_list(EXAMPLES / "commitment_list.yaml")
     assert load_list(clist.model_dump_json()) == clist
+
+
+def test_r081_approval_and_pledge_codes_must_differ(make_entry: Make) -> None:
+    e = make_entry()
+    same = make_entry(approval_matter_code=f" {e.matter_code.lower()} ")
+    (f,) = [f for f in lint_entry(same) if f.code == "GZ-LS-081"]
+    assert f.level is FindingLevel.ERROR and f.rule == "R-081"
+    ok = make_entry(approval_matter_code=f"{e.matter_code}-SP")
+    assert "GZ-LS-081" not in codes(lint_entry(ok))
+    assert ok.implements_pledge_system  # SFSXGZCNZ = 1 by default
+
+
+def test_r082_situation_level_marking(make_entry: Make) -> None:
+    some = [
+        {"situation_code": "QX-01", "name": "新办", "pledge": True},
+        {"situation_code": "QX-02", "name": "变更法定代表人", "pledge": False},
+    ]
+    assert "GZ-LS-082" not in codes(lint_entry(make_entry(situations=some)))
+    none = [{**s, "pledge": False} for s in some]
+    assert "GZ-LS-082" in codes(lint_entry(make_entry(situations=none)))
+    dup = [some[0], {**some[1], "situation_code": "QX-01"}]
+    assert "GZ-LS-082" in codes(lint_entry(make_entry(situations=dup)))
+    off = make_entry(implements_pledge_system=False)
+    (f,) = [f for f in lint_entry(off) if f.code == "GZ-LS-082"]
+    assert f.field == "implements_pledge_system" and f.level is FindingLevel.ERROR

@@ -24,12 +24,7 @@ __all__ = [
     "yes_no",
 ]
 
-METHOD_LABELS: dict[VerificationMethod, str] = {
-    VerificationMethod.ONLINE: "在线核查",
-    VerificationMethod.ON_SITE: "现场核查",
-    VerificationMethod.ASSISTED: "协助核查",
-    VerificationMethod.EXEMPT: "免予核查",
-}
+METHOD_LABELS: dict[VerificationMethod, str] = {m: m.label_zh for m in VerificationMethod}
 UNIT_LABELS: dict[WindowUnit, str] = {
     WindowUnit.WORKING_DAYS: "个工作日",
     WindowUnit.CALENDAR_DAYS: "日",

@@ -124,6 +124,19 @@ class VerificationMethod(StrEnum):
     ASSISTED = "ASSISTED"  # 协助核查
     EXEMPT = "EXEMPT"  # 免予核查 (日常监管)
 
+    @property
+    def label_zh(self) -> str:
+        """The Chinese name printed in documents and exports (在线核查 …)."""
+        return _METHOD_ZH[self.value]
+
+
+_METHOD_ZH = {
+    "ONLINE": "在线核查",
+    "ON_SITE": "现场核查",
+    "ASSISTED": "协助核查",
+    "EXEMPT": "免予核查",
+}
+
 
 class WindowUnit(StrEnum):
     """核查时限单位; R-102: time limits are working days unless a rule says otherwise."""

@@ -25,6 +25,7 @@ __all__ = [
     "CommitmentList",
     "CommitmentListEntry",
     "LiabilityInsurance",
+    "MatterSituation",
     "ReviewRecord",
     "VerificationPlanSpec",
     "VerificationWindow",
@@ -77,6 +78,14 @@ class LiabilityInsurance(GaozhiModel):
         return None if v is None else check_decimal_string(v)
 
 
+class MatterSituation(GaozhiModel):
+    """办理情形 of a matter: the pledge may apply to some situations only (R-082)."""
+
+    situation_code: str = Field(min_length=1, description="情形编码")
+    name: str = Field(min_length=1, description="情形名称")
+    pledge: bool = Field(description="该情形是否实行告知承诺制 (材料收取方式: 告知承诺)")
+
+
 class CommitmentListEntry(GaozhiModel):
     """清单条目: one 证明 within one 行政事项 (the published columns of R-012)."""
 
@@ -118,6 +127,17 @@ class CommitmentListEntry(GaozhiModel):
     )
     sensitive_data: bool = Field(
         default=False, description="承诺内容含敏感个人信息 (健康、救助等, R-093)"
+    )
+    implements_pledge_system: bool = Field(
+        default=True,
+        description="是否实行告知承诺制 (工程建设项目审批标准 SFSXGZCNZ: 1 告知承诺制, R-081)",
+    )
+    approval_matter_code: str | None = Field(
+        default=None,
+        description="同一事项按审批制办理时的事项编码 (须与告知承诺制事项编码不同, R-081)",
+    )
+    situations: tuple[MatterSituation, ...] = Field(
+        default=(), description="办理情形: 只有部分情形实行告知承诺制时逐一标记 (R-082)"
     )
     safety_critical: bool = Field(
         default=False,

@@ -33,6 +33,11 @@ GZ-LS-059     WARNING  R-059a  verification window ends more than 24 months afte
 GZ-LS-071     WARNING  R-071   entry involves public/third-party interest but pledges
                                are not disclosed (not raised for sensitive data, R-093)
 GZ-LS-072     ERROR    R-072   PUBLIC_REDACTED without ``complaint_channel``
+GZ-LS-081     ERROR    R-081   ``approval_matter_code`` equals ``matter_code`` (the same
+                               matter under 审批制 and 告知承诺制 needs different codes)
+GZ-LS-082     ERROR    R-082   ``implements_pledge_system`` is false on a commitment list,
+                               or situations are marked and none uses the pledge, or two
+                               situations share a code
 GZ-LS-093     WARNING  R-093   sensitive personal data yet pledges are disclosed
 ============  =======  ======  =====================================================
 
@@ -269,6 +274,7 @@ def lint_entry(entry: CommitmentListEntry) -> list[Finding]:
                 "届时才发现的不实承诺不能再予处罚",
             )
         )
+    out.extend(_lint_matter_codes(e))
     if e.priority_area is PriorityArea.QUALIFICATION_EXAM and e.proxy_allowed:
         out.append(
             _f("GZ-LS-025", E, "R-025", e, "proxy_allowed", "资格考试报名证明事项不允许代为承诺")
@@ -317,6 +323,37 @@ def lint_entry(entry: CommitmentListEntry) -> list[Finding]:
         ("verification.standard", v.standard),
     ):
         out.extend(lint_text(text, field=fname, entry_id=e.entry_id))
+    return out
+
+
+def _lint_matter_codes(e: CommitmentListEntry) -> list[Finding]:
+    """R-081/R-082: distinct codes for the two regimes; situations agree with the flag."""
+    out: list[Finding] = []
+    approval = (e.approval_matter_code or "").strip()
+    if approval and approval.upper() == e.matter_code.strip().upper():
+        out.append(
+            _f(
+                "GZ-LS-081",
+                FindingLevel.ERROR,
+                "R-081",
+                e,
+                "approval_matter_code",
+                "同一事项按审批制和告知承诺制办理须赋予不同的事项编码",
+            )
+        )
+    codes = [s.situation_code for s in e.situations]
+    msg, field = "", "situations"
+    if not e.implements_pledge_system:
+        msg, field = (
+            "告知承诺制清单中的条目须实行告知承诺制 (SFSXGZCNZ = 1)",
+            ("implements_pledge_system"),
+        )
+    elif e.situations and not any(s.pledge for s in e.situations):
+        msg = "已按情形标记, 但没有任何情形实行告知承诺制"
+    elif len(set(codes)) != len(codes):
+        msg = "办理情形编码重复"
+    if msg:
+        out.append(_f("GZ-LS-082", FindingLevel.ERROR, "R-082", e, field, msg))
     return out
 
 

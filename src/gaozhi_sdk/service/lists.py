@@ -225,6 +225,11 @@ class ListsMixin(ServiceCore):
             "GZ-ST-404", f"清单 {list_id} 没有已公布的版本", message_en="no published version"
         )
 
+    def commitment_list(self, list_id: str, version: int) -> CommitmentList:
+        """One stored version of a list, whatever its state (GZ-ST-404 if unknown); a case
+        names the version it was handled under (``case.list_id``, ``case.list_version``)."""
+        return self.load("list_version", list_key(list_id, version), CommitmentList)
+
     def entry(self, list_id: str, version: int, entry_id: str) -> tuple[CommitmentListEntry, str]:
         """An entry of a list version and its current state."""
         rec = self.load_record("entry", entry_key(list_id, version, entry_id))
