@@ -249,6 +249,16 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "公开承诺书的事项须公布投诉举报方式",
         "disclosed items need a complaint channel",
     ),
+    "GZ-LS-081": (
+        ("R-081",),
+        "同一事项按审批制和告知承诺制办理须赋予不同的事项编码",
+        "the approval-system code must differ from the pledge-system code",
+    ),
+    "GZ-LS-082": (
+        ("R-082",),
+        "条目须实行告知承诺制, 按情形标记时至少一个情形实行",
+        "the entry must use the pledge system, in at least one marked situation",
+    ),
     "GZ-LS-093": (
         ("R-093",),
         "含敏感个人信息的承诺书不宜公开",
