@@ -1,6 +1,7 @@
 """Writer process for ``test_crash.py`` — loops transactions until it is killed.
 
-Usage: ``python crash_writer.py DB PROGRESS_LOG SEED``
+Usage: ``python crash_writer.py STORE_URL PROGRESS_LOG SEED`` (any backend: ``sqlite:///…``,
+``postgresql://…``)
 
 Each transaction updates records ``counter/a`` and ``counter/b`` to the same counter value,
 appends one journal entry, enqueues one outbox message and stores one blob, with a little
@@ -18,13 +19,13 @@ import random
 import sys
 import time
 
-from gaozhi_sdk.store import SqliteStore
+from gaozhi_sdk.store import open_store
 
 
 def main() -> None:
-    db, log_path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    url, log_path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     rng = random.Random(seed)
-    store = SqliteStore(db)
+    store = open_store(url)
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     sys.stdout.write("ready\n")
     sys.stdout.flush()

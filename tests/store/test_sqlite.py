@@ -294,7 +294,7 @@ def test_open_store_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.mark.parametrize(
     "url",
     [
-        "postgresql://localhost/gaozhi",
+        "mysql://localhost/gaozhi",
         "sqlite:/x.db",
         "sqlite:x.db",
         "sqlite:///",

@@ -69,6 +69,8 @@ SUPPORTED_SCHEMES = (
     "sqlite:////绝对路径.db",
     "sqlite://",
     "sqlite:///:memory:",
+    "postgresql://用户@主机:端口/数据库",
+    "postgres://用户@主机:端口/数据库",
 )
 
 
@@ -87,7 +89,10 @@ def open_store(
     * ``sqlite:///relative/path.db`` — a file relative to the working directory;
     * ``sqlite:////absolute/path.db`` — an absolute path (``sqlite:///`` followed by
       ``/…`` is also absolute on POSIX; a Windows path ``sqlite:///C:/…`` works too);
-    * ``sqlite://`` or ``sqlite:///:memory:`` — a private in-memory store.
+    * ``sqlite://`` or ``sqlite:///:memory:`` — a private in-memory store;
+    * ``postgresql://user@host:port/db`` or ``postgres://…`` — the server store
+      (:class:`~gaozhi_sdk.store.postgres.PostgresStore`; extra ``postgres``; libpq
+      parameters and ``schema=`` in the query string).
 
     Percent-escapes in the path are decoded; query strings are not supported.
     ``migrate`` / ``allow_outdated``: see :class:`~gaozhi_sdk.store.sqlite.SqliteStore`.
@@ -97,6 +102,10 @@ def open_store(
         StoreError: GZ-ST-* if the database cannot be opened (see
             :class:`~gaozhi_sdk.store.sqlite.SqliteStore`).
     """
+    if isinstance(url, str) and url.startswith(("postgresql://", "postgres://")):
+        from gaozhi_sdk.store.postgres import PostgresStore
+
+        return PostgresStore(url, migrate=migrate, allow_outdated=allow_outdated)
     if not isinstance(url, str) or not url.startswith("sqlite://") or "?" in url or "#" in url:
         shown = url if isinstance(url, str) else type(url).__name__
         if isinstance(shown, str) and len(shown) > 200:
@@ -104,7 +113,8 @@ def open_store(
         raise ConfigError(
             "GZ-CF-001",
             f"不支持的存储地址 {shown!r}; 支持的形式: {', '.join(SUPPORTED_SCHEMES)}",
-            message_en="unsupported store URL; supported: sqlite:///path.db, sqlite:// (memory)",
+            message_en="unsupported store URL; supported: sqlite:///path.db, sqlite:// (memory), "
+            "postgresql://…",
             details={"supported": list(SUPPORTED_SCHEMES)},
         )
     rest = url[len("sqlite://") :]

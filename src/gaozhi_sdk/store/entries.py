@@ -54,6 +54,8 @@ def check_name(value: object, what: str) -> str:
     """``value`` if it is a non-empty string, else GZ-ST-010."""
     if not isinstance(value, str) or not value:
         invalid("GZ-ST-010", f"{what} 必须是非空字符串", f"{what} must be a non-empty string")
+    if "\x00" in value:  # no database text type holds NUL the same way
+        invalid("GZ-ST-010", f"{what} 不能包含 NUL 字符", f"{what} must not contain NUL")
     return value
 
 
@@ -158,7 +160,7 @@ def prepare_entry(
         ("aggregate_type", aggregate_type),
         ("aggregate_id", aggregate_id),
     ):
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value or "\x00" in value:
             invalid("GZ-ST-011", f"{name} 必须是非空字符串", f"{name} must be non-empty")
     if not isinstance(actor, Mapping) or not set(actor) <= ACTOR_KEYS:
         invalid(

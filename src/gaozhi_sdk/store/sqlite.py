@@ -58,7 +58,6 @@ from contextlib import contextmanager, suppress
 from typing import Any, NoReturn
 
 from gaozhi_sdk.errors import (
-    IntegrityError,
     NotFoundError,
     StoreError,
 )
@@ -82,6 +81,10 @@ from gaozhi_sdk.store.migrations import (
     AppliedMigration,
     MigrationStatus,
 )
+from gaozhi_sdk.store.rows import blob_from_row as _blob
+from gaozhi_sdk.store.rows import journal_from_row as _journal_entry
+from gaozhi_sdk.store.rows import outbox_from_row as _outbox
+from gaozhi_sdk.store.rows import record_from_row as _record
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore"]
 
@@ -195,62 +198,6 @@ def _store_error(exc: sqlite3.Error, doing: str) -> StoreError:
         message_en=f"database error ({doing}): {exc}",
         details=details,
     )
-
-
-# --------------------------------------------------------------------------- rows
-
-
-def _record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
-    return Record(
-        kind=row[0],
-        id=row[1],
-        version=row[2],
-        state=row[3],
-        doc=json.loads(row[4]),
-        updated_at=row[5],
-    )
-
-
-def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
-    return JournalEntry(
-        seq=row[0],
-        at=row[1],
-        event=row[2],
-        aggregate_type=row[3],
-        aggregate_id=row[4],
-        actor=json.loads(row[5]),
-        payload_digest=row[6],
-        outcome=row[7],
-        detail=json.loads(row[8]),
-        prev_hash=row[9],
-        hash=row[10],
-    )
-
-
-def _outbox(row: tuple[Any, ...]) -> OutboxMessage:
-    return OutboxMessage(
-        id=row[0],
-        topic=row[1],
-        idempotency_key=row[2],
-        payload=json.loads(row[3]),
-        created_at=row[4],
-        attempts=row[5],
-        delivered_at=row[6],
-        last_error=row[7],
-        dead=bool(row[8]),
-    )
-
-
-def _blob(row: tuple[Any, ...]) -> BlobRecord:
-    data = bytes(row[3])
-    if hashlib.sha256(data).hexdigest() != row[4]:
-        raise IntegrityError(
-            "GZ-JR-010",
-            f"存储的文件内容与其 SHA-256 摘要不符 (blob {row[0]!r}): 内容被改动或损坏",
-            message_en=f"stored blob {row[0]!r} does not match its SHA-256",
-            details={"blob_id": row[0]},
-        )
-    return BlobRecord(id=row[0], kind=row[1], media_type=row[2], data=data, sha256=row[4])
 
 
 # --------------------------------------------------------------------------- transaction

@@ -1,0 +1,967 @@
+"""PostgreSQL 存储 — the server store for several application instances (DESIGN §6a).
+
+``PostgresStore("postgresql://user:pw@host:5432/db")`` (also ``postgres://``; any libpq URL
+or parameter such as ``sslmode=verify-full&sslrootcert=…``) keeps every table in one schema
+(default ``gaozhi``; ``?schema=name`` in the URL or ``schema=``) and talks to the server
+through a :mod:`psycopg_pool` connection pool (psycopg 3; ``pip install
+'gaozhi-sdk[postgres]'``). It passes the same contract suite as the SQLite store.
+
+Several processes may write at once:
+
+* one state change = one PostgreSQL transaction (``READ COMMITTED``); ``tx.get`` reads the
+  row ``FOR UPDATE`` so a read-modify-write of one aggregate inside a transaction is
+  serialised, and ``put`` checks the optimistic version — a writer that read outside the
+  transaction and lost the race gets GZ-ST-409;
+* the journal stays one gap-free hash chain: the first ``append_journal`` of a transaction
+  locks the single row of ``journal_head`` (``SELECT … FOR UPDATE``) and holds it until
+  commit, so only the append is serialised, as late in the transaction as the caller
+  appends (the service appends after writing its records);
+* outbox messages are claimed by delivery workers with ``FOR UPDATE SKIP LOCKED`` and a
+  lease (:meth:`PostgresStore.claim_outbox`).
+
+Every session runs with ``search_path`` = the schema, ``statement_timeout`` (default
+30 s) and ``lock_timeout`` (default 10 s). The URL's password never appears in a repr,
+log line or error (:attr:`PostgresStore.display_url`).
+
+Error codes as in :mod:`gaozhi_sdk.store.sqlite`, plus:
+
+==========  ==========================================================
+GZ-ST-001   cannot connect (host, port, database, role, password, TLS)
+GZ-ST-409   also: deadlock or serialisation failure (retry the operation)
+GZ-ST-501   lock_timeout or no free pool connection in time
+GZ-ST-505   statement_timeout exceeded (rolled back)
+GZ-ST-506   connection lost or terminated during the transaction (rolled back)
+GZ-ST-507   connection lost while committing: the outcome is unknown
+==========  ==========================================================
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from gaozhi_sdk.errors import ConfigError, NotFoundError, StoreError
+from gaozhi_sdk.models._base import now_cst
+from gaozhi_sdk.store.base import (
+    BlobRecord,
+    DeploymentSecret,
+    JournalEntry,
+    OutboxMessage,
+    Record,
+    Transaction,
+    new_deployment_secret,
+    secret_key_id,
+)
+from gaozhi_sdk.store.entries import MAX_ERROR_TEXT, check_name, dump_json, invalid, prepare_entry
+from gaozhi_sdk.store.journal import ChainReport, MalformedLine, verify_chain, write_jsonl
+from gaozhi_sdk.store.migrations import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    AppliedMigration,
+    MigrationStatus,
+)
+from gaozhi_sdk.store.rows import blob_from_row, journal_from_row, outbox_from_row, record_from_row
+
+__all__ = ["DEFAULT_SCHEMA", "PostgresStore", "redact_url"]
+
+#: Schema holding the tables unless the URL or ``schema=`` names another.
+DEFAULT_SCHEMA = "gaozhi"
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_SECRET_PREFIX = "id_salt"  # noqa: S105 - a meta row name, not a secret
+_PAGE = 500
+_BLOB_PAGE = 50
+#: Advisory lock key serialising migrations of one database (any schema).
+_MIGRATION_LOCK = 0x475A4831
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+        import psycopg_pool  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ConfigError(
+            "GZ-CF-002",
+            "使用 PostgreSQL 存储需要安装可选组件: pip install 'gaozhi-sdk[postgres]'",
+            message_en="the PostgreSQL store needs the 'postgres' extra (psycopg, psycopg_pool)",
+        ) from exc
+    return psycopg
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password (in the authority or a ``password=`` parameter) removed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "postgresql://<无法解析的地址>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
+    query = urlencode(
+        [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(parts.query)],
+        safe="/:,",
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def _split_schema(url: str, schema: str | None) -> tuple[str, str]:
+    """Remove the ``schema=`` parameter (not a libpq one) from ``url``."""
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    in_url = [v for k, v in params if k == "schema"]
+    rest = [(k, v) for k, v in params if k != "schema"]
+    chosen = schema or (in_url[-1] if in_url else DEFAULT_SCHEMA)
+    if not _SCHEMA_NAME.fullmatch(chosen):
+        raise ConfigError(
+            "GZ-CF-001",
+            f"PostgreSQL 模式名不合法: {chosen!r} (小写字母、数字、下划线, 不以数字开头)",
+            message_en="invalid PostgreSQL schema name",
+        )
+    scheme = "postgresql" if parts.scheme in ("postgres", "postgresql") else parts.scheme
+    clean = urlunsplit((scheme, parts.netloc, parts.path, urlencode(rest, safe="/:,"), ""))
+    return clean, chosen
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    if secret:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _pg_error(exc: BaseException, doing: str, secret: str | None = None) -> StoreError:
+    """Translate a psycopg / pool error into a coded StoreError (never with the password)."""
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    name = type(exc).__name__
+    text = _scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else name, secret)
+    details = {"sqlstate": sqlstate, "error": name, "operation": doing}
+    if name == "PoolTimeout":
+        return StoreError(
+            "GZ-ST-501",
+            f"连接池中没有空闲连接, 等待超时 ({doing}); 未写入任何数据, 请稍后重试",
+            message_en=f"no free pool connection in time ({doing})",
+            details=details,
+        )
+    if sqlstate in ("40001", "40P01"):
+        return StoreError(
+            "GZ-ST-409",
+            f"并发冲突 (死锁或串行化失败, {doing}); 本次事务已整体回滚, 请重试",
+            message_en=f"concurrent update conflict ({doing}); retry",
+            details=details,
+        )
+    if sqlstate == "55P03":
+        return StoreError(
+            "GZ-ST-501",
+            f"等待锁超时 (lock_timeout, {doing}); 本次事务已整体回滚, 请稍后重试",
+            message_en=f"lock_timeout exceeded ({doing})",
+            details=details,
+        )
+    if sqlstate == "57014":
+        return StoreError(
+            "GZ-ST-505",
+            f"语句执行超时 (statement_timeout, {doing}); 本次事务已整体回滚",
+            message_en=f"statement_timeout exceeded ({doing})",
+            details=details,
+        )
+    if sqlstate == "53100":
+        return StoreError(
+            "GZ-ST-502",
+            f"数据库磁盘已满 ({doing}); 本次事务已整体回滚",
+            message_en=f"disk full ({doing})",
+            details=details,
+        )
+    if sqlstate == "42501":
+        return StoreError(
+            "GZ-ST-504",
+            f"数据库角色没有所需权限 ({doing}): {text}",
+            message_en=f"permission denied ({doing}): {text}",
+            details=details,
+        )
+    if (
+        sqlstate.startswith("08")
+        or sqlstate in ("57P01", "57P02", "57P03")
+        or name
+        in (
+            "OperationalError",
+            "InterfaceError",
+        )
+    ):
+        return StoreError(
+            "GZ-ST-506",
+            f"与数据库的连接中断 ({doing}); 本次事务已回滚, 未写入任何数据, 可以重试",
+            message_en=f"database connection lost ({doing}); rolled back",
+            details=details,
+        )
+    return StoreError(
+        "GZ-ST-500",
+        f"数据库错误 ({doing}): {name} {sqlstate}",
+        message_en=f"database error ({doing}): {text}",
+        details=details,
+    )
+
+
+# --------------------------------------------------------------------------- transaction
+
+
+class PostgresTransaction:
+    """Operations inside one PostgreSQL transaction (see :class:`Transaction`)."""
+
+    def __init__(self, store: PostgresStore, conn: Any) -> None:
+        self._store = store
+        self._conn = conn
+        self._active = True
+        self._head: tuple[int, str] | None = None  # (seq, hash), locked from first append
+
+    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        if not self._active:
+            invalid(
+                "GZ-ST-006",
+                "事务已结束, 不能再使用该事务对象",
+                "the transaction has ended; the transaction object can no longer be used",
+            )
+        if self._store._closed:
+            invalid("GZ-ST-005", "存储已关闭", "the store is closed")
+        try:
+            return self._conn.execute(sql.encode(), params)
+        except self._store._pg.Error as exc:
+            raise _pg_error(exc, "写入事务", self._store._password) from exc
+
+    def get(self, kind: str, id: str) -> Record | None:
+        """Read a record and lock it until commit (sees this transaction's own writes)."""
+        row = self._exec(
+            "SELECT kind, id, version, state, doc, updated_at FROM records WHERE kind = %s "
+            "AND id = %s FOR UPDATE",
+            (kind, id),
+        ).fetchone()
+        return None if row is None else record_from_row(row)
+
+    def put(
+        self,
+        kind: str,
+        id: str,
+        doc: Mapping[str, Any],
+        *,
+        state: str,
+        expected_version: int | None,
+    ) -> int:
+        """Insert (``expected_version=None``) or update (version must match); GZ-ST-409."""
+        check_name(kind, "kind")
+        check_name(id, "id")
+        check_name(state, "state")
+        text = dump_json(doc, "doc")
+        now = now_cst().isoformat()
+        if expected_version is None:
+            cur = self._exec(
+                "INSERT INTO records (kind, id, version, state, doc, updated_at) "
+                "VALUES (%s, %s, 1, %s, %s, %s) ON CONFLICT (kind, id) DO NOTHING",
+                (kind, id, state, text, now),
+            )
+            if cur.rowcount != 1:
+                raise StoreError(
+                    "GZ-ST-409",
+                    f"记录已存在, 不能按新建写入 ({kind}/{id}); 请读取最新版本后重试",
+                    message_en=f"record {kind}/{id} already exists",
+                    details={"kind": kind, "id": id, "expected_version": None},
+                )
+            return 1
+        if (
+            not isinstance(expected_version, int)
+            or isinstance(expected_version, bool)
+            or expected_version < 1
+        ):
+            invalid(
+                "GZ-ST-010",
+                "expected_version 必须是正整数或 None",
+                "expected_version must be a positive integer or None",
+            )
+        cur = self._exec(
+            "UPDATE records SET version = version + 1, state = %s, doc = %s, updated_at = %s "
+            "WHERE kind = %s AND id = %s AND version = %s",
+            (state, text, now, kind, id, expected_version),
+        )
+        if cur.rowcount != 1:
+            row = self._exec(
+                "SELECT version FROM records WHERE kind = %s AND id = %s", (kind, id)
+            ).fetchone()
+            found = None if row is None else int(row[0])
+            raise StoreError(
+                "GZ-ST-409",
+                f"记录版本冲突 ({kind}/{id}): 期望版本 {expected_version}, "
+                f"当前{'不存在' if found is None else f'版本 {found}'}; 请读取最新版本后重试",
+                message_en=f"version conflict on {kind}/{id}",
+                details={
+                    "kind": kind,
+                    "id": id,
+                    "expected_version": expected_version,
+                    "actual_version": found,
+                },
+            )
+        return expected_version + 1
+
+    def append_journal(
+        self,
+        *,
+        event: str,
+        aggregate_type: str,
+        aggregate_id: str,
+        actor: Mapping[str, str],
+        payload_digest: str,
+        outcome: str = "APPLIED",
+        detail: Mapping[str, Any] | None = None,
+        at: str | None = None,
+    ) -> JournalEntry:
+        """Append one entry to the hash chain (locks the chain head until commit)."""
+        pending = prepare_entry(
+            event=event,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            actor=actor,
+            payload_digest=payload_digest,
+            outcome=outcome,
+            detail=detail,
+            at=at,
+        )
+        if self._head is None:
+            row = self._exec(
+                "SELECT seq, hash FROM journal_head WHERE id = 1 FOR UPDATE"
+            ).fetchone()
+            if row is None:  # pragma: no cover - created by migration 1
+                invalid("GZ-ST-003", "日志链头缺失", "journal_head row missing")
+            self._head = (int(row[0]), str(row[1]))
+        entry = pending.seal(self._head[0] + 1, self._head[1])
+        self._exec(
+            "INSERT INTO journal (seq, at, event, aggregate_type, aggregate_id, actor, "
+            "payload_digest, outcome, detail, prev_hash, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                entry.seq,
+                entry.at,
+                entry.event,
+                entry.aggregate_type,
+                entry.aggregate_id,
+                _json_text(entry.actor),
+                entry.payload_digest,
+                entry.outcome,
+                _json_text(entry.detail),
+                entry.prev_hash,
+                entry.hash,
+            ),
+        )
+        self._exec(
+            "UPDATE journal_head SET seq = %s, hash = %s WHERE id = 1", (entry.seq, entry.hash)
+        )
+        self._head = (entry.seq, entry.hash)
+        return entry
+
+    def enqueue(self, topic: str, payload: Mapping[str, Any], *, idempotency_key: str) -> None:
+        """Add an outbox message; a duplicate ``idempotency_key`` is ignored."""
+        check_name(topic, "topic")
+        check_name(idempotency_key, "idempotency_key")
+        text = dump_json(payload, "payload")
+        self._exec(
+            "INSERT INTO outbox (topic, idempotency_key, payload, created_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
+            (topic, idempotency_key, text, now_cst().isoformat()),
+        )
+
+    def put_blob(self, id: str, *, kind: str, media_type: str, data: bytes) -> str:
+        """Store bytes under ``id`` (write-once, GZ-ST-410); returns their SHA-256 hex."""
+        check_name(id, "blob id")
+        check_name(kind, "blob kind")
+        check_name(media_type, "media_type")
+        if not isinstance(data, bytes | bytearray | memoryview):
+            invalid("GZ-ST-010", "blob 数据必须是 bytes", "blob data must be bytes")
+        raw = bytes(data)
+        digest = hashlib.sha256(raw).hexdigest()
+        cur = self._exec(
+            "INSERT INTO blobs (id, kind, media_type, data, sha256) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO NOTHING",
+            (id, kind, media_type, raw, digest),
+        )
+        if cur.rowcount == 1:
+            return digest
+        row = self._exec(
+            "SELECT kind, media_type, sha256 FROM blobs WHERE id = %s", (id,)
+        ).fetchone()
+        if row is not None and tuple(row) == (kind, media_type, digest):
+            return digest
+        raise StoreError(
+            "GZ-ST-410",
+            f"文件 {id!r} 已存储且只能写入一次, 不能用不同的内容覆盖",
+            message_en=f"blob {id!r} is write-once and already holds different content",
+            details={"blob_id": id},
+        )
+
+
+def _json_text(value: Mapping[str, Any]) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _not_found(message_id: int) -> NoReturn:
+    raise NotFoundError(
+        "GZ-ST-404",
+        f"待发消息 {message_id} 不存在",
+        message_en=f"outbox message {message_id} not found",
+    )
+
+
+# --------------------------------------------------------------------------- store
+
+
+class PostgresStore:
+    """The PostgreSQL store (implements :class:`gaozhi_sdk.store.base.Store`).
+
+    Args:
+        url: ``postgresql://`` or ``postgres://`` URL (libpq parameters allowed; ``schema=``
+            selects the schema).
+        schema: the schema (default ``gaozhi`` or the URL's ``schema=``).
+        min_size / max_size: connection pool bounds (per process).
+        statement_timeout / lock_timeout: seconds (``0`` = no limit) for every session.
+        connect_timeout: seconds to wait for a connection.
+        migrate: apply pending migrations on open (needs the schema owner's rights); with
+            ``False`` an outdated schema is refused with GZ-ST-007.
+        allow_outdated: open without migrating (``gaozhi db status``).
+
+    Raises:
+        ConfigError: GZ-CF-001 bad URL or schema name, GZ-CF-002 psycopg missing.
+        StoreError: GZ-ST-001 cannot connect, GZ-ST-002 the schema holds something else,
+            GZ-ST-003 schema newer than this SDK, GZ-ST-007 needs migration.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        min_size: int = 1,
+        max_size: int = 8,
+        statement_timeout: float = 30.0,
+        lock_timeout: float = 10.0,
+        connect_timeout: float = 10.0,
+        migrate: bool = True,
+        allow_outdated: bool = False,
+    ) -> None:
+        self._pg = _psycopg()
+        from psycopg.conninfo import conninfo_to_dict
+        from psycopg_pool import ConnectionPool
+
+        if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                "GZ-CF-001",
+                "PostgreSQL 存储地址须以 postgresql:// 或 postgres:// 开头",
+                message_en="PostgreSQL store URL must start with postgresql:// or postgres://",
+            )
+        self.display_url = redact_url(url)
+        conninfo, self.schema = _split_schema(url, schema)
+        try:
+            params = conninfo_to_dict(conninfo)
+        except self._pg.Error:
+            raise ConfigError(
+                "GZ-CF-001",
+                f"PostgreSQL 存储地址不合法: {self.display_url}",
+                message_en="invalid PostgreSQL URL",
+            ) from None
+        self._password: str | None = str(params.get("password") or "") or None
+        for name, value in (
+            ("statement_timeout", statement_timeout),
+            ("lock_timeout", lock_timeout),
+        ):
+            if not isinstance(value, int | float) or value < 0:
+                invalid("GZ-ST-010", f"{name} 必须是非负秒数", f"{name} must be >= 0")
+        if not (
+            isinstance(min_size, int) and isinstance(max_size, int) and 0 < min_size <= max_size
+        ):
+            invalid("GZ-ST-010", "连接池大小须满足 0 < min_size <= max_size", "bad pool size")
+        self.statement_timeout = float(statement_timeout)
+        self.lock_timeout = float(lock_timeout)
+        self._closed = False
+        self._local = threading.local()
+        options = (
+            f"-c search_path={self.schema} "
+            f"-c statement_timeout={int(self.statement_timeout * 1000)} "
+            f"-c lock_timeout={int(self.lock_timeout * 1000)}"
+        )
+        kwargs: dict[str, Any] = {
+            "autocommit": True,
+            "options": options,
+            "connect_timeout": max(1, int(connect_timeout)),
+            "application_name": "gaozhi-sdk",
+        }
+        self._conninfo = conninfo
+        self._kwargs = kwargs
+        # One direct connection first: a clear error now (no pool retry loop), then the
+        # schema check / migration.
+        try:
+            with self._pg.connect(conninfo, **kwargs) as conn:
+                self._open(conn, migrate=migrate, allow_outdated=allow_outdated)
+        except self._pg.Error as exc:
+            raise self._connect_error(exc) from None
+        self._pool = ConnectionPool(
+            conninfo,
+            kwargs=kwargs,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=max(1.0, float(connect_timeout)),
+            check=ConnectionPool.check_connection,
+            name=f"gaozhi-{self.schema}",
+            open=False,
+        )
+        self._pool.open(wait=False)
+
+    def _connect_error(self, exc: BaseException) -> StoreError:
+        err = _pg_error(exc, "连接数据库", self._password)
+        if err.code in ("GZ-ST-506", "GZ-ST-500") and not getattr(exc, "sqlstate", None):
+            return StoreError(
+                "GZ-ST-001",
+                f"无法连接 PostgreSQL ({self.display_url}): 请检查主机、端口、数据库、角色、"
+                "口令与 TLS 设置",
+                message_en=f"cannot connect to PostgreSQL ({self.display_url}): "
+                f"{_scrub(str(exc).strip(), self._password)[:300]}",
+                details={"url": self.display_url},
+            )
+        return err
+
+    # -- opening and migrations -----------------------------------------------------------
+
+    def _version(self, conn: Any) -> tuple[int, bool]:
+        """(schema version, whether the schema holds anything at all)."""
+        row = conn.execute(
+            b"SELECT to_regclass('schema_migrations') IS NOT NULL, "
+            b"(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            b"WHERE n.nspname = %s)",
+            (self.schema,),
+        ).fetchone()
+        if not row[0]:
+            return 0, bool(row[1])
+        got = conn.execute(b"SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+        return int(got[0]), True
+
+    def _open(self, conn: Any, *, migrate: bool, allow_outdated: bool) -> None:
+        version, anything = self._version(conn)
+        if version == 0 and anything:
+            raise StoreError(
+                "GZ-ST-002",
+                f"模式 {self.schema} 中已有其他表, 不是 gaozhi 存储; 未做任何改动",
+                message_en=f"schema {self.schema} holds another application's tables",
+                details={"schema": self.schema},
+            )
+        if version > SCHEMA_VERSION:
+            self._too_new(version)
+        if version < SCHEMA_VERSION and not allow_outdated:
+            if not migrate:
+                raise StoreError(
+                    "GZ-ST-007",
+                    f"存储结构版本 {version} 低于本 SDK 的版本 {SCHEMA_VERSION}, 需要迁移; "
+                    "请以属主角色运行 gaozhi db migrate --db URL (未做任何改动)",
+                    message_en="the store needs a schema migration (gaozhi db migrate)",
+                    details={"schema_version": version, "latest": SCHEMA_VERSION},
+                )
+            self._migrate(conn)
+
+    @staticmethod
+    def _too_new(version: int) -> NoReturn:
+        raise StoreError(
+            "GZ-ST-003",
+            f"存储结构版本 {version} 高于本 SDK 支持的版本 {SCHEMA_VERSION}; 请升级 gaozhi-sdk",
+            message_en="the store was written by a newer gaozhi-sdk",
+            details={"schema_version": version, "supported": SCHEMA_VERSION},
+        )
+
+    def _migrate(self, conn: Any) -> builtins.list[int]:
+        from psycopg import sql
+
+        with conn.transaction():
+            # One migrator at a time per database; others wait, then find nothing to do.
+            conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+            conn.execute(
+                b"CREATE TABLE IF NOT EXISTS schema_migrations ("
+                b"version integer PRIMARY KEY, name text NOT NULL, applied_at text)"
+            )
+            current, _ = self._version(conn)
+            if current > SCHEMA_VERSION:
+                self._too_new(current)
+            steps = MIGRATIONS[current:]
+            for step in steps:
+                for stmt in step.postgres:
+                    conn.execute(stmt.encode())
+                conn.execute(
+                    b"INSERT INTO schema_migrations (version, name, applied_at) "
+                    b"VALUES (%s, %s, %s)",
+                    (step.version, step.name, now_cst().isoformat()),
+                )
+            if current == 0 and steps:
+                conn.execute(
+                    b"INSERT INTO meta (key, value) VALUES (%s, %s), (%s, %s), (%s, %s)",
+                    (
+                        _SECRET_PREFIX,
+                        new_deployment_secret().key.hex(),
+                        "created_at",
+                        now_cst().isoformat(),
+                        "application",
+                        "gaozhi-sdk",
+                    ),
+                )
+            if steps:
+                conn.execute(
+                    b"INSERT INTO meta (key, value) VALUES ('schema_version', %s) "
+                    b"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(SCHEMA_VERSION),),
+                )
+        return [s.version for s in steps]
+
+    def migrate(self) -> builtins.list[int]:
+        """Apply every pending migration step in one transaction; returns their versions."""
+        with self._connection() as conn:
+            try:
+                return self._migrate(conn)
+            except self._pg.Error as exc:
+                raise _pg_error(exc, "迁移存储结构", self._password) from exc
+
+    def migration_status(self) -> MigrationStatus:
+        """Applied and pending migration steps (``gaozhi db status``)."""
+        with self._connection() as conn:
+            current, _ = self._version(conn)
+            applied: builtins.list[AppliedMigration] = []
+            if current:
+                rows = conn.execute(
+                    b"SELECT version, name, applied_at FROM schema_migrations ORDER BY version"
+                ).fetchall()
+                applied = [AppliedMigration(int(r[0]), str(r[1]), r[2]) for r in rows]
+        return MigrationStatus(
+            backend=f"postgresql (schema {self.schema})",
+            current=current,
+            latest=SCHEMA_VERSION,
+            applied=tuple(applied),
+            pending=tuple(MIGRATIONS[current:]),
+        )
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        if self._closed:
+            invalid("GZ-ST-005", "存储已关闭", "the store is closed")
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except self._pg.Error as exc:
+            raise _pg_error(exc, "读取", self._password) from exc
+        except Exception as exc:
+            if type(exc).__name__ == "PoolTimeout":
+                raise _pg_error(exc, "获取连接", self._password) from None
+            raise
+
+    def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> builtins.list[Any]:
+        with self._connection() as conn:
+            return list(conn.execute(sql.encode(), params).fetchall())
+
+    # -- Store protocol ------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One PostgreSQL transaction; commit on exit, roll back on exception.
+
+        Raises:
+            StoreError: GZ-ST-004 nested in this thread; GZ-ST-409 deadlock/serialisation;
+                GZ-ST-501/505 timeouts; GZ-ST-506 connection lost (rolled back);
+                GZ-ST-507 connection lost during COMMIT (outcome unknown).
+        """
+        if getattr(self._local, "in_tx", False):
+            invalid(
+                "GZ-ST-004",
+                "不支持嵌套事务: 本线程已有一个未结束的事务",
+                "nested transactions are not supported",
+            )
+        if self._closed:
+            invalid("GZ-ST-005", "存储已关闭", "the store is closed")
+        self._local.in_tx = True
+        try:
+            with self._connection() as conn:
+                tx = PostgresTransaction(self, conn)
+                committing = False
+                try:
+                    conn.execute(b"BEGIN")
+                    yield tx
+                    tx._active = False
+                    committing = True
+                    conn.execute(b"COMMIT")
+                except self._pg.Error as exc:
+                    tx._active = False
+                    with suppress(self._pg.Error):
+                        if not conn.closed:
+                            conn.execute(b"ROLLBACK")
+                    err = _pg_error(exc, "提交事务" if committing else "写入事务", self._password)
+                    if committing and err.code == "GZ-ST-506":
+                        err = StoreError(
+                            "GZ-ST-507",
+                            "提交事务时与数据库的连接中断: 无法确定本次事务是否已提交, "
+                            "请查询后再决定是否重试",
+                            message_en="connection lost during COMMIT; outcome unknown",
+                            details=err.details,
+                        )
+                    raise err from exc
+                except BaseException:
+                    tx._active = False
+                    with suppress(self._pg.Error):
+                        if not conn.closed:
+                            conn.execute(b"ROLLBACK")
+                    raise
+        finally:
+            self._local.in_tx = False
+
+    def get(self, kind: str, id: str) -> Record | None:
+        """Read a committed record."""
+        rows = self._fetch(
+            "SELECT kind, id, version, state, doc, updated_at FROM records WHERE kind = %s "
+            "AND id = %s",
+            (kind, id),
+        )
+        return record_from_row(rows[0]) if rows else None
+
+    def list(self, kind: str, *, state: str | None = None) -> Iterator[Record]:
+        """Committed records of a kind (optionally in one state), ordered by id."""
+        last = ""
+        while True:
+            if state is None:
+                rows = self._fetch(
+                    "SELECT kind, id, version, state, doc, updated_at FROM records WHERE kind = %s "
+                    "AND id > %s "
+                    "ORDER BY id LIMIT %s",
+                    (kind, last, _PAGE),
+                )
+            else:
+                rows = self._fetch(
+                    "SELECT kind, id, version, state, doc, updated_at FROM records WHERE kind = %s "
+                    "AND state = %s "
+                    "AND id > %s ORDER BY id LIMIT %s",
+                    (kind, state, last, _PAGE),
+                )
+            for row in rows:
+                yield record_from_row(row)
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][1]
+
+    def count(self, kind: str, *, state: str | None = None) -> int:
+        """Number of committed records of a kind (optionally in one state)."""
+        if state is None:
+            rows = self._fetch("SELECT count(*) FROM records WHERE kind = %s", (kind,))
+        else:
+            rows = self._fetch(
+                "SELECT count(*) FROM records WHERE kind = %s AND state = %s", (kind, state)
+            )
+        return int(rows[0][0])
+
+    def get_blob(self, id: str) -> BlobRecord | None:
+        """Read stored bytes (GZ-JR-010 if they no longer match their SHA-256)."""
+        rows = self._fetch(
+            "SELECT id, kind, media_type, data, sha256 FROM blobs WHERE id = %s", (id,)
+        )
+        return blob_from_row(rows[0]) if rows else None
+
+    def list_blobs(self, kind: str | None = None) -> Iterator[BlobRecord]:
+        """Stored blobs (optionally of one kind), ordered by id."""
+        last = ""
+        while True:
+            if kind is None:
+                rows = self._fetch(
+                    "SELECT id, kind, media_type, data, sha256 FROM blobs "
+                    "WHERE id > %s ORDER BY id LIMIT %s",
+                    (last, _BLOB_PAGE),
+                )
+            else:
+                rows = self._fetch(
+                    "SELECT id, kind, media_type, data, sha256 FROM blobs WHERE kind = %s AND id > "
+                    "%s "
+                    "ORDER BY id LIMIT %s",
+                    (kind, last, _BLOB_PAGE),
+                )
+            for row in rows:
+                yield blob_from_row(row)
+            if len(rows) < _BLOB_PAGE:
+                return
+            last = rows[-1][0]
+
+    def journal(self, *, after_seq: int = 0) -> Iterator[JournalEntry]:
+        """Journal entries with ``seq > after_seq`` in order."""
+        last = after_seq
+        while True:
+            rows = self._fetch(
+                "SELECT seq, at, event, aggregate_type, aggregate_id, actor, payload_digest, "
+                "outcome, detail, prev_hash, hash FROM journal WHERE seq > %s ORDER BY seq "
+                "LIMIT %s",
+                (last, _PAGE),
+            )
+            for row in rows:
+                yield journal_from_row(row)
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
+    def journal_head(self) -> JournalEntry | None:
+        """The last journal entry."""
+        rows = self._fetch(
+            "SELECT seq, at, event, aggregate_type, aggregate_id, actor, payload_digest, "
+            "outcome, detail, prev_hash, hash FROM journal ORDER BY seq DESC LIMIT 1"
+        )
+        return journal_from_row(rows[0]) if rows else None
+
+    def pending_outbox(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
+        """Undelivered, not dead messages, oldest first."""
+        rows = self._fetch(
+            "SELECT id, topic, idempotency_key, payload, created_at, attempts, "
+            "delivered_at, last_error, dead FROM outbox WHERE delivered_at IS NULL AND NOT "
+            "dead "
+            "ORDER BY id LIMIT %s",
+            (max(0, int(limit)),),
+        )
+        return [outbox_from_row(r) for r in rows]
+
+    def outbox_message(self, message_id: int) -> OutboxMessage | None:
+        """One outbox message in any state."""
+        rows = self._fetch(
+            "SELECT id, topic, idempotency_key, payload, created_at, attempts, "
+            "delivered_at, last_error, dead FROM outbox WHERE id = %s",
+            (message_id,),
+        )
+        return outbox_from_row(rows[0]) if rows else None
+
+    def outbox_count(self, *, pending_only: bool = False) -> int:
+        """Number of outbox messages (all, or only undelivered and not dead)."""
+        sql = (
+            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND NOT dead"
+            if pending_only
+            else "SELECT count(*) FROM outbox"
+        )
+        return int(self._fetch(sql)[0][0])
+
+    def mark_delivered(self, message_id: int) -> None:
+        """Record a successful delivery (idempotent); GZ-ST-404 if there is no such message."""
+        with self.transaction() as tx:
+            assert isinstance(tx, PostgresTransaction)
+            cur = tx._exec(
+                "UPDATE outbox SET delivered_at = COALESCE(delivered_at, %s), "
+                "claimed_by = NULL, lease_until = NULL WHERE id = %s",
+                (now_cst().isoformat(), message_id),
+            )
+            if cur.rowcount != 1:
+                _not_found(message_id)
+
+    def mark_failed(self, message_id: int, error: str, *, max_attempts: int) -> None:
+        """Record a failed attempt; after ``max_attempts`` attempts the message is dead."""
+        if not isinstance(max_attempts, int) or max_attempts < 1:
+            invalid("GZ-ST-010", "max_attempts 必须是正整数", "max_attempts must be >= 1")
+        with self.transaction() as tx:
+            assert isinstance(tx, PostgresTransaction)
+            cur = tx._exec(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = %s, "
+                "claimed_by = NULL, lease_until = NULL, "
+                "dead = CASE WHEN delivered_at IS NULL AND attempts + 1 >= %s "
+                "THEN true ELSE dead END WHERE id = %s",
+                (str(error)[:MAX_ERROR_TEXT], max_attempts, message_id),
+            )
+            if cur.rowcount != 1:
+                _not_found(message_id)
+
+    def meta(self, key: str) -> str | None:
+        """A store-level setting; deployment secrets are not readable here."""
+        if key.startswith(_SECRET_PREFIX):
+            return None
+        rows = self._fetch("SELECT value FROM meta WHERE key = %s", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def deployment_secret(self) -> DeploymentSecret:
+        """The current per-deployment secret (made with ``os.urandom(32)`` at creation)."""
+        rows = self._fetch("SELECT value FROM meta WHERE key = %s", (_SECRET_PREFIX,))
+        key = bytes.fromhex(str(rows[0][0]))
+        return DeploymentSecret(secret_key_id(key), key)
+
+    def deployment_secrets(self) -> builtins.list[DeploymentSecret]:
+        """Every secret this store has used, the current one first."""
+        out = [self.deployment_secret()]
+        rows = self._fetch(
+            "SELECT value FROM meta WHERE key LIKE %s ORDER BY key", (_SECRET_PREFIX + ".%",)
+        )
+        for (value,) in rows:
+            key = bytes.fromhex(str(value))
+            out.append(DeploymentSecret(secret_key_id(key), key))
+        return out
+
+    def rotate_deployment_secret(self) -> DeploymentSecret:
+        """Make a new current secret; the previous one is kept as ``id_salt.<key id>``."""
+        new = new_deployment_secret()
+        with self.transaction() as tx:
+            assert isinstance(tx, PostgresTransaction)
+            old = tx._exec(
+                "SELECT value FROM meta WHERE key = %s FOR UPDATE", (_SECRET_PREFIX,)
+            ).fetchone()
+            old_key = bytes.fromhex(str(old[0]))
+            tx._exec(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
+                (f"{_SECRET_PREFIX}.{secret_key_id(old_key)}", old_key.hex()),
+            )
+            tx._exec("UPDATE meta SET value = %s WHERE key = %s", (new.key.hex(), _SECRET_PREFIX))
+        return new
+
+    def close(self) -> None:
+        """Close the pool (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            self._pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        closed = ", closed" if self._closed else ""
+        return f"PostgresStore({self.display_url!r}, schema={self.schema!r}{closed})"
+
+    # -- journal verification -----------------------------------------------------------
+
+    def _journal_dicts(self) -> Iterator[dict[str, Any]]:
+        last = 0
+        while True:
+            rows = self._fetch(
+                "SELECT seq, at, event, aggregate_type, aggregate_id, actor, payload_digest, "
+                "outcome, detail, prev_hash, hash FROM journal WHERE seq > %s ORDER BY seq "
+                "LIMIT %s",
+                (last, _PAGE),
+            )
+            for row in rows:
+                try:
+                    yield journal_from_row(row).to_json_dict()
+                except (ValueError, TypeError):
+                    yield MalformedLine(row[0], "数据库中的 actor/detail 不是有效 JSON 对象")
+            if len(rows) < _PAGE:
+                return
+            last = rows[-1][0]
+
+    def verify_journal(
+        self, *, expected_head: str | None = None, expected_count: int | None = None
+    ) -> ChainReport:
+        """Verify the stored hash chain."""
+        return verify_chain(
+            self._journal_dicts(), expected_head=expected_head, expected_count=expected_count
+        )
+
+    def export_journal(self, path: str | os.PathLike[str]) -> int:
+        """Write the journal as ``journal.jsonl``; returns the count."""
+        return write_jsonl(self.journal(), path)
