@@ -75,6 +75,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     ),
     # CF — configuration
     "GZ-CF-001": ((), "不支持的存储地址", "unsupported store URL"),
+    "GZ-CF-002": (
+        (),
+        "PostgreSQL 存储需要可选组件 postgres",
+        "the PostgreSQL store needs the 'postgres' extra",
+    ),
     "GZ-CF-010": ((), "角色策略中的操作不存在", "unknown transition in the role policy"),
     "GZ-CF-011": ((), "角色策略中有未知角色", "unknown role in the role policy"),
     "GZ-CF-012": ((), "角色策略须为映射", "the role policy must be a mapping"),
@@ -643,6 +648,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-ST-004": ((), "不支持嵌套事务", "nested transactions are not supported"),
     "GZ-ST-005": ((), "存储已关闭", "the store is closed"),
     "GZ-ST-006": ((), "事务已结束", "the transaction has ended"),
+    "GZ-ST-007": (
+        (),
+        "存储结构需要迁移 (gaozhi db migrate)",
+        "the store needs a schema migration (gaozhi db migrate)",
+    ),
     "GZ-ST-010": ((), "存储的值不合规", "a value cannot be stored"),
     "GZ-ST-011": ((), "日志条目不合规", "the journal entry is malformed"),
     "GZ-ST-012": (
@@ -658,6 +668,17 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-ST-502": ((), "磁盘或数据库空间已满", "disk or database full"),
     "GZ-ST-503": ((), "数据库文件已损坏", "the database file is corrupt"),
     "GZ-ST-504": ((), "数据库读写失败", "database I/O error, read-only file or permission denied"),
+    "GZ-ST-505": ((), "语句执行超时, 事务已回滚", "statement_timeout exceeded; rolled back"),
+    "GZ-ST-506": (
+        (),
+        "与数据库的连接中断, 事务已回滚",
+        "database connection lost; the transaction was rolled back",
+    ),
+    "GZ-ST-507": (
+        (),
+        "提交时连接中断, 无法确定是否已提交",
+        "connection lost during COMMIT; the outcome is unknown",
+    ),
     # WF — workflow
     "GZ-WF-001": ((), "状态机没有该操作", "the state machine has no such transition"),
     "GZ-WF-002": (
