@@ -68,6 +68,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "the reviewer is not from a configured justice bureau",
     ),
     "GZ-AU-010": ((), "该凭据无权代申请人调用", "this credential may not act for applicants"),
+    "GZ-AU-011": (
+        ("R-024",),
+        "申请人只能办理本人的办件",
+        "an applicant may act only on its own case",
+    ),
     "GZ-AU-020": (
         (),
         "无权查看或执行该操作 (HTTP 服务)",

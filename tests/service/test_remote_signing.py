@@ -117,3 +117,28 @@ def test_r035_session_of_another_case_or_malformed_signature_refused(world: Worl
     assert err.value.code == "GZ-SG-072"
     # the session is still usable after refused attempts
     assert world.svc.assemble_pledge(a.case_no, dts.session_id, sig, actor).case_no == a.case_no
+
+
+def test_r024_another_applicant_cannot_get_data_to_sign_or_choose_for_a_case(world: World) -> None:
+    from gaozhi_sdk.models import ProofChoice
+    from gaozhi_sdk.models.enums import ProofMode
+
+    case = world.bring(ONLINE_ENTRY, "NOTICE_ISSUED")
+    intruder = world.actor_of(world.new_applicant())
+    with pytest.raises(GaozhiError) as err:
+        world.svc.record_choices(
+            case.case_no, [ProofChoice(entry_id=ONLINE_ENTRY, mode=ProofMode.PLEDGE)], intruder
+        )
+    assert err.value.code == "GZ-AU-011"
+    world.choose(case.case_no, {ONLINE_ENTRY: ProofMode.PLEDGE})
+    with pytest.raises(GaozhiError) as err:
+        world.svc.pledge_data_to_sign(
+            case.case_no, _chain(world.signer_of(case.applicant)), intruder
+        )
+    assert err.value.code == "GZ-AU-011"
+    assert _refusals(world, "GZ-AU-011") == 2
+    # and the applicant may not run the organ's eligibility check
+    with pytest.raises(GaozhiError) as err:
+        world.svc.check_eligibility(case.case_no, world.actor_of(case.applicant))
+    assert err.value.code == "GZ-AU-001"
+    assert _refusals(world, "GZ-AU-001") == 1

@@ -15,7 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from gaozhi_sdk.errors import PermissionDeniedError
 from gaozhi_sdk.esign import validate
 from gaozhi_sdk.esign.report import VerificationReport
-from gaozhi_sdk.models.enums import ActorRole, AssistanceReply, VerificationStatus
+from gaozhi_sdk.models.enums import (
+    ActorRole,
+    AssistanceReply,
+    VerificationResult,
+    VerificationStatus,
+)
 from gaozhi_sdk.models.lists import CommitmentList, ReviewRecord
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.models.verification import AssistanceRequest, Verification
@@ -43,6 +48,18 @@ class AssistanceReplyIn(_In):
 
     reply: AssistanceReply = Field(description="答复")
     refusal_reason: str | None = Field(default=None, max_length=2000, description="书面拒绝理由")
+
+
+class DispatchIn(_In):
+    """Push an on-site task to an inspector (R-045)."""
+
+    inspector: str = Field(min_length=1, max_length=64, description="核查人员工号")
+
+
+class OnSiteResultIn(_In):
+    """The inspector's on-site finding."""
+
+    result: VerificationResult = Field(description="核查结论")
 
 
 class DeliveryOut(BaseModel):
@@ -172,6 +189,36 @@ def mount(app: FastAPI) -> None:
         verification_id: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Verification:
         return svc.run_online_verification(verification_id, caller.actor)
+
+    @app.post(
+        "/v1/verifications/{verification_id}/on-site/dispatch",
+        response_model=Verification,
+        tags=["核查"],
+        summary="派发现场核查任务",
+    )
+    def dispatch_on_site(
+        verification_id: str,
+        body: DispatchIn,
+        caller: CallerDep,
+        svc: SvcDep,
+        key: IdempotencyKey = None,
+    ) -> Verification:
+        return svc.dispatch_on_site(verification_id, body.inspector, caller.actor)
+
+    @app.post(
+        "/v1/verifications/{verification_id}/on-site/result",
+        response_model=Verification,
+        tags=["核查"],
+        summary="记录现场核查结论",
+    )
+    def record_on_site(
+        verification_id: str,
+        body: OnSiteResultIn,
+        caller: CallerDep,
+        svc: SvcDep,
+        key: IdempotencyKey = None,
+    ) -> Verification:
+        return svc.record_on_site(verification_id, body.result, caller.actor)
 
     @app.post(
         "/v1/verifications/{verification_id}/assistance",

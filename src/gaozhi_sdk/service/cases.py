@@ -14,7 +14,12 @@ from typing import Any
 
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.canonical import model_bytes, sha256_hex
-from gaozhi_sdk.errors import RuleViolationError, SignatureError, WorkflowError
+from gaozhi_sdk.errors import (
+    PermissionDeniedError,
+    RuleViolationError,
+    SignatureError,
+    WorkflowError,
+)
 from gaozhi_sdk.esign import Bundle, payload_model
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice, Withdrawal
@@ -237,6 +242,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         transition = "decline" if declined else "record_choices"
         with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             assert s.current is not None
+            self.check_own_case(case, actor)
             new = case.model_copy(
                 update={
                     "choices": tuple(parsed),
@@ -266,6 +272,8 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         Eligible → the snapshot is kept with the case for planning (R-026, R-040).
         """
         case = self.case(case_no)
+        # the eligible path writes no transition, but the check is still the organ's act
+        self.role_policy.check(actor, "case.mark_ineligible", case.organ_uscc)
         if case.status is not CaseStatus.NOTICE_ISSUED:
             raise WorkflowError(
                 "GZ-WF-002",
@@ -637,6 +645,25 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             s.detail.update(cancelled=cancelled, restriction=restriction)
             s.emit("pledge.withdrawn", self._event(new))
         return new
+
+    @staticmethod
+    def check_own_case(case: Case, actor: Actor, proxy: Proxy | None = None) -> None:
+        """An applicant acts only on its own case; a proxy only as the proxy it names for
+        this case's applicant (GZ-AU-011). Officials are checked by the role policy."""
+        if actor.role is ActorRole.APPLICANT and actor.actor_id == case.applicant.id_number:
+            return
+        if actor.role is ActorRole.PROXY and (
+            proxy is None or proxy.party.id_number == actor.actor_id
+        ):
+            return
+        if actor.role not in (ActorRole.APPLICANT, ActorRole.PROXY):
+            return
+        raise PermissionDeniedError(
+            "GZ-AU-011",
+            "申请人只能办理本人的办件, 代为承诺人只能以其本人身份代为承诺",
+            message_en="an applicant may act only on its own case, a proxy only as itself",
+            details={"role": actor.role.value},
+        )
 
     def _check_actor_is_party(self, case: Case, actor: Actor) -> None:
         if actor.role is ActorRole.APPLICANT and actor.actor_id != case.applicant.id_number:

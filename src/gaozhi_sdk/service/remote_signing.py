@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaozhi_sdk.canonical import model_bytes
-from gaozhi_sdk.errors import BundleFormatError, SignatureError, WorkflowError
+from gaozhi_sdk.errors import BundleFormatError, RuleViolationError, SignatureError, WorkflowError
 from gaozhi_sdk.esign import Bundle
 from gaozhi_sdk.esign.bundle import BUNDLE_MEDIA_TYPE
 from gaozhi_sdk.esign.chain import parse_chain, validate_chain
@@ -36,6 +36,7 @@ from gaozhi_sdk.esign.dsse import pae
 from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for, keyid_from_spki
 from gaozhi_sdk.esign.payload_types import payload_type_for
 from gaozhi_sdk.models.documents import Pledge
+from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor, Proxy
 from gaozhi_sdk.service._core import refusals_journaled
 from gaozhi_sdk.service.cases import CasesMixin
@@ -143,6 +144,14 @@ class RemoteSigningMixin(CasesMixin):
         """
         case = self.case(case_no)
         self.role_policy.check(actor, "case.sign_pledge", None)
+        px = None if proxy is None else self.parse(Proxy, proxy, "代为承诺人")
+        if actor.role is ActorRole.PROXY and px is None:
+            raise RuleViolationError(
+                "GZ-RL-215",
+                "代为承诺人与承诺书所载代为承诺人不一致 (R-024)",
+                message_en="a proxy must name itself as the pledge's proxy",
+            )
+        self.check_own_case(case, actor, px)
         ders = _chain_ders(certificate_chain)
         try:
             parsed = parse_chain(ders)
@@ -175,7 +184,7 @@ class RemoteSigningMixin(CasesMixin):
                 message_en=f"the signer's certificate chain does not validate: "
                 f"{outcome.message_en or '-'}",
             )
-        pledge = self.draft_pledge(case.case_no, proxy=proxy, signed_at=now)
+        pledge = self.draft_pledge(case.case_no, proxy=px, signed_at=now)
         ptype = payload_type_for(Pledge)
         body = model_bytes(pledge)
         signed = pae(ptype, body)
