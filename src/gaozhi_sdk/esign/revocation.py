@@ -23,21 +23,22 @@ time ``t`` (the best signature time when a time-stamp proves it):
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from gaozhi_sdk.canonical import sha256_hex
 from gaozhi_sdk.esign.bundle import Revocation
 from gaozhi_sdk.esign.chain import masked_subject
+from gaozhi_sdk.esign.keys import SIGNATURE_OID_HASH, certificate_spki, verify_issuer_signature
 from gaozhi_sdk.esign.report import Check, CheckStatus, SubIndication
 
 __all__ = [
@@ -66,6 +67,15 @@ class RevocationData:
     crls: list[tuple[x509.CertificateRevocationList, str]] = field(default_factory=list)
     ocsps: list[tuple[ocsp.OCSPResponse, str]] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # SHA-256 of blobs that do not parse
+    #: pinned OCSP responders (the verifier's ``OCSP_SIGNING`` anchors)
+    responders: tuple[x509.Certificate, ...] = ()
+    #: data that could not be verified and was ignored (warnings for the report)
+    ignored: list[str] = field(default_factory=list)
+
+    def note_ignored(self, text: str) -> None:
+        """Record ignored data once (it becomes a report warning)."""
+        if text not in self.ignored:
+            self.ignored.append(text)
 
     def add_crl(self, der: bytes) -> None:
         """Parse and add a DER CRL (unreadable ones are recorded)."""
@@ -87,9 +97,29 @@ class RevocationData:
         return not self.crls and not self.ocsps
 
 
-def load_revocation(rev: Revocation | None) -> RevocationData:
-    """Parse the bundle's ``verificationMaterial.revocation``."""
-    data = RevocationData()
+def load_revocation(
+    rev: Revocation | None,
+    *,
+    extra: Revocation | None = None,
+    responders: tuple[x509.Certificate, ...] = (),
+) -> RevocationData:
+    """Parse the bundle's ``verificationMaterial.revocation``, plus ``extra`` data the
+    verifier brings (used beside the bundle's own; blobs of it that do not parse are
+    ignored with a warning, not a format failure of the bundle)."""
+    data = RevocationData(responders=responders)
+    if extra is not None:
+        mine = RevocationData()
+        for der in extra.crls or ():
+            mine.add_crl(der)
+        for der in extra.ocsp_responses or ():
+            mine.add_ocsp(der)
+        data.crls.extend(mine.crls)
+        data.ocsps.extend(mine.ocsps)
+        for ref in mine.unreadable:
+            data.note_ignored(
+                f"验证方提供的撤销信息 {ref[:24]}… 无法解析, 已忽略 / verifier-supplied "
+                "revocation data that does not parse was ignored"
+            )
     if rev is not None:
         for der in rev.crls or ():
             data.add_crl(der)
@@ -114,25 +144,61 @@ def _fp(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex()
 
 
-def _sig_ok(key: Any, sig: bytes, data: bytes, h: hashes.HashAlgorithm | None) -> bool:
+def _hash_name(obj: Any) -> str | None:
     try:
-        if isinstance(key, ec.EllipticCurvePublicKey) and h is not None:
-            key.verify(sig, data, ec.ECDSA(h))
-        elif isinstance(key, rsa.RSAPublicKey) and h is not None:
-            key.verify(sig, data, padding.PKCS1v15(), h)
-        elif isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(sig, data)
-        else:
-            return False
-    except (InvalidSignature, ValueError, TypeError):
+        h = obj.signature_hash_algorithm
+    except UnsupportedAlgorithm:  # e.g. SM2-with-SM3: named by its OID
+        return SIGNATURE_OID_HASH.get(obj.signature_algorithm_oid.dotted_string)
+    return h.name if h is not None else None
+
+
+def _signed_by(issuer: x509.Certificate, obj: Any, tbs: bytes) -> bool:
+    """Is ``obj`` (CRL, OCSP response, certificate) signed with ``issuer``'s key?
+
+    One implementation for every key type: SM2 issuers (the demo's organ seals) verify
+    through the SM2 plugin's registered key verifier.
+    """
+    try:
+        spki = certificate_spki(issuer)
+        return verify_issuer_signature(
+            spki,
+            obj.signature,
+            tbs,
+            signature_oid=obj.signature_algorithm_oid.dotted_string,
+            hash_name=_hash_name(obj),
+        )
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         return False
-    return True
 
 
 def _fresh(this_update: datetime, next_update: datetime | None, at: datetime) -> bool:
     if this_update >= at:
         return True
     return next_update is not None and this_update <= at <= next_update
+
+
+def _crl_scope(crl: x509.CertificateRevocationList) -> str | None:
+    """Why a CRL is not a complete list on its own (delta or partitioned), else None."""
+    try:
+        crl.extensions.get_extension_for_class(x509.DeltaCRLIndicator)
+        return "增量 CRL (delta CRL)"
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        idp = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
+    except x509.ExtensionNotFound:
+        return None
+    if (
+        idp.only_some_reasons
+        or idp.only_contains_user_certs
+        or idp.only_contains_ca_certs
+        or idp.only_contains_attribute_certs
+        or idp.indirect_crl
+        or idp.full_name
+        or idp.relative_name
+    ):
+        return "分区 CRL (IssuingDistributionPoint 限定了范围)"
+    return None
 
 
 def _crl_status(
@@ -142,48 +208,82 @@ def _crl_status(
     for crl, ref in data.crls:
         if crl.issuer != issuer.subject:
             continue
-        try:
-            if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
-                continue
-        except (TypeError, ValueError):
+        if not _signed_by(issuer, crl, crl.tbs_certlist_bytes):
+            data.note_ignored(
+                f"CRL {ref[:16]}… 的签名无法用签发者 {masked_subject(issuer.subject)} 的公钥验证, "
+                "已忽略 / a CRL whose signature does not verify with the issuer's key was ignored"
+            )
             continue
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        reason: str | None = None
         if entry is not None:
-            reason: str | None = None
             with contextlib.suppress(x509.ExtensionNotFound):
                 ext = entry.extensions.get_extension_for_class(x509.CRLReason)
                 reason = ext.value.reason.value
+        if entry is not None and reason != x509.ReasonFlags.remove_from_crl.value:
             return CertificateStatus(
                 "revoked", "CRL", entry.revocation_date_utc, reason, f"crl:{ref}"
             )
+        scope = _crl_scope(crl)
+        if scope is not None:  # proves revocations, never that a certificate is good
+            data.note_ignored(
+                f"{scope} {ref[:16]}… 不能单独证明证书未被撤销 / a delta or partitioned CRL "
+                "is not complete on its own: it cannot show a certificate is not revoked"
+            )
+            continue
         if _fresh(crl.last_update_utc, crl.next_update_utc, at):
             return CertificateStatus("good", "CRL", evidence=f"crl:{ref}")
         stale = CertificateStatus("unknown", "CRL", evidence=f"crl:{ref}", stale=True)
     return stale
 
 
-def _ocsp_responder_ok(resp: ocsp.OCSPResponse, issuer: x509.Certificate) -> bool:
-    h = resp.signature_hash_algorithm
-    if _sig_ok(issuer.public_key(), resp.signature, resp.tbs_response_bytes, h):
+def _valid_at(cert: x509.Certificate, at: datetime) -> bool:
+    return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
+
+
+def _ocsp_signing(cert: x509.Certificate) -> bool:
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return ExtendedKeyUsageOID.OCSP_SIGNING in eku
+
+
+def _ocsp_responder_ok(
+    resp: ocsp.OCSPResponse, issuer: x509.Certificate, responders: tuple[x509.Certificate, ...]
+) -> bool:
+    """RFC 6960 §4.2.2.2: signed by the CA itself, by a responder the CA certified for
+    OCSP signing (id-kp-OCSPSigning, valid at ``producedAt``), or by a responder the
+    verifier pinned (valid at ``producedAt``)."""
+    tbs = resp.tbs_response_bytes
+    if _signed_by(issuer, resp, tbs):
         return True
+    produced = resp.produced_at_utc
+    for pinned in responders:
+        if _valid_at(pinned, produced) and _signed_by(pinned, resp, tbs):
+            return True
     for delegate in resp.certificates:
-        try:
-            delegate.verify_directly_issued_by(issuer)
-            eku = delegate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
-            continue
-        if ExtendedKeyUsageOID.OCSP_SIGNING in eku and _sig_ok(
-            delegate.public_key(), resp.signature, resp.tbs_response_bytes, h
+        if (
+            delegate.issuer == issuer.subject
+            and _valid_at(delegate, produced)
+            and _ocsp_signing(delegate)
+            and _signed_by(issuer, delegate, delegate.tbs_certificate_bytes)
+            and _signed_by(delegate, resp, tbs)
         ):
             return True
     return False
 
 
-def _cert_id(
-    cert: x509.Certificate, issuer: x509.Certificate, h: hashes.HashAlgorithm
-) -> tuple[bytes, bytes]:
-    req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, h).build()
-    return req.issuer_name_hash, req.issuer_key_hash
+def _cert_id(cert: x509.Certificate, issuer: x509.Certificate, h: str) -> tuple[bytes, bytes]:
+    """(issuerNameHash, issuerKeyHash) of RFC 6960 §4.1.1, for any issuer key type."""
+    from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+
+    key_bits = asn1_keys.PublicKeyInfo.load(certificate_spki(issuer))["public_key"].contents[1:]
+    name = cert.issuer.public_bytes()
+    return hashlib.new(h, name).digest(), hashlib.new(h, key_bits).digest()
+
+
+_CERT_ID_HASHES = {"sha1", "sha256", "sha384", "sha512"}
 
 
 def _ocsp_status(
@@ -197,12 +297,19 @@ def _ocsp_status(
             if single.serial_number != cert.serial_number:
                 continue
             try:
-                ids = _cert_id(cert, issuer, single.hash_algorithm)
-            except (ValueError, TypeError):
-                continue
+                h = single.hash_algorithm.name
+                ids = _cert_id(cert, issuer, h) if h in _CERT_ID_HASHES else None
+            except (ValueError, TypeError, UnsupportedAlgorithm):
+                ids = None
             if ids != (single.issuer_name_hash, single.issuer_key_hash):
                 continue
-            if not _ocsp_responder_ok(resp, issuer):
+            if not _ocsp_responder_ok(resp, issuer, data.responders):
+                data.note_ignored(
+                    f"OCSP 应答 {ref[:16]}… 的签名者不是该 CA、其授权的 OCSP 签名者 (EKU "
+                    "OCSPSigning, 在 producedAt 时有效) 或预置的响应者, 已忽略 / an OCSP "
+                    "response not signed by the CA, a responder it certified (valid at "
+                    "producedAt) or a pinned responder was ignored"
+                )
                 continue
             status = single.certificate_status
             if status is ocsp.OCSPCertStatus.REVOKED:

@@ -41,7 +41,7 @@ from pydantic import BaseModel
 
 from gaozhi_sdk.errors import BundleFormatError, GaozhiError, SignatureError
 from gaozhi_sdk.esign._fast import trusted
-from gaozhi_sdk.esign.bundle import Bundle, SignerMaterial
+from gaozhi_sdk.esign.bundle import Bundle, Revocation, SignerMaterial
 from gaozhi_sdk.esign.chain import _fp as _cert_fp
 from gaozhi_sdk.esign.chain import parse_chain, validate_chain
 from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for, keyid_from_spki
@@ -176,6 +176,7 @@ class _Options(NamedTuple):
     now: datetime
     require_revocation: bool
     fetcher: RevocationFetcher | None
+    revocation: Revocation | None = None
 
 
 def validate(
@@ -185,6 +186,7 @@ def validate(
     at: datetime | None = None,
     require_revocation: bool = False,
     revocation_fetcher: RevocationFetcher | None = None,
+    revocation: Revocation | None = None,
 ) -> VerificationReport:
     """Validate a bundle and return the report; never raises on a bad bundle.
 
@@ -198,11 +200,14 @@ def validate(
             INDETERMINATE / TRY_LATER instead of a skipped check.
         revocation_fetcher: an explicit fetcher for missing revocation data; None (the
             default) means strictly offline — no socket is opened.
+        revocation: CRLs / OCSP responses (DER) the verifier brings, used beside the
+            bundle's own; data that cannot be verified (wrong signer, delegated
+            responder not entitled) is ignored with a warning.
 
     Raises:
         SignatureError: ``GZ-SG-030`` only if ``at`` is not an aware datetime.
     """
-    return _validate(bundle, trust, at, require_revocation, revocation_fetcher)[0]
+    return _validate(bundle, trust, at, require_revocation, revocation_fetcher, revocation)[0]
 
 
 def verify(
@@ -212,6 +217,7 @@ def verify(
     at: datetime | None = None,
     require_revocation: bool = False,
     revocation_fetcher: RevocationFetcher | None = None,
+    revocation: Revocation | None = None,
 ) -> VerifiedPayload:
     """Validate and return ``(payload, report)``; raise unless TOTAL_PASSED.
 
@@ -220,7 +226,9 @@ def verify(
     Raises:
         SignatureError: ``GZ-SG-010`` with ``.report`` when the result is not TOTAL_PASSED.
     """
-    report, payload = _validate(bundle, trust, at, require_revocation, revocation_fetcher)
+    report, payload = _validate(
+        bundle, trust, at, require_revocation, revocation_fetcher, revocation
+    )
     if report.indication is not Indication.TOTAL_PASSED or payload is None:
         first = next(iter(report.problems()), None)
         why = f": {first.message}" if first is not None and first.message else ""
@@ -296,6 +304,7 @@ def _validate(
     at: datetime | None,
     require_revocation: bool = False,
     fetcher: RevocationFetcher | None = None,
+    revocation: Revocation | None = None,
 ) -> tuple[VerificationReport, BaseModel | bytes | None]:
     vt, src = _validation_time(at)
     opts = _Options(
@@ -303,6 +312,7 @@ def _validate(
         now=vt,
         require_revocation=require_revocation,
         fetcher=fetcher,
+        revocation=revocation,
     )
     bundle_digest: dict[str, str] = {}
     if isinstance(data, Bundle):
@@ -389,7 +399,11 @@ def _validate_bundle(
                 )
             )
 
-    rev = load_revocation(bundle.verification_material.revocation)
+    rev = load_revocation(
+        bundle.verification_material.revocation,
+        extra=opts.revocation,
+        responders=trust.ocsp_responders,
+    )
     if rev.unreadable:
         checks.append(
             _problem(
@@ -405,6 +419,7 @@ def _validate_bundle(
             )
         )
 
+    warnings.extend(w for w in rev.ignored if w not in warnings)
     signed_ids = {s.keyid for s in bundle.dsse_envelope.signatures}
     for m in bundle.verification_material.signers:
         if m.keyid not in signed_ids:
@@ -687,6 +702,7 @@ def _revocation(
         by_fp.setdefault(_cert_fp(root), root)
     chain = [by_fp[f] for f in chain_fps if f in by_fp]
     result = check_revocation(chain, rev, vt, require=opts.require_revocation, fetcher=opts.fetcher)
+    result = (result[0], [*result[1], *(w for w in rev.ignored if w not in result[1])])
     if cacheable:
         if len(_rev_skip_cache) >= 4096:
             _rev_skip_cache.clear()
