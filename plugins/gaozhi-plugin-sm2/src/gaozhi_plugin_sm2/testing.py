@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import secrets
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import keys  # type: ignore[import-untyped]
+from asn1crypto import crl as crl_asn1  # type: ignore[import-untyped]
+from asn1crypto import keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -57,6 +59,7 @@ def issue_sm2_certificate(
     not_after: datetime,
     extended_key_usage: tuple[str, ...] | None = (ID_KP_DOCUMENT_SIGNING.dotted_string,),
     key_usage: frozenset[str] | None = None,
+    critical_eku: bool = False,
 ) -> x509.Certificate:
     """Build and SM2-sign one X.509 v3 certificate.
 
@@ -67,6 +70,7 @@ def issue_sm2_certificate(
         not_before / not_after: validity (aware datetimes).
         extended_key_usage: EKU OIDs of a leaf, or None for none.
         key_usage: KeyUsage bit names (asn1crypto spelling) overriding the profile.
+        critical_eku: mark the EKU critical (a TSA certificate, RFC 3161 §2.3).
     """
     usage = key_usage or (
         frozenset({"key_cert_sign", "crl_sign"})
@@ -87,7 +91,7 @@ def issue_sm2_certificate(
         extensions.append(
             {
                 "extn_id": "extended_key_usage",
-                "critical": False,
+                "critical": critical_eku,
                 "extn_value": list(extended_key_usage),
             }
         )
@@ -171,6 +175,7 @@ class Sm2TestPKI:
         extended_key_usage: tuple[str, ...] | None = (ID_KP_DOCUMENT_SIGNING.dotted_string,),
         key_usage: frozenset[str] | None = None,
         signer_id: str | None = None,
+        critical_eku: bool = False,
     ) -> Sm2Signer:
         """Issue a leaf certificate (default: an hour ago to +3 years) and return its signer."""
         nb = not_before or (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
@@ -186,6 +191,7 @@ class Sm2TestPKI:
             not_after=na,
             extended_key_usage=extended_key_usage,
             key_usage=key_usage,
+            critical_eku=critical_eku,
         )
         if signer_id is None:
             return Sm2Signer(leaf_key, (cert,))
@@ -219,6 +225,43 @@ class Sm2TestPKI:
         if not fresh:
             self._signers[label] = signer
         return signer
+
+    def crl(
+        self,
+        revoked: Sequence[tuple[int, datetime]] = (),
+        *,
+        this_update: datetime,
+        next_update: datetime,
+        key: Sm2PrivateKey | None = None,
+    ) -> bytes:
+        """An SM2-signed CRL (DER) of this root: ``revoked`` = (serial, revocation time).
+
+        ``key`` signs instead of the root key (a forgery under the root's name).
+        """
+        algorithm = {"algorithm": SM2_SIGN_WITH_SM3_OID}
+        entries = [
+            {"user_certificate": serial, "revocation_date": _time(when)} for serial, when in revoked
+        ]
+        tbs = crl_asn1.TbsCertList(
+            {
+                "version": "v2",
+                "signature": algorithm,
+                "issuer": self._root_name,
+                "this_update": _time(this_update),
+                "next_update": _time(next_update),
+                "revoked_certificates": entries or None,
+            }
+        )
+        signature = Sm2Signer(key or self._root_key).sign(tbs.dump())
+        return bytes(
+            crl_asn1.CertificateList(
+                {
+                    "tbs_cert_list": tbs,
+                    "signature_algorithm": algorithm,
+                    "signature": signature,
+                }
+            ).dump()
+        )
 
     def root_pem(self) -> bytes:
         """The root certificate, PEM."""
