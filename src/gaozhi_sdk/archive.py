@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -172,6 +173,21 @@ def _init_worker(files: dict[str, bytes]) -> None:
     _WORKER_TRUST = TrustStore.from_folder_files(files)
 
 
+def _init_pool_worker(files: dict[str, bytes]) -> None:
+    """A worker process ignores Ctrl-C: the parent stops the pool (no worker tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(files)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued work and terminate the worker processes now (after an interrupt)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.terminate()
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.join(timeout=5)
+
+
 def _validate_chunk(args: tuple[list[str], str | None]) -> list[tuple[str, str, str, str]]:
     paths, at_iso = args
     assert _WORKER_TRUST is not None
@@ -290,12 +306,17 @@ def audit_archive(
     done = 0
     results: list[tuple[str, str, str, str]] = []
     if jobs > 1 and len(bundle_files) > size:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(trust_files,)) as pool:
+        pool = ProcessPoolExecutor(jobs, initializer=_init_pool_worker, initargs=(trust_files,))
+        try:
             for part in pool.map(_validate_chunk, work):
                 results.extend(part)
                 done += len(part)
                 if progress:
                     progress(done, len(bundle_files))
+        except BaseException:  # Ctrl-C or a worker failure: no process is left behind
+            _stop_pool(pool)
+            raise
+        pool.shutdown()
     else:
         _init_worker(trust_files)
         for w in work:

@@ -16,13 +16,20 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, the staging folder still protects
+    fcntl = None  # type: ignore[assignment]
 
 from gaozhi_sdk.archive import export_archive
 from gaozhi_sdk.errors import ConfigError, GaozhiError
@@ -99,33 +106,63 @@ class DemoSummary:
 
     def render(self) -> str:
         """Human summary (Chinese)."""
+        d = self.workdir
         lines = [
             f"gaozhi demo: {self.applications} 件合成申请已走完生命周期",
-            f"工作目录: {self.workdir}",
-            f"数据库: {self.workdir / 'gaozhi.db'}",
-            f"证据归档: {self.workdir / 'archive'} ({self.bundles} 个签名文件, "
+            f"工作目录: {d}",
+            f"  数据库: {d / 'gaozhi.db'}",
+            f"  证据归档: {d / 'archive'} ({self.bundles} 个签名文件, "
             f"{self.journal_entries} 条台账)",
-            f"统计报告: {self.workdir / 'report.md'}",
-            "",
-            "各状态机最终状态分布:",
+            f"  统计报告: {d / 'report.md'}, {d / 'report.json'}",
         ]
+        if (d / "documents").is_dir():
+            lines.append(f"  文书: {d / 'documents'} (告知书、承诺书、公开件、清单与书面总结)")
+        lines.append(f"  演示密钥与证书: {d / 'pki'} (含私钥, 文件权限 0600; 仅供演示, 勿用于生产)")
+        lines += ["", "各状态机最终状态分布:"]
         for name, m in MACHINES.items():
             c = self.final.get(name, Counter())
-            lines.append(
-                f"  {m.label_zh} ({name}): " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
-            )
+            if name == "journal":
+                shown = f"{self.journal_entries} 条, 哈希链已由签名检查点覆盖"
+            else:
+                shown = ", ".join(f"{k} {v}" for k, v in sorted(c.items())) or "无记录"
+            lines.append(f"  {m.label_zh} ({name}): {shown}")
         lines.append("")
         lines.append(
             "拒绝的操作 (已记入台账): "
             + (", ".join(f"{k} {v}" for k, v in sorted(self.refused.items())) or "无")
         )
-        for k, v in self.totals.items():
-            lines.append(f"  {k}: {v}")
+        if self.totals:
+            lines.append("")
+            lines.append("统计 (report.json 的 totals):")
+            for k, v in self.totals.items():
+                lines.append(f"  {_TOTAL_ZH.get(k, k)} ({k}): {v}")
         miss = self.missing
         lines.append("")
-        lines.append("状态覆盖: " + ("全部状态均已到达" if not miss else f"未到达 {miss}"))
-        lines.append(f"下一步: gaozhi audit {self.workdir / 'archive'}")
+        if not miss:
+            lines.append("状态覆盖: 全部状态均已到达")
+        else:
+            lines.append("状态覆盖: 以下状态本次未到达 (申请数较少时属正常; 默认 200 件可全部覆盖)")
+            for name, states in miss.items():
+                lines.append(f"  {MACHINES[name].label_zh} ({name}): {', '.join(states)}")
+        lines.append("")
+        lines.append("下一步:")
+        lines.append(f"  gaozhi audit {d / 'archive'} --trust {d / 'pki'}")
+        lines.append(f"  gaozhi cases --workdir {d}")
+        lines.append(f"  gaozhi report --workdir {d} --out 报告.docx")
         return "\n".join(lines)
+
+
+_TOTAL_ZH = {
+    "cases": "办件",
+    "pledges": "承诺书",
+    "withdrawals": "撤回承诺",
+    "verifications": "核查",
+    "false_pledges": "虚假承诺",
+    "overdue": "逾期核查",
+    "credit_records": "信用记录",
+    "penalties_refused_for_limitation": "因追责时效不予处罚",
+    "complaints": "投诉举报",
+}
 
 
 def run_demo(
@@ -134,23 +171,89 @@ def run_demo(
     applications: int = 200,
     seed: int = 20210420,
     progress: Callable[[int, int], None] | None = None,
+    phase: Callable[[str], None] | None = None,
 ) -> DemoSummary:
-    """Run the demo into ``workdir`` (must not exist or be empty)."""
-    if workdir.exists() and any(workdir.iterdir()):
+    """Run the demo into ``workdir`` (must not exist or be empty).
+
+    The run is built in a hidden sibling folder and moved into place only when complete,
+    so an interrupted or failed run (Ctrl-C, a full disk) leaves ``workdir`` as it was; a
+    second run into the same ``workdir`` while one is going is refused (GZ-CLI-014).
+    ``phase`` is told the name of each stage (for progress display).
+
+    Raises:
+        ConfigError: GZ-CLI-010 (``workdir`` not empty), GZ-CLI-009 (cannot be created),
+            GZ-CLI-014 (another run holds it).
+    """
+    workdir = Path(workdir)
+    if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
         raise ConfigError(
             "GZ-CLI-010",
             f"工作目录须不存在或为空: {workdir}",
             message_en="workdir must be absent or empty",
+            details={"path": str(workdir)},
         )
-    workdir.mkdir(parents=True, exist_ok=True)
-    demo = _Demo(workdir, applications, seed, progress)
+    with _staging(workdir) as stage:
+        demo = _Demo(stage, applications, seed, progress, phase)
+        try:
+            summary = demo.run()
+        finally:
+            if demo.online is not None:
+                demo.online.close()
+            if demo.tsa is not None:
+                demo.tsa.stop()
+        if workdir.exists():
+            workdir.rmdir()  # empty (checked above); replaced by the finished run
+        os.replace(stage, workdir)
+    summary.workdir = workdir
+    return summary
+
+
+@contextmanager
+def _staging(workdir: Path) -> Iterator[Path]:
+    """A locked, hidden build folder beside ``workdir``; removed unless moved into place."""
+    parent = workdir.parent
     try:
-        return demo.run()
+        parent.mkdir(parents=True, exist_ok=True)
+        lock = os.open(parent / f".{workdir.name}.demo-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ConfigError(
+            "GZ-CLI-009",
+            f"不能创建工作目录 {workdir}: {exc.strerror or exc}",
+            message_en=f"cannot create the working directory: {exc.strerror or exc}",
+            details={"path": str(workdir)},
+        ) from exc
+    stage = parent / f".{workdir.name}.demo-partial"
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise ConfigError(
+                    "GZ-CLI-014",
+                    f"另一个 gaozhi demo 正在使用工作目录 {workdir}; 请等它结束或换一个目录",
+                    message_en="another gaozhi demo is using this working directory",
+                    details={"path": str(workdir)},
+                ) from None
+        if stage.exists():  # left by a run that was killed: nobody holds the lock
+            shutil.rmtree(stage)
+        stage.mkdir(mode=0o755)
+        try:
+            yield stage
+        finally:
+            if stage.exists():
+                shutil.rmtree(stage, ignore_errors=True)
     finally:
-        if demo.online is not None:
-            demo.online.close()
-        if demo.tsa is not None:
-            demo.tsa.stop()
+        Path(parent / f".{workdir.name}.demo-lock").unlink(missing_ok=True)
+        os.close(lock)
+
+
+def _private_keys_0600(folder: Path) -> None:
+    """Private keys of the demo PKI readable by the owner only (``pki/`` is 0700)."""
+    if not folder.is_dir():
+        return
+    folder.chmod(0o700)
+    for key in folder.rglob("*.key.pem"):
+        key.chmod(0o600)
 
 
 def _save_seal(seal: Any, folder: Path) -> None:
@@ -209,12 +312,18 @@ def _sm2_test_pki() -> Any | None:
 
 class _Demo:
     def __init__(
-        self, workdir: Path, n: int, seed: int, progress: Callable[[int, int], None] | None
+        self,
+        workdir: Path,
+        n: int,
+        seed: int,
+        progress: Callable[[int, int], None] | None,
+        phase: Callable[[str], None] | None = None,
     ) -> None:
         self.dir = workdir
         self.n = max(n, 1)
         self.rng = random.Random(seed)
         self.progress = progress
+        self.phase = phase or (lambda label: None)
         self.clock = SimulatedClock(START)
         self.pki = TestPKI.create(
             not_before=START - timedelta(days=30), not_after=START + timedelta(days=3650)
@@ -307,20 +416,28 @@ class _Demo:
 
     # -- phases ----------------------------------------------------------------------------
     def run(self) -> DemoSummary:
+        self.phase("编制、审核并公布清单")
         self._lists()
+        self.phase("受理申请 (告知、选择、信用审查、签署承诺书)")
         cases = []
         for i in range(self.n):
             cases.append(self._intake(i))
             if (i + 1) % 50 == 0:
                 self.svc.checkpoint_journal(self.owner, self.system)
+        self.phase("事中核查与作出决定")
         self._in_process_and_decide([c for c in cases if c])
+        self.phase("事后核查")
         self._post_decision()
+        self.phase("双随机抽查")
         self._draws()
+        self.phase("处置不实承诺")
         self._dispose()
         self._overdue()
         self._repeat_applicants()
+        self.phase("信用记录: 公示、异议、修复与期满")
         self._credit_lifecycle()
         self._close_and_expire()
+        self.phase("投诉举报与被拒绝的操作")
         self._complaints_and_refusals()
         self._list_adjustment()
         return self._finish()
@@ -751,6 +868,7 @@ class _Demo:
 
     def _finish(self) -> DemoSummary:
         svc, s = self.svc, self.summary
+        self.phase("生成文书 (documents/)")
         self._documents()
         svc.checkpoint_journal(self.owner, self.system)
         for e in svc.store.journal():
@@ -779,6 +897,7 @@ class _Demo:
             encoding="utf-8",
         )
         (self.dir / "report.md").write_text(render_markdown(stats) + "\n", encoding="utf-8")
+        self.phase("导出证据归档 (archive/)")
         manifest = export_archive(
             svc.store,
             self.dir / "archive",
@@ -801,6 +920,7 @@ class _Demo:
             self.sm2_pki.save(self.dir / "pki")
         if self.tsa is not None:  # pki/ carries every root the archive needs
             self.tsa.write_trust(self.dir / "pki" / "tsa")
+        _private_keys_0600(self.dir / "pki")
         svc.close()
         return s
 

@@ -326,9 +326,22 @@ class PluginHost:
             log.debug("所有外部插件已被 %s 禁用", ENV_DISABLE)
             return
         seen: set[str] = set()
-        for ep in sorted(
+        known: set[str] = set()
+        points = sorted(
             importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
-        ):
+        )
+        for ep in points:
+            dist = ep.dist
+            known |= {_norm(ep.name), _norm(dist.metadata["Name"] if dist is not None else "?")}
+        for name in sorted(disabled - known):
+            # A misspelt name would otherwise leave the plugin running silently (issue 10.5).
+            log.warning(
+                "%s 中的插件名 %s 不是已安装的插件或发行包, 未禁用任何插件; 已安装: %s",
+                ENV_DISABLE,
+                name,
+                ", ".join(sorted(known)) or "无",
+            )
+        for ep in points:
             dist = ep.dist
             dist_name = dist.metadata["Name"] if dist is not None else "?"
             version = dist.version if dist is not None else "?"

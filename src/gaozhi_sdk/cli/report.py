@@ -1,0 +1,97 @@
+"""``gaozhi report``: the statistics reported to the justice bureau."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from gaozhi_sdk.cli._base import (
+    EX_OK,
+    CliError,
+    add_store_args,
+    check_output,
+    examples,
+    store_url,
+    write_output,
+)
+
+_FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".docx": "docx", ".xlsx": "xlsx"}
+
+
+def _format(args: argparse.Namespace) -> str:
+    by_ext = _FORMATS.get(Path(args.out).suffix.lower()) if args.out else None
+    if args.format is None:
+        if args.out and by_ext is None:
+            raise CliError(
+                "GZ-CLI-017",
+                f"无法从文件名 {args.out} 判断报告格式; 请使用扩展名 (.md、.json、.docx、.xlsx) "
+                "或 --format",
+                details={"path": args.out},
+            )
+        return by_ext or "md"
+    if by_ext is not None and by_ext != args.format:
+        raise CliError(
+            "GZ-CLI-017",
+            f"--format {args.format} 与输出文件扩展名 {Path(args.out).suffix} 不符",
+            details={"path": args.out, "format": args.format},
+        )
+    return str(args.format)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.service import PledgeService, render_markdown
+
+    fmt = _format(args)
+    if fmt in ("docx", "xlsx") and not args.out:
+        raise CliError("GZ-CLI-050", f"{fmt} 为二进制格式, 须用 --out 指定输出文件")
+    if args.out:
+        check_output(args.out)
+    render_report: Any = None
+    if fmt in ("docx", "xlsx"):
+        try:
+            from gaozhi_sdk.documents import report as documents_report
+        except ImportError:
+            raise CliError(
+                "GZ-CLI-051", "生成 DOCX/XLSX 须安装文书组件: pip install 'gaozhi-sdk[documents]'"
+            ) from None
+        render_report = documents_report.render_report
+    url, _ = store_url(args)
+    with PledgeService.open(url) as svc:
+        stats = svc.statistics()
+    if render_report is not None:
+        write_output(args.out, render_report(stats, fmt))
+        print(f"已写入 {args.out} ({fmt.upper()})")
+        return EX_OK
+    text = (
+        render_markdown(stats)
+        if fmt == "md"
+        else json.dumps(stats.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    )
+    if args.out:
+        write_output(args.out, text + "\n")
+        print(f"已写入 {args.out} ({fmt.upper()})")
+    else:
+        print(text)
+    return EX_OK
+
+
+def register(sub: Any) -> None:
+    """Add ``gaozhi report``."""
+    r = sub.add_parser(
+        "report",
+        help="向司法局报送的统计 (Markdown、JSON、DOCX 书面总结或 XLSX)",
+        description="生成向司法局报送的统计。格式由 --out 的扩展名决定 (.md、.json、.docx、"
+        ".xlsx), 或用 --format 指定 (须与扩展名一致); 不给 --out 时输出 Markdown 到标准输出。"
+        "只读取数据库, 不改动它。",
+        epilog=examples(
+            "gaozhi report --workdir demo",
+            "gaozhi report --workdir demo --out 报告.docx",
+            "gaozhi report --db demo/gaozhi.db --format json",
+        ),
+    )
+    add_store_args(r)
+    r.add_argument("--format", choices=["md", "json", "docx", "xlsx"], default=None)
+    r.add_argument("--out", metavar="FILE", help="写入文件 (docx、xlsx 必填)")
+    r.set_defaults(func=_cmd_report)

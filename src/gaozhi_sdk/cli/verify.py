@@ -1,0 +1,208 @@
+"""``gaozhi verify`` and ``gaozhi audit``: offline verification of bundles and archives.
+
+Trust and revocation options shared by both commands are added by
+:func:`add_trust_args`, so a new option appears on both at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gaozhi_sdk.cli._base import (
+    EX_FAIL,
+    EX_INDETERMINATE,
+    EX_OK,
+    CliError,
+    Progress,
+    examples,
+    note,
+    positive_int,
+    read_input,
+    read_trust_dirs,
+)
+
+_REVOCATION_NOTE = (
+    "未检查证书撤销状态 (签名文件未附 CRL/OCSP); 如须把缺少撤销信息视为不确定, "
+    "请加 --require-revocation"
+)
+
+
+def parse_at(value: str | None) -> datetime | None:
+    """``--at`` as an aware datetime (GZ-CLI-002 otherwise)."""
+    if value is None:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(
+            "GZ-CLI-002", f"--at 须为 ISO 8601 时间 (含时区): {value}", details={"value": value}
+        ) from None
+    if t.tzinfo is None:
+        raise CliError(
+            "GZ-CLI-002",
+            f"--at 须带时区, 如 2026-05-01T09:00:00+08:00: {value}",
+            details={"value": value},
+        )
+    return t
+
+
+def add_trust_args(p: argparse.ArgumentParser, *, trust_help: str) -> None:
+    """Options both ``verify`` and ``audit`` take (trust, time, output)."""
+    p.add_argument("--trust", action="append", default=[], metavar="PEM", help=trust_help)
+    p.add_argument("--at", metavar="TIME", help="以指定时间验证 (ISO 8601, 含时区)")
+    p.add_argument("--json", action="store_true", help="输出 JSON 报告")
+    p.add_argument("--quiet", "-q", action="store_true", help="只输出最后一行合计")
+
+
+def _revocation_unchecked(report: Any) -> bool:
+    """Did any signature skip the revocation check (no CRL/OCSP carried)?"""
+    checks = [*report.checks, *(c for sig in report.signatures for c in sig.checks)]
+    return any(c.name == "revocation" and c.status.value == "SKIPPED" for c in checks)
+
+
+def _summary(report: Any) -> str:
+    """The Chinese summary without the per-bundle revocation hint (said once per run)."""
+    lines = report.summary_zh().splitlines()
+    return "\n".join(line for line in lines if not line.startswith("提示: 未检查撤销状态"))
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.esign import AnchorPurpose, TrustStore, validate
+
+    if not args.trust:
+        raise CliError("GZ-CLI-005", "须用 --trust 指定信任锚 (PEM 文件或目录)")
+    signing, tsa = read_trust_dirs(args.trust)
+    trust = TrustStore.from_pems(signing)
+    for i, pem in enumerate(tsa):
+        trust.add_pem(pem, source=f"tsa-anchor-{i + 1}", purposes=AnchorPurpose.TIME_STAMPING)
+    at = parse_at(args.at)
+    counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
+    reports = []
+    for b in args.bundles:
+        data = read_input(b, "签名文件")
+        if zipfile.is_zipfile(b) if b != "-" else data[:4] == b"PK\x03\x04":
+            raise CliError(
+                "GZ-CLI-012",
+                f"{b} 是 zip 文件 (证据包?), 不是签名文件; 证据包请用: gaozhi audit {b}",
+                details={"path": b},
+            )
+        report = validate(data, trust, at=at, require_revocation=args.require_revocation)
+        reports.append((b, report))
+        counts[report.indication.value] = counts.get(report.indication.value, 0) + 1
+    if args.json:
+        out = [{"file": b, "report": json.loads(r.model_dump_json())} for b, r in reports]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        if not args.quiet:
+            for b, r in reports:
+                print(
+                    f"{b}: {r.indication.value}"
+                    + (f"/{r.sub_indication.value}" if r.sub_indication else "")
+                )
+                print("  " + _summary(r).replace("\n", "\n  "))
+        print(
+            f"合计 {len(reports)} 个签名文件: 通过 {counts['TOTAL_PASSED']}, "
+            f"失败 {counts['TOTAL_FAILED']}, 不确定 {counts['INDETERMINATE']}"
+        )
+    if not args.require_revocation and any(_revocation_unchecked(r) for _, r in reports):
+        note(_REVOCATION_NOTE)
+    if counts["TOTAL_FAILED"]:
+        return EX_FAIL
+    return EX_INDETERMINATE if counts["INDETERMINATE"] else EX_OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.archive import audit_archive
+
+    pems, tsa_pems = read_trust_dirs(args.trust) if args.trust else (None, [])
+    target = Path(args.archive)
+    if not target.exists():
+        raise CliError("GZ-CLI-006", f"找不到归档目录或证据包: {args.archive}")
+    if target.is_file():  # one case's evidence package
+        if not zipfile.is_zipfile(target):
+            raise CliError(
+                "GZ-CLI-012",
+                f"{args.archive} 不是归档目录, 也不是证据包 (zip)",
+                details={"path": args.archive},
+            )
+        from gaozhi_sdk.evidence import audit_evidence
+
+        report = audit_evidence(
+            target, trust_pems=pems, tsa_trust_pems=tsa_pems, at=parse_at(args.at)
+        )
+    else:
+        progress = Progress("audit", enabled=False if (args.json or args.quiet) else None)
+        try:
+            report = audit_archive(
+                target,
+                trust_pems=pems,
+                tsa_trust_pems=tsa_pems,
+                at=parse_at(args.at),
+                jobs=args.jobs,
+                progress=progress,
+            )
+        finally:
+            progress.close()
+    b = report.bundles
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        if not args.quiet:
+            print(f"归档: {report.archive}")
+            for c in report.checks:
+                where = f" [{c.path}]" if c.path else ""
+                print(f"  {c.status:<13} {c.name}{where}: {c.message}")
+        verdict = {0: "通过", 1: "未通过", 2: "不确定"}[report.exit_code]
+        print(
+            f"结论: {verdict}; 台账 {report.journal_entries} 条; 签名文件: "
+            f"通过 {b.get('TOTAL_PASSED', 0)}, 失败 {b.get('TOTAL_FAILED', 0)}, "
+            f"不确定 {b.get('INDETERMINATE', 0)}"
+        )
+    return int(report.exit_code)
+
+
+def register(sub: Any) -> None:
+    """Add ``gaozhi verify`` and ``gaozhi audit``."""
+    v = sub.add_parser(
+        "verify",
+        help="离线验证签名文件 (*.bundle.json)",
+        description="离线验证签名文件。退出码: 0 全部通过, 1 有失败, 2 无失败但有不确定, "
+        "64 用法或环境错误。证据包 (*.zip) 请用 gaozhi audit。",
+        epilog=examples(
+            "gaozhi verify demo/archive/bundles/pledge/*.bundle.json --trust demo/archive/trust",
+            "gaozhi verify pledge.bundle.json --trust root.pem --at 2026-05-01T09:00:00+08:00",
+            "cat pledge.bundle.json | gaozhi verify - --trust root.pem --quiet",
+        ),
+    )
+    v.add_argument("bundles", nargs="+", metavar="BUNDLE", help="签名文件 (- 表示标准输入)")
+    add_trust_args(v, trust_help="信任锚 PEM 文件或目录 (可多次; 必填)")
+    v.add_argument("--offline", action="store_true", help="离线 (不访问网络; 本版本始终离线)")
+    v.add_argument(
+        "--require-revocation",
+        action="store_true",
+        help="策略: 缺少 CRL/OCSP 撤销信息时结论为 INDETERMINATE",
+    )
+    v.set_defaults(func=_cmd_verify)
+
+    a = sub.add_parser(
+        "audit",
+        help="审计归档目录或单案证据包 (*.zip): 台账哈希链、清单与全部签名文件",
+        description="离线审计归档目录或单案证据包: 台账哈希链、检查点、签名清单与全部签名文件。"
+        "退出码同 gaozhi verify。",
+        epilog=examples(
+            "gaozhi audit demo/archive --trust demo/pki",
+            "gaozhi audit evidence.zip --trust root.pem --json",
+            "gaozhi audit demo/archive --trust demo/pki --jobs 2 --quiet",
+        ),
+    )
+    a.add_argument("archive", metavar="ARCHIVE", help="归档目录或证据包 (zip)")
+    add_trust_args(a, trust_help="信任锚 PEM 文件或目录 (可多次)")
+    a.add_argument(
+        "--jobs", type=positive_int, default=None, metavar="N", help="并行进程数 (默认 CPU 数)"
+    )
+    a.set_defaults(func=_cmd_audit)
