@@ -95,3 +95,13 @@ def test_errors_take_rules_and_english_from_the_catalogue() -> None:
 @pytest.mark.parametrize("code", ["GZ-RL-217", "GZ-LS-029", "GZ-RL-013"])
 def test_rule_codes_cite_their_rules(code: str) -> None:
     assert CATALOGUE[code].rules, f"{code} enforces a rule and must say which"
+
+
+def test_no_code_is_listed_twice_in_the_catalogue_source() -> None:
+    """A repeated key in the dict literal would silently replace the first row."""
+    import ast
+
+    tree = ast.parse((ROOT / "src" / "gaozhi_sdk" / "error_codes.py").read_text(encoding="utf-8"))
+    rows = next(n for n in ast.walk(tree) if isinstance(n, ast.Dict))
+    keys = [k.value for k in rows.keys if isinstance(k, ast.Constant)]
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []

@@ -700,17 +700,6 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "connection lost during COMMIT; the outcome is unknown",
     ),
     # WF — workflow
-    "GZ-ST-505": (
-        (),
-        "语句执行超时, 事务已回滚",
-        "statement timeout; the transaction was rolled back",
-    ),
-    "GZ-ST-506": ((), "与数据库的连接中断, 事务已回滚", "database connection lost; rolled back"),
-    "GZ-ST-507": (
-        (),
-        "提交时连接中断, 无法确定是否已提交",
-        "connection lost during COMMIT; outcome unknown",
-    ),
     "GZ-WF-001": ((), "状态机没有该操作", "the state machine has no such transition"),
     "GZ-WF-002": (
         ("R-020",),
