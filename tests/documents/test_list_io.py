@@ -144,3 +144,58 @@ def test_r030_docx_list_has_the_published_columns(sample_list: CommitmentList) -
     assert len(table.rows) == 1 + len(sample_list.entries)
     proof_names = {r.cells[3].text for r in table.rows[1:]}
     assert proof_names == {e.proof_name for e in sample_list.entries}
+
+
+def test_r048_local_method_names_map_onto_the_sdk_methods(sample_list: CommitmentList) -> None:
+    rows = sorted(sample_list.entries, key=lambda e: e.seq_no)
+    by_method = {e.verification.method: i + 3 for i, e in enumerate(reversed(rows))}
+    online, on_site = by_method[VerificationMethod.ONLINE], by_method[VerificationMethod.ON_SITE]
+    data = _edit(
+        export_list_xlsx(sample_list),
+        {f"J{online}": "网络核验", f"J{on_site}": "实地调查（现场核查）"},
+    )
+    got = {e.seq_no: e for e in import_list_xlsx(data).entries}
+    first = rows[online - 3].seq_no
+    assert got[first].verification.method is VerificationMethod.ONLINE
+    assert got[first].verification.local_method_name == "网络核验"
+    second = got[rows[on_site - 3].seq_no].verification
+    assert (second.method, second.local_method_name) == (VerificationMethod.ON_SITE, "实地调查")
+    # the local name survives a round trip and is printed with the SDK's name
+    again = import_list_xlsx(export_list_xlsx(import_list_xlsx(data)))
+    assert again == import_list_xlsx(data)
+    ws = load_workbook(io.BytesIO(export_list_xlsx(again)))["清单"]
+    assert ws[f"J{online}"].value == "网络核验（在线核查）"
+    # a local name that contradicts the bracketed SDK name, or an unknown one, is a cell error
+    bad = _edit(export_list_xlsx(sample_list), {f"J{online}": "网络核验（现场核查）"})
+    assert [(f.row, f.header) for f in _findings(bad)] == [(online, "核查方式")]
+    # an organ's own catalogue
+    own = _edit(export_list_xlsx(sample_list), {f"J{online}": "数据比对"})
+    assert _findings(own)[0].header == "核查方式"
+    mine = import_list_xlsx(own, method_names={"数据比对": VerificationMethod.ONLINE})
+    assert {e.verification.local_method_name for e in mine.entries} >= {"数据比对"}
+
+
+def test_r048_publicity_check_needs_the_pledge_disclosed(sample_list: CommitmentList) -> None:
+    rows = sorted(sample_list.entries, key=lambda e: e.seq_no)
+    i = next(i for i, e in enumerate(rows) if e.verification.method is VerificationMethod.EXEMPT)
+    e = rows[i]
+    assert e.pledge_disclosure.value == "NONE"  # the sample's exempt entry is not disclosed
+    data = _edit(export_list_xlsx(sample_list), {f"J{i + 3}": "公示核查"})
+    assert [(f.row, f.header) for f in _findings(data)] == [(i + 3, "承诺书是否公开")]
+    ok = _edit(data, {f"O{i + 3}": "公开(隐去个人信息)", f"P{i + 3}": "12345热线"})
+    got = next(x for x in import_list_xlsx(ok).entries if x.seq_no == e.seq_no)
+    assert got.verification.method is VerificationMethod.EXEMPT
+    assert got.verification.local_method_name == "公示核查"
+
+
+def test_r048_default_catalogue() -> None:
+    from gaozhi_sdk.rules import LOCAL_METHOD_NAMES, method_for_name
+
+    assert dict(LOCAL_METHOD_NAMES) == {
+        "网络核验": VerificationMethod.ONLINE,
+        "实地调查": VerificationMethod.ON_SITE,
+        "书面核查": VerificationMethod.ASSISTED,
+        "公示核查": VerificationMethod.EXEMPT,
+    }
+    assert method_for_name(" 在线核查 ") is VerificationMethod.ONLINE
+    assert method_for_name("书面核查", {}) is None  # an organ's own table replaces the default

@@ -191,3 +191,17 @@ def test_r041_every_sample_entry_can_be_planned() -> None:
         else:
             assert plan.due_at is not None and CAL.is_working_day(plan.due_at.date())
             assert plan.due_at > ACCEPTED
+
+
+def test_r049_three_months_after_the_decision(make_entry: Make) -> None:
+    """R-049: "comprehensive verification within three months of approval" is a window of
+    3 MONTHS anchored at the decision; before the decision it has no due date yet."""
+    e = make_entry(
+        verification={"method": "ON_SITE", "data_source": None,
+                      "window": {"amount": 3, "unit": "MONTHS", "anchor": "DECIDED"}}
+    )  # fmt: skip
+    before = plan_verification(e, None, accepted_at=ACCEPTED, calendar=CAL)
+    assert before.due_at is None and before.phase is VerificationPhase.POST_DECISION
+    decided = datetime(2025, 10, 15, 10, 0, tzinfo=CST)
+    plan = plan_verification(e, None, accepted_at=ACCEPTED, decided_at=decided, calendar=CAL)
+    assert plan.due_at == datetime(2026, 1, 15, 23, 59, 59, tzinfo=CST)

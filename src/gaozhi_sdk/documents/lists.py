@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,13 @@ from gaozhi_sdk.documents._labels import (
 from gaozhi_sdk.documents.docx import add_table, new_document, save
 from gaozhi_sdk.errors import ListValidationError
 from gaozhi_sdk.models.enums import DisclosurePolicy, MatterType, VerificationMethod, WindowUnit
-from gaozhi_sdk.models.lists import CommitmentList, CommitmentListEntry, VerificationWindow
+from gaozhi_sdk.models.lists import (
+    CommitmentList,
+    CommitmentListEntry,
+    VerificationPlanSpec,
+    VerificationWindow,
+)
+from gaozhi_sdk.rules.local_methods import LOCAL_METHOD_NAMES, method_for_name
 
 __all__ = [
     "LIST_COLUMNS",
@@ -42,6 +49,7 @@ __all__ = [
     "export_list_xlsx",
     "import_list_xlsx",
     "list_rows",
+    "method_cell",
 ]
 
 #: The published columns, in order (DOMAIN §2.2).
@@ -68,7 +76,6 @@ SHEET = "清单"
 META_SHEET = "_gaozhi"
 _META_VERSION = 1
 
-_METHOD_BY_LABEL = {v: k for k, v in METHOD_LABELS.items()}
 _UNIT_BY_LABEL = {v: k for k, v in UNIT_LABELS.items()}
 _ANCHOR_BY_LABEL = {v: k for k, v in ANCHOR_LABELS.items()}
 _DISCLOSURE_BY_LABEL = {v: k for k, v in DISCLOSURE_LABELS.items()}
@@ -134,6 +141,14 @@ def format_window(window: VerificationWindow | None) -> str:
     return f"自{ANCHOR_LABELS[window.anchor]}之日起 {window.amount} {UNIT_LABELS[window.unit]}内"
 
 
+def method_cell(spec: VerificationPlanSpec) -> str:
+    """The 核查方式 cell: the local name with the SDK's method in brackets when the entry
+    keeps a local name (``网络核验（在线核查）``, R-048), else the SDK's name."""
+    label = METHOD_LABELS[spec.method]
+    local = spec.local_method_name.strip()
+    return f"{local}（{label}）" if local and local != label else label
+
+
 def list_rows(clist: CommitmentList) -> list[list[str]]:
     """The entries as rows of the published columns (strings)."""
     rows = []
@@ -150,7 +165,7 @@ def list_rows(clist: CommitmentList) -> list[list[str]]:
                 e.requesting_unit,
                 e.issuing_unit,
                 e.guide_ref,
-                METHOD_LABELS[v.method],
+                method_cell(v),
                 format_window(v.window),
                 yes_no(v.exempt),
                 yes_no(e.proxy_allowed),
@@ -277,7 +292,29 @@ class _Row:
 _YES_NO = {"是": True, "否": False}
 
 
-def _parse_row(r: _Row, meta: dict[str, Any] | None) -> dict[str, Any] | None:
+_METHOD_CELL_RE = re.compile(r"^(?P<local>[^（()）]+?)\s*[（(](?P<sdk>[^（()）]+)[）)]$")
+
+
+def _parse_method(
+    r: _Row, names: Mapping[str, VerificationMethod] | None
+) -> tuple[VerificationMethod | None, str]:
+    """The 核查方式 cell: an SDK name, a local name (R-048) or ``本地名（SDK 名）``."""
+    raw = r.cell("核查方式")
+    m = _METHOD_CELL_RE.match(raw)
+    local, sdk = (m["local"].strip(), m["sdk"].strip()) if m else (raw, "")
+    method = method_for_name(local, names)
+    if method is None or (sdk and method_for_name(sdk, {}) is not method):
+        known = "、".join(
+            [*METHOD_LABELS.values(), *(LOCAL_METHOD_NAMES if names is None else names)]
+        )
+        r.bad("核查方式", f"无法识别 “{raw}”, 可填: {known} (R-048)")
+        return None, ""
+    return method, "" if local == METHOD_LABELS[method] else local
+
+
+def _parse_row(
+    r: _Row, meta: dict[str, Any] | None, method_names: Mapping[str, VerificationMethod] | None
+) -> dict[str, Any] | None:
     before = len(r.findings)
     data: dict[str, Any] = dict(meta or {})
     seq = r.cell("序号")
@@ -297,7 +334,7 @@ def _parse_row(r: _Row, meta: dict[str, Any] | None) -> dict[str, Any] | None:
     data["requesting_unit"] = r.cell("索要单位")
     data["issuing_unit"] = r.cell("开具单位")
     data["guide_ref"] = r.cell("办理指南")
-    method = r.pick("核查方式", _METHOD_BY_LABEL)
+    method, local_name = _parse_method(r, method_names)
     window: dict[str, Any] | None = None
     raw_window = r.cell("核查时间")
     if raw_window:
@@ -320,6 +357,7 @@ def _parse_row(r: _Row, meta: dict[str, Any] | None) -> dict[str, Any] | None:
     ver = dict(data.get("verification") or {})
     if method is not None:
         ver["method"] = method.value
+        ver["local_method_name"] = local_name
     ver["window"] = window
     data["verification"] = ver
     proxy = r.pick("是否可代为承诺", _YES_NO)
@@ -329,6 +367,8 @@ def _parse_row(r: _Row, meta: dict[str, Any] | None) -> dict[str, Any] | None:
     disclosure = r.pick("承诺书是否公开", _DISCLOSURE_BY_LABEL)
     if disclosure is not None:
         data["pledge_disclosure"] = DisclosurePolicy(disclosure).value
+    if local_name == "公示核查" and disclosure is not DisclosurePolicy.PUBLIC_REDACTED:
+        r.bad("承诺书是否公开", "公示核查须公开告知承诺书 (R-048, R-071)")
     data["complaint_channel"] = r.cell("投诉举报方式")
     if meta is None and "matter_code" in data and "seq_no" in data:
         # a row an official added by hand: derive what the hidden sheet would carry
@@ -347,8 +387,15 @@ def _parse_row(r: _Row, meta: dict[str, Any] | None) -> dict[str, Any] | None:
     return data
 
 
-def import_list_xlsx(source: bytes | str | Path) -> CommitmentList:
+def import_list_xlsx(
+    source: bytes | str | Path, *, method_names: Mapping[str, VerificationMethod] | None = None
+) -> CommitmentList:
     """Read a list back from an XLSX made by :func:`export_list_xlsx` (possibly edited).
+
+    The 核查方式 column takes the SDK's names (在线核查 …), the local names of R-048
+    (网络核验、实地调查、书面核查、公示核查 — or the organ's own table ``method_names``) or
+    ``本地名（SDK 名）``; a local name is kept on the entry (``local_method_name``).
+    公示核查 requires the pledge to be disclosed.
 
     Raises:
         ListValidationError: ``GZ-LS-901`` when the workbook is not a list export;
@@ -395,7 +442,7 @@ def import_list_xlsx(source: bytes | str | Path) -> CommitmentList:
         r = _Row(idx, cells, findings)
         seq = _text(cells.get("序号"))
         meta = entry_meta.get(int(seq)) if seq.isdigit() else None
-        parsed = _parse_row(r, meta)
+        parsed = _parse_row(r, meta, method_names)
         if parsed is not None:
             entries.append(parsed)
     if findings:

@@ -26,6 +26,7 @@ __all__ = [
     "CommitmentListEntry",
     "LiabilityInsurance",
     "MatterSituation",
+    "OfflineReview",
     "ReviewRecord",
     "VerificationPlanSpec",
     "VerificationWindow",
@@ -33,7 +34,8 @@ __all__ = [
 
 
 class VerificationWindow(GaozhiModel):
-    """核查时限 (R-041): an amount of working days (default, R-102), calendar days or months."""
+    """核查时限 (R-041): an amount of working days (default, R-102), calendar days or months,
+    from acceptance or from the decision — e.g. 自作出决定之日起 3 个月内 (R-049)."""
 
     amount: int = Field(ge=1, le=3650, description="时限数值")
     unit: WindowUnit = Field(default=WindowUnit.WORKING_DAYS, description="时限单位")
@@ -42,6 +44,23 @@ class VerificationWindow(GaozhiModel):
         pattern=r"^(ACCEPTED|DECIDED)$",
         description="起算点: 受理 (ACCEPTED) 或作出决定 (DECIDED)",
     )
+
+
+class OfflineReview(GaozhiModel):
+    """线上核查办理，线下复核备份 (R-048): after an online check finds the pledge true, a
+    deterministic sample of cases is reviewed offline within a window from that check."""
+
+    method: VerificationMethod = Field(description="线下复核方式 (现场核查或协助核查)")
+    sample_percent: int = Field(ge=1, le=100, description="复核比例 (%)")
+    amount: int = Field(ge=1, le=3650, description="复核时限数值 (自线上核查完成之日起)")
+    unit: WindowUnit = Field(default=WindowUnit.WORKING_DAYS, description="复核时限单位")
+
+    @field_validator("method")
+    @classmethod
+    def _offline(cls, v: VerificationMethod) -> VerificationMethod:
+        if v not in (VerificationMethod.ON_SITE, VerificationMethod.ASSISTED):
+            raise ValueError("线下复核须为现场核查或协助核查")
+        return v
 
 
 class VerificationPlanSpec(GaozhiModel):
@@ -58,6 +77,12 @@ class VerificationPlanSpec(GaozhiModel):
     )
     inspection_rate_percent: int | None = Field(
         default=None, ge=1, le=100, description="免予核查事项的双随机抽查比例 (%)"
+    )
+    local_method_name: str = Field(
+        default="", description="地方核查方式名称 (书面核查、网络核验、实地调查、公示核查, R-048)"
+    )
+    offline_review: OfflineReview | None = Field(
+        default=None, description="线上核查办理，线下复核备份: 线上核查属实后的线下复核 (R-048)"
     )
 
     @property

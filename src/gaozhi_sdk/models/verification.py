@@ -73,6 +73,9 @@ class Verification(GaozhiModel):
     escalations: int = Field(default=0, ge=0, le=MAX_SAFE_INT, description="逾期督办次数")
     assistance_id: str | None = Field(default=None, description="协助核查请求编号")
     draw_id: str | None = Field(default=None, description="双随机抽取批次")
+    follow_up_of: str | None = Field(
+        default=None, description="线下复核所复核的线上核查编号 (线上核查办理，线下复核备份, R-048)"
+    )
     evidence: tuple[Evidence, ...] = Field(default=(), description="证据")
 
 

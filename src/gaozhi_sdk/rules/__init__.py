@@ -63,6 +63,7 @@ from gaozhi_sdk.rules.list_lint import (
     validate_list,
 )
 from gaozhi_sdk.rules.list_load import load_list
+from gaozhi_sdk.rules.local_methods import LOCAL_METHOD_NAMES, method_for_name
 from gaozhi_sdk.rules.proxy import check_proxy
 from gaozhi_sdk.rules.severity import FalsePledgeFacts, SeverityMapping
 from gaozhi_sdk.rules.statistics import compute_statistics, render_markdown
@@ -82,6 +83,7 @@ from gaozhi_sdk.rules.wording import scan_wording
 
 __all__ = [
     "BUILTIN_REGIMES",
+    "LOCAL_METHOD_NAMES",
     "WITHDRAWABLE_STATES",
     "WITHHELD",
     "ChinaWorkingCalendar",
@@ -117,6 +119,7 @@ __all__ = [
     "lint_text",
     "load_list",
     "looks_like_statutory_basis",
+    "method_for_name",
     "penalty_limitation",
     "plan_verification",
     "publicity_period",

@@ -3,7 +3,9 @@
 Online first (R-044) through the :class:`~gaozhi_sdk.providers.OnlineVerifier` seam;
 on-site tasks pushed to inspectors (R-045); assistance from other organs with written
 refusals (R-046, R-047); exempt items in 双随机、一公开 daily supervision (R-042, R-043).
-Overdue verifications escalate; nothing becomes TRUE by timeout.
+Overdue verifications escalate; nothing becomes TRUE by timeout. An entry may configure
+"线上核查办理，线下复核备份" (R-048): a sample of online checks found true is reviewed
+offline afterwards.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from hashlib import sha256
 
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.errors import RuleViolationError
@@ -21,9 +24,11 @@ from gaozhi_sdk.models.enums import (
     CaseStatus,
     OnlineOutcome,
     VerificationMethod,
+    VerificationPhase,
     VerificationResult,
     VerificationStatus,
 )
+from gaozhi_sdk.models.lists import OfflineReview
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.models.verification import (
     AssistanceRequest,
@@ -115,7 +120,61 @@ class VerificationsMixin(CasesMixin):
         s.emit("verification.completed", body)
         if result is VerificationResult.FALSE:
             s.emit("pledge.false_found", body)
+        if new.method is VerificationMethod.ONLINE and result is VerificationResult.TRUE:
+            self._schedule_offline_review(s, case, new)
         return new
+
+    def _schedule_offline_review(self, s: Step, case: Case, online: Verification) -> None:
+        """线上核查办理，线下复核备份 (R-048): when the entry configures an offline review, a
+        deterministic sample (SHA-256 of the online verification id) gets a post-decision
+        review by the configured method, due within the configured window from now."""
+        rec = s.tx.get("entry", self._entry_key(case, online.entry_id))
+        if rec is None or online.follow_up_of is not None:
+            return
+        spec = rec.doc.get("verification", {}).get("offline_review")
+        if not spec:
+            return
+        review = OfflineReview.model_validate(spec)
+        draw = int(sha256(online.verification_id.encode("utf-8")).hexdigest()[:8], 16) % 100
+        if draw >= review.sample_percent:
+            return
+        due = R.end_of_day(R.window_end(self.calendar, s.now, review.amount, review.unit))
+        v = Verification(
+            verification_id=self.new_id("VRF"),
+            case_no=case.case_no,
+            entry_id=online.entry_id,
+            method=review.method,
+            planned_method=review.method,
+            phase=VerificationPhase.POST_DECISION,
+            status=VerificationStatus.SCHEDULED,
+            due_at=due,
+            plan_reasons=(
+                f"线上核查办理，线下复核备份: 线上核查 {online.verification_id} 属实后抽中复核 "
+                f"(比例 {review.sample_percent}%, R-048)",
+            ),
+            follow_up_of=online.verification_id,
+        )
+        self.put_model(s, "verification", v.verification_id, v, v.status, create=True)
+        idx = s.tx.get("case_index", case.case_no)
+        known = list(idx.doc.get("verifications", [])) if idx else []
+        s.tx.put(
+            "case_index",
+            case.case_no,
+            {"verifications": [*known, v.verification_id]},
+            state="AUX",
+            expected_version=idx.version if idx else None,
+        )
+        s.also(
+            "verification.schedule",
+            "verification",
+            v.verification_id,
+            v.model_dump(mode="json"),
+            {
+                "to": v.status.value,
+                "method": v.method.value,
+                "follow_up_of": online.verification_id,
+            },
+        )
 
     # -- online ------------------------------------------------------------------------------
     @refusals_journaled("verification.start_online", "verification", "verification_id")
