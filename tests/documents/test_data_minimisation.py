@@ -58,6 +58,7 @@ REVIEWED: dict[str, str] = {
     "inspector": "核查人员工号 (公职人员履职信息, 非证件号码)",
     "inspectors": "双随机备选检查人员工号",
     "decided_by": "作出决定的工作人员 (工号、职务)",
+    "local_method_name": "地方核查方式名称 (书面核查 …, R-048)",
 }
 
 
