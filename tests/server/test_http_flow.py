@@ -195,3 +195,74 @@ def test_idempotency_key_returns_the_first_response_and_changes_nothing(
         if e.event == "case.issue_notice" and e.aggregate_id == first.json()["case_no"]
     ]
     assert len(notices) == 1
+
+
+def test_a_client_that_drops_the_connection_after_sending_gets_the_first_response_on_retry(
+    served: ServedService,
+) -> None:
+    import socket
+
+    from .conftest import LIST_ID, new_applicant
+
+    app = new_applicant(4711)
+    body = json.dumps(
+        {"list_id": LIST_ID, "entry_ids": [ONLINE_ENTRY], "applicant": app.model_dump(mode="json")}
+    ).encode()
+    key = uuid.uuid4().hex
+    headers = ReferenceProfile("ak-clerk").sign(
+        "POST", "/v1/notices", {}, body, "rid-drop", secret=served.secrets["clerk"]
+    )
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    raw = (
+        f"POST /v1/notices HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nIdempotency-Key: {key}\r\n{head}\r\n"
+    ).encode() + body
+    with socket.create_connection(("127.0.0.1", served.port), timeout=5) as sock:
+        sock.sendall(raw)
+        time.sleep(1.0)  # the server works on it; the client never reads a response byte
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    # (SO_LINGER 0: the close is a reset, as when a client crashes)
+    clerk = served.client("clerk")
+    for _ in range(50):  # the first request may still be running: 409 until it is stored
+        retry = clerk.request(
+            "POST",
+            "/v1/notices",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            idempotency_key=key,
+        )
+        if retry.status_code != 409:
+            break
+        time.sleep(0.1)
+    assert retry.status_code == 201, retry.text
+    assert retry.headers.get("idempotent-replayed") == "true"
+    case_no = retry.json()["case_no"]
+    issued = [
+        e for e in _journal(served) if e.event == "case.issue_notice" and e.outcome == "APPLIED"
+    ]
+    mine = [e for e in issued if e.aggregate_id == case_no]
+    assert len(mine) == 1
+    # nothing else was created for this applicant by the dropped request
+    store = SqliteStore(served.workdir / "gaozhi.db")
+    try:
+        cases = [r for r in store.list("case") if r.doc["applicant"]["id_number"] == app.id_number]
+    finally:
+        store.close()
+    assert [c.id for c in cases] == [case_no]
+
+
+def test_serve_refuses_bad_configuration_and_dev_on_public_host(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "service.yaml"
+    bad.write_text(
+        "credentials:\n  - id: x\n    method: hmac\n    actor: {role: NOPE, actor_id: a}\n"
+    )
+    cmd = [sys.executable, "-m", "gaozhi_sdk.cli", "serve", "--db", f"sqlite:///{tmp_path}/x.db"]
+    out = subprocess.run(
+        [*cmd, "--config", str(bad)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 64 and "GZ-CF-060" in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run(
+        [*cmd, "--config", str(bad), "--dev", "--host", "0.0.0.0"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert out.returncode == 64 and "GZ-CLI-022" in out.stderr

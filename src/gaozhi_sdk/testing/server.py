@@ -155,6 +155,12 @@ class ServedService:
     workers: int = 1
     dev: bool = False
     port: int = 0
+    #: more ``gaozhi serve`` arguments (e.g. ``--tls-cert``), credentials and environment
+    extra_args: list[str] = field(default_factory=list)
+    extra_credentials: list[dict[str, Any]] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    #: ``requests`` keywords for the health probe (``verify=``, ``cert=`` under TLS)
+    probe: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
@@ -165,8 +171,9 @@ class ServedService:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http(s)://127.0.0.1:<port>``."""
+        scheme = "https" if "--tls-cert" in self.extra_args else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def prepare(self) -> Path:
         """Seals, anchors, credentials, service.yaml and a store with the list published."""
@@ -219,7 +226,7 @@ class ServedService:
         config = {
             "trust_anchors": [trust.name],
             "seals": seals_cfg,
-            "credentials": creds,
+            "credentials": creds + list(self.extra_credentials),
             "max_body_bytes": 262_144,
         }
         path = self.workdir / "service.yaml"
@@ -256,9 +263,10 @@ class ServedService:
         ]  # fmt: skip
         if self.dev:
             cmd.append("--dev")
+        cmd += self.extra_args
         log = (self.workdir / "server.log").open("ab")
         self.process = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
+            cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env}
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -268,7 +276,7 @@ class ServedService:
                     + (self.workdir / "server.log").read_text("utf-8", "replace")[-2000:]
                 )
             try:
-                if requests.get(self.base_url + "/v1/health", timeout=1).ok:
+                if requests.get(self.base_url + "/v1/health", timeout=1, **self.probe).ok:
                     return self
             except requests.RequestException:
                 pass
