@@ -115,3 +115,50 @@ def test_pledge_service_opens_on_postgres(pg_cluster: PostgresCluster, pg_databa
     with PledgeService.open(url) as svc:
         assert isinstance(svc.store, PostgresStore)
         assert svc.store.journal_head() is None
+
+
+def test_two_instances_updating_one_aggregate_exactly_one_wins_with_409(
+    pg_cluster: PostgresCluster, pg_database: str
+) -> None:
+    import threading
+
+    url = pg_cluster.url(pg_database, schema=_schema())
+    a, b = PostgresStore(url), PostgresStore(url)  # two instances, two pools
+    try:
+        with a.transaction() as tx:
+            tx.put("case", "C-1", {"v": 0}, state="PLEDGED", expected_version=None)
+        seen = [a.get("case", "C-1"), b.get("case", "C-1")]  # both read version 1
+        assert all(r is not None and r.version == 1 for r in seen)
+        barrier = threading.Barrier(2)
+        results: dict[str, str] = {}
+
+        def update(name: str, store: PostgresStore) -> None:
+            barrier.wait()
+            try:
+                with store.transaction() as tx:
+                    tx.put("case", "C-1", {"v": name}, state="ACCEPTED", expected_version=1)
+                    tx.append_journal(
+                        event="case.accept",
+                        aggregate_type="case",
+                        aggregate_id="C-1",
+                        actor={"role": "OFFICER", "ref": name},
+                        payload_digest="0" * 64,
+                    )
+                results[name] = "APPLIED"
+            except StoreError as err:
+                results[name] = err.code
+
+        threads = [threading.Thread(target=update, args=(n, s)) for n, s in (("a", a), ("b", b))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(results.values()) == ["APPLIED", "GZ-ST-409"]
+        winner = next(n for n, r in results.items() if r == "APPLIED")
+        rec = b.get("case", "C-1")
+        assert rec is not None and rec.version == 2 and rec.doc == {"v": winner}
+        journal = list(a.journal())
+        assert [e.actor["ref"] for e in journal] == [winner]  # the loser left no entry
+    finally:
+        a.close()
+        b.close()
