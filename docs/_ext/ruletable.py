@@ -9,11 +9,14 @@ What counts as a citation:
   included; a range ``R-050…R-054`` (also ``...``, ``–``, ``—``, ``~``, ``至``) cites every
   known rule in it when both ends are in the same group of ``rules.yaml`` (a range across
   groups, such as ``R-004…R-093``, is a summary and cites only its ends);
+- also in ``plugins/*/src/**/*.py`` (plugin distributions are part of the product);
 - in ``tests/**/test_*.py``: a test function or method whose name starts with the rule
   numbers (``test_r020_…``, ``test_r050_r051_…``), or whose docstring (or its test class's
   docstring) cites them as above.
 
-Rule titles and groups come from ``docs/_data/rules.yaml``.
+Rule titles and groups come from ``docs/_data/rules.yaml``, where a rule that is not for
+the software (governance, definitions, deadlines for departments) is marked
+``not_software`` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -39,11 +42,13 @@ DEFAULT_RULES_FILE = Path(__file__).resolve().parent.parent / "_data" / "rules.y
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule of the checklist (DOMAIN §4)."""
+    """One rule of the checklist (DOMAIN §4); ``not_software`` is the one-line reason
+    why a rule is not for the software to enforce (governance, definitions …), if so."""
 
     rule_id: str
     title: str
     group: str
+    not_software: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,18 @@ class RuleRow:
     known: bool
     code: list[CodeRef] = field(default_factory=list)
     tests: list[TestRef] = field(default_factory=list)
+    not_software: str = ""
 
     @property
     def status(self) -> str:
-        """``tested`` | ``untested`` (code, no test) | ``test-only`` | ``none``."""
+        """``tested`` | ``untested`` (code, no test) | ``not-software`` (marked in
+        rules.yaml, no code) | ``test-only`` | ``none``."""
         if self.code and self.tests:
             return "tested"
         if self.code:
             return "untested"
+        if self.not_software:
+            return "not-software"
         if self.tests:
             return "test-only"
         return "none"
@@ -92,14 +101,24 @@ def rule_key(rule_id: str) -> tuple[int, str]:
 
 
 def load_rules(path: Path = DEFAULT_RULES_FILE) -> dict[str, Rule]:
-    """Rules by id (``"R-001"``), in file order."""
+    """Rules by id (``"R-001"``), in file order.
+
+    A rule is either ``R-001: title`` or a mapping ``{title: …, not_software: reason}``.
+    """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     rules: dict[str, Rule] = {}
     for group in data["groups"]:
-        for rule_id, title in group["rules"].items():
+        for rule_id, value in group["rules"].items():
             if rule_id in rules:
                 raise ValueError(f"{path}: duplicate rule {rule_id}")
-            rules[rule_id] = Rule(rule_id, str(title), str(group["title"]))
+            if isinstance(value, dict):
+                unknown = set(value) - {"title", "not_software"}
+                if unknown or "title" not in value:
+                    raise ValueError(f"{path}: {rule_id} needs a title (and only not_software)")
+                title, reason = str(value["title"]), str(value.get("not_software") or "")
+            else:
+                title, reason = str(value), ""
+            rules[rule_id] = Rule(rule_id, title, str(group["title"]), reason.strip())
     return rules
 
 
@@ -207,22 +226,29 @@ def build_rows(
     repo_root: Path,
     *,
     rules_file: Path = DEFAULT_RULES_FILE,
-    code_dirs: Iterable[str] = ("src",),
+    code_dirs: Iterable[str] = ("src", "plugins/*/src"),
     test_dirs: Iterable[str] = ("tests", "plugins"),
 ) -> list[RuleRow]:
     """One row per known rule, then one per unknown rule number that is cited anywhere."""
     rules = load_rules(rules_file)
     code: dict[str, list[CodeRef]] = {}
-    for d in code_dirs:
-        for rule_id, refs in scan_code(repo_root / d, repo_root, rules).items():
-            code.setdefault(rule_id, []).extend(refs)
+    for pattern in code_dirs:
+        for d in sorted(repo_root.glob(pattern)):
+            for rule_id, refs in scan_code(d, repo_root, rules).items():
+                code.setdefault(rule_id, []).extend(refs)
     tests: dict[str, list[TestRef]] = {}
     for d in test_dirs:
         for rule_id, trefs in scan_tests(repo_root / d, repo_root, rules).items():
             tests.setdefault(rule_id, []).extend(trefs)
     rows = [
         RuleRow(
-            r.rule_id, r.title, r.group, True, code.get(r.rule_id, []), tests.get(r.rule_id, [])
+            r.rule_id,
+            r.title,
+            r.group,
+            True,
+            code.get(r.rule_id, []),
+            tests.get(r.rule_id, []),
+            r.not_software,
         )
         for r in rules.values()
     ]
@@ -239,6 +265,18 @@ def untested_rules(rows: Iterable[RuleRow]) -> list[str]:
     return [row.rule_id for row in rows if row.status == "untested"]
 
 
+def open_rules(rows: Iterable[RuleRow]) -> list[str]:
+    """Known rules neither implemented (cited in code *and* proved by a test named after
+    them) nor marked ``not_software`` in rules.yaml — the table's to-do list."""
+    return [
+        row.rule_id
+        for row in rows
+        if row.known
+        and not row.not_software
+        and not (row.code and any(t.how == "name" for t in row.tests))
+    ]
+
+
 def compact_code_refs(refs: Iterable[CodeRef]) -> list[str]:
     """``["src/a.py:3,17", "src/b.py:8"]``: one entry per file, line numbers joined."""
     by_file: dict[str, list[int]] = {}
@@ -252,6 +290,7 @@ def compact_code_refs(refs: Iterable[CodeRef]) -> list[str]:
 STATUS_LABELS = {
     "tested": "✅ 已测试",
     "untested": "⚠️ 有代码无测试",
+    "not-software": "非软件规则",
     "test-only": "仅有测试",
     "none": "—",
 }
@@ -278,9 +317,10 @@ def _directive_class() -> type:
             tested = [r for r in cited if r.tests]
             missing = untested_rules(rows)
             summary = nodes.paragraph()
+            marked = [r for r in rows if r.not_software]
             summary += nodes.Text(
                 f"规则共 {sum(r.known for r in rows)} 条；代码引用 {len(cited)} 条，"
-                f"其中有测试 {len(tested)} 条。"
+                f"其中有测试 {len(tested)} 条；{len(marked)} 条不是软件规则 (理由见标题栏)。"
             )
             if missing:
                 summary += nodes.Text("有代码无测试: " + "、".join(missing) + "。")
@@ -311,10 +351,11 @@ def _directive_class() -> type:
                     if r is None:
                         break
                     group, table_rows = r.group, []
+                title = f"{r.title}（非软件规则：{r.not_software}）" if r.not_software else r.title
                 table_rows.append(
                     [
                         r.rule_id,
-                        r.title,
+                        title,
                         literal_lines(compact_code_refs(r.code)) if r.code else "",
                         literal_lines([t.nodeid for t in r.tests]) if r.tests else "",
                         STATUS_LABELS[r.status],

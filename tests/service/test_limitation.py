@@ -132,3 +132,12 @@ def test_r059a_continuing_act_counts_from_its_end(world: World) -> None:
         facts=FalsePledgeFacts(decision_issued=True, act_ended_on=end),
     )
     assert A.ADMIN_PENALTY in d.actions
+
+
+def test_r014_a_licensing_matter_is_handled_on_the_pledge(world: World) -> None:
+    """R-014: 行政许可 matters that qualify are handled by notice and pledge like any other."""
+    entry, _ = world.svc.entry(world.list_id, 1, ON_SITE_ENTRY)
+    assert entry.matter_type.value == "LICENSING"
+    case = world.bring(ON_SITE_ENTRY, "DECIDED")
+    assert case.status is CaseStatus.DECIDED and case.pledge_id is not None
+    assert case.pledged_entry_ids == (ON_SITE_ENTRY,)

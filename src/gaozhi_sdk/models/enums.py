@@ -72,7 +72,7 @@ class PublishChannel(StrEnum):
 
 
 class MatterType(StrEnum):
-    """行政事项类型 (R-002)."""
+    """行政事项类型 (R-002); 行政许可事项符合条件的也可按告知承诺方式办理 (R-014)."""
 
     LICENSING = "LICENSING"  # 行政许可
     CONFIRMATION = "CONFIRMATION"  # 行政确认

@@ -2,7 +2,7 @@
 
 :class:`Sandbox` opens a :class:`~gaozhi_sdk.PledgeService` on a
 :class:`~gaozhi_sdk.testing.SimulatedClock`, with a :class:`~gaozhi_sdk.testing.TestPKI`
-whose certificates follow that clock, the packaged sample list published (R-008…R-011)
+whose certificates follow that clock, the packaged sample list published (R-008, R-009, R-011)
 and a :class:`~gaozhi_sdk.testing.FakeDataSharingProvider` for online verification.
 :meth:`Sandbox.pledge_case` runs the intake of one case — notice (R-001), the
 applicant's choice (R-021), eligibility (R-020), the signed pledge and acceptance (R-040)
@@ -85,7 +85,7 @@ def sample_impact_assessment(organ_uscc: str, entry_id: str, on: date) -> Impact
 
 
 def sample_list() -> CommitmentList:
-    """The packaged sample commitment list, parsed and validated (R-003…R-007)."""
+    """The packaged sample commitment list, parsed and validated (R-004…R-006)."""
     return load_list(sample_list_text())
 
 
@@ -186,7 +186,7 @@ class Sandbox:
         return box
 
     def publish_sample_list(self) -> CommitmentList:
-        """Draft, submit and publish :attr:`clist` (state machine A, R-008…R-011)."""
+        """Draft, submit and publish :attr:`clist` (state machine A, R-008, R-009, R-011)."""
         clist = self.clist
         self.svc.draft_list(clist, self.officer)
         self.svc.submit_list(clist.list_id, clist.version, self.officer)
