@@ -79,8 +79,8 @@ class Caller:
         self.actor = actor
 
 
-def open_service(db: str, config: ServiceConfig) -> PledgeService:
-    """The service over ``db`` with the configuration's seals, anchors and role policy."""
+def anchor_pems(config: ServiceConfig) -> list[bytes]:
+    """The PEM blobs of the configured trust anchors (files, or ``*.pem`` in folders)."""
     pems: list[bytes] = []
     for anchor in config.trust_anchors:
         files = sorted(anchor.glob("*.pem")) if anchor.is_dir() else [anchor]
@@ -91,6 +91,12 @@ def open_service(db: str, config: ServiceConfig) -> PledgeService:
                 raise ConfigError(
                     "GZ-CF-062", f"无法读取信任锚 {f}", message_en=f"cannot read anchor {f}"
                 ) from exc
+    return pems
+
+
+def open_service(db: str, config: ServiceConfig) -> PledgeService:
+    """The service over ``db`` with the configuration's seals, anchors and role policy."""
+    pems = anchor_pems(config)
     signers = {}
     for seal in config.seals:
         try:
@@ -201,7 +207,7 @@ def create_app(
     db: str, config: ServiceConfig, *, dev: bool = False, service: PledgeService | None = None
 ) -> Any:
     """The ASGI application (FastAPI behind the :class:`Gateway`)."""
-    from gaozhi_sdk.server import routes_cases, routes_ops
+    from gaozhi_sdk.server import routes_cases, routes_credit, routes_ops
 
     svc = service or open_service(db, config)
     app = FastAPI(
@@ -218,6 +224,7 @@ def create_app(
         responses=PROBLEM_RESPONSES,
     )
     app.state.svc = svc
+    app.state.anchor_pems = anchor_pems(config)
     app.state.dev = dev
 
     @app.exception_handler(GaozhiError)
@@ -278,6 +285,7 @@ def create_app(
 
     routes_cases.mount(app)
     routes_ops.mount(app)
+    routes_credit.mount(app)
     auth = Authenticator(config, svc.store, dev=dev)
     return Gateway(app, store=svc.store, auth=auth, max_body_bytes=config.max_body_bytes)
 

@@ -27,7 +27,7 @@ from gaozhi_sdk.models.verification import AssistanceRequest, Verification
 from gaozhi_sdk.server.routes_cases import CallerDep, IdempotencyKey, SvcDep, check_read
 from gaozhi_sdk.service import PledgeService, Statistics
 
-__all__ = ["mount"]
+__all__ = ["mount", "require_role"]
 
 _REPORTING = frozenset({ActorRole.AUDITOR, ActorRole.JUSTICE_REVIEWER, ActorRole.SYSTEM})
 
@@ -70,7 +70,10 @@ class DeliveryOut(BaseModel):
     dead: int
 
 
-def _require(svc: PledgeService, actor: Actor, roles: frozenset[ActorRole], action: str) -> None:
+def require_role(
+    svc: PledgeService, actor: Actor, roles: frozenset[ActorRole], action: str
+) -> None:
+    """Refuse (GZ-AU-020) and journal unless the actor has one of ``roles``."""
     if actor.role in roles:
         return
     err = PermissionDeniedError(
@@ -159,7 +162,7 @@ def mount(app: FastAPI) -> None:
     ) -> list[Verification]:
         actor = caller.actor
         if actor.role in (ActorRole.APPLICANT, ActorRole.PROXY):
-            _require(svc, actor, frozenset(), "verification.list")
+            require_role(svc, actor, frozenset(), "verification.list")
         out = []
         for v in svc.verifications(status=status):
             if actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or (
@@ -276,7 +279,7 @@ def mount(app: FastAPI) -> None:
         "/v1/statistics", response_model=Statistics, tags=["统计"], summary="向司法局报送的统计"
     )
     def statistics(caller: CallerDep, svc: SvcDep) -> Statistics:
-        _require(svc, caller.actor, _REPORTING, "statistics.read")
+        require_role(svc, caller.actor, _REPORTING, "statistics.read")
         return svc.statistics()
 
     @app.post(
@@ -286,6 +289,6 @@ def mount(app: FastAPI) -> None:
         summary="投递待发事件 (插件 gaozhi_event)",
     )
     def deliver(caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None) -> DeliveryOut:
-        _require(svc, caller.actor, frozenset({ActorRole.SYSTEM}), "events.deliver")
+        require_role(svc, caller.actor, frozenset({ActorRole.SYSTEM}), "events.deliver")
         r = svc.deliver_events()
         return DeliveryOut(delivered=r.delivered, retrying=r.retrying, dead=r.dead)
