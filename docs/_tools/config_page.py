@@ -45,6 +45,7 @@ RULES: dict[str, str] = {
     "extra_regimes": "R-110…R-117",
     "credit_regimes": "R-110…R-117",
     "assistance_reply_working_days": "R-046, R-047",
+    "pledge_clock_skew_seconds": "R-001, R-008",
     "exempt_horizon_months": "R-042, R-059a",
     "calendar_files": "R-102",
 }

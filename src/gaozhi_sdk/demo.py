@@ -181,7 +181,7 @@ def run_demo(
     ``phase`` is told the name of each stage (for progress display).
 
     Raises:
-        ConfigError: GZ-CLI-010 (``workdir`` not empty), GZ-CLI-009 (cannot be created),
+        ConfigError: GZ-CLI-010 (``workdir`` not empty), GZ-CLI-018 (cannot be created),
             GZ-CLI-014 (another run holds it).
     """
     workdir = Path(workdir)
@@ -217,7 +217,7 @@ def _staging(workdir: Path) -> Iterator[Path]:
         lock = os.open(parent / f".{workdir.name}.demo-lock", os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise ConfigError(
-            "GZ-CLI-009",
+            "GZ-CLI-018",
             f"不能创建工作目录 {workdir}: {exc.strerror or exc}",
             message_en=f"cannot create the working directory: {exc.strerror or exc}",
             details={"path": str(workdir)},

@@ -165,6 +165,7 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "输出文件的格式与扩展名不符",
         "the output format does not match the file extension",
     ),
+    "GZ-CLI-018": ((), "不能创建工作目录", "cannot create the working directory"),
     "GZ-CLI-020": ((), "gaozhi serve 需要 server 扩展", "gaozhi serve needs the server extra"),
     "GZ-CLI-021": ((), "工作进程数须为正整数", "the worker count must be a positive integer"),
     "GZ-CLI-022": ((), "开发模式只允许监听本机地址", "development mode listens on loopback only"),
@@ -400,6 +401,16 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "one choice per told proof item is required",
     ),
     "GZ-RL-206": (("R-021",), "申请人尚未选择办理方式", "the applicant has not chosen yet"),
+    "GZ-RL-207": (
+        ("R-008",),
+        "承诺书签署时所依据的清单条目版本不在有效期内",
+        "the list entry version was not in force when the pledge was signed",
+    ),
+    "GZ-RL-208": (
+        ("R-001",),
+        "承诺书签署时间晚于机关收到时间",
+        "the pledge is dated after its receipt",
+    ),
     "GZ-RL-210": (
         ("R-001",),
         "承诺书所依据的告知书与办件的告知书不一致",

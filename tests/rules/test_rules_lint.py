@@ -171,10 +171,14 @@ def test_r029_catch_all_clause_is_error(text: str, term: str) -> None:
 @pytest.mark.parametrize(
     "term", ["相关", "有关", "适当", "必要时", "原则上", "较大", "若干", "及时", "酌情", "视情况"]
 )
-def test_r029_vague_term_is_warning_with_position(term: str) -> None:
+def test_r029_vague_term_is_error_with_position(term: str) -> None:
+    """R-029 forbids 模糊表述 as well as 兜底条款: an error unless the list lowers it."""
     text = f"申请人{term}提交证明。"
     (f,) = lint_text(text, field="proof_content")
-    assert (f.code, f.level, f.term, f.position) == ("GZ-LS-129", FindingLevel.WARNING, term, 3)
+    assert (f.code, f.level, f.term, f.position) == ("GZ-LS-129", FindingLevel.ERROR, term, 3)
+    (low,) = lint_text(text, field="proof_content", lowered={term: "法定用语, 经审核同意"})
+    assert (low.code, low.level, low.term) == ("GZ-LS-129", FindingLevel.WARNING, term)
+    assert "法定用语, 经审核同意" in low.message_zh
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,7 @@ from gaozhi_sdk.models.lists import (
     ReviewRecord,
     VerificationPlanSpec,
     VerificationWindow,
+    WordingException,
 )
 from gaozhi_sdk.models.parties import (
     Actor,
@@ -205,6 +206,7 @@ __all__ = [
     "VerificationWindow",
     "WindowUnit",
     "Withdrawal",
+    "WordingException",
     "check_decimal_string",
     "now_cst",
     "pii",

@@ -180,6 +180,18 @@ class ReviewRecord(GaozhiModel):
     opinion: str = Field(default="同意", description="审核意见")
 
 
+class WordingException(GaozhiModel):
+    """An organ lowers one vague term (模糊表述) to a warning, with its reason (R-029).
+
+    Vague terms are errors by default; the decision sits in the list itself, so the justice
+    bureau reviews it and it is published with the list. Catch-all clauses (兜底条款) can
+    never be lowered.
+    """
+
+    term: str = Field(min_length=1, max_length=20, description="降为警告的模糊表述, 如 相关")
+    reason: str = Field(min_length=2, max_length=500, description="降级理由")
+
+
 class CommitmentList(GaozhiModel):
     """证明事项告知承诺制清单 of one organ, one version (R-008, R-009)."""
 
@@ -195,6 +207,9 @@ class CommitmentList(GaozhiModel):
     effective_from: date | None = Field(default=None, description="生效日期")
     effective_to: date | None = Field(default=None, description="失效日期")
     entries: tuple[CommitmentListEntry, ...] = Field(default=(), description="清单条目")
+    wording_exceptions: tuple[WordingException, ...] = Field(
+        default=(), description="机关降为警告的模糊表述及理由 (R-029)"
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> Self:

@@ -1,12 +1,16 @@
 """RulesConfig — every threshold and period of the rules layer in one validated object.
 
 Sources leave most numbers to the deploying organ (DOMAIN §3.5, §8). Each setting has a
-default documented where it is defined; the two defined here:
+default documented where it is defined; the three defined here:
 
 * ``assistance_reply_working_days = 5`` [INFERRED] — no source fixes a reply deadline for
   协助核查 (R-047; DOMAIN §8 item 5). Five working days (one working week) is short enough
   for "及时履行协助义务" (R-046) and leaves time for a written refusal with reasons; it is
   well inside the 15 working days 政府信息公开条例 Art.32 gives a third party to answer.
+* ``pledge_clock_skew_seconds = 300`` [INFERRED] — a pledge's ``signed_at`` must lie between
+  the notice and the organ's receipt (R-001: the pledge answers the written notice); five
+  minutes absorb the clocks of the applicant's device and of the organ, a pledge dated any
+  later is refused (GZ-RL-208).
 * ``exempt_horizon_months = 12`` [INFERRED] — DOMAIN §3.2: an EXEMPT case closes TRUE when
   no adverse finding arises "within a configured horizon". Twelve months covers one annual
   双随机 inspection cycle (R-042) and ends inside the 2-year limitation (R-059a).
@@ -53,6 +57,12 @@ class RulesConfig(RulesModel):
     )
     assistance_reply_working_days: int = Field(
         default=5, ge=1, le=60, description="协助核查答复期限 (工作日, R-047)"
+    )
+    pledge_clock_skew_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=86400,
+        description="承诺书签署时间最多可晚于机关收到时间的秒数 (双方时钟偏差, R-001)",
     )
     exempt_horizon_months: int = Field(
         default=12, ge=1, le=24, description="免予核查事项无不利发现即结案的期限 (月)"

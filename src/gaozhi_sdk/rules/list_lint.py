@@ -19,7 +19,9 @@ GZ-LS-012     WARNING  R-012   索要单位 / 开具单位 / 办理指南 column
 GZ-LS-013     ERROR    §5.2    ``owner_uscc`` fails GB 32100
 GZ-LS-025     ERROR    R-025   资格考试 entry allows 代为承诺
 GZ-LS-029     ERROR    R-029   catch-all (兜底) clause in a text field
-GZ-LS-129     WARNING  R-029   vague term (模糊表述) in a text field
+GZ-LS-129     ERROR    R-029   vague term (模糊表述) in a text field; WARNING when the
+                               list lowers that term with a reason
+                               (``CommitmentList.wording_exceptions``)
 GZ-LS-030     WARNING  R-030   list has no publication channel
 GZ-LS-041     ERROR    R-041   non-exempt entry without a verification window
 GZ-LS-141     ERROR    R-041   non-exempt entry with an empty verification standard
@@ -49,6 +51,7 @@ Text fields linted for R-029: ``proof_content``, ``liability_text`` and
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 
 from pydantic import Field
@@ -76,6 +79,7 @@ __all__ = [
     "lint_text",
     "looks_like_statutory_basis",
     "validate_list",
+    "wording_exceptions",
 ]
 
 
@@ -122,9 +126,21 @@ def looks_like_statutory_basis(basis: str) -> bool:
     return bool(_STATUTORY.search(basis.strip()))
 
 
-def lint_text(text: str, *, field: str, entry_id: str | None = None) -> list[Finding]:
-    """R-029 wording findings for one text."""
+def lint_text(
+    text: str,
+    *,
+    field: str,
+    entry_id: str | None = None,
+    lowered: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """R-029 wording findings for one text.
+
+    Catch-all clauses (兜底条款) and vague terms (模糊表述) are both errors: the seed forbids
+    both. ``lowered`` (term → reason, from :attr:`CommitmentList.wording_exceptions`) turns
+    a vague term into a warning that carries the organ's reason; catch-alls stay errors.
+    """
     out: list[Finding] = []
+    lowered = lowered or {}
     for hit in scan_wording(text):
         if hit.catch_all:
             out.append(
@@ -141,17 +157,22 @@ def lint_text(text: str, *, field: str, entry_id: str | None = None) -> list[Fin
                 )
             )
         else:
+            reason = lowered.get(hit.term)
             out.append(
                 Finding(
                     code="GZ-LS-129",
-                    level=FindingLevel.WARNING,
+                    level=FindingLevel.ERROR if reason is None else FindingLevel.WARNING,
                     rule="R-029",
                     entry_id=entry_id,
                     field=field,
                     term=hit.term,
                     position=hit.position,
                     message_zh=f"含模糊表述「{hit.term}」(第 {hit.position + 1} 字): "
-                    "要求应可量化、易操作",
+                    + (
+                        "要求应可量化、易操作"
+                        if reason is None
+                        else f"机关已降为警告, 理由: {reason}"
+                    ),
                 )
             )
     return out
@@ -164,8 +185,13 @@ def _f(code: str, level: FindingLevel, rule: str, e: CommitmentListEntry, *where
     )
 
 
-def lint_entry(entry: CommitmentListEntry) -> list[Finding]:
-    """All findings for one list entry (see the module table)."""
+def lint_entry(
+    entry: CommitmentListEntry, *, lowered: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """All findings for one list entry (see the module table).
+
+    ``lowered``: vague terms the list lowers to warnings (term → reason, R-029).
+    """
     E, W = FindingLevel.ERROR, FindingLevel.WARNING
     e = entry
     out: list[Finding] = []
@@ -322,7 +348,7 @@ def lint_entry(entry: CommitmentListEntry) -> list[Finding]:
         ("liability_text", e.liability_text),
         ("verification.standard", v.standard),
     ):
-        out.extend(lint_text(text, field=fname, entry_id=e.entry_id))
+        out.extend(lint_text(text, field=fname, entry_id=e.entry_id, lowered=lowered))
     return out
 
 
@@ -412,13 +438,26 @@ def lint_list(clist: CommitmentList) -> list[Finding]:
                     code="GZ-LS-013", level=FindingLevel.ERROR, field="owner_uscc", message_zh=msg
                 )
             )
+    lowered = wording_exceptions(clist)
     for idx, entry in enumerate(clist.entries):
-        out.extend(f.model_copy(update={"entry_index": idx}) for f in lint_entry(entry))
+        out.extend(
+            f.model_copy(update={"entry_index": idx}) for f in lint_entry(entry, lowered=lowered)
+        )
     return out
 
 
-def lint_template(template: PledgeTemplate) -> list[Finding]:
-    """R-029 wording findings for every text field of a pledge template."""
+def wording_exceptions(clist: CommitmentList) -> dict[str, str]:
+    """The vague terms ``clist`` lowers to warnings: term → reason (R-029)."""
+    return {w.term: w.reason for w in clist.wording_exceptions}
+
+
+def lint_template(
+    template: PledgeTemplate, *, lowered: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """R-029 wording findings for every text field of a pledge template.
+
+    ``lowered``: vague terms the organ's list lowers to warnings (term → reason).
+    """
     out: list[Finding] = []
     for fname in (
         "proof_obligation",
@@ -429,9 +468,23 @@ def lint_template(template: PledgeTemplate) -> list[Finding]:
         "credit_consequence",
         "disclosure_notice",
     ):
-        out.extend(lint_text(getattr(template, fname), field=fname, entry_id=template.entry_id))
+        out.extend(
+            lint_text(
+                getattr(template, fname),
+                field=fname,
+                entry_id=template.entry_id,
+                lowered=lowered,
+            )
+        )
     for i, clause in enumerate(template.pledge_clauses):
-        out.extend(lint_text(clause, field=f"pledge_clauses[{i}]", entry_id=template.entry_id))
+        out.extend(
+            lint_text(
+                clause,
+                field=f"pledge_clauses[{i}]",
+                entry_id=template.entry_id,
+                lowered=lowered,
+            )
+        )
     return out
 
 

@@ -3,7 +3,8 @@
 The seed requires texts that are "可量化、易操作，不含模糊表述或者设兜底条款" (R-029). The
 concrete term lists below are an [INFERRED] operationalisation:
 
-* **vague terms** (模糊表述, WARNING): :data:`VAGUE_TERMS`;
+* **vague terms** (模糊表述, ERROR unless the list lowers the term with a reason):
+  :data:`VAGUE_TERMS`;
 * **catch-all clauses** (兜底条款, ERROR): "其他 + 材料/证明/…", "其他相关/其他有关",
   "及其他", "包括但不限于", "有关部门要求的…", and "等" **only when it closes an
   enumeration** — followed by 材料/证明/文件/情形/… , punctuation or the end of the text,
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 __all__ = ["CATCH_ALL_PATTERNS", "VAGUE_TERMS", "WordingHit", "scan_wording"]
 
-#: 模糊表述 (WARNING).
+#: 模糊表述 (ERROR by default; a list may lower a term to WARNING with its reason).
 VAGUE_TERMS: tuple[str, ...] = (
     "相关",
     "有关",

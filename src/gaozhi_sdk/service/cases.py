@@ -9,7 +9,7 @@ pledges), R-040 (verification planned at acceptance), R-060, R-061, R-064 (withd
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from gaozhi_sdk import rules as R
@@ -311,8 +311,19 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             s.emit("case.ineligible", self._event(new))
         return result
 
-    def _eligibility(self, case: Case, snapshot: CreditSnapshot) -> R.EligibilityResult:
+    def _eligibility(
+        self, case: Case, snapshot: CreditSnapshot, *, signed_at: datetime | None = None
+    ) -> R.EligibilityResult:
         entries = self.pledged_entries(case)
+        if signed_at is not None:
+            # R-008 / DOMAIN §2.3: the entry version in force at signing governs, even if a
+            # newer version was published before the pledge reached the organ.
+            entries = [
+                e.model_copy(update={"status": EntryStatus.PUBLISHED})
+                if self.entry_in_force(case.list_id, case.list_version, e.entry_id, signed_at)
+                else e
+                for e in entries
+            ]
         withdrawals = self.prior_withdrawals(case.applicant)
         results = [
             R.check_eligibility(
@@ -463,6 +474,22 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 "承诺书签署时间早于告知时间 (R-001)",
                 message_en="pledge signed before the notice",
             )
+        received = self.now()
+        skew = timedelta(seconds=self.rules.pledge_clock_skew_seconds)
+        if pledge.signed_at > received + skew:
+            raise RuleViolationError(
+                "GZ-RL-208",
+                f"承诺书签署时间 {pledge.signed_at.isoformat()} 晚于机关收到时间 "
+                f"{received.isoformat()} (允许时钟偏差 {skew.total_seconds():.0f} 秒, R-001)",
+                message_en=f"the pledge is dated {pledge.signed_at.isoformat()}, after its "
+                f"receipt at {received.isoformat()} (clock skew allowed: "
+                f"{skew.total_seconds():.0f} s, R-001)",
+                details={
+                    "signed_at": pledge.signed_at.isoformat(),
+                    "received_at": received.isoformat(),
+                    "clock_skew_seconds": int(skew.total_seconds()),
+                },
+            )
         if (
             (pledge.pledgor.id_type, pledge.pledgor.id_number)
             != (case.applicant.id_type, case.applicant.id_number)
@@ -517,7 +544,25 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 "承诺书须由申请人本人或经特别授权的代为承诺人签署 (R-024)",
                 message_en="the pledge must be made by the applicant or an authorised proxy",
             )
-        result = self._eligibility(case, self.credit_snapshot(case.applicant))
+        for e in expected.values():
+            if not self.entry_in_force(
+                case.list_id, case.list_version, e.entry_id, pledge.signed_at
+            ):
+                raise RuleViolationError(
+                    "GZ-RL-207",
+                    f"承诺书签署时 ({pledge.signed_at.isoformat()}) 清单条目 {e.entry_id} "
+                    f"第 {case.list_version} 版不在有效期内 (R-008)",
+                    message_en=f"list entry {e.entry_id} version {case.list_version} was not "
+                    f"in force when the pledge was signed ({pledge.signed_at.isoformat()}, R-008)",
+                    details={
+                        "entry_id": e.entry_id,
+                        "list_version": case.list_version,
+                        "signed_at": pledge.signed_at.isoformat(),
+                    },
+                )
+        result = self._eligibility(
+            case, self.credit_snapshot(case.applicant), signed_at=pledge.signed_at
+        )
         if not result.eligible:
             raise RuleViolationError(
                 "GZ-RL-217",

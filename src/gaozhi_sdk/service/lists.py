@@ -6,6 +6,7 @@ Rules: R-004, R-006, R-008, R-009, R-011, R-029, R-041.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from gaozhi_sdk.errors import ListValidationError, NotFoundError, RuleViolationError
@@ -24,6 +25,11 @@ _METHOD_ZH = {
     VerificationMethod.ASSISTED: "请求有关机关协助核查",
     VerificationMethod.EXEMPT: "免予逐件核查, 纳入双随机、一公开等日常监管",
 }
+
+
+#: Keys of a stored entry record that are not fields of the entry model.
+IN_FORCE_FROM, IN_FORCE_TO = "in_force_from", "in_force_to"
+_STORE_ONLY = frozenset({"list_id", "list_version", IN_FORCE_FROM, IN_FORCE_TO})
 
 
 def list_key(list_id: str, version: int) -> str:
@@ -131,15 +137,18 @@ class ListsMixin(ServiceCore):
                 erec = step.tx.get("entry", ek)
                 if erec is not None and erec.state == EntryStatus.RETIRED:
                     continue
+                doc = {**e.model_dump(mode="json"), "list_id": list_id, "list_version": version}
+                if status is EntryStatus.PUBLISHED:  # in force from now (DOMAIN §2.3, R-008)
+                    doc[IN_FORCE_FROM] = step.now.isoformat()
                 step.tx.put(
                     "entry",
                     ek,
-                    {**e.model_dump(mode="json"), "list_id": list_id, "list_version": version},
+                    doc,
                     state=status,
                     expected_version=erec.version if erec else None,
                 )
             if status is EntryStatus.PUBLISHED:
-                superseded = self._supersede_older(step.tx, list_id, version)
+                superseded = self._supersede_older(step.tx, list_id, version, step.now)
                 step.detail["superseded"] = superseded
                 for old in superseded:
                     step.also(
@@ -153,7 +162,7 @@ class ListsMixin(ServiceCore):
             step.payload = cl.model_dump(mode="json")
         return cl
 
-    def _supersede_older(self, tx: Any, list_id: str, version: int) -> list[int]:
+    def _supersede_older(self, tx: Any, list_id: str, version: int, now: datetime) -> list[int]:
         out: list[int] = []
         for rec in self.store.list("list_version", state=EntryStatus.PUBLISHED):
             if rec.doc.get("list_id") != list_id or rec.doc.get("version") == version:
@@ -176,7 +185,11 @@ class ListsMixin(ServiceCore):
                     tx.put(
                         "entry",
                         ek,
-                        {**erec.doc, "status": EntryStatus.SUPERSEDED},
+                        {
+                            **erec.doc,
+                            "status": EntryStatus.SUPERSEDED,
+                            IN_FORCE_TO: now.isoformat(),
+                        },
                         state=EntryStatus.SUPERSEDED,
                         expected_version=erec.version,
                     )
@@ -211,7 +224,11 @@ class ListsMixin(ServiceCore):
         ek = entry_key(list_id, cl.version, entry_id)
         with self.run(actor, "entry", "retire", "entry", ek, organ_uscc=cl.owner_uscc) as step:
             assert step.current is not None
-            doc = {**step.current.doc, "status": EntryStatus.RETIRED}
+            doc = {
+                **step.current.doc,
+                "status": EntryStatus.RETIRED,
+                IN_FORCE_TO: step.now.isoformat(),
+            }
             step.tx.put("entry", ek, doc, state=step.target, expected_version=step.current.version)
             step.payload = {"entry": ek, "reason": reason}
             step.detail["reason"] = reason
@@ -236,14 +253,30 @@ class ListsMixin(ServiceCore):
         key = ("entry", rec.id, rec.version, CommitmentListEntry)
         hit = self._models.get(key)
         if not isinstance(hit, CommitmentListEntry):
-            doc = {k: v for k, v in rec.doc.items() if k not in ("list_id", "list_version")}
+            doc = {k: v for k, v in rec.doc.items() if k not in _STORE_ONLY}
             hit = CommitmentListEntry.model_validate(doc)
             self._models[key] = hit
         return hit, rec.state
 
+    def entry_in_force(self, list_id: str, version: int, entry_id: str, at: datetime) -> bool:
+        """Was this entry version in force at ``at`` (published, not yet superseded/retired)?
+
+        DOMAIN §2.3 / R-008: a pledge relies on the entry version in force when it was
+        signed, not on the one in force when it reaches the organ. Entries stored before the
+        in-force times were recorded count as in force while PUBLISHED.
+        """
+        rec = self.load_record("entry", entry_key(list_id, version, entry_id))
+        start, end = rec.doc.get(IN_FORCE_FROM), rec.doc.get(IN_FORCE_TO)
+        if start is None:
+            return rec.state == EntryStatus.PUBLISHED
+        if at < datetime.fromisoformat(start):
+            return False
+        return end is None or at < datetime.fromisoformat(end)
+
     def register_template(self, template: PledgeTemplate, actor: Actor) -> None:
         """Register an organ's own 告知承诺书格式文本 after the wording lint (R-028, R-029)."""
-        findings = [f for f in lint_template(template) if f.level == "ERROR"]
+        lowered = self._wording_exceptions_for(template.entry_id, template.entry_version)
+        findings = [f for f in lint_template(template, lowered=lowered) if f.level == "ERROR"]
         if findings:
             raise ListValidationError(
                 "GZ-LS-029",
@@ -269,6 +302,14 @@ class ListsMixin(ServiceCore):
                 payload_digest=_digest(template),
                 at=self.now().isoformat(),
             )
+
+    def _wording_exceptions_for(self, entry_id: str, entry_version: int) -> dict[str, str]:
+        """Vague terms lowered (R-029) by the list that holds this entry version."""
+        for rec in self.store.list("list_version"):
+            for e in rec.doc.get("entries", ()):
+                if e.get("entry_id") == entry_id and e.get("version") == entry_version:
+                    return {w["term"]: w["reason"] for w in rec.doc.get("wording_exceptions", ())}
+        return {}
 
     def template_for(self, entry: CommitmentListEntry) -> PledgeTemplate:
         """The registered template of the entry version, or the derived default."""
