@@ -173,7 +173,8 @@ def gaozhi_credit_snapshot(applicant: Applicant, subject_digest: str) -> CreditS
 
     Args:
         applicant: the applicant (full identifier: never log it).
-        subject_digest: the salted digest of the identifier, to key caches and logs.
+        subject_digest: the identifier's digest keyed with the store's deployment secret
+            (``<key id>:<hex>``), to key caches, logs and evidence.
 
     Returns:
         a :class:`~gaozhi_sdk.models.CreditSnapshot`, or None if this source knows nothing.

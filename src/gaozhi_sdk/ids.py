@@ -30,6 +30,8 @@ __all__ = [
     "check_uscc",
     "convert_15_to_18",
     "digest_identifier",
+    "keyed_digest",
+    "mask_beside_digest",
     "mask_identifier",
     "mask_text",
     "normalise_identifier",
@@ -316,3 +318,25 @@ def mask_text(s: str, kind: str = "free_text") -> str:
 def digest_identifier(value: str, salt: bytes) -> str:
     """Salted HMAC-SHA256 digest of a normalised identifier (for journals and indexes)."""
     return hmac.new(salt, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def keyed_digest(value: str, key: bytes, key_id: str) -> str:
+    """HMAC-SHA256 of an identifier under a per-deployment secret, with the secret's key id
+    recorded beside it: ``k1a2b3c4d:<64 hex>`` (digests made before a rotation stay
+    verifiable with the older secret of that id). ``key`` must be a store's deployment
+    secret (see :meth:`gaozhi_sdk.store.Store.deployment_secret`), never a constant."""
+    return f"{key_id}:{digest_identifier(value, key)}"
+
+
+def mask_beside_digest(s: str) -> str:
+    """The mask used where a keyed digest of the same identifier sits beside it.
+
+    Keeps only the last 4 characters (``**************002X``): with first 6 and last 4 a
+    digest would leave only the 8 birth-date digits to search; here region, birth date
+    and most of the sequence number are hidden. Never raises.
+    """
+    v = str(s)
+    n = len(v)
+    if n >= 15:
+        return "*" * (n - 4) + v[-4:]
+    return mask_identifier(v)

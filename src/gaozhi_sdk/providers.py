@@ -32,6 +32,10 @@ class ProofCheckRequest(GaozhiModel):
     data_source: str = Field(description="数据来源 (共享接口或数据集)")
     subject_id_type: str = Field(description="证件类型")
     subject_id_number: str = Field(description="证件号码", json_schema_extra=pii("identifier"))
+    subject_digest: str = Field(
+        default="",
+        description="证件号码的密钥摘要 (部署密钥, 带密钥编号); 证据与日志只写它, 不写证件号码",
+    )
     subject_name: str = Field(description="姓名或名称", json_schema_extra=pii("name"))
     proof_name: str = Field(description="证明名称")
     proof_content: str = Field(description="承诺符合的条件")

@@ -143,7 +143,7 @@ def test_r001_signed_pledge_is_stored_with_its_bundle(world: World) -> None:
     assert entry.detail["bundle_sha256"] == blob.sha256
     assert entry.detail["proxy"] is False
     assert entry.actor["role"] == "APPLICANT"
-    assert entry.actor["ref"].startswith("sha256:")
+    assert entry.actor["ref"].startswith("hmac:k")
 
 
 # -- R-021 / R-022 choice ----------------------------------------------------------------------
@@ -524,6 +524,39 @@ def test_r064_same_matter_same_year_bars_after_withdrawal(world: World) -> None:
     # the next calendar year the route is open again
     world.clock.set(datetime(2027, 1, 4, 9, 0, tzinfo=CST))
     assert world.bring(EXAM_ENTRY, "PLEDGED", app=app).status is CaseStatus.PLEDGED
+
+
+def test_r064_withdrawal_still_bars_after_deployment_secret_rotation(world: World) -> None:
+    """Issue 10 item 2: identifier digests carry the key id of the deployment secret; after
+    a rotation new records use the new secret and the archive made under the old one is
+    still found (R-064 keeps barring the same matter in the same year)."""
+    case = world.bring(EXAM_ENTRY, "ACCEPTED")
+    app = case.applicant
+    old_kid = world.svc.store.deployment_secret().key_id
+    old_digest = world.svc.subject_digest(app.id_number)
+    assert old_digest.startswith(old_kid + ":")
+    world.svc.withdraw(case.case_no, "改为提交学历证明", world.actor_of(app))
+    new_kid = world.svc.rotate_deployment_secret()
+    assert new_kid != old_kid and world.svc.store.deployment_secret().key_id == new_kid
+    new_digest = world.svc.subject_digest(app.id_number)
+    assert new_digest.startswith(new_kid + ":") and new_digest != old_digest
+    assert world.svc.subject_digests(app.id_number) == [new_digest, old_digest]
+    world.clock.advance(days=30)
+    n = world.notice([EXAM_ENTRY], app)
+    assert n.applicant_digest == new_digest
+    world.choose(n.case_no, {EXAM_ENTRY: ProofMode.PLEDGE})
+    result = world.svc.check_eligibility(n.case_no, world.clerk)
+    assert not result.eligible
+    assert any("R-064" in r for r in result.reasons)
+
+
+def test_notice_shows_only_the_tail_of_the_id_beside_its_digest(world: World) -> None:
+    """Issue 10 item 2: beside a keyed digest the mask keeps only the last 4 characters."""
+    app = world.new_applicant()
+    n = world.notice([EXAM_ENTRY], app)
+    assert n.applicant_masked == "*" * 14 + app.id_number[-4:]
+    text = n.model_dump_json()
+    assert app.id_number[:6] + "*" not in text and app.id_number not in text
 
 
 def test_r064_withdrawal_without_restriction_does_not_bar(world: World) -> None:

@@ -425,10 +425,12 @@ def test_exported_journal_holds_no_personal_identifiers(lived: World, tmp_path: 
 
 
 def test_applicant_and_proxy_refs_are_digests(lived: World) -> None:
-    """Applicants and proxies appear in the journal only as salted digests."""
+    """Applicants and proxies appear in the journal only as digests keyed with the store's
+    deployment secret, with its key id: ``hmac:<key id>:<32 hex>``."""
     refs = {e.actor["ref"] for e in lived.journal() if e.actor["role"] in ("APPLICANT", "PROXY")}
-    assert refs and all(r.startswith("sha256:") and len(r) == 39 for r in refs)
-    digests = {"sha256:" + lived.svc.subject_digest(a.id_number)[:32] for a in lived.applicants}
+    key_id = lived.svc.store.deployment_secret().key_id
+    assert refs and all(r.startswith(f"hmac:{key_id}:") and len(r) == 47 for r in refs)
+    digests = {"hmac:" + lived.svc.subject_digest(a.id_number)[:42] for a in lived.applicants}
     assert refs <= digests
 
 

@@ -19,6 +19,7 @@ from gaozhi_sdk.models.parties import Applicant
 from gaozhi_sdk.plugin_types import LifecycleEvent
 from gaozhi_sdk.plugins import PluginHost
 from gaozhi_sdk.providers import ProofCheckRequest
+from gaozhi_sdk.sharing import SharingError
 from gaozhi_sdk.testing.emulator import EmulatorProcess
 from gaozhi_sdk.testing.plugin import check_plugin
 
@@ -259,3 +260,29 @@ def test_r045_on_site_dispatch_through_event(host: PluginHost, emu: EmulatorProc
     deliver(ev)
     stats = emu.stats()
     assert stats.get("code:onsite.task:00") == 2 and stats.get("replay:onsite.task") == 1
+
+
+def test_evidence_holds_only_the_sdk_keyed_digest(
+    emu: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 item 2: the plugin writes the digest the SDK made with the store's deployment
+    secret and nothing else about the subject — no mask, no digest of its own."""
+    monkeypatch.setenv(SECRET_ENV, emu.secret)
+    c = SharingHttpConnector(ConnectorSettings.from_mapping(_section(emu)))
+    t, pt = _holder(emu, True)
+    keyed = "k0123abcd:" + "ab" * 32
+    req = _request(t, pt, "dig-1").model_copy(update={"subject_digest": keyed})
+    assert c.verify_proof(req).outcome is OnlineOutcome.VERIFIED
+    assert c.verify_proof(_request(t, pt, "dig-2")).outcome is OnlineOutcome.VERIFIED
+    records = c.client.evidence.records  # type: ignore[attr-defined]
+    assert records[0]["subject"] == {"id_digest": keyed}
+    assert records[1]["subject"] == {}
+    text = json.dumps(records, ensure_ascii=False)
+    assert t["id_number"] not in text and t["id_number"][:6] + "*" not in text
+    c.close()
+
+
+def test_the_old_public_salt_setting_is_refused(emu: EmulatorProcess) -> None:
+    with pytest.raises(SharingError) as err:
+        ConnectorSettings.from_mapping(_section(emu, salt="gaozhi-sharing-http"))
+    assert err.value.code == "GZ-SH-001" and "salt" in (err.value.message_en or "")

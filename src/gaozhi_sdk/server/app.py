@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 from gaozhi_sdk import __version__
 from gaozhi_sdk.errors import ConfigError, GaozhiError
 from gaozhi_sdk.esign import TrustStore, load_signer
-from gaozhi_sdk.ids import mask_identifier, validate_resident_id, validate_uscc
+from gaozhi_sdk.ids import mask_beside_digest, mask_identifier, validate_resident_id, validate_uscc
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.server.auth import Authenticator, Principal
@@ -169,7 +169,7 @@ def caller_for(request: Request, svc: PledgeService) -> Caller:
     detail = {
         "credential": principal.credential_id,
         "on_behalf": svc.actor_ref(actor),
-        "subject_masked": mask_identifier(actor.actor_id),
+        "subject_masked": mask_beside_digest(actor.actor_id),  # beside a keyed digest
         "auth_method": method.strip()[:40],
         "assertion_sha256": hashlib.sha256(assertion.encode()).hexdigest(),
         "call": f"{request.method} {request.url.path}",

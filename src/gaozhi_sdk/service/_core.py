@@ -30,7 +30,7 @@ from gaozhi_sdk.errors import (
     NotFoundError,
     WorkflowError,
 )
-from gaozhi_sdk.ids import digest_identifier, mask_identifier
+from gaozhi_sdk.ids import keyed_digest, mask_identifier
 from gaozhi_sdk.models._base import now_cst
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor
@@ -100,7 +100,9 @@ class ServiceCore:
         self.role_policy = role_policy or RolePolicy()
         self._clock = clock or now_cst
         self._id_factory = id_factory or (lambda prefix: f"{prefix}-{secrets.token_hex(6)}")
-        self._salt = store.deployment_secret().key
+        # identifier digests are keyed with the store's per-deployment secret (made with
+        # os.urandom at store creation); older secrets keep older digests verifiable.
+        self._secrets = store.deployment_secrets()
         self._models: OrderedDict[tuple[str, str, int, type[BaseModel]], BaseModel] = OrderedDict()
 
     # -- small helpers -------------------------------------------------------------------
@@ -116,13 +118,29 @@ class ServiceCore:
         return self._id_factory(prefix)
 
     def subject_digest(self, id_number: str) -> str:
-        """Salted digest of a personal identifier (journals, indexes, credit records)."""
-        return digest_identifier(id_number, self._salt)
+        """Keyed digest of a personal identifier (journals, indexes, credit records):
+        HMAC-SHA256 under the store's current deployment secret, ``<key id>:<hex>``."""
+        current = self._secrets[0]
+        return keyed_digest(id_number, current.key, current.key_id)
+
+    def rotate_deployment_secret(self) -> str:
+        """Rotate the store's deployment secret (``os.urandom(32)``) and use it from now on;
+        returns the new key id. Digests made earlier keep verifying under their key id
+        (:meth:`subject_digests`); the secrets themselves never leave the store."""
+        new = self.store.rotate_deployment_secret()
+        self._secrets = self.store.deployment_secrets()
+        return new.key_id
+
+    def subject_digests(self, id_number: str) -> list[str]:
+        """The identifier's digest under every deployment secret, the current one first
+        (lookups of records made before a rotation)."""
+        return [keyed_digest(id_number, s.key, s.key_id) for s in self._secrets]
 
     def actor_ref(self, actor: Actor) -> dict[str, str]:
         """The journal's view of an actor: applicants digested, officials by staff id."""
         if actor.role in _PERSONAL_ROLES:
-            ref = "sha256:" + self.subject_digest(actor.actor_id)[:32]
+            key_id, _, hexd = self.subject_digest(actor.actor_id).partition(":")
+            ref = f"hmac:{key_id}:{hexd[:32]}"
         else:
             ref = actor.actor_id if len(actor.actor_id) < 15 else mask_identifier(actor.actor_id)
         out = {"role": actor.role.value, "ref": ref}

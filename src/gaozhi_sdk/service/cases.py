@@ -21,7 +21,7 @@ from gaozhi_sdk.errors import (
     WorkflowError,
 )
 from gaozhi_sdk.esign import Bundle, payload_model
-from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice, Withdrawal
 from gaozhi_sdk.models.documents import Notice, NoticeItem, Pledge, PledgeItem
 from gaozhi_sdk.models.enums import (
@@ -150,7 +150,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             organ_name=clist.owner_organ,
             organ_uscc=clist.owner_uscc,
             applicant_digest=self.subject_digest(app.id_number),
-            applicant_masked=mask_identifier(app.id_number),
+            applicant_masked=mask_beside_digest(app.id_number),
             channel=channel,
             issued_at=now,
             items=tuple(self._notice_item(e) for e in entries),

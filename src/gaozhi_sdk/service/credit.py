@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.errors import RuleViolationError
-from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models._base import CST
 from gaozhi_sdk.models.case import Case
 from gaozhi_sdk.models.credit import (
@@ -246,7 +246,7 @@ class CreditMixin(VerificationsMixin):
         return CreditRecord(
             record_id=d.credit_record_id or "",
             subject_digest=self.subject_digest(case.applicant.id_number),
-            subject_masked=mask_identifier(case.applicant.id_number),
+            subject_masked=mask_beside_digest(case.applicant.id_number),
             subject_is_legal_person=legal,
             subject_name_public=case.applicant.name if legal else None,
             conduct=Conduct.FALSE_PLEDGE,

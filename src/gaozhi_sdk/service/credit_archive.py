@@ -1,7 +1,9 @@
 """申请人诚信档案 (R-055): the per-subject index behind eligibility and R-064.
 
-The archive is keyed by the salted digest of the subject's identifier, never by the
-identifier itself. It lists the subject's credit records and pledge withdrawals.
+The archive is keyed by the keyed digest of the subject's identifier, never by the
+identifier itself. It lists the subject's credit records and pledge withdrawals. New
+entries go under the digest of the current deployment secret; reads merge the archives
+under every secret the store has had (after a rotation, nothing earlier is lost).
 """
 
 from __future__ import annotations
@@ -48,20 +50,25 @@ class CreditArchiveMixin(ServiceCore):
         doc["credit_records"].append(record.record_id)
         self._put_subject(tx, record.subject_digest, doc, version)
 
+    def _archive(self, applicant: Applicant, key: str) -> list[Any]:
+        """One list of the subject's archive, merged over every deployment secret."""
+        out: list[Any] = []
+        for digest in self.subject_digests(applicant.id_number):
+            rec = self.store.get("subject", digest)
+            if rec is not None:
+                out.extend(x for x in rec.doc.get(key, []) if x not in out)
+        return out
+
     def prior_withdrawals(self, applicant: Applicant) -> list[PriorWithdrawal]:
         """Earlier withdrawals of this applicant (for R-064)."""
-        rec = self.store.get("subject", self.subject_digest(applicant.id_number))
-        if rec is None:
-            return []
         return [
             PriorWithdrawal(matter_code=w["matter_code"], withdrawn_on=date.fromisoformat(w["on"]))
-            for w in rec.doc.get("withdrawals", [])
+            for w in self._archive(applicant, "withdrawals")
         ]
 
     def credit_records_of(self, applicant: Applicant) -> list[CreditRecord]:
         """The subject's credit records in this store."""
-        rec = self.store.get("subject", self.subject_digest(applicant.id_number))
-        ids = rec.doc.get("credit_records", []) if rec else []
+        ids = self._archive(applicant, "credit_records")
         out = []
         for rid in ids:
             r = self.store.get("credit_record", rid)

@@ -215,6 +215,7 @@ class VerificationsMixin(CasesMixin):
             data_source=v.data_source or entry.verification.data_source or "",
             subject_id_type=case.applicant.id_type.value,
             subject_id_number=case.applicant.id_number,
+            subject_digest=self.subject_digest(case.applicant.id_number),
             subject_name=case.applicant.name,
             proof_name=entry.proof_name,
             proof_content=entry.proof_content,

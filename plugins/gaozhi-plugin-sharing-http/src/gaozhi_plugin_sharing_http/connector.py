@@ -23,7 +23,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gaozhi_sdk.ids import digest_identifier, mask_identifier
 from gaozhi_sdk.models.enums import AssistanceReply, OnlineOutcome
 from gaozhi_sdk.models.parties import Applicant, CreditSnapshot, CreditSnapshotItem
 from gaozhi_sdk.providers import ProofCheckRequest, ProofCheckResult
@@ -77,7 +76,6 @@ class ConnectorSettings:
     auth_mode: str = "none"
     data_sources: tuple[str, ...] = ()
     evidence_path: str = ""
-    salt: str = "gaozhi-sharing-http"
     transport: tuple[tuple[str, Any], ...] = ()
     ca_bundle: str = ""
     proxy: str = ""
@@ -93,11 +91,18 @@ class ConnectorSettings:
             "auth_mode",
             "data_sources",
             "evidence_path",
-            "salt",
             "ca_bundle",
             "proxy",
             *_TRANSPORT_KEYS,
         }
+        if "salt" in doc:
+            raise SharingError(
+                "GZ-SH-001",
+                "sharing-http 配置项 salt 已废止: 证件号码摘要由 SDK 以存储的部署密钥计算, "
+                "请删除该项",
+                message_en="the 'salt' setting is gone: identifier digests are keyed with the "
+                "store's deployment secret; remove it",
+            )
         unknown = set(doc) - known
         if unknown:
             raise SharingError(
@@ -119,7 +124,6 @@ class ConnectorSettings:
             auth_mode=str(doc.get("auth_mode", "none")),
             data_sources=tuple(doc.get("data_sources", ())),
             evidence_path=str(doc.get("evidence_path", "")),
-            salt=str(doc.get("salt", "gaozhi-sharing-http")),
             transport=tuple((k, doc[k]) for k in _TRANSPORT_KEYS if k in doc),
             ca_bundle=str(doc.get("ca_bundle", "")),
             proxy=str(doc.get("proxy", "")),
@@ -176,7 +180,6 @@ class SharingHttpConnector:
             evidence=evidence,
         )
         self._nonces = NonceCache()
-        self._salt = settings.salt.encode("utf-8")
 
     def __repr__(self) -> str:
         return f"SharingHttpConnector({self.settings.base_url!r}, app_key=***)"
@@ -189,11 +192,12 @@ class SharingHttpConnector:
         """Whether this connector answers for ``data_source`` (all when none configured)."""
         return not self.settings.data_sources or data_source in self.settings.data_sources
 
-    def _subject(self, id_number: str) -> dict[str, str]:
-        return {
-            "id_mask": mask_identifier(id_number),
-            "id_digest": digest_identifier(id_number, self._salt),
-        }
+    @staticmethod
+    def _subject(digest: str) -> dict[str, str]:
+        """The evidence record's subject: only the keyed digest the SDK computed with the
+        store's deployment secret (``<key id>:<hex>``) — no masked form beside it, no
+        digest of our own (the plugin holds no deployment secret)."""
+        return {"id_digest": digest} if digest else {}
 
     # -- online verification (R-044) -----------------------------------------------------------
     def verify_proof(self, request: ProofCheckRequest) -> ProofCheckResult:
@@ -213,7 +217,7 @@ class SharingHttpConnector:
             },
             request_id=request.request_id,
             operation="proof.verify",
-            subject=self._subject(request.subject_id_number),
+            subject=self._subject(request.subject_digest),
         )
         detail = ""
         if r.outcome is OnlineOutcome.UNDETERMINED:
@@ -241,7 +245,7 @@ class SharingHttpConnector:
             {"subject_id": applicant.id_number},
             request_id=rid,
             operation="credit.snapshot",
-            subject=self._subject(applicant.id_number),
+            subject=self._subject(subject_digest),
         )
         if r.outcome is not OnlineOutcome.VERIFIED or not isinstance(r.data, Mapping):
             raise SharingError(
@@ -322,6 +326,7 @@ class SharingHttpConnector:
         proof_name: str,
         case_no: str = "",
         callback_url: str = "",
+        subject_digest: str = "",
     ) -> AssistStatus:
         """Open (idempotently) a ticket; raises GZ-SH-043 if it could not be opened."""
         r = self.client.call(
@@ -335,7 +340,7 @@ class SharingHttpConnector:
             },
             request_id=request_id,
             operation="assist.open",
-            subject=self._subject(subject_id),
+            subject=self._subject(subject_digest),
         )
         if r.outcome is not OnlineOutcome.VERIFIED or not isinstance(r.data, Mapping):
             raise SharingError(
