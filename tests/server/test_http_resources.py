@@ -102,3 +102,27 @@ def test_disclosure_and_dead_letters(served: ServedService) -> None:
     system = served.client("system")
     assert system.get("/v1/events/dead").status_code == 200
     assert clerk.get("/v1/events/dead").status_code == 403
+
+
+def test_list_lint_export_and_due_verifications(served: ServedService) -> None:
+    from gaozhi_sdk.rules import load_list
+    from gaozhi_sdk.testing.sandbox import sample_list_text
+
+    officer = served.client("list-officer")
+    doc = load_list(sample_list_text()).model_dump(mode="json")
+    doc["entries"][0]["proof_content"] = "其他材料"  # catch-all wording
+    findings = officer.post("/v1/lists/lint", doc)
+    assert findings.status_code == 200, findings.text
+    assert findings.json() and all(f["code"].startswith("GZ-LS-") for f in findings.json())
+    xlsx = officer.get("/v1/lists/SZ-411222-GZCN-2025/export")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    t = accepted(served, 8404)
+    due = served.client("inspector").get(
+        "/v1/verifications", params={"due_before": "2999-01-01T00:00:00+08:00"}
+    )
+    assert due.status_code == 200
+    assert t.verification_id in {v["verification_id"] for v in due.json()}
+    none = served.client("inspector").get(
+        "/v1/verifications", params={"due_before": "2000-01-01T00:00:00+08:00"}
+    )
+    assert none.json() == []

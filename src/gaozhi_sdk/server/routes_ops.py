@@ -7,9 +7,11 @@ library does not guard are checked here (refused and journaled with GZ-AU-020).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaozhi_sdk.errors import PermissionDeniedError
@@ -24,10 +26,14 @@ from gaozhi_sdk.models.enums import (
 from gaozhi_sdk.models.lists import CommitmentList, ReviewRecord
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.models.verification import AssistanceRequest, Verification
+from gaozhi_sdk.rules.list_lint import Finding, lint_list
 from gaozhi_sdk.server.routes_cases import CallerDep, IdempotencyKey, SvcDep, check_read
 from gaozhi_sdk.service import PledgeService, Statistics
 
 __all__ = ["mount", "require_role"]
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 _REPORTING = frozenset({ActorRole.AUDITOR, ActorRole.JUSTICE_REVIEWER, ActorRole.SYSTEM})
 
@@ -145,6 +151,35 @@ def mount(app: FastAPI) -> None:
     ) -> CommitmentList:
         return svc.publish_list(list_id, version, body, caller.actor)
 
+    @app.post(
+        "/v1/lists/lint",
+        response_model=list[Finding],
+        tags=["清单"],
+        summary="检查清单 (不保存; 用语、要素与一致性)",
+    )
+    def lint(body: CommitmentList, caller: CallerDep, key: IdempotencyKey = None) -> list[Finding]:
+        return lint_list(body)
+
+    @app.get(
+        "/v1/lists/{list_id}/export",
+        tags=["清单"],
+        summary="按公布列导出已公布清单 (XLSX 或 DOCX)",
+        response_class=Response,
+        responses={200: {"content": {_XLSX: {}, _DOCX: {}}}},
+    )
+    def export(
+        list_id: str,
+        caller: CallerDep,
+        svc: SvcDep,
+        fmt: Annotated[Literal["xlsx", "docx"], Query(alias="format")] = "xlsx",
+    ) -> Response:
+        from gaozhi_sdk.documents import export_list_docx, export_list_xlsx
+
+        clist = svc.published_list(list_id)
+        if fmt == "xlsx":
+            return Response(export_list_xlsx(clist), media_type=_XLSX)
+        return Response(export_list_docx(clist), media_type=_DOCX)
+
     @app.get(
         "/v1/lists/{list_id}", response_model=CommitmentList, tags=["清单"], summary="已公布的清单"
     )
@@ -158,13 +193,20 @@ def mount(app: FastAPI) -> None:
         summary="核查 (本机关; 审计人员为全部)",
     )
     def verifications(
-        caller: CallerDep, svc: SvcDep, status: Annotated[VerificationStatus | None, Query()] = None
+        caller: CallerDep,
+        svc: SvcDep,
+        status: Annotated[VerificationStatus | None, Query()] = None,
+        due_before: Annotated[
+            datetime | None, Query(description="只列出截止时间早于该时间的 (待办核查)")
+        ] = None,
     ) -> list[Verification]:
         actor = caller.actor
         if actor.role in (ActorRole.APPLICANT, ActorRole.PROXY):
             require_role(svc, actor, frozenset(), "verification.list")
         out = []
         for v in svc.verifications(status=status):
+            if due_before is not None and (v.due_at is None or v.due_at >= due_before):
+                continue
             if actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or (
                 svc.case(v.case_no).organ_uscc == actor.organ_uscc
             ):
