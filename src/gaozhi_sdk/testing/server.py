@@ -44,6 +44,7 @@ __all__ = [
     "ServedService",
     "SignedClient",
     "free_port",
+    "http_intake",
 ]
 
 OWNER_USCC = "11411222005123018X"  # the sample list's owner (三门峡市陕州区人民政府)
@@ -299,3 +300,83 @@ class ServedService:
             self.process.kill()
             self.process.wait(timeout=15)
         self.process = None
+
+
+def http_intake(
+    served: ServedService,
+    n: int,
+    *,
+    timings: list[float] | None = None,
+    retry_notice: bool = False,
+) -> str:
+    """One whole intake over HTTP for synthetic applicant ``n``: notice → choice →
+    eligibility → three-step signing (data to sign, signed here, signature) → acceptance.
+
+    Returns the case number; raises ``AssertionError`` naming the step on any failure.
+    ``timings`` collects each request's latency (seconds); ``retry_notice`` repeats the
+    notice request with the same ``Idempotency-Key`` (a retry must change nothing).
+    """
+    import base64
+    import random
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from gaozhi_sdk.testing.synthetic import synthetic_applicant
+
+    app = synthetic_applicant(random.Random(100_000 + n))
+    clerk = served.client("clerk")
+    me = served.client("platform").acting_for(app.id_number)
+    entry = "SZ-GA-HJ-001"
+
+    def timed(call: Any, step: str, ok: int) -> requests.Response:
+        t0 = time.perf_counter()
+        r: requests.Response = call()
+        if timings is not None:
+            timings.append(time.perf_counter() - t0)
+        if r.status_code != ok:
+            raise AssertionError(f"{step}: HTTP {r.status_code} {r.text[:300]}")
+        return r
+
+    body = {
+        "list_id": "SZ-411222-GZCN-2025",
+        "entry_ids": [entry],
+        "applicant": app.model_dump(mode="json"),
+    }
+    key = uuid.uuid4().hex
+    r = timed(lambda: clerk.post("/v1/notices", body, idempotency_key=key), "notice", 201)
+    case_no = str(r.json()["case_no"])
+    if retry_notice:
+        again = timed(lambda: clerk.post("/v1/notices", body, idempotency_key=key), "retry", 201)
+        if again.json()["case_no"] != case_no:
+            raise AssertionError("a retried notice opened another case")
+    choice = {"choices": [{"entry_id": entry, "mode": "PLEDGE"}]}
+    timed(lambda: me.post(f"/v1/cases/{case_no}/choices", choice), "choice", 200)
+    r = timed(lambda: clerk.post(f"/v1/cases/{case_no}/eligibility"), "eligibility", 200)
+    if not r.json()["eligible"]:
+        raise AssertionError("applicant not eligible")
+    signer = served.pki.applicant(f"申请人 #load{n % 8}")
+    chain = [
+        base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+        for c in signer.certificate_chain
+    ]
+    dts = timed(
+        lambda: me.post(f"/v1/cases/{case_no}/pledge/data-to-sign", {"certificate_chain": chain}),
+        "data-to-sign",
+        200,
+    ).json()
+    sig = signer.private_key.sign(base64.b64decode(dts["pae"]), ec.ECDSA(hashes.SHA256()))
+    signed = {"session_id": dts["session_id"], "signature": base64.b64encode(sig).decode()}
+    timed(
+        lambda: me.post(
+            f"/v1/cases/{case_no}/pledge/signature", signed, idempotency_key=uuid.uuid4().hex
+        ),
+        "signature",
+        201,
+    )
+    timed(
+        lambda: clerk.post(f"/v1/cases/{case_no}/accept", idempotency_key=uuid.uuid4().hex),
+        "accept",
+        200,
+    )
+    return case_no

@@ -1,0 +1,123 @@
+"""Benchmark: a full intake over HTTP vs the in-process library (DESIGN §9, §10).
+
+Intake = notice → choice → eligibility → three-step signing (data to sign, ECDSA P-256
+signature made by the client, signature) → acceptance. Measured in the same run:
+
+* the library: ``PledgeService`` in this process on a SQLite file (the same calls the
+  HTTP routes make, same three-step signing);
+* HTTP: ``gaozhi serve`` (one worker) on 127.0.0.1, one client, requests signed with
+  ``gaozhi-hmac-sm3-v1`` — so the ratio includes authentication, the nonce cache,
+  JSON and the journaled platform assertion;
+* latency: 16 concurrent clients, p50/p99 per request.
+
+Prints ``ratio = library time / HTTP time`` (target ≥ 0.5) and the p99; never asserts
+(CI runs ``--smoke``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import random
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gaozhi_sdk import PledgeService, load_list
+from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode, ReviewRecord
+from gaozhi_sdk.testing import sample_list_text
+from gaozhi_sdk.testing.pki import TestPKI
+from gaozhi_sdk.testing.server import OWNER_USCC, ServedService, http_intake
+from gaozhi_sdk.testing.synthetic import synthetic_applicant
+
+ENTRY = "SZ-GA-HJ-001"
+
+
+def library_intakes(n: int, folder: Path, pki: TestPKI) -> float:
+    """Seconds for ``n`` intakes through the library in this process."""
+    clist = load_list(sample_list_text())
+    seal = pki.organ_seal("三门峡市陕州区人民政府", OWNER_USCC)
+    svc = PledgeService.open(
+        f"sqlite:///{folder / 'lib.db'}", signers={OWNER_USCC: seal}, trust=pki.trust_store()
+    )
+    officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS1", organ_uscc=OWNER_USCC)
+    svc.draft_list(clist, officer)
+    svc.submit_list(clist.list_id, 1, officer)
+    svc.publish_list(
+        clist.list_id,
+        1,
+        ReviewRecord(reviewer="司法局", reviewed_on=date.today()),
+        Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF1"),
+    )
+    clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK1", organ_uscc=OWNER_USCC)
+    signer = pki.applicant("申请人 #bench")
+    chain = [c.public_bytes(serialization.Encoding.DER) for c in signer.certificate_chain]
+    rng = random.Random(7)
+    apps = [synthetic_applicant(rng) for _ in range(n)]
+    t0 = time.perf_counter()
+    for app in apps:
+        me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
+        notice = svc.issue_notice(
+            list_id=clist.list_id, entry_ids=[ENTRY], applicant=app, actor=clerk
+        )
+        case_no = notice.case_no
+        svc.record_choices(case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me)
+        svc.check_eligibility(case_no, clerk)
+        dts = svc.pledge_data_to_sign(case_no, chain, me)
+        sig = signer.private_key.sign(base64.b64decode(dts.pae), ec.ECDSA(hashes.SHA256()))
+        svc.assemble_pledge(case_no, dts.session_id, sig, me)
+        svc.accept(case_no, clerk)
+    elapsed = time.perf_counter() - t0
+    svc.close()
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--intakes", type=int, default=200, help="intakes per side")
+    ap.add_argument("--clients", type=int, default=16, help="concurrent clients (latency)")
+    ap.add_argument("--per-client", type=int, default=10, help="intakes per concurrent client")
+    ap.add_argument("--smoke", action="store_true", help="a small run for CI")
+    args = ap.parse_args()
+    if args.smoke:
+        args.intakes, args.per_client = 5, 1
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        pki = TestPKI.create()
+        lib = library_intakes(args.intakes, folder, pki)
+        served = ServedService(folder / "srv", pki).start()
+        try:
+            http_intake(served, 10**6)  # warm-up: connections, caches
+            t0 = time.perf_counter()
+            for i in range(args.intakes):
+                http_intake(served, i)
+            http = time.perf_counter() - t0
+            timings: list[float] = []
+            with ThreadPoolExecutor(max_workers=args.clients) as pool:
+                list(
+                    pool.map(
+                        lambda n: http_intake(served, 10_000 + n, timings=timings),
+                        range(args.clients * args.per_client),
+                    )
+                )
+        finally:
+            served.stop()
+    q = statistics.quantiles(timings, n=100, method="inclusive")
+    print(f"intakes per side: {args.intakes}")
+    print(f"library (in-process): {lib:.3f} s  ({lib / args.intakes * 1000:.1f} ms/intake)")
+    print(f"HTTP (gaozhi serve):  {http:.3f} s  ({http / args.intakes * 1000:.1f} ms/intake)")
+    print(f"ratio library/HTTP = {lib / http:.2f}  (target >= 0.5)")
+    print(
+        f"latency at {args.clients} concurrent clients over {len(timings)} requests: "
+        f"p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
