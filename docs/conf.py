@@ -102,8 +102,17 @@ def _english_title(app: object, config: object) -> None:
         config.html_title = "gaozhi-sdk documentation"  # type: ignore[attr-defined]
 
 
+def _openapi_reference(app: object, config: object) -> None:
+    """Generate the HTTP service's OpenAPI document and reference page (docs/http.md links
+    them) into ``_static/openapi/`` from the code, so the site never shows a stale contract."""
+    import runpy
+
+    runpy.run_path(str(DOCS / "_tools" / "http_reference.py"))["main"]()
+
+
 def setup(app: object) -> None:
     app.connect("config-inited", _english_title)  # type: ignore[attr-defined]
+    app.connect("config-inited", _openapi_reference)  # type: ignore[attr-defined]
 
 
 html_static_path = ["_static"]

@@ -3,8 +3,8 @@
     python docs/_tools/http_reference.py
 
 writes ``docs/_static/openapi/openapi.json`` and ``docs/_static/openapi/index.html``
-(copied into the built site by ``html_static_path``); ``tests/server/test_http_docs.py``
-fails when they differ from what the code produces.
+(not committed; ``docs/conf.py`` runs this at every build, and ``html_static_path`` copies
+them into the site). Needs the ``server`` extra (FastAPI).
 """
 
 from __future__ import annotations
