@@ -142,3 +142,24 @@ def test_r024_another_applicant_cannot_get_data_to_sign_or_choose_for_a_case(wor
         world.svc.check_eligibility(case.case_no, world.actor_of(case.applicant))
     assert err.value.code == "GZ-AU-001"
     assert _refusals(world, "GZ-AU-001") == 1
+
+
+def test_r035_three_step_signing_with_an_sm2_certificate(world: World) -> None:
+    sm2 = pytest.importorskip("gaozhi_plugin_sm2.testing")
+    from asn1crypto import x509 as asn1_x509
+
+    nb = START - timedelta(days=2)
+    pki = sm2.Sm2TestPKI.create(not_before=nb)
+    world.svc.sealer.trust.add_root(pki.root_certificate)
+    signer = pki.issue(
+        asn1_x509.Name.build({"common_name": "申请人 #sm2"}, use_printable=False), not_before=nb
+    )
+    case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    actor = world.actor_of(case.applicant)
+    dts = world.svc.pledge_data_to_sign(case.case_no, _chain(signer), actor)
+    assert dts.signature_algorithm.startswith("SM2")
+    # the SM2 key signs the PAE bytes (Z ‖ M hashed with SM3 inside the signer): DER out
+    pledge = world.svc.assemble_pledge(
+        case.case_no, dts.session_id, signer.sign(dts.pae_bytes), actor
+    )
+    assert world.svc.case(case.case_no).pledge_id == pledge.pledge_id

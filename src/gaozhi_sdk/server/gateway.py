@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -38,6 +39,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 PUBLIC_PATHS = frozenset({"/v1/health", "/v1/ready", "/v1/openapi.json", "/v1/docs"})
 IDEMPOTENCY_KIND = "http_idempotency"
 _MAX_KEY = 200
+#: a first request still RUNNING after this long is taken to have died with its process
+#: (a crashed worker): the retry runs it again instead of waiting for ever
+RUNNING_LEASE_S = 120
 
 
 async def _respond(send: Send, status: int, body: bytes, media: str, extra: list[Any]) -> None:
@@ -167,11 +171,12 @@ class Gateway:
         """None if this request is the first with the key (now claimed), else its response."""
         with self.store.transaction() as tx:
             rec = tx.get(IDEMPOTENCY_KIND, rid)
+            now = int(time.time())
             if rec is None:
                 tx.put(
                     IDEMPOTENCY_KIND,
                     rid,
-                    {"request": fingerprint},
+                    {"request": fingerprint, "since": now},
                     state="RUNNING",
                     expected_version=None,
                 )
@@ -182,11 +187,12 @@ class Gateway:
                     "同一 Idempotency-Key 已用于另一个请求",
                     message_en="this Idempotency-Key was used for a different request",
                 )
-            if rec.state == "FAILED":  # a 5xx is not kept: the retry runs again
+            stale = rec.state == "RUNNING" and now - int(rec.doc.get("since", 0)) > RUNNING_LEASE_S
+            if rec.state == "FAILED" or stale:  # a 5xx is not kept: the retry runs again
                 tx.put(
                     IDEMPOTENCY_KIND,
                     rid,
-                    {"request": fingerprint},
+                    {"request": fingerprint, "since": now},
                     state="RUNNING",
                     expected_version=rec.version,
                 )
