@@ -300,6 +300,12 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-LS-901": ((), "表格中没有清单工作表", "the workbook has no list sheet"),
     "GZ-LS-902": ((), "清单表格有错误的单元格", "the list spreadsheet has invalid cells"),
     "GZ-LS-903": ((), "清单整体校验未通过", "the imported list does not validate"),
+    "GZ-LS-904": (
+        (),
+        "清单表格超过大小、行数或单元格数上限, 未予读取",
+        "the list spreadsheet exceeds a size, row or cell limit and is refused before reading",
+    ),
+    "GZ-LS-906": ((), "表格读取上限的设置无效", "an invalid spreadsheet limit setting"),
     # MD — model validation
     "GZ-MD-001": ((), "数据不合法", "invalid data"),
     "GZ-MD-002": ((), "操作的数据不合法", "invalid data for the operation"),

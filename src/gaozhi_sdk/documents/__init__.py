@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         report_xlsx,
     )
     from gaozhi_sdk.documents.view import DocumentView, Field, Section
+    from gaozhi_sdk.documents.xlsx import XlsxLimits
     from gaozhi_sdk.models.disclosure import DisclosedItem, DisclosedPledge
     from gaozhi_sdk.rules.disclosure import RedactionProfile, build_disclosure, redaction_profile
 
@@ -64,6 +65,7 @@ _WHERE = {
     "gaozhi_sdk.rules.disclosure": ("RedactionProfile", "build_disclosure", "redaction_profile"),
     "report": ("render_report", "report_docx", "report_tables", "report_xlsx"),
     "view": ("DocumentView", "Field", "Section"),
+    "xlsx": ("XlsxLimits",),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
@@ -77,6 +79,7 @@ __all__ = [
     "PiiFinding",
     "RedactionProfile",
     "Section",
+    "XlsxLimits",
     "build_disclosure",
     "content_hash",
     "disclosure_view",

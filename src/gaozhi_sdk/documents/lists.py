@@ -32,6 +32,12 @@ from gaozhi_sdk.documents._labels import (
     yes_no,
 )
 from gaozhi_sdk.documents.docx import add_table, new_document, save
+from gaozhi_sdk.documents.xlsx import (
+    XlsxLimits,
+    append_text_safe,
+    check_file_size,
+    check_xlsx_limits,
+)
 from gaozhi_sdk.errors import ListValidationError
 from gaozhi_sdk.models.enums import DisclosurePolicy, MatterType, VerificationMethod, WindowUnit
 from gaozhi_sdk.models.lists import (
@@ -197,11 +203,11 @@ def export_list_xlsx(clist: CommitmentList, *, hook: Any = None) -> bytes:
     assert ws is not None
     ws.title = SHEET
     title = f"{clist.owner_organ}证明事项告知承诺制清单 (第 {clist.version} 版)"
-    ws.append([title])
+    append_text_safe(ws, [title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LIST_COLUMNS))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append(list(LIST_COLUMNS))
+    append_text_safe(ws, list(LIST_COLUMNS))
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for c in ws[2]:
@@ -211,7 +217,7 @@ def export_list_xlsx(clist: CommitmentList, *, hook: Any = None) -> bytes:
         c.border = border
     for row in list_rows(clist):
         values: list[Any] = [int(row[0]), *row[1:]]
-        ws.append(values)
+        append_text_safe(ws, values)  # list text is never written as a formula
         for c in ws[ws.max_row]:
             c.alignment = Alignment(vertical="top", wrap_text=True)
             c.border = border
@@ -227,10 +233,12 @@ def export_list_xlsx(clist: CommitmentList, *, hook: Any = None) -> bytes:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     meta = wb.create_sheet(META_SHEET)
     header = clist.model_dump(mode="json", exclude={"entries"})
-    meta.append(["gaozhi-list-metadata", _META_VERSION])
-    meta.append(["list", json.dumps(header, ensure_ascii=False, sort_keys=True)])
+    append_text_safe(meta, ["gaozhi-list-metadata", _META_VERSION])
+    append_text_safe(meta, ["list", json.dumps(header, ensure_ascii=False, sort_keys=True)])
     for e in sorted(clist.entries, key=lambda x: x.seq_no):
-        meta.append([e.seq_no, json.dumps(_entry_meta(e), ensure_ascii=False, sort_keys=True)])
+        append_text_safe(
+            meta, [e.seq_no, json.dumps(_entry_meta(e), ensure_ascii=False, sort_keys=True)]
+        )
     meta.sheet_state = "hidden"
     buf = io.BytesIO()
     wb.save(buf)
@@ -388,7 +396,10 @@ def _parse_row(
 
 
 def import_list_xlsx(
-    source: bytes | str | Path, *, method_names: Mapping[str, VerificationMethod] | None = None
+    source: bytes | str | Path,
+    *,
+    method_names: Mapping[str, VerificationMethod] | None = None,
+    limits: XlsxLimits | None = None,
 ) -> CommitmentList:
     """Read a list back from an XLSX made by :func:`export_list_xlsx` (possibly edited).
 
@@ -397,14 +408,33 @@ def import_list_xlsx(
     ``本地名（SDK 名）``; a local name is kept on the entry (``local_method_name``).
     公示核查 requires the pledge to be disclosed.
 
+    Before anything is parsed, the file is checked against ``limits`` (default
+    :meth:`XlsxLimits.from_env`: 20 MiB, 200 zip members, 100 MiB uncompressed, 20 000
+    rows, 400 000 cells; a path is checked by its size before it is read).
+
     Raises:
-        ListValidationError: ``GZ-LS-901`` when the workbook is not a list export;
+        ListValidationError: ``GZ-LS-904`` when a limit is exceeded (``details``: measure,
+            found, limit), ``GZ-LS-906`` for a bad limit setting in the environment;
+            ``GZ-LS-901`` when the workbook is not a list export;
             ``GZ-LS-902`` with ``findings`` (:class:`CellFinding`: row, column, header,
             message) for every cell that does not parse or validate; ``GZ-LS-903`` when the
             rows parse but the list as a whole does not validate (e.g. duplicate 序号).
     """
+    limits = limits if limits is not None else XlsxLimits.from_env()
+    if not isinstance(source, bytes):
+        try:
+            size = Path(source).stat().st_size
+        except OSError:
+            size = 0  # reported as unreadable below
+        check_file_size(size, limits)
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
+        raise ListValidationError(
+            "GZ-LS-901", f"无法读取清单表格: {type(exc).__name__}", message_en="unreadable XLSX"
+        ) from None
+    check_xlsx_limits(data, limits)
+    try:
         wb = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a non-XLSX file
         raise ListValidationError(

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from gaozhi_sdk.documents._hook import call_render_hook
 from gaozhi_sdk.documents.docx import add_table, new_document, save
+from gaozhi_sdk.documents.xlsx import append_text_safe
 from gaozhi_sdk.models.statistics import Statistics
 
 __all__ = [
@@ -164,12 +165,12 @@ def report_xlsx(stats: Statistics) -> bytes:
     fill = PatternFill("solid", fgColor="F2EEE6")
     for name, (header, rows) in report_tables(stats).items():
         ws = wb.create_sheet(name)
-        ws.append(list(header))
+        append_text_safe(ws, list(header))
         for c in ws[1]:
             c.font, c.fill = bold, fill
             c.alignment = Alignment(horizontal="center")
         for r in rows:
-            ws.append(r)
+            append_text_safe(ws, r)  # organ names, matter names: text, never formulas
         for i, h in enumerate(header, 1):
             width = max([len(str(h)) * 2 + 2] + [min(len(str(r[i - 1])) * 2 + 2, 40) for r in rows])
             ws.column_dimensions[get_column_letter(i)].width = width
