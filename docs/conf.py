@@ -83,6 +83,11 @@ nitpick_ignore_regex = [
     ("py:class", _NO_INVENTORY),
     ("py:exc", _NO_INVENTORY),
     ("py:class", r"gaozhi_sdk(\.\w+)*\._\w+(\.\w+)*"),
+    # private modules of the standard library and pytest in signatures (``threading.Lock()``
+    # is ``_thread.lock``; pytest's fixtures are typed with ``_pytest.*``)
+    ("py:class", r"(_thread|_pytest)\..+"),
+    # pydantic's BaseModel as written in annotations (pydantic has no offline inventory)
+    ("py:class", r"BaseModel"),
 ]
 if not _PY_INV.is_file():
     _stdlib = "|".join(sorted(n for n in sys.stdlib_module_names if not n.startswith("_")))

@@ -18,10 +18,12 @@ from pathlib import Path
 
 from gaozhi_sdk import PledgeService, esign, load_list
 from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode, ReviewRecord
-from gaozhi_sdk.testing import sample_list_text
-from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
-from gaozhi_sdk.testing.pki import TestPKI
-from gaozhi_sdk.testing.synthetic import synthetic_applicant
+from gaozhi_sdk.testing import (
+    FakeDataSharingProvider,
+    TestPKI,
+    sample_list_text,
+    synthetic_applicant,
+)
 
 
 def main(db_path: str) -> int:

@@ -20,7 +20,10 @@ Each hook fixes what autodoc renders, rather than hiding the warning:
     machinery (``Field(pattern=...)``, ``PlainSerializer(...)``), whose ``repr`` is not a
     type and was being cross-referenced piece by piece.
 * :func:`resolve_python_refs` — references to re-exported names (``gaozhi_sdk.PluginHost``)
-  link to where the object is documented; a type variable in a signature
+  link to where the object is documented, references to implementation modules
+  (``gaozhi_sdk.rules.calendar``) to their public namespace, an unqualified name written in
+  another module's docstring to the one documented object of that name; a type variable in
+  a signature
   (``rules.calendar.D``) is not an object one can document or link to and is rendered as
   plain text.
 """
@@ -30,6 +33,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import sys
 import typing
 from typing import Any
 
@@ -253,13 +257,40 @@ def _resolve(target: str) -> Any:
     return None
 
 
+def _same(a: Any, b: Any) -> bool:
+    """The same object — bound methods of one function included (``cls.method`` is a new
+    bound method on every attribute access)."""
+    return a is b or (getattr(a, "__func__", a) is getattr(b, "__func__", b))
+
+
 def _documented_alias(env: Any, target: str, obj: Any) -> str | None:
     """The documented name of ``obj`` when ``target`` is a re-export of it (or ``None``)."""
     last = target.rpartition(".")[2]
     for name in env.get_domain("py").objects:
-        if name != target and name.rpartition(".")[2] == last and _resolve(name) is obj:
+        if name != target and name.rpartition(".")[2] == last and _same(_resolve(name), obj):
             return str(name)
     return None
+
+
+def _public_namespace_of(target: str) -> str | None:
+    """The public namespace an implementation module belongs to (``gaozhi_sdk._public``):
+    ``gaozhi_sdk.rules.calendar`` → ``gaozhi_sdk.rules``."""
+    from gaozhi_sdk._public import PUBLIC_NAMESPACES
+
+    parts = target.split(".")
+    for cut in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:cut])
+        if candidate in PUBLIC_NAMESPACES:
+            return candidate
+    return None
+
+
+def _unique_by_last_name(env: Any, target: str) -> str | None:
+    """The one documented object whose name ends like ``target`` (an unqualified
+    ``TimestampAuthority`` written in another module's docstring), if exactly one."""
+    tail = "." + target.rpartition(".")[2] if "." in target else "." + target
+    hits = [n for n in env.get_domain("py").objects if n.endswith(tail)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def resolve_python_refs(
@@ -279,26 +310,72 @@ def resolve_python_refs(
         return None
     target = node.get("reftarget", "").removeprefix("~").removeprefix(".")
     module = node.get("py:module") or ""
+    written = target
     if not target.startswith("gaozhi_sdk."):
         if not module.startswith("gaozhi_sdk"):
             return None
         target = f"{module}.{target}"  # an unqualified name, as seen from its own module
+    domain = env.get_domain("py")
+    if node.get("reftype") == "mod":
+        # an implementation module (``gaozhi_sdk.rules.calendar``): its public namespace
+        home = _public_namespace_of(target)
+        if home is None or home == target:
+            return None
+        return domain.resolve_xref(env, node["refdoc"], app.builder, "mod", home, node, contnode)
     obj = _resolve(target)
-    if obj is None:
-        return None
     if isinstance(obj, typing.TypeVar):
         return contnode
-    alias = _documented_alias(env, target, obj)
+    alias = _documented_alias(env, target, obj) if obj is not None else None
+    if alias is None and "." not in written:
+        alias = _unique_by_last_name(env, written)
+    if alias is None:  # ``gaozhi_sdk.server.app.create_app`` → ``gaozhi_sdk.server.create_app``
+        home = _public_namespace_of(target)
+        candidate = f"{home}.{target.rpartition('.')[2]}" if home else None
+        if candidate and candidate != target and candidate in domain.objects:
+            alias = candidate
     if alias is None:
         return None
-    return env.get_domain("py").resolve_xref(
+    return domain.resolve_xref(
         env, node["refdoc"], app.builder, node["reftype"], alias, node, contnode
     )
+
+
+# ---------------------------------------------------------------------------------------
+# data re-exported by a public namespace
+
+
+def data_comments(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    """Document re-exported data (``gaozhi_sdk.workflow.MACHINES``) with the ``#:`` comment
+    where it is defined, never with its type's docstring (``dict``, ``str``).
+
+    autodoc reads ``#:`` comments from the module named in the directive — the public
+    namespace — which only re-exports the name.
+    """
+    if what != "data":
+        return
+    from sphinx.pycode import ModuleAnalyzer, PycodeError
+
+    namespace, _, attr = name.rpartition(".")
+    for modname in [namespace, *sorted(m for m in sys.modules if m.startswith(namespace + "."))]:
+        module = sys.modules.get(modname)
+        if module is None or getattr(module, attr, None) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
+        except PycodeError:
+            continue
+        comment = docs.get(("", attr))
+        if comment:
+            lines[:] = list(comment)
+            return
+    if getattr(obj, "__doc__", None) is getattr(type(obj), "__doc__", None):
+        lines[:] = []  # only the docstring of ``dict``, ``str`` …: nothing to say
 
 
 def setup(app: Any) -> dict[str, Any]:
     """Connect the hooks (after ``sphinx.ext.autodoc``)."""
     app.setup_extension("sphinx.ext.autodoc")
+    app.connect("autodoc-process-docstring", data_comments)
     app.connect("autodoc-process-docstring", literal_error_codes)
     app.connect("autodoc-process-bases", public_bases)
     app.connect("autodoc-process-signature", tidy_typehints)

@@ -3,7 +3,7 @@ key-management.md; stopped when the snippet ends."""
 
 import atexit
 
-from gaozhi_sdk.testing.tsa import LocalTSA
+from gaozhi_sdk.testing import LocalTSA
 
 _tsa = LocalTSA.create()
 _tsa.start()

@@ -13,9 +13,7 @@ from importlib import resources
 from gaozhi_sdk import PledgeService, esign, load_list
 from gaozhi_sdk.documents import render_disclosure, render_notice, render_pledge
 from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode, ReviewRecord
-from gaozhi_sdk.testing import sample_list_text
-from gaozhi_sdk.testing.pki import TestPKI
-from gaozhi_sdk.testing.synthetic import synthetic_applicant
+from gaozhi_sdk.testing import TestPKI, sample_list_text, synthetic_applicant
 
 clist = load_list(sample_list_text())
 organ = clist.owner_uscc or ""

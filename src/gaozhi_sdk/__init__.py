@@ -10,7 +10,15 @@ The curated public API. Everything not listed in ``__all__`` is private and may 
 """
 
 from gaozhi_sdk import esign, hookspecs, models
-from gaozhi_sdk.archive import AuditReport, audit_archive, export_archive
+from gaozhi_sdk._public import rehome as _rehome
+from gaozhi_sdk.archive import (
+    ArchiveManifest,
+    AuditCheck,
+    AuditReport,
+    JournalCheckpoint,
+    audit_archive,
+    export_archive,
+)
 from gaozhi_sdk.errors import (
     ArchiveError,
     BundleFormatError,
@@ -30,11 +38,17 @@ from gaozhi_sdk.errors import (
 from gaozhi_sdk.events import DeadLetter, DeliveryReport, dead_letters, deliver_pending, replay_dead
 from gaozhi_sdk.hookspecs import hookimpl
 from gaozhi_sdk.ids import (
+    PII_KINDS,
     IdentifierCheck,
+    PiiFinding,
     check_resident_id,
     check_uscc,
     convert_15_to_18,
+    digest_identifier,
     mask_identifier,
+    mask_pii,
+    mask_text,
+    scan_pii,
     validate_resident_id,
     validate_uscc,
 )
@@ -46,7 +60,18 @@ from gaozhi_sdk.plugin_types import (
     SignerRegistration,
     StoreRegistration,
 )
-from gaozhi_sdk.plugins import PluginHost
+from gaozhi_sdk.plugins import (
+    BuiltinPlugin,
+    HookCall,
+    HostCreditSource,
+    HostOnlineVerifier,
+    PluginConflictError,
+    PluginContractError,
+    PluginError,
+    PluginHost,
+    PluginInfo,
+    PluginLoadError,
+)
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier, ProofCheckRequest, ProofCheckResult
 from gaozhi_sdk.rules import RulesConfig, load_list
 from gaozhi_sdk.service import PledgeService, Statistics
@@ -56,8 +81,12 @@ from gaozhi_sdk.workflow.roles import RolePolicy
 __version__ = "0.1.0"
 
 __all__ = [
+    "PII_KINDS",
     "ArchiveError",
+    "ArchiveManifest",
+    "AuditCheck",
     "AuditReport",
+    "BuiltinPlugin",
     "BundleFormatError",
     "CommitmentListRegistration",
     "ConfigError",
@@ -65,17 +94,27 @@ __all__ = [
     "DeadLetter",
     "DeliveryReport",
     "GaozhiError",
+    "HookCall",
+    "HostCreditSource",
+    "HostOnlineVerifier",
     "IdentifierCheck",
     "IntegrityError",
     "InvalidIdentifierError",
+    "JournalCheckpoint",
     "LifecycleEvent",
     "ListValidationError",
     "ModelValidationError",
     "NotFoundError",
     "OnlineVerifier",
     "PermissionDeniedError",
+    "PiiFinding",
     "PledgeService",
+    "PluginConflictError",
+    "PluginContractError",
+    "PluginError",
     "PluginHost",
+    "PluginInfo",
+    "PluginLoadError",
     "ProofCheckRequest",
     "ProofCheckResult",
     "ProviderKind",
@@ -96,15 +135,21 @@ __all__ = [
     "convert_15_to_18",
     "dead_letters",
     "deliver_pending",
+    "digest_identifier",
     "esign",
     "export_archive",
     "hookimpl",
     "hookspecs",
     "load_list",
     "mask_identifier",
+    "mask_pii",
+    "mask_text",
     "models",
     "open_store",
     "replay_dead",
+    "scan_pii",
     "validate_resident_id",
     "validate_uscc",
 ]
+
+_rehome(__name__, __all__, globals())

@@ -40,7 +40,7 @@ from gaozhi_sdk.esign import (
     validate,
 )
 from gaozhi_sdk.esign.trust import trust_folder_files
-from gaozhi_sdk.models._base import GaozhiModel, now_cst
+from gaozhi_sdk.models import GaozhiModel, now_cst
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.store.journal import read_jsonl, verify_chain, write_jsonl
 

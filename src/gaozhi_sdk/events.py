@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gaozhi_sdk.errors import GaozhiError
-from gaozhi_sdk.models._base import now_cst
+from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.plugin_types import LifecycleEvent
 from gaozhi_sdk.plugins import PluginContractError
 

@@ -25,7 +25,9 @@ from datetime import date
 from gaozhi_sdk.errors import InvalidIdentifierError
 
 __all__ = [
+    "PII_KINDS",
     "IdentifierCheck",
+    "PiiFinding",
     "check_resident_id",
     "check_uscc",
     "convert_15_to_18",
@@ -33,9 +35,11 @@ __all__ = [
     "keyed_digest",
     "mask_beside_digest",
     "mask_identifier",
+    "mask_pii",
     "mask_text",
     "normalise_identifier",
     "resident_id_check_char",
+    "scan_pii",
     "uscc_check_char",
     "validate_resident_id",
     "validate_uscc",
@@ -340,3 +344,114 @@ def mask_beside_digest(s: str) -> str:
     if n >= 15:
         return "*" * (n - 4) + v[-4:]
     return mask_identifier(v)
+
+
+# -- personal data in free text: the one scanner (R-091, R-092, DESIGN §6) --------------------
+
+#: The kinds :func:`scan_pii` knows: resident IDs (18 digits, and the old 15-digit form),
+#: 个体工商户 USCCs (``92…``, a natural person's business), mobile numbers and street
+#: addresses.
+PII_KINDS = ("resident_id", "sole_trader_uscc", "mobile", "address")
+_DEFAULT_SCAN = ("resident_id", "mobile", "address")
+
+_ALNUM_BEFORE, _ALNUM_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+_PII_PATTERNS = {
+    "resident_id": r"(\d{17}[\dXx]|\d{15})",
+    "sole_trader_uscc": r"(92[0-9A-HJ-NPQRTUWXY]{16})",
+    "mobile": r"(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})",
+    "address": (
+        r"([\u4e00-\u9fff]{1,12}"
+        r"(?:路|街|大街|大道|巷|胡同|弄|里|村|社区|小区|花园|苑|大厦)"
+        r"[\u4e00-\u9fff]{0,6}?"
+        r"(?:\d+|[一二三四五六七八九十百]+)"
+        r"(?:号院|号楼|号|组|栋|幢|单元|室))"
+    ),
+}
+_STANDALONE = {
+    k: re.compile(v if k == "address" else _ALNUM_BEFORE + v + _ALNUM_AFTER)
+    for k, v in _PII_PATTERNS.items()
+}
+_ANYWHERE = {k: re.compile(v) for k, v in _PII_PATTERNS.items()}
+
+
+@dataclass(frozen=True)
+class PiiFinding:
+    """One personal datum found in a text; ``excerpt`` is masked (safe to log)."""
+
+    kind: str  # one of PII_KINDS
+    start: int
+    end: int
+    excerpt: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}@{self.start}: {self.excerpt}"
+
+
+def _plausible(kind: str, value: str) -> bool:
+    """Checksums and birth dates (GB 11643, GB 32100) for a validated scan."""
+    try:
+        if kind == "resident_id":
+            if len(value) == 15:
+                convert_15_to_18(value)
+            else:
+                validate_resident_id(value)
+        elif kind == "sole_trader_uscc":
+            validate_uscc(value)
+    except InvalidIdentifierError:
+        return False
+    return True
+
+
+def _excerpt(kind: str, value: str) -> str:
+    if kind in ("resident_id", "sole_trader_uscc"):
+        return mask_identifier(value)
+    if kind == "mobile":
+        return "*******" + re.sub(r"\D", "", value)[-4:]
+    return value[:2] + "…"
+
+
+def scan_pii(
+    text: str,
+    kinds: tuple[str, ...] = _DEFAULT_SCAN,
+    *,
+    validated: bool = True,
+    standalone: bool = True,
+) -> list[PiiFinding]:
+    """Every unmasked personal datum of ``kinds`` in ``text``, in order of position.
+
+    The one personal-data scanner of the SDK: documents check disclosed copies with it
+    (R-092), the store refuses journal entries it flags (DESIGN §6), certificate subjects
+    are masked and test certificates refused with it (R-091).
+
+    Args:
+        kinds: which of :data:`PII_KINDS` to look for (default: resident IDs, mobile
+            numbers, addresses).
+        validated: count an identifier only if its checksum and birth date are valid
+            (fewer false alarms on digests and serial numbers); ``False`` flags anything
+            shaped like one — the safe choice before masking or refusing.
+        standalone: an identifier must not be part of a longer run of latin letters or
+            digits (so hex digests do not match); ``False`` also finds it inside one.
+    """
+    patterns = _STANDALONE if standalone else _ANYWHERE
+    found: list[PiiFinding] = []
+    for kind in kinds:
+        for m in patterns[kind].finditer(text):
+            value = m.group(1)
+            if validated and not _plausible(kind, value.upper()):
+                continue
+            found.append(PiiFinding(kind, m.start(1), m.end(1), _excerpt(kind, value)))
+    return sorted(found, key=lambda f: (f.start, f.end))
+
+
+def mask_pii(
+    text: str, kinds: tuple[str, ...] = ("resident_id", "sole_trader_uscc", "mobile")
+) -> str:
+    """``text`` with every identifier-shaped datum of ``kinds`` masked (not validated:
+    anything that looks like one is masked)."""
+    out, last = [], 0
+    for f in scan_pii(text, kinds, validated=False):
+        if f.start < last:
+            continue
+        out += [text[last : f.start], f.excerpt]
+        last = f.end
+    return "".join(out) + text[last:]

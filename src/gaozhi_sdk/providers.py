@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import Field
 
-from gaozhi_sdk.models._base import GaozhiModel, pii
+from gaozhi_sdk.models import GaozhiModel, pii
 from gaozhi_sdk.models.enums import OnlineOutcome
 from gaozhi_sdk.models.parties import Applicant, CreditSnapshot
 

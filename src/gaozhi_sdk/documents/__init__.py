@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from gaozhi_sdk._public import rehome
+
 if TYPE_CHECKING:
     from gaozhi_sdk.documents.disclosure import disclosure_view, render_disclosure
     from gaozhi_sdk.documents.lists import (
@@ -101,11 +103,16 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 def __getattr__(name: str) -> Any:
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'gaozhi_sdk.documents' has no attribute {name!r}")
     path = module if module.startswith("gaozhi_sdk.") else f"gaozhi_sdk.documents.{module}"
     value = getattr(importlib.import_module(path), name)
+    rehome(__name__, [name], {name: value})
     globals()[name] = value
     return value

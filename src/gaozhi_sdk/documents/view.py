@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gaozhi_sdk.models._base import CST
+from gaozhi_sdk.models import CST
 
 __all__ = ["DocumentView", "Field", "Section", "format_datetime"]
 

@@ -10,6 +10,7 @@ Typical use::
     pledge2, report = esign.verify(data, trust)          # raises SignatureError unless TOTAL_PASSED
 """
 
+from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.esign.bundle import (
     BUNDLE_MEDIA_TYPE,
     Bundle,
@@ -21,6 +22,8 @@ from gaozhi_sdk.esign.bundle import (
 )
 from gaozhi_sdk.esign.chain import (
     ID_KP_DOCUMENT_SIGNING,
+    ChainOutcome,
+    ChainValidator,
     clear_chain_cache,
     register_chain_validator,
     unregister_chain_validator,
@@ -33,6 +36,7 @@ from gaozhi_sdk.esign.keys import (
     KeyRejected,
     KeyVerifier,
     KeyVerifierFactory,
+    PublicKeyLike,
     SignatureAlgorithm,
     Signer,
     key_verifier_for,
@@ -67,11 +71,13 @@ from gaozhi_sdk.esign.sign import sign, sign_many
 from gaozhi_sdk.esign.timestamps import (
     HttpTimestampAuthority,
     TimestampAuthority,
+    TimestampInfo,
+    TimestampProblem,
     timestamp_bundle,
     tsa_registration,
     verify_timestamp,
 )
-from gaozhi_sdk.esign.trust import AnchorPurpose, TrustStore
+from gaozhi_sdk.esign.trust import AnchorPurpose, TrustStore, trust_folder_files
 from gaozhi_sdk.esign.validate import (
     POLICY_ID,
     POLICY_VERSION,
@@ -89,6 +95,8 @@ __all__ = [
     "SM2_CURVE_OID",
     "AnchorPurpose",
     "Bundle",
+    "ChainOutcome",
+    "ChainValidator",
     "Check",
     "CheckStatus",
     "DsseEnvelope",
@@ -100,6 +108,7 @@ __all__ = [
     "KeyRejected",
     "KeyVerifier",
     "KeyVerifierFactory",
+    "PublicKeyLike",
     "Revocation",
     "RevocationFetcher",
     "SignatureAlgorithm",
@@ -108,6 +117,8 @@ __all__ = [
     "SignerMaterial",
     "SubIndication",
     "TimestampAuthority",
+    "TimestampInfo",
+    "TimestampProblem",
     "TrustStore",
     "ValidationTimeSource",
     "VerificationMaterial",
@@ -133,6 +144,7 @@ __all__ = [
     "sign",
     "sign_many",
     "timestamp_bundle",
+    "trust_folder_files",
     "tsa_registration",
     "unregister_chain_validator",
     "unregister_key_verifier",
@@ -141,3 +153,5 @@ __all__ = [
     "verify_signature",
     "verify_timestamp",
 ]
+
+_rehome(__name__, __all__, globals())

@@ -27,7 +27,6 @@ never reach it.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,7 +47,7 @@ from cryptography.x509.verification import (
 from gaozhi_sdk.esign.keys import load_verifier_plugins, spki_der
 from gaozhi_sdk.esign.report import SubIndication
 from gaozhi_sdk.esign.trust import TrustStore
-from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.ids import mask_pii
 
 __all__ = [
     "ID_KP_DOCUMENT_SIGNING",
@@ -73,15 +72,11 @@ _lock = threading.Lock()
 _parsed_cache: dict[bytes, ParsedChain] = {}
 _valid_cache: dict[tuple[bytes, str], tuple[datetime, datetime, ChainOutcome]] = {}
 
-# Full resident IDs (18/15 digits) and 个体工商户 USCCs (92…) never appear in reports.
-_PERSONAL_ID = re.compile(
-    r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15}|92[0-9A-HJ-NPQRTUWXY]{16})(?![0-9A-Za-z])"
-)
-
 
 def masked_subject(name: x509.Name) -> str:
-    """RFC 4514 subject with personal identifiers masked."""
-    return _PERSONAL_ID.sub(lambda m: mask_identifier(m.group(1)), name.rfc4514_string())
+    """RFC 4514 subject with personal identifiers masked: full resident IDs (18/15 digits)
+    and 个体工商户 USCCs (92…) never appear in reports (the one scanner, ``ids.mask_pii``)."""
+    return mask_pii(name.rfc4514_string(), ("resident_id", "sole_trader_uscc"))
 
 
 def _fp(cert: x509.Certificate) -> str:

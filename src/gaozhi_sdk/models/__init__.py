@@ -1,5 +1,6 @@
 """Domain models (pydantic v2), one module per domain area. Re-exports only."""
 
+from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.models._base import (
     CST,
     MAX_SAFE_INT,
@@ -211,3 +212,5 @@ __all__ = [
     "now_cst",
     "pii",
 ]
+
+_rehome(__name__, __all__, globals())

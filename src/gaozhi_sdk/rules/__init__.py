@@ -18,6 +18,7 @@ Modules:
 * :mod:`~gaozhi_sdk.rules.config` — :class:`RulesConfig`, all settings with defaults.
 """
 
+from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.rules.calendar import (
     ChinaWorkingCalendar,
     WeekendCalendar,
@@ -79,7 +80,7 @@ from gaozhi_sdk.rules.withdrawal import (
     WithdrawalPolicy,
     check_withdrawal,
 )
-from gaozhi_sdk.rules.wording import scan_wording
+from gaozhi_sdk.rules.wording import WordingHit, scan_wording
 
 __all__ = [
     "BUILTIN_REGIMES",
@@ -104,6 +105,7 @@ __all__ = [
     "WeekendCalendar",
     "WithdrawalConfig",
     "WithdrawalPolicy",
+    "WordingHit",
     "WorkingDayCalendar",
     "add_months",
     "build_disclosure",
@@ -135,3 +137,5 @@ __all__ = [
     "validate_list",
     "window_end",
 ]
+
+_rehome(__name__, __all__, globals())

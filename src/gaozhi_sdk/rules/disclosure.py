@@ -24,7 +24,7 @@ from pydantic import Field
 from gaozhi_sdk.canonical import model_bytes, sha256_hex
 from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.ids import mask_identifier, mask_text
-from gaozhi_sdk.models._base import GaozhiModel
+from gaozhi_sdk.models import GaozhiModel
 from gaozhi_sdk.models.disclosure import DisclosedItem, DisclosedPledge
 from gaozhi_sdk.models.documents import Pledge, PledgeItem
 from gaozhi_sdk.models.enums import ConfidentialGround, DisclosurePolicy, PartyType

@@ -28,7 +28,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from gaozhi_sdk.models._base import check_decimal_string
+from gaozhi_sdk.models import check_decimal_string
 from gaozhi_sdk.models.enums import Severity
 from gaozhi_sdk.rules._base import RulesModel
 

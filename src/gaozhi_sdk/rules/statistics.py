@@ -47,7 +47,7 @@ def compute_statistics(
     *,
     penalties_refused_for_limitation: int = 0,
 ) -> Statistics:
-    """Aggregate the stored aggregates into :class:`Statistics` (pure function).
+    """Aggregate the stored aggregates into :class:`~gaozhi_sdk.models.Statistics` (pure function).
 
     ``penalties_refused_for_limitation``: cases whose administrative penalty was refused
     because the limitation of 行政处罚法 Art.36 had run (R-059a), counted by the service.

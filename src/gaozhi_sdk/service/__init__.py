@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.archive import JournalCheckpoint
 from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import RuleViolationError
@@ -178,3 +179,6 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_rehome(__name__, __all__, globals())

@@ -31,7 +31,7 @@ from gaozhi_sdk.errors import (
     WorkflowError,
 )
 from gaozhi_sdk.ids import keyed_digest, mask_identifier
-from gaozhi_sdk.models._base import now_cst
+from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.ids import mask_beside_digest
-from gaozhi_sdk.models._base import CST
+from gaozhi_sdk.models import CST
 from gaozhi_sdk.models.case import Case
 from gaozhi_sdk.models.credit import (
     CreditRecord,

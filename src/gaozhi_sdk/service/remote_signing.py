@@ -140,7 +140,8 @@ class RemoteSigningMixin(CasesMixin):
         Raises:
             SignatureError: GZ-SG-070 no/unreadable chain, GZ-SG-071 the chain does not
                 validate against the service's trust store now or its key may not sign.
-            WorkflowError / RuleViolationError: as :meth:`draft_pledge`.
+            WorkflowError: as :meth:`draft_pledge`.
+            RuleViolationError: as :meth:`draft_pledge`.
         """
         case = self.case(case_no)
         self.role_policy.check(actor, "case.sign_pledge", None)

@@ -10,6 +10,7 @@
 * Signing profiles in :mod:`gaozhi_sdk.sharing.signing` (reference ``gaozhi-hmac-sm3-v1``).
 """
 
+from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.sharing.classify import Classified, Kind, classify_reference
 from gaozhi_sdk.sharing.client import Attempt, CallResult, PagedResult, SharingClient
 from gaozhi_sdk.sharing.config import TransportConfig
@@ -25,6 +26,7 @@ from gaozhi_sdk.sharing.signing import (
     REFERENCE_PROFILE,
     HmacSha256HeaderProfile,
     Md5KeySecretTimeProfile,
+    NonceCache,
     ReferenceProfile,
     SigningProfile,
     make_profile,
@@ -46,6 +48,7 @@ __all__ = [
     "Kind",
     "Md5KeySecretTimeProfile",
     "MemoryEvidenceSink",
+    "NonceCache",
     "PagedResult",
     "RateLimiter",
     "ReferenceProfile",
@@ -62,3 +65,5 @@ __all__ = [
     "verify_chain",
     "verify_reference_request",
 ]
+
+_rehome(__name__, __all__, globals())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.errors import ConfigError
 from gaozhi_sdk.store.base import (
     GENESIS_HASH,
@@ -36,17 +37,21 @@ from gaozhi_sdk.store.journal import (
     verify_chain_or_raise,
     write_jsonl,
 )
+from gaozhi_sdk.store.migrations import AppliedMigration, Migration, MigrationStatus
 from gaozhi_sdk.store.sqlite import SqliteStore, SqliteTransaction
 
 __all__ = [
     "GENESIS_HASH",
     "SUPPORTED_SCHEMES",
+    "AppliedMigration",
     "BlobRecord",
     "ChainProblem",
     "ChainReport",
     "DeploymentSecret",
     "JournalEntry",
     "MalformedLine",
+    "Migration",
+    "MigrationStatus",
     "OutboxMessage",
     "Record",
     "SqliteStore",
@@ -131,3 +136,6 @@ def open_store(
     return SqliteStore(
         path, synchronous=synchronous, migrate=migrate, allow_outdated=allow_outdated
     )
+
+
+_rehome(__name__, __all__, globals())

@@ -21,9 +21,9 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 from gaozhi_sdk.canonical import sha256_hex
-from gaozhi_sdk.errors import GaozhiError, InvalidIdentifierError, StoreError
-from gaozhi_sdk.ids import validate_resident_id
-from gaozhi_sdk.models._base import now_cst
+from gaozhi_sdk.errors import GaozhiError, StoreError
+from gaozhi_sdk.ids import scan_pii
+from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.store.base import JournalEntry
 from gaozhi_sdk.store.journal import ACTOR_KEYS, OUTCOMES, entry_body_bytes
 
@@ -41,8 +41,7 @@ __all__ = [
 MAX_ERROR_TEXT = 2000
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+_PII_LABELS = {"resident_id": "居民身份证号码", "mobile": "手机号码"}
 
 
 def invalid(code: str, message: str, message_en: str) -> NoReturn:
@@ -77,14 +76,8 @@ def dump_json(value: object, what: str) -> str:
 
 def personal_data_kind(text: str) -> str | None:
     """Which kind of full personal identifier ``text`` contains, if any (DESIGN §6)."""
-    for match in _RESIDENT_ID.finditer(text):
-        try:
-            validate_resident_id(match.group(0))
-        except InvalidIdentifierError:
-            continue
-        return "居民身份证号码"
-    if _MOBILE.search(text):
-        return "手机号码"
+    for finding in scan_pii(text, ("resident_id", "mobile")):
+        return _PII_LABELS[finding.kind]
     return None
 
 

@@ -61,7 +61,7 @@ from gaozhi_sdk.errors import (
     NotFoundError,
     StoreError,
 )
-from gaozhi_sdk.models._base import now_cst
+from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.store.base import (
     GENESIS_HASH,
     BlobRecord,

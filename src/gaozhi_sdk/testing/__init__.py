@@ -8,9 +8,11 @@
 * :func:`synthetic_applicant`, :func:`synthetic_resident_id`, :func:`synthetic_uscc` —
   valid but invented identifiers;
 * :func:`sample_list` / :func:`sample_list_text` — the packaged sample commitment list;
-  :func:`sample_impact_assessment` — a personal information impact assessment (R-094).
+  :func:`sample_impact_assessment` — a personal information impact assessment (R-094);
+* :class:`LocalTSA` — an RFC 3161 time-stamping authority on 127.0.0.1 (test keys).
 """
 
+from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.testing.clock import SimulatedClock
 from gaozhi_sdk.testing.fakes import FakeCreditSource, FakeDataSharingProvider
 from gaozhi_sdk.testing.pki import TestPKI
@@ -26,10 +28,12 @@ from gaozhi_sdk.testing.synthetic import (
     synthetic_resident_id,
     synthetic_uscc,
 )
+from gaozhi_sdk.testing.tsa import LocalTSA
 
 __all__ = [
     "FakeCreditSource",
     "FakeDataSharingProvider",
+    "LocalTSA",
     "PledgedCase",
     "Sandbox",
     "SimulatedClock",
@@ -41,3 +45,5 @@ __all__ = [
     "synthetic_resident_id",
     "synthetic_uscc",
 ]
+
+_rehome(__name__, __all__, globals())

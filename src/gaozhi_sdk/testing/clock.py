@@ -25,7 +25,7 @@ class SimulatedClock:
     """A clock that only moves when told to (tests, simulations, demos).
 
     Args:
-        start: the initial time — an aware :class:`datetime`, an ISO 8601 string, or a
+        start: the initial time — an aware :class:`~datetime.datetime`, an ISO 8601 string, or a
             naive value read as China Standard Time (UTC+8). Default: the real time now.
 
     Calling the clock returns its current time; :meth:`advance` moves it forward and

@@ -20,7 +20,6 @@ in a folder, so a demo archive's PKI can be reloaded and used again.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,11 +35,10 @@ from gaozhi_sdk.errors import SignatureError
 from gaozhi_sdk.esign.chain import ID_KP_DOCUMENT_SIGNING
 from gaozhi_sdk.esign.keys import EcdsaP256Signer
 from gaozhi_sdk.esign.trust import TrustStore
-from gaozhi_sdk.ids import validate_uscc
+from gaozhi_sdk.ids import scan_pii, validate_uscc
 
 __all__ = ["TestPKI"]
 
-_FULL_ID = re.compile(r"\d{17}[\dXx]|\d{15}")
 _DEFAULT_CA_YEARS = 20
 _DEFAULT_LEAF_DAYS = 3 * 365
 _INDEX = "pki.json"
@@ -306,7 +304,7 @@ class TestPKI:
         The label must be masked (e.g. ``"张* 110105********002X"``): a full resident ID
         is refused with ``GZ-SG-040``.
         """
-        if _FULL_ID.search(subject_label):
+        if scan_pii(subject_label, ("resident_id",), validated=False, standalone=False):
             raise SignatureError(
                 "GZ-SG-040",
                 "证书主题不得包含完整的居民身份证号码; 请使用 mask_identifier 脱敏后的标签",

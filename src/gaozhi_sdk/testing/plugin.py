@@ -179,7 +179,7 @@ def write_fake_distribution(
 
 @pytest.fixture
 def plugin_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[PluginHost]:
-    """A fresh plugin host: built-ins only, no entry points, switches cleared."""
+    """A fresh plugin host — built-ins only, no entry points, switches cleared."""
     for var in ISOLATED_ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     host = PluginHost(load_entrypoints=False, env={})

@@ -162,9 +162,10 @@ class Sandbox:
             clock: the simulated clock; default a new one at ``start``.
             start: the simulated date when no ``clock`` is given (default 2026-03-02
                 09:00 UTC+8, a working day after the sample list took effect).
-            rules: rule configuration (default :meth:`RulesConfig.default`).
+            rules: rule configuration (default
+                :meth:`RulesConfig.default() <gaozhi_sdk.rules.RulesConfig.default>`).
             seed: seeds the synthetic applicants, so a test is reproducible.
-            service_options: passed on to :meth:`PledgeService.open` (e.g.
+            service_options: passed on to :meth:`gaozhi_sdk.PledgeService.open` (e.g.
                 ``credit_source``, ``tsa``, ``role_policy``).
         """
         clock = clock or SimulatedClock(start)

@@ -46,6 +46,9 @@ ACTOR = {"role": "OFFICER", "ref": "officer-7", "organ": "某市市场监督管�
 FULL_ID = "11010519491231002X"
 
 
+__all__ = ["StoreContract", "StoreFactory", "sqlite_file_factory", "store_factory"]
+
+
 class Boom(Exception):
     """Raised inside a transaction to force a rollback."""
 
@@ -120,7 +123,7 @@ def sqlite_file_factory(directory: Path) -> StoreFactory:
 
 @pytest.fixture
 def store_factory(tmp_path: Path) -> Iterator[StoreFactory]:
-    """Default backend: SQLite files (override this fixture for another backend)."""
+    """The default backend, SQLite files (override this fixture for another backend)."""
     factory = sqlite_file_factory(tmp_path)
     yield factory
     factory.close_all()

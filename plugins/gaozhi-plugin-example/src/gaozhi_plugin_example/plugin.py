@@ -28,18 +28,24 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from gaozhi_sdk import hookimpl
-from gaozhi_sdk.esign.keys import load_signer
-from gaozhi_sdk.models.enums import OnlineOutcome, Severity
-from gaozhi_sdk.models.parties import Applicant, CreditSnapshot, CreditSnapshotItem
-from gaozhi_sdk.plugin_types import (
+from gaozhi_sdk import (
     CommitmentListRegistration,
     LifecycleEvent,
+    ProofCheckRequest,
+    ProofCheckResult,
     ProviderRegistration,
     SignerRegistration,
     StoreRegistration,
+    hookimpl,
 )
-from gaozhi_sdk.providers import ProofCheckRequest, ProofCheckResult
+from gaozhi_sdk.esign import load_signer
+from gaozhi_sdk.models import (
+    Applicant,
+    CreditSnapshot,
+    CreditSnapshotItem,
+    OnlineOutcome,
+    Severity,
+)
 from gaozhi_sdk.store import SqliteStore
 
 #: The plugin's name (entry-point name and configuration section).

@@ -23,20 +23,26 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gaozhi_sdk.models.enums import AssistanceReply, OnlineOutcome
-from gaozhi_sdk.models.parties import Applicant, CreditSnapshot, CreditSnapshotItem
-from gaozhi_sdk.providers import ProofCheckRequest, ProofCheckResult
+from gaozhi_sdk import ProofCheckRequest, ProofCheckResult
+from gaozhi_sdk.models import (
+    Applicant,
+    AssistanceReply,
+    CreditSnapshot,
+    CreditSnapshotItem,
+    OnlineOutcome,
+)
 from gaozhi_sdk.sharing import (
     CallResult,
+    EvidenceSink,
     JsonlEvidenceSink,
     MemoryEvidenceSink,
+    NonceCache,
     SharingClient,
     SharingError,
     TransportConfig,
     make_profile,
+    verify_reference_request,
 )
-from gaozhi_sdk.sharing.evidence import EvidenceSink
-from gaozhi_sdk.sharing.signing import NonceCache, verify_reference_request
 
 __all__ = ["AssistStatus", "ConnectorSettings", "SharingHttpConnector"]
 

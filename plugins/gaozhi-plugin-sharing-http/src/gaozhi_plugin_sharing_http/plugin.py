@@ -18,10 +18,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gaozhi_plugin_sharing_http.connector import ConnectorSettings, SharingHttpConnector
-from gaozhi_sdk.hookspecs import hookimpl
-from gaozhi_sdk.models.parties import Applicant, CreditSnapshot
-from gaozhi_sdk.plugin_types import LifecycleEvent, ProviderRegistration
-from gaozhi_sdk.providers import ProofCheckRequest, ProofCheckResult
+from gaozhi_sdk import (
+    LifecycleEvent,
+    ProofCheckRequest,
+    ProofCheckResult,
+    ProviderRegistration,
+    hookimpl,
+)
+from gaozhi_sdk.models import Applicant, CreditSnapshot
 
 __all__ = ["SECTION", "SharingHttpPlugin", "plugin"]
 

@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 from gaozhi_plugin_sharing_http.plugin import SharingHttpPlugin
-from gaozhi_sdk.events import deliver_pending
-from gaozhi_sdk.plugins import PluginHost
+from gaozhi_sdk import PluginHost, deliver_pending
 from gaozhi_sdk.store import open_store
 
 

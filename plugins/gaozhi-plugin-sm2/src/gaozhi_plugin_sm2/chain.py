@@ -48,11 +48,16 @@ from pyhanko_certvalidator.sig_validate import (
 from gaozhi_plugin_sm2.backend import Sm2Backend, default_backend
 from gaozhi_plugin_sm2.curve import DEFAULT_SIGNER_ID, SM2_SIGN_WITH_SM3_OID
 from gaozhi_plugin_sm2.keys import certificate_spki, point_from_spki
-from gaozhi_sdk.esign.chain import ChainOutcome, masked_subject
-from gaozhi_sdk.esign.report import SubIndication
-from gaozhi_sdk.esign.trust import TrustStore
+from gaozhi_sdk import mask_pii
+from gaozhi_sdk.esign import ChainOutcome, SubIndication, TrustStore
 
 __all__ = ["Sm2ChainValidator", "Sm2SignatureValidator"]
+
+
+def _masked(name: x509.Name) -> str:
+    """RFC 4514 name with full resident IDs and 个体工商户 USCCs masked (the SDK's scanner)."""
+    return mask_pii(name.rfc4514_string(), ("resident_id", "sole_trader_uscc"))
+
 
 _T = TypeVar("_T")
 
@@ -155,7 +160,7 @@ class Sm2ChainValidator:
         validator = CertificateValidator(
             leaf, intermediate_certs=parsed[1:], validation_context=context
         )
-        subject = masked_subject(certs[0].subject)
+        subject = _masked(certs[0].subject)
         leaf_fp = _fp(ders[0])
         try:
             path = _run(validator.async_validate_path())
@@ -182,7 +187,7 @@ class Sm2ChainValidator:
             (c for c in certs if not c.not_valid_before_utc <= at <= c.not_valid_after_utc),
             certs[0],
         )
-        subject = masked_subject(bad.subject)
+        subject = _masked(bad.subject)
         fp = _fp(bad.public_bytes(serialization.Encoding.DER))
         window = f"{bad.not_valid_before_utc.isoformat()} 至 {bad.not_valid_after_utc.isoformat()}"
         return ChainOutcome(
@@ -233,7 +238,7 @@ def _no_chain(
         expected=(
             "证书链终止于信任库中的 SM2 根证书, 且各证书签名 (SM2, 标识 1234567812345678) 有效"
         ),
-        found=f"{len(certs)} 张证书, 签发者 {masked_subject(certs[-1].issuer)}",
+        found=f"{len(certs)} 张证书, 签发者 {_masked(certs[-1].issuer)}",
         remedy="确认信任库包含签发该证书的根证书, 且证据包带有所需的中间证书",
         remedy_en="make sure the issuing root is trusted and intermediates are included",
         evidence=tuple(_fp(c.public_bytes(serialization.Encoding.DER)) for c in certs),

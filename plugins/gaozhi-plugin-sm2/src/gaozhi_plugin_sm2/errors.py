@@ -14,7 +14,7 @@ code    meaning
 
 from __future__ import annotations
 
-from gaozhi_sdk.errors import SignatureError
+from gaozhi_sdk import SignatureError
 
 __all__ = ["Sm2Error"]
 

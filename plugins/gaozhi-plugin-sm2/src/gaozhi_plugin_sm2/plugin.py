@@ -7,7 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from gaozhi_sdk import ProviderRegistration, hookimpl
-from gaozhi_sdk.esign import register_key_verifier, unregister_key_verifier
+from gaozhi_sdk.esign import (
+    register_chain_validator,
+    register_key_verifier,
+    register_signer_loader,
+    unregister_chain_validator,
+    unregister_key_verifier,
+)
 
 __all__ = ["gaozhi_configure", "gaozhi_register_providers", "register", "unregister"]
 
@@ -19,16 +25,7 @@ def register() -> None:
     from gaozhi_plugin_sm2.verifier import sm2_key_verifier_factory
 
     register_key_verifier(REGISTRY_NAME, sm2_key_verifier_factory)
-    try:
-        from gaozhi_sdk.esign.keys import register_signer_loader
-    except ImportError:  # an SDK without the loader seam
-        pass
-    else:
-        register_signer_loader(REGISTRY_NAME, _load_signer)
-    try:
-        from gaozhi_sdk.esign.chain import register_chain_validator
-    except ImportError:  # an SDK without the chain seam: signatures still verify
-        return
+    register_signer_loader(REGISTRY_NAME, _load_signer)
     from gaozhi_plugin_sm2.chain import Sm2ChainValidator
     from gaozhi_plugin_sm2.curve import SM2_CURVE_OID
 
@@ -51,10 +48,6 @@ def _load_signer(key: bytes, password: bytes | None, chain: Sequence[bytes]) -> 
 def unregister() -> None:
     """Remove the SM2 seams (tests)."""
     unregister_key_verifier(REGISTRY_NAME)
-    try:
-        from gaozhi_sdk.esign.chain import unregister_chain_validator
-    except ImportError:
-        return
     from gaozhi_plugin_sm2.curve import SM2_CURVE_OID
 
     unregister_chain_validator(SM2_CURVE_OID)

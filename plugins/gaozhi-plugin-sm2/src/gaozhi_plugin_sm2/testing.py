@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives import serialization
 
 from gaozhi_plugin_sm2.curve import SM2_SIGN_WITH_SM3_OID, sm3
 from gaozhi_plugin_sm2.keys import Sm2PrivateKey, Sm2Signer, generate_private_key
+from gaozhi_sdk import validate_uscc
 from gaozhi_sdk.esign import ID_KP_DOCUMENT_SIGNING, TrustStore
-from gaozhi_sdk.ids import validate_uscc
 
 __all__ = ["OpenSslSm2Pki", "Sm2TestPKI", "issue_sm2_certificate", "openssl_sm2_pki"]
 

@@ -12,8 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from gaozhi_sdk.events import dead_letters, deliver_pending, replay_dead
-from gaozhi_sdk.plugins import PluginHost
+from gaozhi_sdk import PluginHost, dead_letters, deliver_pending, replay_dead
 from gaozhi_sdk.store import open_store
 
 

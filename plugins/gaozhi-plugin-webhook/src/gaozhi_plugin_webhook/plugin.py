@@ -27,12 +27,18 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from gaozhi_sdk.hookspecs import hookimpl
-from gaozhi_sdk.models.enums import OnlineOutcome
-from gaozhi_sdk.plugin_types import LifecycleEvent
-from gaozhi_sdk.sharing import ReferenceProfile, SharingClient, SharingError, TransportConfig
-from gaozhi_sdk.sharing.classify import Classified, Kind
-from gaozhi_sdk.sharing.signing import NonceCache, verify_reference_request
+from gaozhi_sdk import LifecycleEvent, hookimpl
+from gaozhi_sdk.models import OnlineOutcome
+from gaozhi_sdk.sharing import (
+    Classified,
+    Kind,
+    NonceCache,
+    ReferenceProfile,
+    SharingClient,
+    SharingError,
+    TransportConfig,
+    verify_reference_request,
+)
 
 __all__ = ["SECTION", "WebhookPlugin", "plugin", "verify_webhook"]
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import requests
 
+from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.sharing.errors import SharingError
 from gaozhi_sdk.testing.emulator.faults import FAULTS, FaultPlan, LatencyModel
 from gaozhi_sdk.testing.emulator.server import EmulatorConfig, EmulatorServer
@@ -208,3 +209,6 @@ class EmulatorProcess:
     def reset(self) -> None:
         """Fresh data, no faults, zero counters."""
         self.admin("POST", "reset")
+
+
+_rehome(__name__, __all__, globals())
