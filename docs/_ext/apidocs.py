@@ -368,7 +368,7 @@ def data_comments(app: Any, what: str, name: str, obj: Any, options: Any, lines:
         if comment:
             lines[:] = list(comment)
             return
-    if getattr(obj, "__doc__", None) is getattr(type(obj), "__doc__", None):
+    if getattr(obj, "__doc__", None) == getattr(type(obj), "__doc__", None):
         lines[:] = []  # only the docstring of ``dict``, ``str`` …: nothing to say
 
 

@@ -32,6 +32,7 @@ from gaozhi_sdk.sharing.signing import (
     make_profile,
     sm3_hex,
     verify_reference_request,
+    verify_reference_response,
 )
 from gaozhi_sdk.sharing.tokens import TokenCache, TwoSecretRefresher
 
@@ -64,6 +65,7 @@ __all__ = [
     "sm3_hex",
     "verify_chain",
     "verify_reference_request",
+    "verify_reference_response",
 ]
 
 _rehome(__name__, __all__, globals())

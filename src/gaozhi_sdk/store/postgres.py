@@ -48,7 +48,7 @@ from typing import Any, NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gaozhi_sdk.errors import ConfigError, NotFoundError, StoreError
-from gaozhi_sdk.models._base import now_cst
+from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.store.base import (
     BlobRecord,
     DeploymentSecret,

@@ -12,7 +12,7 @@ The process binds 127.0.0.1 only, prints its URL as JSON on stdout and exits by 
 (idle timeout, TTL, or when its parent dies).
 
 ``EmulatorProcess(tls=True)`` serves HTTPS with a private test CA made for the run
-(:func:`~gaozhi_sdk.testing.emulator.tls.make_tls_material`); hand ``emu.ca_bundle`` to
+(:func:`~gaozhi_sdk.testing.emulator.make_tls_material`); hand ``emu.ca_bundle`` to
 ``TransportConfig(ca_bundle=...)``. Without TLS the URL is ``http://127.0.0.1:…``, which
 the client accepts only with the development switch
 ``TransportConfig(allow_insecure_loopback=True)``.
@@ -37,6 +37,7 @@ from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.sharing.errors import SharingError
 from gaozhi_sdk.testing.emulator.faults import FAULTS, FaultPlan, LatencyModel
 from gaozhi_sdk.testing.emulator.server import EmulatorConfig, EmulatorServer
+from gaozhi_sdk.testing.emulator.tls import TlsMaterial, make_tls_material
 
 __all__ = [
     "FAULTS",
@@ -45,6 +46,8 @@ __all__ = [
     "EmulatorServer",
     "FaultPlan",
     "LatencyModel",
+    "TlsMaterial",
+    "make_tls_material",
 ]
 
 DEFAULT_SECRET = "emulator-secret"  # noqa: S105 - synthetic test credential
