@@ -1,42 +1,25 @@
 """The ``gaozhi db migrate`` and ``gaozhi db status`` subcommands (DESIGN §6a).
 
-Kept out of :mod:`gaozhi_sdk.cli`; :func:`add_db_commands` adds the parsers and
-:func:`resolve_db_url` turns a ``--db`` argument (a store URL, a database file or a demo
-working directory) into a store URL for every command that takes ``--db``.
+Kept out of :mod:`gaozhi_sdk.cli`; :func:`add_db_commands` adds the parsers (``--db FILE|URL``
+or ``--workdir DIR``, as every command that reads a store).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-__all__ = ["add_db_commands", "resolve_db_url"]
+__all__ = ["add_db_commands"]
 
-_EX_OK, _EX_PENDING, _EX_USAGE = 0, 1, 64
-_URL_SCHEMES = ("sqlite://", "postgresql://", "postgres://")
-
-
-def resolve_db_url(db_arg: str) -> str | None:
-    """``--db`` → store URL: a URL is kept as it is; a directory means its ``gaozhi.db``;
-    an existing file becomes ``sqlite:///FILE``. ``None`` when no such file exists."""
-    if db_arg.startswith(_URL_SCHEMES):
-        return db_arg
-    db = Path(db_arg)
-    if db.is_dir():
-        db = db / "gaozhi.db"
-    return f"sqlite:///{db}" if db.is_file() else None
+_EX_OK, _EX_PENDING = 0, 1
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
+    from gaozhi_sdk.cli._base import store_url
     from gaozhi_sdk.store import open_store
 
-    url = resolve_db_url(args.db)
-    if url is None:
-        sys.stderr.write(f"gaozhi: [GZ-CLI-008] 找不到数据库文件: {args.db}\n")
-        return _EX_USAGE
+    url, _ = store_url(args)
     store: Any = open_store(url, migrate=False, allow_outdated=True)
     try:
         if args.db_command == "migrate":
@@ -70,11 +53,9 @@ def add_db_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> No
     dbsub = db.add_subparsers(dest="db_command", required=True, parser_class=parser_class)
     migrate = dbsub.add_parser("migrate", help="应用所有待应用的结构迁移 (以属主角色运行)")
     status = dbsub.add_parser("status", help="显示已应用与待应用的迁移 (有待应用时退出码 1)")
+    from gaozhi_sdk.cli._base import add_store_args
+
     for p in (migrate, status):
-        p.add_argument(
-            "--db",
-            required=True,
-            help="存储 URL (sqlite:///路径.db, postgresql://…) 或数据库文件、demo 工作目录",
-        )
+        add_store_args(p)
         p.add_argument("--json", action="store_true", help="输出 JSON")
         p.set_defaults(func=_cmd_db)

@@ -228,6 +228,8 @@ def deliver_pending(
     *,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     limit: int = 100,
+    worker: str | None = None,
+    lease_s: float = 60.0,
 ) -> DeliveryReport:
     """Deliver up to ``limit`` pending outbox messages to every ``gaozhi_event`` impl.
 
@@ -241,6 +243,12 @@ def deliver_pending(
         host: the plugin host (its entry points are loaded on first use).
         max_attempts: attempts per plugin before the message is dead-lettered.
         limit: the number of messages taken from the outbox in this run.
+        worker: a delivery worker's id. With it, several workers (threads, processes,
+            instances) may run at once: the messages are *claimed*
+            (:meth:`~gaozhi_sdk.store.base.Store.claim_outbox`), so a message is in at
+            most one live worker's hands; a crashed worker's claims return after
+            ``lease_s``. Without it, the pending messages are read (one deliverer only).
+        lease_s: how long a claim lasts (seconds); longer than one batch takes.
 
     Returns:
         a :class:`DeliveryReport`.
@@ -250,7 +258,12 @@ def deliver_pending(
     """
     _check_attempts(max_attempts)
     report = DeliveryReport()
-    for msg in store.pending_outbox(limit=limit):
+    messages = (
+        store.pending_outbox(limit=limit)
+        if worker is None
+        else store.claim_outbox(worker, limit=limit, lease_s=lease_s)
+    )
+    for msg in messages:
         _deliver_one(store, host, msg, max_attempts, report)
     return report
 

@@ -162,3 +162,26 @@ def test_two_instances_updating_one_aggregate_exactly_one_wins_with_409(
     finally:
         a.close()
         b.close()
+
+
+def test_events_deliver_with_worker_claims_its_batch(
+    pg_cluster: PostgresCluster,
+    pg_database: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gaozhi_sdk.cli import main
+
+    monkeypatch.setenv("GAOZHI_SDK_LOAD_PLUGINS", "no-such-plugin")  # no gaozhi_event impl
+    url = pg_cluster.url(pg_database, schema=_schema())
+    store = PostgresStore(url)
+    try:
+        with store.transaction() as tx:
+            for i in range(5):
+                tx.enqueue("case.decided", {"i": i}, idempotency_key=f"k-{i}")
+        held = store.claim_outbox("other-instance", limit=2, lease_s=60)
+        assert main(["events", "deliver", "--db", url, "--worker", "w1", "--limit", "10"]) == 0
+        assert "已投递 3" in capsys.readouterr().out  # the two claimed elsewhere are skipped
+        assert [m.id for m in store.pending_outbox()] == [m.id for m in held]
+    finally:
+        store.close()

@@ -126,7 +126,14 @@ def _cmd_events(args: argparse.Namespace) -> int:
             return EX_OK
         host = PluginHost()
         if args.events_command == "deliver":
-            report = deliver_pending(store, host, max_attempts=args.max_attempts, limit=args.limit)
+            report = deliver_pending(
+                store,
+                host,
+                max_attempts=args.max_attempts,
+                limit=args.limit,
+                worker=args.worker,
+                lease_s=args.lease,
+            )
         else:
             if args.ids:
                 known = {d.message_id for d in dead_letters(store)}
@@ -215,5 +222,13 @@ def register(sub: Any) -> None:
         p.set_defaults(func=_cmd_events)
     deliver.add_argument("--max-attempts", type=int, default=8, help="每个插件的最多尝试次数")
     deliver.add_argument("--limit", type=int, default=1000, help="本次最多投递的消息数")
+    deliver.add_argument(
+        "--worker",
+        metavar="ID",
+        help="投递进程标识: 多个进程/实例同时投递时各给一个, 消息先领取 (租约) 再投递",
+    )
+    deliver.add_argument(
+        "--lease", type=float, default=60.0, metavar="SECONDS", help="领取租约秒数 (配合 --worker)"
+    )
     dead.add_argument("--json", action="store_true", help="输出 JSON")
     replay.add_argument("--id", dest="ids", type=int, action="append", help="只重投这些消息")

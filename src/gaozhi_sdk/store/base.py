@@ -216,6 +216,14 @@ class Store(Protocol):
     def pending_outbox(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
         """Undelivered, not dead messages, oldest first."""
 
+    def claim_outbox(
+        self, worker_id: str, limit: int = 100, lease_s: float = 60.0
+    ) -> builtins.list[OutboxMessage]:
+        """Claim up to ``limit`` deliverable messages for ``worker_id`` for ``lease_s``
+        seconds, oldest first (DESIGN §6a). A message is in at most one live worker's
+        hands: it is claimable only while unclaimed or after its lease expired (a crashed
+        worker's claims return). :meth:`mark_delivered` / :meth:`mark_failed` release it."""
+
     def mark_delivered(self, message_id: int) -> None:
         """Record a successful delivery."""
 

@@ -30,6 +30,7 @@ from gaozhi_sdk.store.journal import ACTOR_KEYS, OUTCOMES, entry_body_bytes
 __all__ = [
     "MAX_ERROR_TEXT",
     "PendingEntry",
+    "check_claim_args",
     "check_name",
     "dump_json",
     "invalid",
@@ -56,6 +57,15 @@ def check_name(value: object, what: str) -> str:
     if "\x00" in value:  # no database text type holds NUL the same way
         invalid("GZ-ST-010", f"{what} 不能包含 NUL 字符", f"{what} must not contain NUL")
     return value
+
+
+def check_claim_args(limit: object, lease_s: object) -> tuple[int, float]:
+    """Validate ``claim_outbox`` arguments (GZ-ST-010)."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        invalid("GZ-ST-010", "limit 必须是非负整数", "limit must be a non-negative integer")
+    if not isinstance(lease_s, int | float) or isinstance(lease_s, bool) or not lease_s > 0:
+        invalid("GZ-ST-010", "lease_s 必须是正秒数", "lease_s must be a positive number")
+    return limit, float(lease_s)
 
 
 def dump_json(value: object, what: str) -> str:

@@ -59,7 +59,14 @@ from gaozhi_sdk.store.base import (
     new_deployment_secret,
     secret_key_id,
 )
-from gaozhi_sdk.store.entries import MAX_ERROR_TEXT, check_name, dump_json, invalid, prepare_entry
+from gaozhi_sdk.store.entries import (
+    MAX_ERROR_TEXT,
+    check_claim_args,
+    check_name,
+    dump_json,
+    invalid,
+    prepare_entry,
+)
 from gaozhi_sdk.store.journal import ChainReport, MalformedLine, verify_chain, write_jsonl
 from gaozhi_sdk.store.migrations import (
     MIGRATIONS,
@@ -831,6 +838,28 @@ class PostgresStore:
             (max(0, int(limit)),),
         )
         return [outbox_from_row(r) for r in rows]
+
+    def claim_outbox(
+        self, worker_id: str, limit: int = 100, lease_s: float = 60.0
+    ) -> builtins.list[OutboxMessage]:
+        """Claim up to ``limit`` deliverable messages for ``lease_s`` seconds with
+        ``FOR UPDATE SKIP LOCKED`` (workers never wait for each other) and a lease on the
+        server's clock; expired leases are claimable again."""
+        check_name(worker_id, "worker_id")
+        limit, lease_s = check_claim_args(limit, lease_s)
+        with self.transaction() as tx:
+            assert isinstance(tx, PostgresTransaction)
+            rows = tx._exec(
+                "UPDATE outbox o SET claimed_by = %s, "
+                "lease_until = now() + %s * interval '1 second' "
+                "FROM (SELECT id FROM outbox WHERE delivered_at IS NULL AND NOT dead "
+                "AND (lease_until IS NULL OR lease_until < now()) ORDER BY id LIMIT %s "
+                "FOR UPDATE SKIP LOCKED) c WHERE o.id = c.id "
+                "RETURNING o.id, o.topic, o.idempotency_key, o.payload, o.created_at, "
+                "o.attempts, o.delivered_at, o.last_error, o.dead",
+                (worker_id, lease_s, limit),
+            ).fetchall()
+        return sorted((outbox_from_row(r) for r in rows), key=lambda m: m.id)
 
     def outbox_message(self, message_id: int) -> OutboxMessage | None:
         """One outbox message in any state."""

@@ -53,6 +53,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Any, NoReturn
@@ -73,7 +74,16 @@ from gaozhi_sdk.store.base import (
     new_deployment_secret,
     secret_key_id,
 )
-from gaozhi_sdk.store.entries import MAX_ERROR_TEXT, check_name, dump_json, invalid, prepare_entry
+from gaozhi_sdk.store.entries import (
+    MAX_ERROR_TEXT,
+    check_name,
+    dump_json,
+    invalid,
+    prepare_entry,
+)
+from gaozhi_sdk.store.entries import (
+    check_claim_args as _claim_args,
+)
 from gaozhi_sdk.store.journal import ChainReport, MalformedLine, verify_chain, write_jsonl
 from gaozhi_sdk.store.migrations import (
     MIGRATIONS,
@@ -399,7 +409,8 @@ class SqliteTransaction:
 
     def _mark_delivered(self, message_id: int) -> None:
         cur = self._exec(
-            "UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+            "UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?), "
+            "claimed_by = NULL, lease_until = NULL WHERE id = ?",
             (now_cst().isoformat(), message_id),
         )
         if cur.rowcount != 1:
@@ -412,6 +423,7 @@ class SqliteTransaction:
     def _mark_failed(self, message_id: int, error: str, max_attempts: int) -> None:
         cur = self._exec(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+            "claimed_by = NULL, lease_until = NULL, "
             "dead = CASE WHEN delivered_at IS NULL AND attempts + 1 >= ? THEN 1 ELSE dead END "
             "WHERE id = ?",
             (str(error)[:MAX_ERROR_TEXT], max_attempts, message_id),
@@ -837,6 +849,35 @@ class SqliteStore:
     def pending_outbox(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
         """Undelivered, not dead messages, oldest first."""
         rows = self._fetch(_SQL_OUTBOX_PENDING, (max(0, int(limit)),))
+        return [_outbox(r) for r in rows]
+
+    def claim_outbox(
+        self, worker_id: str, limit: int = 100, lease_s: float = 60.0
+    ) -> builtins.list[OutboxMessage]:
+        """Claim up to ``limit`` deliverable messages for ``lease_s`` seconds (see
+        :meth:`gaozhi_sdk.store.base.Store.claim_outbox`); ``BEGIN IMMEDIATE`` makes the
+        claim atomic across threads and processes.
+
+        Raises:
+            StoreError: GZ-ST-010 on a bad worker id, limit or lease.
+        """
+        check_name(worker_id, "worker_id")
+        limit, lease_s = _claim_args(limit, lease_s)
+        now = time.time()
+        with self.transaction() as tx:
+            assert isinstance(tx, SqliteTransaction)
+            rows = tx._exec(
+                "SELECT id, topic, idempotency_key, payload, created_at, attempts, "
+                "delivered_at, last_error, dead FROM outbox "
+                "WHERE delivered_at IS NULL AND dead = 0 "
+                "AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            for row in rows:
+                tx._exec(
+                    "UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id = ?",
+                    (worker_id, now + lease_s, row[0]),
+                )
         return [_outbox(r) for r in rows]
 
     def outbox_message(self, message_id: int) -> OutboxMessage | None:

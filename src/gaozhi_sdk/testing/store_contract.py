@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -508,6 +509,71 @@ class StoreContract:
         with store.transaction() as tx:  # also after delivery: at most once per key
             tx.enqueue("credit.push", {"again": True}, idempotency_key="req-1")
         assert store.pending_outbox() == []
+
+    # ------------------------------------------------------------------- outbox claims
+
+    def test_claim_outbox_gives_each_message_to_one_worker(self, store: Store) -> None:
+        with store.transaction() as tx:
+            for i in range(10):
+                tx.enqueue("push", {"i": i}, idempotency_key=f"k-{i}")
+        first = store.claim_outbox("w1", limit=4, lease_s=60)
+        second = store.claim_outbox("w2", limit=100, lease_s=60)
+        assert [dict(m.payload)["i"] for m in first] == [0, 1, 2, 3]
+        assert [dict(m.payload)["i"] for m in second] == [4, 5, 6, 7, 8, 9]
+        assert store.claim_outbox("w3", limit=100, lease_s=60) == []  # all leased
+        assert len(store.pending_outbox(limit=100)) == 10  # claimed is still pending
+        store.mark_delivered(first[0].id)
+        store.mark_failed(first[1].id, "HTTP 503", max_attempts=5)  # released for retry
+        store.mark_failed(first[2].id, "gone", max_attempts=1)  # dead-lettered
+        again = store.claim_outbox("w3", limit=100, lease_s=60)
+        assert [m.id for m in again] == [first[1].id]
+        assert again[0].attempts == 1 and again[0].last_error == "HTTP 503"
+
+    def test_claim_outbox_expired_lease_returns_messages(self, store: Store) -> None:
+        with store.transaction() as tx:
+            for i in range(3):
+                tx.enqueue("push", {"i": i}, idempotency_key=f"k-{i}")
+        crashed = store.claim_outbox("crashed-worker", limit=2, lease_s=0.3)
+        assert [m.idempotency_key for m in store.claim_outbox("w2", lease_s=60)] == ["k-2"]
+        assert store.claim_outbox("w2", lease_s=60) == []
+        time.sleep(0.6)
+        back = store.claim_outbox("w2", lease_s=60)
+        assert [m.id for m in back] == [m.id for m in crashed]
+
+    def test_concurrent_claims_never_overlap(self, store: Store) -> None:
+        with store.transaction() as tx:
+            for i in range(120):
+                tx.enqueue("push", {"i": i}, idempotency_key=f"k-{i:03d}")
+        got: dict[str, list[int]] = {}
+        errors: list[BaseException] = []
+
+        def worker(name: str) -> None:
+            mine: list[int] = []
+            try:
+                while batch := store.claim_outbox(name, limit=7, lease_s=60):
+                    mine.extend(m.id for m in batch)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            got[name] = mine
+
+        threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        every = [i for ids in got.values() for i in ids]
+        assert len(every) == len(set(every)) == 120
+
+    @pytest.mark.parametrize(
+        ("worker", "limit", "lease"), [("", 1, 1.0), ("w", -1, 1.0), ("w", 1, 0), ("w", 1, -2)]
+    )
+    def test_claim_outbox_rejects_bad_arguments(
+        self, store: Store, worker: str, limit: int, lease: float
+    ) -> None:
+        with pytest.raises(StoreError) as err:
+            store.claim_outbox(worker, limit=limit, lease_s=lease)
+        assert err.value.code == "GZ-ST-010"
 
     # --------------------------------------------------------------------------- blobs
 
