@@ -17,6 +17,7 @@ bundle (in parallel processes); and that each bundle's digest is bound by a jour
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -108,6 +109,14 @@ class AuditReport(GaozhiModel):
         return self.exit_code == 0
 
 
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _bundle_path(blob_id: str) -> str:
     safe = "/".join(p for p in blob_id.split("/") if p not in ("", ".", ".."))
     return f"bundles/{safe}.bundle.json"
@@ -142,14 +151,22 @@ def export_archive(
         put(rel, pem)
     for blob in store.list_blobs("bundle"):
         put(_bundle_path(blob.id), blob.data)
-    entries = [e.to_json_dict() for e in store.journal()]
-    write_jsonl(entries, out / "journal.jsonl")
-    files["journal.jsonl"] = sha256_hex((out / "journal.jsonl").read_bytes())
-    head: dict[str, Any] = entries[-1] if entries else {"seq": 0, "hash": "0" * 64}
+    # Streamed: the store reads the journal page by page, the file is written line by line
+    # and hashed in chunks, so memory does not grow with the journal (issue 12 item 7).
+    head: dict[str, Any] = {"seq": 0, "hash": "0" * 64}
+
+    def streamed() -> Iterator[dict[str, Any]]:
+        for e in store.journal():
+            d = e.to_json_dict()
+            head.update(seq=d["seq"], hash=d["hash"])
+            yield d
+
+    count = write_jsonl(streamed(), out / "journal.jsonl")
+    files["journal.jsonl"] = _file_sha256(out / "journal.jsonl")
     manifest = ArchiveManifest(
         format=FORMAT,
         created_at=now_cst().isoformat(),
-        journal_count=len(entries),
+        journal_count=count,
         journal_head_seq=int(head["seq"]),
         journal_head_hash=str(head["hash"]),
         files=dict(sorted(files.items())),
@@ -278,25 +295,49 @@ def audit_archive(
         p = root / rel
         if not p.is_file():
             fail("file_missing", f"清单所列文件缺失: {rel}", rel)
-        elif sha256_hex(p.read_bytes()) != digest:
+        elif _file_sha256(p) != digest:
             fail("file_digest", f"文件内容与清单所载 SHA-256 不一致: {rel}", rel)
     for rel in sorted(present - set(listed)):
         if manifest is not None:
             fail("file_unlisted", f"文件未列入签名清单: {rel}", rel)
     # 3. journal
-    entries = list(read_jsonl(root / "journal.jsonl")) if (root / "journal.jsonl").is_file() else []
+    # Streamed in one pass (memory flat in the journal's length): the chain check, the
+    # digests of bound bundles and the hashes at the checkpoints' sequence numbers.
+    checkpoints: list[tuple[str, JournalCheckpoint | None]] = []
+    for p in sorted((root / "bundles" / "journal-checkpoint").glob("*.bundle.json")):
+        rel = p.relative_to(root).as_posix()
+        try:
+            parsed = Bundle.from_json(p.read_bytes()).payload
+            checkpoints.append((rel, JournalCheckpoint.model_validate_json(parsed)))
+        except GaozhiError:
+            continue  # reported as a bundle failure below
+        except ValueError:
+            checkpoints.append((rel, None))
+    wanted = {point.seq for _, point in checkpoints if point is not None}
+    by_seq: dict[Any, Any] = {}
+    bound: set[str] = set()
+    n_entries = 0
+
+    def journal_lines() -> Iterator[Any]:
+        nonlocal n_entries
+        if not (root / "journal.jsonl").is_file():
+            return
+        for e in read_jsonl(root / "journal.jsonl"):
+            n_entries += 1
+            if isinstance(e, dict):
+                if isinstance(e.get("detail"), dict):
+                    bound.add(str(e["detail"].get("bundle_sha256")))
+                if e.get("seq") in wanted:
+                    by_seq[e.get("seq")] = e.get("hash")
+            yield e
+
     chain = verify_chain(
-        entries,
+        journal_lines(),
         expected_head=manifest.journal_head_hash if manifest else None,
         expected_count=manifest.journal_count if manifest else None,
     )
     for seq, code, msg in chain.problems:
         fail("journal", f"[{code}] 第 {seq} 条: {msg}", "journal.jsonl")
-    bound = {
-        str(e.get("detail", {}).get("bundle_sha256"))
-        for e in entries
-        if isinstance(e, dict) and isinstance(e.get("detail"), dict)
-    }
     # 4. bundles, in parallel
     bundle_files = sorted(str(p) for p in (root / "bundles").rglob("*.bundle.json"))
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
@@ -325,18 +366,11 @@ def audit_archive(
             done += len(part)
             if progress:
                 progress(done, len(bundle_files))
-    by_seq = {e.get("seq"): e.get("hash") for e in entries if isinstance(e, dict)}
-    for p in sorted((root / "bundles" / "journal-checkpoint").glob("*.bundle.json")):
-        rel = p.relative_to(root).as_posix()
-        try:
-            cp = JournalCheckpoint.model_validate_json(Bundle.from_json(p.read_bytes()).payload)
-        except GaozhiError:
-            continue  # reported as a bundle failure below
-        except ValueError:
+    for rel, point in checkpoints:
+        if point is None:
             fail("checkpoint", "检查点内容无法解析", rel)
-            continue
-        if by_seq.get(cp.seq) != cp.hash:
-            fail("checkpoint", f"台账第 {cp.seq} 条的哈希与签名检查点不一致 (台账被改写)", rel)
+        elif by_seq.get(point.seq) != point.hash:
+            fail("checkpoint", f"台账第 {point.seq} 条的哈希与签名检查点不一致 (台账被改写)", rel)
     for path, indication, sub, msg in results:
         counts[indication] = counts.get(indication, 0) + 1
         rel = Path(path).relative_to(root).as_posix()
@@ -354,7 +388,7 @@ def audit_archive(
             AuditCheck(
                 name="summary",
                 status="PASSED",
-                message=f"{len(bundle_files)} 个签名文件与 {len(entries)} 条台账全部通过",
+                message=f"{len(bundle_files)} 个签名文件与 {n_entries} 条台账全部通过",
             )
         )
     return AuditReport(
@@ -362,7 +396,7 @@ def audit_archive(
         validated_at=(at or now_cst()).isoformat(),
         trust_store_digest=trust.digest(),
         bundles=counts,
-        journal_entries=len(entries),
+        journal_entries=n_entries,
         checks=tuple(checks),
         exit_code=1 if failed else 2 if indeterminate else 0,
     )

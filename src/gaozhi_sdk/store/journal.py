@@ -229,7 +229,9 @@ def verify_chain(
     expected_prev: str | None = GENESIS_HASH
     head_hash = GENESIS_HASH
     head_seq = 0
-    seen: dict[str, int] = {}  # hash → seq of intact entries (for head comparison)
+    # seq of the intact entry whose hash is the trusted head, if met on the way (kept
+    # instead of every hash, so memory stays flat in the journal's length)
+    seen: dict[str, int] = {}
 
     for entry in entries:
         count += 1
@@ -278,7 +280,7 @@ def verify_chain(
         expected_prev = stored
         head_hash = stored
         head_seq = seq if hash_ok else where
-        if hash_ok:
+        if hash_ok and stored == expected_head:
             seen.setdefault(stored, seq)
 
     if expected_count is not None and count != expected_count:
