@@ -267,7 +267,7 @@ def test_plugin_store_scheme_opens_through_its_factory(
     finally:
         store.close()
     with pytest.raises(GaozhiError) as ei:
-        plugin_host.open_store("postgresql://db")
+        plugin_host.open_store("mysql://db")  # no backend (postgresql:// is built in)
     assert ei.value.code == "GZ-CF-001"
 
 
