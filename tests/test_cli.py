@@ -283,3 +283,23 @@ def test_rewritten_journal_with_recomputed_hashes_is_detected(
     assert report.exit_code == 1
     failed = {c.name for c in report.checks if c.status == "FAILED"}
     assert "checkpoint" in failed
+
+
+def test_demo_pki_carries_every_root_the_archive_needs_each_for_its_purpose(
+    demo_dir: Path,
+) -> None:
+    """Issue 9: the demo's pki/ holds the signing roots and, in pki/tsa/, the TSA root; with
+    exactly those the archive audits clean. Every stored document carries the organ TSA's
+    token, which counts only under a time-stamping anchor; the archive keeps its TSA copy
+    apart in trust/tsa/."""
+    pki = demo_dir / "pki"
+    signing = [p.read_bytes() for p in (pki / "root.pem", pki / "sm2-root.pem") if p.is_file()]
+    tsa = [p.read_bytes() for p in sorted((pki / "tsa").glob("*.pem"))]
+    assert signing and tsa
+    assert [p.read_bytes() for p in (demo_dir / "archive" / "trust" / "tsa").glob("*.pem")] == tsa
+    report = audit_archive(demo_dir / "archive", trust_pems=signing, tsa_trust_pems=tsa, jobs=1)
+    assert report.exit_code == 0, report.checks
+    assert report.bundles["TOTAL_PASSED"] > 40
+    # The TSA root given as a signing anchor vouches for no time-stamp: nothing passes.
+    mixed = audit_archive(demo_dir / "archive", trust_pems=signing + tsa, jobs=1)
+    assert mixed.exit_code == 2 and mixed.bundles["TOTAL_PASSED"] == 0

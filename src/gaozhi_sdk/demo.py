@@ -357,7 +357,7 @@ class _Demo:
         if self.sm2_pki is not None:
             trust.add_root(self.sm2_pki.root_certificate)
             self.trust_pems.append(self.sm2_pki.root_pem())
-        # Every pledge is time-stamped by a local RFC 3161 TSA over HTTP on 127.0.0.1.
+        # The organ's TSA: a local RFC 3161 TSA over HTTP on 127.0.0.1.
         self.tsa = _local_tsa(self.clock)
         self.tsa_client: Any = None
         if self.tsa is not None:
@@ -374,6 +374,9 @@ class _Demo:
             clock=self.clock,
             id_factory=lambda p: f"{p}-{next(counter):06d}",
             online_verifier=self.online.verifier if self.online else self.provider,
+            # The organ's own TSA stamps every sealed document and every submitted pledge;
+            # tokens a pledge arrives with never establish its time (issue 9).
+            tsa=self.tsa_client,
         )
         self.clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK0001", organ_uscc=owner)
         self.inspector = Actor(role=ActorRole.INSPECTOR, actor_id="IN0007", organ_uscc=owner)
@@ -524,7 +527,7 @@ class _Demo:
             proxy = _proxy(proxy_app, app, entry.matter_code, [sc.entry], self.clock().date())
             pledge = svc.draft_pledge(case_no, proxy=proxy)
             svc.submit_pledge(
-                sign(pledge, self._signer_for(proxy_app), tsa=self.tsa_client),
+                sign(pledge, self._signer_for(proxy_app)),
                 Actor(role=ActorRole.PROXY, actor_id=proxy_app.id_number),
             )
         else:
@@ -537,9 +540,7 @@ class _Demo:
                         sign(forged, self._signer_for(app)), self._actor_for(app)
                     ),
                 )
-            svc.submit_pledge(
-                sign(pledge, self._signer_for(app), tsa=self.tsa_client), self._actor_for(app)
-            )
+            svc.submit_pledge(sign(pledge, self._signer_for(app)), self._actor_for(app))
         if sc.flow == "pledge_stay":
             return None
         if sc.flow == "withdraw_pledged":

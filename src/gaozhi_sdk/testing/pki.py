@@ -337,6 +337,63 @@ class TestPKI:
         (folder / "gaozhi-test-root.pem").write_bytes(self.root_pem())
         return folder
 
+    # -- revocation -------------------------------------------------------------------
+
+    def crl(
+        self,
+        revoked: Sequence[tuple[x509.Certificate, datetime]] = (),
+        *,
+        this_update: datetime | None = None,
+        next_update: datetime | None = None,
+    ) -> bytes:
+        """A CRL (DER) of the CA that issues the leaves: ``revoked`` = (certificate, time).
+
+        Default: issued now, next update in 7 days (the PKI's clock).
+        """
+        issuer = self._intermediate or self._root
+        this = this_update or self._now()
+        b = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer.cert.subject)
+            .last_update(this)
+            .next_update(next_update or this + timedelta(days=7))
+        )
+        for cert, when in revoked:
+            b = b.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(cert.serial_number)
+                .revocation_date(when)
+                .build()
+            )
+        return b.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    def ocsp_response(
+        self,
+        certificate: x509.Certificate,
+        *,
+        revoked_at: datetime | None = None,
+        this_update: datetime | None = None,
+        next_update: datetime | None = None,
+    ) -> bytes:
+        """An OCSP response (DER) signed by the issuing CA itself: good, or revoked at
+        ``revoked_at``. Default: this update now, next update in 7 days."""
+        from cryptography.x509 import ocsp
+
+        issuer = self._intermediate or self._root
+        this = this_update or self._now()
+        b = ocsp.OCSPResponseBuilder().add_response(
+            cert=certificate,
+            issuer=issuer.cert,
+            algorithm=hashes.SHA256(),
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked_at else ocsp.OCSPCertStatus.GOOD,
+            this_update=this,
+            next_update=next_update or this + timedelta(days=7),
+            revocation_time=revoked_at,
+            revocation_reason=x509.ReasonFlags.key_compromise if revoked_at else None,
+        )
+        b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.cert)
+        return b.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
     # -- persistence ------------------------------------------------------------------
 
     def save(self, directory: str | Path) -> Path:
