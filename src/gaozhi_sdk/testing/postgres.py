@@ -156,6 +156,25 @@ class PostgresCluster:
                 check=True,
             )
 
+    def enable_ssl(self, cert_pem: Path, key_pem: Path) -> None:
+        """Serve TLS with this certificate and key (copied into the data folder, owned by
+        the server user, mode 0600) — takes effect at the next start/restart."""
+        for src, name in ((cert_pem, "server.crt"), (key_pem, "server.key")):
+            dst = self.data / name
+            dst.write_bytes(src.read_bytes())
+            dst.chmod(0o600)
+            if self.user is not None:
+                pw = pwd.getpwnam(self.user)
+                os.chown(dst, pw.pw_uid, pw.pw_gid)
+        self.configure("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+
+    def tcp_url(self, dbname: str, user: str, password: str, **query: str) -> str:
+        """A ``postgresql://user:password@127.0.0.1:port/db`` URL (TCP, password auth)."""
+        extra = "&".join(f"{k}={v}" for k, v in query.items())
+        return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{dbname}" + (
+            f"?{extra}" if extra else ""
+        )
+
     def start(self) -> None:
         """Start the server on the socket and a free 127.0.0.1 port (retried on a clash)."""
         for attempt in range(5):
