@@ -15,17 +15,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from gaozhi_sdk._chain import GENESIS, append_link, walk_chain
 from gaozhi_sdk.sharing.errors import SharingError
 from gaozhi_sdk.sharing.signing import sm3_hex
 
 __all__ = ["EvidenceSink", "JsonlEvidenceSink", "MemoryEvidenceSink", "verify_chain"]
 
-_GENESIS = "0" * 64
 
-
-def _chain_hash(prev: str, body: Mapping[str, Any]) -> str:
+def _chain_hash(body: Mapping[str, Any]) -> str:
+    """SM3 of the previous hash followed by the record's compact, key-sorted JSON (no ``hash``)."""
     data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return sm3_hex((prev + data).encode("utf-8"))
+    return sm3_hex((str(body["prev_hash"]) + data).encode("utf-8"))
 
 
 class EvidenceSink(Protocol):
@@ -45,9 +45,8 @@ class MemoryEvidenceSink:
     def append(self, record: Mapping[str, Any]) -> str:
         """Append one record."""
         with self._lock:
-            prev = self.records[-1]["hash"] if self.records else _GENESIS
-            body = {**record, "seq": len(self.records) + 1, "prev_hash": prev}
-            body["hash"] = _chain_hash(prev, body)
+            prev = self.records[-1]["hash"] if self.records else GENESIS
+            body = append_link(record, prev, len(self.records) + 1, _chain_hash)
             self.records.append(body)
             return f"EV-{body['seq']}-{body['hash'][:12]}"
 
@@ -59,7 +58,7 @@ class JsonlEvidenceSink:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._seq = 0
-        self._prev = _GENESIS
+        self._prev = GENESIS
         if self.path.exists():
             for line in self.path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
@@ -69,8 +68,7 @@ class JsonlEvidenceSink:
     def append(self, record: Mapping[str, Any]) -> str:
         """Append one record; raises GZ-SH-010 if the file cannot be written."""
         with self._lock:
-            body = {**record, "seq": self._seq + 1, "prev_hash": self._prev}
-            body["hash"] = _chain_hash(self._prev, body)
+            body = append_link(record, self._prev, self._seq + 1, _chain_hash)
             line = json.dumps(body, sort_keys=True, ensure_ascii=False) + "\n"
             try:
                 with self.path.open("a", encoding="utf-8") as fh:
@@ -90,17 +88,11 @@ class JsonlEvidenceSink:
 
 def verify_chain(records: list[Mapping[str, Any]]) -> None:
     """Check seq, prev_hash and hash of every record; raise GZ-SH-011 at the first break."""
-    prev = _GENESIS
-    for i, rec in enumerate(records, start=1):
-        body = {k: v for k, v in rec.items() if k != "hash"}
-        if (
-            rec.get("seq") != i
-            or rec.get("prev_hash") != prev
-            or _chain_hash(prev, body) != rec.get("hash")
-        ):
-            raise SharingError(
-                "GZ-SH-011",
-                f"证据链在第 {i} 条记录处断裂",
-                message_en=f"evidence chain breaks at {i}",
-            )
-        prev = str(rec["hash"])
+    walk = walk_chain(records, _chain_hash)
+    if walk.issues:
+        i = walk.issues[0].at
+        raise SharingError(
+            "GZ-SH-011",
+            f"证据链在第 {i} 条记录处断裂",
+            message_en=f"evidence chain breaks at {i}",
+        )

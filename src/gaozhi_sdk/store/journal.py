@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from gaozhi_sdk._chain import LinkIssue, walk_chain
 from gaozhi_sdk.canonical import canonical_bytes, sha256_hex
 from gaozhi_sdk.errors import GaozhiError, IntegrityError
 from gaozhi_sdk.store.base import GENESIS_HASH, JournalEntry
@@ -223,65 +224,12 @@ def verify_chain(
     Returns:
         A :class:`ChainReport`.
     """
-    problems: list[ChainProblem] = []
-    count = 0
-    expected_seq = 1
-    expected_prev: str | None = GENESIS_HASH
-    head_hash = GENESIS_HASH
-    head_seq = 0
-    # seq of the intact entry whose hash is the trusted head, if met on the way (kept
-    # instead of every hash, so memory stays flat in the journal's length)
-    seen: dict[str, int] = {}
-
-    for entry in entries:
-        count += 1
-        where = expected_seq
-        shape = _check_shape(entry)
-        if shape is not None:
-            problems.append(ChainProblem(where, "GZ-JR-001", f"第 {where} 条日志格式错误: {shape}"))
-            # The next entry's link cannot be checked against an unreadable entry.
-            expected_prev = None
-            expected_seq += 1
-            continue
-        seq: int = entry["seq"]
-        stored: str = entry["hash"]
-        try:
-            computed: str | None = entry_hash(entry)
-        except GaozhiError as exc:
-            computed = None
-            problems.append(
-                ChainProblem(where, "GZ-JR-001", f"第 {where} 条日志无法规范化: {exc.message}")
-            )
-        hash_ok = computed == stored
-        if computed is not None and not hash_ok:
-            problems.append(
-                ChainProblem(
-                    where, "GZ-JR-002", f"第 {where} 条日志的哈希值与内容不符 (内容被改动)"
-                )
-            )
-        if seq != expected_seq:
-            kind = "缺失" if seq > expected_seq else "顺序错乱"
-            problems.append(
-                ChainProblem(
-                    where,
-                    "GZ-JR-004",
-                    f"日志序号不连续 ({kind}): 此处应为第 {expected_seq} 条, 实际为第 {seq} 条",
-                )
-            )
-        if expected_prev is not None and entry["prev_hash"] != expected_prev:
-            problems.append(
-                ChainProblem(
-                    where, "GZ-JR-003", f"第 {where} 条日志的 prev_hash 与前一条日志的哈希不衔接"
-                )
-            )
-        # Trust the entry's own seq only when its hash verifies (resynchronises after a
-        # deleted or reordered entry without a cascade of findings).
-        expected_seq = seq + 1 if hash_ok else expected_seq + 1
-        expected_prev = stored
-        head_hash = stored
-        head_seq = seq if hash_ok else where
-        if hash_ok and stored == expected_head:
-            seen.setdefault(stored, seq)
+    # only the trusted head's seq is kept on the way, so memory stays flat in the length
+    walk = walk_chain(
+        entries, entry_hash, shape=_check_shape, genesis=GENESIS_HASH, watch=expected_head
+    )
+    problems = [_problem(issue) for issue in walk.issues]
+    count, head_hash, head_seq, seen = walk.count, walk.head_hash, walk.head_seq, walk.verified
 
     if expected_count is not None and count != expected_count:
         if count < expected_count:
@@ -327,6 +275,28 @@ def verify_chain(
         head_hash=head_hash,
         head_seq=head_seq,
         problems=problems,
+    )
+
+
+def _problem(issue: LinkIssue) -> ChainProblem:
+    """A link issue of the shared walker as a journal finding (code, Chinese message)."""
+    where = issue.at
+    if issue.kind == "shape":
+        return ChainProblem(where, "GZ-JR-001", f"第 {where} 条日志格式错误: {issue.detail}")
+    if issue.kind == "digest_error":
+        return ChainProblem(where, "GZ-JR-001", f"第 {where} 条日志无法规范化: {issue.detail}")
+    if issue.kind == "hash":
+        return ChainProblem(where, "GZ-JR-002", f"第 {where} 条日志的哈希值与内容不符 (内容被改动)")
+    if issue.kind == "seq":
+        found = issue.found_seq or 0
+        kind = "缺失" if found > where else "顺序错乱"
+        return ChainProblem(
+            where,
+            "GZ-JR-004",
+            f"日志序号不连续 ({kind}): 此处应为第 {where} 条, 实际为第 {found} 条",
+        )
+    return ChainProblem(
+        where, "GZ-JR-003", f"第 {where} 条日志的 prev_hash 与前一条日志的哈希不衔接"
     )
 
 
