@@ -16,7 +16,7 @@ _EX_OK, _EX_PENDING = 0, 1
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
-    from gaozhi_sdk.cli._base import store_url
+    from gaozhi_sdk.cli import store_url
     from gaozhi_sdk.store import open_store
 
     url, _ = store_url(args)
@@ -53,7 +53,7 @@ def add_db_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> No
     dbsub = db.add_subparsers(dest="db_command", required=True, parser_class=parser_class)
     migrate = dbsub.add_parser("migrate", help="应用所有待应用的结构迁移 (以属主角色运行)")
     status = dbsub.add_parser("status", help="显示已应用与待应用的迁移 (有待应用时退出码 1)")
-    from gaozhi_sdk.cli._base import add_store_args
+    from gaozhi_sdk.cli import add_store_args
 
     for p in (migrate, status):
         add_store_args(p)

@@ -28,7 +28,9 @@ from gaozhi_sdk.cli._base import (
     EX_OK,
     EX_USAGE,
     Parser,
+    add_store_args,
     examples,
+    store_url,
 )
 from gaozhi_sdk.errors import GaozhiError
 
@@ -39,8 +41,10 @@ __all__ = [
     "EX_INTERRUPTED",
     "EX_OK",
     "EX_USAGE",
+    "add_store_args",
     "build_parser",
     "main",
+    "store_url",
 ]
 
 #: Subcommand modules of this package, in the order ``gaozhi --help`` lists them.
