@@ -14,11 +14,12 @@ free text); refusals are journaled too.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import PermissionDeniedError, RuleViolationError
 from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.models import GaozhiModel
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.models.privacy import ConfidentialityMark, DisclosureOverride, ImpactAssessment
@@ -34,6 +35,32 @@ _OFFICIALS = frozenset({ActorRole.WINDOW_CLERK, ActorRole.LIST_OFFICER})
 
 class PrivacyMixin(CasesMixin):
     """不予公开的标记 (R-073) 与个人信息保护影响评估 (R-094)."""
+
+    def _put_journaled(
+        self,
+        kind: str,
+        agg_id: str,
+        model: GaozhiModel,
+        expected_version: int | None,
+        event: str,
+        actor: Actor,
+        now: datetime,
+        detail: dict[str, str],
+    ) -> None:
+        """Store ``model`` (state = ``detail["to"]``) and its journal entry in one
+        transaction; the journal gets the payload's digest only (reasons are free text)."""
+        with self.store.transaction() as tx:
+            doc = model.model_dump(mode="json")
+            tx.put(kind, agg_id, doc, state=detail["to"], expected_version=expected_version)
+            tx.append_journal(
+                event=event,
+                aggregate_type=kind,
+                aggregate_id=agg_id,
+                actor=self.actor_ref(actor),
+                payload_digest=digest_json(model),
+                detail=detail,
+                at=now.isoformat(),
+            )
 
     # -- R-073 -------------------------------------------------------------------------------
     def confidential_marks(self, pledge_id: str) -> list[ConfidentialityMark]:
@@ -111,25 +138,13 @@ class PrivacyMixin(CasesMixin):
             )
         now = self.now()
         m = m.model_copy(update={"marked_by": actor.role, "marked_at": now})
-        with self.store.transaction() as tx:
-            tx.put(
-                MARK_KIND, m.mark_id, m.model_dump(mode="json"), state="WITHHELD",
-                expected_version=None,
-            )  # fmt: skip
-            tx.append_journal(
-                event="disclosure.mark",
-                aggregate_type=MARK_KIND,
-                aggregate_id=m.mark_id,
-                actor=self.actor_ref(actor),
-                payload_digest=digest_json(m),
-                detail={
-                    "to": "WITHHELD",
-                    "pledge_id": pledge_id,
-                    "ground": m.ground.value,
-                    "organ": organ,
-                },
-                at=now.isoformat(),
-            )
+        detail = {
+            "to": "WITHHELD",
+            "pledge_id": pledge_id,
+            "ground": m.ground.value,
+            "organ": organ,
+        }
+        self._put_journaled(MARK_KIND, m.mark_id, m, None, "disclosure.mark", actor, now, detail)
         return m
 
     @refusals_journaled("disclosure.override", "confidential_mark", "mark_id")
@@ -152,20 +167,10 @@ class PrivacyMixin(CasesMixin):
         rec = self.load_record(MARK_KIND, mark_id)
         new = m.model_copy(update={"override": o})
         now = self.now()
-        with self.store.transaction() as tx:
-            tx.put(
-                MARK_KIND, mark_id, new.model_dump(mode="json"), state="PUBLISHABLE",
-                expected_version=rec.version,
-            )  # fmt: skip
-            tx.append_journal(
-                event="disclosure.override",
-                aggregate_type=MARK_KIND,
-                aggregate_id=mark_id,
-                actor=self.actor_ref(actor),
-                payload_digest=digest_json(new),
-                detail={"from": "WITHHELD", "to": "PUBLISHABLE", "basis": o.basis.value},
-                at=now.isoformat(),
-            )
+        detail = {"from": "WITHHELD", "to": "PUBLISHABLE", "basis": o.basis.value}
+        self._put_journaled(
+            MARK_KIND, mark_id, new, rec.version, "disclosure.override", actor, now, detail
+        )
         return new
 
     # -- R-094 -------------------------------------------------------------------------------
@@ -205,23 +210,13 @@ class PrivacyMixin(CasesMixin):
                 details={"action": "privacy.assess", "role": actor.role.value},
             )
         now = self.now()
-        with self.store.transaction() as tx:
-            tx.put(
-                PIA_KIND, a.assessment_id, a.model_dump(mode="json"), state="RECORDED",
-                expected_version=None,
-            )  # fmt: skip
-            tx.append_journal(
-                event="privacy.assess",
-                aggregate_type=PIA_KIND,
-                aggregate_id=a.assessment_id,
-                actor=self.actor_ref(actor),
-                payload_digest=digest_json(a),
-                detail={
-                    "to": "RECORDED",
-                    "entry_id": a.entry_id,
-                    "organ": a.organ_uscc,
-                    "retain_until": a.retain_until.isoformat(),
-                },
-                at=now.isoformat(),
-            )
+        detail = {
+            "to": "RECORDED",
+            "entry_id": a.entry_id,
+            "organ": a.organ_uscc,
+            "retain_until": a.retain_until.isoformat(),
+        }
+        self._put_journaled(
+            PIA_KIND, a.assessment_id, a, None, "privacy.assess", actor, now, detail
+        )
         return a
