@@ -44,7 +44,14 @@ def test_every_code_in_the_source_is_catalogued_and_every_entry_is_used() -> Non
     assert len(scanned) > 150, "the scanner must find the SDK's codes"
     missing = sorted(set(scanned) - set(CATALOGUE))
     assert missing == [], f"codes used in the source but missing from error_codes.py: {missing}"
-    unused = sorted(set(CATALOGUE) - set(scanned))
+    errorcodes = _errorcodes()
+    used: set[str] = set()
+    for root in errorcodes.source_roots(ROOT):
+        for path in root.rglob("*.py"):
+            if path.name == "error_codes.py" and path.parent.name == "gaozhi_sdk":
+                continue  # the catalogue lists every code but uses none
+            used |= set(re.findall(r"GZ-[A-Z][A-Z0-9]*-\d+", path.read_text(encoding="utf-8")))
+    unused = sorted(set(CATALOGUE) - used)
     assert unused == [], f"catalogued codes no longer used anywhere: {unused}"
 
 
@@ -70,7 +77,7 @@ def test_the_error_page_is_generated_from_the_catalogue() -> None:
     for _area, code, rules, zh, en, _classes, modules in rows:
         entry = CATALOGUE[code]
         assert (rules, zh, en) == (", ".join(entry.rules), entry.title_zh, entry.title_en)
-        assert modules, f"{code}: no module uses it"
+        assert "gaozhi_sdk.error_codes" not in modules
 
 
 def test_errors_take_rules_and_english_from_the_catalogue() -> None:

@@ -120,6 +120,10 @@ def scan_error_codes(src_root: Path) -> tuple[dict[str, ErrorCode], dict[str, Er
     return errors, warnings
 
 
+#: The catalogue itself: its rows name every code but use none.
+CATALOGUE_MODULE = "gaozhi_sdk.error_codes"
+
+
 def source_roots(repo: Path) -> list[Path]:
     """The folders holding packages: ``src/`` and each in-tree plugin's ``src/``."""
     return [repo / "src", *sorted(p for p in (repo / "plugins").glob("*/src") if p.is_dir())]
@@ -132,6 +136,9 @@ def scan_all(repo: Path) -> tuple[dict[str, ErrorCode], dict[str, ErrorCode]]:
     for root in source_roots(repo):
         for found, into in zip(scan_error_codes(root), (errors, warnings), strict=True):
             for code, entry in found.items():
+                entry.modules.discard(CATALOGUE_MODULE)  # listing a code is not using it
+                if not entry.modules:
+                    continue
                 have = into.setdefault(code, ErrorCode(code, entry.area))
                 have.modules |= entry.modules
                 have.classes |= entry.classes

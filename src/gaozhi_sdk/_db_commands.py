@@ -49,10 +49,27 @@ def _cmd_db(args: argparse.Namespace) -> int:
 
 def add_db_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     """Add ``db migrate`` and ``db status`` to the ``gaozhi`` subparsers."""
-    db = sub.add_parser("db", help="存储结构迁移 (版本化, 只向前)")
+    db = sub.add_parser(
+        "db",
+        help="存储结构迁移 (版本化, 只向前)",
+        description="存储结构迁移 (版本化, 只向前)。",
+        epilog="示例:\n  gaozhi db status --db demo/gaozhi.db\n"
+        "  gaozhi db migrate --db postgresql://gaozhi@localhost/gaozhi",
+    )
     dbsub = db.add_subparsers(dest="db_command", required=True, parser_class=parser_class)
-    migrate = dbsub.add_parser("migrate", help="应用所有待应用的结构迁移 (以属主角色运行)")
-    status = dbsub.add_parser("status", help="显示已应用与待应用的迁移 (有待应用时退出码 1)")
+    migrate = dbsub.add_parser(
+        "migrate",
+        help="应用所有待应用的结构迁移 (以属主角色运行)",
+        description="应用所有待应用的结构迁移 (以属主角色运行)。",
+        epilog="示例:\n  gaozhi db migrate --db demo/gaozhi.db\n"
+        "  gaozhi db migrate --db postgresql://gaozhi@localhost/gaozhi --json",
+    )
+    status = dbsub.add_parser(
+        "status",
+        help="显示已应用与待应用的迁移 (有待应用时退出码 1)",
+        description="显示已应用与待应用的迁移; 有待应用的迁移时退出码 1。",
+        epilog="示例:\n  gaozhi db status --db demo/gaozhi.db\n  gaozhi db status --workdir demo --json",
+    )
     from gaozhi_sdk.cli import add_store_args
 
     for p in (migrate, status):

@@ -72,7 +72,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def add_serve_command(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     """Add ``gaozhi serve`` to the subcommand set ``sub``."""
-    s = sub.add_parser("serve", help="HTTP 服务 (OpenAPI; 需要 server 扩展)")
+    s = sub.add_parser(
+        "serve",
+        help="HTTP 服务 (OpenAPI; 需要 server 扩展)",
+        description="HTTP 服务 (OpenAPI 3.1, 路径 /v1); 需要安装 server 扩展。",
+        epilog="示例:\n  gaozhi serve --db sqlite:///gaozhi.db --config service.yaml --dev\n"
+        "  gaozhi serve --db postgresql://gaozhi@localhost/gaozhi --config service.yaml "
+        "--tls-cert srv.pem --tls-key srv.key.pem --tls-client-ca ca.pem",
+    )
     s.add_argument("--db", required=True, help="存储 URL, 如 sqlite:///gaozhi.db")
     s.add_argument("--config", required=True, help="服务配置 service.yaml")
     s.add_argument("--host", default="127.0.0.1")

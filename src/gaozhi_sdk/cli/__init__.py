@@ -169,8 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GaozhiError as exc:
         sys.stderr.write(f"gaozhi: {exc}\n")
         return EX_USAGE if exc.code.startswith(_USAGE_AREAS) else EX_FAIL
+    except OSError as exc:  # a path problem no command foresaw: still one coded line
+        code, where = "GZ-CLI-019", f" {exc.filename}" if exc.filename else ""
+        sys.stderr.write(
+            f"gaozhi: [{code}] 文件读写失败{where}: {exc.strerror or type(exc).__name__}\n"
+        )
+        return EX_USAGE
     except KeyboardInterrupt:
-        sys.stderr.write("\ngaozhi: [GZ-CLI-016] 已中断 (Ctrl-C); 未完成的输出已删除\n")
+        code = "GZ-CLI-016"
+        sys.stderr.write(f"\ngaozhi: [{code}] 已中断 (Ctrl-C); 未完成的输出已删除\n")
         return EX_INTERRUPTED
     finally:
         if safe is not None:

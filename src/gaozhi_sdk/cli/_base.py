@@ -110,7 +110,8 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: [GZ-CLI-001] 参数错误: {_zh(message)}\n")
+        code = "GZ-CLI-001"
+        sys.stderr.write(f"{self.prog}: [{code}] 参数错误: {_zh(message)}\n")
         sys.stderr.write(f"查看帮助: {self.prog} --help\n")
         raise SystemExit(EX_USAGE)
 

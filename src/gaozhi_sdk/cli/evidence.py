@@ -38,7 +38,14 @@ def _cmd_evidence_export(args: argparse.Namespace) -> int:
     signer = load_signer(read_input(key_path, "印章私钥"), chain=[read_input(cert_path, "证书链")])
     trust_dirs = args.trust or [str(workdir / "archive" / "trust")]
     pems, tsa_pems = read_trust_dirs(trust_dirs)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    except OSError as exc:
+        raise CliError(
+            "GZ-CLI-009",
+            f"不能写入 {args.out}: {exc.strerror or exc}",
+            details={"path": args.out},
+        ) from exc
     os.close(fd)
     os.unlink(tmp)  # export_evidence refuses an existing file
     try:

@@ -91,11 +91,11 @@ def _format_for(out: str, given: str | None, formats: dict[str, str]) -> str:
 
 def _cmd_list_export(args: argparse.Namespace) -> int:
     lists = _documents("导出清单")
+    if args.out != "-":
+        check_output(args.out)
     fmt = _format_for(args.out, args.format, _FORMATS)
     if args.out == "-" and sys.stdout.isatty():
         raise CliError("GZ-CLI-009", f"{fmt} 为二进制格式, 不能输出到终端; 请用 --out 指定文件")
-    if args.out != "-":
-        check_output(args.out)
     clist = _load(args.file)
     data = lists.export_list_xlsx(clist) if fmt == "xlsx" else lists.export_list_docx(clist)
     write_output(args.out, data)

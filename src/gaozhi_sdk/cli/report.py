@@ -43,11 +43,11 @@ def _format(args: argparse.Namespace) -> str:
 def _cmd_report(args: argparse.Namespace) -> int:
     from gaozhi_sdk.service import PledgeService, render_markdown
 
+    if args.out:
+        check_output(args.out)
     fmt = _format(args)
     if fmt in ("docx", "xlsx") and not args.out:
         raise CliError("GZ-CLI-050", f"{fmt} 为二进制格式, 须用 --out 指定输出文件")
-    if args.out:
-        check_output(args.out)
     render_report: Any = None
     if fmt in ("docx", "xlsx"):
         try:

@@ -19,7 +19,7 @@ import secrets
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,6 +30,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from gaozhi_sdk.testing._http import LoopbackHTTPServer
 
 __all__ = ["LOCAL_TSA_POLICY", "LocalTSA", "build_token"]
 
@@ -195,7 +197,7 @@ class LocalTSA:
             lambda: datetime.now(UTC).replace(microsecond=0)
         )
         self._serials = itertools.count(secrets.randbits(40) << 16)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.requests_served = 0
 
@@ -342,7 +344,7 @@ class LocalTSA:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="gaozhi-local-tsa", daemon=True

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -38,6 +38,7 @@ from gaozhi_sdk.sharing.signing import (
     sm3_hex,
     verify_reference_request,
 )
+from gaozhi_sdk.testing._http import LoopbackHTTPServer
 from gaozhi_sdk.testing.emulator.faults import FaultPlan, LatencyModel
 from gaozhi_sdk.testing.emulator.state import EmulatorState, now_ms
 
@@ -77,7 +78,7 @@ _ROUTES_POST = {
 }
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(LoopbackHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
     allow_reuse_address = True
