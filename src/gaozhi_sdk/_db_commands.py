@@ -68,7 +68,8 @@ def add_db_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> No
         "status",
         help="显示已应用与待应用的迁移 (有待应用时退出码 1)",
         description="显示已应用与待应用的迁移; 有待应用的迁移时退出码 1。",
-        epilog="示例:\n  gaozhi db status --db demo/gaozhi.db\n  gaozhi db status --workdir demo --json",
+        epilog="示例:\n  gaozhi db status --db demo/gaozhi.db\n"
+        "  gaozhi db status --workdir demo --json",
     )
     from gaozhi_sdk.cli import add_store_args
 
