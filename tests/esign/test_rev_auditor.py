@@ -4,6 +4,7 @@ delegated OCSP responders, unverifiable data ignored with a warning."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -11,6 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
+from gaozhi_sdk.cli import main
 from gaozhi_sdk.esign import AnchorPurpose, Indication, Revocation, SubIndication, validate
 from gaozhi_sdk.models import Pledge
 
@@ -232,3 +234,24 @@ def test_unreadable_auditor_data_is_ignored_with_a_warning(ca: CA, pledge: Pledg
     report = validate(data, ca.trust(), revocation=Revocation(crls=(b"not a CRL",)))
     assert report.indication is Indication.TOTAL_PASSED
     assert any("ignored" in w for w in report.warnings)
+
+
+def test_cli_takes_the_auditors_revocation_files(
+    ca: CA, pledge: Pledge, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "b.json").write_bytes(_bundle(ca, pledge, None, tsa=False))
+    (tmp_path / "root.pem").write_bytes(ca.pki.root_pem())
+    (tmp_path / "revoked.ocsp").write_bytes(_ocsp(ca, None))
+    crl = x509.load_der_x509_crl(_crl(ca, revoked=True))
+    (tmp_path / "revoked.crl.pem").write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "junk").write_bytes(b"not revocation data")
+    base = ["verify", str(tmp_path / "b.json"), "--trust", str(tmp_path / "root.pem")]
+    assert main(base) == 0
+    assert main([*base, "--require-revocation"]) == 2
+    assert main([*base, "--ocsp", str(tmp_path / "revoked.ocsp")]) == 1
+    assert main([*base, "--crl", str(tmp_path / "revoked.crl.pem")]) == 1  # PEM CRLs too
+    capsys.readouterr()
+    for flag in ("--crl", "--ocsp"):
+        assert main([*base, flag, str(tmp_path / "junk")]) == 64
+        assert "GZ-CLI-012" in capsys.readouterr().err
+    assert main([*base, "--crl", str(tmp_path / "missing.crl")]) == 64

@@ -24,6 +24,7 @@ from gaozhi_sdk.cli._base import (
     positive_int,
     read_input,
     read_trust_dirs,
+    read_trust_pems,
 )
 
 _REVOCATION_NOTE = (
@@ -59,6 +60,44 @@ def add_trust_args(p: argparse.ArgumentParser, *, trust_help: str) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="只输出最后一行合计")
 
 
+def read_revocation(crls: list[str], ocsps: list[str]) -> Any:
+    """The auditor's own revocation data (``--crl``: DER or PEM CRLs, ``--ocsp``: DER OCSP
+    responses) as an :class:`~gaozhi_sdk.esign.Revocation`, or None when none is given.
+
+    Raises:
+        CliError: GZ-CLI-006 (unreadable file) or GZ-CLI-012 (not a CRL / OCSP response).
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509 import ocsp
+
+    from gaozhi_sdk.esign import Revocation
+
+    if not crls and not ocsps:
+        return None
+    out: dict[str, list[bytes]] = {"crl": [], "ocsp": []}
+    for kind, paths in (("crl", crls), ("ocsp", ocsps)):
+        for path in paths:
+            data = read_input(path, "撤销信息文件")
+            try:
+                if kind == "ocsp":
+                    ocsp.load_der_ocsp_response(data)
+                elif data.lstrip().startswith(b"-----BEGIN"):
+                    pem = x509.load_pem_x509_crl(data)
+                    data = pem.public_bytes(serialization.Encoding.DER)
+                else:
+                    x509.load_der_x509_crl(data)
+            except ValueError as exc:
+                what = "CRL (DER 或 PEM)" if kind == "crl" else "DER 格式的 OCSP 应答"
+                raise CliError(
+                    "GZ-CLI-012",
+                    f"撤销信息文件 {path} 不是{what}: {exc}",
+                    details={"path": path},
+                ) from exc
+            out[kind].append(data)
+    return Revocation(crls=tuple(out["crl"]), ocsp_responses=tuple(out["ocsp"]))
+
+
 def _revocation_unchecked(report: Any) -> bool:
     """Did any signature skip the revocation check (no CRL/OCSP carried)?"""
     checks = [*report.checks, *(c for sig in report.signatures for c in sig.checks)]
@@ -77,9 +116,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if not args.trust:
         raise CliError("GZ-CLI-005", "须用 --trust 指定信任锚 (PEM 文件或目录)")
     signing, tsa = read_trust_dirs(args.trust)
+    if args.tsa_trust:
+        tsa += read_trust_pems(args.tsa_trust, "时间戳信任锚")
     trust = TrustStore.from_pems(signing)
     for i, pem in enumerate(tsa):
         trust.add_pem(pem, source=f"tsa-anchor-{i + 1}", purposes=AnchorPurpose.TIME_STAMPING)
+    revocation = read_revocation(args.crl, args.ocsp)
     at = parse_at(args.at)
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
     reports = []
@@ -91,7 +133,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                 f"{b} 是 zip 文件 (证据包?), 不是签名文件; 证据包请用: gaozhi audit {b}",
                 details={"path": b},
             )
-        report = validate(data, trust, at=at, require_revocation=args.require_revocation)
+        report = validate(
+            data,
+            trust,
+            at=at,
+            require_revocation=args.require_revocation,
+            revocation=revocation,
+        )
         reports.append((b, report))
         counts[report.indication.value] = counts.get(report.indication.value, 0) + 1
     if args.json:
@@ -180,7 +228,31 @@ def register(sub: Any) -> None:
         ),
     )
     v.add_argument("bundles", nargs="+", metavar="BUNDLE", help="签名文件 (- 表示标准输入)")
-    add_trust_args(v, trust_help="信任锚 PEM 文件或目录 (可多次; 必填)")
+    add_trust_args(
+        v,
+        trust_help="签章信任锚 PEM 文件或目录 (可多次; 必填; 目录下的 tsa/ 为时间戳信任锚)",
+    )
+    v.add_argument(
+        "--tsa-trust",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="时间戳信任锚: 时间戳服务根证书 PEM 文件或目录 (可多次)",
+    )
+    v.add_argument(
+        "--crl",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="审计方自带的 CRL (DER 或 PEM, 可多次), 与签名文件自带的一起使用",
+    )
+    v.add_argument(
+        "--ocsp",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="审计方自带的 OCSP 应答 (DER, 可多次), 与签名文件自带的一起使用",
+    )
     v.add_argument("--offline", action="store_true", help="离线 (不访问网络; 本版本始终离线)")
     v.add_argument(
         "--require-revocation",

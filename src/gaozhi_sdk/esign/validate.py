@@ -80,7 +80,7 @@ def _tool_versions() -> dict[str, str]:
     global _TOOL  # noqa: PLW0603 - computed once, read-only afterwards
     if _TOOL is None:
         out = {"python": platform.python_version()}
-        for dist in ("gaozhi-sdk", "cryptography", "pydantic", "rfc3161-client"):
+        for dist in ("gaozhi-sdk", "cryptography", "pydantic", "asn1crypto"):
             try:
                 out[dist] = metadata.version(dist)
             except metadata.PackageNotFoundError:
