@@ -23,39 +23,23 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from intake import _service  # the same library set-up as bench/intake.py
 
-from gaozhi_sdk import PledgeService, load_list
-from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode, ReviewRecord
-from gaozhi_sdk.testing import sample_list_text
+from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode
 from gaozhi_sdk.testing.pki import TestPKI
-from gaozhi_sdk.testing.server import OWNER_USCC, ServedService, http_intake
+from gaozhi_sdk.testing.server import ServedService, http_intake
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 
 ENTRY = "SZ-GA-HJ-001"
 
 
-def library_intakes(n: int, folder: Path, pki: TestPKI) -> float:
-    """Seconds for ``n`` intakes through the library in this process."""
-    clist = load_list(sample_list_text())
-    seal = pki.organ_seal("三门峡市陕州区人民政府", OWNER_USCC)
-    svc = PledgeService.open(
-        f"sqlite:///{folder / 'lib.db'}", signers={OWNER_USCC: seal}, trust=pki.trust_store()
-    )
-    officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS1", organ_uscc=OWNER_USCC)
-    svc.draft_list(clist, officer)
-    svc.submit_list(clist.list_id, 1, officer)
-    svc.publish_list(
-        clist.list_id,
-        1,
-        ReviewRecord(reviewer="司法局", reviewed_on=date.today()),
-        Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF1"),
-    )
-    clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK1", organ_uscc=OWNER_USCC)
+def library_intakes(n: int, folder: Path) -> tuple[float, TestPKI]:
+    """Seconds for ``n`` intakes through the library in this process (and its PKI)."""
+    svc, pki, list_id, clerk = _service(folder / "lib.db")
     signer = pki.applicant("申请人 #bench")
     chain = [c.public_bytes(serialization.Encoding.DER) for c in signer.certificate_chain]
     rng = random.Random(7)
@@ -63,9 +47,7 @@ def library_intakes(n: int, folder: Path, pki: TestPKI) -> float:
     t0 = time.perf_counter()
     for app in apps:
         me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
-        notice = svc.issue_notice(
-            list_id=clist.list_id, entry_ids=[ENTRY], applicant=app, actor=clerk
-        )
+        notice = svc.issue_notice(list_id=list_id, entry_ids=[ENTRY], applicant=app, actor=clerk)
         case_no = notice.case_no
         svc.record_choices(case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me)
         svc.check_eligibility(case_no, clerk)
@@ -75,7 +57,7 @@ def library_intakes(n: int, folder: Path, pki: TestPKI) -> float:
         svc.accept(case_no, clerk)
     elapsed = time.perf_counter() - t0
     svc.close()
-    return elapsed
+    return elapsed, pki
 
 
 def main() -> None:
@@ -89,8 +71,7 @@ def main() -> None:
         args.intakes, args.per_client = 5, 1
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        pki = TestPKI.create()
-        lib = library_intakes(args.intakes, folder, pki)
+        lib, pki = library_intakes(args.intakes, folder)
         served = ServedService(folder / "srv", pki).start()
         try:
             http_intake(served, 10**6)  # warm-up: connections, caches

@@ -266,3 +266,21 @@ def test_serve_refuses_bad_configuration_and_dev_on_public_host(tmp_path) -> Non
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert out.returncode == 64 and "GZ-CLI-022" in out.stderr
+
+
+def test_an_idempotency_key_reused_for_another_applicant_is_not_a_replay(
+    served: ServedService,
+) -> None:
+    case_no, app = pledge_chosen(served, 31)
+    key = uuid.uuid4().hex
+    me = as_applicant(served, app)
+    first = me.get(f"/v1/cases/{case_no}")
+    assert first.status_code == 200
+    body = {"certificate_chain": ["AAAA"]}
+    r1 = me.post(f"/v1/cases/{case_no}/pledge/data-to-sign", body, idempotency_key=key)
+    from .conftest import new_applicant
+
+    other = served.client("platform").acting_for(new_applicant(32).id_number)
+    r2 = other.post(f"/v1/cases/{case_no}/pledge/data-to-sign", body, idempotency_key=key)
+    assert r1.status_code == 422  # not a certificate
+    assert r2.status_code == 422 and r2.json()["code"] == "GZ-HT-423"

@@ -42,6 +42,7 @@ _MAX_KEY = 200
 #: a first request still RUNNING after this long is taken to have died with its process
 #: (a crashed worker): the retry runs it again instead of waiting for ever
 RUNNING_LEASE_S = 120
+_ON_BEHALF = ("x-gaozhi-on-behalf-of", "x-gaozhi-on-behalf-role")
 
 
 async def _respond(send: Send, status: int, body: bytes, media: str, extra: list[Any]) -> None:
@@ -133,8 +134,13 @@ class Gateway:
             return
         cred = state["principal"].credential_id
         rid = hashlib.sha256(f"{cred}\n{key}".encode()).hexdigest()
+        # the caller's identity is part of the request: a key reused for another applicant
+        # (same platform credential) is a different request, never a replay of the first
+        behalf = "\n".join(headers.get(h, "") for h in _ON_BEHALF).encode()
         fingerprint = hashlib.sha256(
-            b"\n".join([method.encode(), path.encode(), scope.get("query_string", b""), body])
+            b"\n".join(
+                [method.encode(), path.encode(), scope.get("query_string", b""), behalf, body]
+            )
         ).hexdigest()
         try:
             first = await anyio.to_thread.run_sync(self._claim, rid, fingerprint)
