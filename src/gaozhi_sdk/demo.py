@@ -88,6 +88,8 @@ class DemoSummary:
     journal_entries: int = 0
     bundles: int = 0
     totals: dict[str, int] = field(default_factory=dict)
+    #: the store URL when the demo ran on a server store (``--db``), password removed
+    db_display: str | None = None
 
     @property
     def missing(self) -> dict[str, list[str]]:
@@ -110,7 +112,7 @@ class DemoSummary:
         lines = [
             f"gaozhi demo: {self.applications} 件合成申请已走完生命周期",
             f"工作目录: {d}",
-            f"  数据库: {d / 'gaozhi.db'}",
+            f"  数据库: {self.db_display or d / 'gaozhi.db'}",
             f"  证据归档: {d / 'archive'} ({self.bundles} 个签名文件, "
             f"{self.journal_entries} 条台账)",
             f"  统计报告: {d / 'report.md'}, {d / 'report.json'}",
@@ -172,8 +174,13 @@ def run_demo(
     seed: int = 20210420,
     progress: Callable[[int, int], None] | None = None,
     phase: Callable[[str], None] | None = None,
+    db: str | None = None,
 ) -> DemoSummary:
     """Run the demo into ``workdir`` (must not exist or be empty).
+
+    ``db``: a store URL (e.g. ``postgresql://…``) to run on instead of ``DIR/gaozhi.db``;
+    the store must hold no journal yet. Archive, reports, documents and keys still go to
+    ``workdir``.
 
     The run is built in a hidden sibling folder and moved into place only when complete,
     so an interrupted or failed run (Ctrl-C, a full disk) leaves ``workdir`` as it was; a
@@ -193,7 +200,7 @@ def run_demo(
             details={"path": str(workdir)},
         )
     with _staging(workdir) as stage:
-        demo = _Demo(stage, applications, seed, progress, phase)
+        demo = _Demo(stage, applications, seed, progress, phase, db=db)
         try:
             summary = demo.run()
         finally:
@@ -318,8 +325,10 @@ class _Demo:
         seed: int,
         progress: Callable[[int, int], None] | None,
         phase: Callable[[str], None] | None = None,
+        db: str | None = None,
     ) -> None:
         self.dir = workdir
+        self.db = db
         self.n = max(n, 1)
         self.rng = random.Random(seed)
         self.progress = progress
@@ -368,7 +377,7 @@ class _Demo:
             self.tsa_trust_pems.append(self.tsa.root_pem())
             self.tsa_client = HttpTimestampAuthority(self.tsa.url)
         self.svc = PledgeService.open(
-            f"sqlite:///{workdir / 'gaozhi.db'}",
+            db or f"sqlite:///{workdir / 'gaozhi.db'}",
             signers=seals,
             trust=trust,
             clock=self.clock,
@@ -378,6 +387,18 @@ class _Demo:
             # tokens a pledge arrives with never establish its time (issue 9).
             tsa=self.tsa_client,
         )
+        if db is not None:
+            from gaozhi_sdk.store.postgres import redact_url
+
+            self.summary.db_display = redact_url(db) if "://" in db else db
+            if self.svc.store.journal_head() is not None:
+                self.svc.close()
+                raise ConfigError(
+                    "GZ-CLI-010",
+                    f"演示须在空存储上运行, 该存储已有台账: {self.summary.db_display}",
+                    message_en="the demo needs an empty store (this one has a journal)",
+                    details={"db": self.summary.db_display},
+                )
         self.clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK0001", organ_uscc=owner)
         self.inspector = Actor(role=ActorRole.INSPECTOR, actor_id="IN0007", organ_uscc=owner)
         self.credit_officer = Actor(

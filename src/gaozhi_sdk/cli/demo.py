@@ -20,6 +20,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=progress,
             phase=progress.phase,
+            db=args.db,
         )
     finally:
         progress.close()
@@ -48,5 +49,10 @@ def register(sub: Any) -> None:
         help="合成申请数 (默认 200; 少于约 100 时部分状态可能不会出现)",
     )
     d.add_argument("--seed", type=int, default=20210420, help="随机种子 (可复现)")
+    d.add_argument(
+        "--db",
+        metavar="URL",
+        help="在此存储上运行 (如 postgresql://…; 须为空); 默认 DIR/gaozhi.db",
+    )
     d.add_argument("--quiet", action="store_true", help="不显示进度")
     d.set_defaults(func=_cmd_demo)
