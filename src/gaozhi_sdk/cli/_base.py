@@ -18,7 +18,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -39,6 +39,7 @@ __all__ = [
     "examples",
     "note",
     "output_dir",
+    "output_format",
     "positive_int",
     "read_input",
     "read_text_input",
@@ -384,6 +385,38 @@ def write_output(path: str, data: bytes | str) -> None:
         if isinstance(exc, OSError):
             raise _out_problem(path, _why(exc), exc.strerror or "") from exc
         raise
+
+
+def output_format(
+    out: str | None, given: str | None, formats: Mapping[str, str], default: str | None = None
+) -> str:
+    """The output format: ``--format`` (``given``) or the extension of ``out``.
+
+    With neither, ``default`` applies when there is no output file (standard output).
+
+    Raises:
+        CliError: GZ-CLI-017 when they contradict or the format cannot be told.
+    """
+    to_file = bool(out) and out != "-"
+    by_ext = formats.get(Path(out).suffix.lower()) if out and to_file else None
+    if given is None:
+        if by_ext is not None:
+            return by_ext
+        if not to_file and default is not None:
+            return default
+        shown = "、".join(sorted({f".{f}" for f in formats.values()}))
+        raise CliError(
+            "GZ-CLI-017",
+            f"无法从文件名 {out} 判断输出格式; 请使用扩展名 ({shown}) 或 --format",
+            details={"path": out},
+        )
+    if by_ext is not None and by_ext != given:
+        raise CliError(
+            "GZ-CLI-017",
+            f"--format {given} 与输出文件扩展名 {Path(str(out)).suffix} 不符",
+            details={"path": out, "format": given},
+        )
+    return given
 
 
 def output_dir(path: str) -> Path:

@@ -14,6 +14,7 @@ from gaozhi_sdk.cli._base import (
     CliError,
     check_output,
     examples,
+    output_format,
     read_input,
     read_text_input,
     write_output,
@@ -68,32 +69,11 @@ def _documents(what: str) -> Any:
     return lists
 
 
-def _format_for(out: str, given: str | None, formats: dict[str, str]) -> str:
-    """The output format: ``--format`` or the extension; they must agree (GZ-CLI-017)."""
-    by_ext = formats.get(Path(out).suffix.lower()) if out != "-" else None
-    if given is None:
-        if by_ext is None:
-            shown = "、".join(sorted(set(formats.values())))
-            raise CliError(
-                "GZ-CLI-017",
-                f"无法从文件名 {out} 判断输出格式; 请使用扩展名 ({shown}) 或 --format",
-                details={"path": out},
-            )
-        return by_ext
-    if by_ext is not None and by_ext != given:
-        raise CliError(
-            "GZ-CLI-017",
-            f"--format {given} 与输出文件扩展名 {Path(out).suffix} 不符",
-            details={"path": out, "format": given},
-        )
-    return given
-
-
 def _cmd_list_export(args: argparse.Namespace) -> int:
     lists = _documents("导出清单")
     if args.out != "-":
         check_output(args.out)
-    fmt = _format_for(args.out, args.format, _FORMATS)
+    fmt = output_format(args.out, args.format, _FORMATS)
     if args.out == "-" and sys.stdout.isatty():
         raise CliError("GZ-CLI-009", f"{fmt} 为二进制格式, 不能输出到终端; 请用 --out 指定文件")
     clist = _load(args.file)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from gaozhi_sdk.cli._base import (
@@ -13,6 +12,7 @@ from gaozhi_sdk.cli._base import (
     add_store_args,
     check_output,
     examples,
+    output_format,
     store_url,
     write_output,
 )
@@ -20,32 +20,12 @@ from gaozhi_sdk.cli._base import (
 _FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".docx": "docx", ".xlsx": "xlsx"}
 
 
-def _format(args: argparse.Namespace) -> str:
-    by_ext = _FORMATS.get(Path(args.out).suffix.lower()) if args.out else None
-    if args.format is None:
-        if args.out and by_ext is None:
-            raise CliError(
-                "GZ-CLI-017",
-                f"无法从文件名 {args.out} 判断报告格式; 请使用扩展名 (.md、.json、.docx、.xlsx) "
-                "或 --format",
-                details={"path": args.out},
-            )
-        return by_ext or "md"
-    if by_ext is not None and by_ext != args.format:
-        raise CliError(
-            "GZ-CLI-017",
-            f"--format {args.format} 与输出文件扩展名 {Path(args.out).suffix} 不符",
-            details={"path": args.out, "format": args.format},
-        )
-    return str(args.format)
-
-
 def _cmd_report(args: argparse.Namespace) -> int:
     from gaozhi_sdk.service import PledgeService, render_markdown
 
     if args.out:
         check_output(args.out)
-    fmt = _format(args)
+    fmt = output_format(args.out, args.format, _FORMATS, default="md")
     if fmt in ("docx", "xlsx") and not args.out:
         raise CliError("GZ-CLI-050", f"{fmt} 为二进制格式, 须用 --out 指定输出文件")
     render_report: Any = None
