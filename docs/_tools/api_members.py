@@ -22,7 +22,18 @@ from gaozhi_sdk._public import PUBLIC_NAMESPACES
 
 API = Path(__file__).resolve().parents[1] / "api.rst"
 #: Classes documented with their own ``.. autoclass::`` block (members shown).
-OWN_BLOCK = {"gaozhi_sdk.service": {"PledgeService"}}
+OWN_BLOCK = {
+    "gaozhi_sdk.service": {
+        "PledgeService",
+        "Lists",
+        "Cases",
+        "Verifications",
+        "Credit",
+        "Disclosure",
+        "Complaints",
+        "Journal",
+    }
+}
 
 
 def homes() -> dict[str, list[str]]:

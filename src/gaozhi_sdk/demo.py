@@ -695,7 +695,7 @@ class _Demo:
     def _dispose(self) -> None:
         self.clock.advance(days=1)
         self.rectifying: list[str] = []
-        for v in self.svc.verifications(status=VerificationStatus.CONCLUDED):
+        for v in self.svc.verifications.list(status=VerificationStatus.CONCLUDED):
             if v.result is not VerificationResult.FALSE:
                 continue
             case = self.svc.case(v.case_no)
@@ -735,7 +735,7 @@ class _Demo:
         self.svc.sweep(self.system)
         self.clock.advance(days=3)
         self.svc.sweep(self.system)
-        for v in self.svc.verifications(status=VerificationStatus.OVERDUE)[::2]:
+        for v in self.svc.verifications.list(status=VerificationStatus.OVERDUE)[::2]:
             self._verify(v.verification_id, finish=True)
 
     def _repeat_applicants(self) -> None:
@@ -816,7 +816,7 @@ class _Demo:
         svc = self.svc
         self.clock.advance(days=30)
         svc.sweep(self.system)  # exempt horizon
-        for case in svc.cases(status=CaseStatus.DECIDED):
+        for case in svc.cases.list(status=CaseStatus.DECIDED):
             vs = svc.verifications_of(case.case_no)
             if vs and all(
                 v.status is VerificationStatus.CONCLUDED
@@ -846,14 +846,14 @@ class _Demo:
                     c.complaint_id, "已核实并电话告知举报人处理结果", self.inspector
                 )
         other = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK9999", organ_uscc=POLICE_USCC)
-        any_case = svc.cases(status=CaseStatus.PLEDGED)
+        any_case = svc.cases.list(status=CaseStatus.PLEDGED)
         if any_case:
             self._try("accept_by_other_organ", lambda: svc.accept(any_case[0].case_no, other))
             self._try(
                 "accept_by_applicant",
                 lambda: svc.accept(any_case[0].case_no, self._actor_for(any_case[0].applicant)),
             )
-        closed = svc.cases(status=CaseStatus.CLOSED_TRUE)
+        closed = svc.cases.list(status=CaseStatus.CLOSED_TRUE)
         if closed:
             self._try(
                 "withdraw_after_conclusion",

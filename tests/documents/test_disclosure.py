@@ -108,7 +108,7 @@ def test_publish_is_sealed_journaled_and_emitted_once(docs_world: DocsWorld) -> 
     assert topics.count("disclosure.published") == 1
     assert svc.publish_disclosure(pledge.pledge_id, docs_world.clerk) == d  # idempotent
     assert sum(e.event == "disclosure.publish" for e in svc.store.journal()) == 1
-    assert svc.disclosures() == [d]
+    assert svc.disclosure.list() == [d]
 
 
 def test_r071_entry_not_marked_public_is_refused_and_journaled(docs_world: DocsWorld) -> None:
@@ -119,7 +119,7 @@ def test_r071_entry_not_marked_public_is_refused_and_journaled(docs_world: DocsW
     refused = [e for e in docs_world.svc.store.journal() if e.outcome == "REFUSED"]
     assert refused[-1].event == "disclosure.publish"
     assert refused[-1].detail["code"] == "GZ-RL-501"
-    assert docs_world.svc.disclosures() == []
+    assert docs_world.svc.disclosure.list() == []
 
 
 def test_only_officials_of_the_owning_organ_publish(docs_world: DocsWorld) -> None:

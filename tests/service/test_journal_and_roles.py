@@ -482,7 +482,7 @@ def test_lifecycle_reached_the_expected_states(lived: World) -> None:
         "ACCEPTED",
     ):
         assert states[s] >= 1, s
-    results = Counter(v.result for v in lived.svc.verifications())
+    results = Counter(v.result for v in lived.svc.verifications.list())
     assert results[VerificationResult.FALSE] >= 2 and results[VerificationResult.TRUE] >= 2
 
 

@@ -41,7 +41,7 @@ class WrittenDocuments:
 def publish_all_disclosures(svc: Any, actor: Actor) -> list[DisclosedPledge]:
     """Publish every signed pledge whose entries allow disclosure (R-071, R-093)."""
     out = []
-    for case in svc.cases():
+    for case in svc.cases.list():
         if case.pledge_id is None or case.status.value == "WITHDRAWN":
             continue
         pledge = svc.pledge(case.pledge_id)
@@ -76,7 +76,7 @@ def write_documents(
         sample: how many signed cases to render notices and pledges for.
     """
     w = WrittenDocuments()
-    signed = [c for c in svc.cases() if c.pledge_id is not None]
+    signed = [c for c in svc.cases.list() if c.pledge_id is not None]
     for case in signed[:sample]:
         notice = svc.notice(case.notice_id)
         pledge = svc.pledge(case.pledge_id)

@@ -263,7 +263,7 @@ def mount(app: FastAPI) -> None:
         "/v1/disclosures", response_model=list[DisclosedPledge], tags=["公开"], summary="公开承诺书"
     )
     def disclosures(caller: CallerDep, svc: SvcDep) -> list[DisclosedPledge]:
-        return svc.disclosures()
+        return svc.disclosure.list()
 
     @app.post(
         "/v1/complaints",
@@ -309,7 +309,7 @@ def mount(app: FastAPI) -> None:
     )
     def complaints(caller: CallerDep, svc: SvcDep) -> list[Complaint]:
         _officials_only(svc, caller.actor, "complaint.list")
-        return svc.complaints()
+        return svc.complaints.list()
 
     @app.get(
         "/v1/statistics/report",

@@ -204,7 +204,7 @@ def mount(app: FastAPI) -> None:
         if actor.role in (ActorRole.APPLICANT, ActorRole.PROXY):
             require_role(svc, actor, frozenset(), "verification.list")
         out = []
-        for v in svc.verifications(status=status):
+        for v in svc.verifications.list(status=status):
             if due_before is not None and (v.due_at is None or v.due_at >= due_before):
                 continue
             if actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or (

@@ -19,8 +19,10 @@ events; refused attempts are journaled too.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gaozhi_sdk._public import rehome as _rehome
@@ -29,12 +31,22 @@ from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.esign import Signer, TrustStore
 from gaozhi_sdk.esign.timestamps import TimestampAuthority
+from gaozhi_sdk.models import DisclosedPledge
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.models.statistics import Statistics
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier
 from gaozhi_sdk.rules import RulesConfig, WorkingDayCalendar, default_calendar
 from gaozhi_sdk.rules.statistics import compute_statistics, render_markdown
 from gaozhi_sdk.service._signing import Sealer
+from gaozhi_sdk.service.areas import (
+    Cases,
+    Complaints,
+    Credit,
+    Disclosure,
+    Journal,
+    Lists,
+    Verifications,
+)
 from gaozhi_sdk.service.complaints import ComplaintsMixin
 from gaozhi_sdk.service.disclosure import DisclosureMixin
 from gaozhi_sdk.service.remote_signing import DataToSign, RemoteSigningMixin
@@ -46,14 +58,80 @@ if TYPE_CHECKING:
     from gaozhi_sdk.events import DeliveryReport
     from gaozhi_sdk.plugins import PluginHost
 
-__all__ = ["DataToSign", "PledgeService", "Statistics", "render_markdown"]
+__all__ = [
+    "Cases",
+    "Complaints",
+    "Credit",
+    "DataToSign",
+    "Disclosure",
+    "Journal",
+    "Lists",
+    "PledgeService",
+    "Statistics",
+    "Verifications",
+    "render_markdown",
+]
 
 
 class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
-    """The 证明事项告知承诺制 lifecycle over a store (lists, cases, verification, credit)."""
+    """The 证明事项告知承诺制 lifecycle over a store, by area.
+
+    The service is the kernel (store, clock, seals, rules, role policy) and exposes one
+    service per area — :attr:`lists`, :attr:`cases`, :attr:`verifications`,
+    :attr:`credit`, :attr:`disclosure`, :attr:`complaints` and the read-only
+    :attr:`journal` — each with its transitions and typed accessors
+    (``svc.cases.accept(case_no, clerk)``, ``svc.cases.get(case_no)``,
+    ``svc.verifications.list(status=...)``). The flat methods (``svc.accept(...)``) are
+    the same operations, kept as shortcuts.
+    """
 
     #: The plugin host given to :meth:`open` (None without plugins).
     plugin_host: PluginHost | None = None
+
+    @cached_property
+    def lists(self) -> Lists:
+        """清单: draft, submit, publish, entries and templates."""
+        return Lists(self)
+
+    @cached_property
+    def cases(self) -> Cases:
+        """办件: notice, choices, eligibility, pledge, acceptance, decision, closing."""
+        return Cases(self)
+
+    @cached_property
+    def verifications(self) -> Verifications:
+        """核查: online, on site, assistance, 双随机 draws and supervision."""
+        return Verifications(self)
+
+    @cached_property
+    def credit(self) -> Credit:
+        """处置与信用: dispositions, credit records, repair and objections."""
+        return Credit(self)
+
+    @cached_property
+    def disclosure(self) -> Disclosure:
+        """承诺书公开."""
+        return Disclosure(self)
+
+    @cached_property
+    def complaints(self) -> Complaints:
+        """投诉举报."""
+        return Complaints(self)
+
+    @cached_property
+    def journal(self) -> Journal:
+        """台账 (read only): entries, head and chain verification."""
+        return Journal(self)
+
+    def disclosures(self) -> list[DisclosedPledge]:
+        """Deprecated: use ``svc.disclosure.list()``."""
+        warnings.warn(
+            "svc.disclosures() is deprecated and will be removed in the next release; "
+            "use svc.disclosure.list()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.disclosure.list()
 
     @classmethod
     def open(
@@ -130,11 +208,11 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
     def statistics(self) -> Statistics:
         """Statistics for the justice bureau (seed §四(五))."""
         return compute_statistics(
-            self.cases(),
-            self.verifications(),
+            self._cases(),
+            self._verifications(),
             self.dispositions(),
             self.credit_records(),
-            self.complaints(),
+            self._complaints(),
             generated_at=self.now().isoformat(),
             penalties_refused_for_limitation=self.limitation_refusals(),
         )

@@ -13,6 +13,7 @@ import functools
 import inspect
 import logging
 import secrets
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -113,7 +114,7 @@ class ServiceCore:
             raise ConfigError("GZ-CF-021", "时钟须返回带时区的时间", message_en="naive clock")
         return t
 
-    def new_id(self, prefix: str) -> str:
+    def _new_id(self, prefix: str) -> str:
         """A new identifier with a readable prefix."""
         return self._id_factory(prefix)
 
@@ -148,7 +149,7 @@ class ServiceCore:
             out["organ"] = actor.organ_uscc
         return out
 
-    def load(self, kind: str, id: str, model: type[M], tx: Transaction | None = None) -> M:
+    def _load(self, kind: str, id: str, model: type[M], tx: Transaction | None = None) -> M:
         """Load a stored aggregate as a model (GZ-ST-404 if missing)."""
         rec = tx.get(kind, id) if tx is not None else self.store.get(kind, id)
         if rec is None:
@@ -158,9 +159,9 @@ class ServiceCore:
                 message_en=f"{kind} {id!r} not found",
                 details={"kind": kind, "id": id},
             )
-        return self.model_of(rec, model)
+        return self._model_of(rec, model)
 
-    def model_of(self, rec: Record, model: type[M]) -> M:
+    def _model_of(self, rec: Record, model: type[M]) -> M:
         """Validate a record's document into ``model``, memoised by (kind, id, version).
 
         Records are versioned and models frozen, so a validated model can be reused until
@@ -177,7 +178,7 @@ class ServiceCore:
             self._models.popitem(last=False)
         return value
 
-    def load_record(self, kind: str, id: str, tx: Transaction | None = None) -> Record:
+    def _load_record(self, kind: str, id: str, tx: Transaction | None = None) -> Record:
         """The stored record (GZ-ST-404 if missing)."""
         rec = tx.get(kind, id) if tx is not None else self.store.get(kind, id)
         if rec is None:
@@ -189,7 +190,7 @@ class ServiceCore:
         return rec
 
     @staticmethod
-    def parse(model: type[M], data: Any, what: str) -> M:
+    def _parse(model: type[M], data: Any, what: str) -> M:
         """Validate input into a model; pydantic errors become GZ-MD-001 with field paths."""
         if isinstance(data, model):
             return data
@@ -208,7 +209,7 @@ class ServiceCore:
             ) from None
 
     @staticmethod
-    def put_model(
+    def _put_model(
         step: Step, kind: str, id: str, model: BaseModel, state: str, *, create: bool = False
     ) -> int:
         """Write a model inside the step's transaction (optimistic version check)."""
@@ -248,7 +249,7 @@ class ServiceCore:
             log.exception("could not journal refused attempt %s", action)
 
     @contextmanager
-    def run(
+    def _run(
         self,
         actor: Actor,
         machine: str,
@@ -319,6 +320,39 @@ class ServiceCore:
             self._journal_refusal(actor, action, kind, agg_id, coded)
             coded.journaled = True  # type: ignore[attr-defined]
             raise coded from None
+
+
+def _deprecated_plumbing(name: str, instead: str) -> Callable[..., Any]:
+    """A public alias of the private ``_<name>`` that warns (kept for one release)."""
+
+    def shim(self: ServiceCore, *args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            f"PledgeService.{name}() is private plumbing (now _{name}) and will be removed "
+            f"in the next release; {instead}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(self, f"_{name}")(*args, **kwargs)
+
+    shim.__name__ = shim.__qualname__ = name
+    shim.__doc__ = f"Deprecated: private plumbing ``_{name}`` since 0.2; {instead}."
+    return shim
+
+
+#: The plumbing made private in 0.2 (issue 11), with what to use instead.
+DEPRECATED_PLUMBING = {
+    "load": "use the typed accessors, e.g. svc.cases.get(case_no)",
+    "load_record": "use the typed accessors, e.g. svc.cases.get(case_no)",
+    "model_of": "use the typed accessors, e.g. svc.cases.list()",
+    "parse": "pass models (or mappings) to the area services",
+    "put_model": "state changes go through the area services",
+    "run": "state changes go through the area services",
+    "new_id": "identifiers are assigned by the area services",
+    "note_withdrawal": "withdraw with svc.cases.withdraw(...)",
+    "note_credit_record": "credit records are created by svc.credit.dispose(...)",
+}
+for _name, _instead in DEPRECATED_PLUMBING.items():
+    setattr(ServiceCore, _name, _deprecated_plumbing(_name, _instead))
 
 
 def refusals_journaled(

@@ -82,15 +82,15 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     # -- reading ---------------------------------------------------------------------------
     def case(self, case_no: str) -> Case:
         """The current state of a case."""
-        return self.load("case", case_no, Case)
+        return self._load("case", case_no, Case)
 
     def notice(self, notice_id: str) -> Notice:
         """A stored notice."""
-        return self.load("notice", notice_id, Notice)
+        return self._load("notice", notice_id, Notice)
 
     def pledge(self, pledge_id: str) -> Pledge:
         """A stored pledge."""
-        return self.load("pledge", pledge_id, Pledge)
+        return self._load("pledge", pledge_id, Pledge)
 
     def case_entries(self, case: Case) -> list[CommitmentListEntry]:
         """The list entries (at the case's list version) the case concerns."""
@@ -100,7 +100,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         """Every verification of a case."""
         rec = self.store.get("case_index", case_no)
         ids = list(rec.doc.get("verifications", [])) if rec else []
-        return [self.load("verification", v, Verification) for v in ids]
+        return [self._load("verification", v, Verification) for v in ids]
 
     # -- notice ----------------------------------------------------------------------------
     @refusals_journaled("case.issue_notice", "case", "case_no")
@@ -118,7 +118,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
 
         Only PUBLISHED entries of one matter may be used (R-008).
         """
-        app = self.parse(Applicant, applicant, "申请人")
+        app = self._parse(Applicant, applicant, "申请人")
         clist = self.published_list(list_id)
         if not clist.owner_uscc:
             raise RuleViolationError(
@@ -143,9 +143,9 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 "GZ-RL-203", "一次告知的证明事项须属于同一行政事项", message_en="mixed matters"
             )
         now = self.now()
-        case_no = case_no or self.new_id("CASE")
+        case_no = case_no or self._new_id("CASE")
         notice = Notice(
-            notice_id=self.new_id("NTC"),
+            notice_id=self._new_id("NTC"),
             case_no=case_no,
             organ_name=clist.owner_organ,
             organ_uscc=clist.owner_uscc,
@@ -167,7 +167,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             notice_id=notice.notice_id,
             created_at=now,
         )
-        with self.run(
+        with self._run(
             actor,
             "case",
             "issue_notice",
@@ -180,8 +180,8 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             detail = self.sealer.seal(
                 step.tx, notice, clist.owner_uscc, f"notice/{notice.notice_id}", now
             )
-            self.put_model(step, "notice", notice.notice_id, notice, "ISSUED", create=True)
-            self.put_model(step, "case", case_no, case, step.target, create=True)
+            self._put_model(step, "notice", notice.notice_id, notice, "ISSUED", create=True)
+            self._put_model(step, "case", case_no, case, step.target, create=True)
             step.tx.put(
                 "case_index", case_no, {"verifications": []}, state="AUX", expected_version=None
             )
@@ -230,7 +230,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     ) -> Case:
         """Record the applicant's free choice per proof (R-021); all DOCUMENT → DECLINED (R-022)."""
         case = self.case(case_no)
-        parsed = [self.parse(ProofChoice, c, "办理方式选择") for c in choices]
+        parsed = [self._parse(ProofChoice, c, "办理方式选择") for c in choices]
         ids = [c.entry_id for c in parsed]
         if sorted(ids) != sorted(case.entry_ids) or len(set(ids)) != len(ids):
             raise RuleViolationError(
@@ -240,7 +240,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             )
         declined = all(c.mode is ProofMode.DOCUMENT for c in parsed)
         transition = "decline" if declined else "record_choices"
-        with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
+        with self._run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             assert s.current is not None
             self.check_own_case(case, actor)
             new = case.model_copy(
@@ -252,7 +252,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     "status": CaseStatus(s.target),
                 }
             )
-            self.put_model(s, "case", case_no, new, s.target)
+            self._put_model(s, "case", case_no, new, s.target)
             s.payload = [c.model_dump(mode="json") for c in parsed]
             s.detail["pledged"] = sum(c.mode is ProofMode.PLEDGE for c in parsed)
             if declined:
@@ -290,7 +290,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             with self.store.transaction() as tx:
                 self._keep_snapshot(tx, case_no, snapshot)
             return result
-        with self.run(
+        with self._run(
             actor, "case", "mark_ineligible", "case", case_no, organ_uscc=case.organ_uscc
         ) as s:
             choices = tuple(
@@ -304,7 +304,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     "ineligible_reasons": tuple(result.reasons),
                 }
             )
-            self.put_model(s, "case", case_no, new, s.target)
+            self._put_model(s, "case", case_no, new, s.target)
             self._keep_snapshot(s.tx, case_no, snapshot)
             s.payload = {"reasons": list(result.reasons)}
             s.detail["barring_records"] = list(result.barring_record_ids)
@@ -378,12 +378,12 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 message_en="no proof chosen for pledging",
             )
         notice = self.notice(case.notice_id)
-        px = None if proxy is None else self.parse(Proxy, proxy, "代为承诺人")
+        px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
         # parse(): a proxy whose authorisation names another grantor is a coded error
-        return self.parse(
+        return self._parse(
             Pledge,
             dict(
-                pledge_id=self.new_id("PLG"),
+                pledge_id=self._new_id("PLG"),
                 case_no=case.case_no,
                 notice_id=notice.notice_id,
                 notice_hash=sha256_hex(model_bytes(notice)),
@@ -427,7 +427,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 "GZ-SG-021", "该签名文件不是承诺书", message_en="bundle does not carry a pledge"
             )
         case = self.case(pledge.case_no)
-        with self.run(actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None) as s:
+        with self._run(actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None) as s:
             # Tokens the pledge arrives with never establish its time (issue 9): they are
             # dropped and the organ's own TSA stamps it.
             self.sealer.check(self.sealer.without_timestamps(b), s.now)
@@ -435,11 +435,11 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             b, proven = self.sealer.stamp_incoming(b, s.now)
             self._check_proven_time(case, proven)
             detail = self.sealer.store_bundle(s.tx, b, f"pledge/{pledge.pledge_id}")
-            self.put_model(s, "pledge", pledge.pledge_id, pledge, "SIGNED", create=True)
+            self._put_model(s, "pledge", pledge.pledge_id, pledge, "SIGNED", create=True)
             new = case.model_copy(
                 update={"status": CaseStatus.PLEDGED, "pledge_id": pledge.pledge_id}
             )
-            self.put_model(s, "case", case.case_no, new, s.target)
+            self._put_model(s, "case", case.case_no, new, s.target)
             s.payload = pledge.model_dump(mode="json")
             s.detail.update(detail, proxy=pledge.proxy is not None)
             s.emit("pledge.signed", self._event(new, pledge_id=pledge.pledge_id))
@@ -583,7 +583,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         """Handle the matter on the pledge (R-001) and plan its verifications (R-040…R-044)."""
         case = self.case(case_no)
         snapshot = self._snapshot_for(case)
-        with self.run(actor, "case", "accept", "case", case_no, organ_uscc=case.organ_uscc) as s:
+        with self._run(actor, "case", "accept", "case", case_no, organ_uscc=case.organ_uscc) as s:
             vs: list[Verification] = []
             for e in self.pledged_entries(case):
                 plan = R.plan_verification(
@@ -595,7 +595,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 )
                 exempt = plan.method is VerificationMethod.EXEMPT
                 v = Verification(
-                    verification_id=self.new_id("VRF"),
+                    verification_id=self._new_id("VRF"),
                     case_no=case_no,
                     entry_id=e.entry_id,
                     method=plan.method,
@@ -611,7 +611,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     plan_reasons=tuple(plan.reasons),
                     data_source=plan.data_source,
                 )
-                self.put_model(s, "verification", v.verification_id, v, v.status, create=True)
+                self._put_model(s, "verification", v.verification_id, v, v.status, create=True)
                 s.also(
                     "verification.schedule",
                     "verification",
@@ -629,7 +629,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 expected_version=idx.version if idx else None,
             )
             new = case.model_copy(update={"status": CaseStatus.ACCEPTED})
-            self.put_model(s, "case", case_no, new, s.target)
+            self._put_model(s, "case", case_no, new, s.target)
             s.payload = {"verifications": [v.verification_id for v in vs]}
             s.emit("pledge.accepted", self._event(new))
         return vs
@@ -667,7 +667,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             ),
             "NONE",
         )
-        with self.run(actor, "case", "withdraw", "case", case_no, organ_uscc=None) as s:
+        with self._run(actor, "case", "withdraw", "case", case_no, organ_uscc=None) as s:
             cancelled = self._cancel_open(s, case_no, "申请人撤回承诺")
             w = Withdrawal(withdrawn_at=s.now, reason=reason.strip(), restriction=restriction)
             new = case.model_copy(
@@ -684,8 +684,8 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     ),
                 }
             )
-            self.put_model(s, "case", case_no, new, s.target)
-            self.note_withdrawal(s.tx, case, s.now.date())
+            self._put_model(s, "case", case_no, new, s.target)
+            self._note_withdrawal(s.tx, case, s.now.date())
             s.payload = w.model_dump(mode="json")
             s.detail.update(cancelled=cancelled, restriction=restriction)
             s.emit("pledge.withdrawn", self._event(new))
@@ -760,7 +760,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         must be disposed of (终止办理, R-051) instead.
         """
         case = self.case(case_no)
-        d = self.parse(Decision, decision, "行政决定")
+        d = self._parse(Decision, decision, "行政决定")
         for v in self.verifications_of(case_no):
             if v.phase is VerificationPhase.IN_PROCESS and (
                 v.status is not VerificationStatus.CONCLUDED
@@ -772,7 +772,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     message_en="in-process verification must conclude TRUE before deciding",
                 )
         snapshot = self._snapshot_for(case)
-        with self.run(actor, "case", "decide", "case", case_no, organ_uscc=case.organ_uscc) as s:
+        with self._run(actor, "case", "decide", "case", case_no, organ_uscc=case.organ_uscc) as s:
             for v in self.verifications_of(case_no):
                 if v.due_at is not None or v.status is not VerificationStatus.SCHEDULED:
                     continue
@@ -784,7 +784,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     calendar=self.calendar,
                     config=self.rules.planning,
                 )
-                self.put_model(
+                self._put_model(
                     s,
                     "verification",
                     v.verification_id,
@@ -794,7 +794,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             new = case.model_copy(
                 update={"status": CaseStatus.DECIDED, "decision": d, "concluded_at": d.decided_at}
             )
-            self.put_model(s, "case", case_no, new, s.target)
+            self._put_model(s, "case", case_no, new, s.target)
             s.payload = d.model_dump(mode="json")
             s.emit("case.decided", self._event(new))
         return new
@@ -819,16 +819,16 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     f"核查 {v.verification_id} 尚未完成或结果不是属实, 不能归档",
                     message_en="all verifications must have concluded TRUE",
                 )
-        with self.run(
+        with self._run(
             actor, "case", "close_true", "case", case_no, organ_uscc=case.organ_uscc
         ) as s:
             new = case.model_copy(update={"status": CaseStatus.CLOSED_TRUE})
-            self.put_model(s, "case", case_no, new, s.target)
+            self._put_model(s, "case", case_no, new, s.target)
             s.payload = {"case_no": case_no}
             s.emit("case.concluded", self._event(new))
         return new
 
-    def cases(self, *, status: CaseStatus | None = None) -> list[Case]:
+    def _cases(self, *, status: CaseStatus | None = None) -> list[Case]:
         """Cases, optionally in one state."""
         return [
             Case.model_validate(r.doc)

@@ -25,11 +25,11 @@ class ComplaintsMixin(CreditMixin):
         organ_uscc: str | None = None,
     ) -> Complaint:
         """Take a complaint or report through the published channel (R-072)."""
-        cid = self.new_id("CPL")
-        with self.run(
+        cid = self._new_id("CPL")
+        with self._run(
             actor, "complaint", "receive", "complaint", cid, organ_uscc=organ_uscc, creating=True
         ) as s:
-            c = self.parse(
+            c = self._parse(
                 Complaint,
                 {
                     "complaint_id": cid,
@@ -42,17 +42,17 @@ class ComplaintsMixin(CreditMixin):
                 },
                 "投诉举报",
             )
-            self.put_model(s, "complaint", cid, c, s.target, create=True)
+            self._put_model(s, "complaint", cid, c, s.target, create=True)
             s.payload = {"complaint_id": cid, "subject_ref": subject_ref}
         return c
 
     def _complaint_step(
         self, cid: str, transition: str, actor: Actor, **update: object
     ) -> Complaint:
-        c = self.load("complaint", cid, Complaint)
-        with self.run(actor, "complaint", transition, "complaint", cid, organ_uscc=None) as s:
+        c = self._load("complaint", cid, Complaint)
+        with self._run(actor, "complaint", transition, "complaint", cid, organ_uscc=None) as s:
             new = c.model_copy(update={"status": ComplaintStatus(s.target), **update})
-            self.put_model(s, "complaint", cid, new, s.target)
+            self._put_model(s, "complaint", cid, new, s.target)
             s.payload = {"complaint_id": cid, "status": s.target}
         return new
 
@@ -74,6 +74,6 @@ class ComplaintsMixin(CreditMixin):
             cid, "give_feedback", actor, feedback=feedback, closed_at=self.now()
         )
 
-    def complaints(self) -> list[Complaint]:
+    def _complaints(self) -> list[Complaint]:
         """All complaints."""
         return [Complaint.model_validate(r.doc) for r in self.store.list("complaint")]

@@ -49,7 +49,7 @@ class CreditMixin(VerificationsMixin):
 
     def credit_record(self, record_id: str) -> CreditRecord:
         """A stored credit record."""
-        return self.load("credit_record", record_id, CreditRecord)
+        return self._load("credit_record", record_id, CreditRecord)
 
     def credit_records(self, *, status: CreditStatus | None = None) -> list[CreditRecord]:
         """All credit records, optionally in one state."""
@@ -118,9 +118,9 @@ class CreditMixin(VerificationsMixin):
                 },
             )
         severity, reasons = self.rules.severity.grade(facts)
-        with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
-            disp_id = self.new_id("DSP")
-            record_id = self.new_id("CR")
+        with self._run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
+            disp_id = self._new_id("DSP")
+            record_id = self._new_id("CR")
             d = Disposition(
                 disposition_id=disp_id,
                 case_no=case_no,
@@ -128,7 +128,7 @@ class CreditMixin(VerificationsMixin):
                 actions=acts,
                 rectification_due=rectification_due,
                 penalty_ref=penalty_ref,
-                repair_notice_ref=self.new_id("XFGZ") if A.ADMIN_PENALTY in acts else None,
+                repair_notice_ref=self._new_id("XFGZ") if A.ADMIN_PENALTY in acts else None,
                 referral_ref=referral_ref,
                 decided_at=s.now,
                 credit_record_id=record_id,
@@ -137,12 +137,12 @@ class CreditMixin(VerificationsMixin):
             s.detail.update(
                 self.sealer.seal(s.tx, d, case.organ_uscc, f"disposition/{disp_id}", s.now)
             )
-            self.put_model(s, "disposition", disp_id, d, "DECIDED", create=True)
+            self._put_model(s, "disposition", disp_id, d, "DECIDED", create=True)
             record = self._new_record(case, d, severity, ";".join(reasons), s.now.date())
-            self.put_model(
+            self._put_model(
                 s, "credit_record", record_id, record, CreditStatus.RECORDED, create=True
             )
-            self.note_credit_record(s.tx, record)
+            self._note_credit_record(s.tx, record)
             sealed = self.sealer.seal(
                 s.tx, record, case.organ_uscc, f"credit-record/{record_id}", s.now
             )
@@ -157,7 +157,7 @@ class CreditMixin(VerificationsMixin):
             new = case.model_copy(
                 update={"status": CaseStatus(s.target), "disposition_id": disp_id}
             )
-            self.put_model(s, "case", case_no, new, s.target)
+            self._put_model(s, "case", case_no, new, s.target)
             s.payload = d.model_dump(mode="json")
             s.detail.update(
                 actions=[a.value for a in acts], credit_record=record_id, cancelled=cancelled
@@ -270,9 +270,9 @@ class CreditMixin(VerificationsMixin):
 
     def _case_step(self, case_no: str, transition: str, actor: Actor) -> Case:
         case = self.case(case_no)
-        with self.run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
+        with self._run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             new = case.model_copy(update={"status": CaseStatus(s.target)})
-            self.put_model(s, "case", case_no, new, s.target)
+            self._put_model(s, "case", case_no, new, s.target)
             s.payload = {"case_no": case_no, "status": s.target}
             s.emit("case.concluded", self._event(new))
         return new
@@ -299,7 +299,7 @@ class CreditMixin(VerificationsMixin):
         payload: dict[str, object],
         event: str | None = None,
     ) -> CreditRecord:
-        with self.run(
+        with self._run(
             actor,
             "credit",
             transition,
@@ -309,7 +309,7 @@ class CreditMixin(VerificationsMixin):
             target=target,
         ) as s:
             new = rec.model_copy(update={"status": target})
-            self.put_model(s, "credit_record", rec.record_id, new, target)
+            self._put_model(s, "credit_record", rec.record_id, new, target)
             s.payload = {"record_id": rec.record_id, **payload}
             if event:
                 s.emit(
@@ -331,7 +331,7 @@ class CreditMixin(VerificationsMixin):
     ) -> CreditRepairApplication:
         """信用修复申请: only after the minimum publicity period (R-112, R-113)."""
         rec = self.credit_record(record_id)
-        app = self.parse(CreditRepairApplication, application, "信用修复申请")
+        app = self._parse(CreditRepairApplication, application, "信用修复申请")
         if app.record_id != record_id:
             raise RuleViolationError(
                 "GZ-RL-254",
@@ -341,10 +341,10 @@ class CreditMixin(VerificationsMixin):
         ok, why = R.repair_allowed(rec, self.now().date(), regimes=self.rules.regimes())
         if not ok:
             raise RuleViolationError("GZ-RL-255", why, message_en="repair not yet allowed")
-        with self.run(
+        with self._run(
             actor, "credit", "apply_repair", "credit_record", record_id, organ_uscc=None
         ) as s:
-            self.put_model(s, "repair", app.application_id, app, "PENDING", create=True)
+            self._put_model(s, "repair", app.application_id, app, "PENDING", create=True)
             s.tx.put(
                 "repair_prior",
                 app.application_id,
@@ -353,7 +353,7 @@ class CreditMixin(VerificationsMixin):
                 expected_version=None,
             )
             new = rec.model_copy(update={"status": CreditStatus.REPAIR_PENDING})
-            self.put_model(s, "credit_record", record_id, new, s.target)
+            self._put_model(s, "credit_record", record_id, new, s.target)
             s.payload = app.model_dump(mode="json")
         return app
 
@@ -367,15 +367,15 @@ class CreditMixin(VerificationsMixin):
         reason: str | None = None,
     ) -> CreditRecord:
         """谁认定、谁修复 (R-114): REPAIRED ends publicity and sharing (R-111, R-115)."""
-        app = self.load("repair", application_id, CreditRepairApplication)
+        app = self._load("repair", application_id, CreditRepairApplication)
         if decision is RepairDecision.REJECTED and not (reason or "").strip():
             raise RuleViolationError(
                 "GZ-RL-256", "不予修复须说明理由", message_en="a rejection needs reasons"
             )
         rec = self.credit_record(app.record_id)
-        prior = CreditStatus(self.load_record("repair_prior", application_id).doc["state"])
+        prior = CreditStatus(self._load_record("repair_prior", application_id).doc["state"])
         target = CreditStatus.REPAIRED if decision is RepairDecision.REPAIRED else prior
-        with self.run(
+        with self._run(
             actor,
             "credit",
             "decide_repair",
@@ -387,9 +387,9 @@ class CreditMixin(VerificationsMixin):
             done = app.model_copy(
                 update={"decision": decision, "decision_reason": reason, "decided_on": s.now.date()}
             )
-            self.put_model(s, "repair", application_id, done, decision.value)
+            self._put_model(s, "repair", application_id, done, decision.value)
             new = rec.model_copy(update={"status": target})
-            self.put_model(s, "credit_record", rec.record_id, new, target)
+            self._put_model(s, "credit_record", rec.record_id, new, target)
             s.payload = done.model_dump(mode="json")
             if decision is RepairDecision.REPAIRED:
                 s.emit(
@@ -404,9 +404,9 @@ class CreditMixin(VerificationsMixin):
     ) -> Objection:
         """异议 about a record (R-057, R-116)."""
         rec = self.credit_record(record_id)
-        obj = self.parse(Objection, objection, "异议")
-        with self.run(actor, "credit", "object", "credit_record", record_id, organ_uscc=None) as s:
-            self.put_model(s, "objection", obj.objection_id, obj, "OPEN", create=True)
+        obj = self._parse(Objection, objection, "异议")
+        with self._run(actor, "credit", "object", "credit_record", record_id, organ_uscc=None) as s:
+            self._put_model(s, "objection", obj.objection_id, obj, "OPEN", create=True)
             s.tx.put(
                 "objection_prior",
                 obj.objection_id,
@@ -414,7 +414,7 @@ class CreditMixin(VerificationsMixin):
                 state="AUX",
                 expected_version=None,
             )
-            self.put_model(
+            self._put_model(
                 s,
                 "credit_record",
                 record_id,
@@ -429,19 +429,19 @@ class CreditMixin(VerificationsMixin):
         self, objection_id: str, outcome: ObjectionOutcome, actor: Actor, *, reason: str
     ) -> CreditRecord:
         """Decide an objection: CORRECTED / INVALIDATED end the record, MAINTAINED restores it."""
-        obj = self.load("objection", objection_id, Objection)
+        obj = self._load("objection", objection_id, Objection)
         if not reason.strip():
             raise RuleViolationError(
                 "GZ-RL-257", "异议处理须说明理由", message_en="objection decisions need reasons"
             )
         rec = self.credit_record(obj.record_id)
-        prior = CreditStatus(self.load_record("objection_prior", objection_id).doc["state"])
+        prior = CreditStatus(self._load_record("objection_prior", objection_id).doc["state"])
         target = {
             ObjectionOutcome.CORRECTED: CreditStatus.CORRECTED,
             ObjectionOutcome.INVALIDATED: CreditStatus.INVALIDATED,
             ObjectionOutcome.MAINTAINED: prior,
         }[outcome]
-        with self.run(
+        with self._run(
             actor,
             "credit",
             "resolve_objection",
@@ -453,9 +453,9 @@ class CreditMixin(VerificationsMixin):
             done = obj.model_copy(
                 update={"outcome": outcome, "outcome_reason": reason, "decided_on": s.now.date()}
             )
-            self.put_model(s, "objection", objection_id, done, outcome.value)
+            self._put_model(s, "objection", objection_id, done, outcome.value)
             new = rec.model_copy(update={"status": target})
-            self.put_model(s, "credit_record", rec.record_id, new, target)
+            self._put_model(s, "credit_record", rec.record_id, new, target)
             s.payload = done.model_dump(mode="json")
         return new
 
@@ -480,7 +480,7 @@ class CreditMixin(VerificationsMixin):
         """
         now = self.now()
         out = {"overdue": 0, "escalated": 0, "exempt_closed": 0, "credit_expired": 0}
-        for v in self.verifications():
+        for v in self._verifications():
             if v.status in (VerificationStatus.CONCLUDED, VerificationStatus.CANCELLED):
                 continue
             if v.status is VerificationStatus.DAILY_SUPERVISION:

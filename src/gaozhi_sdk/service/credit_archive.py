@@ -35,7 +35,7 @@ class CreditArchiveMixin(ServiceCore):
     ) -> None:
         tx.put("subject", digest, doc, state="AUX", expected_version=version)
 
-    def note_withdrawal(self, tx: Transaction, case: Case, on: date) -> None:
+    def _note_withdrawal(self, tx: Transaction, case: Case, on: date) -> None:
         """Remember a withdrawal for the post-withdrawal restriction (R-064)."""
         digest = self.subject_digest(case.applicant.id_number)
         doc, version = self._subject_doc(tx, digest)
@@ -44,7 +44,7 @@ class CreditArchiveMixin(ServiceCore):
         )
         self._put_subject(tx, digest, doc, version)
 
-    def note_credit_record(self, tx: Transaction, record: CreditRecord) -> None:
+    def _note_credit_record(self, tx: Transaction, record: CreditRecord) -> None:
         """Add a credit record to the subject's archive (R-055, R-056)."""
         doc, version = self._subject_doc(tx, record.subject_digest)
         doc["credit_records"].append(record.record_id)

@@ -51,13 +51,13 @@ _DISCLOSABLE = frozenset(
 class DisclosureMixin(PrivacyMixin):
     """承诺书公开."""
 
-    def disclosure(self, disclosure_id: str) -> DisclosedPledge:
+    def _disclosure(self, disclosure_id: str) -> DisclosedPledge:
         """A published disclosure copy."""
-        return self.load("disclosure", disclosure_id, DisclosedPledge)
+        return self._load("disclosure", disclosure_id, DisclosedPledge)
 
-    def disclosures(self) -> list[DisclosedPledge]:
+    def _disclosures(self) -> list[DisclosedPledge]:
         """Every published disclosure copy, in id order."""
-        return [self.model_of(r, DisclosedPledge) for r in self.store.list("disclosure")]
+        return [self._model_of(r, DisclosedPledge) for r in self.store.list("disclosure")]
 
     @staticmethod
     def _check_disclosure_role(actor: Actor, organ_uscc: str) -> None:
@@ -97,7 +97,7 @@ class DisclosureMixin(PrivacyMixin):
         disclosure_id = f"DSC-{pledge_id}"
         existing = self.store.get("disclosure", disclosure_id)
         if existing is not None:
-            return self.model_of(existing, DisclosedPledge)
+            return self._model_of(existing, DisclosedPledge)
         if case.status not in _DISCLOSABLE:
             raise WorkflowError(
                 "GZ-WF-501",
@@ -105,7 +105,9 @@ class DisclosureMixin(PrivacyMixin):
                 message_en="only signed, not withdrawn pledges are disclosed",
             )
         entries = {e.entry_id: self.entry_at(case, e.entry_id) for e in pledge.items}
-        clist = self.load("list_version", list_key(case.list_id, case.list_version), CommitmentList)
+        clist = self._load(
+            "list_version", list_key(case.list_id, case.list_version), CommitmentList
+        )
         now = self.now()
         assessments = self._assessments_for(case.organ_uscc, pledge, entries, now.date())
         marks = self.confidential_marks(pledge_id)

@@ -86,10 +86,10 @@ class ListsMixin(ServiceCore):
 
         Raises ListValidationError (GZ-LS-*) with every finding if the lint finds errors.
         """
-        cl = self.parse(CommitmentList, clist, "清单")
+        cl = self._parse(CommitmentList, clist, "清单")
         validate_list(cl)
         key = list_key(cl.list_id, cl.version)
-        with self.run(
+        with self._run(
             actor, "entry", "draft", "list_version", key, organ_uscc=cl.owner_uscc, creating=True
         ) as step:
             cl = cl.model_copy(
@@ -99,7 +99,7 @@ class ListsMixin(ServiceCore):
                     )
                 }
             )
-            self.put_model(step, "list_version", key, cl, EntryStatus.DRAFT, create=True)
+            self._put_model(step, "list_version", key, cl, EntryStatus.DRAFT, create=True)
             for e in cl.entries:
                 doc = e.model_dump(mode="json")
                 step.tx.put(
@@ -117,9 +117,9 @@ class ListsMixin(ServiceCore):
         self, list_id: str, version: int, transition: str, actor: Actor, **update: Any
     ) -> CommitmentList:
         key = list_key(list_id, version)
-        rec = self.load_record("list_version", key)
+        rec = self._load_record("list_version", key)
         owner = rec.doc.get("owner_uscc")
-        with self.run(
+        with self._run(
             actor,
             "entry",
             transition,
@@ -131,7 +131,7 @@ class ListsMixin(ServiceCore):
             status = EntryStatus(step.target)
             entries = tuple(e.model_copy(update={"status": status}) for e in cl.entries)
             cl = cl.model_copy(update={**update, "entries": entries})
-            self.put_model(step, "list_version", key, cl, status)
+            self._put_model(step, "list_version", key, cl, status)
             for e in entries:
                 ek = entry_key(list_id, version, e.entry_id)
                 erec = step.tx.get("entry", ek)
@@ -199,7 +199,7 @@ class ListsMixin(ServiceCore):
     @refusals_journaled("entry.submit_for_review", "list_version", "list_id")
     def submit_list(self, list_id: str, version: int, actor: Actor) -> CommitmentList:
         """Submit a deliberated draft (党委会议研究论证, R-009) to the justice bureau."""
-        rec = self.load_record("list_version", list_key(list_id, version))
+        rec = self._load_record("list_version", list_key(list_id, version))
         if not str(rec.doc.get("deliberation_ref") or "").strip():
             raise RuleViolationError(
                 "GZ-RL-201",
@@ -222,7 +222,7 @@ class ListsMixin(ServiceCore):
         """Stop using one published entry (risk found, no longer suitable)."""
         cl = self.published_list(list_id)
         ek = entry_key(list_id, cl.version, entry_id)
-        with self.run(actor, "entry", "retire", "entry", ek, organ_uscc=cl.owner_uscc) as step:
+        with self._run(actor, "entry", "retire", "entry", ek, organ_uscc=cl.owner_uscc) as step:
             assert step.current is not None
             doc = {
                 **step.current.doc,
@@ -237,7 +237,7 @@ class ListsMixin(ServiceCore):
         """The published version of a list (GZ-ST-404 if none is published)."""
         for rec in self.store.list("list_version", state=EntryStatus.PUBLISHED):
             if rec.doc.get("list_id") == list_id:
-                return self.model_of(rec, CommitmentList)
+                return self._model_of(rec, CommitmentList)
         raise NotFoundError(
             "GZ-ST-404", f"清单 {list_id} 没有已公布的版本", message_en="no published version"
         )
@@ -245,11 +245,11 @@ class ListsMixin(ServiceCore):
     def commitment_list(self, list_id: str, version: int) -> CommitmentList:
         """One stored version of a list, whatever its state (GZ-ST-404 if unknown); a case
         names the version it was handled under (``case.list_id``, ``case.list_version``)."""
-        return self.load("list_version", list_key(list_id, version), CommitmentList)
+        return self._load("list_version", list_key(list_id, version), CommitmentList)
 
     def entry(self, list_id: str, version: int, entry_id: str) -> tuple[CommitmentListEntry, str]:
         """An entry of a list version and its current state."""
-        rec = self.load_record("entry", entry_key(list_id, version, entry_id))
+        rec = self._load_record("entry", entry_key(list_id, version, entry_id))
         key = ("entry", rec.id, rec.version, CommitmentListEntry)
         hit = self._models.get(key)
         if not isinstance(hit, CommitmentListEntry):
@@ -265,7 +265,7 @@ class ListsMixin(ServiceCore):
         signed, not on the one in force when it reaches the organ. Entries stored before the
         in-force times were recorded count as in force while PUBLISHED.
         """
-        rec = self.load_record("entry", entry_key(list_id, version, entry_id))
+        rec = self._load_record("entry", entry_key(list_id, version, entry_id))
         start, end = rec.doc.get(IN_FORCE_FROM), rec.doc.get(IN_FORCE_TO)
         if start is None:
             return rec.state == EntryStatus.PUBLISHED

@@ -67,7 +67,7 @@ class PrivacyMixin(CasesMixin):
         """The marks on one pledge, in id order."""
         return [
             m
-            for m in (self.model_of(r, ConfidentialityMark) for r in self.store.list(MARK_KIND))
+            for m in (self._model_of(r, ConfidentialityMark) for r in self.store.list(MARK_KIND))
             if m.pledge_id == pledge_id
         ]
 
@@ -120,7 +120,7 @@ class PrivacyMixin(CasesMixin):
             RuleViolationError: GZ-RL-503 when the item or clause is not in the pledge,
                 GZ-RL-504 when the pledge is already disclosed.
         """
-        m = self.parse(ConfidentialityMark, mark, "不予公开标记")
+        m = self._parse(ConfidentialityMark, mark, "不予公开标记")
         if m.pledge_id != pledge_id or m.override is not None:
             raise RuleViolationError(
                 "GZ-RL-503",
@@ -161,10 +161,10 @@ class PrivacyMixin(CasesMixin):
             PermissionDeniedError: only officials of the organ decide.
             RuleViolationError: GZ-RL-504 when the pledge is already disclosed.
         """
-        m = self.load(MARK_KIND, mark_id, ConfidentialityMark)
-        o = self.parse(DisclosureOverride, override, "仍予公开的决定")
+        m = self._load(MARK_KIND, mark_id, ConfidentialityMark)
+        o = self._parse(DisclosureOverride, override, "仍予公开的决定")
         self._check_marker(m.pledge_id, actor, officials_only=True)
-        rec = self.load_record(MARK_KIND, mark_id)
+        rec = self._load_record(MARK_KIND, mark_id)
         new = m.model_copy(update={"override": o})
         now = self.now()
         detail = {"from": "WITHHELD", "to": "PUBLISHABLE", "basis": o.basis.value}
@@ -176,7 +176,7 @@ class PrivacyMixin(CasesMixin):
     # -- R-094 -------------------------------------------------------------------------------
     def impact_assessments(self) -> list[ImpactAssessment]:
         """Every recorded impact assessment (kept at least three years, R-094)."""
-        return [self.model_of(r, ImpactAssessment) for r in self.store.list(PIA_KIND)]
+        return [self._model_of(r, ImpactAssessment) for r in self.store.list(PIA_KIND)]
 
     def impact_assessment_for(
         self, organ_uscc: str, entry_id: str, on: date
@@ -199,7 +199,7 @@ class PrivacyMixin(CasesMixin):
         Only a list officer of the assessing organ (or the system) records it; it is never
         overwritten — a new assessment gets a new id.
         """
-        a = self.parse(ImpactAssessment, assessment, "个人信息保护影响评估")
+        a = self._parse(ImpactAssessment, assessment, "个人信息保护影响评估")
         if actor.role is not ActorRole.SYSTEM and (
             actor.role is not ActorRole.LIST_OFFICER or actor.organ_uscc != a.organ_uscc
         ):

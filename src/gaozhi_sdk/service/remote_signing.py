@@ -145,7 +145,7 @@ class RemoteSigningMixin(CasesMixin):
         """
         case = self.case(case_no)
         self.role_policy.check(actor, "case.sign_pledge", None)
-        px = None if proxy is None else self.parse(Proxy, proxy, "代为承诺人")
+        px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
         if actor.role is ActorRole.PROXY and px is None:
             raise RuleViolationError(
                 "GZ-RL-215",
@@ -191,7 +191,7 @@ class RemoteSigningMixin(CasesMixin):
         signed = pae(ptype, body)
         keyid = keyid_from_spki(parsed.leaf_spki)
         expires = now + _SESSION_TTL
-        session_id = self.new_id("SGN")
+        session_id = self._new_id("SGN")
         doc = {
             "case_no": case.case_no,
             "pledge_id": pledge.pledge_id,

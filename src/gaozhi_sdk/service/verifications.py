@@ -57,9 +57,9 @@ class VerificationsMixin(CasesMixin):
 
     def verification(self, verification_id: str) -> Verification:
         """A stored verification."""
-        return self.load("verification", verification_id, Verification)
+        return self._load("verification", verification_id, Verification)
 
-    def verifications(self, *, status: VerificationStatus | None = None) -> list[Verification]:
+    def _verifications(self, *, status: VerificationStatus | None = None) -> list[Verification]:
         """All verifications, optionally in one state."""
         return [
             Verification.model_validate(r.doc)
@@ -79,7 +79,7 @@ class VerificationsMixin(CasesMixin):
         outcome: OnlineOutcome | None = None,
     ) -> Verification:
         """Conclude inside a step: sealed finding, stored state, events."""
-        case = self.load("case", v.case_no, Case, s.tx)
+        case = self._load("case", v.case_no, Case, s.tx)
         new = v.model_copy(
             update={
                 "status": VerificationStatus.CONCLUDED,
@@ -107,7 +107,7 @@ class VerificationsMixin(CasesMixin):
                 s.tx, finding, case.organ_uscc, f"verification/{v.verification_id}", s.now
             )
         )
-        self.put_model(s, "verification", v.verification_id, new, VerificationStatus.CONCLUDED)
+        self._put_model(s, "verification", v.verification_id, new, VerificationStatus.CONCLUDED)
         s.payload = finding.model_dump(mode="json")
         s.detail["result"] = result.value
         body = {
@@ -140,7 +140,7 @@ class VerificationsMixin(CasesMixin):
             return
         due = R.end_of_day(R.window_end(self.calendar, s.now, review.amount, review.unit))
         v = Verification(
-            verification_id=self.new_id("VRF"),
+            verification_id=self._new_id("VRF"),
             case_no=case.case_no,
             entry_id=online.entry_id,
             method=review.method,
@@ -154,7 +154,7 @@ class VerificationsMixin(CasesMixin):
             ),
             follow_up_of=online.verification_id,
         )
-        self.put_model(s, "verification", v.verification_id, v, v.status, create=True)
+        self._put_model(s, "verification", v.verification_id, v, v.status, create=True)
         idx = s.tx.get("case_index", case.case_no)
         known = list(idx.doc.get("verifications", [])) if idx else []
         s.tx.put(
@@ -197,13 +197,13 @@ class VerificationsMixin(CasesMixin):
                 "GZ-RL-231", "未配置在线核查数据共享提供方", message_en="no online verifier"
             )
         organ = self._organ_of(v)
-        with self.run(
+        with self._run(
             actor, "verification", "start_online", "verification", verification_id, organ_uscc=organ
         ) as s:
             v = v.model_copy(
                 update={"status": VerificationStatus.ONLINE_CHECK, "attempts": v.attempts + 1}
             )
-            self.put_model(s, "verification", verification_id, v, s.target)
+            self._put_model(s, "verification", verification_id, v, s.target)
             s.payload = {"attempt": v.attempts}
         case = self.case(v.case_no)
         entry = self.entry_at(case, v.entry_id)
@@ -234,7 +234,7 @@ class VerificationsMixin(CasesMixin):
             note=result.outcome.value,
         )
         if result.outcome in _RESULT_OF:
-            with self.run(
+            with self._run(
                 actor,
                 "verification",
                 "record_online",
@@ -246,7 +246,7 @@ class VerificationsMixin(CasesMixin):
                 return self._conclude(
                     s, v, _RESULT_OF[result.outcome], actor.actor_id, [ev], result.outcome
                 )
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "record_online",
@@ -258,7 +258,7 @@ class VerificationsMixin(CasesMixin):
             v = v.model_copy(
                 update={"online_outcome": result.outcome, "evidence": (*v.evidence, ev)}
             )
-            self.put_model(s, "verification", verification_id, v, s.target)
+            self._put_model(s, "verification", verification_id, v, s.target)
             s.payload = result.model_dump(mode="json")
             s.detail["outcome"] = result.outcome.value
         retry_left = v.attempts < self.rules.planning.max_online_attempts
@@ -279,7 +279,7 @@ class VerificationsMixin(CasesMixin):
     ) -> Verification:
         """Change the verification method (R-045, R-046), keeping the due date."""
         v = self.verification(verification_id)
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "replan",
@@ -294,7 +294,7 @@ class VerificationsMixin(CasesMixin):
                     "plan_reasons": (*v.plan_reasons, f"改为{method.value}: {reason}"),
                 }
             )
-            self.put_model(s, "verification", verification_id, new, s.target)
+            self._put_model(s, "verification", verification_id, new, s.target)
             s.payload = {"method": method.value, "reason": reason}
             s.detail["method"] = method.value
         return new
@@ -305,7 +305,7 @@ class VerificationsMixin(CasesMixin):
         """Push the pledge to an inspector as an on-site task (R-045)."""
         v = self.verification(verification_id)
         self._require_method(v, VerificationMethod.ON_SITE)
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "dispatch_on_site",
@@ -316,7 +316,7 @@ class VerificationsMixin(CasesMixin):
             new = v.model_copy(
                 update={"status": VerificationStatus.ON_SITE_TASK, "inspector": inspector}
             )
-            self.put_model(s, "verification", verification_id, new, s.target)
+            self._put_model(s, "verification", verification_id, new, s.target)
             s.payload = {"inspector": inspector}
             s.emit(
                 "verification.on_site_dispatched",
@@ -339,7 +339,7 @@ class VerificationsMixin(CasesMixin):
                 verification_id, VerificationMethod.ON_SITE, "现场核查未能得出结论, 补充核查", actor
             )
         self._require_result(result)
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "record_on_site",
@@ -358,7 +358,7 @@ class VerificationsMixin(CasesMixin):
         v = self.verification(verification_id)
         self._require_method(v, VerificationMethod.ASSISTED)
         organ = self._organ_of(v)
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "request_assistance",
@@ -367,7 +367,7 @@ class VerificationsMixin(CasesMixin):
             organ_uscc=organ,
         ) as s:
             req = AssistanceRequest(
-                assistance_id=self.new_id("AST"),
+                assistance_id=self._new_id("AST"),
                 verification_id=verification_id,
                 requesting_organ=organ,
                 requested_organ=requested_organ,
@@ -377,14 +377,14 @@ class VerificationsMixin(CasesMixin):
                     s.now, self.rules.assistance_reply_working_days
                 ),
             )
-            self.put_model(s, "assistance", req.assistance_id, req, "OPEN", create=True)
+            self._put_model(s, "assistance", req.assistance_id, req, "OPEN", create=True)
             new = v.model_copy(
                 update={
                     "status": VerificationStatus.ASSIST_REQUESTED,
                     "assistance_id": req.assistance_id,
                 }
             )
-            self.put_model(s, "verification", verification_id, new, s.target)
+            self._put_model(s, "verification", verification_id, new, s.target)
             s.payload = req.model_dump(mode="json")
             s.emit(
                 "assistance.requested",
@@ -406,7 +406,7 @@ class VerificationsMixin(CasesMixin):
         refusal_reason: str | None = None,
     ) -> Verification:
         """The requested organ's reply. A refusal needs written reasons (R-047)."""
-        req = self.load("assistance", assistance_id, AssistanceRequest)
+        req = self._load("assistance", assistance_id, AssistanceRequest)
         if reply is AssistanceReply.REFUSED and not (refusal_reason or "").strip():
             raise RuleViolationError(
                 "GZ-RL-232",
@@ -419,7 +419,7 @@ class VerificationsMixin(CasesMixin):
             if reply is AssistanceReply.REFUSED
             else VerificationStatus.CONCLUDED
         )
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "reply_assistance",
@@ -431,10 +431,10 @@ class VerificationsMixin(CasesMixin):
             done = req.model_copy(
                 update={"reply": reply, "refusal_reason": refusal_reason, "replied_at": s.now}
             )
-            self.put_model(s, "assistance", assistance_id, done, reply.value)
+            self._put_model(s, "assistance", assistance_id, done, reply.value)
             if reply is AssistanceReply.REFUSED:
                 new = v.model_copy(update={"status": VerificationStatus.ASSIST_REFUSED})
-                self.put_model(s, "verification", v.verification_id, new, s.target)
+                self._put_model(s, "verification", v.verification_id, new, s.target)
                 s.payload = done.model_dump(mode="json")
                 s.detail["refusal_reason_sha256"] = _sha(refusal_reason or "")
             else:
@@ -465,7 +465,7 @@ class VerificationsMixin(CasesMixin):
         publishable; :func:`gaozhi_sdk.workflow.draw.compute_draw` recomputes them.
         """
         groups: dict[str, list[Verification]] = {}
-        for v in self.verifications(status=VerificationStatus.DAILY_SUPERVISION):
+        for v in self._verifications(status=VerificationStatus.DAILY_SUPERVISION):
             if v.draw_id is None and self._organ_of(v) == organ_uscc:
                 groups.setdefault(v.entry_id, []).append(v)
         draws: list[InspectionDraw] = []
@@ -477,8 +477,8 @@ class VerificationsMixin(CasesMixin):
             seed_e = _sha(seed + ":" + entry_id)[:32] if seed_hex else seed
             population = [v.verification_id for v in vs]
             selected, assignments = compute_draw(seed_e, population, inspectors, rate)
-            draw_id = self.new_id("DRAW")
-            with self.run(
+            draw_id = self._new_id("DRAW")
+            with self._run(
                 actor, "draw", "publish", "draw", draw_id, organ_uscc=organ_uscc, creating=True
             ) as s:
                 d = InspectionDraw(
@@ -494,7 +494,7 @@ class VerificationsMixin(CasesMixin):
                     algorithm=ALGORITHM,
                 )
                 s.detail.update(self.sealer.seal(s.tx, d, organ_uscc, f"draw/{draw_id}", s.now))
-                self.put_model(s, "draw", draw_id, d, "PUBLISHED", create=True)
+                self._put_model(s, "draw", draw_id, d, "PUBLISHED", create=True)
                 # Only selected pledges are bound to the draw; the others stay in daily
                 # supervision and take part in later draws (R-043: random each time).
                 who = dict(assignments)
@@ -504,7 +504,7 @@ class VerificationsMixin(CasesMixin):
                     new = v.model_copy(
                         update={"draw_id": draw_id, "inspector": who[v.verification_id]}
                     )
-                    self.put_model(s, "verification", v.verification_id, new, new.status)
+                    self._put_model(s, "verification", v.verification_id, new, new.status)
                 s.payload = d.model_dump(mode="json")
                 s.detail.update(selected=len(selected), population=len(population))
                 s.emit(
@@ -531,7 +531,7 @@ class VerificationsMixin(CasesMixin):
                 message_en="not selected in a draw",
             )
         result = VerificationResult.FALSE if adverse_finding else VerificationResult.TRUE
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "record_supervision",
@@ -544,7 +544,7 @@ class VerificationsMixin(CasesMixin):
 
     # -- helpers of the periodic sweep (PledgeService.sweep) ----------------------------
     def _selected(self, draw_id: str) -> frozenset[str]:
-        return frozenset(self.load("draw", draw_id, InspectionDraw).selected)
+        return frozenset(self._load("draw", draw_id, InspectionDraw).selected)
 
     def _exempt_horizon_passed(self, v: Verification, now: datetime) -> bool:
         case = self.case(v.case_no)
@@ -554,7 +554,7 @@ class VerificationsMixin(CasesMixin):
         return now >= horizon
 
     def _close_exempt(self, v: Verification, actor: Actor) -> None:
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "close_exempt",
@@ -565,7 +565,7 @@ class VerificationsMixin(CasesMixin):
             self._conclude(s, v, VerificationResult.NO_ADVERSE_FINDING, actor.actor_id)
 
     def _mark_overdue(self, v: Verification, actor: Actor, now: datetime) -> None:
-        with self.run(
+        with self._run(
             actor,
             "verification",
             "mark_overdue",
@@ -581,7 +581,7 @@ class VerificationsMixin(CasesMixin):
                     "escalations": v.escalations + (0 if first else 1),
                 }
             )
-            self.put_model(s, "verification", v.verification_id, new, s.target)
+            self._put_model(s, "verification", v.verification_id, new, s.target)
             s.payload = {"escalations": new.escalations}
             s.emit(
                 "verification.overdue",

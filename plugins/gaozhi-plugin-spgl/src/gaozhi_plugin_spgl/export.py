@@ -124,7 +124,7 @@ def export_verifications(
     rows: list[SpglGzcnzbjjgxxb] = []
     skipped: list[tuple[str, str]] = []
     cache: dict[tuple[str, int], str] = {}
-    for v in svc.verifications():
+    for v in svc.verifications.list():
         if wanted is not None and v.verification_id not in wanted:
             continue
         if v.status is not VerificationStatus.CONCLUDED or v.result is None:

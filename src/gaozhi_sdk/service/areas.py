@@ -1,0 +1,337 @@
+"""Area services: the lifecycle by area, over one private kernel (issue 11).
+
+:class:`~gaozhi_sdk.PledgeService` is the kernel — store, clock, seals, rules and role
+policy — and exposes one service per area::
+
+    svc.lists          清单: draft → submit → publish, entries, templates
+    svc.cases          办件: notice → choices → eligibility → pledge → accept → decide → close
+    svc.verifications  核查: online, on site, assistance, 双随机 draws, supervision
+    svc.credit         处置与信用: disposition, credit records, repair, objections
+    svc.disclosure     承诺书公开
+    svc.complaints     投诉举报
+    svc.journal        台账 (read only): entries, head, chain verification
+
+Every state-changing call is one transaction with its journal entry and outbox events
+(refusals are journaled too), exactly as the flat ``PledgeService`` methods it shares its
+implementation with; those remain as shortcuts. Each area also has typed accessors —
+``get(id)`` and ``list(...)`` with filters — for every aggregate, assistance requests and
+draws included.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from gaozhi_sdk.models import (
+    AssistanceRequest,
+    Case,
+    CaseStatus,
+    CommitmentList,
+    Complaint,
+    ComplaintStatus,
+    CreditRecord,
+    CreditStatus,
+    DisclosedPledge,
+    Disposition,
+    InspectionDraw,
+    Notice,
+    Pledge,
+    Verification,
+    VerificationMethod,
+    VerificationStatus,
+)
+from gaozhi_sdk.service.cases import CasesMixin
+from gaozhi_sdk.service.complaints import ComplaintsMixin
+from gaozhi_sdk.service.credit import CreditMixin
+from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
+from gaozhi_sdk.service.disclosure import DisclosureMixin
+from gaozhi_sdk.service.lists import ListsMixin
+from gaozhi_sdk.service.verifications import VerificationsMixin
+from gaozhi_sdk.store import ChainReport, JournalEntry, verify_chain
+
+if TYPE_CHECKING:
+    from gaozhi_sdk.service import PledgeService
+
+__all__ = [
+    "Cases",
+    "Complaints",
+    "Credit",
+    "Disclosure",
+    "Journal",
+    "Lists",
+    "Verifications",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _area(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[_Area, P], R]:
+    """The area-service form of a kernel method (same signature and documentation)."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def call(self: _Area, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        result: R = getattr(self._kernel, name)(*args, **kwargs)
+        return result
+
+    return call
+
+
+class _Area:
+    """One area of the lifecycle over the service kernel."""
+
+    def __init__(self, kernel: PledgeService) -> None:
+        self._kernel = kernel
+
+    def _deprecated_call(self, old: str, new: str) -> None:
+        warnings.warn(
+            f"svc.{old}(...) is deprecated and will be removed in the next release; "
+            f"use svc.{new}(...)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._kernel!r}>"
+
+
+class Lists(_Area):
+    """清单 (state machine A, R-008…R-011): ``svc.lists``."""
+
+    draft = _area(ListsMixin.draft_list)
+    submit = _area(ListsMixin.submit_list)
+    publish = _area(ListsMixin.publish_list)
+    reject = _area(ListsMixin.reject_list)
+    retire_entry = _area(ListsMixin.retire_entry)
+    register_template = _area(ListsMixin.register_template)
+    template_for = _area(ListsMixin.template_for)
+    published = _area(ListsMixin.published_list)
+    get = _area(ListsMixin.commitment_list)
+    entry = _area(ListsMixin.entry)
+    entry_in_force = _area(ListsMixin.entry_in_force)
+
+    def list(
+        self, *, list_id: str | None = None, state: str | None = None
+    ) -> builtins.list[CommitmentList]:
+        """Every stored list version (optionally of one list, or in one state such as
+        ``"PUBLISHED"``), by list id then version."""
+        k = self._kernel
+        found = [k._model_of(r, CommitmentList) for r in k.store.list("list_version", state=state)]
+        if list_id is not None:
+            found = [c for c in found if c.list_id == list_id]
+        return sorted(found, key=lambda c: (c.list_id, c.version))
+
+
+class Cases(_Area):
+    """办件 (state machine B): ``svc.cases``, from the notice to the closed case."""
+
+    issue_notice = _area(CasesMixin.issue_notice)
+    record_choices = _area(CasesMixin.record_choices)
+    check_eligibility = _area(CasesMixin.check_eligibility)
+    draft_pledge = _area(CasesMixin.draft_pledge)
+    submit_pledge = _area(CasesMixin.submit_pledge)
+    accept = _area(CasesMixin.accept)
+    withdraw = _area(CasesMixin.withdraw)
+    decide = _area(CasesMixin.decide)
+    close = _area(CasesMixin.close_case)
+    get = _area(CasesMixin.case)
+    notice = _area(CasesMixin.notice)
+    pledge = _area(CasesMixin.pledge)
+    entries = _area(CasesMixin.case_entries)
+    prior_withdrawals = _area(CreditArchiveMixin.prior_withdrawals)
+
+    def list(
+        self, *, status: CaseStatus | None = None, organ_uscc: str | None = None
+    ) -> builtins.list[Case]:
+        """Cases, optionally in one state and/or of one organ."""
+        found = self._kernel._cases(status=status)
+        if organ_uscc is not None:
+            found = [c for c in found if c.organ_uscc == organ_uscc]
+        return found
+
+    def __call__(self, *, status: CaseStatus | None = None) -> builtins.list[Case]:
+        """Deprecated: ``svc.cases()`` was a method before the area services; use
+        :meth:`list`."""
+        self._deprecated_call("cases", "cases.list")
+        return self.list(status=status)
+
+    def notices(self, *, case_no: str | None = None) -> builtins.list[Notice]:
+        """Notices (of one case)."""
+        k = self._kernel
+        found = [k._model_of(r, Notice) for r in k.store.list("notice")]
+        return [n for n in found if case_no is None or n.case_no == case_no]
+
+    def pledges(self, *, case_no: str | None = None) -> builtins.list[Pledge]:
+        """Pledges (of one case)."""
+        k = self._kernel
+        found = [k._model_of(r, Pledge) for r in k.store.list("pledge")]
+        return [p for p in found if case_no is None or p.case_no == case_no]
+
+
+class Verifications(_Area):
+    """核查 (state machine C): ``svc.verifications`` — online, on site, assisted, exempt."""
+
+    run_online = _area(VerificationsMixin.run_online_verification)
+    replan = _area(VerificationsMixin.replan)
+    dispatch_on_site = _area(VerificationsMixin.dispatch_on_site)
+    record_on_site = _area(VerificationsMixin.record_on_site)
+    request_assistance = _area(VerificationsMixin.request_assistance)
+    reply_assistance = _area(VerificationsMixin.reply_assistance)
+    draw_inspections = _area(VerificationsMixin.draw_inspections)
+    record_supervision = _area(VerificationsMixin.record_supervision)
+    get = _area(VerificationsMixin.verification)
+
+    def list(
+        self,
+        *,
+        status: VerificationStatus | None = None,
+        case_no: str | None = None,
+        method: VerificationMethod | None = None,
+    ) -> builtins.list[Verification]:
+        """Verifications, filtered by state, case and/or current method."""
+        found = (
+            self._kernel.verifications_of(case_no)
+            if case_no is not None
+            else self._kernel._verifications(status=status)
+        )
+        return [
+            v
+            for v in found
+            if (status is None or v.status is status) and (method is None or v.method is method)
+        ]
+
+    def __call__(self, *, status: VerificationStatus | None = None) -> builtins.list[Verification]:
+        """Deprecated: ``svc.verifications()`` was a method; use :meth:`list`."""
+        self._deprecated_call("verifications", "verifications.list")
+        return self.list(status=status)
+
+    def assistance(self, assistance_id: str) -> AssistanceRequest:
+        """One 协助核查 request (GZ-ST-404 if missing)."""
+        return self._kernel._load("assistance", assistance_id, AssistanceRequest)
+
+    def assistance_requests(
+        self, *, verification_id: str | None = None, state: str | None = None
+    ) -> builtins.list[AssistanceRequest]:
+        """协助核查 requests, optionally of one verification or in one state."""
+        k = self._kernel
+        found = [k._model_of(r, AssistanceRequest) for r in k.store.list("assistance", state=state)]
+        return [a for a in found if verification_id is None or a.verification_id == verification_id]
+
+    def draw(self, draw_id: str) -> InspectionDraw:
+        """One 双随机 draw (GZ-ST-404 if missing); recompute it with
+        :func:`gaozhi_sdk.workflow.compute_draw`."""
+        return self._kernel._load("draw", draw_id, InspectionDraw)
+
+    def draws(self, *, organ_uscc: str | None = None) -> builtins.list[InspectionDraw]:
+        """Every 双随机 draw (of one organ), oldest first."""
+        k = self._kernel
+        found = [k._model_of(r, InspectionDraw) for r in k.store.list("draw")]
+        found = [d for d in found if organ_uscc is None or d.organ_uscc == organ_uscc]
+        return sorted(found, key=lambda d: (d.drawn_at, d.draw_id))
+
+
+class Credit(_Area):
+    """处置与信用 (state machine D): ``svc.credit``."""
+
+    dispose = _area(CreditMixin.dispose)
+    confirm_rectified = _area(CreditMixin.confirm_rectified)
+    revoke_after_rectification = _area(CreditMixin.revoke_after_rectification)
+    publicize = _area(CreditMixin.publicize)
+    apply_repair = _area(CreditMixin.apply_repair)
+    decide_repair = _area(CreditMixin.decide_repair)
+    object_to_record = _area(CreditMixin.object_to_record)
+    resolve_objection = _area(CreditMixin.resolve_objection)
+    expire = _area(CreditMixin.expire_credit_records)
+    sweep = _area(CreditMixin.sweep)
+    get = _area(CreditMixin.credit_record)
+    records_of = _area(CreditArchiveMixin.credit_records_of)
+    snapshot = _area(CreditArchiveMixin.credit_snapshot)
+
+    def list(
+        self, *, status: CreditStatus | None = None, case_no: str | None = None
+    ) -> builtins.list[CreditRecord]:
+        """Credit records, optionally in one state and/or of one case."""
+        found = self._kernel.credit_records(status=status)
+        return [r for r in found if case_no is None or r.case_no == case_no]
+
+    def dispositions(self, *, case_no: str | None = None) -> builtins.list[Disposition]:
+        """Dispositions (of one case)."""
+        return [d for d in self._kernel.dispositions() if case_no is None or d.case_no == case_no]
+
+
+class Disclosure(_Area):
+    """承诺书公开 (R-071…R-074): ``svc.disclosure``."""
+
+    publish = _area(DisclosureMixin.publish_disclosure)
+    get = _area(DisclosureMixin._disclosure)
+
+    def list(self, *, case_no: str | None = None) -> builtins.list[DisclosedPledge]:
+        """Published redacted pledges (of one case)."""
+        return [d for d in self._kernel._disclosures() if case_no is None or d.case_no == case_no]
+
+    def __call__(self, disclosure_id: str) -> DisclosedPledge:
+        """Deprecated: ``svc.disclosure(id)`` was a method; use :meth:`get`."""
+        self._deprecated_call("disclosure", "disclosure.get")
+        return self.get(disclosure_id)
+
+
+class Complaints(_Area):
+    """投诉举报 (R-072): ``svc.complaints``."""
+
+    receive = _area(ComplaintsMixin.receive_complaint)
+    assign = _area(ComplaintsMixin.assign_complaint)
+    handle = _area(ComplaintsMixin.handle_complaint)
+    give_feedback = _area(ComplaintsMixin.give_complaint_feedback)
+
+    def get(self, complaint_id: str) -> Complaint:
+        """One complaint (GZ-ST-404 if missing)."""
+        return self._kernel._load("complaint", complaint_id, Complaint)
+
+    def list(self, *, status: ComplaintStatus | None = None) -> builtins.list[Complaint]:
+        """Complaints, optionally in one state."""
+        return [c for c in self._kernel._complaints() if status is None or c.status is status]
+
+    def __call__(self) -> builtins.list[Complaint]:
+        """Deprecated: ``svc.complaints()`` was a method; use :meth:`list`."""
+        self._deprecated_call("complaints", "complaints.list")
+        return self.list()
+
+
+class Journal(_Area):
+    """台账, read only (DESIGN §6): ``svc.journal``."""
+
+    def entries(
+        self,
+        *,
+        after_seq: int = 0,
+        aggregate_type: str | None = None,
+        aggregate_id: str | None = None,
+        event: str | None = None,
+    ) -> Iterator[JournalEntry]:
+        """Journal entries in order, optionally of one aggregate (``"case"``,
+        ``"CASE-…"``) or one event (``"case.accept"``); streamed, never all in memory."""
+        for entry in self._kernel.store.journal(after_seq=after_seq):
+            if aggregate_type is not None and entry.aggregate_type != aggregate_type:
+                continue
+            if aggregate_id is not None and entry.aggregate_id != aggregate_id:
+                continue
+            if event is not None and entry.event != event:
+                continue
+            yield entry
+
+    def head(self) -> JournalEntry | None:
+        """The last entry (None for an empty journal)."""
+        return self._kernel.store.journal_head()
+
+    def verify(self, *, expected_head: str | None = None) -> ChainReport:
+        """Check the whole hash chain (and, given a trusted head hash from a signed
+        checkpoint, that nothing was cut off or appended); never raises on bad data."""
+        return verify_chain(
+            (e.to_json_dict() for e in self._kernel.store.journal()),
+            expected_head=expected_head,
+        )
