@@ -28,7 +28,8 @@ touching the core::
 
     register_key_verifier("sm2", sm2_factory)
 
-Installed plugins are also found without a plugin host: the first time a key is met that
+Installed plugins are also found without a plugin host (why this registry is not a pluggy
+hook is documented in docs/hooks.md, "签名算法注册表"): the first time a key is met that
 no registered factory recognises, every entry point of the group
 ``gaozhi_sdk.key_verifiers`` is called once (:func:`load_verifier_plugins`) — so an auditor's
 ``gaozhi audit`` worker processes verify SM2 bundles as soon as the SM2 plugin is installed.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -148,25 +148,68 @@ class SignatureReport(_ReportModel):
     chain: list[str] = Field(default_factory=list, description="证书 SHA-256, 从签名证书到根")
 
 
-_IND_ZH = {
-    Indication.TOTAL_PASSED: "验证通过",
-    Indication.TOTAL_FAILED: "验证失败",
-    Indication.INDETERMINATE: "无法确定",
-}
-_IND_EN = {
-    Indication.TOTAL_PASSED: "passed",
-    Indication.TOTAL_FAILED: "failed",
-    Indication.INDETERMINATE: "indeterminate",
-}
-_SRC_ZH = {
-    ValidationTimeSource.CALLER: "调用方指定",
-    ValidationTimeSource.SYSTEM_CLOCK: "验证方系统时钟 (无时间戳)",
-    ValidationTimeSource.TIMESTAMP: "时间戳",
-}
-_SRC_EN = {
-    ValidationTimeSource.CALLER: "given by the caller",
-    ValidationTimeSource.SYSTEM_CLOCK: "verifier's clock (no time-stamp)",
-    ValidationTimeSource.TIMESTAMP: "time-stamp",
+#: Every word of the human summaries, by language: one renderer, one table per language.
+_TEXT: dict[str, dict[str, Any]] = {
+    "zh": {
+        "indication": {
+            Indication.TOTAL_PASSED: "验证通过",
+            Indication.TOTAL_FAILED: "验证失败",
+            Indication.INDETERMINATE: "无法确定",
+        },
+        "source": {
+            ValidationTimeSource.CALLER: "调用方指定",
+            ValidationTimeSource.SYSTEM_CLOCK: "验证方系统时钟 (无时间戳)",
+            ValidationTimeSource.TIMESTAMP: "时间戳",
+        },
+        "result": "结论: {}",
+        "validation_time": "验证时间: {} ({})",
+        "policy": "验证策略: {} (版本 {})",
+        "payload_type": "文档类型: {}",
+        "unreadable": "(无法读取)",
+        "payload_sha256": "文档 SHA-256: {}",
+        "trust_digest": "信任配置摘要: {}",
+        "signature": "签名 {}: {}",
+        "signer": "  签名者: {}",
+        "no_signer": "(预置公钥或未知)",
+        "key_id": "  公钥标识: {}",
+        "algorithm": "  算法: {}",
+        "no_algorithm": "(未确定)",
+        "best_time": "  最佳签名时间 (时间戳): {}",
+        "cert_time": "  证书验证时间: {} ({})",
+        "note": "提示: {}",
+        "expected_found": "期望: {}; 实际: {}",
+        "remedy": "建议: {}",
+    },
+    "en": {
+        "indication": {
+            Indication.TOTAL_PASSED: "passed",
+            Indication.TOTAL_FAILED: "failed",
+            Indication.INDETERMINATE: "indeterminate",
+        },
+        "source": {
+            ValidationTimeSource.CALLER: "given by the caller",
+            ValidationTimeSource.SYSTEM_CLOCK: "verifier's clock (no time-stamp)",
+            ValidationTimeSource.TIMESTAMP: "time-stamp",
+        },
+        "result": "Result: {}",
+        "validation_time": "Validation time: {} ({})",
+        "policy": "Policy: {} (version {})",
+        "payload_type": "Payload type: {}",
+        "unreadable": "(unreadable)",
+        "payload_sha256": "Payload SHA-256: {}",
+        "trust_digest": "Trust store digest: {}",
+        "signature": "Signature {}: {}",
+        "signer": "  Signer: {}",
+        "no_signer": "(pinned key or unknown)",
+        "key_id": "  Key id: {}",
+        "algorithm": "  Algorithm: {}",
+        "no_algorithm": "(not determined)",
+        "best_time": "  Best signature time: {}",
+        "cert_time": "  Certificates validated at: {} ({})",
+        "note": "Note: {}",
+        "expected_found": "expected: {}; found: {}",
+        "remedy": "remedy: {}",
+    },
 }
 
 
@@ -215,72 +258,47 @@ class VerificationReport(_ReportModel):
 
     def summary_zh(self) -> str:
         """Human-readable Chinese summary."""
-        head = _IND_ZH[self.indication]
-        if self.sub_indication is not None:
-            head += f" ({self.sub_indication.value})"
-        lines = [
-            f"结论: {head}",
-            f"验证时间: {self.validation_time.isoformat()} "
-            f"({_SRC_ZH[self.validation_time_source]})",
-            f"验证策略: {self.policy_id} (版本 {self.policy_version or '-'})",
-            f"文档类型: {self.payload_type or '(无法读取)'}",
-        ]
-        if "sha256" in self.payload_digest:
-            lines.append(f"文档 SHA-256: {self.payload_digest['sha256']}")
-        lines.append(f"信任配置摘要: {self.trust_store_digest}")
-        lines.extend(_check_lines_zh(self.checks, "  "))
-        for i, sig in enumerate(self.signatures, 1):
-            sig_head = _IND_ZH[sig.indication]
-            if sig.sub_indication is not None:
-                sig_head += f" ({sig.sub_indication.value})"
-            lines.append(f"签名 {i}: {sig_head}")
-            lines.append(f"  签名者: {sig.signer or '(预置公钥或未知)'}")
-            lines.append(f"  公钥标识: {sig.key_id}")
-            lines.append(f"  算法: {sig.algorithm or '(未确定)'}")
-            if sig.best_signature_time is not None:
-                lines.append(f"  最佳签名时间 (时间戳): {sig.best_signature_time.isoformat()}")
-            if sig.validation_time is not None and sig.validation_time_source is not None:
-                lines.append(
-                    f"  证书验证时间: {sig.validation_time.isoformat()} "
-                    f"({_SRC_ZH[sig.validation_time_source]})"
-                )
-            lines.extend(_check_lines_zh(sig.checks, "  "))
-        lines.extend(f"提示: {w}" for w in self.warnings)
-        return "\n".join(lines)
+        return self.summary("zh")
 
     def summary_en(self) -> str:
         """Human-readable English summary."""
-        head = _IND_EN[self.indication]
-        if self.sub_indication is not None:
-            head += f" ({self.sub_indication.value})"
+        return self.summary("en")
+
+    def summary(self, lang: Literal["zh", "en"] = "zh") -> str:
+        """Human-readable summary in ``lang``, rendered from one table per language."""
+        t = _TEXT[lang]
+
+        def headline(indication: Indication, sub: SubIndication | None) -> str:
+            text = str(t["indication"][indication])
+            return text if sub is None else f"{text} ({sub.value})"
+
         lines = [
-            f"Result: {head}",
-            f"Validation time: {self.validation_time.isoformat()} "
-            f"({_SRC_EN[self.validation_time_source]})",
-            f"Policy: {self.policy_id} (version {self.policy_version or '-'})",
-            f"Payload type: {self.payload_type or '(unreadable)'}",
+            t["result"].format(headline(self.indication, self.sub_indication)),
+            t["validation_time"].format(
+                self.validation_time.isoformat(), t["source"][self.validation_time_source]
+            ),
+            t["policy"].format(self.policy_id, self.policy_version or "-"),
+            t["payload_type"].format(self.payload_type or t["unreadable"]),
         ]
         if "sha256" in self.payload_digest:
-            lines.append(f"Payload SHA-256: {self.payload_digest['sha256']}")
-        lines.append(f"Trust store digest: {self.trust_store_digest}")
-        lines.extend(_check_lines_en(self.checks, "  "))
+            lines.append(t["payload_sha256"].format(self.payload_digest["sha256"]))
+        lines.append(t["trust_digest"].format(self.trust_store_digest))
+        lines.extend(_check_lines(self.checks, "  ", lang))
         for i, sig in enumerate(self.signatures, 1):
-            sig_head = _IND_EN[sig.indication]
-            if sig.sub_indication is not None:
-                sig_head += f" ({sig.sub_indication.value})"
-            lines.append(f"Signature {i}: {sig_head}")
-            lines.append(f"  Signer: {sig.signer or '(pinned key or unknown)'}")
-            lines.append(f"  Key id: {sig.key_id}")
-            lines.append(f"  Algorithm: {sig.algorithm or '(not determined)'}")
+            lines.append(t["signature"].format(i, headline(sig.indication, sig.sub_indication)))
+            lines.append(t["signer"].format(sig.signer or t["no_signer"]))
+            lines.append(t["key_id"].format(sig.key_id))
+            lines.append(t["algorithm"].format(sig.algorithm or t["no_algorithm"]))
             if sig.best_signature_time is not None:
-                lines.append(f"  Best signature time: {sig.best_signature_time.isoformat()}")
+                lines.append(t["best_time"].format(sig.best_signature_time.isoformat()))
             if sig.validation_time is not None and sig.validation_time_source is not None:
                 lines.append(
-                    f"  Certificates validated at: {sig.validation_time.isoformat()} "
-                    f"({_SRC_EN[sig.validation_time_source]})"
+                    t["cert_time"].format(
+                        sig.validation_time.isoformat(), t["source"][sig.validation_time_source]
+                    )
                 )
-            lines.extend(_check_lines_en(sig.checks, "  "))
-        lines.extend(f"Note: {w}" for w in self.warnings)
+            lines.extend(_check_lines(sig.checks, "  ", lang))
+        lines.extend(t["note"].format(w) for w in self.warnings)
         return "\n".join(lines)
 
 
@@ -292,33 +310,22 @@ def report_json_schema() -> dict[str, object]:
     return schema
 
 
-def _check_lines_zh(checks: list[Check], indent: str) -> list[str]:
+def _check_lines(checks: list[Check], indent: str, lang: Literal["zh", "en"]) -> list[str]:
+    t = _TEXT[lang]
     out: list[str] = []
     for c in checks:
         if c.status is CheckStatus.PASSED:
             continue
+        message = c.message if lang == "zh" else (c.message_en or c.message)
+        remedy = c.remedy if lang == "zh" else (c.remedy_en or c.remedy)
         line = f"{indent}[{c.status.value}] {c.name}"
-        if c.message:
-            line += f": {c.message}"
+        if message:
+            line += f": {message}"
         out.append(line)
         if c.expected is not None or c.found is not None:
-            out.append(f"{indent}    期望: {c.expected or '-'}; 实际: {c.found or '-'}")
-        if c.remedy:
-            out.append(f"{indent}    建议: {c.remedy}")
-    return out
-
-
-def _check_lines_en(checks: list[Check], indent: str) -> list[str]:
-    out: list[str] = []
-    for c in checks:
-        if c.status is CheckStatus.PASSED:
-            continue
-        line = f"{indent}[{c.status.value}] {c.name}"
-        if c.message_en or c.message:
-            line += f": {c.message_en or c.message}"
-        out.append(line)
-        if c.expected is not None or c.found is not None:
-            out.append(f"{indent}    expected: {c.expected or '-'}; found: {c.found or '-'}")
-        if c.remedy_en or c.remedy:
-            out.append(f"{indent}    remedy: {c.remedy_en or c.remedy}")
+            out.append(
+                f"{indent}    " + t["expected_found"].format(c.expected or "-", c.found or "-")
+            )
+        if remedy:
+            out.append(f"{indent}    " + t["remedy"].format(remedy))
     return out

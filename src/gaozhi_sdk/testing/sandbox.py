@@ -12,7 +12,7 @@ applicant's choice (R-021), eligibility (R-020), the signed pledge and acceptanc
     box = Sandbox.open(clock=clock)
     case = box.pledge_case(["SZ-GA-HJ-001"])
     clock.advance(days=3)
-    done = box.svc.run_online_verification(case.verifications[0].verification_id)
+    done = box.svc.verifications.run_online(case.verifications[0].verification_id)
 """
 
 from __future__ import annotations
