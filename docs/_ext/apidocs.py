@@ -286,9 +286,10 @@ def _public_namespace_of(target: str) -> str | None:
 
 
 def _unique_by_last_name(env: Any, target: str) -> str | None:
-    """The one documented object whose name ends like ``target`` (an unqualified
-    ``TimestampAuthority`` written in another module's docstring), if exactly one."""
-    tail = "." + target.rpartition(".")[2] if "." in target else "." + target
+    """The one documented object whose name ends with ``target`` (``TimestampAuthority``
+    or ``CommitmentList.wording_exceptions`` written in another module's docstring), if
+    exactly one."""
+    tail = "." + target
     hits = [n for n in env.get_domain("py").objects if n.endswith(tail)]
     return hits[0] if len(hits) == 1 else None
 
@@ -326,7 +327,7 @@ def resolve_python_refs(
     if isinstance(obj, typing.TypeVar):
         return contnode
     alias = _documented_alias(env, target, obj) if obj is not None else None
-    if alias is None and "." not in written:
+    if alias is None and not written.startswith("gaozhi_sdk."):
         alias = _unique_by_last_name(env, written)
     if alias is None:  # ``gaozhi_sdk.server.app.create_app`` → ``gaozhi_sdk.server.create_app``
         home = _public_namespace_of(target)

@@ -90,37 +90,37 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
 
     @cached_property
     def lists(self) -> Lists:
-        """清单: draft, submit, publish, entries and templates."""
+        """The lists area (清单) — draft, submit, publish, entries and templates."""
         return Lists(self)
 
     @cached_property
     def cases(self) -> Cases:
-        """办件: notice, choices, eligibility, pledge, acceptance, decision, closing."""
+        """The cases area (办件) — notice, choices, eligibility, pledge, acceptance, decision."""
         return Cases(self)
 
     @cached_property
     def verifications(self) -> Verifications:
-        """核查: online, on site, assistance, 双随机 draws and supervision."""
+        """The verifications area (核查) — online, on site, assistance, draws, supervision."""
         return Verifications(self)
 
     @cached_property
     def credit(self) -> Credit:
-        """处置与信用: dispositions, credit records, repair and objections."""
+        """The credit area (处置与信用) — dispositions, credit records, repair, objections."""
         return Credit(self)
 
     @cached_property
     def disclosure(self) -> Disclosure:
-        """承诺书公开."""
+        """The disclosure area (承诺书公开)."""
         return Disclosure(self)
 
     @cached_property
     def complaints(self) -> Complaints:
-        """投诉举报."""
+        """The complaints area (投诉举报)."""
         return Complaints(self)
 
     @cached_property
     def journal(self) -> Journal:
-        """台账 (read only): entries, head and chain verification."""
+        """The journal (台账), read only — entries, head and chain verification."""
         return Journal(self)
 
     def disclosures(self) -> list[DisclosedPledge]:
