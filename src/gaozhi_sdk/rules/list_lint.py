@@ -136,7 +136,7 @@ def lint_text(
     """R-029 wording findings for one text.
 
     Catch-all clauses (兜底条款) and vague terms (模糊表述) are both errors: the seed forbids
-    both. ``lowered`` (term → reason, from :attr:`CommitmentList.wording_exceptions`) turns
+    both. ``lowered`` (term → reason, from ``CommitmentList.wording_exceptions``) turns
     a vague term into a warning that carries the organ's reason; catch-alls stay errors.
     """
     out: list[Finding] = []

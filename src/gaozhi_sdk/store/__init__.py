@@ -96,7 +96,7 @@ def open_store(
       ``/…`` is also absolute on POSIX; a Windows path ``sqlite:///C:/…`` works too);
     * ``sqlite://`` or ``sqlite:///:memory:`` — a private in-memory store;
     * ``postgresql://user@host:port/db`` or ``postgres://…`` — the server store
-      (:class:`~gaozhi_sdk.store.postgres.PostgresStore`; extra ``postgres``; libpq
+      (``PostgresStore``; extra ``postgres``; libpq
       parameters and ``schema=`` in the query string).
 
     Percent-escapes in the path are decoded; query strings are not supported.
