@@ -53,7 +53,8 @@ def run_intake(n: int, db: Path) -> tuple[float, dict[str, int]]:
     svc, pki, list_id, clerk = _service(db)
     rng = random.Random(1)
     apps = [synthetic_applicant(rng) for _ in range(n)]
-    signer = pki.applicant("申请人 bench")
+    # Each applicant signs with their own certificate (strict signer policy), issued up front.
+    signers = {a.id_number: pki.applicant("申请人 bench", a.id_number) for a in apps}
     tx0 = svc.store.journal_head()
     seq0 = tx0.seq if tx0 else 0
     t0 = time.perf_counter()
@@ -66,7 +67,8 @@ def run_intake(n: int, db: Path) -> tuple[float, dict[str, int]]:
             notice.case_no, [ProofChoice(entry_id="SZ-GA-HJ-001", mode=ProofMode.PLEDGE)], me
         )
         svc.check_eligibility(notice.case_no, clerk)
-        svc.submit_pledge(esign.sign(svc.draft_pledge(notice.case_no), signer), me)
+        pledge = svc.draft_pledge(notice.case_no)
+        svc.submit_pledge(esign.sign(pledge, signers[app.id_number]), me)
         svc.accept(notice.case_no, clerk)
     elapsed = time.perf_counter() - t0
     head = svc.store.journal_head()

@@ -40,10 +40,14 @@ ENTRY = "SZ-GA-HJ-001"
 def library_intakes(n: int, folder: Path) -> tuple[float, TestPKI]:
     """Seconds for ``n`` intakes through the library in this process (and its PKI)."""
     svc, pki, list_id, clerk = _service(folder / "lib.db")
-    signer = pki.applicant("申请人 #bench")
-    chain = [c.public_bytes(serialization.Encoding.DER) for c in signer.certificate_chain]
     rng = random.Random(7)
     apps = [synthetic_applicant(rng) for _ in range(n)]
+    # each pledgor signs with their own certificate (strict signer policy), issued up front
+    signers = {a.id_number: pki.applicant("申请人 #bench", a.id_number) for a in apps}
+    chains = {
+        k: [c.public_bytes(serialization.Encoding.DER) for c in s.certificate_chain]
+        for k, s in signers.items()
+    }
     t0 = time.perf_counter()
     for app in apps:
         me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
@@ -51,8 +55,9 @@ def library_intakes(n: int, folder: Path) -> tuple[float, TestPKI]:
         case_no = notice.case_no
         svc.record_choices(case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me)
         svc.check_eligibility(case_no, clerk)
-        dts = svc.pledge_data_to_sign(case_no, chain, me)
-        sig = signer.private_key.sign(base64.b64decode(dts.pae), ec.ECDSA(hashes.SHA256()))
+        dts = svc.pledge_data_to_sign(case_no, chains[app.id_number], me)
+        key = signers[app.id_number].private_key
+        sig = key.sign(base64.b64decode(dts.pae), ec.ECDSA(hashes.SHA256()))
         svc.assemble_pledge(case_no, dts.session_id, sig, me)
         svc.accept(case_no, clerk)
     elapsed = time.perf_counter() - t0

@@ -103,9 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     rounds, iterations = (2, 20) if args.smoke else (args.rounds, args.iterations)
 
     pki = TestPKI.create(intermediate=args.intermediate)
-    seal = pki.organ_seal("某市市场监督管理局", "11100000000013127D")
-    trust = pki.trust_store()
     pledge = make_pledge()
+    # The pledgor's own certificate: the strict signer policy lets only them sign a pledge.
+    seal = pki.applicant("张* 110105********002X", pledge.pledgor.id_number)
+    trust = pki.trust_store()
 
     bundle = esign.sign(pledge, seal)
     data = bundle.to_json()

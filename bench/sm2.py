@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import gmssl_pyx  # type: ignore[import-untyped]
+from asn1crypto.x509 import Name
 from gaozhi_plugin_sm2.curve import digest_e, user_hash_z
 from gaozhi_plugin_sm2.testing import Sm2TestPKI
 
@@ -68,9 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     rounds, iterations = (2, 10) if args.smoke else (args.rounds, args.iterations)
 
     pki = Sm2TestPKI.create()
-    seal = pki.organ_seal("某市市场监督管理局", "11100000000013127D")
-    trust = pki.trust_store()
     pledge = _make_pledge()
+    # The pledgor's own SM2 certificate (resident ID in subject serialNumber): the strict
+    # signer policy lets only the pledgor sign a pledge.
+    seal = pki.issue(Name.build({"common_name": "张*", "serial_number": pledge.pledgor.id_number}))
+    trust = pki.trust_store()
 
     bundle = esign.sign(pledge, seal)
     data = bundle.to_json()

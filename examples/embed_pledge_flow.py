@@ -72,7 +72,7 @@ def main(db_path: str) -> int:
 
     # 4. 申请人签署承诺书 (on the applicant's device, with the applicant's certificate)
     pledge = svc.cases.draft_pledge(notice.case_no)
-    signer = pki.applicant("申请人 (示例)")
+    signer = pki.applicant("申请人 (示例)", applicant.id_number)  # names the pledgor
     svc.cases.submit_pledge(esign.sign(pledge, signer), me)
 
     # 5. 受理并核查

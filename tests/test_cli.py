@@ -61,11 +61,31 @@ def test_demo_refuses_non_empty_workdir(demo_dir: Path) -> None:
     assert "GZ-CLI-010" in r.stderr
 
 
+def _anchors(demo_dir: Path) -> list[str]:
+    """The auditor's anchors, passed explicitly (never the archive's own trust/ copies): the
+    demo's root certificates (signing) and its TSA root (time-stamping)."""
+    pki = demo_dir / "pki"
+    roots = [str(p) for p in sorted(pki.glob("*root.pem"))]
+    return [*(x for r in roots for x in ("--trust", r)), "--tsa-trust", str(pki / "tsa")]
+
+
+def _anchor_pems(demo_dir: Path) -> dict[str, list[bytes]]:
+    pki = demo_dir / "pki"
+    return {
+        "trust_pems": [p.read_bytes() for p in sorted(pki.glob("*root.pem"))],
+        "tsa_trust_pems": [p.read_bytes() for p in (pki / "tsa").glob("*.pem")],
+    }
+
+
 def test_audit_passes_on_demo_archive(demo_dir: Path) -> None:
-    r = gaozhi("audit", str(demo_dir / "archive"))
+    r = gaozhi("audit", str(demo_dir / "archive"), *_anchors(demo_dir))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "结论: 通过" in r.stdout
-    j = gaozhi("audit", str(demo_dir / "archive"), "--json")
+    # Without the auditor's anchors: integrity checked, verdict at best INDETERMINATE.
+    bare = gaozhi("audit", str(demo_dir / "archive"))
+    assert bare.returncode == 2, bare.stdout + bare.stderr
+    assert "trust/" in bare.stdout and "不被信任" in bare.stdout
+    j = gaozhi("audit", str(demo_dir / "archive"), *_anchors(demo_dir), "--json")
     report = json.loads(j.stdout)
     assert report["exit_code"] == 0
     assert report["bundles"]["TOTAL_FAILED"] == 0
@@ -91,7 +111,7 @@ def test_any_flipped_byte_in_any_bundle_is_detected_and_named(
     arch = _copy(demo_dir, tmp_path)
     target = rng.choice(sorted((arch / "bundles").rglob("*.bundle.json")))
     _flip(target, rng.randrange(target.stat().st_size))
-    report = audit_archive(arch, jobs=1)
+    report = audit_archive(arch, jobs=1, **_anchor_pems(demo_dir))
     rel = target.relative_to(arch).as_posix()
     assert report.exit_code != 0
     assert any(c.path == rel and c.status != "PASSED" for c in report.checks)
@@ -110,7 +130,7 @@ def test_any_flipped_byte_in_any_journal_line_is_detected(
     line[rng.randrange(len(line) - 1)] ^= 0x01  # never the trailing newline
     lines[i] = bytes(line)
     journal.write_bytes(b"".join(lines))
-    report = audit_archive(arch, jobs=1)
+    report = audit_archive(arch, jobs=1, **_anchor_pems(demo_dir))
     assert report.exit_code == 1
     assert any(c.path == "journal.jsonl" and c.status == "FAILED" for c in report.checks)
 
@@ -124,7 +144,7 @@ def test_deleted_reordered_and_extra_files_are_detected(demo_dir: Path, tmp_path
     lines = journal.read_bytes().splitlines(keepends=True)
     lines[3], lines[4] = lines[4], lines[3]
     journal.write_bytes(b"".join(lines))
-    report = audit_archive(arch, jobs=1)
+    report = audit_archive(arch, jobs=1, **_anchor_pems(demo_dir))
     names = {c.name for c in report.checks if c.status != "PASSED"}
     assert {"file_missing", "file_unlisted", "journal"} <= names
     assert report.exit_code == 1
@@ -135,7 +155,7 @@ def test_truncated_journal_is_detected(demo_dir: Path, tmp_path: Path) -> None:
     journal = arch / "journal.jsonl"
     lines = journal.read_bytes().splitlines(keepends=True)
     journal.write_bytes(b"".join(lines[:-5]))
-    report = audit_archive(arch, jobs=1)
+    report = audit_archive(arch, jobs=1, **_anchor_pems(demo_dir))
     assert report.exit_code == 1
 
 
@@ -143,7 +163,7 @@ def test_audit_cli_names_the_tampered_file(demo_dir: Path, tmp_path: Path) -> No
     arch = _copy(demo_dir, tmp_path)
     target = sorted((arch / "bundles" / "pledge").glob("*.bundle.json"))[0]
     _flip(target, 200)
-    r = gaozhi("audit", str(arch))
+    r = gaozhi("audit", str(arch), *_anchors(demo_dir))
     assert r.returncode == 1
     assert target.name in r.stdout
 
@@ -196,9 +216,8 @@ def test_verify_offline_opens_no_socket(
         raise AssertionError("offline verification opened a socket")
 
     monkeypatch.setattr(socket.socket, "connect", forbidden)
-    trust = demo_dir / "archive" / "trust"
     bundle = sorted((demo_dir / "archive" / "bundles" / "pledge").glob("*.bundle.json"))[0]
-    assert main(["verify", str(bundle), "--trust", str(trust), "--offline"]) == 0
+    assert main(["verify", str(bundle), *_anchors(demo_dir), "--offline"]) == 0
 
 
 def test_list_check_sample_and_bad_fixture() -> None:
@@ -279,7 +298,7 @@ def test_rewritten_journal_with_recomputed_hashes_is_detected(
         e["hash"] = entry_hash({k: v for k, v in e.items() if k != "hash"})
         prev = e["hash"]
     write_jsonl(entries, arch / "journal.jsonl")
-    report = audit_archive(arch, jobs=1)
+    report = audit_archive(arch, jobs=1, **_anchor_pems(demo_dir))
     assert report.exit_code == 1
     failed = {c.name for c in report.checks if c.status == "FAILED"}
     assert "checkpoint" in failed

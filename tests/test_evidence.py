@@ -56,7 +56,20 @@ def package(demo: Path) -> Path:
 
 
 def _trust(demo: Path) -> list[str]:
-    return ["--trust", str(demo / "archive" / "trust")]
+    """The auditor's own anchors: the demo's root certificates (signing) and its TSA root
+    (time-stamping); an auditor gets them from the CAs. The package's trust/ copies are
+    never trusted."""
+    pki = demo / "pki"
+    roots = [str(p) for p in sorted(pki.glob("*root.pem"))]
+    return [*(x for r in roots for x in ("--trust", r)), "--tsa-trust", str(pki / "tsa")]
+
+
+def _pems(demo: Path) -> dict[str, list[bytes]]:
+    pki = demo / "pki"
+    return {
+        "trust_pems": [p.read_bytes() for p in sorted(pki.glob("*root.pem"))],
+        "tsa_trust_pems": [p.read_bytes() for p in (pki / "tsa").glob("*.pem")],
+    }
 
 
 def _rewrite(src: Path, dst: Path, change: Any) -> Path:
@@ -105,9 +118,7 @@ def test_tampered_bundle_in_the_package_fails(demo: Path, package: Path, tmp_pat
         m[name] = json.dumps(obj).encode()
 
     bad = _rewrite(package, tmp_path / "bad.zip", change)
-    report = audit_evidence(
-        bad, trust_pems=[p.read_bytes() for p in (demo / "archive" / "trust").glob("*.pem")]
-    )
+    report = audit_evidence(bad, **_pems(demo))
     assert report.exit_code == 1
     assert {c.name for c in report.checks} >= {"file_digest"}
 

@@ -177,6 +177,7 @@ def disposition_kwargs(**over: Any) -> dict[str, Any]:
         "disposition_id": "D-1",
         "case_no": "C-1",
         "verification_id": "V-1",
+        "organ_uscc": ORGAN_USCC,
         "actions": ("TERMINATE",),
         "decided_at": T0,
     }

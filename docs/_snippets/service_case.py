@@ -43,7 +43,7 @@ notice = svc.issue_notice(
 )
 svc.record_choices(notice.case_no, [ProofChoice(entry_id=entry_id, mode=ProofMode.PLEDGE)], me)
 svc.check_eligibility(notice.case_no, clerk)
-signer = pki.applicant("申请人 (文档示例)")
+signer = pki.applicant("申请人 (文档示例)", applicant.id_number)
 pledge = svc.draft_pledge(notice.case_no)
 svc.submit_pledge(esign.sign(pledge, signer), me)
 svc.accept(notice.case_no, clerk)

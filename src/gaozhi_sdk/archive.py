@@ -2,8 +2,8 @@
 
 An archive directory holds::
 
-    trust/*.pem                      document-signing anchors (copies for the auditor)
-    trust/tsa/*.pem                  time-stamping anchors (copies for the auditor)
+    trust/*.pem                      copies of the document-signing anchors (information only)
+    trust/tsa/*.pem                  copies of the time-stamping anchors (information only)
     bundles/<type>/<id>.bundle.json  every signed document (notices, pledges, findings …)
     journal.jsonl                    the hash-chained journal, one entry per line
     manifest.json                    files with SHA-256, journal count and head
@@ -13,6 +13,13 @@ An archive directory holds::
 missing and unlisted files; the journal chain and its head against the manifest; every
 bundle (in parallel processes); and that each bundle's digest is bound by a journal entry
 — so a missing file, a truncated journal, a reordered entry or a swapped bundle is found.
+
+Trust is the auditor's (DESIGN §8): only anchors the auditor passes (``trust_pems``,
+``tsa_trust_pems``) are trusted. The archive's own ``trust/`` copies never are — an
+attacker who rewrites an archive can write their own root there. Without the auditor's
+anchors the audit still checks integrity, but the verdict is at best INDETERMINATE.
+Every bundle is also held to the signer policy (:mod:`gaozhi_sdk.esign.policy`): organ
+documents, checkpoints and the manifest must carry the seal of the organ they name.
 """
 
 from __future__ import annotations
@@ -32,9 +39,14 @@ from pydantic import Field
 from gaozhi_sdk.canonical import sha256_hex
 from gaozhi_sdk.errors import ArchiveError, GaozhiError
 from gaozhi_sdk.esign import (
+    DEFAULT_POLICY,
     Bundle,
+    IdentityKind,
     Indication,
+    Revocation,
     Signer,
+    SignerPolicy,
+    SubjectKind,
     TrustStore,
     register_payload_type,
     sign,
@@ -51,7 +63,9 @@ __all__ = [
     "AuditReport",
     "JournalCheckpoint",
     "audit_archive",
+    "auditor_trust",
     "export_archive",
+    "seal_organ",
 ]
 
 FORMAT = "gaozhi-archive/1"
@@ -63,6 +77,7 @@ class ArchiveManifest(GaozhiModel):
     """The signed table of contents of an archive."""
 
     format: str = Field(description="归档格式")
+    organ_uscc: str = Field(description="签署清单的机关 (印章须为该机关的, DESIGN §4)")
     created_at: str = Field(description="导出时间")
     journal_count: int = Field(ge=0, description="台账条数")
     journal_head_seq: int = Field(ge=0, description="台账最后序号")
@@ -122,6 +137,25 @@ def _bundle_path(blob_id: str) -> str:
     return f"bundles/{safe}.bundle.json"
 
 
+def seal_organ(signer: Signer, policy: SignerPolicy = DEFAULT_POLICY) -> str:
+    """The 统一社会信用代码 of the organ whose seal ``signer`` is (read from its certificate).
+
+    Raises:
+        ArchiveError: ``GZ-AR-004`` if the signer's certificate does not identify an
+        organisation (a personal certificate may not sign a manifest).
+    """
+    chain = signer.certificate_chain
+    subject = policy.subject_of(chain[0]) if chain else None
+    uscc = subject.value(IdentityKind.USCC) if subject is not None else None
+    if subject is None or subject.kind is not SubjectKind.ORGANISATION or uscc is None:
+        raise ArchiveError(
+            "GZ-AR-004",
+            "签署清单的证书不是机关印章 (证书中没有唯一的统一社会信用代码)",
+            message_en="the manifest signer's certificate is not an organ seal",
+        )
+    return uscc
+
+
 def export_archive(
     store: Store,
     out_dir: str | Path,
@@ -132,12 +166,20 @@ def export_archive(
 ) -> ArchiveManifest:
     """Write the archive of a store to ``out_dir`` and sign its manifest with ``signer``.
 
-    ``trust_pems`` (document-signing anchors) go to ``trust/*.pem`` and ``tsa_trust_pems``
-    (time-stamping anchors) to ``trust/tsa/*.pem`` — anchors keep their purpose (DESIGN §4).
+    Args:
+        signer: the organ seal that signs the manifest (its USCC is the manifest's
+            ``organ_uscc``).
+        trust_pems / tsa_trust_pems: anchor copies written to ``trust/*.pem`` (document
+            signing) and ``trust/tsa/*.pem`` (time-stamping), for the auditor's
+            information — never trusted by the audit (DESIGN §4, §8).
+
+    Raises:
+        ArchiveError: ``GZ-AR-001`` (directory not empty), ``GZ-AR-004`` (not a seal).
     """
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise ArchiveError("GZ-AR-001", f"导出目录非空: {out}", message_en="directory not empty")
+    organ = seal_organ(signer)
     (out / "trust").mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
 
@@ -165,6 +207,7 @@ def export_archive(
     files["journal.jsonl"] = _file_sha256(out / "journal.jsonl")
     manifest = ArchiveManifest(
         format=FORMAT,
+        organ_uscc=organ,
         created_at=now_cst().isoformat(),
         journal_count=count,
         journal_head_seq=int(head["seq"]),
@@ -182,18 +225,47 @@ def export_archive(
 # -- audit ---------------------------------------------------------------------------------
 
 
-_WORKER_TRUST: TrustStore | None = None
+def auditor_trust(
+    trust_pems: Sequence[bytes] | None, tsa_trust_pems: Sequence[bytes] | None = None
+) -> TrustStore:
+    """The auditor's trust store — document-signing and time-stamping anchors, each for its
+    purpose only (never the archive's own copies). Empty when the auditor gave none."""
+    files = trust_folder_files(list(trust_pems or ()), list(tsa_trust_pems or ()))
+    return TrustStore.from_folder_files(files)
 
 
-def _init_worker(files: dict[str, bytes]) -> None:
-    global _WORKER_TRUST  # noqa: PLW0603 - one trust store per worker process
-    _WORKER_TRUST = TrustStore.from_folder_files(files)
+def no_anchor_check(what: str) -> AuditCheck:
+    """The INDETERMINATE check of an audit run without the auditor's anchors."""
+    return AuditCheck(
+        name="trust_source",
+        status="INDETERMINATE",
+        message=(
+            f"审计方未提供信任锚 (--trust): 仅检查了{what}的完整性与签名值; {what}自带的 "
+            "trust/ 证书副本不被信任 (攻击者可自备整套 PKI), 结论至多为不确定。"
+            "请用 --trust 指定您自己掌握的签章根证书, 用 --tsa-trust 指定时间戳根证书"
+        ),
+        path="trust/",
+    )
 
 
-def _init_pool_worker(files: dict[str, bytes]) -> None:
+_UNANCHORED = "NO_CERTIFICATE_CHAIN_FOUND"
+
+_WORKER: tuple[TrustStore, bool, Revocation | None] | None = None
+
+
+def _init_worker(
+    files: dict[str, bytes], require_revocation: bool, revocation: Revocation | None
+) -> None:
+    global _WORKER  # noqa: PLW0603 - one trust store per worker process
+    _WORKER = (TrustStore.from_folder_files(files), require_revocation, revocation)
+
+
+def _init_pool_worker(
+    files: dict[str, bytes], require_revocation: bool, revocation: Revocation | None
+) -> None:
     """A worker process ignores Ctrl-C: the parent stops the pool (no worker tracebacks)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(files)
+    _init_worker(files, require_revocation, revocation)
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -207,7 +279,8 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 def _validate_chunk(args: tuple[list[str], str | None]) -> list[tuple[str, str, str, str]]:
     paths, at_iso = args
-    assert _WORKER_TRUST is not None
+    assert _WORKER is not None
+    trust, require_revocation, revocation = _WORKER
     at = datetime.fromisoformat(at_iso) if at_iso else None
     out = []
     for p in paths:
@@ -216,7 +289,9 @@ def _validate_chunk(args: tuple[list[str], str | None]) -> list[tuple[str, str, 
         except OSError as exc:
             out.append((p, "TOTAL_FAILED", "FORMAT_FAILURE", f"无法读取: {exc.strerror}"))
             continue
-        report = validate(data, _WORKER_TRUST, at=at)
+        report = validate(
+            data, trust, at=at, require_revocation=require_revocation, revocation=revocation
+        )
         sub = report.sub_indication.value if report.sub_indication else ""
         msg = "" if report.indication is Indication.TOTAL_PASSED else report.summary_zh()
         out.append((p, report.indication.value, sub, msg))
@@ -232,16 +307,26 @@ def audit_archive(
     archive: str | Path,
     *,
     trust_pems: Sequence[bytes] | None = None,
+    tsa_trust_pems: Sequence[bytes] | None = None,
     at: datetime | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    tsa_trust_pems: Sequence[bytes] = (),
+    require_revocation: bool = False,
+    revocation: Revocation | None = None,
 ) -> AuditReport:
-    """Audit an archive offline; see the module docstring. Raises ArchiveError GZ-AR-0xx
-    only when the directory is not an archive at all; everything else is reported.
+    """Audit an archive offline; see the module docstring.
 
-    ``trust_pems`` are the auditor's document-signing anchors and ``tsa_trust_pems`` their
-    time-stamping anchors (DESIGN §4: an anchor vouches only for its purpose)."""
+    Args:
+        trust_pems: the auditor's document-signing anchors (PEM). None or empty: the
+            integrity is checked, the verdict is at best INDETERMINATE (exit 2).
+        tsa_trust_pems: the auditor's time-stamping anchors (DESIGN §4: an anchor vouches
+            only for its purpose).
+        require_revocation: missing CRL/OCSP data makes a bundle INDETERMINATE.
+        revocation: CRLs / OCSP responses the auditor brings, used beside each bundle's.
+
+    Raises ArchiveError GZ-AR-0xx only when the directory is not an archive at all;
+    everything else is reported.
+    """
     root = Path(archive)
     if not root.is_dir() or not (root / _MANIFEST_BUNDLE).is_file():
         raise ArchiveError(
@@ -249,16 +334,11 @@ def audit_archive(
             f"不是 gaozhi 归档目录 (缺少 {_MANIFEST_BUNDLE}): {root}",
             message_en="not a gaozhi archive directory",
         )
-    if trust_pems is None:
-        trust_files = {
-            p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted((root / "trust").rglob("*.pem"))
-        }
-    else:
-        trust_files = trust_folder_files(trust_pems, tsa_trust_pems)
-    trust = TrustStore.from_folder_files(trust_files)
-    checks: list[AuditCheck] = []
-    failed = indeterminate = False
+    anchored = bool(trust_pems)
+    trust_files = trust_folder_files(list(trust_pems or ()), list(tsa_trust_pems or ()))
+    trust = TrustStore.from_folder_files(trust_files)  # = auditor_trust(...), files for workers
+    checks: list[AuditCheck] = [] if anchored else [no_anchor_check("归档")]
+    failed, indeterminate = False, not anchored
 
     def fail(name: str, msg: str, path: str | None = None, status: str = "FAILED") -> None:
         nonlocal failed, indeterminate
@@ -268,10 +348,24 @@ def audit_archive(
         else:
             indeterminate = True
 
+    def usable(indication: str, sub: str) -> bool:
+        """Passed — or, without anchors, failed only for want of an anchor."""
+        return indication == "TOTAL_PASSED" or (
+            not anchored and indication == "INDETERMINATE" and sub == _UNANCHORED
+        )
+
     # 1. signed manifest
     manifest: ArchiveManifest | None = None
-    report = validate((root / _MANIFEST_BUNDLE).read_bytes(), trust, at=at)
-    if report.indication is not Indication.TOTAL_PASSED:
+    manifest_data = (root / _MANIFEST_BUNDLE).read_bytes()
+    report = validate(
+        manifest_data,
+        trust,
+        at=at,
+        require_revocation=require_revocation,
+        revocation=revocation,
+    )
+    sub = report.sub_indication.value if report.sub_indication else ""
+    if not usable(report.indication.value, sub):
         fail(
             "manifest_signature",
             report.summary_zh(),
@@ -279,10 +373,16 @@ def audit_archive(
             "FAILED" if report.indication is Indication.TOTAL_FAILED else "INDETERMINATE",
         )
     else:
-        b = Bundle.from_json((root / _MANIFEST_BUNDLE).read_bytes())
+        b = Bundle.from_json(manifest_data)
         manifest = ArchiveManifest.model_validate_json(b.payload)
         checks.append(
-            AuditCheck(name="manifest_signature", status="PASSED", message="归档清单签名有效")
+            AuditCheck(
+                name="manifest_signature",
+                status="PASSED" if anchored else "INDETERMINATE",
+                message="归档清单签名有效"
+                if anchored
+                else "归档清单签名值正确, 但未对照审计方信任锚验证签名证书",
+            )
         )
     # 2. files
     listed = manifest.files if manifest else {}
@@ -346,8 +446,9 @@ def audit_archive(
     work = [(c, at.isoformat() if at else None) for c in _chunks(bundle_files, size)]
     done = 0
     results: list[tuple[str, str, str, str]] = []
+    init = (trust_files, require_revocation, revocation)
     if jobs > 1 and len(bundle_files) > size:
-        pool = ProcessPoolExecutor(jobs, initializer=_init_pool_worker, initargs=(trust_files,))
+        pool = ProcessPoolExecutor(jobs, initializer=_init_pool_worker, initargs=init)
         try:
             for part in pool.map(_validate_chunk, work):
                 results.extend(part)
@@ -359,7 +460,7 @@ def audit_archive(
             raise
         pool.shutdown()
     else:
-        _init_worker(trust_files)
+        _init_worker(*init)
         for w in work:
             part = _validate_chunk(w)
             results.extend(part)
@@ -371,18 +472,31 @@ def audit_archive(
             fail("checkpoint", "检查点内容无法解析", rel)
         elif by_seq.get(point.seq) != point.hash:
             fail("checkpoint", f"台账第 {point.seq} 条的哈希与签名检查点不一致 (台账被改写)", rel)
+    unanchored = 0
     for path, indication, sub, msg in results:
         counts[indication] = counts.get(indication, 0) + 1
         rel = Path(path).relative_to(root).as_posix()
-        if indication != "TOTAL_PASSED":
+        if not usable(indication, sub):
             fail(
                 "bundle",
                 f"{indication}/{sub}: {msg}",
                 rel,
                 "FAILED" if indication == "TOTAL_FAILED" else "INDETERMINATE",
             )
-        elif sha256_hex(Path(path).read_bytes()) not in bound:
+            continue
+        if indication != "TOTAL_PASSED":
+            unanchored += 1
+        if sha256_hex(Path(path).read_bytes()) not in bound:
             fail("bundle_unbound", "签名文件的摘要未记入台账 (可能被替换)", rel)
+    if unanchored:
+        checks.append(
+            AuditCheck(
+                name="bundle_chains",
+                status="INDETERMINATE",
+                message=f"{unanchored} 个签名文件的签名值与签名者策略已检查, "
+                "但签名证书链未对照审计方信任锚验证",
+            )
+        )
     if not failed and not indeterminate:
         checks.append(
             AuditCheck(

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from gaozhi_sdk.errors import ModelValidationError
 
-__all__ = ["canonical_bytes", "digest_json", "model_bytes", "sha256_hex"]
+__all__ = ["canonical_bytes", "digest_json", "is_canonical_json", "model_bytes", "sha256_hex"]
 
 
 _MAX_SAFE = 2**53 - 1
@@ -96,3 +96,26 @@ def digest_json(data: Any) -> str:
     if isinstance(data, BaseModel):
         return sha256_hex(model_bytes(data))
     return sha256_hex(canonical_bytes(data))
+
+
+def is_canonical_json(payload: bytes) -> bool:
+    """True if ``payload`` is exactly the JCS (RFC 8785) bytes of the JSON it holds.
+
+    Duplicate keys (the parser keeps one value, the re-serialisation is shorter), any
+    whitespace, another key order or escaping, and invalid JSON give False. Fast path:
+    orjson's sorted re-serialisation; only when that differs is the RFC 8785 reference
+    consulted (floats and non-ASCII keys, whose JCS form orjson does not produce).
+    """
+    try:
+        data = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return False
+    try:
+        if orjson.dumps(data, option=orjson.OPT_SORT_KEYS) == payload:
+            return True
+    except (TypeError, orjson.JSONEncodeError):
+        pass
+    try:
+        return canonical_bytes(data) == payload
+    except ModelValidationError:
+        return False

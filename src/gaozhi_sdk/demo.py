@@ -423,14 +423,19 @@ class _Demo:
         return Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
 
     def _signer_for(self, app: Applicant) -> Any:
+        """The applicant's own certificate, its identifier encoded as real CAs do (the
+        strict signer policy matches it against the pledgor or named proxy)."""
         key = app.id_number
         if key not in self.applicant_signers:
-            label = (
-                f"{mask_text(app.name, 'name')} {mask_identifier(app.id_number)} "
-                f"#{len(self.applicant_signers) + 1}"
-            )
+            n = len(self.applicant_signers) + 1
+            label = f"{mask_text(app.name, 'name')} {mask_identifier(app.id_number)} #{n}"
+            encodings = ("serialNumber", "etsi", "gmt0015", "otherName")
             self.applicant_signers[key] = self.pki.applicant(
-                label, not_before=START - timedelta(days=1), not_after=START + timedelta(3650)
+                label,
+                app.id_number,
+                encoding=encodings[n % len(encodings)],
+                not_before=START - timedelta(days=1),
+                not_after=START + timedelta(3650),
             )
         return self.applicant_signers[key]
 

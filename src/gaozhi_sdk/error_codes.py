@@ -43,6 +43,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-AR-001": ((), "导出目录非空", "the export directory is not empty"),
     "GZ-AR-002": ((), "不是 gaozhi 归档目录", "not a gaozhi archive directory"),
     "GZ-AR-003": ((), "无法读取归档中的 JSON 文件", "cannot read a JSON file of the archive"),
+    "GZ-AR-004": (
+        (),
+        "签署清单的证书不是机关印章",
+        "the manifest signer's certificate is not an organ seal",
+    ),
     "GZ-AR-020": (
         (),
         "办件没有任何签名文件, 无法导出证据包",
@@ -55,6 +60,13 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     ),
     "GZ-AR-022": ((), "不是 gaozhi 证据包", "not a gaozhi evidence package"),
     "GZ-AR-023": ((), "输出文件已存在", "the output file already exists"),
+    "GZ-AR-024": ((), "证据包中有重名成员", "duplicate member names in the evidence package"),
+    "GZ-AR-025": (
+        (),
+        "证据包解压后超过大小上限 (zip 炸弹)",
+        "the evidence package inflates beyond the size limit (zip bomb)",
+    ),
+    "GZ-AR-026": ((), "证据包成员过多", "too many members in the evidence package"),
     # AU — role policy
     "GZ-AU-001": ((), "该角色无权执行此操作", "this role may not perform the operation"),
     "GZ-AU-002": (
@@ -580,12 +592,23 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-SG-020": ((), "信任锚目录不存在", "trust anchor folder not found"),
     "GZ-SG-021": ((), "该签名文件不是承诺书", "the bundle does not carry a pledge"),
     "GZ-SG-030": ((), "验证时间须带时区", "the validation time must be timezone-aware"),
+    "GZ-SG-031": ((), "验证策略参数须为 SignerPolicy", "the policy must be a SignerPolicy"),
     "GZ-SG-040": (
         (),
         "证书主题不得包含完整的居民身份证号码",
         "the certificate subject must not carry a full resident ID",
     ),
     "GZ-SG-041": ((), "无法读取测试 PKI 目录", "cannot load the test PKI folder"),
+    "GZ-SG-042": (
+        (),
+        "测试证书的身份编码方式或摘要无效",
+        "invalid identity encoding or digest for a test certificate",
+    ),
+    "GZ-SG-050": (
+        ("R-024", "R-035"),
+        "签名者无权签署该文档 (签名者策略)",
+        "the signer is not entitled to sign this document (signer policy)",
+    ),
     "GZ-SG-060": ((), "时间戳服务返回 HTTP 错误", "the TSA answered with an HTTP error"),
     "GZ-SG-061": ((), "时间戳服务应答无效", "invalid TSA reply"),
     "GZ-SG-062": (

@@ -1,13 +1,13 @@
 """单案证据包 (evidence package of one case): export and offline audit (issue 3, DESIGN §6, §8).
 
 ``gaozhi evidence export CASE --db DIR --out case.zip`` writes everything an auditor needs
-for one case, and ``gaozhi audit case.zip`` verifies it on a machine that holds only the
-trust roots. The zip holds::
+for one case, and ``gaozhi audit case.zip --trust ROOTS`` verifies it on a machine that
+holds only the auditor's own trust roots. The zip holds::
 
     manifest.json                 the table of contents (files with SHA-256, journal proof)
     manifest.bundle.json          the manifest, signed with an organ seal
-    trust/*.pem                   document-signing anchors (copies for the auditor)
-    trust/tsa/*.pem               time-stamping anchors (copies for the auditor)
+    trust/*.pem                   copies of the document-signing anchors (never trusted)
+    trust/tsa/*.pem               copies of the time-stamping anchors (never trusted)
     bundles/<type>/<id>.bundle.json  the case's signed documents (notice, pledge,
                                   verification, disposition, credit record …) and the
                                   signed journal checkpoint
@@ -22,9 +22,14 @@ removed or reordered without breaking a hash or the checkpoint signature. The se
 carries other cases' entries between the first case entry and the checkpoint; journal
 entries hold no personal data (masked references and digests only).
 
+Trust is the auditor's (DESIGN §8): the package's ``trust/`` copies are never used.
+Without the auditor's anchors the audit checks integrity, signature values and the
+signer policy, and its verdict is at best INDETERMINATE.
+
 Error codes: ``GZ-AR-020`` case not found / nothing to export, ``GZ-AR-021`` no signed
 checkpoint covers the case, ``GZ-AR-022`` not an evidence package, ``GZ-AR-023`` output
-exists.
+exists, ``GZ-AR-024`` duplicate member names, ``GZ-AR-025`` the members' total
+uncompressed size exceeds the limit (zip bomb), ``GZ-AR-026`` too many members.
 """
 
 from __future__ import annotations
@@ -38,14 +43,21 @@ from typing import Any
 
 from pydantic import Field
 
-from gaozhi_sdk.archive import AuditCheck, AuditReport, JournalCheckpoint
+from gaozhi_sdk.archive import (
+    AuditCheck,
+    AuditReport,
+    JournalCheckpoint,
+    auditor_trust,
+    no_anchor_check,
+    seal_organ,
+)
 from gaozhi_sdk.canonical import canonical_bytes, sha256_hex
 from gaozhi_sdk.errors import ArchiveError, BundleFormatError
 from gaozhi_sdk.esign import (
     Bundle,
     Indication,
+    Revocation,
     Signer,
-    TrustStore,
     register_payload_type,
     sign,
     validate,
@@ -55,19 +67,29 @@ from gaozhi_sdk.models import GaozhiModel, now_cst
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.store.journal import entry_hash
 
-__all__ = ["EVIDENCE_FORMAT", "EvidenceManifest", "audit_evidence", "export_evidence"]
+__all__ = [
+    "EVIDENCE_FORMAT",
+    "MAX_MEMBERS",
+    "MAX_TOTAL_BYTES",
+    "EvidenceManifest",
+    "audit_evidence",
+    "export_evidence",
+]
 
 EVIDENCE_FORMAT = "gaozhi-evidence/1"
 _MANIFEST = "manifest.json"
 _MANIFEST_BUNDLE = "manifest.bundle.json"
 _SEGMENT = "journal/segment.jsonl"
-_MAX_ZIP_MEMBER = 256 * 1024 * 1024
+#: Limits of an evidence package (zip bomb protection): total uncompressed size, members.
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_MEMBERS = 100_000
 
 
 class EvidenceManifest(GaozhiModel):
     """The signed table of contents of one case's evidence package."""
 
     format: str = Field(description="证据包格式")
+    organ_uscc: str = Field(description="签署清单的机关 (印章须为该机关的, DESIGN §4)")
     case_no: str = Field(description="办件编号")
     created_at: str = Field(description="导出时间")
     files: dict[str, str] = Field(description="文件相对路径 → SHA-256")
@@ -108,11 +130,17 @@ def export_evidence(
 ) -> EvidenceManifest:
     """Write the evidence package of ``case_no`` to the zip file ``out``.
 
+    ``signer`` must be an organ seal (its USCC becomes the manifest's ``organ_uscc``);
+    ``trust_pems`` / ``tsa_trust_pems`` are written as ``trust/`` / ``trust/tsa/`` copies
+    for the auditor's information.
+
     Raises:
         ArchiveError: ``GZ-AR-020`` (no signed document of the case), ``GZ-AR-021`` (the
-        case's journal entries are not covered by a signed checkpoint), ``GZ-AR-023``.
+        case's journal entries are not covered by a signed checkpoint), ``GZ-AR-023``,
+        ``GZ-AR-004`` (the signer is not an organ seal).
     """
     target = Path(out)
+    organ = seal_organ(signer)
     if target.exists():
         raise ArchiveError(
             "GZ-AR-023", f"输出文件已存在: {target}", message_en=f"output exists: {target}"
@@ -162,13 +190,13 @@ def export_evidence(
     segment = [e for e in entries if first <= int(e["seq"]) <= cp.seq]
     seg_bytes = b"".join(canonical_bytes(e) + b"\n" for e in segment)
 
-    files: dict[str, bytes] = {}
-    files.update(trust_folder_files(trust_pems, tsa_trust_pems))
+    files: dict[str, bytes] = trust_folder_files(trust_pems, tsa_trust_pems)
     files.update(bundles)
     files[cp_path] = cp_data
     files[_SEGMENT] = seg_bytes
     manifest = EvidenceManifest(
         format=EVIDENCE_FORMAT,
+        organ_uscc=organ,
         case_no=case_no,
         created_at=now_cst().isoformat(),
         files={k: sha256_hex(v) for k, v in sorted(files.items())},
@@ -197,20 +225,50 @@ def export_evidence(
 # -- audit -----------------------------------------------------------------------------------
 
 
-def _read_zip(path: Path) -> dict[str, bytes]:
+def _read_zip(
+    path: Path, *, max_total: int = MAX_TOTAL_BYTES, max_members: int = MAX_MEMBERS
+) -> dict[str, bytes]:
+    """Every member of the zip, refusing duplicates, path escapes and zip bombs.
+
+    The size limit counts the bytes actually inflated (a member's declared size can lie).
+    """
     try:
         with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > max_members:
+                raise ArchiveError(
+                    "GZ-AR-026",
+                    f"证据包成员过多 ({len(infos)} > {max_members}), 拒绝读取",
+                    message_en=f"too many members in the evidence package ({len(infos)})",
+                )
+            names = [i.filename for i in infos]
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ArchiveError(
+                    "GZ-AR-024",
+                    f"证据包中有重名成员 {', '.join(repr(d[:80]) for d in dupes[:5])}: "
+                    "同一名称可能被读出不同内容, 拒绝读取",
+                    message_en=f"duplicate member names in the evidence package: {dupes[:5]}",
+                )
             out: dict[str, bytes] = {}
-            for info in zf.infolist():
+            total = 0
+            for info in infos:
                 if info.is_dir():
                     continue
-                if info.file_size > _MAX_ZIP_MEMBER or ".." in info.filename.split("/"):
+                if ".." in info.filename.split("/") or info.filename.startswith("/"):
                     raise ArchiveError(
                         "GZ-AR-022",
-                        f"证据包成员 {info.filename[:80]!r} 不允许 (过大或路径越界)",
-                        message_en="evidence package member not allowed",
+                        f"证据包成员 {info.filename[:80]!r} 的路径越界",
+                        message_en="evidence package member path escapes the package",
                     )
-                out[info.filename] = zf.read(info)
+                if total + info.file_size > max_total:
+                    raise _too_big(max_total)
+                with zf.open(info) as fh:
+                    data = fh.read(max_total - total + 1)
+                total += len(data)
+                if total > max_total:
+                    raise _too_big(max_total)
+                out[info.filename] = data
             return out
     except (OSError, zipfile.BadZipFile) as exc:
         raise ArchiveError(
@@ -220,25 +278,38 @@ def _read_zip(path: Path) -> dict[str, bytes]:
         ) from exc
 
 
+def _too_big(limit: int) -> ArchiveError:
+    return ArchiveError(
+        "GZ-AR-025",
+        f"证据包解压后总大小超过上限 {limit} 字节 (疑似 zip 炸弹), 拒绝读取",
+        message_en=f"the evidence package inflates beyond {limit} bytes (zip bomb?)",
+    )
+
+
 def audit_evidence(
     path: str | Path,
     *,
     trust_pems: Sequence[bytes] | None = None,
+    tsa_trust_pems: Sequence[bytes] | None = None,
     at: datetime | None = None,
-    tsa_trust_pems: Sequence[bytes] = (),
+    require_revocation: bool = False,
+    revocation: Revocation | None = None,
 ) -> AuditReport:
     """Audit one case's evidence package offline (see the module docstring).
 
     Args:
         path: the zip written by :func:`export_evidence`.
-        trust_pems: the auditor's document-signing anchors; default: the package's
-            ``trust/*.pem`` and ``trust/tsa/*.pem`` (then the report warns that trust
-            came from the package itself).
+        trust_pems: the auditor's document-signing anchors. None or empty: integrity,
+            signature values and signer policy are checked, the verdict is at best
+            INDETERMINATE — the package's own ``trust/`` copies are never trusted.
+        tsa_trust_pems: the auditor's time-stamping anchors.
         at: validation time for bundles without a time-stamp (default: now).
-        tsa_trust_pems: the auditor's time-stamping anchors (with ``trust_pems``).
+        require_revocation: missing CRL/OCSP data makes a bundle INDETERMINATE.
+        revocation: CRLs / OCSP responses the auditor brings, used beside each bundle's.
 
     Raises:
-        ArchiveError: ``GZ-AR-022`` only when the file is not an evidence package at all.
+        ArchiveError: ``GZ-AR-022`` when the file is not an evidence package at all,
+        ``GZ-AR-024`` / ``GZ-AR-025`` / ``GZ-AR-026`` when it is unsafe to read.
     """
     zpath = Path(path)
     members = _read_zip(zpath)
@@ -248,32 +319,31 @@ def audit_evidence(
             f"不是 gaozhi 证据包 (缺少 {_MANIFEST_BUNDLE}): {zpath}",
             message_en="not a gaozhi evidence package",
         )
-    checks: list[AuditCheck] = []
-    state = {"failed": False, "indeterminate": False}
+    anchored = bool(trust_pems)
+    checks: list[AuditCheck] = [] if anchored else [no_anchor_check("证据包")]
+    state = {"failed": False, "indeterminate": not anchored}
 
     def problem(name: str, msg: str, where: str | None = None, status: str = "FAILED") -> None:
         checks.append(AuditCheck(name=name, status=status, message=msg, path=where))
         state["failed" if status == "FAILED" else "indeterminate"] = True
 
-    if trust_pems is None:
-        trust_files = {k: v for k, v in members.items() if k.startswith("trust/")}
-        checks.append(
-            AuditCheck(
-                name="trust_source",
-                status="PASSED",
-                message="信任锚取自证据包自身 trust/ 目录; 独立审计请用 --trust 指定自有根证书",
-            )
-        )
-    else:
-        trust_files = trust_folder_files(trust_pems, tsa_trust_pems)
-    trust = TrustStore.from_folder_files(trust_files)
+    trust = auditor_trust(trust_pems, tsa_trust_pems)
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
 
     def check_bundle(name: str, data: bytes) -> bool:
-        report = validate(data, trust, at=at)
+        report = validate(
+            data, trust, at=at, require_revocation=require_revocation, revocation=revocation
+        )
         counts[report.indication.value] += 1
         if report.indication is Indication.TOTAL_PASSED:
             return True
+        sub = report.sub_indication.value if report.sub_indication else ""
+        if (
+            not anchored
+            and report.indication is Indication.INDETERMINATE
+            and (sub == "NO_CERTIFICATE_CHAIN_FOUND")
+        ):
+            return True  # want of an anchor: already reported by trust_source
         status = "FAILED" if report.indication is Indication.TOTAL_FAILED else "INDETERMINATE"
         problem("bundle", report.summary_zh(), name, status)
         return False
@@ -291,7 +361,13 @@ def audit_evidence(
     if manifest.format != EVIDENCE_FORMAT:
         problem("manifest", f"证据包格式 {manifest.format!r} 不受支持", _MANIFEST_BUNDLE)
     checks.append(
-        AuditCheck(name="manifest_signature", status="PASSED", message="证据包清单签名有效")
+        AuditCheck(
+            name="manifest_signature",
+            status="PASSED" if anchored else "INDETERMINATE",
+            message="证据包清单签名有效"
+            if anchored
+            else "证据包清单签名值正确, 但未对照审计方信任锚验证签名证书",
+        )
     )
     # 2. files
     for rel, digest in sorted(manifest.files.items()):

@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
+    from gaozhi_sdk.esign.identity import CertificateIdentity
     from gaozhi_sdk.models.parties import Applicant, CreditSnapshot
     from gaozhi_sdk.plugin_types import (
         CommitmentListRegistration,
@@ -239,6 +242,38 @@ def gaozhi_render_document(kind: str, model: Any, fmt: str) -> bytes | None:
 
 
 # -- events (1:N, from the outbox) ------------------------------------------------------------
+
+
+@hookspec
+def gaozhi_certificate_identities(certificate: x509.Certificate) -> Iterable[CertificateIdentity]:
+    """Read the holder's identity from a signing certificate of a CA whose encoding the
+    built-in readers do not know (DESIGN §4 signer policy).
+
+    Not firstresult: every implementation is called and all identities are combined with
+    those of the built-in readers. Each value must be canonical (ASCII, upper case,
+    valid check character); a non-canonical value, or two different values of one kind,
+    make the certificate's identity ambiguous and it may sign nothing. Return nothing
+    (an empty list or None) for certificates of other CAs.
+
+    Args:
+        certificate: the leaf certificate of a signature whose chain is being validated.
+
+    Returns:
+        :class:`~gaozhi_sdk.esign.CertificateIdentity` objects (kind, value, source).
+
+    Example::
+
+        from gaozhi_sdk.esign import CertificateIdentity, IdentityKind
+
+        @hookimpl
+        def gaozhi_certificate_identities(certificate):
+            if "Example Province CA" not in certificate.issuer.rfc4514_string():
+                return []
+            cn = certificate.subject.rfc4514_string()  # "CN=张三@110105...@1"
+            parts = cn.removeprefix("CN=").split("@")
+            return [CertificateIdentity(IdentityKind.RESIDENT_ID, parts[1], "subject:CN@2")]
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
 
 
 @hookspec

@@ -797,6 +797,45 @@ class PluginHost:
         or None when no plugin implements it."""
         return HostCreditSource(self) if self.has_impl("gaozhi_credit_snapshot") else None
 
+    def certificate_identities(self, certificate: Any) -> list[Any]:
+        """Every plugin's ``gaozhi_certificate_identities`` for a certificate, combined.
+
+        Pass it to a :class:`~gaozhi_sdk.esign.SignerPolicy` as ``identity_hook`` (the
+        service does so when opened with a host).
+
+        Raises:
+            PluginContractError: ``GZ-PL-006`` (an item is not a CertificateIdentity),
+                ``GZ-PL-007`` (an implementation raised).
+        """
+        from gaozhi_sdk.esign.identity import CertificateIdentity
+
+        out: list[Any] = []
+        for pname, func, argnames in self.impls("gaozhi_certificate_identities"):
+            try:
+                got = func(*[certificate for _ in argnames])
+                items = list(got or ())
+            except Exception as exc:
+                raise PluginContractError(
+                    "GZ-PL-007",
+                    f"插件 {pname} 的 gaozhi_certificate_identities 出错: {_short(exc)}",
+                    plugin_name=pname,
+                    distribution=self._dist_of(pname),
+                    message_en=f"plugin {pname} raised in gaozhi_certificate_identities",
+                ) from exc
+            for item in items:
+                if not isinstance(item, CertificateIdentity):
+                    raise PluginContractError(
+                        "GZ-PL-006",
+                        f"插件 {pname} 的 gaozhi_certificate_identities 返回了 "
+                        f"{type(item).__name__}, 应为 CertificateIdentity",
+                        plugin_name=pname,
+                        distribution=self._dist_of(pname),
+                        message_en=f"plugin {pname}: gaozhi_certificate_identities returned "
+                        f"{type(item).__name__}, expected CertificateIdentity",
+                    )
+                out.append(item)
+        return out
+
     # -- events and lifecycle -------------------------------------------------------------
     def event_impls(self) -> list[tuple[str, Callable[[LifecycleEvent], Any]]]:
         """``gaozhi_event`` implementations in call order, one callable per plugin."""

@@ -117,6 +117,7 @@ class DocsWorld:
         pledge = svc.draft_pledge(notice.case_no, proxy=px)
         signer = self.pki.applicant(
             f"申请人 #{len(self.applicants)}",
+            app.id_number if proxy is None else proxy.id_number,
             not_before=START - timedelta(days=1),
             not_after=START + timedelta(days=3650),
         )

@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
-from gaozhi_sdk.esign import TrustStore, clear_chain_cache
+from gaozhi_sdk.esign import (
+    DEFAULT_POLICY,
+    CertificateIdentity,
+    EcdsaP256Signer,
+    IdentityKind,
+    SignerPolicy,
+    TrustStore,
+    clear_chain_cache,
+)
 from gaozhi_sdk.ids import mask_identifier, resident_id_check_char, uscc_check_char
 from gaozhi_sdk.models import (
     CST,
@@ -32,6 +42,31 @@ RESIDENT_ID = _ID_BODY + resident_id_check_char(_ID_BODY)
 _USCC_BODY = "11100000000013127"
 ORGAN_USCC = _USCC_BODY + uscc_check_char(_USCC_BODY)
 ORGAN_NAME = "某市市场监督管理局"
+#: The masked CN of the pledgor's certificate (the resident ID itself is in serialNumber).
+PLEDGOR_LABEL = "张* 110105********002X"
+
+
+def pledgor_signer(pki: TestPKI, **kw: object) -> EcdsaP256Signer:
+    """The pledgor's own certificate (resident ID in subject serialNumber), as the strict
+    signer policy requires for pledges (DESIGN §4)."""
+    return pki.applicant(PLEDGOR_LABEL, RESIDENT_ID, **kw)  # type: ignore[arg-type]
+
+
+def pledgor_name(cn: str = PLEDGOR_LABEL) -> x509.Name:
+    """A subject naming the pledgor (for certificates issued with custom profiles)."""
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, RESIDENT_ID),
+        ]
+    )
+
+
+def pinned_pledgor_policy(keyid: str) -> SignerPolicy:
+    """The strict policy plus: the pinned key ``keyid`` belongs to the pledgor (a pinned
+    key has no certificate to read an identity from)."""
+    ident = CertificateIdentity(IdentityKind.RESIDENT_ID, RESIDENT_ID, "pinned key")
+    return DEFAULT_POLICY.with_options(pinned_identities={keyid: (ident,)})
 
 
 def make_pledge(n_items: int = 2, pledge_id: str = "CN-P-2026-000001") -> Pledge:

@@ -13,11 +13,11 @@ from gaozhi_sdk.errors import BundleFormatError
 from gaozhi_sdk.esign import Bundle, Indication, SubIndication, TrustStore, sign, validate
 from gaozhi_sdk.testing import TestPKI
 
-from .conftest import ORGAN_NAME, ORGAN_USCC, make_pledge
+from .conftest import make_pledge, pledgor_signer
 
 _PKI = TestPKI.create()
 _TRUST = _PKI.trust_store()
-_GOOD = sign(make_pledge(), _PKI.organ_seal(ORGAN_NAME, ORGAN_USCC)).to_json()
+_GOOD = sign(make_pledge(), pledgor_signer(_PKI)).to_json()
 _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(

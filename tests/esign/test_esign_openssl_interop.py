@@ -23,7 +23,9 @@ from gaozhi_sdk.esign import (
     verify,
 )
 from gaozhi_sdk.esign.sign import signer_material
-from gaozhi_sdk.models import Pledge
+from gaozhi_sdk.models import Notice, Pledge
+
+from .conftest import pinned_pledgor_policy
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI not installed")
 
@@ -136,11 +138,13 @@ def ossl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def test_openssl_key_and_chain_sign_and_verify_in_the_sdk(ossl: Path, pledge: Pledge) -> None:
+def test_openssl_key_and_chain_sign_and_verify_in_the_sdk(ossl: Path, notice: Notice) -> None:
+    # The OpenSSL-made leaf is the organ's seal (USCC in subject serialNumber): it signs
+    # the organ's notice, and the strict signer policy reads its identity.
     signer = load_signer((ossl / "leaf.key").read_bytes(), chain=[(ossl / "leaf.pem").read_bytes()])
     trust = TrustStore.from_pem_files([ossl / "root.pem"])
-    payload, report = verify(sign(pledge, signer).to_json(), trust)
-    assert payload == pledge
+    payload, report = verify(sign(notice, signer).to_json(), trust)
+    assert payload == notice
     assert report.signatures[0].signer is not None
     assert "某市市场监督管理局" in report.signatures[0].signer
 
@@ -181,9 +185,9 @@ def test_sdk_signature_over_pae_verifies_with_openssl(ossl: Path, pledge: Pledge
     assert proc.returncode != 0
 
 
-def test_openssl_signature_over_pae_verifies_in_the_sdk(ossl: Path, pledge: Pledge) -> None:
+def test_openssl_signature_over_pae_verifies_in_the_sdk(ossl: Path, notice: Notice) -> None:
     signer = load_signer((ossl / "leaf.key").read_bytes(), chain=[(ossl / "leaf.pem").read_bytes()])
-    template = sign(pledge, signer)
+    template = sign(notice, signer)
     (ossl / "pae2.bin").write_bytes(template.pae)
     _openssl(ossl, "dgst", "-sha256", "-sign", "leaf.key", "-out", "ossl.sig", "pae2.bin")
     ossl_sig = (ossl / "ossl.sig").read_bytes()
@@ -207,7 +211,10 @@ def test_openssl_encrypted_pkcs8_loads_with_password(ossl: Path, pledge: Pledge)
     signer = load_signer(enc, password=b"s3cret")
     plain = load_signer((ossl / "p8.pem").read_bytes())
     assert signer.keyid == plain.keyid
-    assert validate(sign(pledge, signer), TrustStore(pins=[signer.public_key])).passed
+    policy = pinned_pledgor_policy(signer.keyid)
+    assert validate(
+        sign(pledge, signer), TrustStore(pins=[signer.public_key]), policy=policy
+    ).passed
 
 
 def test_openssl_ed25519_key_signs_pinned_bundles_openssl_verifies(
@@ -234,4 +241,5 @@ def test_openssl_ed25519_key_signs_pinned_bundles_openssl_verifies(
         "ed.sig",
     )
     assert b"Signature Verified Successfully" in out
-    assert validate(bundle, TrustStore(pins=[signer.public_key])).passed
+    policy = pinned_pledgor_policy(signer.keyid)
+    assert validate(bundle, TrustStore(pins=[signer.public_key]), policy=policy).passed

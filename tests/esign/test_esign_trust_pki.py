@@ -15,7 +15,7 @@ from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
 
-from .conftest import ORGAN_NAME, ORGAN_USCC, RESIDENT_ID
+from .conftest import ORGAN_NAME, ORGAN_USCC, RESIDENT_ID, pledgor_signer
 
 
 def test_trust_digest_is_order_independent_and_changes_with_content() -> None:
@@ -84,7 +84,7 @@ def test_intermediate_chain(pki_inter: TestPKI, pledge: Pledge) -> None:
     seal = pki_inter.organ_seal(ORGAN_NAME, ORGAN_USCC)
     assert len(seal.certificate_chain) == 2
     assert seal.certificate_chain[1] == pki_inter.intermediate_certificate
-    report = validate(sign(pledge, seal), pki_inter.trust_store())
+    report = validate(sign(pledge, pledgor_signer(pki_inter)), pki_inter.trust_store())
     assert report.passed
     assert len(report.signatures[0].chain) == 3  # leaf → intermediate → root
 
@@ -92,17 +92,15 @@ def test_intermediate_chain(pki_inter: TestPKI, pledge: Pledge) -> None:
 def test_save_and_load_reuses_the_same_pki(tmp_path: Path, pledge: Pledge) -> None:
     pki = TestPKI.create(intermediate=True)
     seal = pki.organ_seal(ORGAN_NAME, ORGAN_USCC)
-    applicant = pki.applicant("李* 110105********0021")
-    bundle = sign(pledge, seal)
+    applicant = pledgor_signer(pki)
+    bundle = sign(pledge, applicant)
     pki.save(tmp_path / "pki")
     again = TestPKI.load(tmp_path / "pki")
     assert again.root_pem() == pki.root_pem()
     assert again.organ_seal(ORGAN_NAME, ORGAN_USCC).keyid == seal.keyid
-    assert again.applicant("李* 110105********0021").keyid == applicant.keyid
+    assert pledgor_signer(again).keyid == applicant.keyid
     assert validate(bundle, again.trust_store()).passed
-    assert validate(
-        sign(pledge, again.organ_seal(ORGAN_NAME, ORGAN_USCC)), pki.trust_store()
-    ).passed
+    assert validate(sign(pledge, pledgor_signer(again)), pki.trust_store()).passed
     with pytest.raises(SignatureError) as ei:
         TestPKI.load(tmp_path / "missing")
     assert ei.value.code == "GZ-SG-041"

@@ -17,6 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from gaozhi_sdk.errors import SignatureError
 from gaozhi_sdk.esign import (
+    DEFAULT_POLICY,
     POLICY_ID,
     Bundle,
     CheckStatus,
@@ -27,6 +28,7 @@ from gaozhi_sdk.esign import (
     Indication,
     SubIndication,
     TrustStore,
+    UnsafeAnySigner,
     ValidationTimeSource,
     VerificationMaterial,
     VerificationReport,
@@ -43,7 +45,17 @@ from gaozhi_sdk.esign.sign import signer_material
 from gaozhi_sdk.models import Notice, Pledge, VerificationFinding
 from gaozhi_sdk.testing import TestPKI
 
-from .conftest import ORGAN_NAME, ORGAN_USCC, RESIDENT_ID, make_finding, make_notice
+from .conftest import (
+    ORGAN_NAME,
+    ORGAN_USCC,
+    PLEDGOR_LABEL,
+    RESIDENT_ID,
+    make_finding,
+    make_notice,
+    pinned_pledgor_policy,
+    pledgor_name,
+    pledgor_signer,
+)
 
 PLEDGE_TYPE = media_type("pledge")
 
@@ -54,8 +66,13 @@ def seal(pki: TestPKI) -> EcdsaP256Signer:
 
 
 @pytest.fixture
-def good(seal: EcdsaP256Signer, pledge: Pledge) -> bytes:
-    return sign(pledge, seal).to_json()
+def pledgor(pki: TestPKI) -> EcdsaP256Signer:
+    return pledgor_signer(pki)
+
+
+@pytest.fixture
+def good(pledgor: EcdsaP256Signer, pledge: Pledge) -> bytes:
+    return sign(pledge, pledgor).to_json()
 
 
 def _mutate(data: bytes, fn: Callable[[dict[str, Any]], None]) -> bytes:
@@ -93,7 +110,11 @@ def test_round_trip_passes_and_report_is_complete(
     assert {"gaozhi-sdk", "cryptography", "python"} <= set(report.tool)
     sig = report.signatures[0]
     assert sig.algorithm == "ECDSA_P256_SHA256"
-    assert sig.signer is not None and ORGAN_NAME in sig.signer
+    assert sig.signer is not None and PLEDGOR_LABEL in sig.signer
+    assert RESIDENT_ID not in report.model_dump_json()  # the identity is masked
+    policy_check = next(c for c in sig.checks if c.name == "signer_policy")
+    assert policy_check.status is CheckStatus.PASSED
+    assert "110105********002X" in (policy_check.message or "")
     assert sig.chain[-1] == pki.root_certificate.fingerprint(hashes.SHA256()).hex()
     again = VerificationReport.model_validate_json(report.model_dump_json())
     assert again == report
@@ -216,7 +237,7 @@ def test_swapped_certificate_is_detected(good: bytes, pki: TestPKI, trust: Trust
 
 
 def test_chain_from_another_root_has_no_chain(pledge: Pledge, trust: TrustStore) -> None:
-    foreign = TestPKI.create(name="伪造的根 CA").organ_seal(ORGAN_NAME, ORGAN_USCC)
+    foreign = pledgor_signer(TestPKI.create(name="伪造的根 CA"))
     report = validate(sign(pledge, foreign), trust)
     assert report.indication is Indication.INDETERMINATE
     assert report.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
@@ -303,22 +324,27 @@ def test_ed25519_passes_only_when_pinned(pledge: Pledge, trust: TrustStore) -> N
     signer = Ed25519Signer(ed25519.Ed25519PrivateKey.generate())
     data = sign(pledge, signer).to_json()
     assert json.loads(data)["verificationMaterial"]["signers"][0]["publicKey"]
-    report = validate(data, trust)
+    report = validate(data, trust, policy=pinned_pledgor_policy(signer.keyid))
     assert report.indication is Indication.INDETERMINATE
     assert report.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
     assert _check(report, "pinned_key").remedy
     pinned = TrustStore(trust.roots, pins=[signer.public_key])
-    report = validate(data, pinned)
+    # A pinned key has no certificate: whose key it is comes from the verifier's policy.
+    no_identity = validate(data, pinned)
+    assert no_identity.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED
+    policy = pinned_pledgor_policy(signer.keyid)
+    report = validate(data, pinned, policy=policy)
     assert report.passed and report.signatures[0].algorithm == "ED25519"
     other = TrustStore(pins=[ed25519.Ed25519PrivateKey.generate().public_key()])
-    assert not validate(data, other).passed
+    assert not validate(data, other, policy=policy).passed
 
 
 def test_pinned_p256_key(pledge: Pledge) -> None:
     signer = EcdsaP256Signer(ec.generate_private_key(ec.SECP256R1()))
     data = sign(pledge, signer).to_json()
-    assert not validate(data, TrustStore()).passed
-    assert validate(data, TrustStore(pins=[signer.public_key])).passed
+    policy = pinned_pledgor_policy(signer.keyid)
+    assert not validate(data, TrustStore(), policy=policy).passed
+    assert validate(data, TrustStore(pins=[signer.public_key]), policy=policy).passed
 
 
 def test_ed25519_key_in_a_certificate_is_refused(pki: TestPKI, pledge: Pledge) -> None:
@@ -368,7 +394,7 @@ def test_expired_certificate_is_out_of_bounds_no_poe(pledge: Pledge) -> None:
     trust = pki.trust_store()
     nb = datetime(2021, 1, 1, tzinfo=UTC)
     na = datetime(2022, 1, 1, tzinfo=UTC)
-    old = pki.organ_seal(ORGAN_NAME, ORGAN_USCC, not_before=nb, not_after=na)
+    old = pledgor_signer(pki, not_before=nb, not_after=na)
     data = sign(pledge, old).to_json()
     report = validate(data, trust)  # now: after notAfter
     assert report.indication is Indication.INDETERMINATE
@@ -385,11 +411,8 @@ def test_at_inside_validity_passes_and_cache_respects_the_window(
     pki: TestPKI, pledge: Pledge, trust: TrustStore
 ) -> None:
     now = datetime.now(UTC)
-    seal = pki.organ_seal(
-        ORGAN_NAME,
-        ORGAN_USCC,
-        not_before=now - timedelta(days=1),
-        not_after=now + timedelta(days=10),
+    seal = pledgor_signer(
+        pki, not_before=now - timedelta(days=1), not_after=now + timedelta(days=10)
     )
     data = sign(pledge, seal).to_json()
     assert validate(data, trust, at=now).passed  # fills the cache
@@ -412,9 +435,7 @@ def test_certificate_usage_is_enforced(
     pki: TestPKI, pledge: Pledge, kwargs: dict[str, Any], fragment: str
 ) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = pki.issue_certificate(
-        key.public_key(), x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tls")]), **kwargs
-    )
+    cert = pki.issue_certificate(key.public_key(), pledgor_name("tls"), **kwargs)
     report = validate(sign(pledge, EcdsaP256Signer(key, [cert])), pki.trust_store())
     assert report.indication is Indication.INDETERMINATE
     assert report.sub_indication is SubIndication.CHAIN_CONSTRAINTS_FAILURE
@@ -425,7 +446,7 @@ def test_certificate_without_eku_is_accepted(pki: TestPKI, pledge: Pledge) -> No
     key = ec.generate_private_key(ec.SECP256R1())
     cert = pki.issue_certificate(
         key.public_key(),
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "no-eku")]),
+        pledgor_name("no-eku"),
         extended_key_usage=None,
     )
     assert validate(sign(pledge, EcdsaP256Signer(key, [cert])), pki.trust_store()).passed
@@ -455,11 +476,20 @@ def test_r091_full_resident_id_in_a_certificate_is_masked_in_reports(
 
 
 def test_several_signers_all_must_pass(pki: TestPKI, pledge: Pledge, trust: TrustStore) -> None:
-    seal = pki.organ_seal(ORGAN_NAME, ORGAN_USCC)
-    person = pki.applicant("张* 110105********002X")
-    data = sign_many(pledge, [seal, person]).to_json()
+    first = pledgor_signer(pki)
+    second = pki.applicant(PLEDGOR_LABEL, RESIDENT_ID, encoding="gmt0015")  # 2nd certificate
+    data = sign_many(pledge, [first, second]).to_json()
     report = validate(data, trust)
     assert report.passed and len(report.signatures) == 2
+    # Every signature is held to the signer policy: the organ's seal next to the pledgor's
+    # signature makes the pledge fail.
+    seal = pki.organ_seal(ORGAN_NAME, ORGAN_USCC)
+    mixed = validate(sign_many(pledge, [first, seal]), trust)
+    assert mixed.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED
+    assert [s.indication for s in mixed.signatures] == [
+        Indication.TOTAL_PASSED,
+        Indication.TOTAL_FAILED,
+    ]
     broken = _mutate(data, _sig_byte)  # breaks the first signature only
     report = validate(broken, trust)
     assert report.indication is Indication.TOTAL_FAILED
@@ -509,7 +539,13 @@ def test_malformed_timestamp_and_crl_are_format_failures(good: bytes, trust: Tru
 
 def test_unknown_payload_type_returns_bytes(seal: EcdsaP256Signer, trust: TrustStore) -> None:
     data = sign(b"\x00\x01binary", seal, payload_type="application/octet-stream").to_json()
-    payload, report = verify(data, trust)
+    # The strict policy has no rule for a foreign type: nobody may sign it ...
+    refused = validate(data, trust)
+    assert refused.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED
+    assert "application/octet-stream" in (_check(refused, "signer_policy").message or "")
+    # ... unless the verifier says explicitly that any trusted signer will do.
+    policy = DEFAULT_POLICY.with_rules({"application/octet-stream": UnsafeAnySigner()})
+    payload, report = verify(data, trust, policy=policy)
     assert payload == b"\x00\x01binary"
     assert _check(report, "payload_model").status is CheckStatus.SKIPPED
     assert payload_model(data) is None
@@ -517,7 +553,9 @@ def test_unknown_payload_type_returns_bytes(seal: EcdsaP256Signer, trust: TrustS
 
 def test_unregistered_gaozhi_type_warns(seal: EcdsaP256Signer, trust: TrustStore) -> None:
     data = sign(b"{}", seal, payload_type=media_type("future-thing", 3)).to_json()
-    report = validate(data, trust)
+    assert validate(data, trust).sub_indication is SubIndication.SIGNER_NOT_AUTHORISED
+    policy = DEFAULT_POLICY.with_rules({media_type("future-thing", 3): UnsafeAnySigner()})
+    report = validate(data, trust, policy=policy)
     assert report.passed and any("future-thing" in w for w in report.warnings)
 
 

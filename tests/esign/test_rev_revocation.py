@@ -31,7 +31,7 @@ from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
 from gaozhi_sdk.testing.tsa import LocalTSA
 
-from .conftest import ORGAN_NAME, ORGAN_USCC
+from .conftest import PLEDGOR_LABEL, pledgor_signer
 
 T_SIGNED = datetime(2020, 6, 1, 8, 0, tzinfo=UTC)
 BEFORE = datetime(2020, 3, 1, tzinfo=UTC)
@@ -51,9 +51,9 @@ class CA:
         self.tsa = LocalTSA.create(
             not_before=datetime(2019, 1, 1, tzinfo=UTC), clock=lambda: T_SIGNED
         )
-        self.seal: EcdsaP256Signer = self.pki.organ_seal(
-            ORGAN_NAME,
-            ORGAN_USCC,
+        # The pledgor's certificate: the strict signer policy lets only them sign pledges.
+        self.seal: EcdsaP256Signer = pledgor_signer(
+            self.pki,
             not_before=datetime(2020, 1, 1, tzinfo=UTC),
             not_after=datetime(2035, 1, 1, tzinfo=UTC),
         )
@@ -170,7 +170,7 @@ def test_missing_revocation_data_is_indeterminate_when_required(ca: CA, pledge: 
     check = _rev(report)
     assert ca.leaf.fingerprint(hashes.SHA256()).hex() in check.message
     assert "CRL" in check.message and "OCSP" in check.message
-    assert ORGAN_NAME in check.message
+    assert PLEDGOR_LABEL in check.message
 
     lenient = validate(data, ca.trust())
     assert lenient.indication is Indication.TOTAL_PASSED

@@ -13,7 +13,7 @@ from gaozhi_sdk.models import Notice, Pledge
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.tsa import LocalTSA
 
-from .conftest import ORGAN_NAME, ORGAN_USCC
+from .conftest import ORGAN_NAME, ORGAN_USCC, pledgor_signer
 
 
 def test_a_tsa_root_cannot_vouch_for_a_document_signer(pki: TestPKI, notice: Notice) -> None:
@@ -31,7 +31,7 @@ def test_a_tsa_root_cannot_vouch_for_a_document_signer(pki: TestPKI, notice: Not
 
 def test_a_signing_root_cannot_vouch_for_a_tsa(pki: TestPKI, pledge: Pledge) -> None:
     tsa = LocalTSA.create()
-    bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC), tsa=tsa)
+    bundle = sign(pledge, pledgor_signer(pki), tsa=tsa)
     as_signing = TrustStore([pki.root_certificate, tsa.root_certificate])
     report = validate(bundle.to_json(), as_signing)
     assert report.indication is Indication.INDETERMINATE

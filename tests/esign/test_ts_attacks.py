@@ -28,6 +28,7 @@ from gaozhi_sdk.esign.timestamps import TimestampInfo, TimestampProblem, verify_
 from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing.tsa import LocalTSA, build_token
 
+from .conftest import pledgor_signer
 from .test_rev_revocation import AFTER, CA, T_SIGNED
 
 
@@ -65,9 +66,8 @@ def _self_made(embed_root: bool) -> LocalTSA:
 def test_self_made_tsa_cannot_rescue_an_expired_certificate(
     ca: CA, pledge: Pledge, embed_root: bool, tmp_path: Path
 ) -> None:
-    seal = ca.pki.organ_seal(
-        "已过期印章",
-        "11100000000013127D",
+    seal = pledgor_signer(  # the pledgor's own, expired certificate
+        ca.pki,
         not_before=datetime(2020, 1, 1, tzinfo=UTC),
         not_after=datetime(2021, 1, 1, tzinfo=UTC),
     )

@@ -24,7 +24,7 @@ from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
 from gaozhi_sdk.testing.tsa import LocalTSA
 
-from .conftest import ORGAN_NAME, ORGAN_USCC
+from .conftest import pledgor_signer
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI missing")
 
@@ -176,7 +176,7 @@ def _with_token(bundle_json: bytes, token: bytes) -> bytes:
 def test_openssl_ts_reply_token_verifies_in_the_sdk(
     openssl_tsa: Path, pki: TestPKI, pledge: Pledge
 ) -> None:
-    bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+    bundle = sign(pledge, pledgor_signer(pki))
     sig = bundle.dsse_envelope.signatures[0].sig
     token = _openssl_token(openssl_tsa, hashlib.sha256(sig).digest(), "good")
     trust = pki.trust_store()
@@ -193,7 +193,7 @@ def test_openssl_ts_reply_token_verifies_in_the_sdk(
 def test_openssl_token_over_other_bytes_is_hash_failure(
     openssl_tsa: Path, pki: TestPKI, pledge: Pledge
 ) -> None:
-    bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+    bundle = sign(pledge, pledgor_signer(pki))
     token = _openssl_token(openssl_tsa, hashlib.sha256(b"other bytes").digest(), "other")
     trust = pki.trust_store()
     trust.add_pem((openssl_tsa / "ca.pem").read_bytes(), purposes=AnchorPurpose.TIME_STAMPING)
@@ -252,7 +252,7 @@ def test_local_tsa_token_verifies_with_openssl_ts_verify(tmp_path: Path) -> None
 def test_trust_store_without_openssl_root_is_not_enough(
     openssl_tsa: Path, pki: TestPKI, pledge: Pledge
 ) -> None:
-    bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+    bundle = sign(pledge, pledgor_signer(pki))
     sig = bundle.dsse_envelope.signatures[0].sig
     token = _openssl_token(openssl_tsa, hashlib.sha256(sig).digest(), "untrusted")
     report = validate(_with_token(bundle.to_json(), token), TrustStore(pki.trust_store().roots))
@@ -282,7 +282,7 @@ def test_openssl_token_with_several_certificates_unsorted_set_of_verifies(
     (d / "chain.pem").write_bytes(_der_pem(first) + _der_pem(second))
     (d / "ts.cnf").write_text(TS_CNF.replace("certs = ./tsa.pem", "certs = ./chain.pem"))
     try:
-        bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC))
+        bundle = sign(pledge, pledgor_signer(pki))
         sig = bundle.dsse_envelope.signatures[0].sig
         token = _openssl_token(d, hashlib.sha256(sig).digest(), "chain")
     finally:

@@ -41,7 +41,7 @@ from gaozhi_sdk.models import Pledge
 from gaozhi_sdk.testing import TestPKI
 from gaozhi_sdk.testing.tsa import LocalTSA
 
-from .conftest import ORGAN_NAME, ORGAN_USCC, make_pledge
+from .conftest import PLEDGOR_LABEL, RESIDENT_ID, make_pledge, pledgor_signer
 
 T_SIGNED = datetime(2020, 6, 1, 8, 0, tzinfo=UTC)
 
@@ -76,7 +76,7 @@ def _check(sig_checks: Any, name: str) -> Any:
 def test_local_tsa_over_http_time_stamps_a_signature(
     pki: TestPKI, tsa: LocalTSA, pledge: Pledge
 ) -> None:
-    seal = pki.organ_seal(ORGAN_NAME, ORGAN_USCC)
+    seal = pledgor_signer(pki)
     with tsa:
         client = HttpTimestampAuthority(tsa.url)
         assert isinstance(client, TimestampAuthority)
@@ -99,9 +99,8 @@ def test_local_tsa_over_http_time_stamps_a_signature(
 def test_expired_certificate_with_timestamp_inside_validity_passes(
     old_pki: TestPKI, old_tsa: LocalTSA, pledge: Pledge
 ) -> None:
-    seal = old_pki.organ_seal(
-        ORGAN_NAME,
-        ORGAN_USCC,
+    seal = pledgor_signer(
+        old_pki,
         not_before=datetime(2020, 1, 1, tzinfo=UTC),
         not_after=datetime(2021, 1, 1, tzinfo=UTC),
     )
@@ -123,9 +122,8 @@ def test_expired_certificate_with_timestamp_inside_validity_passes(
 def test_at_overrides_the_timestamp_and_is_echoed(
     old_pki: TestPKI, old_tsa: LocalTSA, pledge: Pledge, tmp_path: Any, capsys: Any
 ) -> None:
-    seal = old_pki.organ_seal(
-        ORGAN_NAME,
-        ORGAN_USCC,
+    seal = pledgor_signer(
+        old_pki,
         not_before=datetime(2020, 1, 1, tzinfo=UTC),
         not_after=datetime(2021, 1, 1, tzinfo=UTC),
     )
@@ -162,7 +160,7 @@ def test_at_overrides_the_timestamp_and_is_echoed(
 def test_token_over_other_bytes_is_hash_failure(
     pki: TestPKI, tsa: LocalTSA, pledge: Pledge
 ) -> None:
-    seal = pki.organ_seal(ORGAN_NAME, ORGAN_USCC)
+    seal = pledgor_signer(pki)
     a = sign(pledge, seal)
     b = sign(make_pledge(pledge_id="CN-P-2026-000002"), seal, tsa=tsa)
     stolen = b.verification_material.signers[0].timestamps
@@ -178,7 +176,7 @@ def test_token_over_other_bytes_is_hash_failure(
 
 
 def test_every_bit_flip_of_a_token_is_detected(pki: TestPKI, tsa: LocalTSA, pledge: Pledge) -> None:
-    seal = pki.organ_seal(ORGAN_NAME, ORGAN_USCC)
+    seal = pledgor_signer(pki)
     bundle = sign(pledge, seal, tsa=tsa)
     sig = bundle.dsse_envelope.signatures[0].sig
     good = (bundle.verification_material.signers[0].timestamps or (b"",))[0]
@@ -203,7 +201,7 @@ def test_every_bit_flip_of_a_token_is_detected(pki: TestPKI, tsa: LocalTSA, pled
 
 
 def test_untrusted_tsa_is_indeterminate(pki: TestPKI, tsa: LocalTSA, pledge: Pledge) -> None:
-    bundle = sign(pledge, pki.organ_seal(ORGAN_NAME, ORGAN_USCC), tsa=tsa)
+    bundle = sign(pledge, pledgor_signer(pki), tsa=tsa)
     report = validate(bundle.to_json(), pki.trust_store())  # TSA root not trusted
     assert report.indication is Indication.INDETERMINATE
     assert report.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
@@ -221,7 +219,7 @@ def test_untrusted_tsa_is_indeterminate(pki: TestPKI, tsa: LocalTSA, pledge: Ple
 
 def test_tsa_without_critical_eku_is_refused(pki: TestPKI, pledge: Pledge) -> None:
     # A "TSA" whose certificate is a document-signing certificate, not timeStamping.
-    seal = pki.organ_seal(ORGAN_NAME, ORGAN_USCC)
+    seal = pledgor_signer(pki)
     fake = LocalTSA(
         root_key=seal.private_key,  # type: ignore[arg-type]
         root_certificate=pki.root_certificate,
@@ -302,8 +300,8 @@ def test_timestamp_bundle_adds_one_token_per_signature(
 ) -> None:
     from gaozhi_sdk.esign import sign_many
 
-    a = pki.organ_seal(ORGAN_NAME, ORGAN_USCC)
-    b = pki.applicant("张* 110105********002X")
+    a = pledgor_signer(pki)
+    b = pki.applicant(PLEDGOR_LABEL, RESIDENT_ID, encoding="etsi")  # a second certificate
     bundle = timestamp_bundle(sign_many(pledge, [a, b]), tsa)
     bundle = timestamp_bundle(bundle, tsa)  # a second TSA pass appends
     trust = _trust(pki, tsa)

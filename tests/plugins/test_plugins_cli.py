@@ -137,11 +137,12 @@ def test_help_and_verify_work_with_a_broken_plugin(site: Path, tmp_path: Path) -
     pki = TestPKI.create()
     seal = pki.organ_seal("三门峡市陕州区人民政府", "11411222005123018X")
     bundle = tmp_path / "x.bundle.json"
-    bundle.write_bytes(
-        esign.sign(
-            b'{"notice":"N-1"}', seal, payload_type="application/vnd.gaozhi.notice+json"
-        ).to_json()
-    )
+    from gaozhi_sdk.archive import JournalCheckpoint
+
+    checkpoint = JournalCheckpoint(
+        seq=1, hash="0" * 64, at="2026-01-05T09:00:00+08:00", organ_uscc="11411222005123018X"
+    )  # an organ document, sealed by its organ (the strict signer policy applies)
+    bundle.write_bytes(esign.sign(checkpoint, seal).to_json())
     trust = pki.write_trust(tmp_path)
     res = gaozhi(
         "verify", str(bundle), "--trust", str(trust), env=_env(site, GAOZHI_SDK_STRICT_PLUGINS="1")

@@ -96,8 +96,8 @@ def read_policy(actor: Actor, target: Target) -> bool:
     return actor.organ_uscc == OWNER_USCC
 
 
-def _chain(served: ServedService) -> list[str]:
-    signer = served.pki.applicant("申请人 #matrix")
+def _chain(served: ServedService, applicant_id: str | None = None) -> list[str]:
+    signer = served.pki.applicant("申请人 #matrix", applicant_id)
     return [
         base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
         for c in signer.certificate_chain
@@ -130,10 +130,11 @@ def pledged(served: ServedService, seed: int, entry: str = ONLINE_ENTRY) -> Targ
     from cryptography.hazmat.primitives.asymmetric import ec
 
     t = chosen(served, seed, entry)
-    signer = served.pki.applicant("申请人 #matrix")
+    signer = served.pki.applicant("申请人 #matrix", t.applicant_id)
     me = served.client("platform").acting_for(t.applicant_id)
     dts = me.post(
-        f"/v1/cases/{t.case_no}/pledge/data-to-sign", {"certificate_chain": _chain(served)}
+        f"/v1/cases/{t.case_no}/pledge/data-to-sign",
+        {"certificate_chain": _chain(served, t.applicant_id)},
     )
     assert dts.status_code == 200, dts.text
     sig = signer.private_key.sign(base64.b64decode(dts.json()["pae"]), ec.ECDSA(hashes.SHA256()))
@@ -181,7 +182,7 @@ OPS = [
     Op("pledge draft", "POST", "/v1/cases/{case_no}/pledge/draft", chosen, read_policy),
     Op("data to sign", "POST", "/v1/cases/{case_no}/pledge/data-to-sign", chosen,
        policy("case.sign_pledge", own_case=True),
-       lambda s, _t: {"certificate_chain": _chain(s)}),
+       lambda s, t: {"certificate_chain": _chain(s, t.applicant_id)}),
     Op("accept", "POST", "/v1/cases/{case_no}/accept", pledged, policy("case.accept")),
     Op("case verifications", "GET", "/v1/cases/{case_no}/verifications", pledged, read_policy),
     Op("pledge bundle", "GET", "/v1/cases/{case_no}/pledge/bundle", pledged, read_policy),

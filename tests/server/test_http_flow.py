@@ -83,7 +83,7 @@ def test_unauthenticated_forged_stale_and_replayed_requests_are_401(served: Serv
 def test_r035_three_step_signing_over_http_and_offline_verify(served: ServedService) -> None:
     case_no, app = pledge_chosen(served, 11)
     applicant = as_applicant(served, app)
-    signer = served.pki.applicant("申请人 #http")
+    signer = served.pki.applicant("申请人 #http", app.id_number)
     chain = [
         base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
         for c in signer.certificate_chain

@@ -34,7 +34,7 @@ def _java() -> str:
 def write_java_config(served: ServedService, folder: Path, seed: int) -> tuple[Path, Path]:
     """PKCS#12 keystore (P-256, PBES2/AES) and the client's properties; returns (cfg, out)."""
     app = new_applicant(seed)
-    signer = served.pki.applicant(f"申请人 #java{seed}")
+    signer = served.pki.applicant(f"申请人 #java{seed}", app.id_number)
     password = b"changeit-" + str(seed).encode()
     enc = (
         PrivateFormat.PKCS12.encryption_builder()

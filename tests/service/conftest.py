@@ -144,10 +144,12 @@ class World:
         return Actor(role=role, actor_id=app.id_number)
 
     def signer_of(self, app: Applicant) -> Any:
-        """A personal signing certificate for ``app`` (subject label without PII)."""
+        """``app``'s own signing certificate: masked CN, identifier in subject serialNumber
+        (the strict signer policy matches it against the pledgor or named proxy)."""
         if app.id_number not in self._signers:
             self._signers[app.id_number] = self.pki.applicant(
                 f"申请人 #{len(self._signers) + 1}",
+                app.id_number,
                 not_before=START - timedelta(days=1),
                 not_after=START + timedelta(days=3650),
             )

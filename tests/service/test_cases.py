@@ -379,8 +379,11 @@ def test_r035_bundle_signed_by_untrusted_key_refused(world: World) -> None:
     rogue = TestPKI.create(
         not_before=START - timedelta(days=30), not_after=START + timedelta(days=365)
     )
-    signer = rogue.applicant(
-        "申请人 (伪造)", not_before=START - timedelta(days=1), not_after=START + timedelta(days=365)
+    signer = rogue.applicant(  # names the applicant, but under a root nobody trusts
+        "申请人 (伪造)",
+        case.applicant.id_number,
+        not_before=START - timedelta(days=1),
+        not_after=START + timedelta(days=365),
     )
     with pytest.raises(SignatureError) as ei:
         world.svc.submit_pledge(sign(pledge, signer), world.actor_of(case.applicant))

@@ -151,10 +151,9 @@ def test_r035_three_step_signing_with_an_sm2_certificate(world: World) -> None:
     nb = START - timedelta(days=2)
     pki = sm2.Sm2TestPKI.create(not_before=nb)
     world.svc.sealer.trust.add_root(pki.root_certificate)
-    signer = pki.issue(
-        asn1_x509.Name.build({"common_name": "申请人 #sm2"}, use_printable=False), not_before=nb
-    )
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    subject = {"common_name": "申请人 #sm2", "serial_number": case.applicant.id_number}
+    signer = pki.issue(asn1_x509.Name.build(subject, use_printable=False), not_before=nb)
     actor = world.actor_of(case.applicant)
     dts = world.svc.pledge_data_to_sign(case.case_no, _chain(signer), actor)
     assert dts.signature_algorithm.startswith("SM2")

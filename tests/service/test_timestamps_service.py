@@ -57,7 +57,7 @@ def _setup(tmp_path: Path, tsa: LocalTSA) -> tuple[Any, ...]:
 def test_r035_service_tsa_stamps_sealed_documents_and_unstamped_pledges(tmp_path: Path) -> None:
     """R-035: electronic pledges are evidence; the service's TSA proves when they existed."""
     svc, trust, pki, me, notice, pledge = _setup(tmp_path, LocalTSA.create())
-    unstamped = esign.sign(pledge, pki.applicant("申请人 (测试)"))
+    unstamped = esign.sign(pledge, pki.applicant("申请人 (测试)", pledge.pledgor.id_number))
     assert not unstamped.verification_material.signers[0].timestamps
     svc.submit_pledge(unstamped, me)
     for blob_id in (f"notice/{notice.notice_id}", f"pledge/{pledge.pledge_id}"):
@@ -96,7 +96,7 @@ def test_r001_service_ignores_arriving_tokens_and_stamps_with_its_own_tsa(
             organ_tsa.certificate,
             clock=lambda: back,
         )
-    signer = pki.applicant("申请人 (测试)")
+    signer = pki.applicant("申请人 (测试)", pledge.pledgor.id_number)
     arriving = esign.sign(pledge, signer, tsa=forged_tsa)
     forged_token = (arriving.verification_material.signers[0].timestamps or (b"",))[0]
     svc.submit_pledge(arriving, me)
@@ -123,7 +123,7 @@ def test_r001_pledge_whose_proven_time_precedes_the_notice_is_refused(tmp_path: 
     organ_tsa = LocalTSA.create(not_before=datetime(2019, 1, 1, tzinfo=UTC))
     svc, _trust, pki, me, notice, pledge = _setup(tmp_path, organ_tsa)
     organ_tsa.clock = lambda: notice.issued_at - timedelta(days=1)  # a day early
-    signer = pki.applicant("申请人 (测试)")
+    signer = pki.applicant("申请人 (测试)", pledge.pledgor.id_number)
     with pytest.raises(RuleViolationError) as err:
         svc.submit_pledge(esign.sign(pledge, signer), me)
     assert err.value.code == "GZ-RL-219"

@@ -58,7 +58,6 @@ def _setup(url: str, pki: TestPKI, shared: int) -> dict[str, Any]:
         clist.list_id, 1, ReviewRecord(reviewer="司法局", reviewed_on=date(2025, 5, 1)), reviewer
     )
     clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK0", organ_uscc=organ)
-    signer = pki.applicant("申请人")
     rng = random.Random(99)
     cases = []
     for _ in range(shared):
@@ -69,6 +68,7 @@ def _setup(url: str, pki: TestPKI, shared: int) -> dict[str, Any]:
         )
         svc.record_choices(notice.case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me)
         svc.check_eligibility(notice.case_no, clerk)
+        signer = pki.applicant("申请人", app.id_number)  # the pledgor's own certificate
         svc.submit_pledge(esign.sign(svc.draft_pledge(notice.case_no), signer), me)
         cases.append(notice.case_no)
     head = svc.store.journal_head()

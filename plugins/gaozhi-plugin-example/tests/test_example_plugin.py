@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from gaozhi_plugin_example import plugin
@@ -53,6 +54,7 @@ def test_example_plugin_keeps_the_hook_contract() -> None:
         "gaozhi_credit_snapshot",
         "gaozhi_verify_proof",
         "gaozhi_render_document",
+        "gaozhi_certificate_identities",
         "gaozhi_event",
     }
     assert set(report.hooks) == families == set(PluginHost.hook_names())
@@ -130,3 +132,23 @@ def test_example_events_deduplicated_and_logged(tmp_path: Path) -> None:
     finally:
         store.close()
         host.shutdown()
+
+
+def test_example_certificate_identities_reads_only_its_ca() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from gaozhi_sdk.esign import DEFAULT_POLICY, SubjectKind
+    from gaozhi_sdk.testing import TestPKI
+
+    ours = TestPKI.create(name=plugin.EXAMPLE_CA_NAME)
+    other = TestPKI.create()
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "张三@11010519491231002X")])
+    mine = ours.issue_certificate(key.public_key(), subject)
+    theirs = other.issue_certificate(key.public_key(), subject)
+    host = _host()
+    assert [i.value for i in host.certificate_identities(mine)] == ["11010519491231002X"]
+    assert host.certificate_identities(theirs) == []
+    policy = DEFAULT_POLICY.with_options(identity_hook=host.certificate_identities)
+    assert policy.subject_of(mine).kind is SubjectKind.PERSON
+    assert policy.subject_of(theirs).kind is SubjectKind.NONE

@@ -32,7 +32,10 @@ def test_demo_signs_organ_seals_with_sm2_and_audit_passes(tmp_path: Path) -> Non
     assert (work / "pki" / "sm2-root.pem").read_bytes().strip() in anchors
     assert (work / "pki" / "root.pem").read_bytes().strip() in anchors  # P-256 applicants
 
-    audited = _gaozhi("audit", str(archive), "--json")
+    # Only the auditor's anchors are trusted (the demo keeps them in pki/, TSA in pki/tsa/).
+    bare = _gaozhi("audit", str(archive), "--json")
+    assert bare.returncode == 2, bare.stdout + bare.stderr  # archive's trust/ never trusted
+    audited = _gaozhi("audit", str(archive), "--trust", str(work / "pki"), "--json")
     assert audited.returncode == 0, audited.stdout + audited.stderr
     report = json.loads(audited.stdout)
     assert report["bundles"]["TOTAL_PASSED"] == len(bundles)

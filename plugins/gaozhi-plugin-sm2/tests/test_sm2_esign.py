@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import subprocess
 import sys
@@ -25,6 +26,11 @@ from gaozhi_sdk.esign.keys import load_verifier_plugins
 from gaozhi_sdk.testing.pki import TestPKI
 
 PTYPE = "application/vnd.gaozhi-test+json;version=1"
+#: The test payload type is no gaozhi document: the verifier states explicitly that any
+#: trusted signer may sign it (the strict default signer policy refuses types without a rule).
+POLICY = esign.DEFAULT_POLICY.with_rules({PTYPE: esign.UnsafeAnySigner()})
+_validate = functools.partial(esign.validate, policy=POLICY)
+_verify = functools.partial(esign.verify, policy=POLICY)
 BODY = '{"承诺":"本人承诺所填信息真实"}'.encode()
 USCC = "11411222005123018X"
 
@@ -54,7 +60,7 @@ def test_sm2_organ_seal_bundle_passes_with_algorithm_from_key(pki: Sm2TestPKI) -
     bundle = esign.sign(BODY, seal, PTYPE)
     material = json.loads(bundle.to_json())["verificationMaterial"]["signers"][0]
     assert material["sm2SignerId"] == "1234567812345678"
-    report = esign.validate(bundle, pki.trust_store())
+    report = _validate(bundle, pki.trust_store())
     assert report.indication == "TOTAL_PASSED", report.model_dump_json()
     sig = report.signatures[0]
     assert sig.algorithm == "SM2_SM3"
@@ -65,7 +71,7 @@ def test_sm2_organ_seal_bundle_passes_with_algorithm_from_key(pki: Sm2TestPKI) -
 def test_missing_signer_id_defaults_to_standard_id(pki: Sm2TestPKI) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     data = _edit(bundle, lambda d: d["verificationMaterial"]["signers"][0].pop("sm2SignerId"))
-    assert esign.validate(data, pki.trust_store()).indication == "TOTAL_PASSED"
+    assert _validate(data, pki.trust_store()).indication == "TOTAL_PASSED"
 
 
 def test_changed_signer_id_breaks_the_signature(pki: Sm2TestPKI) -> None:
@@ -73,7 +79,7 @@ def test_changed_signer_id_breaks_the_signature(pki: Sm2TestPKI) -> None:
     data = _edit(
         bundle, lambda d: d["verificationMaterial"]["signers"][0].update(sm2SignerId="ALICE")
     )
-    report = esign.validate(data, pki.trust_store())
+    report = _validate(data, pki.trust_store())
     assert report.indication == "TOTAL_FAILED"
     assert report.sub_indication == "SIG_CRYPTO_FAILURE"
 
@@ -81,30 +87,28 @@ def test_changed_signer_id_breaks_the_signature(pki: Sm2TestPKI) -> None:
 def test_custom_signer_id_round_trips(pki: Sm2TestPKI) -> None:
     signer = pki.issue(Name.build({"common_name": "custom id"}), signer_id="ALICE123@YAHOO.COM")
     bundle = esign.sign(BODY, signer, PTYPE)
-    assert esign.validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
+    assert _validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
     data = _edit(bundle, lambda d: d["verificationMaterial"]["signers"][0].pop("sm2SignerId"))
-    assert esign.validate(data, pki.trust_store()).sub_indication == "SIG_CRYPTO_FAILURE"
+    assert _validate(data, pki.trust_store()).sub_indication == "SIG_CRYPTO_FAILURE"
 
 
 def test_tampered_payload_and_payload_type_fail(pki: Sm2TestPKI) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     other = base64.b64encode(BODY.replace("真实".encode(), "虚假".encode())).decode()
     forged = _edit(bundle, lambda d: d["dsseEnvelope"].update(payload=other))
-    assert esign.validate(forged, pki.trust_store()).indication == "TOTAL_FAILED"
+    assert _validate(forged, pki.trust_store()).indication == "TOTAL_FAILED"
     retyped = _edit(
         bundle,
         lambda d: d["dsseEnvelope"].update(payloadType="application/vnd.other+json;version=1"),
     )
-    assert esign.validate(retyped, pki.trust_store()).indication == "TOTAL_FAILED"
+    assert _validate(retyped, pki.trust_store()).indication == "TOTAL_FAILED"
 
 
 def test_pinned_sm2_key_without_certificate(pki: Sm2TestPKI) -> None:
     signer = Sm2Signer(generate_private_key())
     bundle = esign.sign(BODY, signer, PTYPE)
-    assert esign.validate(bundle, TrustStore()).sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
-    assert esign.validate(bundle, TrustStore(pins=[signer.public_key])).indication == (
-        "TOTAL_PASSED"
-    )
+    assert _validate(bundle, TrustStore()).sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
+    assert _validate(bundle, TrustStore(pins=[signer.public_key])).indication == ("TOTAL_PASSED")
 
 
 def test_without_plugin_sm2_key_is_refused_not_misread(pki: Sm2TestPKI) -> None:
@@ -113,17 +117,17 @@ def test_without_plugin_sm2_key_is_refused_not_misread(pki: Sm2TestPKI) -> None:
     gaozhi_plugin_sm2.unregister()
     try:
         esign.clear_chain_cache()
-        report = esign.validate(bundle, pki.trust_store())
+        report = _validate(bundle, pki.trust_store())
         assert report.indication != "TOTAL_PASSED"
         assert _checks(report)["key_allowed"] == "INDETERMINATE"
     finally:
         gaozhi_plugin_sm2.register()
-    assert esign.validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
+    assert _validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
 
 
 def test_untrusted_sm2_root_gives_no_certificate_chain_found(pki: Sm2TestPKI) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
-    report = esign.validate(bundle, Sm2TestPKI.create().trust_store())
+    report = _validate(bundle, Sm2TestPKI.create().trust_store())
     assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
     chain_check = next(c for c in report.signatures[0].checks if c.name == "certificate_chain")
     assert "SHA-256" in (chain_check.message or "")
@@ -135,10 +139,10 @@ def test_expired_sm2_certificate_out_of_bounds_unless_validated_inside(pki: Sm2T
         "某市市场监督管理局", USCC, not_before=start, not_after=start + timedelta(days=10)
     )
     bundle = esign.sign(BODY, seal, PTYPE)
-    report = esign.validate(bundle, pki.trust_store())
+    report = _validate(bundle, pki.trust_store())
     assert report.indication == "INDETERMINATE"
     assert report.sub_indication == "OUT_OF_BOUNDS_NO_POE"
-    inside = esign.validate(bundle, pki.trust_store(), at=start + timedelta(days=5))
+    inside = _validate(bundle, pki.trust_store(), at=start + timedelta(days=5))
     assert inside.indication == "TOTAL_PASSED"
 
 
@@ -164,7 +168,7 @@ def test_leaf_issued_by_non_ca_is_chain_constraints_failure(pki: Sm2TestPKI) -> 
         not_before=now, not_after=now + timedelta(days=30),
     )  # fmt: skip
     bundle = esign.sign(BODY, Sm2Signer(leaf_key, (leaf, fake_ca)), PTYPE)
-    report = esign.validate(bundle, pki.trust_store())
+    report = _validate(bundle, pki.trust_store())
     assert report.indication == "INDETERMINATE"
     assert report.sub_indication == "CHAIN_CONSTRAINTS_FAILURE"
 
@@ -175,14 +179,14 @@ def test_forged_certificate_signature_breaks_the_chain(pki: Sm2TestPKI) -> None:
     der[-3] ^= 0x01  # inside s of the SM2 certificate signature
     forged = x509.load_der_x509_certificate(bytes(der))
     bundle = esign.sign(BODY, Sm2Signer(seal.private_key, (forged,)), PTYPE)
-    report = esign.validate(bundle, pki.trust_store())
+    report = _validate(bundle, pki.trust_store())
     assert report.indication == "INDETERMINATE"
     assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
 
 
 def test_non_document_signing_sm2_leaf_is_refused(pki: Sm2TestPKI) -> None:
     tls = pki.issue(Name.build({"common_name": "tls"}), extended_key_usage=("1.3.6.1.5.5.7.3.1",))
-    report = esign.validate(esign.sign(BODY, tls, PTYPE), pki.trust_store())
+    report = _validate(esign.sign(BODY, tls, PTYPE), pki.trust_store())
     assert report.sub_indication == "CHAIN_CONSTRAINTS_FAILURE"
 
 
@@ -192,7 +196,7 @@ def test_p256_chains_unchanged_with_plugin_registered_and_mixed_trust(pki: Sm2Te
     bundle = esign.sign_many(
         BODY, [p256.organ_seal("甲局", USCC), pki.organ_seal("乙局", USCC)], PTYPE
     )
-    report = esign.validate(bundle, trust)
+    report = _validate(bundle, trust)
     assert report.indication == "TOTAL_PASSED", report.model_dump_json()
     assert sorted(s.algorithm for s in report.signatures) == ["ECDSA_P256_SHA256", "SM2_SM3"]
 
@@ -209,7 +213,9 @@ def test_installed_plugin_verifies_in_a_fresh_process_without_import(
         "from gaozhi_sdk import esign\n"
         "assert 'gaozhi_plugin_sm2' not in sys.modules\n"
         f"trust = esign.TrustStore.from_dir({str(tmp_path / 'trust')!r})\n"
-        f"r = esign.validate(open({str(tmp_path / 'b.json')!r}, 'rb').read(), trust)\n"
+        f"policy = esign.DEFAULT_POLICY.with_rules({{{PTYPE!r}: esign.UnsafeAnySigner()}})\n"
+        f"r = esign.validate(open({str(tmp_path / 'b.json')!r}, 'rb').read(), trust, "
+        "policy=policy)\n"
         "print(r.indication.value, r.signatures[0].algorithm)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -229,11 +235,11 @@ def test_crashing_chain_validator_is_reported_not_raised(pki: Sm2TestPKI) -> Non
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     register_chain_validator(gaozhi_plugin_sm2.SM2_CURVE_OID, Broken())
     try:
-        report = esign.validate(bundle, pki.trust_store())
+        report = _validate(bundle, pki.trust_store())
     finally:
         gaozhi_plugin_sm2.register()
     assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
-    assert esign.validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
+    assert _validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
 
 
 def test_without_gmssl_pyx_gmalg_verifies_and_signing_says_it_needs_the_wheel(
@@ -249,7 +255,9 @@ def test_without_gmssl_pyx_gmalg_verifies_and_signing_says_it_needs_the_wheel(
         "import gaozhi_plugin_sm2 as p\n"
         "assert p.default_backend().name == 'gmalg'\n"
         f"trust = esign.TrustStore.from_dir({str(tmp_path / 'trust')!r})\n"
-        f"r = esign.validate(open({str(tmp_path / 'b.json')!r}, 'rb').read(), trust)\n"
+        f"policy = esign.DEFAULT_POLICY.with_rules({{{PTYPE!r}: esign.UnsafeAnySigner()}})\n"
+        f"r = esign.validate(open({str(tmp_path / 'b.json')!r}, 'rb').read(), trust, "
+        "policy=policy)\n"
         "print(r.indication.value)\n"
         "try:\n"
         "    p.Sm2Signer(p.Sm2PrivateKey(bytes(31) + b'\\x07'))\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -11,6 +12,11 @@ from gaozhi_plugin_sm2.testing import Sm2TestPKI
 from gaozhi_sdk import esign
 
 PTYPE = "application/vnd.gaozhi-test+json;version=1"
+#: The test payload type is no gaozhi document: the verifier states explicitly that any
+#: trusted signer may sign it (the strict default signer policy refuses types without a rule).
+POLICY = esign.DEFAULT_POLICY.with_rules({PTYPE: esign.UnsafeAnySigner()})
+_validate = functools.partial(esign.validate, policy=POLICY)
+_verify = functools.partial(esign.verify, policy=POLICY)
 BODY = '{"承诺":"本人承诺所填信息真实","事项":"E-001"}'.encode()
 
 
@@ -19,12 +25,12 @@ def setup() -> tuple[bytes, esign.TrustStore]:
     pki = Sm2TestPKI.create()
     seal = pki.organ_seal("某市市场监督管理局", "11411222005123018X")
     data = esign.sign(BODY, seal, PTYPE).to_json()
-    assert esign.validate(data, pki.trust_store()).indication == "TOTAL_PASSED"
+    assert _validate(data, pki.trust_store()).indication == "TOTAL_PASSED"
     return data, pki.trust_store()
 
 
 def _never_passes(data: bytes, trust: esign.TrustStore) -> None:
-    report = esign.validate(data, trust)
+    report = _validate(data, trust)
     assert report.indication in ("TOTAL_FAILED", "INDETERMINATE")
     assert report.sub_indication != "POLICY_PROCESSING_ERROR", report.model_dump_json()
 

@@ -7,6 +7,7 @@ these tests pass the standard ID explicitly and also show that without it OpenSS
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -20,6 +21,11 @@ from gaozhi_sdk import esign
 from gaozhi_sdk.esign import TrustStore, pae
 
 PTYPE = "application/vnd.gaozhi-test+json;version=1"
+#: The test payload type is no gaozhi document: the verifier states explicitly that any
+#: trusted signer may sign it (the strict default signer policy refuses types without a rule).
+POLICY = esign.DEFAULT_POLICY.with_rules({PTYPE: esign.UnsafeAnySigner()})
+_validate = functools.partial(esign.validate, policy=POLICY)
+_verify = functools.partial(esign.verify, policy=POLICY)
 BODY = '{"承诺":"OpenSSL 互通"}'.encode()
 
 
@@ -38,7 +44,7 @@ def _signer(ossl: OpenSslSm2Pki) -> esign.Signer:
 
 def test_openssl_keys_and_certificates_verify_in_sdk(ossl: OpenSslSm2Pki) -> None:
     trust = TrustStore.from_dir(ossl.root_cert.parent)  # a folder of PEM roots
-    report = esign.validate(esign.sign(BODY, _signer(ossl), PTYPE), trust)
+    report = _validate(esign.sign(BODY, _signer(ossl), PTYPE), trust)
     assert report.indication == "TOTAL_PASSED", report.model_dump_json()
     assert report.signatures[0].algorithm == "SM2_SM3"
     assert len(report.signatures[0].chain) == 2
@@ -71,7 +77,7 @@ def test_openssl_signature_over_pae_verifies_in_sdk(ossl: OpenSslSm2Pki) -> None
     ossl_sig = (work / "ossl.sig").read_bytes()
     bundle["dsseEnvelope"]["signatures"][0]["sig"] = base64.b64encode(ossl_sig).decode()
     trust = TrustStore.from_dir(ossl.root_cert.parent)
-    report = esign.validate(json.dumps(bundle).encode(), trust)
+    report = _validate(json.dumps(bundle).encode(), trust)
     assert report.indication == "TOTAL_PASSED", report.model_dump_json()
 
     # Signed with OpenSSL's default empty ID: SIG_CRYPTO_FAILURE under the standard ID.
@@ -82,7 +88,7 @@ def test_openssl_signature_over_pae_verifies_in_sdk(ossl: OpenSslSm2Pki) -> None
     bundle["dsseEnvelope"]["signatures"][0]["sig"] = base64.b64encode(
         (work / "empty-id.sig").read_bytes()
     ).decode()
-    report = esign.validate(json.dumps(bundle).encode(), trust)
+    report = _validate(json.dumps(bundle).encode(), trust)
     assert report.sub_indication == "SIG_CRYPTO_FAILURE"
 
 
@@ -110,5 +116,5 @@ def test_openssl_certificate_signed_with_empty_id_is_not_trusted(tmp_path: Path)
         pki.leaf_key.read_bytes(), chain=[(tmp_path / "leaf-empty-id.pem").read_bytes()]
     )
     trust = TrustStore.from_dir(pki.root_cert.parent)
-    report = esign.validate(esign.sign(BODY, signer, PTYPE), trust)
+    report = _validate(esign.sign(BODY, signer, PTYPE), trust)
     assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"

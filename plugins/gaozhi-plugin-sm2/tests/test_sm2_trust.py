@@ -3,6 +3,7 @@ verifier (issue 9): a revoked SM2 seal comes out REVOKED, an SM2 TSA's token pro
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,11 @@ from gaozhi_sdk.esign.timestamps import TimestampInfo, TimestampProblem, verify_
 from gaozhi_sdk.testing.tsa import build_token
 
 PTYPE = "application/vnd.gaozhi-test+json;version=1"
+#: The test payload type is no gaozhi document: the verifier states explicitly that any
+#: trusted signer may sign it (the strict default signer policy refuses types without a rule).
+POLICY = esign.DEFAULT_POLICY.with_rules({PTYPE: esign.UnsafeAnySigner()})
+_validate = functools.partial(esign.validate, policy=POLICY)
+_verify = functools.partial(esign.verify, policy=POLICY)
 BODY = '{"告知":"不实承诺将被记入信用记录"}'.encode()
 USCC = "11411222005123018X"
 SM2_WITH_SM3 = "1.2.156.10197.1.501"
@@ -54,11 +60,11 @@ def test_sm2_crl_revoking_an_sm2_seal_is_revoked(pki: Sm2TestPKI) -> None:
             )
         }
     )
-    report = esign.validate(carried, pki.trust_store())
+    report = _validate(carried, pki.trust_store())
     assert report.indication is Indication.TOTAL_FAILED
     assert report.sub_indication is SubIndication.REVOKED
     # The auditor's own copy of the CRL does the same to a bundle that carries none.
-    brought = esign.validate(bundle, pki.trust_store(), revocation=Revocation(crls=(crl,)))
+    brought = _validate(bundle, pki.trust_store(), revocation=Revocation(crls=(crl,)))
     assert brought.sub_indication is SubIndication.REVOKED
 
 
@@ -66,9 +72,9 @@ def test_sm2_crl_saying_good_satisfies_require_revocation(pki: Sm2TestPKI) -> No
     seal = _seal(pki)
     crl = pki.crl(this_update=NOW - timedelta(days=1), next_update=NOW + timedelta(days=6))
     bundle = esign.sign(BODY, seal, PTYPE)
-    strict = esign.validate(bundle, pki.trust_store(), require_revocation=True)
+    strict = _validate(bundle, pki.trust_store(), require_revocation=True)
     assert strict.sub_indication is SubIndication.TRY_LATER
-    report = esign.validate(
+    report = _validate(
         bundle, pki.trust_store(), require_revocation=True, revocation=Revocation(crls=(crl,))
     )
     assert report.indication is Indication.TOTAL_PASSED, report.summary_en()
@@ -84,7 +90,7 @@ def test_sm2_crl_signed_by_another_key_under_the_root_name_is_ignored(pki: Sm2Te
         key=generate_private_key(),
     )
     bundle = esign.sign(BODY, seal, PTYPE)
-    report = esign.validate(bundle, pki.trust_store(), revocation=Revocation(crls=(forged,)))
+    report = _validate(bundle, pki.trust_store(), revocation=Revocation(crls=(forged,)))
     assert report.indication is Indication.TOTAL_PASSED
     assert any("ignored" in w for w in report.warnings)
 
@@ -138,7 +144,7 @@ def test_sm2_signed_tsa_token_verifies_through_the_plugin(pki: Sm2TestPKI) -> No
             )
         }
     )
-    report = esign.validate(stamped, anchors)
+    report = _validate(stamped, anchors)
     assert report.indication is Indication.TOTAL_PASSED, report.summary_en()
     assert report.signatures[0].best_signature_time == gen_time
     # The SM2 root trusted for documents only does not vouch for the SM2 TSA.

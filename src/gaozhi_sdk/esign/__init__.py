@@ -8,6 +8,10 @@ Typical use::
     data = bundle.to_json()                              # deterministic JSON bytes
     report = esign.validate(data, trust)                 # never raises on bad input
     pledge2, report = esign.verify(data, trust)          # raises SignatureError unless TOTAL_PASSED
+
+Who may sign what is the verifier's :class:`SignerPolicy` (``policy=``, strict
+:data:`DEFAULT_POLICY` by default): organ documents by the organ's seal, pledges by the
+pledgor or the named proxy (:mod:`gaozhi_sdk.esign.policy`).
 """
 
 from gaozhi_sdk._public import rehome as _rehome
@@ -29,6 +33,13 @@ from gaozhi_sdk.esign.chain import (
     unregister_chain_validator,
 )
 from gaozhi_sdk.esign.dsse import pae
+from gaozhi_sdk.esign.identity import (
+    CertificateIdentity,
+    IdentityKind,
+    SubjectIdentity,
+    SubjectKind,
+    read_subject_identity,
+)
 from gaozhi_sdk.esign.keys import (
     SM2_CURVE_OID,
     EcdsaP256Signer,
@@ -56,6 +67,15 @@ from gaozhi_sdk.esign.payload_types import (
     payload_type_for,
     register_payload_type,
     registered_payload_types,
+)
+from gaozhi_sdk.esign.policy import (
+    DEFAULT_POLICY,
+    OrganSeal,
+    PledgorOrProxy,
+    SignerPolicy,
+    SignerRule,
+    SigningMethod,
+    UnsafeAnySigner,
 )
 from gaozhi_sdk.esign.report import (
     Check,
@@ -89,12 +109,14 @@ from gaozhi_sdk.esign.validate import (
 
 __all__ = [
     "BUNDLE_MEDIA_TYPE",
+    "DEFAULT_POLICY",
     "ID_KP_DOCUMENT_SIGNING",
     "POLICY_ID",
     "POLICY_VERSION",
     "SM2_CURVE_OID",
     "AnchorPurpose",
     "Bundle",
+    "CertificateIdentity",
     "ChainOutcome",
     "ChainValidator",
     "Check",
@@ -104,10 +126,13 @@ __all__ = [
     "EcdsaP256Signer",
     "Ed25519Signer",
     "HttpTimestampAuthority",
+    "IdentityKind",
     "Indication",
     "KeyRejected",
     "KeyVerifier",
     "KeyVerifierFactory",
+    "OrganSeal",
+    "PledgorOrProxy",
     "PublicKeyLike",
     "Revocation",
     "RevocationFetcher",
@@ -115,11 +140,17 @@ __all__ = [
     "SignatureReport",
     "Signer",
     "SignerMaterial",
+    "SignerPolicy",
+    "SignerRule",
+    "SigningMethod",
     "SubIndication",
+    "SubjectIdentity",
+    "SubjectKind",
     "TimestampAuthority",
     "TimestampInfo",
     "TimestampProblem",
     "TrustStore",
+    "UnsafeAnySigner",
     "ValidationTimeSource",
     "VerificationMaterial",
     "VerificationReport",
@@ -136,6 +167,7 @@ __all__ = [
     "parse_payload",
     "payload_model",
     "payload_type_for",
+    "read_subject_identity",
     "register_chain_validator",
     "register_key_verifier",
     "register_payload_type",

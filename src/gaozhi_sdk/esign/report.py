@@ -44,7 +44,8 @@ class Indication(StrEnum):
 
 
 class SubIndication(StrEnum):
-    """The 23 ETSI EN 319 102-1 sub-indications, spelled as EU DSS spells them."""
+    """The 23 ETSI EN 319 102-1 sub-indications, spelled as EU DSS spells them, and the
+    gaozhi extension ``SIGNER_NOT_AUTHORISED``."""
 
     FORMAT_FAILURE = "FORMAT_FAILURE"
     HASH_FAILURE = "HASH_FAILURE"
@@ -69,6 +70,10 @@ class SubIndication(StrEnum):
     NO_POE = "NO_POE"
     TRY_LATER = "TRY_LATER"
     SIGNED_DATA_NOT_FOUND = "SIGNED_DATA_NOT_FOUND"
+    #: gaozhi extension (no ETSI counterpart, like sigstore's identity policy failure): the
+    #: signature is valid but the signer is not entitled to sign this payload type
+    #: (:mod:`gaozhi_sdk.esign.policy`); TOTAL_FAILED.
+    SIGNER_NOT_AUTHORISED = "SIGNER_NOT_AUTHORISED"
 
 
 #: Sub-indications that make a signature TOTAL_FAILED (EN 319 102-1 table 5); all others
@@ -81,6 +86,7 @@ TOTAL_FAILED_SUBINDICATIONS = frozenset(
         SubIndication.REVOKED,
         SubIndication.EXPIRED,
         SubIndication.NOT_YET_VALID,
+        SubIndication.SIGNER_NOT_AUTHORISED,
     }
 )
 

@@ -3,7 +3,9 @@
 Checks, in order (names as they appear in reports):
 
 bundle level
-    ``bundle_format`` (strict parse; ``FORMAT_FAILURE``), ``payload_model`` (payloads of
+    ``bundle_format`` (strict parse; ``FORMAT_FAILURE``), ``payload_canonical`` (JSON
+    payloads of gaozhi types are exactly their JCS bytes — no duplicate keys, whitespace
+    or other order; ``FORMAT_FAILURE``), ``payload_model`` (payloads of
     registered types parse into their model; ``FORMAT_FAILURE``), ``revocation_data``
     (carried CRLs/OCSP responses parse; ``FORMAT_FAILURE``).
 per signature
@@ -14,7 +16,9 @@ per signature
     ``SIG_CRYPTO_FAILURE``), ``certificate_chain`` (path to a trusted root at the
     validation time; ``NO_CERTIFICATE_CHAIN_FOUND`` / ``OUT_OF_BOUNDS_NO_POE`` /
     ``CHAIN_CONSTRAINTS_FAILURE``) or ``pinned_key`` (a bare publicKey must be pinned;
-    ``NO_CERTIFICATE_CHAIN_FOUND``), ``timestamp`` (every RFC 3161 token verifies over
+    ``NO_CERTIFICATE_CHAIN_FOUND``), ``signer_policy`` (the signer is entitled to sign
+    this payload type, :mod:`gaozhi_sdk.esign.policy`; ``SIGNER_NOT_AUTHORISED``),
+    ``timestamp`` (every RFC 3161 token verifies over
     SHA-256 of the signature bytes with a TSA chain to a *time-stamping* anchor —
     ``HASH_FAILURE`` / ``SIG_CRYPTO_FAILURE`` / ``NO_SIGNING_CERTIFICATE_FOUND`` /
     ``NO_CERTIFICATE_CHAIN_FOUND``; the
@@ -39,6 +43,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
+from gaozhi_sdk.canonical import is_canonical_json
 from gaozhi_sdk.errors import BundleFormatError, GaozhiError, SignatureError
 from gaozhi_sdk.esign._fast import trusted
 from gaozhi_sdk.esign.bundle import Bundle, Revocation, SignerMaterial
@@ -46,6 +51,7 @@ from gaozhi_sdk.esign.chain import _fp as _cert_fp
 from gaozhi_sdk.esign.chain import parse_chain, validate_chain
 from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for, keyid_from_spki
 from gaozhi_sdk.esign.payload_types import GAOZHI_TYPE_PREFIX, model_for, parse_payload
+from gaozhi_sdk.esign.policy import DEFAULT_POLICY, SignerPolicy
 from gaozhi_sdk.esign.report import (
     REPORT_SCHEMA_VERSION,
     Check,
@@ -70,8 +76,9 @@ __all__ = ["POLICY_ID", "POLICY_VERSION", "VerifiedPayload", "payload_model", "v
 
 #: The validation policy implemented here (reports carry it).
 POLICY_ID = "gaozhi:bundle:v1:2026-1"
-#: Its version: 2 = time-stamps give the best signature time, CRL/OCSP evaluated.
-POLICY_VERSION = "2"
+#: Its version: 2 = time-stamps give the best signature time, CRL/OCSP evaluated;
+#: 3 = signer policy (who may sign which type) and canonical (JCS) payloads enforced.
+POLICY_VERSION = "3"
 
 _TOOL: dict[str, str] | None = None
 
@@ -108,6 +115,24 @@ _P_CRYPTO = _passed("signature_crypto")
 _P_PIN = _passed("pinned_key")
 _P_FORMAT = _passed("bundle_format")
 _P_MODEL = _passed("payload_model")
+
+
+def _not_canonical(payload: bytes) -> Check:
+    return Check(
+        name="payload_canonical",
+        status=CheckStatus.FAILED,
+        sub_indication=SubIndication.FORMAT_FAILURE,
+        message="文档内容不是其 JSON 的规范形式 (RFC 8785 JCS): 有重复键、多余空白、键序不同或"
+        "转义不同, 同一签名可能被读成不同的文档",
+        message_en="the payload is not the JCS (RFC 8785) form of its JSON: duplicate keys, "
+        "whitespace, key order or escaping differ",
+        expected="JCS 字节 (签名工具 sign() 生成的形式)",
+        found=f"{len(payload)} 字节, SHA-256 {hashlib.sha256(payload).hexdigest()}, 非 JCS 形式",
+        remedy="不要采信该文档: 同一签名可能对应多种解读 (如重复键); 请取得原始证据包",
+        remedy_en="do not rely on it: the same signature could be read several ways",
+    )
+
+
 _NO_TST = Check(
     name="timestamp",
     status=CheckStatus.SKIPPED,
@@ -177,6 +202,9 @@ class _Options(NamedTuple):
     require_revocation: bool
     fetcher: RevocationFetcher | None
     revocation: Revocation | None = None
+    policy: SignerPolicy = DEFAULT_POLICY
+    payload_type: str = ""
+    payload: BaseModel | bytes | None = None
 
 
 def validate(
@@ -187,6 +215,7 @@ def validate(
     require_revocation: bool = False,
     revocation_fetcher: RevocationFetcher | None = None,
     revocation: Revocation | None = None,
+    policy: SignerPolicy = DEFAULT_POLICY,
 ) -> VerificationReport:
     """Validate a bundle and return the report; never raises on a bad bundle.
 
@@ -203,11 +232,16 @@ def validate(
         revocation: CRLs / OCSP responses (DER) the verifier brings, used beside the
             bundle's own; data that cannot be verified (wrong signer, delegated
             responder not entitled) is ignored with a warning.
+        policy: who may sign which payload type (:class:`~gaozhi_sdk.esign.policy.SignerPolicy`);
+            default :data:`~gaozhi_sdk.esign.policy.DEFAULT_POLICY` (strict). A signer the
+            policy does not entitle gives TOTAL_FAILED / SIGNER_NOT_AUTHORISED.
 
     Raises:
         SignatureError: ``GZ-SG-030`` only if ``at`` is not an aware datetime.
     """
-    return _validate(bundle, trust, at, require_revocation, revocation_fetcher, revocation)[0]
+    return _validate(bundle, trust, at, require_revocation, revocation_fetcher, revocation, policy)[
+        0
+    ]
 
 
 def verify(
@@ -218,16 +252,18 @@ def verify(
     require_revocation: bool = False,
     revocation_fetcher: RevocationFetcher | None = None,
     revocation: Revocation | None = None,
+    policy: SignerPolicy = DEFAULT_POLICY,
 ) -> VerifiedPayload:
     """Validate and return ``(payload, report)``; raise unless TOTAL_PASSED.
 
     The payload is the parsed model for registered payload types, else the raw bytes.
+    Arguments as for :func:`validate` (``policy``: the signer policy, strict by default).
 
     Raises:
         SignatureError: ``GZ-SG-010`` with ``.report`` when the result is not TOTAL_PASSED.
     """
     report, payload = _validate(
-        bundle, trust, at, require_revocation, revocation_fetcher, revocation
+        bundle, trust, at, require_revocation, revocation_fetcher, revocation, policy
     )
     if report.indication is not Indication.TOTAL_PASSED or payload is None:
         first = next(iter(report.problems()), None)
@@ -305,14 +341,22 @@ def _validate(
     require_revocation: bool = False,
     fetcher: RevocationFetcher | None = None,
     revocation: Revocation | None = None,
+    policy: SignerPolicy = DEFAULT_POLICY,
 ) -> tuple[VerificationReport, BaseModel | bytes | None]:
     vt, src = _validation_time(at)
+    if not isinstance(policy, SignerPolicy):
+        raise SignatureError(
+            "GZ-SG-031",
+            "policy 须为 SignerPolicy (签名者策略)",
+            message_en="`policy` must be a SignerPolicy",
+        )
     opts = _Options(
         at=vt if at is not None else None,
         now=vt,
         require_revocation=require_revocation,
         fetcher=fetcher,
         revocation=revocation,
+        policy=policy,
     )
     bundle_digest: dict[str, str] = {}
     if isinstance(data, Bundle):
@@ -369,6 +413,8 @@ def _validate_bundle(
     parsed_payload: BaseModel | bytes | None
     if model_for(ptype) is None:
         parsed_payload = payload
+        if ptype.startswith(GAOZHI_TYPE_PREFIX) and not is_canonical_json(payload):
+            checks.append(_not_canonical(payload))
         checks.append(
             Check(
                 name="payload_model",
@@ -382,6 +428,9 @@ def _validate_bundle(
                 f"未登记的 gaozhi 文档类型 {ptype} (可能需要更新的 SDK 或插件) / "
                 f"unregistered gaozhi payload type {ptype}"
             )
+    elif not is_canonical_json(payload):
+        parsed_payload = None
+        checks.append(_not_canonical(payload))
     else:
         try:
             parsed_payload = parse_payload(ptype, payload)
@@ -427,6 +476,7 @@ def _validate_bundle(
                 f"签名者材料 {m.keyid[:16]}… 没有对应的签名 / signer material without a signature"
             )
 
+    opts = opts._replace(payload_type=ptype, payload=parsed_payload)
     sig_reports = []
     for s in bundle.dsse_envelope.signatures:
         sr, sig_warnings = _validate_signature(bundle, s.keyid, s.sig, signed, trust, opts, rev)
@@ -674,6 +724,15 @@ def _check_material(
                 remedy_en="pin the key in the trust store if you know it belongs to the signer",
             )
         )
+    checks.append(
+        opts.policy.check(
+            opts.payload_type,
+            opts.payload,
+            parsed.certs[0] if parsed is not None else None,
+            kid,
+            leaf_fp,
+        )
+    )
     report = _sig_report(
         kid, algorithm, signer_name, leaf_fp, checks, chain_fps, times=(best, vt, vsrc)
     )

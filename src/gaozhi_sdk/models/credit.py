@@ -34,6 +34,7 @@ class Disposition(GaozhiModel):
     disposition_id: str = Field(min_length=1, description="处置编号")
     case_no: str = Field(description="办件编号")
     verification_id: str = Field(description="认定不实的核查编号")
+    organ_uscc: str = Field(description="处置机关统一社会信用代码 (印章须为该机关的, DESIGN §4)")
     actions: tuple[DispositionAction, ...] = Field(min_length=1, description="处置措施")
     rectification_due: date | None = Field(default=None, description="整改期限")
     penalty_ref: str | None = Field(default=None, description="行政处罚决定书文号")

@@ -29,7 +29,7 @@ from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.archive import JournalCheckpoint
 from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import RuleViolationError
-from gaozhi_sdk.esign import Signer, TrustStore
+from gaozhi_sdk.esign import DEFAULT_POLICY, Signer, SignerPolicy, TrustStore
 from gaozhi_sdk.esign.timestamps import TimestampAuthority
 from gaozhi_sdk.models import DisclosedPledge
 from gaozhi_sdk.models.parties import Actor
@@ -149,6 +149,7 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
         credit_source: CreditSource | None = None,
         host: PluginHost | None = None,
         tsa: TimestampAuthority | None = None,
+        signer_policy: SignerPolicy | None = None,
     ) -> PledgeService:
         """Open a service over ``sqlite:///path.db`` or ``sqlite://`` (memory) or a Store.
 
@@ -169,6 +170,11 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
             tsa: an RFC 3161 time-stamping authority (DESIGN §4): every document the
                 organ seals is time-stamped, and so is every pledge that arrives without
                 a timestamp — the token is the proof of when the signature existed.
+            signer_policy: who may sign which document
+                (:class:`~gaozhi_sdk.esign.SignerPolicy`; default the strict
+                :data:`~gaozhi_sdk.esign.DEFAULT_POLICY`). The service adds its own salted
+                identifier digest, so certificates carrying only that digest match, and
+                with a ``host`` the plugins' ``gaozhi_certificate_identities`` readers.
         """
         if host is not None:
             if tsa is None and host.providers("tsa"):
@@ -179,9 +185,12 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
             credit_source = credit_source or host.credit_source()
         else:
             store = open_store(url) if isinstance(url, str) else url
+        policy = signer_policy or DEFAULT_POLICY
+        if host is not None and policy.identity_hook is None:
+            policy = policy.with_options(identity_hook=host.certificate_identities)
         svc = cls(
             store,
-            sealer=Sealer(signers or {}, trust or TrustStore(), tsa=tsa),
+            sealer=Sealer(signers or {}, trust or TrustStore(), tsa=tsa, policy=policy),
             rules=rules or RulesConfig.default(),
             calendar=calendar or default_calendar(),
             role_policy=role_policy,
@@ -191,6 +200,12 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
             credit_source=credit_source,
         )
         svc.plugin_host = host
+        if svc.sealer.policy.identifier_digest is None:
+            svc.sealer.policy = svc.sealer.policy.with_options(
+                identifier_digest=lambda v: [
+                    d.partition(":")[2] for d in svc.subject_digests(v)
+                ]  # the keyed digests' hex under every deployment key
+            )
         return svc
 
     def deliver_events(self, *, max_attempts: int = 8, limit: int = 100) -> DeliveryReport:

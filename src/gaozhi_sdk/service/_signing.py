@@ -2,8 +2,10 @@
 
 Documents the organ issues (notices, verification findings, dispositions, credit
 records, draws) are sealed with the organ's signer. Every bundle is validated against
-the service's trust store *before* it is stored: nothing is stored with a signature that
-does not validate.
+the service's trust store and signer policy *before* it is stored: nothing is stored
+with a signature that does not validate, and no document signed by someone not entitled
+to sign it (GZ-SG-050: e.g. applicant B's certificate on applicant A's pledge, or the
+organ's seal on a pledge).
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from pydantic import BaseModel
 
 from gaozhi_sdk.errors import ConfigError, SignatureError
 from gaozhi_sdk.esign import (
+    DEFAULT_POLICY,
     Bundle,
+    CheckStatus,
     Indication,
     Signer,
+    SignerPolicy,
+    SubIndication,
     TrustStore,
     VerificationReport,
     sign,
@@ -39,10 +45,12 @@ class Sealer:
         trust: TrustStore,
         *,
         tsa: TimestampAuthority | None = None,
+        policy: SignerPolicy = DEFAULT_POLICY,
     ) -> None:
         self._signers = dict(signers)
         self.trust = trust
         self.tsa = tsa
+        self.policy = policy
 
     def signer_for(self, organ_uscc: str) -> Signer:
         """The seal signer of an organ (GZ-CF-030 if none is configured)."""
@@ -60,8 +68,30 @@ class Sealer:
         self._signers[organ_uscc] = signer
 
     def check(self, bundle: Bundle, at: datetime) -> VerificationReport:
-        """Raise SignatureError GZ-SG-020 unless the bundle validates TOTAL_PASSED."""
-        report = validate(bundle, self.trust, at=at)
+        """Raise SignatureError unless the bundle validates TOTAL_PASSED.
+
+        ``GZ-SG-050`` when the signer is not entitled to sign the document (signer
+        policy), ``GZ-SG-020`` for any other failure; ``.report`` has the details.
+        Returns the report of a bundle that passed.
+        """
+        report = validate(bundle, self.trust, at=at, policy=self.policy)
+        if report.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED:
+            why = next(
+                (
+                    c
+                    for sig in report.signatures
+                    for c in sig.checks
+                    if c.name == "signer_policy" and c.status is CheckStatus.FAILED
+                ),
+                None,
+            )
+            raise SignatureError(
+                "GZ-SG-050",
+                "签名者无权签署该文档: " + (why.message or "" if why else ""),
+                report=report,
+                message_en="the signer is not entitled to sign this document: "
+                + (why.message_en or "" if why else ""),
+            )
         if report.indication is not Indication.TOTAL_PASSED:
             raise SignatureError(
                 "GZ-SG-020",

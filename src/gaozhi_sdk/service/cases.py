@@ -428,10 +428,13 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             )
         case = self.case(pledge.case_no)
         with self._run(actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None) as s:
+            # Domain rules first (their codes are the more specific refusal, e.g. a general
+            # power of attorney → GZ-RL-002), then signature and signer policy (GZ-SG-020 /
+            # GZ-SG-050: only the pledgor or the named proxy may sign, DESIGN §4).
+            self._check_pledge(case, pledge, actor)
             # Tokens the pledge arrives with never establish its time (issue 9): they are
             # dropped and the organ's own TSA stamps it.
             self.sealer.check(self.sealer.without_timestamps(b), s.now)
-            self._check_pledge(case, pledge, actor)
             b, proven = self.sealer.stamp_incoming(b, s.now)
             self._check_proven_time(case, proven)
             detail = self.sealer.store_bundle(s.tx, b, f"pledge/{pledge.pledge_id}")

@@ -125,6 +125,7 @@ class CreditMixin(VerificationsMixin):
                 disposition_id=disp_id,
                 case_no=case_no,
                 verification_id=false_v[0].verification_id,
+                organ_uscc=case.organ_uscc,
                 actions=acts,
                 rectification_due=rectification_due,
                 penalty_ref=penalty_ref,

@@ -139,7 +139,8 @@ class RemoteSigningMixin(CasesMixin):
 
         Raises:
             SignatureError: GZ-SG-070 no/unreadable chain, GZ-SG-071 the chain does not
-                validate against the service's trust store now or its key may not sign.
+                validate against the service's trust store now or its key may not sign,
+                GZ-SG-050 the certificate is not the pledgor's or the named proxy's.
             WorkflowError: as :meth:`draft_pledge`.
             RuleViolationError: as :meth:`draft_pledge`.
         """
@@ -190,6 +191,16 @@ class RemoteSigningMixin(CasesMixin):
         body = model_bytes(pledge)
         signed = pae(ptype, body)
         keyid = keyid_from_spki(parsed.leaf_spki)
+        # Only the pledgor or the named proxy may sign (signer policy, DESIGN §4): refuse a
+        # certificate of anyone else before handing out the bytes to sign.
+        entitled = self.sealer.policy.check(ptype, pledge, parsed.certs[0], keyid, parsed.leaf_fp)
+        if entitled.status.value != "PASSED":
+            raise SignatureError(
+                "GZ-SG-050",
+                f"签名者无权签署该文档: {entitled.message or '-'}",
+                message_en=f"the signer is not entitled to sign this document: "
+                f"{entitled.message_en or '-'}",
+            )
         expires = now + _SESSION_TTL
         session_id = self._new_id("SGN")
         doc = {

@@ -9,9 +9,13 @@ issues document-signing certificates:
 * :meth:`TestPKI.organ_seal` — a 机关电子印章 certificate: subject CN and O = the organ name,
   ``OU`` and ``serialNumber`` = the organ's 统一社会信用代码; KeyUsage digitalSignature +
   nonRepudiation (critical), EKU id-kp-documentSigning;
-* :meth:`TestPKI.applicant` — a personal signing certificate whose subject is a
-  *masked* label (a full resident ID is refused: R-091/R-092, no personal identifiers
-  in certificates that end up in archives).
+* :meth:`TestPKI.applicant` — an applicant's signing certificate: subject ``CN`` is a
+  *masked* label (a full resident ID in the CN is refused, R-091/R-092), and the
+  applicant's identifier (居民身份证号码 or 统一社会信用代码, or only its salted digest)
+  sits where real Chinese CAs put it — ``encoding`` chooses subject ``serialNumber``,
+  the ETSI semantics identifier (``IDCCN-…`` / ``NTRCN-…``), the GM/T 0015 extension or
+  a subjectAltName ``otherName`` (see :mod:`gaozhi_sdk.esign.identity`), so the strict
+  signer policy can tell whose signature it is.
 
 :meth:`TestPKI.save` / :meth:`TestPKI.load` keep the whole PKI (CA keys and every issued signer)
 in a folder, so a demo archive's PKI can be reloaded and used again.
@@ -20,6 +24,7 @@ in a folder, so a demo archive's PKI can be reloaded and used again.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,15 +38,22 @@ from cryptography.x509.oid import NameOID
 
 from gaozhi_sdk.errors import SignatureError
 from gaozhi_sdk.esign.chain import ID_KP_DOCUMENT_SIGNING
+from gaozhi_sdk.esign.identity import (
+    OID_GMT_IDENTIFY_CODE,
+    OID_GMT_ORGANIZATION_CODE,
+    OID_ORGANIZATION_IDENTIFIER,
+)
 from gaozhi_sdk.esign.keys import EcdsaP256Signer
 from gaozhi_sdk.esign.trust import TrustStore
-from gaozhi_sdk.ids import scan_pii, validate_uscc
+from gaozhi_sdk.ids import normalise_identifier, scan_pii, validate_resident_id, validate_uscc
 
 __all__ = ["TestPKI"]
 
 _DEFAULT_CA_YEARS = 20
 _DEFAULT_LEAF_DAYS = 3 * 365
 _INDEX = "pki.json"
+#: How :meth:`TestPKI.applicant` encodes the identifier in the certificate.
+ENCODINGS = ("serialNumber", "etsi", "gmt0015", "otherName", "digest")
 
 
 @dataclass
@@ -57,6 +69,7 @@ def _name(**attrs: str) -> x509.Name:
         "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
         "C": NameOID.COUNTRY_NAME,
         "serialNumber": NameOID.SERIAL_NUMBER,
+        "organizationIdentifier": OID_ORGANIZATION_IDENTIFIER,
     }
     return x509.Name([x509.NameAttribute(oids[k], v) for k, v in attrs.items()])
 
@@ -197,6 +210,7 @@ class TestPKI:
         digital_signature: bool = True,
         non_repudiation: bool = True,
         extended_key_usage: Sequence[x509.ObjectIdentifier] | None = (ID_KP_DOCUMENT_SIGNING,),
+        extra_extensions: Sequence[x509.ExtensionType] = (),
     ) -> x509.Certificate:
         """Issue an end-entity certificate for any public key (profile knobs for tests).
 
@@ -207,6 +221,7 @@ class TestPKI:
                 time to +3 years).
             digital_signature / non_repudiation: KeyUsage bits (critical).
             extended_key_usage: EKU OIDs, or None for no EKU extension.
+            extra_extensions: further (non-critical) extensions, e.g. identity encodings.
         """
         issuer = self._intermediate or self._root
         nb = not_before or (self._now() - timedelta(hours=1)).replace(microsecond=0)
@@ -244,6 +259,8 @@ class TestPKI:
             builder = builder.add_extension(
                 x509.ExtendedKeyUsage(list(extended_key_usage)), critical=False
             )
+        for ext in extra_extensions:
+            builder = builder.add_extension(ext, critical=False)
         return builder.sign(issuer.key, hashes.SHA256())
 
     def chain_for(self, leaf: x509.Certificate) -> tuple[x509.Certificate, ...]:
@@ -255,10 +272,15 @@ class TestPKI:
         subject: x509.Name,
         not_before: datetime | None,
         not_after: datetime | None,
+        extensions: Sequence[x509.ExtensionType] = (),
     ) -> EcdsaP256Signer:
         key = ec.generate_private_key(ec.SECP256R1())
         cert = self.issue_certificate(
-            key.public_key(), subject, not_before=not_before, not_after=not_after
+            key.public_key(),
+            subject,
+            not_before=not_before,
+            not_after=not_after,
+            extra_extensions=extensions,
         )
         return EcdsaP256Signer(key, self.chain_for(cert))
 
@@ -295,14 +317,26 @@ class TestPKI:
     def applicant(
         self,
         subject_label: str,
+        identifier: str | None = None,
         *,
+        encoding: str = "serialNumber",
         not_before: datetime | None = None,
         not_after: datetime | None = None,
     ) -> EcdsaP256Signer:
-        """A personal signing certificate for an applicant, subject ``CN=<label>``.
+        """An applicant's (or proxy's) signing certificate, subject ``CN=<label>``.
 
-        The label must be masked (e.g. ``"张* 110105********002X"``): a full resident ID
-        is refused with ``GZ-SG-040``.
+        Args:
+            subject_label: masked label (e.g. ``"张* 110105********002X"``); a full
+                resident ID in the label is refused with ``GZ-SG-040``.
+            identifier: the holder's 居民身份证号码 or 统一社会信用代码 (or, with
+                ``encoding="digest"``, its 64-hex salted digest). None issues a
+                certificate without identity, which the strict signer policy refuses.
+            encoding: where the identifier goes — ``"serialNumber"`` (subject
+                serialNumber, bare), ``"etsi"`` (``IDCCN-…`` in serialNumber for persons,
+                ``NTRCN-…`` in organizationIdentifier for organisations), ``"gmt0015"``
+                (GM/T 0015 IdentifyCode / OrganizationCode extension), ``"otherName"``
+                (subjectAltName otherName with the GM/T 0015 OID) or ``"digest"``.
+            not_before / not_after: validity; passing either always issues a fresh one.
         """
         if scan_pii(subject_label, ("resident_id",), validated=False, standalone=False):
             raise SignatureError(
@@ -310,12 +344,21 @@ class TestPKI:
                 "证书主题不得包含完整的居民身份证号码; 请使用 mask_identifier 脱敏后的标签",
                 message_en="the certificate subject must not carry a full resident ID; mask it",
             )
-        label = f"applicant:{subject_label}"
+        if encoding not in ENCODINGS:
+            raise SignatureError(
+                "GZ-SG-042",
+                f"未知的身份编码方式 {encoding!r}; 可用: {', '.join(ENCODINGS)}",
+                message_en=f"unknown identity encoding {encoding!r}",
+            )
+        label = f"applicant:{subject_label}:{identifier or '-'}:{encoding}"
         fresh = not_before is not None or not_after is not None
         cached = None if fresh else self._cached(label)
         if cached is not None:
             return cached
-        signer = self._issue(_name(CN=subject_label, C="CN"), not_before, not_after)
+        attrs, extensions = _identity_fields(identifier, encoding)
+        signer = self._issue(
+            _name(CN=subject_label, **attrs, C="CN"), not_before, not_after, extensions
+        )
         if not fresh:
             self._signers[label] = signer
         return signer
@@ -454,6 +497,44 @@ class TestPKI:
             f"TestPKI(root={self._root.cert.subject.rfc4514_string()!r}, "
             f"intermediate={self._intermediate is not None}, signers={len(self._signers)})"
         )
+
+
+def _der_printable(text: str) -> bytes:
+    data = text.encode("ascii")
+    return bytes([0x13, len(data)]) + data
+
+
+def _identity_fields(
+    identifier: str | None, encoding: str
+) -> tuple[dict[str, str], list[x509.ExtensionType]]:
+    """Subject attributes and extensions carrying ``identifier`` as ``encoding`` says."""
+    if identifier is None:
+        return {}, []
+    if encoding == "digest":
+        if not re.fullmatch(r"[0-9a-f]{64}", identifier):
+            raise SignatureError(
+                "GZ-SG-042",
+                "encoding='digest' 须传入 64 位小写十六进制摘要",
+                message_en="encoding='digest' needs a 64-hex digest",
+            )
+        return {"serialNumber": identifier}, []
+    value = normalise_identifier(identifier)
+    try:
+        value, is_org = validate_resident_id(value), False
+    except ValueError:
+        value, is_org = validate_uscc(value), True
+    if encoding == "serialNumber":
+        return {"serialNumber": value}, []
+    if encoding == "etsi":
+        if is_org:
+            return {"organizationIdentifier": f"NTRCN-{value}"}, []
+        return {"serialNumber": f"IDCCN-{value}"}, []
+    oid = OID_GMT_ORGANIZATION_CODE if is_org else OID_GMT_IDENTIFY_CODE
+    if encoding == "gmt0015":
+        inner = _der_printable(value)
+        body = inner if is_org else bytes([0xA0, len(inner)]) + inner
+        return {}, [x509.UnrecognizedExtension(oid, body)]
+    return {}, [x509.SubjectAlternativeName([x509.OtherName(oid, _der_printable(value))])]
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:

@@ -229,7 +229,7 @@ class Sandbox:
         self.svc.record_choices(notice.case_no, choices, me)
         self.svc.check_eligibility(notice.case_no, self.clerk)
         pledge = self.svc.draft_pledge(notice.case_no)
-        signer = self.pki.applicant(f"申请人 (沙箱 {notice.case_no})")
+        signer = self.pki.applicant(f"申请人 (沙箱 {notice.case_no})", app.id_number)
         self.svc.submit_pledge(esign.sign(pledge, signer), me)
         planned = self.svc.accept(notice.case_no, self.clerk)
         return PledgedCase(

@@ -355,7 +355,7 @@ def http_intake(
     r = timed(lambda: clerk.post(f"/v1/cases/{case_no}/eligibility"), "eligibility", 200)
     if not r.json()["eligible"]:
         raise AssertionError("applicant not eligible")
-    signer = served.pki.applicant(f"申请人 #load{n % 8}")
+    signer = served.pki.applicant(f"申请人 #load{n % 8}", app.id_number)  # the pledgor's own
     chain = [
         base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
         for c in signer.certificate_chain

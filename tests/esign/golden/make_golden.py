@@ -16,6 +16,7 @@ import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 # The esign fixtures, loaded by path: a bare "conftest" module name is ambiguous in a suite
@@ -27,6 +28,7 @@ assert _spec is not None and _spec.loader is not None
 _fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_fixtures)
 ORGAN_NAME, ORGAN_USCC = _fixtures.ORGAN_NAME, _fixtures.ORGAN_USCC
+PLEDGOR_NAME = _fixtures.pledgor_name()
 make_notice, make_pledge = _fixtures.make_notice, _fixtures.make_pledge
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -44,6 +46,7 @@ from gaozhi_sdk.esign import (  # noqa: E402
 from gaozhi_sdk.testing import TestPKI  # noqa: E402
 from gaozhi_sdk.testing.tsa import LocalTSA  # noqa: E402
 
+_NOTICE_TYPE = "application/vnd.gaozhi.notice+json;version=1"
 NB = datetime(2025, 1, 1, tzinfo=UTC)
 NA = datetime(2065, 1, 1, tzinfo=UTC)
 SEAL_NA = datetime(2055, 1, 1, tzinfo=UTC)
@@ -59,6 +62,10 @@ CASES: dict[str, tuple[datetime | None, str, str | None]] = {
     "pledge-revoked": (None, "TOTAL_FAILED", "REVOKED"),
     "pledge-revoked-later": (None, "TOTAL_PASSED", None),
     "future-version": (AT, "TOTAL_FAILED", "FORMAT_FAILURE"),
+    # issue 9: the organ's seal may not sign a pledge; a payload with a duplicate key is
+    # not its JCS form (two readers could see two different documents).
+    "pledge-seal-signed": (AT, "TOTAL_FAILED", "SIGNER_NOT_AUTHORISED"),
+    "notice-duplicate-key": (AT, "TOTAL_FAILED", "FORMAT_FAILURE"),
 }
 
 
@@ -68,6 +75,28 @@ def trust() -> TrustStore:
     t.add_pem((HERE / "pki" / "root.pem").read_bytes())
     t.add_pem((HERE / "tsa-root.pem").read_bytes(), purposes=AnchorPurpose.TIME_STAMPING)
     return t
+
+
+def _fixed_signer(pki: TestPKI, pki_dir: Path, stem: str, subject: x509.Name | None) -> Any:
+    """A signer whose key and certificate are kept in ``pki/<stem>.*`` (made once)."""
+    key_path = pki_dir / f"{stem}.key.pem"
+    if not key_path.is_file():
+        assert subject is not None, f"{stem} must exist"
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = pki.issue_certificate(key.public_key(), subject, not_before=NB, not_after=SEAL_NA)
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        (pki_dir / f"{stem}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    loaded = serialization.load_pem_private_key(key_path.read_bytes(), None)
+    assert isinstance(loaded, ec.EllipticCurvePrivateKey)
+    return EcdsaP256Signer(
+        loaded, (x509.load_pem_x509_certificate((pki_dir / f"{stem}.pem").read_bytes()),)
+    )
 
 
 def main() -> None:
@@ -100,17 +129,15 @@ def main() -> None:
             )
         )
         (pki_dir / "seal.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    seal_key = serialization.load_pem_private_key(seal_key_path.read_bytes(), None)
-    assert isinstance(seal_key, ec.EllipticCurvePrivateKey)
-    seal = EcdsaP256Signer(
-        seal_key, (x509.load_pem_x509_certificate((pki_dir / "seal.pem").read_bytes()),)
-    )
+    seal = _fixed_signer(pki, pki_dir, "seal", None)
+    # Pledges are signed by the pledgor's own certificate (strict signer policy, DESIGN §4).
+    pledgor = _fixed_signer(pki, pki_dir, "pledgor", PLEDGOR_NAME)
     root_key = serialization.load_pem_private_key((pki_dir / "root.key.pem").read_bytes(), None)
     tsa = LocalTSA.create(not_before=NB, not_after=NA, clock=lambda: GEN_TIME)
 
     bundles: dict[str, bytes] = {}
     pledge = make_pledge()
-    bundles["pledge-timestamped"] = sign(pledge, seal, tsa=tsa).to_json()
+    bundles["pledge-timestamped"] = sign(pledge, pledgor, tsa=tsa).to_json()
     bundles["notice-plain"] = sign(make_notice(), seal).to_json()
     obj = json.loads(bundles["notice-plain"])
     body = json.loads(base64.b64decode(obj["dsseEnvelope"]["payload"]))
@@ -121,7 +148,7 @@ def main() -> None:
     bundles["notice-tampered"] = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
 
     assert isinstance(root_key, ec.EllipticCurvePrivateKey)
-    leaf = seal.certificate_chain[0]
+    leaf = pledgor.certificate_chain[0]
     for name, when in (
         ("pledge-revoked", datetime(2025, 12, 1, tzinfo=UTC)),
         ("pledge-revoked-later", datetime(2026, 3, 1, tzinfo=UTC)),
@@ -140,9 +167,18 @@ def main() -> None:
             .sign(root_key, hashes.SHA256())
             .public_bytes(serialization.Encoding.DER)
         )
-        b = sign(pledge, seal, tsa=tsa)
+        b = sign(pledge, pledgor, tsa=tsa)
         vm = b.verification_material.model_copy(update={"revocation": Revocation(crls=(crl,))})
         bundles[name] = b.model_copy(update={"verification_material": vm}).to_json()
+    bundles["pledge-seal-signed"] = sign(pledge, seal).to_json()
+    plain = make_notice().model_dump_json().encode()
+    canonical = json.dumps(
+        json.loads(plain), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    doubled = canonical.replace('"organ_name":', '"organ_name":"伪造机关","organ_name":', 1)
+    bundles["notice-duplicate-key"] = sign(
+        doubled.encode(), seal, payload_type=_NOTICE_TYPE
+    ).to_json()
     future = json.loads(bundles["notice-plain"])
     future["mediaType"] = "application/vnd.gaozhi.bundle+json;version=2"
     bundles["future-version"] = json.dumps(future, sort_keys=True, separators=(",", ":")).encode()

@@ -28,6 +28,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from gaozhi_sdk import (
     CommitmentListRegistration,
     LifecycleEvent,
@@ -38,7 +40,7 @@ from gaozhi_sdk import (
     StoreRegistration,
     hookimpl,
 )
-from gaozhi_sdk.esign import load_signer
+from gaozhi_sdk.esign import CertificateIdentity, IdentityKind, load_signer
 from gaozhi_sdk.models import (
     Applicant,
     CreditSnapshot,
@@ -215,6 +217,29 @@ def gaozhi_render_document(kind: str, model: Any, fmt: str) -> bytes | None:
         return None
     number = getattr(model, "notice_no", None) or getattr(model, "case_no", "")
     return f"告知书 {number}\n(示例插件渲染)\n".encode()
+
+
+# -- certificate identities (signer policy) --------------------------------------------------
+
+#: FAKE CA whose personal certificates carry ``CN=<name>@<居民身份证号码>`` (no standard field).
+EXAMPLE_CA_NAME = "示例省 CA"
+
+
+@hookimpl
+def gaozhi_certificate_identities(certificate: x509.Certificate) -> Iterable[CertificateIdentity]:
+    """Read ``CN=<name>@<id>`` of :data:`EXAMPLE_CA_NAME`'s certificates; nothing otherwise.
+
+    The SDK checks the value's canonical form; a certificate of any other CA is left to
+    the built-in readers (the CN is never read by them).
+    """
+    issuer_cn = certificate.issuer.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    if not issuer_cn or issuer_cn[0].value != EXAMPLE_CA_NAME:
+        return []
+    cn = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    parts = str(cn[0].value).split("@") if cn else []
+    if len(parts) != 2:
+        return []
+    return [CertificateIdentity(IdentityKind.RESIDENT_ID, parts[1], "subject:CN@2 (示例省 CA)")]
 
 
 # -- events (1:N, from the outbox) ----------------------------------------------------------

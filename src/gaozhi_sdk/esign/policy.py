@@ -1,0 +1,459 @@
+"""签名者策略 (signer policy): who may sign which payload type (DESIGN §4).
+
+A valid signature under a trusted root is not enough: the signer must be *entitled* to
+sign that document. The verifier passes a :class:`SignerPolicy` to
+:func:`~gaozhi_sdk.esign.validate` / :func:`~gaozhi_sdk.esign.verify` (as sigstore's
+verifiers take an identity policy); :data:`DEFAULT_POLICY` is strict:
+
+* **organ documents** (告知书, 核查结论, 处置, 信用记录, 抽查, 公开承诺书, 台账检查点,
+  归档/证据包清单): an organ seal — a certificate that identifies an *organisation*
+  whose 统一社会信用代码 equals the document's organ code (:class:`OrganSeal`);
+* **pledges** (承诺书): the pledgor, or the specially authorised proxy the pledge names,
+  identified by the certificate — 居民身份证号码 / 统一社会信用代码, or its salted digest
+  where the CA puts only that in the certificate (:class:`PledgorOrProxy`);
+* **every other payload type** has no rule and fails, unless the verifier adds one
+  (:meth:`SignerPolicy.with_rules`); :class:`UnsafeAnySigner` states explicitly that any
+  trusted signer will do.
+
+How identities are read from certificates: :mod:`gaozhi_sdk.esign.identity` (built-in
+readers for the common Chinese CA encodings, the ``gaozhi_certificate_identities`` hook
+for others). A mismatch is ``TOTAL_FAILED`` / ``SIGNER_NOT_AUTHORISED`` with a message
+naming (masked) whose signature was expected.
+
+Signing methods (DESIGN §4a): a version 1 bundle reads as ``CERTIFICATE``.
+:class:`PledgorOrProxy` lists the methods it accepts; the platform-attested and
+window-handwritten methods will be satisfied by the evidence of §4a when it lands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from pydantic import BaseModel
+
+from gaozhi_sdk.esign.identity import (
+    BUILTIN_READERS,
+    CertificateIdentity,
+    IdentityKind,
+    IdentityReader,
+    SubjectIdentity,
+    SubjectKind,
+    read_subject_identity,
+)
+from gaozhi_sdk.esign.payload_types import media_type
+from gaozhi_sdk.esign.report import Check, CheckStatus, SubIndication
+from gaozhi_sdk.ids import mask_identifier
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "ORGAN_DOCUMENT_TYPES",
+    "OrganSeal",
+    "PledgorOrProxy",
+    "SignerPolicy",
+    "SignerRule",
+    "SigningMethod",
+    "UnsafeAnySigner",
+]
+
+
+class SigningMethod(StrEnum):
+    """How a pledge was signed (DESIGN §4a); version 1 bundles are ``CERTIFICATE``."""
+
+    CERTIFICATE = "CERTIFICATE"
+    EVENT_CERTIFICATE = "EVENT_CERTIFICATE"
+    PLATFORM_ATTESTED = "PLATFORM_ATTESTED"
+    WINDOW_HANDWRITTEN = "WINDOW_HANDWRITTEN"
+
+
+@dataclass(frozen=True)
+class _Decision:
+    status: CheckStatus
+    message: str
+    message_en: str
+    expected: str | None = None
+    found: str | None = None
+
+
+class SignerRule(Protocol):
+    """A rule deciding whether a certificate identity may sign a payload."""
+
+    @property
+    def name(self) -> str:
+        """Short rule name for reports."""
+        ...
+
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
+        """PASSED, FAILED (not entitled) or INDETERMINATE (cannot be decided)."""
+        ...
+
+
+#: ``id_number →`` its keyed digest(s), 64 lower-hex each.
+DigestFunction = Callable[[str], "str | Iterable[str]"]
+
+
+@dataclass(frozen=True)
+class _Context:
+    identifier_digest: DigestFunction | None
+    method: SigningMethod = SigningMethod.CERTIFICATE
+
+
+def _field(payload: Any, name: str) -> Any:
+    if isinstance(payload, BaseModel):
+        return getattr(payload, name, None)
+    if isinstance(payload, dict):
+        return payload.get(name)
+    return None
+
+
+@dataclass(frozen=True)
+class OrganSeal:
+    """Signed by the seal of the organ whose USCC is the payload's ``field``."""
+
+    field: str = "organ_uscc"
+
+    @property
+    def name(self) -> str:
+        return f"organ-seal({self.field})"
+
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
+        organ = _field(payload, self.field)
+        if not isinstance(organ, str) or not organ:
+            return _Decision(
+                CheckStatus.FAILED,
+                f"文档没有机关代码字段 {self.field}, 无法确定应由哪个机关盖章",
+                f"the document has no organ code field {self.field}",
+            )
+        want = f"机关印章 (统一社会信用代码 {mask_identifier(organ)})"
+        if subject.kind is SubjectKind.ORGANISATION and subject.value(IdentityKind.USCC) == organ:
+            return _Decision(
+                CheckStatus.PASSED,
+                f"签名者为文档所载机关的印章 {mask_identifier(organ)} ({subject.describe()})",
+                f"signed by the seal of the document's organ {mask_identifier(organ)}",
+            )
+        why = {
+            SubjectKind.PERSON: "签名证书属于个人, 不是机关印章",
+            SubjectKind.ORGANISATION: "签名证书属于另一个机构",
+            SubjectKind.DIGEST_ONLY: "签名证书只载有个人标识摘要, 不是机关印章",
+            SubjectKind.NONE: "签名证书中没有可识别的统一社会信用代码",
+            SubjectKind.AMBIGUOUS: subject.problem or "签名证书的身份标识有歧义",
+        }[subject.kind]
+        return _Decision(
+            CheckStatus.FAILED,
+            f"该文档只能由机关 {mask_identifier(organ)} 的电子印章签署; {why}",
+            f"this document must be sealed by organ {mask_identifier(organ)}; the signing "
+            f"certificate is {subject.kind.value.lower()}",
+            expected=want,
+            found=subject.describe(),
+        )
+
+
+@dataclass(frozen=True)
+class PledgorOrProxy:
+    """Signed by the pledgor, or by the specially authorised proxy the pledge names."""
+
+    methods: frozenset[SigningMethod] = frozenset(
+        {SigningMethod.CERTIFICATE, SigningMethod.EVENT_CERTIFICATE}
+    )
+
+    @property
+    def name(self) -> str:
+        return "pledgor-or-proxy"
+
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
+        pledgor = _field(payload, "pledgor")
+        if not isinstance(payload, BaseModel) or pledgor is None:
+            return _Decision(
+                CheckStatus.FAILED,
+                "承诺书内容未解析为承诺书模型, 无法确定承诺人",
+                "the payload is not a parsed pledge; the pledgor is unknown",
+            )
+        if ctx.method not in self.methods:
+            return _Decision(
+                CheckStatus.FAILED,
+                f"策略不接受签署方式 {ctx.method.value}",
+                f"the policy does not accept signing method {ctx.method.value}",
+            )
+        parties = [("承诺人", "the pledgor", pledgor)]
+        proxy = _field(payload, "proxy")
+        if proxy is not None and proxy.authorization.express_pledge_authority:
+            parties.append(("承诺书载明的特别授权代为承诺人", "the named proxy", proxy.party))
+        undecided = False
+        for label_zh, label_en, party in parties:
+            verdict = _match_party(party.id_type.value, party.id_number, subject, ctx)
+            if verdict is True:
+                return _Decision(
+                    CheckStatus.PASSED,
+                    f"签名者为{label_zh} {mask_identifier(party.id_number)} ({subject.describe()})",
+                    f"signed by {label_en} {mask_identifier(party.id_number)}",
+                )
+            undecided = undecided or verdict is None
+        want = " 或 ".join(f"{z} {mask_identifier(p.id_number)}" for z, _, p in parties)
+        want_en = " or ".join(f"{e} {mask_identifier(p.id_number)}" for _, e, p in parties)
+        if undecided:
+            return _Decision(
+                CheckStatus.INDETERMINATE,
+                f"签名证书只载有身份标识的加盐摘要, 验证方未配置摘要密钥, 无法确认是否为{want}",
+                f"the certificate carries only a salted digest and no digest key is configured; "
+                f"cannot tell whether it is {want_en}",
+                expected=want,
+                found=subject.describe(),
+            )
+        extra = f"; {subject.problem}" if subject.problem else ""
+        return _Decision(
+            CheckStatus.FAILED,
+            f"承诺书须由{want}签署, 签名证书不属于其中任何一人{extra}",
+            f"the pledge must be signed by {want_en}; the signing certificate is neither",
+            expected=want,
+            found=subject.describe(),
+        )
+
+
+def _match_party(
+    id_type: str, id_number: str, subject: SubjectIdentity, ctx: _Context
+) -> bool | None:
+    """True = this certificate identifies the party; False = not; None = cannot tell."""
+    digest = subject.value(IdentityKind.ID_DIGEST)
+    digest_ok: bool | None = None
+    if digest is not None and ctx.identifier_digest is not None:
+        want = ctx.identifier_digest(id_number)
+        digest_ok = digest in ({want} if isinstance(want, str) else set(want))
+    if id_type == "RESIDENT_ID" and subject.kind is SubjectKind.PERSON:
+        return subject.value(IdentityKind.RESIDENT_ID) == id_number and digest_ok is not False
+    if id_type == "USCC" and subject.kind is SubjectKind.ORGANISATION:
+        return subject.value(IdentityKind.USCC) == id_number
+    if subject.kind is SubjectKind.DIGEST_ONLY:
+        return digest_ok
+    return False
+
+
+@dataclass(frozen=True)
+class UnsafeAnySigner:
+    """Any signer whose chain is trusted may sign (identity not checked).
+
+    Use only for payload types whose signer does not matter to you; the report says
+    that the identity was not checked.
+    """
+
+    @property
+    def name(self) -> str:
+        return "unsafe-any-signer"
+
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
+        return _Decision(
+            CheckStatus.PASSED,
+            "策略对该文档类型不检查签名者身份 (UnsafeAnySigner)",
+            "the policy does not check the signer's identity for this type (UnsafeAnySigner)",
+        )
+
+
+#: Organ-issued payload types (short names) and the field holding the organ's USCC.
+ORGAN_DOCUMENT_TYPES: dict[str, str] = {
+    "notice": "organ_uscc",
+    "verification": "organ_uscc",
+    "disposition": "organ_uscc",
+    "credit-record": "organ_uscc",
+    "draw": "organ_uscc",
+    "disclosure": "organ_uscc",
+    "journal-checkpoint": "organ_uscc",
+    "archive-manifest": "organ_uscc",
+    "evidence-manifest": "organ_uscc",
+}
+
+
+def _default_rules() -> dict[str, SignerRule]:
+    rules: dict[str, SignerRule] = {
+        media_type(name): OrganSeal(fld) for name, fld in ORGAN_DOCUMENT_TYPES.items()
+    }
+    rules[media_type("pledge")] = PledgorOrProxy()
+    return rules
+
+
+IdentityHook = Callable[[x509.Certificate], Iterable[CertificateIdentity]]
+
+
+@dataclass(frozen=True)
+class SignerPolicy:
+    """Who may sign which payload type; pass it as ``validate(..., policy=...)``.
+
+    Args:
+        rules: payload type (full media type) → rule. Default: the strict built-in rules.
+        readers: identity readers (default: the built-in ones for the common encodings).
+        identity_hook: extra identities per certificate, e.g. a plugin host's
+            ``gaozhi_certificate_identities`` (:meth:`PluginHost.certificate_identities`).
+        identifier_digest: ``id_number →`` the deployment's keyed digest(s) as 64 lower-hex
+            (one string, or several, e.g. under every key after a rotation), to match
+            certificates that carry only the digest (without it such a match is
+            INDETERMINATE).
+        pinned_identities: keyid → identities, for signers trusted by a pinned key (a
+            pinned key has no certificate to read an identity from).
+        policy_id: named in every report.
+    """
+
+    rules: Mapping[str, SignerRule] = field(default_factory=_default_rules)
+    readers: Sequence[IdentityReader] = BUILTIN_READERS
+    identity_hook: IdentityHook | None = None
+    identifier_digest: DigestFunction | None = None
+    pinned_identities: Mapping[str, Sequence[CertificateIdentity]] = field(default_factory=dict)
+    policy_id: str = "gaozhi:signer-policy:strict:1"
+    _cache: dict[tuple[str, str, str], Check] = field(
+        default_factory=dict, compare=False, repr=False, init=False
+    )
+    _subjects: dict[str, SubjectIdentity] = field(
+        default_factory=dict, compare=False, repr=False, init=False
+    )
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, compare=False, repr=False, init=False
+    )
+
+    def with_rules(self, rules: Mapping[str, SignerRule]) -> SignerPolicy:
+        """A copy with ``rules`` added (or replacing rules of the same payload types)."""
+        return dataclasses.replace(self, rules={**self.rules, **rules})
+
+    def with_options(self, **changes: Any) -> SignerPolicy:
+        """A copy with other options (``identity_hook``, ``identifier_digest``,
+        ``readers``, ``pinned_identities``, ``policy_id``) changed; caches start empty."""
+        return dataclasses.replace(self, **changes)
+
+    def rule_for(self, payload_type: str) -> SignerRule | None:
+        """The rule for a payload type, or None (then every signer is refused)."""
+        return self.rules.get(payload_type)
+
+    def subject_of(self, cert: x509.Certificate, fp: str | None = None) -> SubjectIdentity:
+        """Whom ``cert`` identifies under this policy's readers (cached per certificate;
+        ``fp``: its SHA-256 fingerprint in hex, when the caller already has it)."""
+        fp = fp or cert.fingerprint(hashes.SHA256()).hex()
+        found = self._subjects.get(fp)
+        if found is None:
+            extra = list(self.identity_hook(cert)) if self.identity_hook is not None else []
+            found = read_subject_identity(cert, self.readers, extra)
+            with self._lock:
+                if len(self._subjects) >= 4096:
+                    self._subjects.clear()
+                self._subjects[fp] = found
+        return found
+
+    def check(
+        self,
+        payload_type: str,
+        payload: BaseModel | bytes | None,
+        leaf: x509.Certificate | None,
+        keyid: str,
+        leaf_fp: str | None = None,
+    ) -> Check:
+        """The ``signer_policy`` check of one signature (see the module docstring)."""
+        rule = self.rule_for(payload_type)
+        if rule is None:
+            return _fail(
+                f"验证策略 {self.policy_id} 未规定谁可以签署文档类型 {payload_type}, 不予采信",
+                f"the policy {self.policy_id} has no signer rule for {payload_type}",
+                expected="策略中该文档类型的签名者规则",
+                found=payload_type,
+                remedy="如信任该类型的签名者, 在 SignerPolicy.with_rules 中为其增加规则",
+            )
+        if payload is None:
+            return Check(
+                name="signer_policy",
+                status=CheckStatus.SKIPPED,
+                message="文档内容无法解析, 未检查签名者身份",
+                message_en="the payload did not parse; the signer was not checked",
+            )
+        if isinstance(payload, bytes):
+            try:
+                payload = json.loads(payload)
+            except ValueError:
+                payload = None
+        if leaf is not None:
+            fp = leaf_fp or leaf.fingerprint(hashes.SHA256()).hex()
+            subject = self.subject_of(leaf, fp)
+        else:
+            pinned = tuple(self.pinned_identities.get(keyid, ()))
+            subject = read_subject_identity(_NO_CERT, (), pinned)
+            fp = f"pin:{keyid}"
+        key = (fp, payload_type, _payload_key(payload))
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        ctx = _Context(self.identifier_digest)
+        d = rule.decide(payload, subject, ctx)
+        if d.status is CheckStatus.PASSED:
+            out = Check(
+                name="signer_policy",
+                status=CheckStatus.PASSED,
+                message=f"[{rule.name}] {d.message}",
+                message_en=f"[{rule.name}] {d.message_en}",
+            )
+            with self._lock:
+                if len(self._cache) >= 4096:
+                    self._cache.clear()
+                self._cache[key] = out
+            return out
+        if d.status is CheckStatus.INDETERMINATE:
+            return Check(
+                name="signer_policy",
+                status=CheckStatus.INDETERMINATE,
+                sub_indication=SubIndication.SIG_CONSTRAINTS_FAILURE,
+                message=f"[{rule.name}] {d.message}",
+                message_en=f"[{rule.name}] {d.message_en}",
+                expected=d.expected,
+                found=d.found,
+                remedy="以部署的标识摘要密钥构造 SignerPolicy(identifier_digest=...)",
+                remedy_en="pass the deployment's digest key as identifier_digest",
+            )
+        return _fail(
+            f"[{rule.name}] {d.message}",
+            f"[{rule.name}] {d.message_en}",
+            expected=d.expected,
+            found=d.found,
+            remedy="不要采信该文档: 签名者无权签署此类文档",
+        )
+
+
+def _payload_key(payload: Any) -> str:
+    """What the decision depends on: the organ code or the parties' identifiers."""
+    parts = [repr(_field(payload, "organ_uscc"))]
+    pledgor = _field(payload, "pledgor")
+    parts.append(f"{_field(pledgor, 'id_type')}:{_field(pledgor, 'id_number')}")
+    proxy = _field(payload, "proxy")
+    party = _field(proxy, "party")
+    auth = _field(_field(proxy, "authorization"), "express_pledge_authority")
+    parts.append(f"{_field(party, 'id_type')}:{_field(party, 'id_number')}:{auth}")
+    return "|".join(parts)
+
+
+def _fail(
+    message: str,
+    message_en: str,
+    *,
+    expected: str | None = None,
+    found: str | None = None,
+    remedy: str | None = None,
+) -> Check:
+    return Check(
+        name="signer_policy",
+        status=CheckStatus.FAILED,
+        sub_indication=SubIndication.SIGNER_NOT_AUTHORISED,
+        message=message,
+        message_en=message_en,
+        expected=expected,
+        found=found,
+        remedy=remedy,
+        remedy_en="do not rely on this document: its signer is not entitled to sign it",
+    )
+
+
+class _NoCert:
+    """Stands in for a certificate when a pinned key signed (no reader finds anything)."""
+
+
+_NO_CERT: Any = _NoCert()
+
+#: The strict default policy (see the module docstring).
+DEFAULT_POLICY = SignerPolicy()
