@@ -36,7 +36,6 @@ def main() -> None:
         url, signers={organ: pki.organ_seal("机关", organ)}, trust=pki.trust_store()
     )
     clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id=f"CK{worker}", organ_uscc=organ)
-    signer = pki.applicant("申请人")
     rng = random.Random(int(worker))
     outcomes: list[tuple[str, str]] = []
     shared: list[str] = setup["shared"]
@@ -63,10 +62,11 @@ def main() -> None:
             case_no = notice.case_no  # type: ignore[attr-defined]
             attempt("case.record_choices", lambda c=case_no, m=me: svc.record_choices(c, CHOICE, m))
             attempt("case.mark_ineligible", lambda c=case_no: svc.check_eligibility(c, clerk))
+            signer = pki.applicant("申请人", app.id_number)  # the pledgor's own certificate
             attempt(
                 "case.sign_pledge",
-                lambda c=case_no, m=me: svc.submit_pledge(
-                    esign.sign(svc.draft_pledge(c), signer), m
+                lambda c=case_no, m=me, s=signer: svc.submit_pledge(
+                    esign.sign(svc.draft_pledge(c), s), m
                 ),
             )
             attempt("case.accept", lambda c=case_no: svc.accept(c, clerk))
