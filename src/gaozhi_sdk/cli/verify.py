@@ -218,6 +218,7 @@ def register(sub: Any) -> None:
     """Add ``gaozhi verify`` and ``gaozhi audit``."""
     v = sub.add_parser(
         "verify",
+        usage="%(prog)s [选项] BUNDLE [BUNDLE ...]  (选项见 --help)",
         help="离线验证签名文件 (*.bundle.json)",
         description="离线验证签名文件。退出码: 0 全部通过, 1 有失败, 2 无失败但有不确定, "
         "64 用法或环境错误。证据包 (*.zip) 请用 gaozhi audit。",
@@ -263,6 +264,7 @@ def register(sub: Any) -> None:
 
     a = sub.add_parser(
         "audit",
+        usage="%(prog)s [选项] ARCHIVE  (选项见 --help)",
         help="审计归档目录或单案证据包 (*.zip): 台账哈希链、清单与全部签名文件",
         description="离线审计归档目录或单案证据包: 台账哈希链、检查点、签名清单与全部签名文件。"
         "退出码同 gaozhi verify。",
