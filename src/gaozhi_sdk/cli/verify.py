@@ -55,6 +55,32 @@ def parse_at(value: str | None) -> datetime | None:
 def add_trust_args(p: argparse.ArgumentParser, *, trust_help: str) -> None:
     """Options both ``verify`` and ``audit`` take (trust, time, output)."""
     p.add_argument("--trust", action="append", default=[], metavar="PEM", help=trust_help)
+    p.add_argument(
+        "--tsa-trust",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="时间戳信任锚: 时间戳服务根证书 PEM 文件或目录 (可多次)",
+    )
+    p.add_argument(
+        "--crl",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="审计方自带的 CRL (DER 或 PEM, 可多次), 与签名文件自带的一起使用",
+    )
+    p.add_argument(
+        "--ocsp",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="审计方自带的 OCSP 应答 (DER, 可多次), 与签名文件自带的一起使用",
+    )
+    p.add_argument(
+        "--require-revocation",
+        action="store_true",
+        help="策略: 缺少 CRL/OCSP 撤销信息时结论为 INDETERMINATE",
+    )
     p.add_argument("--at", metavar="TIME", help="以指定时间验证 (ISO 8601, 含时区)")
     p.add_argument("--json", action="store_true", help="输出 JSON 报告")
     p.add_argument("--quiet", "-q", action="store_true", help="只输出最后一行合计")
@@ -168,6 +194,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from gaozhi_sdk.archive import audit_archive
 
     pems, tsa_pems = read_trust_dirs(args.trust) if args.trust else (None, [])
+    if args.tsa_trust:
+        tsa_pems = [*tsa_pems, *read_trust_pems(args.tsa_trust, "时间戳信任锚")]
+    revocation = read_revocation(args.crl, args.ocsp)
     target = Path(args.archive)
     if not target.exists():
         raise CliError("GZ-CLI-006", f"找不到归档目录或证据包: {args.archive}")
@@ -181,7 +210,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         from gaozhi_sdk.evidence import audit_evidence
 
         report = audit_evidence(
-            target, trust_pems=pems, tsa_trust_pems=tsa_pems, at=parse_at(args.at)
+            target,
+            trust_pems=pems,
+            tsa_trust_pems=tsa_pems,
+            at=parse_at(args.at),
+            require_revocation=args.require_revocation,
+            revocation=revocation,
         )
     else:
         progress = Progress("audit", enabled=False if (args.json or args.quiet) else None)
@@ -193,6 +227,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                 at=parse_at(args.at),
                 jobs=args.jobs,
                 progress=progress,
+                require_revocation=args.require_revocation,
+                revocation=revocation,
             )
         finally:
             progress.close()
@@ -233,33 +269,7 @@ def register(sub: Any) -> None:
         v,
         trust_help="签章信任锚 PEM 文件或目录 (可多次; 必填; 目录下的 tsa/ 为时间戳信任锚)",
     )
-    v.add_argument(
-        "--tsa-trust",
-        action="append",
-        default=[],
-        metavar="PEM",
-        help="时间戳信任锚: 时间戳服务根证书 PEM 文件或目录 (可多次)",
-    )
-    v.add_argument(
-        "--crl",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="审计方自带的 CRL (DER 或 PEM, 可多次), 与签名文件自带的一起使用",
-    )
-    v.add_argument(
-        "--ocsp",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="审计方自带的 OCSP 应答 (DER, 可多次), 与签名文件自带的一起使用",
-    )
     v.add_argument("--offline", action="store_true", help="离线 (不访问网络; 本版本始终离线)")
-    v.add_argument(
-        "--require-revocation",
-        action="store_true",
-        help="策略: 缺少 CRL/OCSP 撤销信息时结论为 INDETERMINATE",
-    )
     v.set_defaults(func=_cmd_verify)
 
     a = sub.add_parser(
