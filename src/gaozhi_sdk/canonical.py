@@ -110,11 +110,13 @@ def is_canonical_json(payload: bytes) -> bool:
         data = orjson.loads(payload)
     except orjson.JSONDecodeError:
         return False
-    try:
-        if orjson.dumps(data, option=orjson.OPT_SORT_KEYS) == payload:
-            return True
-    except (TypeError, orjson.JSONEncodeError):
-        pass
+    # orjson's form equals JCS only for JCS-safe data (no floats: 7.0 is "7" in JCS; safe
+    # integers: I-JSON; ASCII keys: UTF-16 and code-point key orders agree).
+    if _fast_safe(data):
+        try:
+            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS) == payload
+        except (TypeError, orjson.JSONEncodeError):
+            pass
     try:
         return canonical_bytes(data) == payload
     except ModelValidationError:

@@ -377,8 +377,9 @@ class SignerPolicy:
             pinned = tuple(self.pinned_identities.get(keyid, ()))
             subject = read_subject_identity(_NO_CERT, (), pinned)
             fp = f"pin:{keyid}"
-        key = (fp, payload_type, _payload_key(payload))
-        cached = self._cache.get(key)
+        what = _payload_key(payload, rule)
+        key = (fp, payload_type, what or "")
+        cached = self._cache.get(key) if what is not None else None
         if cached is not None:
             return cached
         ctx = _Context(self.identifier_digest)
@@ -390,10 +391,11 @@ class SignerPolicy:
                 message=f"[{rule.name}] {d.message}",
                 message_en=f"[{rule.name}] {d.message_en}",
             )
-            with self._lock:
-                if len(self._cache) >= 4096:
-                    self._cache.clear()
-                self._cache[key] = out
+            if what is not None:
+                with self._lock:
+                    if len(self._cache) >= 4096:
+                        self._cache.clear()
+                    self._cache[key] = out
             return out
         if d.status is CheckStatus.INDETERMINATE:
             return Check(
@@ -416,16 +418,21 @@ class SignerPolicy:
         )
 
 
-def _payload_key(payload: Any) -> str:
-    """What the decision depends on: the organ code or the parties' identifiers."""
-    parts = [repr(_field(payload, "organ_uscc"))]
+def _payload_key(payload: Any, rule: SignerRule) -> str | None:
+    """What the built-in rule's decision depends on (the organ code it reads, or the
+    parties' identifiers); None for other rules, whose decisions are never cached (their
+    inputs are unknown: a cached PASSED could be reused for another document)."""
+    if type(rule) is OrganSeal:
+        return f"organ:{rule.field}:{_field(payload, rule.field)!r}"
+    if type(rule) is not PledgorOrProxy:
+        return None
     pledgor = _field(payload, "pledgor")
-    parts.append(f"{_field(pledgor, 'id_type')}:{_field(pledgor, 'id_number')}")
+    parts = [f"{_field(pledgor, 'id_type')}:{_field(pledgor, 'id_number')}"]
     proxy = _field(payload, "proxy")
     party = _field(proxy, "party")
     auth = _field(_field(proxy, "authorization"), "express_pledge_authority")
     parts.append(f"{_field(party, 'id_type')}:{_field(party, 'id_number')}:{auth}")
-    return "|".join(parts)
+    return "pledge:" + "|".join(parts)
 
 
 def _fail(
