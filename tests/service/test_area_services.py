@@ -40,7 +40,9 @@ def test_a_whole_case_through_the_area_services() -> None:
         svc.cases.record_choices(notice.case_no, [choice], me)
         assert svc.cases.check_eligibility(notice.case_no, clerk).eligible
         pledge = svc.cases.draft_pledge(notice.case_no)
-        svc.cases.submit_pledge(esign.sign(pledge, box.pki.applicant("申请人 (区域服务)")), me)
+        svc.cases.submit_pledge(
+            esign.sign(pledge, box.pki.applicant("申请人 (区域服务)", app.id_number)), me
+        )
         (planned,) = svc.cases.accept(notice.case_no, clerk)
         clock.advance(days=1)
         done = svc.verifications.run_online(planned.verification_id)
