@@ -53,6 +53,7 @@ from gaozhi_sdk.esign import (
     validate,
 )
 from gaozhi_sdk.esign.trust import trust_folder_files
+from gaozhi_sdk.ids import validate_uscc
 from gaozhi_sdk.models import GaozhiModel, now_cst
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.store.journal import read_jsonl, verify_chain, write_jsonl
@@ -313,6 +314,7 @@ def audit_archive(
     progress: Callable[[int, int], None] | None = None,
     require_revocation: bool = False,
     revocation: Revocation | None = None,
+    organ_uscc: str | None = None,
 ) -> AuditReport:
     """Audit an archive offline; see the module docstring.
 
@@ -323,6 +325,12 @@ def audit_archive(
             only for its purpose).
         require_revocation: missing CRL/OCSP data makes a bundle INDETERMINATE.
         revocation: CRLs / OCSP responses the auditor brings, used beside each bundle's.
+        organ_uscc: the organ whose archive the auditor expects (``gaozhi audit --organ``).
+            The manifest and every journal checkpoint must be sealed by that organ; without
+            it they must at least all name one organ, which the summary states. Any seal
+            under the auditor's root is otherwise a valid seal of *its own* organ, so only
+            this expectation stops another organ's seal from vouching for a rewritten
+            journal (DESIGN §4 signer policy, tests/security/test_attack_archive_organ.py).
 
     Raises ArchiveError GZ-AR-0xx only when the directory is not an archive at all;
     everything else is reported.
@@ -467,6 +475,21 @@ def audit_archive(
             done += len(part)
             if progress:
                 progress(done, len(bundle_files))
+    sealer = manifest.organ_uscc if manifest is not None else None
+    expected = validate_uscc(organ_uscc) if organ_uscc else None
+    if expected is not None and sealer is not None and sealer != expected:
+        fail(
+            "archive_organ",
+            f"归档清单由机关 {sealer} 盖章, 不是审计方指定的机关 {expected} (--organ)",
+            _MANIFEST_BUNDLE,
+        )
+    for rel, point in checkpoints:
+        if point is not None and sealer is not None and point.organ_uscc != sealer:
+            fail(
+                "archive_organ",
+                f"台账检查点由机关 {point.organ_uscc} 盖章, 与归档清单的机关 {sealer} 不一致",
+                rel,
+            )
     for rel, point in checkpoints:
         if point is None:
             fail("checkpoint", "检查点内容无法解析", rel)
@@ -502,7 +525,9 @@ def audit_archive(
             AuditCheck(
                 name="summary",
                 status="PASSED",
-                message=f"{len(bundle_files)} 个签名文件与 {n_entries} 条台账全部通过",
+                message=f"{len(bundle_files)} 个签名文件与 {n_entries} 条台账全部通过"
+                + (f"; 归档由机关 {sealer} 盖章" if sealer else "")
+                + ("" if expected else " (未用 --organ 指定所属机关, 请核对盖章机关)"),
             )
         )
     return AuditReport(

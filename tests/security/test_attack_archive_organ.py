@@ -44,11 +44,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield work
 
 
-def _audit(arch: Path, demo: Path) -> AuditReport:
+def _audit(arch: Path, demo: Path, organ: str | None = None) -> AuditReport:
     """The audit with the auditor's own anchors (the demo's roots, by purpose)."""
     pki = demo / "pki"
     return audit_archive(
         arch,
+        organ_uscc=organ,
         jobs=1,
         trust_pems=[p.read_bytes() for p in sorted(pki.glob("*root.pem"))],
         tsa_trust_pems=[p.read_bytes() for p in (pki / "tsa").glob("*.pem")],
@@ -97,10 +98,10 @@ def _rewrite_journal_and_reseal(arch: Path, signer: Signer, organ: str) -> None:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="open hole (issue 9): audit_archive accepts checkpoints and a manifest sealed by "
-    "ANY organ seal under the auditor's root, as long as each names that organ itself; "
-    "nothing binds the archive to the organ the auditor expects (no --organ, no check that "
-    "checkpoints/manifest are sealed by the organ whose journal it is)",
+    reason="open in the default path (issue 9): without --organ the audit cannot know whose "
+    "archive it is, so an archive re-sealed wholesale by another organ's genuine seal under "
+    "the auditor's root passes (the summary names the sealing organ); with --organ it fails "
+    "(tests below). Next: make the expected organ part of a PASSED verdict",
 )
 def test_another_organs_seal_cannot_vouch_for_a_rewritten_journal(
     demo: Path, tmp_path: Path
@@ -113,3 +114,69 @@ def test_another_organs_seal_cannot_vouch_for_a_rewritten_journal(
     _rewrite_journal_and_reseal(arch, seal_y, Y_USCC)
     report = _audit(arch, demo)
     assert report.exit_code == 1, [c for c in report.checks if c.status != "PASSED"]
+
+
+def _genuine_organ(arch: Path) -> str:
+    return ArchiveManifest.model_validate_json((arch / "manifest.json").read_bytes()).organ_uscc
+
+
+def test_another_organs_seal_is_refused_when_the_auditor_names_the_organ(
+    demo: Path, tmp_path: Path
+) -> None:
+    """The fix: with the expected organ (``gaozhi audit --organ``) Y's seal cannot vouch."""
+    arch = tmp_path / "archive"
+    shutil.copytree(demo / "archive", arch)
+    organ = _genuine_organ(arch)
+    assert _audit(arch, demo, organ).exit_code == 0
+    seal_y = TestPKI.load(demo / "pki").organ_seal("另一机关", Y_USCC)
+    _rewrite_journal_and_reseal(arch, seal_y, Y_USCC)
+    report = _audit(arch, demo, organ)
+    assert report.exit_code == 1
+    bad = [c for c in report.checks if c.name == "archive_organ"]
+    assert bad and organ in bad[0].message and Y_USCC in bad[0].message
+
+
+def test_checkpoints_sealed_by_another_organ_than_the_manifest_fail(
+    demo: Path, tmp_path: Path
+) -> None:
+    """Without --organ the manifest and every checkpoint must still name one organ."""
+    arch = tmp_path / "archive"
+    shutil.copytree(demo / "archive", arch)
+    seal_y = TestPKI.load(demo / "pki").organ_seal("另一机关", Y_USCC)
+    _rewrite_journal_and_reseal(arch, seal_y, Y_USCC)
+    # put the genuine organ back on the manifest only: a mixed archive
+    genuine = _genuine_organ(demo / "archive")
+    manifest = ArchiveManifest.model_validate_json((arch / "manifest.json").read_bytes())
+    seal_x = TestPKI.load(demo / "pki").organ_seal("本机关", genuine)
+    (arch / "manifest.bundle.json").write_bytes(
+        sign(manifest.model_copy(update={"organ_uscc": genuine}), seal_x).to_json()
+    )
+    report = _audit(arch, demo)
+    assert report.exit_code == 1
+    assert any(c.name == "archive_organ" for c in report.checks)
+
+
+def test_cli_audit_organ_option(demo: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    arch = tmp_path / "archive"
+    shutil.copytree(demo / "archive", arch)
+    seal_y = TestPKI.load(demo / "pki").organ_seal("另一机关", Y_USCC)
+    organ = _genuine_organ(arch)
+    _rewrite_journal_and_reseal(arch, seal_y, Y_USCC)
+    pki = demo / "pki"
+    args = [sys.executable, "-m", "gaozhi_sdk", "audit", str(arch), "--jobs", "1"]
+    for p in sorted(pki.glob("*root.pem")):
+        args += ["--trust", str(p)]
+    for p in sorted((pki / "tsa").glob("*.pem")):
+        args += ["--tsa-trust", str(p)]
+    r = subprocess.run(
+        [*args, "--organ", organ], check=False, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "--organ" in r.stdout + r.stderr
+    bad = subprocess.run(
+        [*args, "--organ", "not-a-uscc"], check=False, capture_output=True, text=True
+    )
+    assert bad.returncode == 64 and "Traceback" not in bad.stderr

@@ -191,12 +191,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
+    from gaozhi_sdk import InvalidIdentifierError, validate_uscc
     from gaozhi_sdk.archive import audit_archive
 
     pems, tsa_pems = read_trust_dirs(args.trust) if args.trust else (None, [])
     if args.tsa_trust:
         tsa_pems = [*tsa_pems, *read_trust_pems(args.tsa_trust, "时间戳信任锚")]
     revocation = read_revocation(args.crl, args.ocsp)
+    if args.organ:
+        try:
+            validate_uscc(args.organ)
+        except InvalidIdentifierError as exc:
+            raise CliError(
+                "GZ-CLI-012", f"--organ 不是有效的统一社会信用代码: {exc.message}"
+            ) from None
     target = Path(args.archive)
     if not target.exists():
         raise CliError("GZ-CLI-006", f"找不到归档目录或证据包: {args.archive}")
@@ -229,6 +237,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                 progress=progress,
                 require_revocation=args.require_revocation,
                 revocation=revocation,
+                organ_uscc=args.organ,
             )
         finally:
             progress.close()
@@ -288,5 +297,11 @@ def register(sub: Any) -> None:
     add_trust_args(a, trust_help="信任锚 PEM 文件或目录 (可多次)")
     a.add_argument(
         "--jobs", type=positive_int, default=None, metavar="N", help="并行进程数 (默认 CPU 数)"
+    )
+    a.add_argument(
+        "--organ",
+        default=None,
+        metavar="USCC",
+        help="归档所属机关的统一社会信用代码: 归档清单和台账检查点须由该机关盖章",
     )
     a.set_defaults(func=_cmd_audit)
