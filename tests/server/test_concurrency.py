@@ -56,5 +56,6 @@ def test_concurrent_intakes_on_two_workers_leave_a_consistent_store(
         export_archive(store, tmp_path / "archive", signer=seal, trust_pems=[served.pki.root_pem()])
     finally:
         store.close()
-    audit = audit_archive(tmp_path / "archive", jobs=1)
+    # the auditor's own anchor (DESIGN §8: never the archive's trust/ copies)
+    audit = audit_archive(tmp_path / "archive", jobs=1, trust_pems=[served.pki.root_pem()])
     assert audit.exit_code == 0, [c for c in audit.checks if c.status != "PASSED"][:3]

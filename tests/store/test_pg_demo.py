@@ -35,7 +35,8 @@ def test_demo_on_postgres_and_audit(pg_cluster: PostgresCluster, tmp_path: Path)
     assert "全部状态均已到达" in r.stdout
     assert "postgresql://" in r.stdout  # the summary names the store it ran on
     assert not (out / "gaozhi.db").exists()
-    audit = _gaozhi("audit", str(out / "archive"))
+    # the auditor's own anchors by purpose (DESIGN §8: never the archive's trust/ copies)
+    audit = _gaozhi("audit", str(out / "archive"), "--trust", str(out / "pki"))
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "结论: 通过" in audit.stdout
     store = open_store(url)
