@@ -88,6 +88,8 @@ nitpick_ignore_regex = [
     ("py:class", r"(_thread|_pytest)\..+"),
     # pydantic's BaseModel as written in annotations (pydantic has no offline inventory)
     ("py:class", r"BaseModel"),
+    # cryptography's x509 types as annotated in hook specifications (``x509.Certificate``)
+    ("py:class", r"x509\.\w+"),
 ]
 if not _PY_INV.is_file():
     _stdlib = "|".join(sorted(n for n in sys.stdlib_module_names if not n.startswith("_")))

@@ -1,7 +1,7 @@
 """证书身份 (certificate identity): whom a signing certificate names, as its CA encodes it.
 
 Chinese CAs put the holder's identifier in different places. The built-in readers
-(:data:`BUILTIN_READERS`) understand the common encodings:
+(``BUILTIN_READERS``) understand the common encodings:
 
 ==========================================  ============================================
 where                                       what
@@ -295,7 +295,7 @@ def read_subject_identity(
 
     Args:
         cert: the signing (leaf) certificate.
-        readers: identity readers (default: :data:`BUILTIN_READERS`).
+        readers: identity readers (default: ``BUILTIN_READERS``).
         extra: identities from plugins (``gaozhi_certificate_identities``); they are
             checked for canonical form like the others.
     """

@@ -72,6 +72,10 @@ class SigningMethod(StrEnum):
     PLATFORM_ATTESTED = "PLATFORM_ATTESTED"
     WINDOW_HANDWRITTEN = "WINDOW_HANDWRITTEN"
 
+    def __repr__(self) -> str:
+        """``SigningMethod.CERTIFICATE``: readable (and resolvable) in rendered defaults."""
+        return f"{type(self).__name__}.{self.name}"
+
 
 @dataclass(frozen=True)
 class _Decision:
