@@ -101,7 +101,7 @@ class _Area:
 
 
 class Lists(_Area):
-    """清单 (state machine A, R-008…R-011): ``svc.lists``."""
+    """清单 (state machine A; R-008, R-009, R-011): ``svc.lists``."""
 
     draft = _area(ListsMixin.draft_list)
     submit = _area(ListsMixin.submit_list)
