@@ -536,13 +536,30 @@ def test_closed_pipe_is_quiet_and_keeps_the_exit_code(world: World) -> None:
 
 def test_progress_only_on_a_terminal_with_phase_labels(tmp_path: Path) -> None:
     """On a terminal, demo draws bars and names its silent stages; piped, it draws nothing."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [*GAOZHI, "demo", "--workdir", str(tmp_path / "tty"), "--applications", "6"],
-        stdin=slave,
-        stdout=subprocess.DEVNULL,
-        stderr=slave,
+    text = _on_terminal(
+        [*GAOZHI, "demo", "--workdir", str(tmp_path / "tty"), "--applications", "6"]
     )
+    assert "demo [" in text and "6/6" in text
+    assert "导出证据归档" in text and "事中核查与作出决定" in text
+    piped = run("demo", "--workdir", str(tmp_path / "pipe"), "--applications", "6")
+    assert (
+        piped.returncode == 0
+        and "demo [" not in piped.stderr
+        and "导出证据归档" not in piped.stderr
+    )
+    # audit names its silent stretches on a terminal too (manifest, files, journal, bundles)
+    audit = [*GAOZHI, "audit", str(tmp_path / "pipe" / "archive"), "--jobs", "1"]
+    audit += ["--trust", str(tmp_path / "pipe" / "pki")]
+    text = _on_terminal(audit)
+    assert "核对台账哈希链与检查点" in text and "验证签名文件" in text, text
+    quiet = run(*audit[len(GAOZHI) :])
+    assert quiet.returncode == 0 and "核对台账哈希链与检查点" not in quiet.stderr
+
+
+def _on_terminal(args: list[str]) -> str:
+    """Run ``args`` with stderr on a pseudo-terminal; return what it drew there."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(args, stdin=slave, stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
     seen = b""
     while True:
@@ -558,15 +575,7 @@ def test_progress_only_on_a_terminal_with_phase_labels(tmp_path: Path) -> None:
         seen += chunk
     os.close(master)
     assert proc.wait(timeout=300) == 0
-    text = seen.decode("utf-8", "replace")
-    assert "demo [" in text and "6/6" in text
-    assert "导出证据归档" in text and "事中核查与作出决定" in text
-    piped = run("demo", "--workdir", str(tmp_path / "pipe"), "--applications", "6")
-    assert (
-        piped.returncode == 0
-        and "demo [" not in piped.stderr
-        and "导出证据归档" not in piped.stderr
-    )
+    return seen.decode("utf-8", "replace")
 
 
 def _interrupt_after(proc: subprocess.Popen[bytes], needle: bytes, timeout: float = 120) -> bytes:

@@ -235,6 +235,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                 at=parse_at(args.at),
                 jobs=args.jobs,
                 progress=progress,
+                phase=progress.phase,
                 require_revocation=args.require_revocation,
                 revocation=revocation,
                 organ_uscc=args.organ,
