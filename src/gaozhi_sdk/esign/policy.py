@@ -92,11 +92,9 @@ class SignerRule(Protocol):
     @property
     def name(self) -> str:
         """Short rule name for reports."""
-        ...
 
     def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
         """PASSED, FAILED (not entitled) or INDETERMINATE (cannot be decided)."""
-        ...
 
 
 #: ``id_number →`` its keyed digest(s), 64 lower-hex each.
