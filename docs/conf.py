@@ -117,7 +117,16 @@ def _openapi_reference(app: object, config: object) -> None:
     runpy.run_path(str(DOCS / "_tools" / "http_reference.py"))["main"]()
 
 
+def _skip_deprecated_shims(
+    app: object, what: str, name: str, obj: object, skip: bool, options: object
+) -> bool | None:
+    """The one-release deprecation shims (``svc.accept`` → ``svc.cases.accept``) are not
+    part of the API reference; the embedding guide lists them."""
+    return True if hasattr(obj, "__gaozhi_moved_to__") else None
+
+
 def setup(app: object) -> None:
+    app.connect("autodoc-skip-member", _skip_deprecated_shims)  # type: ignore[attr-defined]
     app.connect("config-inited", _english_title)  # type: ignore[attr-defined]
     app.connect("config-inited", _openapi_reference)  # type: ignore[attr-defined]
 

@@ -43,6 +43,7 @@ __all__ = [
     "ArchiveError",
     "BundleFormatError",
     "ConfigError",
+    "GaozhiDeprecationWarning",
     "GaozhiError",
     "IntegrityError",
     "InvalidIdentifierError",
@@ -55,6 +56,15 @@ __all__ = [
     "StoreError",
     "WorkflowError",
 ]
+
+
+class GaozhiDeprecationWarning(DeprecationWarning):
+    """A name of gaozhi-sdk that still works but will be removed in the next release.
+
+    The warning names the replacement (``svc.accept(...)`` → ``svc.cases.accept(...)``).
+    Make it an error in your tests to find the calls to move, e.g. in ``pyproject.toml``:
+    ``filterwarnings = ["error::gaozhi_sdk.errors.GaozhiDeprecationWarning"]``.
+    """
 
 
 class GaozhiError(Exception):

@@ -19,19 +19,18 @@ events; refused attempts are journaled too.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from gaozhi_sdk._deprecation import install_moved
 from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.archive import JournalCheckpoint
 from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.esign import DEFAULT_POLICY, Signer, SignerPolicy, TrustStore
 from gaozhi_sdk.esign.timestamps import TimestampAuthority
-from gaozhi_sdk.models import DisclosedPledge
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.models.statistics import Statistics
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier
@@ -122,16 +121,6 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
     def journal(self) -> Journal:
         """The journal (台账), read only — entries, head and chain verification."""
         return Journal(self)
-
-    def disclosures(self) -> list[DisclosedPledge]:
-        """Deprecated: use ``svc.disclosure.list()``."""
-        warnings.warn(
-            "svc.disclosures() is deprecated and will be removed in the next release; "
-            "use svc.disclosure.list()",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self.disclosure.list()
 
     @classmethod
     def open(
@@ -273,5 +262,13 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+#: Flat ``PledgeService`` methods that moved to the area services in 0.2 (issue 11):
+#: old name → its home under ``svc``. Each keeps a shim for one release that warns
+#: (:class:`~gaozhi_sdk.errors.GaozhiDeprecationWarning`) and calls the new home.
+MOVED: dict[str, str] = {
+    "disclosures": "disclosure.list",
+}
+install_moved(PledgeService, MOVED)
 
 _rehome(__name__, __all__, globals())

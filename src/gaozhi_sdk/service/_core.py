@@ -13,7 +13,6 @@ import functools
 import inspect
 import logging
 import secrets
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from gaozhi_sdk._deprecation import install_moved
 from gaozhi_sdk.canonical import digest_json, sha256_hex
 from gaozhi_sdk.errors import (
     ConfigError,
@@ -322,37 +322,23 @@ class ServiceCore:
             raise coded from None
 
 
-def _deprecated_plumbing(name: str, instead: str) -> Callable[..., Any]:
-    """A public alias of the private ``_<name>`` that warns (kept for one release)."""
-
-    def shim(self: ServiceCore, *args: Any, **kwargs: Any) -> Any:
-        warnings.warn(
-            f"PledgeService.{name}() is private plumbing (now _{name}) and will be removed "
-            f"in the next release; {instead}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(self, f"_{name}")(*args, **kwargs)
-
-    shim.__name__ = shim.__qualname__ = name
-    shim.__doc__ = f"Deprecated: private plumbing ``_{name}`` since 0.2; {instead}."
-    return shim
-
-
 #: The plumbing made private in 0.2 (issue 11), with what to use instead.
 DEPRECATED_PLUMBING = {
-    "load": "use the typed accessors, e.g. svc.cases.get(case_no)",
-    "load_record": "use the typed accessors, e.g. svc.cases.get(case_no)",
-    "model_of": "use the typed accessors, e.g. svc.cases.list()",
-    "parse": "pass models (or mappings) to the area services",
-    "put_model": "state changes go through the area services",
-    "run": "state changes go through the area services",
-    "new_id": "identifiers are assigned by the area services",
-    "note_withdrawal": "withdraw with svc.cases.withdraw(...)",
-    "note_credit_record": "credit records are created by svc.credit.dispose(...)",
+    "load": "the typed accessors, e.g. svc.cases.get(case_no)",
+    "load_record": "the typed accessors, e.g. svc.cases.get(case_no)",
+    "model_of": "the typed accessors, e.g. svc.cases.list()",
+    "parse": "the area services, which take models or mappings",
+    "put_model": "the area services' transitions",
+    "run": "the area services' transitions",
+    "new_id": "the area services, which assign identifiers",
+    "note_withdrawal": "svc.cases.withdraw(...)",
+    "note_credit_record": "svc.credit.dispose(...)",
 }
-for _name, _instead in DEPRECATED_PLUMBING.items():
-    setattr(ServiceCore, _name, _deprecated_plumbing(_name, _instead))
+install_moved(
+    ServiceCore,
+    {name: f"_{name}" for name in DEPRECATED_PLUMBING},
+    use=lambda old, new: f"{DEPRECATED_PLUMBING[old]} (private plumbing now: {new})",
+)
 
 
 def refusals_journaled(

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import builtins
 import functools
-import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from gaozhi_sdk._deprecation import warn_deprecated
 from gaozhi_sdk.models import (
     AssistanceRequest,
     Case,
@@ -88,13 +88,15 @@ class _Area:
     def __init__(self, kernel: PledgeService) -> None:
         self._kernel = kernel
 
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        for name, value in vars(cls).items():
+            if hasattr(value, "__wrapped__"):  # an _area() form: named as the area names it
+                value.__name__ = name
+                value.__qualname__ = f"{cls.__name__}.{name}"
+
     def _deprecated_call(self, old: str, new: str) -> None:
-        warnings.warn(
-            f"svc.{old}(...) is deprecated and will be removed in the next release; "
-            f"use svc.{new}(...)",
-            DeprecationWarning,
-            stacklevel=3,
-        )
+        warn_deprecated(f"svc.{old}(...)", f"svc.{new}(...)", stacklevel=4)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._kernel!r}>"
