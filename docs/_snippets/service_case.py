@@ -27,9 +27,9 @@ svc = PledgeService.open(
 officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS0001", organ_uscc=organ)
 reviewer = Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF0001")
 clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK0001", organ_uscc=organ)
-svc.draft_list(clist, officer)
-svc.submit_list(clist.list_id, clist.version, officer)
-svc.publish_list(
+svc.lists.draft(clist, officer)
+svc.lists.submit(clist.list_id, clist.version, officer)
+svc.lists.publish(
     clist.list_id,
     clist.version,
     ReviewRecord(reviewer="司法局", reviewed_on=date(2025, 5, 28)),

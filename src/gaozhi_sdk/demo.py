@@ -478,13 +478,13 @@ class _Demo:
         )
         self.officer, self.reviewer = officer, reviewer
         cl = self.clist
-        self.svc.draft_list(cl, officer)
-        self.svc.submit_list(cl.list_id, cl.version, officer)
+        self.svc.lists.draft(cl, officer)
+        self.svc.lists.submit(cl.list_id, cl.version, officer)
         self._try(
             "reject_unreviewed",
-            lambda: self.svc.publish_list(cl.list_id, cl.version, _review(), officer),
+            lambda: self.svc.lists.publish(cl.list_id, cl.version, _review(), officer),
         )
-        self.svc.publish_list(cl.list_id, cl.version, _review(), reviewer)
+        self.svc.lists.publish(cl.list_id, cl.version, _review(), reviewer)
         self.entries = {e.entry_id: e for e in cl.entries}
         for e in cl.entries:  # R-094: assess before any natural person's pledge is published
             if e.pledge_disclosure is DisclosurePolicy.PUBLIC_REDACTED:
@@ -871,13 +871,13 @@ class _Demo:
         """适时调整 (R-008): a v2 is rejected once, then published; v1 is superseded."""
         cl = self.clist
         v2 = cl.model_copy(update={"version": 2, "deliberation_ref": "党组会议纪要 SZ-2026-011"})
-        self.svc.draft_list(v2, self.officer)
-        self.svc.submit_list(cl.list_id, 2, self.officer)
-        self.svc.reject_list(cl.list_id, 2, self.reviewer)
-        self.svc.submit_list(cl.list_id, 2, self.officer)
-        self.svc.publish_list(cl.list_id, 2, _review(), self.reviewer)
+        self.svc.lists.draft(v2, self.officer)
+        self.svc.lists.submit(cl.list_id, 2, self.officer)
+        self.svc.lists.reject(cl.list_id, 2, self.reviewer)
+        self.svc.lists.submit(cl.list_id, 2, self.officer)
+        self.svc.lists.publish(cl.list_id, 2, _review(), self.reviewer)
         last = sorted(self.entries)[-1]
-        self.svc.retire_entry(cl.list_id, last, "经评估风险较高, 停止适用", self.officer)
+        self.svc.lists.retire_entry(cl.list_id, last, "经评估风险较高, 停止适用", self.officer)
 
     def _documents(self) -> None:
         """文书与报表 (issue 5): notices/pledges of a sample, the list, disclosures, report."""

@@ -153,9 +153,9 @@ def docs_world(
     )
     officer = official(ActorRole.LIST_OFFICER, "LS0001")
     reviewer = official(ActorRole.JUSTICE_REVIEWER, "SF0001", JUSTICE_USCC)
-    svc.draft_list(sample_list, officer)
-    svc.submit_list(sample_list.list_id, sample_list.version, officer)
-    svc.publish_list(
+    svc.lists.draft(sample_list, officer)
+    svc.lists.submit(sample_list.list_id, sample_list.version, officer)
+    svc.lists.publish(
         sample_list.list_id,
         sample_list.version,
         ReviewRecord(reviewer="三门峡市陕州区司法局", reviewed_on=date(2026, 1, 4)),

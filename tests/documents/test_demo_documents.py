@@ -60,7 +60,7 @@ def test_the_demo_list_export_imports_back_to_the_published_list(demo_dir: Path)
     (xlsx,) = (demo_dir / "documents" / "list").glob("*.xlsx")
     got = import_list_xlsx(xlsx)
     with PledgeService.open(f"sqlite:///{demo_dir / 'gaozhi.db'}") as svc:
-        published: CommitmentList = svc.published_list(got.list_id)
+        published: CommitmentList = svc.lists.published(got.list_id)
     assert got == published
 
 

@@ -84,9 +84,9 @@ def _publish(svc: PledgeService) -> str:
         role=ActorRole.JUSTICE_REVIEWER, actor_id="SF0001", organ_uscc="11411222005123085U"
     )
     clist = load_list(sample_list_text())
-    svc.draft_list(clist, officer)
-    svc.submit_list(clist.list_id, clist.version, officer)
-    svc.publish_list(
+    svc.lists.draft(clist, officer)
+    svc.lists.submit(clist.list_id, clist.version, officer)
+    svc.lists.publish(
         clist.list_id,
         clist.version,
         ReviewRecord(reviewer="三门峡市陕州区司法局", reviewed_on=date(2026, 1, 4)),

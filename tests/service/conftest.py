@@ -168,7 +168,7 @@ class World:
     ) -> tuple[Proxy, Applicant]:
         """A proxy with a special authorisation from ``grantor`` (R-024)."""
         party = proxy_app or self.new_applicant()
-        entry = self.svc.published_list(self.list_id).entries
+        entry = self.svc.lists.published(self.list_id).entries
         code = matter_code or next(e.matter_code for e in entry if e.entry_id == entry_ids[0])
         start = valid_from or self.clock().date()
         auth = SpecialAuthorization(
@@ -329,9 +329,9 @@ class World:
         second = next(e for e in doc["entries"] if e["entry_id"] == EXEMPT_ENTRY)
         second["matter_code"] = first["matter_code"]
         doc.update(list_id=TWO_PROOF_LIST, entries=[first, second])
-        self.svc.draft_list(doc, self.officer)
-        self.svc.submit_list(TWO_PROOF_LIST, 1, self.officer)
-        self.svc.publish_list(TWO_PROOF_LIST, 1, review(), self.reviewer)
+        self.svc.lists.draft(doc, self.officer)
+        self.svc.lists.submit(TWO_PROOF_LIST, 1, self.officer)
+        self.svc.lists.publish(TWO_PROOF_LIST, 1, review(), self.reviewer)
         return TWO_PROOF_LIST
 
     def state(self, kind: str, id: str) -> str:
@@ -402,9 +402,9 @@ def build_world(
     clist = load_list(sample_list_text())
     w = World(svc=svc, clock=clock, pki=pki, provider=provider, db_path=db, list_id=clist.list_id)
     if publish:
-        svc.draft_list(clist, w.officer)
-        svc.submit_list(clist.list_id, clist.version, w.officer)
-        svc.publish_list(clist.list_id, clist.version, review(), w.reviewer)
+        svc.lists.draft(clist, w.officer)
+        svc.lists.submit(clist.list_id, clist.version, w.officer)
+        svc.lists.publish(clist.list_id, clist.version, review(), w.reviewer)
     return w
 
 

@@ -346,11 +346,11 @@ def test_r011_reviewer_from_unconfigured_bureau_refused(world_factory: WorldFact
     from .conftest import review
 
     cl = load_list(sample_list_text())
-    w.svc.draft_list(cl, w.officer)
-    w.svc.submit_list(cl.list_id, 1, w.officer)
+    w.svc.lists.draft(cl, w.officer)
+    w.svc.lists.submit(cl.list_id, 1, w.officer)
     assert w.reviewer.organ_uscc == JUSTICE_USCC
     with pytest.raises(PermissionDeniedError) as ei:
-        w.svc.publish_list(cl.list_id, 1, review(), w.reviewer)
+        w.svc.lists.publish(cl.list_id, 1, review(), w.reviewer)
     assert ei.value.code == "GZ-AU-003"
     (refused,) = w.journal(event="entry.publish", outcome="REFUSED")
     assert refused.detail == {"code": "GZ-AU-003"}

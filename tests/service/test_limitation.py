@@ -107,9 +107,9 @@ def test_r059a_entry_flag_marks_safety(world_factory: WorldFactory) -> None:
     for e in doc["entries"]:
         if e["entry_id"] == ON_SITE_ENTRY:
             e["safety_critical"] = True
-    w.svc.draft_list(doc, w.officer)
-    w.svc.submit_list(doc["list_id"], 1, w.officer)
-    w.svc.publish_list(doc["list_id"], 1, review(), w.reviewer)
+    w.svc.lists.draft(doc, w.officer)
+    w.svc.lists.submit(doc["list_id"], 1, w.officer)
+    w.svc.lists.publish(doc["list_id"], 1, review(), w.reviewer)
     case_no = _false_after(w, 2 * 365 + 60)
     d = w.svc.dispose(
         case_no,
@@ -136,7 +136,7 @@ def test_r059a_continuing_act_counts_from_its_end(world: World) -> None:
 
 def test_r014_a_licensing_matter_is_handled_on_the_pledge(world: World) -> None:
     """R-014: 行政许可 matters that qualify are handled by notice and pledge like any other."""
-    entry, _ = world.svc.entry(world.list_id, 1, ON_SITE_ENTRY)
+    entry, _ = world.svc.lists.entry(world.list_id, 1, ON_SITE_ENTRY)
     assert entry.matter_type.value == "LICENSING"
     case = world.bring(ON_SITE_ENTRY, "DECIDED")
     assert case.status is CaseStatus.DECIDED and case.pledge_id is not None

@@ -67,7 +67,7 @@ def test_r004_r006_r029_r041_lint_errors_block_draft(
     doc = _with_entry(_list_doc(), ONLINE_ENTRY, **changes)
     before = empty.journal_count()
     with pytest.raises(ListValidationError) as ei:
-        empty.svc.draft_list(doc, empty.officer)
+        empty.svc.lists.draft(doc, empty.officer)
     err = ei.value
     assert err.code == "GZ-LS-003"
     assert any(f.code == code and f.entry_id == ONLINE_ENTRY for f in err.findings)
@@ -81,7 +81,7 @@ def test_r004_r006_r029_r041_lint_errors_block_draft(
 
 def test_r008_draft_stores_every_entry_as_draft(empty: World) -> None:
     """R-008: a drafted version and each of its entries are stored in state DRAFT."""
-    cl = empty.svc.draft_list(_list_doc(), empty.officer)
+    cl = empty.svc.lists.draft(_list_doc(), empty.officer)
     assert all(e.status is EntryStatus.DRAFT for e in cl.entries)
     states = {r.state for r in empty.svc.store.list("entry")}
     assert states == {EntryStatus.DRAFT.value}
@@ -92,9 +92,9 @@ def test_r008_draft_stores_every_entry_as_draft(empty: World) -> None:
 
 def test_r009_submit_needs_deliberation_ref(empty: World) -> None:
     """R-009: a draft without the 党委会议研究论证 record cannot be submitted for review."""
-    cl = empty.svc.draft_list(_list_doc(deliberation_ref="  "), empty.officer)
+    cl = empty.svc.lists.draft(_list_doc(deliberation_ref="  "), empty.officer)
     with pytest.raises(RuleViolationError) as ei:
-        empty.svc.submit_list(cl.list_id, cl.version, empty.officer)
+        empty.svc.lists.submit(cl.list_id, cl.version, empty.officer)
     assert ei.value.code == "GZ-RL-201"
     assert "R-009" in ei.value.message
     rec = empty.svc.store.get("list_version", f"{cl.list_id}@1")
@@ -103,35 +103,35 @@ def test_r009_submit_needs_deliberation_ref(empty: World) -> None:
 
 def test_r011_publish_by_non_reviewer_refused_and_journaled(empty: World) -> None:
     """R-011: only the justice bureau's reviewer publishes; a refusal is journaled REFUSED."""
-    cl = empty.svc.draft_list(_list_doc(), empty.officer)
-    empty.svc.submit_list(cl.list_id, 1, empty.officer)
+    cl = empty.svc.lists.draft(_list_doc(), empty.officer)
+    empty.svc.lists.submit(cl.list_id, 1, empty.officer)
     with pytest.raises(PermissionDeniedError) as ei:
-        empty.svc.publish_list(cl.list_id, 1, review(), empty.officer)
+        empty.svc.lists.publish(cl.list_id, 1, review(), empty.officer)
     assert ei.value.code == "GZ-AU-001"
     (refused,) = empty.journal(event="entry.publish", outcome="REFUSED")
     assert refused.detail == {"code": "GZ-AU-001"}
     assert refused.aggregate_id == f"{cl.list_id}@1"
     rec = empty.svc.store.get("list_version", f"{cl.list_id}@1")
     assert rec is not None and rec.state == EntryStatus.UNDER_REVIEW
-    published = empty.svc.publish_list(cl.list_id, 1, review(), empty.reviewer)
+    published = empty.svc.lists.publish(cl.list_id, 1, review(), empty.reviewer)
     assert all(e.status is EntryStatus.PUBLISHED for e in published.entries)
     assert published.review_record == review()
 
 
 def test_r011_reject_review_returns_to_draft(empty: World) -> None:
     """R-011: the reviewer can send a version back to DRAFT; it can then be resubmitted."""
-    cl = empty.svc.draft_list(_list_doc(), empty.officer)
-    empty.svc.submit_list(cl.list_id, 1, empty.officer)
-    back = empty.svc.reject_list(cl.list_id, 1, empty.reviewer)
+    cl = empty.svc.lists.draft(_list_doc(), empty.officer)
+    empty.svc.lists.submit(cl.list_id, 1, empty.officer)
+    back = empty.svc.lists.reject(cl.list_id, 1, empty.reviewer)
     assert {e.status for e in back.entries} == {EntryStatus.DRAFT}
-    empty.svc.submit_list(cl.list_id, 1, empty.officer)
+    empty.svc.lists.submit(cl.list_id, 1, empty.officer)
     assert empty.state("list_version", f"{cl.list_id}@1") == "UNDER_REVIEW"
 
 
 def test_r008_unpublished_list_cannot_be_used_for_notices(empty: World) -> None:
     """R-008: while a list is only drafted or under review, no notice can be issued on it."""
-    cl = empty.svc.draft_list(_list_doc(), empty.officer)
-    empty.svc.submit_list(cl.list_id, 1, empty.officer)
+    cl = empty.svc.lists.draft(_list_doc(), empty.officer)
+    empty.svc.lists.submit(cl.list_id, 1, empty.officer)
     with pytest.raises(NotFoundError) as ei:
         empty.notice([ONLINE_ENTRY])
     assert ei.value.code == "GZ-ST-404"
@@ -144,13 +144,13 @@ def test_r008_publishing_v2_supersedes_v1(world: World) -> None:
     old_case = world.bring(ONLINE_ENTRY, "NOTICE_ISSUED")
     assert old_case.list_version == 1
     v2 = _list_doc(version=2, deliberation_ref="党组会议纪要 SZ-2026-011")
-    world.svc.draft_list(v2, world.officer)
-    world.svc.submit_list(world.list_id, 2, world.officer)
-    world.svc.publish_list(world.list_id, 2, review(), world.reviewer)
-    assert world.svc.published_list(world.list_id).version == 2
+    world.svc.lists.draft(v2, world.officer)
+    world.svc.lists.submit(world.list_id, 2, world.officer)
+    world.svc.lists.publish(world.list_id, 2, review(), world.reviewer)
+    assert world.svc.lists.published(world.list_id).version == 2
     v1 = world.svc.store.get("list_version", f"{world.list_id}@1")
     assert v1 is not None and v1.state == EntryStatus.SUPERSEDED
-    _, state = world.svc.entry(world.list_id, 1, ONLINE_ENTRY)
+    _, state = world.svc.lists.entry(world.list_id, 1, ONLINE_ENTRY)
     assert state == EntryStatus.SUPERSEDED
     (sup,) = world.journal(event="entry.supersede")
     assert sup.aggregate_id == f"{world.list_id}@1"
@@ -162,8 +162,10 @@ def test_r008_publishing_v2_supersedes_v1(world: World) -> None:
 
 def test_r008_retired_entry_cannot_be_used_for_notices(world: World) -> None:
     """R-008/R-006: a retired entry (risk found) is refused for new notices; others still work."""
-    world.svc.retire_entry(world.list_id, EXEMPT_ENTRY, "经评估风险较高, 停止适用", world.officer)
-    _, state = world.svc.entry(world.list_id, 1, EXEMPT_ENTRY)
+    world.svc.lists.retire_entry(
+        world.list_id, EXEMPT_ENTRY, "经评估风险较高, 停止适用", world.officer
+    )
+    _, state = world.svc.lists.entry(world.list_id, 1, EXEMPT_ENTRY)
     assert state == EntryStatus.RETIRED
     cases_before = world.svc.store.count("case")
     with pytest.raises(RuleViolationError) as ei:
@@ -176,11 +178,11 @@ def test_r008_retired_entry_cannot_be_used_for_notices(world: World) -> None:
 
 def test_r008_retired_entry_stays_retired_when_list_moves(world: World) -> None:
     """A retired entry is not resurrected by a later transition of its list version."""
-    world.svc.retire_entry(world.list_id, EXEMPT_ENTRY, "停止适用", world.officer)
-    world.svc.draft_list(_list_doc(version=2), world.officer)
-    world.svc.submit_list(world.list_id, 2, world.officer)
-    world.svc.publish_list(world.list_id, 2, review(), world.reviewer)
-    _, state = world.svc.entry(world.list_id, 1, EXEMPT_ENTRY)
+    world.svc.lists.retire_entry(world.list_id, EXEMPT_ENTRY, "停止适用", world.officer)
+    world.svc.lists.draft(_list_doc(version=2), world.officer)
+    world.svc.lists.submit(world.list_id, 2, world.officer)
+    world.svc.lists.publish(world.list_id, 2, review(), world.reviewer)
+    _, state = world.svc.lists.entry(world.list_id, 1, EXEMPT_ENTRY)
     assert state == EntryStatus.RETIRED
 
 
@@ -189,6 +191,6 @@ def test_r008_draft_of_existing_version_refused(world: World) -> None:
     from gaozhi_sdk.errors import WorkflowError
 
     with pytest.raises(WorkflowError) as ei:
-        world.svc.draft_list(_list_doc(), world.officer)
+        world.svc.lists.draft(_list_doc(), world.officer)
     assert ei.value.code == "GZ-WF-004"
     assert world.journal(event="entry.draft", outcome="REFUSED")

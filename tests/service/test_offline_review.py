@@ -29,9 +29,9 @@ def _world(factory: WorldFactory, percent: int) -> World:
                 "amount": 10,
                 "unit": "WORKING_DAYS",
             }
-    w.svc.draft_list(doc, w.officer)
-    w.svc.submit_list(doc["list_id"], 1, w.officer)
-    w.svc.publish_list(doc["list_id"], 1, review(), w.reviewer)
+    w.svc.lists.draft(doc, w.officer)
+    w.svc.lists.submit(doc["list_id"], 1, w.officer)
+    w.svc.lists.publish(doc["list_id"], 1, review(), w.reviewer)
     return w
 
 

@@ -38,9 +38,9 @@ def test_r064_refusal_at_pledge_names_r064_in_both_languages(world: World) -> No
 def _publish_version_2(world: World) -> None:
     doc = load_list(sample_list_text()).model_dump(mode="json")
     doc.update(list_id=world.list_id, version=2)
-    world.svc.draft_list(doc, world.officer)
-    world.svc.submit_list(world.list_id, 2, world.officer)
-    world.svc.publish_list(world.list_id, 2, review(), world.reviewer)
+    world.svc.lists.draft(doc, world.officer)
+    world.svc.lists.submit(world.list_id, 2, world.officer)
+    world.svc.lists.publish(world.list_id, 2, review(), world.reviewer)
 
 
 def test_r008_pledge_signed_under_version_1_is_taken_after_version_2_is_published(
@@ -111,7 +111,7 @@ def test_r029_vague_wording_is_an_error_by_default(world: World, term: str) -> N
     """R-029: "相关材料"/"有关材料" (模糊表述) refuse the list like a catch-all does."""
     doc = _list_with(world, f"申请人户籍{term}材料。")
     with pytest.raises(ListValidationError) as ei:
-        world.svc.draft_list(doc, world.officer)
+        world.svc.lists.draft(doc, world.officer)
     vague = [f for f in ei.value.findings if f.code == "GZ-LS-129"]
     assert vague and vague[0].level is FindingLevel.ERROR and vague[0].term == term
     assert ei.value.code == "GZ-LS-003"
@@ -126,7 +126,7 @@ def test_r029_catch_all_other_materials_is_an_error(world: World) -> None:
         wording_exceptions=[{"term": "其他", "reason": "试图降级兜底条款"}],
     )
     with pytest.raises(ListValidationError) as ei:
-        world.svc.draft_list(doc, world.officer)
+        world.svc.lists.draft(doc, world.officer)
     assert any(f.code == "GZ-LS-029" for f in ei.value.findings)
 
 
@@ -137,7 +137,7 @@ def test_r029_organ_lowers_a_vague_term_to_a_warning_with_its_reason(world: Worl
     doc = _list_with(
         world, "申请人户籍相关材料。", wording_exceptions=[{"term": "相关", "reason": reason}]
     )
-    clist = world.svc.draft_list(doc, world.officer)
+    clist = world.svc.lists.draft(doc, world.officer)
     assert clist.wording_exceptions[0].reason == reason
     findings = [f for f in lint_list(clist) if f.code == "GZ-LS-129"]
     assert [f.level for f in findings] == [FindingLevel.WARNING]
@@ -151,4 +151,4 @@ def test_r029_organ_lowers_a_vague_term_to_a_warning_with_its_reason(world: Worl
     )
     other["list_id"] = "SZ-R029-B"
     with pytest.raises(ListValidationError):
-        world.svc.draft_list(other, world.officer)
+        world.svc.lists.draft(other, world.officer)

@@ -37,9 +37,9 @@ def _setup(tmp_path: Path, tsa: LocalTSA) -> tuple[Any, ...]:
     officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS1", organ_uscc=organ)
     reviewer = Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF1")
     clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK1", organ_uscc=organ)
-    svc.draft_list(clist, officer)
-    svc.submit_list(clist.list_id, 1, officer)
-    svc.publish_list(
+    svc.lists.draft(clist, officer)
+    svc.lists.submit(clist.list_id, 1, officer)
+    svc.lists.publish(
         clist.list_id, 1, ReviewRecord(reviewer="司法局", reviewed_on=date(2025, 5, 1)), reviewer
     )
     app = synthetic_applicant(random.Random(5))

@@ -52,9 +52,9 @@ def _setup(url: str, pki: TestPKI, shared: int) -> dict[str, Any]:
     )
     officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS1", organ_uscc=organ)
     reviewer = Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF1")
-    svc.draft_list(clist, officer)
-    svc.submit_list(clist.list_id, 1, officer)
-    svc.publish_list(
+    svc.lists.draft(clist, officer)
+    svc.lists.submit(clist.list_id, 1, officer)
+    svc.lists.publish(
         clist.list_id, 1, ReviewRecord(reviewer="司法局", reviewed_on=date(2025, 5, 1)), reviewer
     )
     clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK0", organ_uscc=organ)

@@ -145,11 +145,11 @@ def test_r081_r082_entry_flags_travel_into_the_export(tmp_path: Path) -> None:
                 {"situation_code": "QX-02", "name": "其他亲属投靠", "pledge": False},
             ]
     doc["version"] = 2
-    box.svc.draft_list(doc, box.officer)
-    box.svc.submit_list(doc["list_id"], 2, box.officer)
+    box.svc.lists.draft(doc, box.officer)
+    box.svc.lists.submit(doc["list_id"], 2, box.officer)
     from gaozhi_sdk.models import ReviewRecord
 
-    box.svc.publish_list(
+    box.svc.lists.publish(
         doc["list_id"], 2, ReviewRecord(reviewer="司法局", reviewed_on=box.clock().date()),
         box.reviewer,
     )  # fmt: skip

@@ -86,7 +86,7 @@ def write_documents(
             _write(w.files, directory / "pledges" / f"{pledge.pledge_id}.{fmt}",
                    render_pledge(pledge, fmt, hook=hook))  # fmt: skip
     for list_id in list_ids:
-        clist = svc.published_list(list_id)
+        clist = svc.lists.published(list_id)
         stem = directory / "list" / f"{clist.list_id}-v{clist.version}"
         _write(w.files, stem.with_suffix(".xlsx"), export_list_xlsx(clist, hook=hook))
         _write(w.files, stem.with_suffix(".docx"), export_list_docx(clist, hook=hook))

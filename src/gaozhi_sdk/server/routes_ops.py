@@ -118,7 +118,7 @@ def mount(app: FastAPI) -> None:
     def draft_list(
         body: CommitmentList, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> CommitmentList:
-        return svc.draft_list(body, caller.actor)
+        return svc.lists.draft(body, caller.actor)
 
     @app.post(
         "/v1/lists/{list_id}/versions/{version}/submit",
@@ -133,7 +133,7 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> CommitmentList:
-        return svc.submit_list(list_id, version, caller.actor)
+        return svc.lists.submit(list_id, version, caller.actor)
 
     @app.post(
         "/v1/lists/{list_id}/versions/{version}/publish",
@@ -149,7 +149,7 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> CommitmentList:
-        return svc.publish_list(list_id, version, body, caller.actor)
+        return svc.lists.publish(list_id, version, body, caller.actor)
 
     @app.post(
         "/v1/lists/lint",
@@ -175,7 +175,7 @@ def mount(app: FastAPI) -> None:
     ) -> Response:
         from gaozhi_sdk.documents import export_list_docx, export_list_xlsx
 
-        clist = svc.published_list(list_id)
+        clist = svc.lists.published(list_id)
         if fmt == "xlsx":
             return Response(export_list_xlsx(clist), media_type=_XLSX)
         return Response(export_list_docx(clist), media_type=_DOCX)
@@ -184,7 +184,7 @@ def mount(app: FastAPI) -> None:
         "/v1/lists/{list_id}", response_model=CommitmentList, tags=["清单"], summary="已公布的清单"
     )
     def published_list(list_id: str, caller: CallerDep, svc: SvcDep) -> CommitmentList:
-        return svc.published_list(list_id)
+        return svc.lists.published(list_id)
 
     @app.get(
         "/v1/verifications",

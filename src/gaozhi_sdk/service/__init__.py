@@ -1,20 +1,22 @@
-"""PledgeService — the lifecycle façade a vendor embeds (DESIGN §3).
+"""PledgeService — the lifecycle façade a vendor embeds (DESIGN §3), by area.
 
 .. code-block:: python
 
     svc = PledgeService.open("sqlite:///gaozhi.db", signers={organ_uscc: seal}, trust=trust)
-    svc.draft_list(clist, officer); svc.submit_list(...); svc.publish_list(...)
-    notice = svc.issue_notice(list_id=..., entry_ids=[...], applicant=..., actor=clerk)
-    svc.record_choices(case_no, [...], applicant_actor)
-    svc.check_eligibility(case_no, clerk)
-    pledge = svc.draft_pledge(case_no)            # shown to the applicant, who signs it
-    svc.submit_pledge(esign.sign(pledge, applicant_signer), applicant_actor)
-    svc.accept(case_no, clerk)                    # verifications are planned here
+    svc.lists.draft(clist, officer); svc.lists.submit(...); svc.lists.publish(...)
+    notice = svc.cases.issue_notice(list_id=..., entry_ids=[...], applicant=..., actor=clerk)
+    svc.cases.record_choices(case_no, [...], applicant_actor)
+    svc.cases.check_eligibility(case_no, clerk)
+    pledge = svc.cases.draft_pledge(case_no)      # shown to the applicant, who signs it
+    svc.cases.submit_pledge(esign.sign(pledge, applicant_signer), applicant_actor)
+    svc.cases.accept(case_no, clerk)              # verifications are planned here
 
-Remote (three-step) signing: ``pledge_data_to_sign`` → sign elsewhere → ``assemble_pledge``.
+Remote (three-step) signing: ``svc.cases.pledge_data_to_sign`` → sign elsewhere →
+``svc.cases.assemble_pledge``.
 
 Every method that changes state is one transaction with its journal entry and outbox
-events; refused attempts are journaled too.
+events; refused attempts are journaled too. The flat methods of earlier releases
+(``svc.accept(...)``) are deprecation shims listed in :data:`MOVED`.
 """
 
 from __future__ import annotations
@@ -267,6 +269,19 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
 #: old name → its home under ``svc``. Each keeps a shim for one release that warns
 #: (:class:`~gaozhi_sdk.errors.GaozhiDeprecationWarning`) and calls the new home.
 MOVED: dict[str, str] = {
+    # 清单
+    "draft_list": "lists.draft",
+    "submit_list": "lists.submit",
+    "publish_list": "lists.publish",
+    "reject_list": "lists.reject",
+    "retire_entry": "lists.retire_entry",
+    "register_template": "lists.register_template",
+    "template_for": "lists.template_for",
+    "published_list": "lists.published",
+    "commitment_list": "lists.get",
+    "entry": "lists.entry",
+    "entry_in_force": "lists.entry_in_force",
+    # 承诺书公开
     "disclosures": "disclosure.list",
 }
 install_moved(PledgeService, MOVED)

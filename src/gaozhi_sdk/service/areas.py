@@ -105,17 +105,17 @@ class _Area:
 class Lists(_Area):
     """清单 (state machine A; R-008, R-009, R-011): ``svc.lists``."""
 
-    draft = _area(ListsMixin.draft_list)
-    submit = _area(ListsMixin.submit_list)
-    publish = _area(ListsMixin.publish_list)
-    reject = _area(ListsMixin.reject_list)
-    retire_entry = _area(ListsMixin.retire_entry)
-    register_template = _area(ListsMixin.register_template)
-    template_for = _area(ListsMixin.template_for)
-    published = _area(ListsMixin.published_list)
-    get = _area(ListsMixin.commitment_list)
-    entry = _area(ListsMixin.entry)
-    entry_in_force = _area(ListsMixin.entry_in_force)
+    draft = _area(ListsMixin._draft_list)
+    submit = _area(ListsMixin._submit_list)
+    publish = _area(ListsMixin._publish_list)
+    reject = _area(ListsMixin._reject_list)
+    retire_entry = _area(ListsMixin._retire_entry)
+    register_template = _area(ListsMixin._register_template)
+    template_for = _area(ListsMixin._template_for)
+    published = _area(ListsMixin._published_list)
+    get = _area(ListsMixin._commitment_list)
+    entry = _area(ListsMixin._entry)
+    entry_in_force = _area(ListsMixin._entry_in_force)
 
     def list(
         self, *, list_id: str | None = None, state: str | None = None

@@ -94,7 +94,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
 
     def case_entries(self, case: Case) -> list[CommitmentListEntry]:
         """The list entries (at the case's list version) the case concerns."""
-        return [self.entry(case.list_id, case.list_version, e)[0] for e in case.entry_ids]
+        return [self._entry(case.list_id, case.list_version, e)[0] for e in case.entry_ids]
 
     def verifications_of(self, case_no: str) -> list[Verification]:
         """Every verification of a case."""
@@ -119,7 +119,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         Only PUBLISHED entries of one matter may be used (R-008).
         """
         app = self._parse(Applicant, applicant, "申请人")
-        clist = self.published_list(list_id)
+        clist = self._published_list(list_id)
         if not clist.owner_uscc:
             raise RuleViolationError(
                 "GZ-RL-204",
@@ -130,7 +130,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             raise RuleViolationError("GZ-RL-202", "至少须告知一项证明事项", message_en="no entries")
         entries: list[CommitmentListEntry] = []
         for eid in dict.fromkeys(entry_ids):
-            entry, state = self.entry(list_id, clist.version, eid)
+            entry, state = self._entry(list_id, clist.version, eid)
             if state != EntryStatus.PUBLISHED:
                 raise RuleViolationError(
                     "GZ-RL-202",
@@ -191,7 +191,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return notice
 
     def _notice_item(self, entry: CommitmentListEntry) -> NoticeItem:
-        t = self.template_for(entry)
+        t = self._template_for(entry)
         return NoticeItem(
             entry_id=entry.entry_id,
             entry_version=entry.version,
@@ -320,7 +320,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             # newer version was published before the pledge reached the organ.
             entries = [
                 e.model_copy(update={"status": EntryStatus.PUBLISHED})
-                if self.entry_in_force(case.list_id, case.list_version, e.entry_id, signed_at)
+                if self._entry_in_force(case.list_id, case.list_version, e.entry_id, signed_at)
                 else e
                 for e in entries
             ]
@@ -397,7 +397,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                         entry_version=e.version,
                         proof_name=e.proof_name,
                         proof_content=e.proof_content,
-                        clauses=self.template_for(e).pledge_clauses,
+                        clauses=self._template_for(e).pledge_clauses,
                     )
                     for e in entries
                 ),
@@ -517,7 +517,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             if (
                 item.entry_version != e.version
                 or item.proof_content != e.proof_content
-                or item.clauses != self.template_for(e).pledge_clauses
+                or item.clauses != self._template_for(e).pledge_clauses
             ):
                 raise RuleViolationError(
                     "GZ-RL-214",
@@ -548,7 +548,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 message_en="the pledge must be made by the applicant or an authorised proxy",
             )
         for e in expected.values():
-            if not self.entry_in_force(
+            if not self._entry_in_force(
                 case.list_id, case.list_version, e.entry_id, pledge.signed_at
             ):
                 raise RuleViolationError(
@@ -840,7 +840,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
 
     def entry_at(self, case: Case, entry_id: str) -> CommitmentListEntry:
         """One entry at the case's list version."""
-        return self.entry(case.list_id, case.list_version, entry_id)[0]
+        return self._entry(case.list_id, case.list_version, entry_id)[0]
 
     def _entry_key(self, case: Case, entry_id: str) -> str:
         return entry_key(case.list_id, case.list_version, entry_id)

@@ -45,7 +45,7 @@ def entry_key(list_id: str, version: int, entry_id: str) -> str:
 def default_template(entry: CommitmentListEntry) -> PledgeTemplate:
     """The 告知承诺书格式文本 derived from a list entry (R-028, R-032, R-033).
 
-    Organs may register their own template (:meth:`ListsMixin.register_template`); the
+    Organs may register their own template (``svc.lists.register_template``); the
     derived one states each told item in plain, checkable words (R-029).
     """
     v = entry.verification
@@ -81,7 +81,9 @@ class ListsMixin(ServiceCore):
     """清单: draft → review → publish → supersede/retire."""
 
     @refusals_journaled("entry.draft", "list_version", "actor")
-    def draft_list(self, clist: CommitmentList | Mapping[str, Any], actor: Actor) -> CommitmentList:
+    def _draft_list(
+        self, clist: CommitmentList | Mapping[str, Any], actor: Actor
+    ) -> CommitmentList:
         """Store a new list version as DRAFT after validation and lint (R-004, R-006, R-029, R-041).
 
         Raises ListValidationError (GZ-LS-*) with every finding if the lint finds errors.
@@ -197,7 +199,7 @@ class ListsMixin(ServiceCore):
         return out
 
     @refusals_journaled("entry.submit_for_review", "list_version", "list_id")
-    def submit_list(self, list_id: str, version: int, actor: Actor) -> CommitmentList:
+    def _submit_list(self, list_id: str, version: int, actor: Actor) -> CommitmentList:
         """Submit a deliberated draft (党委会议研究论证, R-009) to the justice bureau."""
         rec = self._load_record("list_version", list_key(list_id, version))
         if not str(rec.doc.get("deliberation_ref") or "").strip():
@@ -208,19 +210,19 @@ class ListsMixin(ServiceCore):
             )
         return self._move_list(list_id, version, "submit_for_review", actor)
 
-    def publish_list(
+    def _publish_list(
         self, list_id: str, version: int, review: ReviewRecord, actor: Actor
     ) -> CommitmentList:
         """Justice-bureau review passes; the version is published and older ones superseded."""
         return self._move_list(list_id, version, "publish", actor, review_record=review)
 
-    def reject_list(self, list_id: str, version: int, actor: Actor) -> CommitmentList:
+    def _reject_list(self, list_id: str, version: int, actor: Actor) -> CommitmentList:
         """Justice-bureau review sends the version back to DRAFT."""
         return self._move_list(list_id, version, "reject_review", actor)
 
-    def retire_entry(self, list_id: str, entry_id: str, reason: str, actor: Actor) -> None:
+    def _retire_entry(self, list_id: str, entry_id: str, reason: str, actor: Actor) -> None:
         """Stop using one published entry (risk found, no longer suitable)."""
-        cl = self.published_list(list_id)
+        cl = self._published_list(list_id)
         ek = entry_key(list_id, cl.version, entry_id)
         with self._run(actor, "entry", "retire", "entry", ek, organ_uscc=cl.owner_uscc) as step:
             assert step.current is not None
@@ -233,7 +235,7 @@ class ListsMixin(ServiceCore):
             step.payload = {"entry": ek, "reason": reason}
             step.detail["reason"] = reason
 
-    def published_list(self, list_id: str) -> CommitmentList:
+    def _published_list(self, list_id: str) -> CommitmentList:
         """The published version of a list (GZ-ST-404 if none is published)."""
         for rec in self.store.list("list_version", state=EntryStatus.PUBLISHED):
             if rec.doc.get("list_id") == list_id:
@@ -242,12 +244,12 @@ class ListsMixin(ServiceCore):
             "GZ-ST-404", f"清单 {list_id} 没有已公布的版本", message_en="no published version"
         )
 
-    def commitment_list(self, list_id: str, version: int) -> CommitmentList:
+    def _commitment_list(self, list_id: str, version: int) -> CommitmentList:
         """One stored version of a list, whatever its state (GZ-ST-404 if unknown); a case
         names the version it was handled under (``case.list_id``, ``case.list_version``)."""
         return self._load("list_version", list_key(list_id, version), CommitmentList)
 
-    def entry(self, list_id: str, version: int, entry_id: str) -> tuple[CommitmentListEntry, str]:
+    def _entry(self, list_id: str, version: int, entry_id: str) -> tuple[CommitmentListEntry, str]:
         """An entry of a list version and its current state."""
         rec = self._load_record("entry", entry_key(list_id, version, entry_id))
         key = ("entry", rec.id, rec.version, CommitmentListEntry)
@@ -258,7 +260,7 @@ class ListsMixin(ServiceCore):
             self._models[key] = hit
         return hit, rec.state
 
-    def entry_in_force(self, list_id: str, version: int, entry_id: str, at: datetime) -> bool:
+    def _entry_in_force(self, list_id: str, version: int, entry_id: str, at: datetime) -> bool:
         """Was this entry version in force at ``at`` (published, not yet superseded/retired)?
 
         DOMAIN §2.3 / R-008: a pledge relies on the entry version in force when it was
@@ -273,7 +275,7 @@ class ListsMixin(ServiceCore):
             return False
         return end is None or at < datetime.fromisoformat(end)
 
-    def register_template(self, template: PledgeTemplate, actor: Actor) -> None:
+    def _register_template(self, template: PledgeTemplate, actor: Actor) -> None:
         """Register an organ's own 告知承诺书格式文本 after the wording lint (R-028, R-029)."""
         lowered = self._wording_exceptions_for(template.entry_id, template.entry_version)
         findings = [f for f in lint_template(template, lowered=lowered) if f.level == "ERROR"]
@@ -311,7 +313,7 @@ class ListsMixin(ServiceCore):
                     return {w["term"]: w["reason"] for w in rec.doc.get("wording_exceptions", ())}
         return {}
 
-    def template_for(self, entry: CommitmentListEntry) -> PledgeTemplate:
+    def _template_for(self, entry: CommitmentListEntry) -> PledgeTemplate:
         """The registered template of the entry version, or the derived default."""
         rec = self.store.get("template", f"{entry.entry_id}@{entry.version}")
         return PledgeTemplate.model_validate(rec.doc) if rec else default_template(entry)

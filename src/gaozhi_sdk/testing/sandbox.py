@@ -189,10 +189,10 @@ class Sandbox:
     def publish_sample_list(self) -> CommitmentList:
         """Draft, submit and publish :attr:`clist` (state machine A, R-008, R-009, R-011)."""
         clist = self.clist
-        self.svc.draft_list(clist, self.officer)
-        self.svc.submit_list(clist.list_id, clist.version, self.officer)
+        self.svc.lists.draft(clist, self.officer)
+        self.svc.lists.submit(clist.list_id, clist.version, self.officer)
         review = ReviewRecord(reviewer="司法局 (沙箱)", reviewed_on=self.clock().date())
-        return self.svc.publish_list(clist.list_id, clist.version, review, self.reviewer)
+        return self.svc.lists.publish(clist.list_id, clist.version, review, self.reviewer)
 
     def applicant(self, *, legal_person: bool = False) -> Applicant:
         """A new synthetic applicant (seeded; never a real person's identifier)."""

@@ -239,9 +239,9 @@ class ServedService:
             reviewer = Actor(
                 role=ActorRole.JUSTICE_REVIEWER, actor_id="SF0001", organ_uscc=JUSTICE_USCC
             )
-            svc.draft_list(clist, officer)
-            svc.submit_list(clist.list_id, clist.version, officer)
-            svc.publish_list(
+            svc.lists.draft(clist, officer)
+            svc.lists.submit(clist.list_id, clist.version, officer)
+            svc.lists.publish(
                 clist.list_id,
                 clist.version,
                 ReviewRecord(reviewer="三门峡市陕州区司法局", reviewed_on=date.today()),

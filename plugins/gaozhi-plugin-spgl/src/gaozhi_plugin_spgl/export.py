@@ -74,7 +74,7 @@ def _row(
     svc: PledgeService, v: Verification, case: Case, project: str, cache: dict[tuple[str, int], str]
 ) -> SpglGzcnzbjjgxxb:
     key = (case.list_id, case.list_version)
-    clist = svc.commitment_list(*key)
+    clist = svc.lists.get(*key)
     entry = svc.entry_at(case, v.entry_id)
     if key not in cache:
         cache[key] = clist.region_code
