@@ -60,16 +60,16 @@ def run_intake(n: int, db: Path) -> tuple[float, dict[str, int]]:
     t0 = time.perf_counter()
     for app in apps:
         me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
-        notice = svc.issue_notice(
+        notice = svc.cases.issue_notice(
             list_id=list_id, entry_ids=["SZ-GA-HJ-001"], applicant=app, actor=clerk
         )
-        svc.record_choices(
+        svc.cases.record_choices(
             notice.case_no, [ProofChoice(entry_id="SZ-GA-HJ-001", mode=ProofMode.PLEDGE)], me
         )
-        svc.check_eligibility(notice.case_no, clerk)
-        pledge = svc.draft_pledge(notice.case_no)
-        svc.submit_pledge(esign.sign(pledge, signers[app.id_number]), me)
-        svc.accept(notice.case_no, clerk)
+        svc.cases.check_eligibility(notice.case_no, clerk)
+        pledge = svc.cases.draft_pledge(notice.case_no)
+        svc.cases.submit_pledge(esign.sign(pledge, signers[app.id_number]), me)
+        svc.cases.accept(notice.case_no, clerk)
     elapsed = time.perf_counter() - t0
     head = svc.store.journal_head()
     svc.close()

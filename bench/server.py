@@ -51,15 +51,17 @@ def library_intakes(n: int, folder: Path) -> tuple[float, TestPKI]:
     t0 = time.perf_counter()
     for app in apps:
         me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
-        notice = svc.issue_notice(list_id=list_id, entry_ids=[ENTRY], applicant=app, actor=clerk)
+        notice = svc.cases.issue_notice(
+            list_id=list_id, entry_ids=[ENTRY], applicant=app, actor=clerk
+        )
         case_no = notice.case_no
-        svc.record_choices(case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me)
-        svc.check_eligibility(case_no, clerk)
-        dts = svc.pledge_data_to_sign(case_no, chains[app.id_number], me)
+        svc.cases.record_choices(case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me)
+        svc.cases.check_eligibility(case_no, clerk)
+        dts = svc.cases.pledge_data_to_sign(case_no, chains[app.id_number], me)
         key = signers[app.id_number].private_key
         sig = key.sign(base64.b64decode(dts.pae), ec.ECDSA(hashes.SHA256()))
-        svc.assemble_pledge(case_no, dts.session_id, sig, me)
-        svc.accept(case_no, clerk)
+        svc.cases.assemble_pledge(case_no, dts.session_id, sig, me)
+        svc.cases.accept(case_no, clerk)
     elapsed = time.perf_counter() - t0
     svc.close()
     return elapsed, pki

@@ -90,7 +90,7 @@ def test_whole_case_at_a_simulated_date_in_the_sandbox() -> None:
         assert done.result is VerificationResult.TRUE
         assert done.concluded_at == clock()
         box.decide(case.case_no)
-        closed = box.svc.close_case(case.case_no, box.clerk)
+        closed = box.svc.cases.close(case.case_no, box.clerk)
         assert closed.status.value == "CLOSED_TRUE"
         assert box.svc.store.verify_journal().ok  # type: ignore[attr-defined]
 

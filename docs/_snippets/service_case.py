@@ -38,16 +38,18 @@ svc.lists.publish(
 applicant = synthetic_applicant(random.Random(3), legal_person=True)
 me = Actor(role=ActorRole.APPLICANT, actor_id=applicant.id_number)
 entry_id = "SZ-SCJG-001"  # 承诺书公开 (PUBLIC_REDACTED)
-notice = svc.issue_notice(
+notice = svc.cases.issue_notice(
     list_id=clist.list_id, entry_ids=[entry_id], applicant=applicant, actor=clerk
 )
-svc.record_choices(notice.case_no, [ProofChoice(entry_id=entry_id, mode=ProofMode.PLEDGE)], me)
-svc.check_eligibility(notice.case_no, clerk)
+svc.cases.record_choices(
+    notice.case_no, [ProofChoice(entry_id=entry_id, mode=ProofMode.PLEDGE)], me
+)
+svc.cases.check_eligibility(notice.case_no, clerk)
 signer = pki.applicant("申请人 (文档示例)", applicant.id_number)
-pledge = svc.draft_pledge(notice.case_no)
-svc.submit_pledge(esign.sign(pledge, signer), me)
-svc.accept(notice.case_no, clerk)
-case = svc.case(notice.case_no)
+pledge = svc.cases.draft_pledge(notice.case_no)
+svc.cases.submit_pledge(esign.sign(pledge, signer), me)
+svc.cases.accept(notice.case_no, clerk)
+case = svc.cases.get(notice.case_no)
 pledge_id = pledge.pledge_id
 shutil.copytree(
     str(resources.files("gaozhi_sdk.documents") / "templates"), "我的模板", dirs_exist_ok=True

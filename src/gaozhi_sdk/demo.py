@@ -531,7 +531,7 @@ class _Demo:
             self.truth[(app.id_number, sc.entry)] = not sc.lying
             if self.online is not None:
                 self.online.record_truth(app.id_number, app.name, sc.entry, not sc.lying)
-        notice = svc.issue_notice(
+        notice = svc.cases.issue_notice(
             list_id=self.clist.list_id, entry_ids=[sc.entry], applicant=app, actor=self.clerk
         )
         case_no = notice.case_no
@@ -541,38 +541,43 @@ class _Demo:
         if sc.flow == "notice_only":
             return None  # notice given, the applicant has not chosen yet (NOTICE_ISSUED)
         mode = ProofMode.DOCUMENT if sc.flow == "decline" else ProofMode.PLEDGE
-        svc.record_choices(
+        svc.cases.record_choices(
             case_no, [ProofChoice(entry_id=sc.entry, mode=mode)], self._actor_for(app)
         )
-        if mode is ProofMode.DOCUMENT or not svc.check_eligibility(case_no, self.clerk).eligible:
+        if (
+            mode is ProofMode.DOCUMENT
+            or not svc.cases.check_eligibility(case_no, self.clerk).eligible
+        ):
             return None
         if not entry.proxy_allowed and sc.proxy:
             self._proxy_attempt(case_no, app, [sc.entry])  # refused
         if sc.proxy and entry.proxy_allowed and not sc.legal:
             proxy_app = synthetic_applicant(rng)
             proxy = _proxy(proxy_app, app, entry.matter_code, [sc.entry], self.clock().date())
-            pledge = svc.draft_pledge(case_no, proxy=proxy)
-            svc.submit_pledge(
+            pledge = svc.cases.draft_pledge(case_no, proxy=proxy)
+            svc.cases.submit_pledge(
                 sign(pledge, self._signer_for(proxy_app)),
                 Actor(role=ActorRole.PROXY, actor_id=proxy_app.id_number),
             )
         else:
-            pledge = svc.draft_pledge(case_no)
+            pledge = svc.cases.draft_pledge(case_no)
             if i % 40 == 7:  # a pledge that does not answer the notice is refused
                 forged = pledge.model_copy(update={"notice_hash": "0" * 64})
                 self._try(
                     "submit_pledge",
-                    lambda: svc.submit_pledge(
+                    lambda: svc.cases.submit_pledge(
                         sign(forged, self._signer_for(app)), self._actor_for(app)
                     ),
                 )
-            svc.submit_pledge(sign(pledge, self._signer_for(app)), self._actor_for(app))
+            svc.cases.submit_pledge(sign(pledge, self._signer_for(app)), self._actor_for(app))
         if sc.flow == "pledge_stay":
             return None
         if sc.flow == "withdraw_pledged":
-            svc.withdraw(case_no, "申请人已自行取得证明, 改按原程序办理", self._actor_for(app))
+            svc.cases.withdraw(
+                case_no, "申请人已自行取得证明, 改按原程序办理", self._actor_for(app)
+            )
             return None
-        svc.accept(case_no, self.clerk)
+        svc.cases.accept(case_no, self.clerk)
         return case_no
 
     def _proxy_attempt(self, case_no: str, app: Applicant, entry_ids: list[str]) -> None:
@@ -582,8 +587,10 @@ class _Demo:
         proxy = _proxy(proxy_app, app, entry.matter_code, entry_ids, self.clock().date())
         self._try(
             "proxy_not_allowed",
-            lambda: self.svc.submit_pledge(
-                sign(self.svc.draft_pledge(case_no, proxy=proxy), self._signer_for(proxy_app)),
+            lambda: self.svc.cases.submit_pledge(
+                sign(
+                    self.svc.cases.draft_pledge(case_no, proxy=proxy), self._signer_for(proxy_app)
+                ),
                 Actor(role=ActorRole.PROXY, actor_id=proxy_app.id_number),
             ),
         )
@@ -599,7 +606,7 @@ class _Demo:
                 VerificationStatus.DAILY_SUPERVISION,
             ):
                 return
-            case = svc.case(v.case_no)
+            case = svc.cases.get(v.case_no)
             sc = self.scen[case.case_no]
             truth = not sc.lying
             hold = sc.leave_open and not finish
@@ -654,8 +661,8 @@ class _Demo:
         for n, cno in enumerate(cases):
             sc = self.scen[cno]
             if sc.flow == "withdraw_accepted":  # open verifications are cancelled
-                case = self.svc.case(cno)
-                self.svc.withdraw(
+                case = self.svc.cases.get(cno)
+                self.svc.cases.withdraw(
                     cno, "申请人经营计划调整, 撤回申请", self._actor_for(case.applicant)
                 )
                 continue
@@ -665,7 +672,7 @@ class _Demo:
             if sc.flow == "accept_stay":
                 continue
             try:
-                self.svc.decide(
+                self.svc.cases.decide(
                     cno,
                     Decision(decision_no=f"陕准字〔2026〕{n + 1}号", decided_at=self.clock()),
                     self.clerk,
@@ -691,7 +698,7 @@ class _Demo:
         )
         for d in draws:
             for vid in d.selected:
-                case = self.svc.case(self.svc.verification(vid).case_no)
+                case = self.svc.cases.get(self.svc.verification(vid).case_no)
                 adverse = case.applicant in self.liars
                 self.svc.record_supervision(
                     vid, adverse, self.inspector, [Evidence(kind="双随机抽查记录", ref=d.draw_id)]
@@ -703,7 +710,7 @@ class _Demo:
         for v in self.svc.verifications.list(status=VerificationStatus.CONCLUDED):
             if v.result is not VerificationResult.FALSE:
                 continue
-            case = self.svc.case(v.case_no)
+            case = self.svc.cases.get(v.case_no)
             if case.disposition_id or case.status not in (CaseStatus.ACCEPTED, CaseStatus.DECIDED):
                 continue
             sc = self.scen[case.case_no]
@@ -750,13 +757,13 @@ class _Demo:
                 continue
             self.clock.advance(minutes=30)
             eid = sorted(self.entries)[0]
-            n = self.svc.issue_notice(
+            n = self.svc.cases.issue_notice(
                 list_id=self.clist.list_id, entry_ids=[eid], applicant=app, actor=self.clerk
             )
-            self.svc.record_choices(
+            self.svc.cases.record_choices(
                 n.case_no, [ProofChoice(entry_id=eid, mode=ProofMode.PLEDGE)], self._actor_for(app)
             )
-            self.svc.check_eligibility(n.case_no, self.clerk)
+            self.svc.cases.check_eligibility(n.case_no, self.clerk)
 
     def _credit_lifecycle(self) -> None:
         svc = self.svc
@@ -828,7 +835,7 @@ class _Demo:
                 and v.result in (VerificationResult.TRUE, VerificationResult.NO_ADVERSE_FINDING)
                 for v in vs
             ):
-                svc.close_case(case.case_no, self.clerk)
+                svc.cases.close(case.case_no, self.clerk)
         self.clock.advance(days=330)  # past the 1-year maximum of 一般
         svc.sweep(self.system)
 
@@ -853,16 +860,18 @@ class _Demo:
         other = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK9999", organ_uscc=POLICE_USCC)
         any_case = svc.cases.list(status=CaseStatus.PLEDGED)
         if any_case:
-            self._try("accept_by_other_organ", lambda: svc.accept(any_case[0].case_no, other))
+            self._try("accept_by_other_organ", lambda: svc.cases.accept(any_case[0].case_no, other))
             self._try(
                 "accept_by_applicant",
-                lambda: svc.accept(any_case[0].case_no, self._actor_for(any_case[0].applicant)),
+                lambda: svc.cases.accept(
+                    any_case[0].case_no, self._actor_for(any_case[0].applicant)
+                ),
             )
         closed = svc.cases.list(status=CaseStatus.CLOSED_TRUE)
         if closed:
             self._try(
                 "withdraw_after_conclusion",
-                lambda: svc.withdraw(
+                lambda: svc.cases.withdraw(
                     closed[0].case_no, "想撤回", self._actor_for(closed[0].applicant)
                 ),
             )

@@ -90,15 +90,15 @@ class DocsWorld:
         app = synthetic_applicant(self.rng, legal_person=legal)
         self.applicants.append(app)
         svc = self.svc
-        notice = svc.issue_notice(
+        notice = svc.cases.issue_notice(
             list_id=self.clist.list_id, entry_ids=[entry_id], applicant=app, actor=self.clerk
         )
         me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
         self.clock.advance(minutes=5)
-        svc.record_choices(
+        svc.cases.record_choices(
             notice.case_no, [ProofChoice(entry_id=entry_id, mode=ProofMode.PLEDGE)], me
         )
-        assert svc.check_eligibility(notice.case_no, self.clerk).eligible
+        assert svc.cases.check_eligibility(notice.case_no, self.clerk).eligible
         px = None
         if proxy is not None:
             px = Proxy(
@@ -114,7 +114,7 @@ class DocsWorld:
                     document_ref="特别授权委托书 (经公证)",
                 ),
             )
-        pledge = svc.draft_pledge(notice.case_no, proxy=px)
+        pledge = svc.cases.draft_pledge(notice.case_no, proxy=px)
         signer = self.pki.applicant(
             f"申请人 #{len(self.applicants)}",
             app.id_number if proxy is None else proxy.id_number,
@@ -124,7 +124,7 @@ class DocsWorld:
         signer_actor = (
             me if proxy is None else Actor(role=ActorRole.PROXY, actor_id=proxy.id_number)
         )
-        svc.submit_pledge(sign(pledge, signer), signer_actor)
+        svc.cases.submit_pledge(sign(pledge, signer), signer_actor)
         self.clock.advance(minutes=5)
         return notice, pledge
 

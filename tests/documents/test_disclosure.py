@@ -142,7 +142,7 @@ def test_withdrawn_pledges_are_not_published(docs_world: DocsWorld) -> None:
     notice, pledge = docs_world.pledge_case(PUBLIC_ENTRY)
     app = docs_world.applicants[-1]
     me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
-    docs_world.svc.withdraw(notice.case_no, "已自行取得证明, 改按原程序办理", me)
+    docs_world.svc.cases.withdraw(notice.case_no, "已自行取得证明, 改按原程序办理", me)
     with pytest.raises(WorkflowError) as exc:
         docs_world.svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
     assert exc.value.code == "GZ-WF-501"

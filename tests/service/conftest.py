@@ -186,7 +186,7 @@ class World:
     # -- case helpers --------------------------------------------------------------------
     def notice(self, entry_ids: Sequence[str], app: Applicant | None = None) -> Notice:
         """Issue a notice for ``entry_ids`` (a new applicant unless given)."""
-        return self.svc.issue_notice(
+        return self.svc.cases.issue_notice(
             list_id=self.list_id,
             entry_ids=list(entry_ids),
             applicant=app or self.new_applicant(),
@@ -195,8 +195,8 @@ class World:
 
     def choose(self, case_no: str, modes: dict[str, ProofMode]) -> Case:
         """Record the applicant's choices."""
-        case = self.svc.case(case_no)
-        return self.svc.record_choices(
+        case = self.svc.cases.get(case_no)
+        return self.svc.cases.record_choices(
             case_no,
             [ProofChoice(entry_id=e, mode=m) for e, m in modes.items()],
             self.actor_of(case.applicant),
@@ -211,8 +211,8 @@ class World:
         **update: Any,
     ) -> tuple[Pledge, Bundle]:
         """Draft the pledge, apply ``update`` (to forge), sign it as the applicant/proxy."""
-        case = self.svc.case(case_no)
-        pledge = self.svc.draft_pledge(case_no, proxy=proxy)
+        case = self.svc.cases.get(case_no)
+        pledge = self.svc.cases.draft_pledge(case_no, proxy=proxy)
         if update:
             pledge = pledge.model_copy(update=update)
         who = signer_app or (proxy.party if proxy is not None else case.applicant)
@@ -221,13 +221,13 @@ class World:
     def pledge(self, case_no: str, *, proxy: Proxy | None = None) -> Pledge:
         """Sign and submit the pledge as the applicant (or the proxy)."""
         _, bundle = self.signed_pledge(case_no, proxy=proxy)
-        case = self.svc.case(case_no)
+        case = self.svc.cases.get(case_no)
         actor = (
             self.actor_of(proxy.party, ActorRole.PROXY)
             if proxy is not None
             else self.actor_of(case.applicant)
         )
-        return self.svc.submit_pledge(bundle, actor)
+        return self.svc.cases.submit_pledge(bundle, actor)
 
     def bring(
         self,
@@ -251,19 +251,19 @@ class World:
         target = order.index(state)
         if target >= 1:
             self.choose(n.case_no, {entry_id: ProofMode.PLEDGE})
-            assert self.svc.check_eligibility(n.case_no, self.clerk).eligible
+            assert self.svc.cases.check_eligibility(n.case_no, self.clerk).eligible
         if target >= 2:
             self.pledge(n.case_no)
         if target >= 3:
-            self.svc.accept(n.case_no, self.clerk)
+            self.svc.cases.accept(n.case_no, self.clerk)
         if target >= 4:
             self.finish_in_process(n.case_no, truth=bool(truth))
             self.decide(n.case_no)
-        return self.svc.case(n.case_no)
+        return self.svc.cases.get(n.case_no)
 
     def decide(self, case_no: str) -> Case:
         """Make the administrative decision now."""
-        return self.svc.decide(
+        return self.svc.cases.decide(
             case_no,
             Decision(decision_no=f"陕准字〔2026〕{case_no}号", decided_at=self.clock()),
             self.clerk,
@@ -316,11 +316,11 @@ class World:
             case = self.bring(ONLINE_ENTRY, "ACCEPTED", truth=False)
             (v,) = self.svc.verifications_of(case.case_no)
             assert self.finish(v.verification_id, truth=False).result is VerificationResult.FALSE
-            return self.svc.case(case.case_no)
+            return self.svc.cases.get(case.case_no)
         case = self.bring(ON_SITE_ENTRY, "DECIDED")
         (v,) = self.svc.verifications_of(case.case_no)
         assert self.finish(v.verification_id, truth=False).result is VerificationResult.FALSE
-        return self.svc.case(case.case_no)
+        return self.svc.cases.get(case.case_no)
 
     def publish_two_proof_list(self) -> str:
         """Publish a list where one matter needs two proofs (ON_SITE-first and EXEMPT)."""

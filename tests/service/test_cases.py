@@ -68,8 +68,8 @@ def test_r001_notice_is_sealed_stored_and_journaled(world: World) -> None:
     of the stored bundle and the notice hash; the applicant appears only digested/masked."""
     app = world.new_applicant()
     notice = world.notice([ONLINE_ENTRY], app)
-    assert world.svc.notice(notice.notice_id) == notice
-    case = world.svc.case(notice.case_no)
+    assert world.svc.cases.notice(notice.notice_id) == notice
+    case = world.svc.cases.get(notice.case_no)
     assert case.status is CaseStatus.NOTICE_ISSUED and case.notice_id == notice.notice_id
     blob = world.svc.store.get_blob(f"notice/{notice.notice_id}")
     assert blob is not None
@@ -107,36 +107,38 @@ def test_r001_pledge_must_answer_the_notice(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     forged, bundle = world.signed_pledge(case.case_no, notice_hash="0" * 64)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(case.applicant))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(case.applicant))
     assert ei.value.code == "GZ-RL-210"
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
     assert world.svc.store.get("pledge", forged.pledge_id) is None
     assert world.svc.store.get_blob(f"pledge/{forged.pledge_id}") is None
     (refused,) = world.journal(event="case.sign_pledge", outcome="REFUSED")
     assert refused.detail == {"code": "GZ-RL-210"}
     world.pledge(case.case_no)  # the genuine pledge is still accepted
-    assert world.svc.case(case.case_no).status is CaseStatus.PLEDGED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.PLEDGED
 
 
 def test_r001_pledge_signed_before_notice_refused(world: World) -> None:
     """R-001: the notice comes first — a pledge dated before the notice is refused."""
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
-    notice = world.svc.notice(case.notice_id or "")
-    early = world.svc.draft_pledge(case.case_no, signed_at=notice.issued_at - timedelta(hours=1))
+    notice = world.svc.cases.notice(case.notice_id or "")
+    early = world.svc.cases.draft_pledge(
+        case.case_no, signed_at=notice.issued_at - timedelta(hours=1)
+    )
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(
+        world.svc.cases.submit_pledge(
             sign(early, world.signer_of(case.applicant)), world.actor_of(case.applicant)
         )
     assert ei.value.code == "GZ-RL-211"
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 def test_r001_signed_pledge_is_stored_with_its_bundle(world: World) -> None:
     """R-001/R-035: an accepted pledge is stored with its signed bundle, digest journaled."""
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     pledge = world.pledge(case.case_no)
-    assert world.svc.pledge(pledge.pledge_id) == pledge
-    assert world.svc.case(case.case_no).pledge_id == pledge.pledge_id
+    assert world.svc.cases.pledge(pledge.pledge_id) == pledge
+    assert world.svc.cases.get(case.case_no).pledge_id == pledge.pledge_id
     blob = world.svc.store.get_blob(f"pledge/{pledge.pledge_id}")
     assert blob is not None
     (entry,) = world.journal(event="case.sign_pledge", outcome="APPLIED")
@@ -156,13 +158,13 @@ def test_r021_one_choice_per_told_proof(world: World, choices: list[str]) -> Non
     """R-021: exactly one free choice per told proof item, no more, no other."""
     case = world.bring(ONLINE_ENTRY, "NOTICE_ISSUED")
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.record_choices(
+        world.svc.cases.record_choices(
             case.case_no,
             [{"entry_id": e, "mode": "PLEDGE"} for e in choices],
             world.actor_of(case.applicant),
         )
     assert ei.value.code == "GZ-RL-205"
-    assert world.svc.case(case.case_no).choices == ()
+    assert world.svc.cases.get(case.case_no).choices == ()
 
 
 def test_r021_mixed_choice_pledges_only_chosen_proofs(two_proofs: World) -> None:
@@ -170,7 +172,7 @@ def test_r021_mixed_choice_pledges_only_chosen_proofs(two_proofs: World) -> None
     covers only the pledged proof, and only it is verified."""
     w = two_proofs
     app = w.new_applicant()
-    n = w.svc.issue_notice(
+    n = w.svc.cases.issue_notice(
         list_id=TWO_PROOF_LIST,
         entry_ids=[ONLINE_FIRST_ENTRY, EXEMPT_ENTRY],
         applicant=app,
@@ -183,10 +185,10 @@ def test_r021_mixed_choice_pledges_only_chosen_proofs(two_proofs: World) -> None
     assert case.status is CaseStatus.NOTICE_ISSUED
     (entry,) = w.journal(event="case.record_choices")
     assert entry.detail["pledged"] == 1
-    assert w.svc.check_eligibility(n.case_no, w.clerk).eligible
+    assert w.svc.cases.check_eligibility(n.case_no, w.clerk).eligible
     pledge = w.pledge(n.case_no)
     assert [i.entry_id for i in pledge.items] == [EXEMPT_ENTRY]
-    vs = w.svc.accept(n.case_no, w.clerk)
+    vs = w.svc.cases.accept(n.case_no, w.clerk)
     assert [v.entry_id for v in vs] == [EXEMPT_ENTRY]
 
 
@@ -194,18 +196,18 @@ def test_r021_pledge_covering_other_items_refused(two_proofs: World) -> None:
     """R-021: the signed pledge must cover exactly the proofs chosen for pledging."""
     w = two_proofs
     app = w.new_applicant()
-    n = w.svc.issue_notice(
+    n = w.svc.cases.issue_notice(
         list_id=TWO_PROOF_LIST,
         entry_ids=[ONLINE_FIRST_ENTRY, EXEMPT_ENTRY],
         applicant=app,
         actor=w.clerk,
     )
     w.choose(n.case_no, {ONLINE_FIRST_ENTRY: ProofMode.PLEDGE, EXEMPT_ENTRY: ProofMode.PLEDGE})
-    full = w.svc.draft_pledge(n.case_no)
+    full = w.svc.cases.draft_pledge(n.case_no)
     # re-record the choice: only one proof pledged, but the pledge still names both
     w.choose(n.case_no, {ONLINE_FIRST_ENTRY: ProofMode.PLEDGE, EXEMPT_ENTRY: ProofMode.DOCUMENT})
     with pytest.raises(RuleViolationError) as ei:
-        w.svc.submit_pledge(sign(full, w.signer_of(app)), w.actor_of(app))
+        w.svc.cases.submit_pledge(sign(full, w.signer_of(app)), w.actor_of(app))
     assert ei.value.code == "GZ-RL-213"
 
 
@@ -218,11 +220,11 @@ def test_r022_all_document_declines(world: World) -> None:
     (entry,) = world.journal(event="case.decline")
     assert entry.detail["to"] == "DECLINED"
     with pytest.raises(WorkflowError) as ei:
-        world.svc.draft_pledge(case.case_no)
+        world.svc.cases.draft_pledge(case.case_no)
     assert ei.value.code == "GZ-WF-002"
     with pytest.raises(WorkflowError):
         world.choose(case.case_no, {ONLINE_ENTRY: ProofMode.PLEDGE})  # DECLINED is terminal
-    assert world.svc.case(case.case_no).status is CaseStatus.DECLINED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.DECLINED
 
 
 # -- R-020 eligibility -------------------------------------------------------------------------
@@ -232,17 +234,17 @@ def test_r020_prior_false_pledge_bars_until_repaired(world: World) -> None:
     app, record_id = _false_and_terminated(world)
     n = world.notice([ONLINE_ENTRY], app)
     world.choose(n.case_no, {ONLINE_ENTRY: ProofMode.PLEDGE})
-    result = world.svc.check_eligibility(n.case_no, world.clerk)
+    result = world.svc.cases.check_eligibility(n.case_no, world.clerk)
     assert not result.eligible
     assert result.barring_record_ids == (record_id,)
     assert any("R-020" in r for r in result.reasons)
-    case = world.svc.case(n.case_no)
+    case = world.svc.cases.get(n.case_no)
     assert case.status is CaseStatus.INELIGIBLE
     assert {c.mode for c in case.choices} == {ProofMode.DOCUMENT}
     (entry,) = world.journal(event="case.mark_ineligible")
     assert entry.detail["barring_records"] == [record_id]
     with pytest.raises(WorkflowError):
-        world.svc.draft_pledge(n.case_no)
+        world.svc.cases.draft_pledge(n.case_no)
     # repair after the minimum publicity period (一般: 3 months, R-113)
     world.svc.publicize(record_id, world.credit_officer)
     world.clock.advance(days=100)
@@ -275,18 +277,18 @@ def test_r020_eligibility_rechecked_at_pledge(world: World) -> None:
     world.svc.dispose(lie.case_no, [DispositionAction.TERMINATE], world.inspector)
     _, bundle = world.signed_pledge(pending.case_no)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(app))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(app))
     assert ei.value.code == "GZ-RL-217"
     assert ei.value.rules == ("R-020",)
     assert "R-020" in (ei.value.message_en or "")
-    assert world.svc.case(pending.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(pending.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 def test_r020_eligibility_needs_a_choice_first(world: World) -> None:
     """R-021: the credit gate runs on the chosen proofs, so a choice must exist first."""
     case = world.bring(ONLINE_ENTRY, "NOTICE_ISSUED")
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.check_eligibility(case.case_no, world.clerk)
+        world.svc.cases.check_eligibility(case.case_no, world.clerk)
     assert ei.value.code == "GZ-RL-206"
 
 
@@ -297,7 +299,7 @@ def test_r024_proxy_with_special_authorisation_accepted(world: World) -> None:
     proxy, _ = world.proxy_for(case.applicant, [ONLINE_ENTRY])
     pledge = world.pledge(case.case_no, proxy=proxy)
     assert pledge.proxy == proxy
-    assert world.svc.case(case.case_no).status is CaseStatus.PLEDGED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.PLEDGED
     (entry,) = world.journal(event="case.sign_pledge", outcome="APPLIED")
     assert entry.detail["proxy"] is True and entry.actor["role"] == "PROXY"
 
@@ -328,9 +330,9 @@ def test_r024_proxy_without_valid_special_authorisation_refused(
     _, bundle = world.signed_pledge(case.case_no, proxy=proxy)
     acting = world.new_applicant() if kind == "acting_someone_else" else party
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(acting, ActorRole.PROXY))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(acting, ActorRole.PROXY))
     assert ei.value.code == code
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
     assert world.svc.store.count("pledge") == 0
     (refused,) = world.journal(event="case.sign_pledge", outcome="REFUSED")
     assert refused.detail == {"code": code}
@@ -342,10 +344,10 @@ def test_r024_authorisation_from_another_grantor_refused(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     proxy, _ = world.proxy_for(world.new_applicant(), [ONLINE_ENTRY])
     with pytest.raises(ModelValidationError) as ei:
-        world.svc.draft_pledge(case.case_no, proxy=proxy)
+        world.svc.cases.draft_pledge(case.case_no, proxy=proxy)
     assert ei.value.code == "GZ-MD-001"
     assert case.applicant.id_number not in str(ei.value)
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 def test_r025_proxy_on_exam_entry_refused(world: World) -> None:
@@ -354,10 +356,10 @@ def test_r025_proxy_on_exam_entry_refused(world: World) -> None:
     proxy, party = world.proxy_for(case.applicant, [EXAM_ENTRY])
     _, bundle = world.signed_pledge(case.case_no, proxy=proxy)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(party, ActorRole.PROXY))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(party, ActorRole.PROXY))
     assert ei.value.code == "GZ-RL-001"
     assert "R-025" in ei.value.message
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 def test_r024_pledge_by_someone_else_as_applicant_refused(world: World) -> None:
@@ -366,7 +368,7 @@ def test_r024_pledge_by_someone_else_as_applicant_refused(world: World) -> None:
     stranger = world.new_applicant()
     _, bundle = world.signed_pledge(case.case_no, signer_app=stranger)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(stranger))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(stranger))
     assert ei.value.code == "GZ-RL-216"
 
 
@@ -375,7 +377,7 @@ def test_r035_bundle_signed_by_untrusted_key_refused(world: World) -> None:
     """R-035: a pledge signed with a key outside the trust store is refused (SignatureError);
     nothing is stored and the refusal is journaled."""
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
-    pledge = world.svc.draft_pledge(case.case_no)
+    pledge = world.svc.cases.draft_pledge(case.case_no)
     rogue = TestPKI.create(
         not_before=START - timedelta(days=30), not_after=START + timedelta(days=365)
     )
@@ -386,11 +388,11 @@ def test_r035_bundle_signed_by_untrusted_key_refused(world: World) -> None:
         not_after=START + timedelta(days=365),
     )
     with pytest.raises(SignatureError) as ei:
-        world.svc.submit_pledge(sign(pledge, signer), world.actor_of(case.applicant))
+        world.svc.cases.submit_pledge(sign(pledge, signer), world.actor_of(case.applicant))
     assert ei.value.code == "GZ-SG-020"
     assert world.svc.store.get("pledge", pledge.pledge_id) is None
     assert world.svc.store.get_blob(f"pledge/{pledge.pledge_id}") is None
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
     (refused,) = world.journal(event="case.sign_pledge", outcome="REFUSED")
     assert refused.detail == {"code": "GZ-SG-020"}
 
@@ -404,25 +406,25 @@ def test_r035_tampered_bundle_refused(world: World) -> None:
     doc["dsseEnvelope"]["payload"] = base64.b64encode(model_bytes(altered)).decode("ascii")
     tampered = json.dumps(doc, ensure_ascii=False).encode("utf-8")
     with pytest.raises(SignatureError) as ei:
-        world.svc.submit_pledge(tampered, world.actor_of(case.applicant))
+        world.svc.cases.submit_pledge(tampered, world.actor_of(case.applicant))
     assert ei.value.code == "GZ-SG-020"
     assert world.svc.store.count("pledge") == 0
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 def test_r029_pledge_clauses_edited_refused(world: World) -> None:
     """R-029/R-033: the pledge clauses are the template's; an edited clause is refused."""
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
-    draft = world.svc.draft_pledge(case.case_no)
+    draft = world.svc.cases.draft_pledge(case.case_no)
     item = draft.items[0]
     edited = item.model_copy(update={"clauses": (*item.clauses[:-1], "本人愿意接受核查。")})
     forged = draft.model_copy(update={"items": (edited,)})
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(
+        world.svc.cases.submit_pledge(
             sign(forged, world.signer_of(case.applicant)), world.actor_of(case.applicant)
         )
     assert ei.value.code == "GZ-RL-214"
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 # -- R-060 … R-064 withdrawal ------------------------------------------------------------------
@@ -432,7 +434,9 @@ def test_r060_withdraw_after_acceptance(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "ACCEPTED")
     (v,) = world.svc.verifications_of(case.case_no)
     assert v.status is VerificationStatus.SCHEDULED
-    new = world.svc.withdraw(case.case_no, "申请人已自行取得证明", world.actor_of(case.applicant))
+    new = world.svc.cases.withdraw(
+        case.case_no, "申请人已自行取得证明", world.actor_of(case.applicant)
+    )
     assert new.status is CaseStatus.WITHDRAWN
     assert new.withdrawal is not None and new.withdrawal.reason == "申请人已自行取得证明"
     assert {c.mode for c in new.choices} == {ProofMode.DOCUMENT}
@@ -449,7 +453,7 @@ def test_r060_withdraw_after_acceptance(world: World) -> None:
 def test_r060_withdraw_from_pledged(world: World) -> None:
     """R-060: a pledge can be withdrawn before acceptance too (no verification exists yet)."""
     case = world.bring(ONLINE_ENTRY, "PLEDGED")
-    new = world.svc.withdraw(case.case_no, "改按原程序办理", world.actor_of(case.applicant))
+    new = world.svc.cases.withdraw(case.case_no, "改按原程序办理", world.actor_of(case.applicant))
     assert new.status is CaseStatus.WITHDRAWN
     assert world.svc.verifications_of(case.case_no) == []
 
@@ -459,9 +463,9 @@ def test_r060_withdraw_needs_reason(world: World, reason: str) -> None:
     """R-060: a withdrawal needs a (non-blank) reasonable reason; the state is unchanged."""
     case = world.bring(ONLINE_ENTRY, "ACCEPTED")
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.withdraw(case.case_no, reason, world.actor_of(case.applicant))
+        world.svc.cases.withdraw(case.case_no, reason, world.actor_of(case.applicant))
     assert ei.value.code == "GZ-RL-011"
-    assert world.svc.case(case.case_no).status is CaseStatus.ACCEPTED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
     assert all(
         v.status is VerificationStatus.SCHEDULED for v in world.svc.verifications_of(case.case_no)
     )
@@ -472,16 +476,16 @@ def test_r060_no_withdrawal_after_conclusion(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "DECIDED")
     world.clock.advance(minutes=5)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.withdraw(case.case_no, "想撤回", world.actor_of(case.applicant))
+        world.svc.cases.withdraw(case.case_no, "想撤回", world.actor_of(case.applicant))
     assert ei.value.code == "GZ-RL-010"
-    assert world.svc.case(case.case_no).status is CaseStatus.DECIDED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.DECIDED
 
 
 def test_r060_no_withdrawal_before_pledge(world: World) -> None:
     """R-060: there is nothing to withdraw before a pledge was made."""
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.withdraw(case.case_no, "理由", world.actor_of(case.applicant))
+        world.svc.cases.withdraw(case.case_no, "理由", world.actor_of(case.applicant))
     assert ei.value.code == "GZ-RL-012"
 
 
@@ -490,9 +494,9 @@ def test_r060_only_the_party_withdraws(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "ACCEPTED")
     stranger = world.new_applicant()
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.withdraw(case.case_no, "理由", world.actor_of(stranger))
+        world.svc.cases.withdraw(case.case_no, "理由", world.actor_of(stranger))
     assert ei.value.code == "GZ-RL-218"
-    assert world.svc.case(case.case_no).status is CaseStatus.ACCEPTED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
 
 
 def test_r060_proxy_withdraws_for_the_applicant(world: World) -> None:
@@ -500,7 +504,7 @@ def test_r060_proxy_withdraws_for_the_applicant(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     proxy, party = world.proxy_for(case.applicant, [ONLINE_ENTRY])
     world.pledge(case.case_no, proxy=proxy)
-    new = world.svc.withdraw(
+    new = world.svc.cases.withdraw(
         case.case_no, "委托人改按原程序办理", world.actor_of(party, ActorRole.PROXY)
     )
     assert new.status is CaseStatus.WITHDRAWN
@@ -511,17 +515,17 @@ def test_r064_same_matter_same_year_bars_after_withdrawal(world: World) -> None:
     that year (recorded as the case's restriction); next year it is open again."""
     case = world.bring(EXAM_ENTRY, "ACCEPTED")
     app = case.applicant
-    new = world.svc.withdraw(case.case_no, "改为提交学历证明", world.actor_of(app))
+    new = world.svc.cases.withdraw(case.case_no, "改为提交学历证明", world.actor_of(app))
     assert new.withdrawal is not None
     assert new.withdrawal.restriction == "SAME_MATTER_SAME_YEAR"
     assert world.svc.store.count("credit_record") == 0
     world.clock.advance(days=30)
     n = world.notice([EXAM_ENTRY], app)
     world.choose(n.case_no, {EXAM_ENTRY: ProofMode.PLEDGE})
-    result = world.svc.check_eligibility(n.case_no, world.clerk)
+    result = world.svc.cases.check_eligibility(n.case_no, world.clerk)
     assert not result.eligible
     assert any("R-064" in r for r in result.reasons)
-    assert world.svc.case(n.case_no).status is CaseStatus.INELIGIBLE
+    assert world.svc.cases.get(n.case_no).status is CaseStatus.INELIGIBLE
     # another matter is not affected
     assert world.bring(ONLINE_ENTRY, "CHOSEN", app=app).status is CaseStatus.NOTICE_ISSUED
     # the next calendar year the route is open again
@@ -538,7 +542,7 @@ def test_r064_withdrawal_still_bars_after_deployment_secret_rotation(world: Worl
     old_kid = world.svc.store.deployment_secret().key_id
     old_digest = world.svc.subject_digest(app.id_number)
     assert old_digest.startswith(old_kid + ":")
-    world.svc.withdraw(case.case_no, "改为提交学历证明", world.actor_of(app))
+    world.svc.cases.withdraw(case.case_no, "改为提交学历证明", world.actor_of(app))
     new_kid = world.svc.rotate_deployment_secret()
     assert new_kid != old_kid and world.svc.store.deployment_secret().key_id == new_kid
     new_digest = world.svc.subject_digest(app.id_number)
@@ -548,7 +552,7 @@ def test_r064_withdrawal_still_bars_after_deployment_secret_rotation(world: Worl
     n = world.notice([EXAM_ENTRY], app)
     assert n.applicant_digest == new_digest
     world.choose(n.case_no, {EXAM_ENTRY: ProofMode.PLEDGE})
-    result = world.svc.check_eligibility(n.case_no, world.clerk)
+    result = world.svc.cases.check_eligibility(n.case_no, world.clerk)
     assert not result.eligible
     assert any("R-064" in r for r in result.reasons)
 
@@ -565,7 +569,7 @@ def test_notice_shows_only_the_tail_of_the_id_beside_its_digest(world: World) ->
 def test_r064_withdrawal_without_restriction_does_not_bar(world: World) -> None:
     """R-064 is item-specific: withdrawing an ordinary pledge does not bar a new pledge."""
     case = world.bring(ONLINE_ENTRY, "ACCEPTED")
-    world.svc.withdraw(case.case_no, "理由", world.actor_of(case.applicant))
+    world.svc.cases.withdraw(case.case_no, "理由", world.actor_of(case.applicant))
     assert world.bring(ONLINE_ENTRY, "PLEDGED", app=case.applicant).status is CaseStatus.PLEDGED
 
 
@@ -581,7 +585,7 @@ def test_r040_decide_blocked_until_in_process_verification_true(world: World) ->
     world.svc.run_online_verification(v.verification_id)  # NOT_FOUND → re-planned, still open
     with pytest.raises(RuleViolationError):
         world.decide(case.case_no)
-    assert world.svc.case(case.case_no).status is CaseStatus.ACCEPTED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
     world.finish(v.verification_id, truth=True)
     decided = world.decide(case.case_no)
     assert decided.status is CaseStatus.DECIDED
@@ -610,11 +614,11 @@ def test_r041_close_case_needs_concluded_true(world: World) -> None:
     """A decided case is archived CLOSED_TRUE only when every verification concluded TRUE."""
     case = world.bring(ON_SITE_ENTRY, "DECIDED")
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.close_case(case.case_no, world.clerk)
+        world.svc.cases.close(case.case_no, world.clerk)
     assert ei.value.code == "GZ-RL-221"
     (v,) = world.svc.verifications_of(case.case_no)
     world.finish(v.verification_id, truth=True)
-    assert world.svc.close_case(case.case_no, world.clerk).status is CaseStatus.CLOSED_TRUE
+    assert world.svc.cases.close(case.case_no, world.clerk).status is CaseStatus.CLOSED_TRUE
 
 
 def test_r046_assisted_in_process_then_decide(world: World) -> None:
@@ -660,10 +664,10 @@ def test_r063_configured_withdrawal_deadline_applies(world_factory: WorldFactory
     w = world_factory(rules=RulesConfig(withdrawal=WithdrawalConfig(policies={EXAM_ENTRY: policy})))
     late = w.bring(EXAM_ENTRY, "ACCEPTED")
     early = w.bring(EXAM_ENTRY, "ACCEPTED")
-    w.svc.withdraw(early.case_no, "改为提交学历证明", w.actor_of(early.applicant))
+    w.svc.cases.withdraw(early.case_no, "改为提交学历证明", w.actor_of(early.applicant))
     w.clock.set(deadline + timedelta(minutes=1))
     with pytest.raises(RuleViolationError) as ei:
-        w.svc.withdraw(late.case_no, "改为提交学历证明", w.actor_of(late.applicant))
+        w.svc.cases.withdraw(late.case_no, "改为提交学历证明", w.actor_of(late.applicant))
     assert ei.value.code == "GZ-RL-013" and "R-063" in ei.value.message
-    assert w.svc.case(late.case_no).status is CaseStatus.ACCEPTED
-    assert w.svc.case(early.case_no).status is CaseStatus.WITHDRAWN
+    assert w.svc.cases.get(late.case_no).status is CaseStatus.ACCEPTED
+    assert w.svc.cases.get(early.case_no).status is CaseStatus.WITHDRAWN

@@ -62,7 +62,7 @@ def _objection(world: World, record_id: str, n: int = 1) -> Objection:
 def _eligible_again(world: World, app: Any) -> bool:
     n = world.notice([ONLINE_ENTRY], app)
     world.choose(n.case_no, {ONLINE_ENTRY: ProofMode.PLEDGE})
-    return world.svc.check_eligibility(n.case_no, world.clerk).eligible
+    return world.svc.cases.check_eligibility(n.case_no, world.clerk).eligible
 
 
 # -- R-050 … R-052 disposition -----------------------------------------------------------------
@@ -90,9 +90,9 @@ def test_r051_terminate_only_before_decision(world: World) -> None:
         with pytest.raises(RuleViolationError) as ei:
             world.svc.dispose(case.case_no, acts, world.inspector)
         assert ei.value.code == "GZ-RL-251"
-    assert world.svc.case(case.case_no).status is CaseStatus.ACCEPTED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
     d = world.svc.dispose(case.case_no, [A.TERMINATE], world.inspector)
-    new = world.svc.case(case.case_no)
+    new = world.svc.cases.get(case.case_no)
     assert new.status is CaseStatus.TERMINATED and new.disposition_id == d.disposition_id
     assert d.actions == (A.TERMINATE,)
     (entry,) = world.journal(event="case.terminate")
@@ -112,7 +112,7 @@ def test_r051_r052_after_decision_rectify_or_revoke(world: World) -> None:
         c1.case_no, [A.ORDER_RECTIFICATION], world.inspector, rectification_due=due
     )
     assert d1.rectification_due == due
-    assert world.svc.case(c1.case_no).status is CaseStatus.RECTIFYING
+    assert world.svc.cases.get(c1.case_no).status is CaseStatus.RECTIFYING
     assert world.svc.confirm_rectified(c1.case_no, world.inspector).status is (
         CaseStatus.CLOSED_RECTIFIED
     )
@@ -125,7 +125,7 @@ def test_r051_r052_after_decision_rectify_or_revoke(world: World) -> None:
 
     c3 = world.false_case(CaseStatus.DECIDED)
     world.svc.dispose(c3.case_no, [A.REVOKE_DECISION], world.inspector)
-    assert world.svc.case(c3.case_no).status is CaseStatus.REVOKED
+    assert world.svc.cases.get(c3.case_no).status is CaseStatus.REVOKED
     assert world.svc.store.count("credit_record") == 3
     with pytest.raises(Exception) as ei2:  # REVOKED is terminal
         world.svc.confirm_rectified(c3.case_no, world.inspector)
@@ -139,7 +139,7 @@ def test_r050_disposition_by_credit_officer_refused(world: World) -> None:
         world.svc.dispose(case.case_no, [A.TERMINATE], world.credit_officer)
     assert ei.value.code == "GZ-AU-001"
     assert world.svc.store.count("credit_record") == 0
-    assert world.svc.case(case.case_no).status is CaseStatus.ACCEPTED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
 
 
 def test_r050_disposition_and_record_are_sealed(world: World) -> None:
@@ -425,7 +425,7 @@ def test_r061_disposition_cancels_other_open_verifications(world: World) -> None
     list_id = world.publish_two_proof_list()
     app = world.new_applicant()
     world.provider.truth[(app.id_number, ONLINE_FIRST_ENTRY)] = False
-    n = world.svc.issue_notice(
+    n = world.svc.cases.issue_notice(
         list_id=list_id,
         entry_ids=[ONLINE_FIRST_ENTRY, EXEMPT_ENTRY],
         applicant=app,
@@ -433,7 +433,7 @@ def test_r061_disposition_cancels_other_open_verifications(world: World) -> None
     )
     world.choose(n.case_no, {ONLINE_FIRST_ENTRY: ProofMode.PLEDGE, EXEMPT_ENTRY: ProofMode.PLEDGE})
     world.pledge(n.case_no)
-    checked, exempt = world.svc.accept(n.case_no, world.clerk)
+    checked, exempt = world.svc.cases.accept(n.case_no, world.clerk)
     assert exempt.status is VerificationStatus.DAILY_SUPERVISION
     world.svc.run_online_verification(checked.verification_id)  # MISMATCH → FALSE
     d = world.svc.dispose(n.case_no, [A.TERMINATE], world.inspector)

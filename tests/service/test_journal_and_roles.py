@@ -58,17 +58,17 @@ def _lifecycle(w: World) -> None:
     declined = w.bring(ONLINE_ENTRY, "NOTICE_ISSUED")
     w.choose(declined.case_no, {ONLINE_ENTRY: ProofMode.DOCUMENT})
     exam = w.bring(EXAM_ENTRY, "ACCEPTED")
-    svc.withdraw(exam.case_no, "改为提交学历证明", w.actor_of(exam.applicant))
+    svc.cases.withdraw(exam.case_no, "改为提交学历证明", w.actor_of(exam.applicant))
     again = w.notice([EXAM_ENTRY], exam.applicant)
     w.choose(again.case_no, {EXAM_ENTRY: ProofMode.PLEDGE})
-    svc.check_eligibility(again.case_no, w.clerk)
+    svc.cases.check_eligibility(again.case_no, w.clerk)
     by_proxy = w.bring(ONLINE_ENTRY, "CHOSEN")
     proxy, party = w.proxy_for(by_proxy.applicant, [ONLINE_ENTRY])
     w.pledge(by_proxy.case_no, proxy=proxy)
-    svc.withdraw(by_proxy.case_no, "委托人改按原程序办理", w.actor_of(party, ActorRole.PROXY))
+    svc.cases.withdraw(by_proxy.case_no, "委托人改按原程序办理", w.actor_of(party, ActorRole.PROXY))
     # online TRUE → decided → closed; a legal person among them
     ok = w.bring(ONLINE_ENTRY, "DECIDED", app=w.new_applicant(legal=True))
-    svc.close_case(ok.case_no, w.clerk)
+    svc.cases.close(ok.case_no, w.clerk)
     # assisted with a written refusal, then on site
     assisted = w.bring(ASSISTED_ENTRY, "ACCEPTED")
     (av,) = svc.verifications_of(assisted.case_no)
@@ -119,8 +119,8 @@ def _lifecycle(w: World) -> None:
     # refused attempts on the way
     pending = w.bring(ON_SITE_ENTRY, "PLEDGED")
     for attempt in (
-        lambda: svc.accept(pending.case_no, w.actor_of(pending.applicant)),
-        lambda: svc.accept(pending.case_no, w.police_clerk),
+        lambda: svc.cases.accept(pending.case_no, w.actor_of(pending.applicant)),
+        lambda: svc.cases.accept(pending.case_no, w.police_clerk),
         lambda: w.decide(pending.case_no),
     ):
         with pytest.raises(GaozhiError):
@@ -207,12 +207,12 @@ def test_every_transition_writes_one_entry_plus_also(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "PLEDGED")
     calls: list[tuple[Callable[[], Any], str, set[str]]] = [
         (
-            lambda: world.svc.accept(case.case_no, world.clerk),
+            lambda: world.svc.cases.accept(case.case_no, world.clerk),
             "case.accept",
             {"verification.schedule"},
         ),
         (
-            lambda: world.svc.withdraw(case.case_no, "理由", world.actor_of(case.applicant)),
+            lambda: world.svc.cases.withdraw(case.case_no, "理由", world.actor_of(case.applicant)),
             "case.withdraw",
             {"verification.cancel"},
         ),
@@ -242,13 +242,13 @@ def test_state_and_journal_commit_together(world: World, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(SqliteTransaction, "append_journal", failing)
     with pytest.raises(StoreError):
-        world.svc.accept(case.case_no, world.clerk)
+        world.svc.cases.accept(case.case_no, world.clerk)
     monkeypatch.setattr(SqliteTransaction, "append_journal", original)
     assert world.svc.store.get("case", case.case_no) == rec_before
     assert world.svc.store.count("verification") == 0
     assert world.journal(event="case.accept") == []
-    world.svc.accept(case.case_no, world.clerk)
-    assert world.svc.case(case.case_no).status is CaseStatus.ACCEPTED
+    world.svc.cases.accept(case.case_no, world.clerk)
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
 
 
 def test_failed_commit_leaves_no_applied_entry(
@@ -266,11 +266,11 @@ def test_failed_commit_leaves_no_applied_entry(
 
     monkeypatch.setattr(SqliteTransaction, "enqueue", failing)
     with pytest.raises(StoreError):
-        world.svc.accept(case.case_no, world.clerk)
+        world.svc.cases.accept(case.case_no, world.clerk)
     assert world.journal(event="case.accept", outcome="APPLIED") == []
     (refused,) = world.journal(event="case.accept", outcome="REFUSED")
     assert refused.detail == {"code": "GZ-ST-998"}
-    assert world.svc.case(case.case_no).status is CaseStatus.PLEDGED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.PLEDGED
     assert world.journal(event="verification.schedule") == []
 
 
@@ -294,13 +294,13 @@ def test_refused_attempt_journaled_and_state_unchanged(world: World, name: str) 
     before = world.svc.store.get("case", case.case_no)
     count = world.journal_count()
     attempts: dict[str, Callable[[], Any]] = {
-        "accept_by_applicant": lambda: world.svc.accept(
+        "accept_by_applicant": lambda: world.svc.cases.accept(
             case.case_no, world.actor_of(case.applicant)
         ),
-        "accept_by_other_organ": lambda: world.svc.accept(case.case_no, world.police_clerk),
-        "accept_twice": lambda: world.svc.accept(case.case_no, world.clerk),
+        "accept_by_other_organ": lambda: world.svc.cases.accept(case.case_no, world.police_clerk),
+        "accept_twice": lambda: world.svc.cases.accept(case.case_no, world.clerk),
         "decide_before_accept": lambda: world.decide(case.case_no),
-        "sign_again": lambda: world.svc.submit_pledge(
+        "sign_again": lambda: world.svc.cases.submit_pledge(
             _resign(world, case.case_no), world.actor_of(case.applicant)
         ),
     }
@@ -320,8 +320,8 @@ def _resign(world: World, case_no: str) -> Any:
     """A second signature over the stored pledge (the case is already PLEDGED)."""
     from gaozhi_sdk.esign import sign
 
-    case = world.svc.case(case_no)
-    return sign(world.svc.pledge(case.pledge_id or ""), world.signer_of(case.applicant))
+    case = world.svc.cases.get(case_no)
+    return sign(world.svc.cases.pledge(case.pledge_id or ""), world.signer_of(case.applicant))
 
 
 def test_role_policy_override_applies_in_service(world_factory: WorldFactory) -> None:
@@ -329,10 +329,10 @@ def test_role_policy_override_applies_in_service(world_factory: WorldFactory) ->
     w = world_factory(role_policy=RolePolicy({"case.accept": ["INSPECTOR"]}))
     case = w.bring(ONLINE_ENTRY, "PLEDGED")
     with pytest.raises(PermissionDeniedError) as ei:
-        w.svc.accept(case.case_no, w.clerk)
+        w.svc.cases.accept(case.case_no, w.clerk)
     assert ei.value.code == "GZ-AU-001"
-    w.svc.accept(case.case_no, w.inspector)
-    assert w.svc.case(case.case_no).status is CaseStatus.ACCEPTED
+    w.svc.cases.accept(case.case_no, w.inspector)
+    assert w.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
 
 
 def test_r011_reviewer_from_unconfigured_bureau_refused(world_factory: WorldFactory) -> None:
@@ -492,9 +492,9 @@ def test_r060_refused_guards_are_journaled_too(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "ACCEPTED")
     before = world.journal_count()
     with pytest.raises(GaozhiError) as ei:
-        world.svc.withdraw(case.case_no, "   ", world.actor_of(case.applicant))
+        world.svc.cases.withdraw(case.case_no, "   ", world.actor_of(case.applicant))
     (refused,) = world.journal(event="case.withdraw", outcome="REFUSED")
     assert refused.aggregate_id == case.case_no
     assert refused.detail["code"] == ei.value.code
     assert world.journal_count() == before + 1
-    assert world.svc.case(case.case_no).status.value == "ACCEPTED"
+    assert world.svc.cases.get(case.case_no).status.value == "ACCEPTED"

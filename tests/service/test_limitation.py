@@ -60,7 +60,7 @@ def test_r059a_penalty_after_two_years_refused_other_dispositions_allowed(world:
     # revocation is no penalty: still lawful, and recorded in credit
     d = world.svc.dispose(case_no, [A.REVOKE_DECISION], world.inspector)
     assert d.actions == (A.REVOKE_DECISION,)
-    assert world.svc.case(case_no).status is CaseStatus.REVOKED
+    assert world.svc.cases.get(case_no).status is CaseStatus.REVOKED
 
 
 def test_r059a_penalty_within_two_years_allowed_and_journaled(world: World) -> None:
@@ -70,7 +70,7 @@ def test_r059a_penalty_within_two_years_allowed_and_journaled(world: World) -> N
     )
     assert A.ADMIN_PENALTY in d.actions and d.repair_notice_ref
     (ok,) = world.journal(aggregate_id=case_no, event="case.revoke")
-    signed = world.svc.pledge(world.svc.case(case_no).pledge_id or "").signed_at.date()
+    signed = world.svc.cases.pledge(world.svc.cases.get(case_no).pledge_id or "").signed_at.date()
     last_day = signed.replace(year=signed.year + 2).isoformat()
     assert ok.detail["penalty_limitation_last_day"] == last_day
     assert world.svc.statistics().totals["penalties_refused_for_limitation"] == 0

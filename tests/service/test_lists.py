@@ -156,8 +156,8 @@ def test_r008_publishing_v2_supersedes_v1(world: World) -> None:
     assert sup.aggregate_id == f"{world.list_id}@1"
     assert sup.detail == {"from": "PUBLISHED", "to": "SUPERSEDED"}
     new = world.notice([ONLINE_ENTRY])
-    assert world.svc.case(new.case_no).list_version == 2
-    assert world.svc.case(old_case.case_no).list_version == 1
+    assert world.svc.cases.get(new.case_no).list_version == 2
+    assert world.svc.cases.get(old_case.case_no).list_version == 1
 
 
 def test_r008_retired_entry_cannot_be_used_for_notices(world: World) -> None:

@@ -36,7 +36,7 @@ def test_r035_three_step_signing_yields_the_same_checked_bundle(world: World, fm
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     signer = world.signer_of(case.applicant)
     actor = world.actor_of(case.applicant)
-    dts = world.svc.pledge_data_to_sign(case.case_no, _chain(signer), actor)
+    dts = world.svc.cases.pledge_data_to_sign(case.case_no, _chain(signer), actor)
     pae_bytes = base64.b64decode(dts.pae)
     assert dts.digest == hashlib.sha256(pae_bytes).hexdigest()
     assert pae_bytes.endswith(base64.b64decode(dts.payload))
@@ -48,11 +48,11 @@ def test_r035_three_step_signing_yields_the_same_checked_bundle(world: World, fm
         sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
     else:
         sig = der
-    pledge = world.svc.assemble_pledge(
+    pledge = world.svc.cases.assemble_pledge(
         case.case_no, dts.session_id, sig, actor, signature_format=fmt
     )
     assert pledge.pledge_id == dts.pledge_id
-    assert world.svc.case(case.case_no).status is CaseStatus.PLEDGED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.PLEDGED
     blob = world.svc.store.get_blob(f"pledge/{pledge.pledge_id}")
     assert blob is not None
     from gaozhi_sdk.esign import Bundle
@@ -61,7 +61,7 @@ def test_r035_three_step_signing_yields_the_same_checked_bundle(world: World, fm
     assert validate(bundle, world.pki.trust_store(), at=START).indication is Indication.TOTAL_PASSED
     # the session is single-use
     with pytest.raises(GaozhiError) as err:
-        world.svc.assemble_pledge(case.case_no, dts.session_id, der, actor)
+        world.svc.cases.assemble_pledge(case.case_no, dts.session_id, der, actor)
     assert err.value.code == "GZ-WF-020"
 
 
@@ -69,13 +69,13 @@ def test_r035_signature_over_other_bytes_is_refused_and_journaled(world: World) 
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     signer = world.signer_of(case.applicant)
     actor = world.actor_of(case.applicant)
-    dts = world.svc.pledge_data_to_sign(case.case_no, _chain(signer), actor)
+    dts = world.svc.cases.pledge_data_to_sign(case.case_no, _chain(signer), actor)
     other = signer.private_key.sign(dts.pae_bytes + b" ", ec.ECDSA(hashes.SHA256()))
     with pytest.raises(GaozhiError) as err:
-        world.svc.assemble_pledge(case.case_no, dts.session_id, other, actor)
+        world.svc.cases.assemble_pledge(case.case_no, dts.session_id, other, actor)
     assert err.value.code == "GZ-SG-020"
     assert _refusals(world, "GZ-SG-020") == 1
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 def test_r035_untrusted_chain_is_refused_before_signing(world: World) -> None:
@@ -84,7 +84,7 @@ def test_r035_untrusted_chain_is_refused_before_signing(world: World) -> None:
         not_before=START - timedelta(days=30), not_after=START + timedelta(days=3650)
     ).applicant("申请人 #x")
     with pytest.raises(GaozhiError) as err:
-        world.svc.pledge_data_to_sign(
+        world.svc.cases.pledge_data_to_sign(
             case.case_no, _chain(stranger), world.actor_of(case.applicant)
         )
     assert err.value.code == "GZ-SG-071"
@@ -95,7 +95,7 @@ def test_r024_data_to_sign_refused_for_an_official_role(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     signer = world.signer_of(case.applicant)
     with pytest.raises(GaozhiError) as err:
-        world.svc.pledge_data_to_sign(case.case_no, _chain(signer), world.clerk)
+        world.svc.cases.pledge_data_to_sign(case.case_no, _chain(signer), world.clerk)
     assert err.value.code == "GZ-AU-001"
     assert _refusals(world, "GZ-AU-001") == 1
 
@@ -105,18 +105,20 @@ def test_r035_session_of_another_case_or_malformed_signature_refused(world: Worl
     b = world.bring(ONLINE_ENTRY, "CHOSEN")
     signer = world.signer_of(a.applicant)
     actor = world.actor_of(a.applicant)
-    dts = world.svc.pledge_data_to_sign(a.case_no, _chain(signer), actor)
+    dts = world.svc.cases.pledge_data_to_sign(a.case_no, _chain(signer), actor)
     sig = signer.private_key.sign(dts.pae_bytes, ec.ECDSA(hashes.SHA256()))
     with pytest.raises(GaozhiError) as err:
-        world.svc.assemble_pledge(b.case_no, dts.session_id, sig, actor)
+        world.svc.cases.assemble_pledge(b.case_no, dts.session_id, sig, actor)
     assert err.value.code == "GZ-WF-020"
     with pytest.raises(GaozhiError) as err:
-        world.svc.assemble_pledge(
+        world.svc.cases.assemble_pledge(
             a.case_no, dts.session_id, b"\x01" * 63, actor, signature_format="raw"
         )
     assert err.value.code == "GZ-SG-072"
     # the session is still usable after refused attempts
-    assert world.svc.assemble_pledge(a.case_no, dts.session_id, sig, actor).case_no == a.case_no
+    assert (
+        world.svc.cases.assemble_pledge(a.case_no, dts.session_id, sig, actor).case_no == a.case_no
+    )
 
 
 def test_r024_another_applicant_cannot_get_data_to_sign_or_choose_for_a_case(world: World) -> None:
@@ -126,20 +128,20 @@ def test_r024_another_applicant_cannot_get_data_to_sign_or_choose_for_a_case(wor
     case = world.bring(ONLINE_ENTRY, "NOTICE_ISSUED")
     intruder = world.actor_of(world.new_applicant())
     with pytest.raises(GaozhiError) as err:
-        world.svc.record_choices(
+        world.svc.cases.record_choices(
             case.case_no, [ProofChoice(entry_id=ONLINE_ENTRY, mode=ProofMode.PLEDGE)], intruder
         )
     assert err.value.code == "GZ-AU-011"
     world.choose(case.case_no, {ONLINE_ENTRY: ProofMode.PLEDGE})
     with pytest.raises(GaozhiError) as err:
-        world.svc.pledge_data_to_sign(
+        world.svc.cases.pledge_data_to_sign(
             case.case_no, _chain(world.signer_of(case.applicant)), intruder
         )
     assert err.value.code == "GZ-AU-011"
     assert _refusals(world, "GZ-AU-011") == 2
     # and the applicant may not run the organ's eligibility check
     with pytest.raises(GaozhiError) as err:
-        world.svc.check_eligibility(case.case_no, world.actor_of(case.applicant))
+        world.svc.cases.check_eligibility(case.case_no, world.actor_of(case.applicant))
     assert err.value.code == "GZ-AU-001"
     assert _refusals(world, "GZ-AU-001") == 1
 
@@ -155,10 +157,10 @@ def test_r035_three_step_signing_with_an_sm2_certificate(world: World) -> None:
     subject = {"common_name": "申请人 #sm2", "serial_number": case.applicant.id_number}
     signer = pki.issue(asn1_x509.Name.build(subject, use_printable=False), not_before=nb)
     actor = world.actor_of(case.applicant)
-    dts = world.svc.pledge_data_to_sign(case.case_no, _chain(signer), actor)
+    dts = world.svc.cases.pledge_data_to_sign(case.case_no, _chain(signer), actor)
     assert dts.signature_algorithm.startswith("SM2")
     # the SM2 key signs the PAE bytes (Z ‖ M hashed with SM3 inside the signer): DER out
-    pledge = world.svc.assemble_pledge(
+    pledge = world.svc.cases.assemble_pledge(
         case.case_no, dts.session_id, signer.sign(dts.pae_bytes), actor
     )
-    assert world.svc.case(case.case_no).pledge_id == pledge.pledge_id
+    assert world.svc.cases.get(case.case_no).pledge_id == pledge.pledge_id

@@ -21,17 +21,17 @@ def test_r064_refusal_at_pledge_names_r064_in_both_languages(world: World) -> No
     app = world.new_applicant()
     pending = world.bring(EXAM_ENTRY, "CHOSEN", app=app)
     earlier = world.bring(EXAM_ENTRY, "ACCEPTED", app=app)
-    world.svc.withdraw(earlier.case_no, "改为提交学历证明", world.actor_of(app))
+    world.svc.cases.withdraw(earlier.case_no, "改为提交学历证明", world.actor_of(app))
     _, bundle = world.signed_pledge(pending.case_no)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(app))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(app))
     exc = ei.value
     assert exc.code == "GZ-RL-217"
     assert exc.rules == ("R-064",)
     assert exc.details["rules"] == ["R-064"]
     assert "R-064" in exc.message and "R-064" in (exc.message_en or "")
     assert "R-020" not in exc.message and "R-020" not in (exc.message_en or "")
-    assert world.svc.case(pending.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(pending.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 # -- R-008 / DOMAIN §2.3: the entry version in force at signing governs -------------------------
@@ -54,8 +54,8 @@ def test_r008_pledge_signed_under_version_1_is_taken_after_version_2_is_publishe
     world.clock.advance(minutes=30)
     _publish_version_2(world)
     world.clock.advance(minutes=30)
-    world.svc.submit_pledge(bundle, world.actor_of(case.applicant))
-    assert world.svc.case(case.case_no).status is CaseStatus.PLEDGED
+    world.svc.cases.submit_pledge(bundle, world.actor_of(case.applicant))
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.PLEDGED
 
 
 def test_r008_pledge_signed_after_its_version_was_superseded_is_refused(world: World) -> None:
@@ -65,10 +65,10 @@ def test_r008_pledge_signed_after_its_version_was_superseded_is_refused(world: W
     world.clock.advance(minutes=10)
     _, bundle = world.signed_pledge(case.case_no, signed_at=world.clock())
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(case.applicant))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(case.applicant))
     assert ei.value.code == "GZ-RL-207" and ei.value.rules == ("R-008",)
     assert ei.value.details["entry_id"] == ONLINE_ENTRY
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 # -- R-001: signed_at lies between the notice and the receipt (with clock skew) -------------------
@@ -78,10 +78,10 @@ def test_r001_pledge_dated_30_days_ahead_is_refused(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     _, bundle = world.signed_pledge(case.case_no, signed_at=world.clock() + timedelta(days=30))
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(case.applicant))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(case.applicant))
     assert ei.value.code == "GZ-RL-208" and ei.value.rules == ("R-001",)
     assert ei.value.details["clock_skew_seconds"] == 300
-    assert world.svc.case(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
 
 
 def test_r001_pledge_within_the_configured_clock_skew_is_accepted(world: World) -> None:
@@ -89,12 +89,12 @@ def test_r001_pledge_within_the_configured_clock_skew_is_accepted(world: World) 
     one beyond it is not."""
     ok = world.bring(ONLINE_ENTRY, "CHOSEN")
     _, bundle = world.signed_pledge(ok.case_no, signed_at=world.clock() + timedelta(seconds=290))
-    world.svc.submit_pledge(bundle, world.actor_of(ok.applicant))
-    assert world.svc.case(ok.case_no).status is CaseStatus.PLEDGED
+    world.svc.cases.submit_pledge(bundle, world.actor_of(ok.applicant))
+    assert world.svc.cases.get(ok.case_no).status is CaseStatus.PLEDGED
     late = world.bring(ONLINE_ENTRY, "CHOSEN")
     _, bundle = world.signed_pledge(late.case_no, signed_at=world.clock() + timedelta(seconds=310))
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.submit_pledge(bundle, world.actor_of(late.applicant))
+        world.svc.cases.submit_pledge(bundle, world.actor_of(late.applicant))
     assert ei.value.code == "GZ-RL-208"
 
 

@@ -23,10 +23,10 @@ def scenario(world: World) -> World:
     c = w.false_case(CaseStatus.ACCEPTED)  # C: FALSE → terminated
     svc.dispose(c.case_no, [DispositionAction.TERMINATE], w.inspector)
     d = w.bring(ONLINE_ENTRY, "ACCEPTED")  # D: withdrawn, verification cancelled
-    svc.withdraw(d.case_no, "改按原程序办理", w.actor_of(d.applicant))
+    svc.cases.withdraw(d.case_no, "改按原程序办理", w.actor_of(d.applicant))
     e = w.notice([ONLINE_ENTRY], c.applicant)  # E: C's applicant again → ineligible
     w.choose(e.case_no, {ONLINE_ENTRY: ProofMode.PLEDGE})
-    assert not svc.check_eligibility(e.case_no, w.clerk).eligible
+    assert not svc.cases.check_eligibility(e.case_no, w.clerk).eligible
     g = w.bring(ON_SITE_ENTRY, "DECIDED")  # G: on-site TRUE after the decision
     (gv,) = svc.verifications_of(g.case_no)
     assert w.finish(gv.verification_id, truth=True).result is VerificationResult.TRUE

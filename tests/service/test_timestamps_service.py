@@ -44,13 +44,13 @@ def _setup(tmp_path: Path, tsa: LocalTSA) -> tuple[Any, ...]:
     )
     app = synthetic_applicant(random.Random(5))
     me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
-    notice = svc.issue_notice(
+    notice = svc.cases.issue_notice(
         list_id=clist.list_id, entry_ids=["SZ-GA-HJ-001"], applicant=app, actor=clerk
     )
-    svc.record_choices(
+    svc.cases.record_choices(
         notice.case_no, [ProofChoice(entry_id="SZ-GA-HJ-001", mode=ProofMode.PLEDGE)], me
     )
-    pledge = svc.draft_pledge(notice.case_no)
+    pledge = svc.cases.draft_pledge(notice.case_no)
     return svc, trust, pki, me, notice, pledge
 
 
@@ -59,7 +59,7 @@ def test_r035_service_tsa_stamps_sealed_documents_and_unstamped_pledges(tmp_path
     svc, trust, pki, me, notice, pledge = _setup(tmp_path, LocalTSA.create())
     unstamped = esign.sign(pledge, pki.applicant("申请人 (测试)", pledge.pledgor.id_number))
     assert not unstamped.verification_material.signers[0].timestamps
-    svc.submit_pledge(unstamped, me)
+    svc.cases.submit_pledge(unstamped, me)
     for blob_id in (f"notice/{notice.notice_id}", f"pledge/{pledge.pledge_id}"):
         blob = svc.store.get_blob(blob_id)
         assert blob is not None
@@ -99,7 +99,7 @@ def test_r001_service_ignores_arriving_tokens_and_stamps_with_its_own_tsa(
     signer = pki.applicant("申请人 (测试)", pledge.pledgor.id_number)
     arriving = esign.sign(pledge, signer, tsa=forged_tsa)
     forged_token = (arriving.verification_material.signers[0].timestamps or (b"",))[0]
-    svc.submit_pledge(arriving, me)
+    svc.cases.submit_pledge(arriving, me)
     stored, tokens = _stored_tokens(svc, pledge.pledge_id)
     assert forged_token not in tokens and len(tokens) == 1
     sig = stored.dsse_envelope.signatures[0].sig
@@ -125,7 +125,7 @@ def test_r001_pledge_whose_proven_time_precedes_the_notice_is_refused(tmp_path: 
     organ_tsa.clock = lambda: notice.issued_at - timedelta(days=1)  # a day early
     signer = pki.applicant("申请人 (测试)", pledge.pledgor.id_number)
     with pytest.raises(RuleViolationError) as err:
-        svc.submit_pledge(esign.sign(pledge, signer), me)
+        svc.cases.submit_pledge(esign.sign(pledge, signer), me)
     assert err.value.code == "GZ-RL-219"
     assert "R-001" in err.value.message
     assert svc.store.get_blob(f"pledge/{pledge.pledge_id}") is None

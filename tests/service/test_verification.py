@@ -480,9 +480,9 @@ def test_r041_overdue_post_decision_blocks_closing(world: World) -> None:
     world.svc.sweep()
     assert world.svc.verification(v.verification_id).status is VerificationStatus.OVERDUE
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.close_case(case.case_no, world.clerk)
+        world.svc.cases.close(case.case_no, world.clerk)
     assert ei.value.code == "GZ-RL-221"
-    assert world.svc.case(case.case_no).status is CaseStatus.DECIDED
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.DECIDED
 
 
 def test_r042_exempt_horizon_gives_no_adverse_finding(world: World) -> None:
@@ -499,7 +499,7 @@ def test_r042_exempt_horizon_gives_no_adverse_finding(world: World) -> None:
     assert done.status is VerificationStatus.CONCLUDED
     assert done.result is VerificationResult.NO_ADVERSE_FINDING
     _assert_sealed_finding(world, v.verification_id)
-    assert world.svc.close_case(case.case_no, world.clerk).status is CaseStatus.CLOSED_TRUE
+    assert world.svc.cases.close(case.case_no, world.clerk).status is CaseStatus.CLOSED_TRUE
 
 
 def test_r042_exempt_not_closed_before_decision_or_when_drawn(world: World) -> None:

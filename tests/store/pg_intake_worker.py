@@ -54,24 +54,27 @@ def main() -> None:
         me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
         notice = attempt(
             "case.issue_notice",
-            lambda app=app: svc.issue_notice(
+            lambda app=app: svc.cases.issue_notice(
                 list_id=setup["list_id"], entry_ids=[ENTRY], applicant=app, actor=clerk
             ),
         )
         if notice is not None:
             case_no = notice.case_no  # type: ignore[attr-defined]
-            attempt("case.record_choices", lambda c=case_no, m=me: svc.record_choices(c, CHOICE, m))
-            attempt("case.mark_ineligible", lambda c=case_no: svc.check_eligibility(c, clerk))
+            attempt(
+                "case.record_choices",
+                lambda c=case_no, m=me: svc.cases.record_choices(c, CHOICE, m),
+            )
+            attempt("case.mark_ineligible", lambda c=case_no: svc.cases.check_eligibility(c, clerk))
             signer = pki.applicant("申请人", app.id_number)  # the pledgor's own certificate
             attempt(
                 "case.sign_pledge",
-                lambda c=case_no, m=me, s=signer: svc.submit_pledge(
-                    esign.sign(svc.draft_pledge(c), s), m
+                lambda c=case_no, m=me, s=signer: svc.cases.submit_pledge(
+                    esign.sign(svc.cases.draft_pledge(c), s), m
                 ),
             )
-            attempt("case.accept", lambda c=case_no: svc.accept(c, clerk))
+            attempt("case.accept", lambda c=case_no: svc.cases.accept(c, clerk))
         if i % 5 == 4 and i // 5 < len(shared):  # every worker races for the same case
-            attempt("case.accept", lambda c=shared[i // 5]: svc.accept(c, clerk))
+            attempt("case.accept", lambda c=shared[i // 5]: svc.cases.accept(c, clerk))
     svc.close()
     Path(out).write_text(json.dumps(outcomes))
 

@@ -63,13 +63,15 @@ def _setup(url: str, pki: TestPKI, shared: int) -> dict[str, Any]:
     for _ in range(shared):
         app = synthetic_applicant(rng)
         me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
-        notice = svc.issue_notice(
+        notice = svc.cases.issue_notice(
             list_id=clist.list_id, entry_ids=[ENTRY], applicant=app, actor=clerk
         )
-        svc.record_choices(notice.case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me)
-        svc.check_eligibility(notice.case_no, clerk)
+        svc.cases.record_choices(
+            notice.case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me
+        )
+        svc.cases.check_eligibility(notice.case_no, clerk)
         signer = pki.applicant("申请人", app.id_number)  # the pledgor's own certificate
-        svc.submit_pledge(esign.sign(svc.draft_pledge(notice.case_no), signer), me)
+        svc.cases.submit_pledge(esign.sign(svc.cases.draft_pledge(notice.case_no), signer), me)
         cases.append(notice.case_no)
     head = svc.store.journal_head()
     svc.close()

@@ -117,7 +117,7 @@ def test_r080_csv_and_json_carry_the_standard_columns_and_no_identifier() -> Non
     assert [SpglGzcnzbjjgxxb.model_validate(r) for r in body] == list(out.rows)
     text = to_csv(out.rows).decode("utf-8") + to_json(out.rows).decode("utf-8")
     for case_no in (k["kept_case"], k["false_case"]):
-        app = box.svc.case(case_no).applicant
+        app = box.svc.cases.get(case_no).applicant
         assert app.id_number not in text and app.name not in text
 
 
@@ -134,7 +134,7 @@ def test_r080_no_project_code_and_undetermined_results_are_left_out() -> None:
 
 def test_r081_r082_entry_flags_travel_into_the_export(tmp_path: Path) -> None:
     box, k = _world()
-    entry = box.svc.entry_at(box.svc.case(k["kept_case"]), ONLINE)
+    entry = box.svc.cases.entry_at(box.svc.cases.get(k["kept_case"]), ONLINE)
     assert entry.implements_pledge_system and entry.approval_matter_code is None
     doc = box.clist.model_dump(mode="json")
     for e in doc["entries"]:

@@ -44,8 +44,8 @@ def publish_all_disclosures(svc: Any, actor: Actor) -> list[DisclosedPledge]:
     for case in svc.cases.list():
         if case.pledge_id is None or case.status.value == "WITHDRAWN":
             continue
-        pledge = svc.pledge(case.pledge_id)
-        entries = [svc.entry_at(case, it.entry_id) for it in pledge.items]
+        pledge = svc.cases.pledge(case.pledge_id)
+        entries = [svc.cases.entry_at(case, it.entry_id) for it in pledge.items]
         if any(redaction_profile(e).publish for e in entries):
             out.append(svc.publish_disclosure(case.pledge_id, actor))
     return out
@@ -78,8 +78,8 @@ def write_documents(
     w = WrittenDocuments()
     signed = [c for c in svc.cases.list() if c.pledge_id is not None]
     for case in signed[:sample]:
-        notice = svc.notice(case.notice_id)
-        pledge = svc.pledge(case.pledge_id)
+        notice = svc.cases.notice(case.notice_id)
+        pledge = svc.cases.pledge(case.pledge_id)
         for fmt in ("html", "docx"):
             _write(w.files, directory / "notices" / f"{notice.notice_id}.{fmt}",
                    render_notice(notice, fmt, hook=hook))  # fmt: skip

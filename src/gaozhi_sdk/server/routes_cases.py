@@ -114,10 +114,10 @@ def check_read(
 
 
 def _read_case(svc: PledgeService, actor: Actor, case_no: str, action: str) -> Case:
-    case = svc.case(case_no)
+    case = svc.cases.get(case_no)
     proxy_id = None
     if case.pledge_id:
-        pledge = svc.pledge(case.pledge_id)
+        pledge = svc.cases.pledge(case.pledge_id)
         proxy_id = pledge.proxy.party.id_number if pledge.proxy else None
     check_read(
         svc,
@@ -206,7 +206,7 @@ def mount(app: FastAPI) -> None:
     def issue_notice(
         body: NoticeIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Notice:
-        return svc.issue_notice(
+        return svc.cases.issue_notice(
             list_id=body.list_id,
             entry_ids=body.entry_ids,
             applicant=body.applicant,
@@ -219,7 +219,7 @@ def mount(app: FastAPI) -> None:
         "/v1/notices/{notice_id}", response_model=Notice, tags=["告知与办件"], summary="告知书"
     )
     def get_notice(notice_id: str, caller: CallerDep, svc: SvcDep) -> Notice:
-        notice = svc.notice(notice_id)
+        notice = svc.cases.notice(notice_id)
         _read_case(svc, caller.actor, notice.case_no, "notice.read")
         return notice
 
@@ -245,7 +245,7 @@ def mount(app: FastAPI) -> None:
     ) -> Response:
         from gaozhi_sdk.documents import render_notice
 
-        notice = svc.notice(notice_id)
+        notice = svc.cases.notice(notice_id)
         _read_case(svc, caller.actor, notice.case_no, "notice.read")
         data = render_notice(notice, fmt, hook=svc.plugin_host)
         media = (
@@ -268,7 +268,7 @@ def mount(app: FastAPI) -> None:
     def record_choices(
         case_no: str, body: ChoicesIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Case:
-        return svc.record_choices(case_no, body.choices, caller.actor)
+        return svc.cases.record_choices(case_no, body.choices, caller.actor)
 
     @app.post(
         "/v1/cases/{case_no}/eligibility",
@@ -279,7 +279,7 @@ def mount(app: FastAPI) -> None:
     def check_eligibility(
         case_no: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> EligibilityResult:
-        return svc.check_eligibility(case_no, caller.actor)
+        return svc.cases.check_eligibility(case_no, caller.actor)
 
     @app.post(
         "/v1/cases/{case_no}/pledge/draft",
@@ -295,7 +295,7 @@ def mount(app: FastAPI) -> None:
         key: IdempotencyKey = None,
     ) -> Pledge:
         _read_case(svc, caller.actor, case_no, "case.read")
-        return svc.draft_pledge(case_no, proxy=body.proxy if body else None)
+        return svc.cases.draft_pledge(case_no, proxy=body.proxy if body else None)
 
     @app.post(
         "/v1/cases/{case_no}/pledge/data-to-sign",
@@ -307,7 +307,7 @@ def mount(app: FastAPI) -> None:
         case_no: str, body: DataToSignIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> DataToSign:
         chain = [_b64(c, "certificate_chain") for c in body.certificate_chain]
-        return svc.pledge_data_to_sign(
+        return svc.cases.pledge_data_to_sign(
             case_no, chain, caller.actor, proxy=body.proxy, sm2_signer_id=body.sm2_signer_id
         )
 
@@ -321,7 +321,7 @@ def mount(app: FastAPI) -> None:
     def signature(
         case_no: str, body: SignatureIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Pledge:
-        return svc.assemble_pledge(
+        return svc.cases.assemble_pledge(
             case_no,
             body.session_id,
             _b64(body.signature, "signature"),
@@ -344,7 +344,9 @@ def mount(app: FastAPI) -> None:
         key: IdempotencyKey = None,
     ) -> Pledge:
         parsed = Bundle.from_json(json.dumps(bundle))
-        pledge = svc.submit_pledge(parsed, caller.actor) if _case_of(parsed) == case_no else None
+        pledge = (
+            svc.cases.submit_pledge(parsed, caller.actor) if _case_of(parsed) == case_no else None
+        )
         if pledge is None:
             raise GaozhiError(
                 "GZ-HT-422",
@@ -377,7 +379,7 @@ def mount(app: FastAPI) -> None:
     def accept(
         case_no: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> list[Verification]:
-        return svc.accept(case_no, caller.actor)
+        return svc.cases.accept(case_no, caller.actor)
 
     @app.post(
         "/v1/cases/{case_no}/withdraw",
@@ -388,7 +390,7 @@ def mount(app: FastAPI) -> None:
     def withdraw(
         case_no: str, body: WithdrawIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Case:
-        return svc.withdraw(case_no, body.reason, caller.actor)
+        return svc.cases.withdraw(case_no, body.reason, caller.actor)
 
     @app.post(
         "/v1/cases/{case_no}/decide", response_model=Case, tags=["告知与办件"], summary="作出决定"
@@ -396,7 +398,7 @@ def mount(app: FastAPI) -> None:
     def decide(
         case_no: str, body: Decision, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Case:
-        return svc.decide(case_no, body, caller.actor)
+        return svc.cases.decide(case_no, body, caller.actor)
 
     @app.get(
         "/v1/cases/{case_no}/verifications",

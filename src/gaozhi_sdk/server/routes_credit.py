@@ -152,7 +152,9 @@ def mount(app: FastAPI) -> None:
     def dispositions(caller: CallerDep, svc: SvcDep) -> list[Disposition]:
         _officials_only(svc, caller.actor, "disposition.list")
         return [
-            d for d in svc.dispositions() if _visible(caller.actor, svc.case(d.case_no).organ_uscc)
+            d
+            for d in svc.dispositions()
+            if _visible(caller.actor, svc.cases.get(d.case_no).organ_uscc)
         ]
 
     @app.get(
@@ -352,7 +354,7 @@ def mount(app: FastAPI) -> None:
     def evidence(case_no: str, request: Request, caller: CallerDep, svc: SvcDep) -> Response:
         from gaozhi_sdk.evidence import export_evidence
 
-        case = svc.case(case_no)
+        case = svc.cases.get(case_no)
         if caller.actor.role not in (ActorRole.AUDITOR, ActorRole.SYSTEM) and (
             caller.actor.organ_uscc != case.organ_uscc
         ):

@@ -93,7 +93,7 @@ def require_role(
 
 
 def _read_verification(svc: PledgeService, actor: Actor, v: Verification) -> None:
-    case = svc.case(v.case_no)
+    case = svc.cases.get(v.case_no)
     check_read(
         svc,
         actor,
@@ -208,7 +208,7 @@ def mount(app: FastAPI) -> None:
             if due_before is not None and (v.due_at is None or v.due_at >= due_before):
                 continue
             if actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or (
-                svc.case(v.case_no).organ_uscc == actor.organ_uscc
+                svc.cases.get(v.case_no).organ_uscc == actor.organ_uscc
             ):
                 out.append(v)
         return out

@@ -82,8 +82,11 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
     :attr:`credit`, :attr:`disclosure`, :attr:`complaints` and the read-only
     :attr:`journal` — each with its transitions and typed accessors
     (``svc.cases.accept(case_no, clerk)``, ``svc.cases.get(case_no)``,
-    ``svc.verifications.list(status=...)``). The flat methods (``svc.accept(...)``) are
-    the same operations, kept as shortcuts.
+    ``svc.verifications.list(status=...)``). The service itself keeps only what spans
+    the areas (:meth:`statistics`, :meth:`sweep`, :meth:`checkpoint_journal`,
+    :meth:`deliver_events`) or concerns the whole deployment (:meth:`open`, :meth:`now`,
+    :meth:`rotate_deployment_secret`, the identifier digests); the flat methods of
+    earlier releases (``svc.accept(...)``) are deprecation shims (:data:`MOVED`).
     """
 
     #: The plugin host given to :meth:`open` (None without plugins).
@@ -281,6 +284,24 @@ MOVED: dict[str, str] = {
     "commitment_list": "lists.get",
     "entry": "lists.entry",
     "entry_in_force": "lists.entry_in_force",
+    # 办件
+    "issue_notice": "cases.issue_notice",
+    "record_choices": "cases.record_choices",
+    "check_eligibility": "cases.check_eligibility",
+    "draft_pledge": "cases.draft_pledge",
+    "submit_pledge": "cases.submit_pledge",
+    "pledge_data_to_sign": "cases.pledge_data_to_sign",
+    "assemble_pledge": "cases.assemble_pledge",
+    "accept": "cases.accept",
+    "withdraw": "cases.withdraw",
+    "decide": "cases.decide",
+    "close_case": "cases.close",
+    "case": "cases.get",
+    "notice": "cases.notice",
+    "pledge": "cases.pledge",
+    "case_entries": "cases.entries",
+    "entry_at": "cases.entry_at",
+    "prior_withdrawals": "cases.prior_withdrawals",
     # 承诺书公开
     "disclosures": "disclosure.list",
 }

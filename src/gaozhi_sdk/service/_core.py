@@ -333,6 +333,8 @@ DEPRECATED_PLUMBING = {
     "new_id": "the area services, which assign identifiers",
     "note_withdrawal": "svc.cases.withdraw(...)",
     "note_credit_record": "svc.credit.dispose(...)",
+    "pledged_entries": "svc.cases.entries(case)",
+    "check_own_case": "svc.cases.get(case_no) and your own check",
 }
 install_moved(
     ServiceCore,

@@ -50,6 +50,7 @@ from gaozhi_sdk.service.credit import CreditMixin
 from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
 from gaozhi_sdk.service.disclosure import DisclosureMixin
 from gaozhi_sdk.service.lists import ListsMixin
+from gaozhi_sdk.service.remote_signing import RemoteSigningMixin
 from gaozhi_sdk.service.verifications import VerificationsMixin
 from gaozhi_sdk.store import ChainReport, JournalEntry, verify_chain
 
@@ -132,20 +133,23 @@ class Lists(_Area):
 class Cases(_Area):
     """办件 (state machine B): ``svc.cases``, from the notice to the closed case."""
 
-    issue_notice = _area(CasesMixin.issue_notice)
-    record_choices = _area(CasesMixin.record_choices)
-    check_eligibility = _area(CasesMixin.check_eligibility)
-    draft_pledge = _area(CasesMixin.draft_pledge)
-    submit_pledge = _area(CasesMixin.submit_pledge)
-    accept = _area(CasesMixin.accept)
-    withdraw = _area(CasesMixin.withdraw)
-    decide = _area(CasesMixin.decide)
-    close = _area(CasesMixin.close_case)
-    get = _area(CasesMixin.case)
-    notice = _area(CasesMixin.notice)
-    pledge = _area(CasesMixin.pledge)
-    entries = _area(CasesMixin.case_entries)
-    prior_withdrawals = _area(CreditArchiveMixin.prior_withdrawals)
+    issue_notice = _area(CasesMixin._issue_notice)
+    record_choices = _area(CasesMixin._record_choices)
+    check_eligibility = _area(CasesMixin._check_eligibility)
+    draft_pledge = _area(CasesMixin._draft_pledge)
+    submit_pledge = _area(CasesMixin._submit_pledge)
+    accept = _area(CasesMixin._accept)
+    withdraw = _area(CasesMixin._withdraw)
+    decide = _area(CasesMixin._decide)
+    close = _area(CasesMixin._close_case)
+    get = _area(CasesMixin._case)
+    notice = _area(CasesMixin._notice)
+    pledge = _area(CasesMixin._pledge)
+    entries = _area(CasesMixin._case_entries)
+    prior_withdrawals = _area(CreditArchiveMixin._prior_withdrawals)
+    entry_at = _area(CasesMixin._entry_at)
+    pledge_data_to_sign = _area(RemoteSigningMixin._pledge_data_to_sign)
+    assemble_pledge = _area(RemoteSigningMixin._assemble_pledge)
 
     def list(
         self, *, status: CaseStatus | None = None, organ_uscc: str | None = None

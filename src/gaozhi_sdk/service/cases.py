@@ -80,19 +80,19 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     """办件与承诺."""
 
     # -- reading ---------------------------------------------------------------------------
-    def case(self, case_no: str) -> Case:
+    def _case(self, case_no: str) -> Case:
         """The current state of a case."""
         return self._load("case", case_no, Case)
 
-    def notice(self, notice_id: str) -> Notice:
+    def _notice(self, notice_id: str) -> Notice:
         """A stored notice."""
         return self._load("notice", notice_id, Notice)
 
-    def pledge(self, pledge_id: str) -> Pledge:
+    def _pledge(self, pledge_id: str) -> Pledge:
         """A stored pledge."""
         return self._load("pledge", pledge_id, Pledge)
 
-    def case_entries(self, case: Case) -> list[CommitmentListEntry]:
+    def _case_entries(self, case: Case) -> list[CommitmentListEntry]:
         """The list entries (at the case's list version) the case concerns."""
         return [self._entry(case.list_id, case.list_version, e)[0] for e in case.entry_ids]
 
@@ -104,7 +104,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
 
     # -- notice ----------------------------------------------------------------------------
     @refusals_journaled("case.issue_notice", "case", "case_no")
-    def issue_notice(
+    def _issue_notice(
         self,
         *,
         list_id: str,
@@ -225,11 +225,11 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
 
     # -- choice and eligibility ------------------------------------------------------------
     @refusals_journaled("case.record_choices", "case", "case_no")
-    def record_choices(
+    def _record_choices(
         self, case_no: str, choices: Sequence[ProofChoice | Mapping[str, Any]], actor: Actor
     ) -> Case:
         """Record the applicant's free choice per proof (R-021); all DOCUMENT → DECLINED (R-022)."""
-        case = self.case(case_no)
+        case = self._case(case_no)
         parsed = [self._parse(ProofChoice, c, "办理方式选择") for c in choices]
         ids = [c.entry_id for c in parsed]
         if sorted(ids) != sorted(case.entry_ids) or len(set(ids)) != len(ids):
@@ -242,7 +242,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         transition = "decline" if declined else "record_choices"
         with self._run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             assert s.current is not None
-            self.check_own_case(case, actor)
+            self._check_own_case(case, actor)
             new = case.model_copy(
                 update={
                     "choices": tuple(parsed),
@@ -259,19 +259,19 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 s.emit("case.declined", self._event(new))
         return new
 
-    def pledged_entries(self, case: Case) -> list[CommitmentListEntry]:
+    def _pledged_entries(self, case: Case) -> list[CommitmentListEntry]:
         """Entries the applicant chose to pledge for."""
         chosen = {c.entry_id for c in case.choices if c.mode is ProofMode.PLEDGE}
-        return [e for e in self.case_entries(case) if e.entry_id in chosen]
+        return [e for e in self._case_entries(case) if e.entry_id in chosen]
 
     @refusals_journaled("case.mark_ineligible", "case", "case_no")
-    def check_eligibility(self, case_no: str, actor: Actor) -> R.EligibilityResult:
+    def _check_eligibility(self, case_no: str, actor: Actor) -> R.EligibilityResult:
         """Credit gate before the pledge (R-020, R-064, R-075, R-076).
 
         Ineligible → the case moves to INELIGIBLE and every proof goes to DOCUMENT (R-022).
         Eligible → the snapshot is kept with the case for planning (R-026, R-040).
         """
-        case = self.case(case_no)
+        case = self._case(case_no)
         # the eligible path writes no transition, but the check is still the organ's act
         self.role_policy.check(actor, "case.mark_ineligible", case.organ_uscc)
         if case.status is not CaseStatus.NOTICE_ISSUED:
@@ -314,7 +314,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     def _eligibility(
         self, case: Case, snapshot: CreditSnapshot, *, signed_at: datetime | None = None
     ) -> R.EligibilityResult:
-        entries = self.pledged_entries(case)
+        entries = self._pledged_entries(case)
         if signed_at is not None:
             # R-008 / DOMAIN §2.3: the entry version in force at signing governs, even if a
             # newer version was published before the pledge reached the organ.
@@ -324,7 +324,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 else e
                 for e in entries
             ]
-        withdrawals = self.prior_withdrawals(case.applicant)
+        withdrawals = self._prior_withdrawals(case.applicant)
         results = [
             R.check_eligibility(
                 snapshot,
@@ -355,7 +355,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return self.credit_snapshot(case.applicant)
 
     # -- the pledge ------------------------------------------------------------------------
-    def draft_pledge(
+    def _draft_pledge(
         self,
         case_no: str,
         *,
@@ -363,21 +363,21 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         signed_at: datetime | None = None,
     ) -> Pledge:
         """The pledge document the applicant (or proxy) signs (R-001, R-033)."""
-        case = self.case(case_no)
+        case = self._case(case_no)
         if case.status is not CaseStatus.NOTICE_ISSUED or case.notice_id is None:
             raise WorkflowError(
                 "GZ-WF-002",
                 f"办件状态为 {case.status.value}, 不能起草承诺书",
                 message_en="a pledge can be drafted only after the notice",
             )
-        entries = self.pledged_entries(case)
+        entries = self._pledged_entries(case)
         if not entries:
             raise RuleViolationError(
                 "GZ-RL-206",
                 "申请人未选择以承诺方式办理任何证明 (R-021)",
                 message_en="no proof chosen for pledging",
             )
-        notice = self.notice(case.notice_id)
+        notice = self._notice(case.notice_id)
         px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
         # parse(): a proxy whose authorisation names another grantor is a coded error
         return self._parse(
@@ -408,7 +408,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         )
 
     @refusals_journaled("case.sign_pledge", "case", "bundle")
-    def submit_pledge(self, bundle: Bundle | bytes | str, actor: Actor) -> Pledge:
+    def _submit_pledge(self, bundle: Bundle | bytes | str, actor: Actor) -> Pledge:
         """Take a signed pledge (R-001, R-024, R-035): validated, checked, stored.
 
         The bundle must validate TOTAL_PASSED against the service trust store; its pledge
@@ -426,7 +426,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             raise SignatureError(
                 "GZ-SG-021", "该签名文件不是承诺书", message_en="bundle does not carry a pledge"
             )
-        case = self.case(pledge.case_no)
+        case = self._case(pledge.case_no)
         with self._run(actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None) as s:
             # Domain rules first (their codes are the more specific refusal, e.g. a general
             # power of attorney → GZ-RL-002), then signature and signer policy (GZ-SG-020 /
@@ -452,7 +452,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         """R-001: the pledge's best signature time never precedes the notice it answers."""
         if proven is None:
             return
-        notice = self.notice(case.notice_id or "")
+        notice = self._notice(case.notice_id or "")
         if proven < notice.issued_at:
             raise RuleViolationError(
                 "GZ-RL-219",
@@ -462,7 +462,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             )
 
     def _check_pledge(self, case: Case, pledge: Pledge, actor: Actor) -> None:
-        notice = self.notice(case.notice_id or "")
+        notice = self._notice(case.notice_id or "")
         if pledge.notice_id != notice.notice_id or pledge.notice_hash != sha256_hex(
             model_bytes(notice)
         ):
@@ -504,7 +504,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 "承诺人、受理机关或事项与办件不一致",
                 message_en="pledgor, organ or matter differs from the case",
             )
-        expected = {e.entry_id: e for e in self.pledged_entries(case)}
+        expected = {e.entry_id: e for e in self._pledged_entries(case)}
         got = {i.entry_id: i for i in pledge.items}
         if set(got) != set(expected) or len(got) != len(pledge.items):
             raise RuleViolationError(
@@ -582,13 +582,13 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
 
     # -- acceptance, withdrawal, decision ---------------------------------------------------
     @refusals_journaled("case.accept", "case", "case_no")
-    def accept(self, case_no: str, actor: Actor) -> list[Verification]:
+    def _accept(self, case_no: str, actor: Actor) -> list[Verification]:
         """Handle the matter on the pledge (R-001) and plan its verifications (R-040…R-044)."""
-        case = self.case(case_no)
+        case = self._case(case_no)
         snapshot = self._snapshot_for(case)
         with self._run(actor, "case", "accept", "case", case_no, organ_uscc=case.organ_uscc) as s:
             vs: list[Verification] = []
-            for e in self.pledged_entries(case):
+            for e in self._pledged_entries(case):
                 plan = R.plan_verification(
                     e,
                     snapshot,
@@ -638,20 +638,20 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return vs
 
     @refusals_journaled("case.withdraw", "case", "case_no")
-    def withdraw(self, case_no: str, reason: str, actor: Actor) -> Case:
+    def _withdraw(self, case_no: str, reason: str, actor: Actor) -> Case:
         """Withdraw the pledge before conclusion with a reasonable reason (R-060, R-061, R-064).
 
         Every proof goes back to DOCUMENT (original procedure, R-061); open verifications
         are cancelled; the entry's post-withdrawal restriction is recorded (R-064). A
         withdrawal is a right, not a default: no credit record.
         """
-        case = self.case(case_no)
+        case = self._case(case_no)
         self._check_actor_is_party(case, actor)
         now = self.now()
         R.check_withdrawal(
             status=case.status, concluded_at=case.concluded_at, now=now, reason=reason
         )
-        entries = {e.entry_id: e for e in self.pledged_entries(case)}
+        entries = {e.entry_id: e for e in self._pledged_entries(case)}
         for e in entries.values():  # item-specific windows, e.g. exam registration (R-063)
             policy = self.rules.withdrawal.policy_for(e)
             if policy is not None:
@@ -695,7 +695,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return new
 
     @staticmethod
-    def check_own_case(case: Case, actor: Actor, proxy: Proxy | None = None) -> None:
+    def _check_own_case(case: Case, actor: Actor, proxy: Proxy | None = None) -> None:
         """An applicant acts only on its own case; a proxy only as the proxy it names for
         this case's applicant (GZ-AU-011). Officials are checked by the role policy."""
         if actor.role is ActorRole.APPLICANT and actor.actor_id == case.applicant.id_number:
@@ -721,7 +721,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 message_en="only the applicant or its proxy may withdraw",
             )
         if actor.role is ActorRole.PROXY:
-            p = self.pledge(case.pledge_id) if case.pledge_id else None
+            p = self._pledge(case.pledge_id) if case.pledge_id else None
             if p is None or p.proxy is None or p.proxy.party.id_number != actor.actor_id:
                 raise RuleViolationError(
                     "GZ-RL-218",
@@ -756,13 +756,13 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return out
 
     @refusals_journaled("case.decide", "case", "case_no")
-    def decide(self, case_no: str, decision: Decision | Mapping[str, Any], actor: Actor) -> Case:
+    def _decide(self, case_no: str, decision: Decision | Mapping[str, Any], actor: Actor) -> Case:
         """Make the administrative decision (办结).
 
         Guard: in-process (事中) verifications must have concluded TRUE; a FALSE one
         must be disposed of (终止办理, R-051) instead.
         """
-        case = self.case(case_no)
+        case = self._case(case_no)
         d = self._parse(Decision, decision, "行政决定")
         for v in self.verifications_of(case_no):
             if v.phase is VerificationPhase.IN_PROCESS and (
@@ -780,7 +780,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 if v.due_at is not None or v.status is not VerificationStatus.SCHEDULED:
                     continue
                 plan = R.plan_verification(
-                    self.entry_at(case, v.entry_id),
+                    self._entry_at(case, v.entry_id),
                     snapshot,
                     accepted_at=d.decided_at,
                     decided_at=d.decided_at,
@@ -803,13 +803,13 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return new
 
     @refusals_journaled("case.close_true", "case", "case_no")
-    def close_case(self, case_no: str, actor: Actor) -> Case:
+    def _close_case(self, case_no: str, actor: Actor) -> Case:
         """Archive a decided case whose verifications all ended without a false finding.
 
         Requires every verification CONCLUDED with TRUE, or NO_ADVERSE_FINDING for exempt
         items after the supervision horizon — never by mere timeout of a real check.
         """
-        case = self.case(case_no)
+        case = self._case(case_no)
         for v in self.verifications_of(case_no):
             if v.status is VerificationStatus.CANCELLED:
                 continue
@@ -838,7 +838,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             for r in self.store.list("case", state=status.value if status else None)
         ]
 
-    def entry_at(self, case: Case, entry_id: str) -> CommitmentListEntry:
+    def _entry_at(self, case: Case, entry_id: str) -> CommitmentListEntry:
         """One entry at the case's list version."""
         return self._entry(case.list_id, case.list_version, entry_id)[0]
 

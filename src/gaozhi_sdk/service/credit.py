@@ -83,7 +83,7 @@ class CreditMixin(VerificationsMixin):
         may accompany either. A penalty also issues the 信用修复告知书 (两书同达, R-058).
         The credit record is graded by the configured severity mapping (R-055, R-110).
         """
-        case = self.case(case_no)
+        case = self._case(case_no)
         acts = tuple(dict.fromkeys(actions))
         false_v = [
             v
@@ -183,11 +183,11 @@ class CreditMixin(VerificationsMixin):
         discovery = the first verification that found the pledge false."""
         if case.pledge_id is None:
             return None
-        signed = self.pledge(case.pledge_id).signed_at.astimezone(CST).date()
+        signed = self._pledge(case.pledge_id).signed_at.astimezone(CST).date()
         act_on = facts.act_ended_on or signed
         found = min(v.concluded_at for v in false_v if v.concluded_at is not None)
         safety = facts.safety_involved or any(
-            self.entry_at(case, v.entry_id).safety_critical for v in false_v
+            self._entry_at(case, v.entry_id).safety_critical for v in false_v
         )
         return R.penalty_limitation(
             act_on,
@@ -270,7 +270,7 @@ class CreditMixin(VerificationsMixin):
         return self._case_step(case_no, "revoke", actor)
 
     def _case_step(self, case_no: str, transition: str, actor: Actor) -> Case:
-        case = self.case(case_no)
+        case = self._case(case_no)
         with self._run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             new = case.model_copy(update={"status": CaseStatus(s.target)})
             self._put_model(s, "case", case_no, new, s.target)

@@ -59,7 +59,7 @@ class CreditArchiveMixin(ServiceCore):
                 out.extend(x for x in rec.doc.get(key, []) if x not in out)
         return out
 
-    def prior_withdrawals(self, applicant: Applicant) -> list[PriorWithdrawal]:
+    def _prior_withdrawals(self, applicant: Applicant) -> list[PriorWithdrawal]:
         """Earlier withdrawals of this applicant (for R-064)."""
         return [
             PriorWithdrawal(matter_code=w["matter_code"], withdrawn_on=date.fromisoformat(w["on"]))

@@ -91,8 +91,8 @@ class DisclosureMixin(PrivacyMixin):
                 GZ-RL-502 when the pledgor is a natural person and a disclosed entry has
                 no personal information impact assessment (R-094).
         """
-        pledge = self.pledge(pledge_id)
-        case = self.case(pledge.case_no)
+        pledge = self._pledge(pledge_id)
+        case = self._case(pledge.case_no)
         self._check_disclosure_role(actor, case.organ_uscc)
         disclosure_id = f"DSC-{pledge_id}"
         existing = self.store.get("disclosure", disclosure_id)
@@ -104,7 +104,7 @@ class DisclosureMixin(PrivacyMixin):
                 f"办件状态为 {case.status.value}, 不能公开承诺书 (须已签署且未撤回)",
                 message_en="only signed, not withdrawn pledges are disclosed",
             )
-        entries = {e.entry_id: self.entry_at(case, e.entry_id) for e in pledge.items}
+        entries = {e.entry_id: self._entry_at(case, e.entry_id) for e in pledge.items}
         clist = self._load(
             "list_version", list_key(case.list_id, case.list_version), CommitmentList
         )

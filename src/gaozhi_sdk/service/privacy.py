@@ -73,8 +73,8 @@ class PrivacyMixin(CasesMixin):
 
     def _check_marker(self, pledge_id: str, actor: Actor, *, officials_only: bool) -> str:
         """The case's organ, after checking who may mark (R-073) and that nothing is public."""
-        pledge = self.pledge(pledge_id)
-        case = self.case(pledge.case_no)
+        pledge = self._pledge(pledge_id)
+        case = self._case(pledge.case_no)
         party = {pledge.pledgor.id_number} | (
             {pledge.proxy.party.id_number} if pledge.proxy is not None else set()
         )
@@ -128,7 +128,7 @@ class PrivacyMixin(CasesMixin):
                 message_en="mark another pledge or carries an override",
             )
         organ = self._check_marker(pledge_id, actor, officials_only=False)
-        pledge = self.pledge(pledge_id)
+        pledge = self._pledge(pledge_id)
         item = next((i for i in pledge.items if i.entry_id == m.entry_id), None)
         if item is None or (m.clause_index is not None and m.clause_index >= len(item.clauses)):
             raise RuleViolationError(

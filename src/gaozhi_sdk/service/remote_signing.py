@@ -1,12 +1,12 @@
 """Three-step (remote) signing of a pledge, as EU DSS does it (DESIGN §10).
 
-1. :meth:`RemoteSigningMixin.pledge_data_to_sign` — the caller names the signer's
+1. ``svc.cases.pledge_data_to_sign`` — the caller names the signer's
    certificate chain; the service drafts the pledge, checks the chain against its trust
    store at once (a wrong certificate fails here, before anyone signs), keeps the exact
    payload in a signing session and returns the DSSE PAE bytes and their digest.
 2. The caller signs the PAE bytes wherever the key lives (UKey, HSM, Java keystore,
    WebCrypto in a browser). The key never reaches the service.
-3. :meth:`RemoteSigningMixin.assemble_pledge` — the signature (ECDSA DER or raw r‖s as
+3. ``svc.cases.assemble_pledge`` — the signature (ECDSA DER or raw r‖s as
    WebCrypto and many HSMs return it; SM2 DER) is put into a bundle over the *stored*
    payload and handed to :meth:`submit_pledge`, which checks it exactly as it checks any
    bundle (trust, signer policy, notice, chosen proofs, eligibility: R-001, R-024, R-035).
@@ -119,7 +119,7 @@ class RemoteSigningMixin(CasesMixin):
     """三步签署: data to sign → sign anywhere → assemble and check."""
 
     @refusals_journaled("case.sign_pledge", "case", "case_no")
-    def pledge_data_to_sign(
+    def _pledge_data_to_sign(
         self,
         case_no: str,
         certificate_chain: Sequence[bytes | str],
@@ -144,7 +144,7 @@ class RemoteSigningMixin(CasesMixin):
             WorkflowError: as :meth:`draft_pledge`.
             RuleViolationError: as :meth:`draft_pledge`.
         """
-        case = self.case(case_no)
+        case = self._case(case_no)
         self.role_policy.check(actor, "case.sign_pledge", None)
         px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
         if actor.role is ActorRole.PROXY and px is None:
@@ -153,7 +153,7 @@ class RemoteSigningMixin(CasesMixin):
                 "代为承诺人与承诺书所载代为承诺人不一致 (R-024)",
                 message_en="a proxy must name itself as the pledge's proxy",
             )
-        self.check_own_case(case, actor, px)
+        self._check_own_case(case, actor, px)
         ders = _chain_ders(certificate_chain)
         try:
             parsed = parse_chain(ders)
@@ -186,7 +186,7 @@ class RemoteSigningMixin(CasesMixin):
                 message_en=f"the signer's certificate chain does not validate: "
                 f"{outcome.message_en or '-'}",
             )
-        pledge = self.draft_pledge(case.case_no, proxy=px, signed_at=now)
+        pledge = self._draft_pledge(case.case_no, proxy=px, signed_at=now)
         ptype = payload_type_for(Pledge)
         body = model_bytes(pledge)
         signed = pae(ptype, body)
@@ -231,7 +231,7 @@ class RemoteSigningMixin(CasesMixin):
         )
 
     @refusals_journaled("case.sign_pledge", "case", "case_no")
-    def assemble_pledge(
+    def _assemble_pledge(
         self,
         case_no: str,
         session_id: str,
@@ -285,7 +285,7 @@ class RemoteSigningMixin(CasesMixin):
             raise SignatureError(
                 "GZ-SG-072", "无法组装签名文件", message_en=f"cannot assemble: {exc}"
             ) from exc
-        pledge = self.submit_pledge(bundle, actor)
+        pledge = self._submit_pledge(bundle, actor)
         with self.store.transaction() as tx:
             tx.put(SESSION_KIND, session_id, doc, state="USED", expected_version=rec.version)
         return pledge

@@ -67,7 +67,7 @@ class VerificationsMixin(CasesMixin):
         ]
 
     def _organ_of(self, v: Verification) -> str:
-        return self.case(v.case_no).organ_uscc
+        return self._case(v.case_no).organ_uscc
 
     def _conclude(
         self,
@@ -205,8 +205,8 @@ class VerificationsMixin(CasesMixin):
             )
             self._put_model(s, "verification", verification_id, v, s.target)
             s.payload = {"attempt": v.attempts}
-        case = self.case(v.case_no)
-        entry = self.entry_at(case, v.entry_id)
+        case = self._case(v.case_no)
+        entry = self._entry_at(case, v.entry_id)
         request = ProofCheckRequest(
             request_id=f"{verification_id}-online",
             verification_id=verification_id,
@@ -445,7 +445,7 @@ class VerificationsMixin(CasesMixin):
                 )
                 ev = Evidence(kind="协助核查复函", ref=assistance_id, note=reply.value)
                 return self._conclude(s, v, result, actor.actor_id, [ev])
-        entry = self.entry_at(self.case(v.case_no), v.entry_id)
+        entry = self._entry_at(self._case(v.case_no), v.entry_id)
         method = R.replan_after("ASSIST_REFUSED", v.method, entry)
         return self.replan(v.verification_id, method, "被请求机关书面说明不能协助", SYSTEM)
 
@@ -470,8 +470,8 @@ class VerificationsMixin(CasesMixin):
                 groups.setdefault(v.entry_id, []).append(v)
         draws: list[InspectionDraw] = []
         for entry_id, vs in sorted(groups.items()):
-            case = self.case(vs[0].case_no)
-            entry = self.entry_at(case, entry_id)
+            case = self._case(vs[0].case_no)
+            entry = self._entry_at(case, entry_id)
             rate = rate_percent or entry.verification.inspection_rate_percent or 5
             seed = seed_hex or secrets.token_hex(16)
             seed_e = _sha(seed + ":" + entry_id)[:32] if seed_hex else seed
@@ -547,7 +547,7 @@ class VerificationsMixin(CasesMixin):
         return frozenset(self._load("draw", draw_id, InspectionDraw).selected)
 
     def _exempt_horizon_passed(self, v: Verification, now: datetime) -> bool:
-        case = self.case(v.case_no)
+        case = self._case(v.case_no)
         if case.status is not CaseStatus.DECIDED or case.concluded_at is None:
             return False
         horizon = R.add_months(case.concluded_at, self.rules.exempt_horizon_months)

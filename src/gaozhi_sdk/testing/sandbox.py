@@ -222,16 +222,16 @@ class Sandbox:
                 self.provider.truth.pop(key, None)
             else:
                 self.provider.truth[key] = shared_data_agrees
-        notice = self.svc.issue_notice(
+        notice = self.svc.cases.issue_notice(
             list_id=self.clist.list_id, entry_ids=list(entry_ids), applicant=app, actor=self.clerk
         )
         choices = [ProofChoice(entry_id=e, mode=ProofMode.PLEDGE) for e in entry_ids]
-        self.svc.record_choices(notice.case_no, choices, me)
-        self.svc.check_eligibility(notice.case_no, self.clerk)
-        pledge = self.svc.draft_pledge(notice.case_no)
+        self.svc.cases.record_choices(notice.case_no, choices, me)
+        self.svc.cases.check_eligibility(notice.case_no, self.clerk)
+        pledge = self.svc.cases.draft_pledge(notice.case_no)
         signer = self.pki.applicant(f"申请人 (沙箱 {notice.case_no})", app.id_number)
-        self.svc.submit_pledge(esign.sign(pledge, signer), me)
-        planned = self.svc.accept(notice.case_no, self.clerk)
+        self.svc.cases.submit_pledge(esign.sign(pledge, signer), me)
+        planned = self.svc.cases.accept(notice.case_no, self.clerk)
         return PledgedCase(
             case_no=notice.case_no,
             applicant=app,
@@ -253,7 +253,7 @@ class Sandbox:
             decided_at=self.clock(),
             kind=kind,
         )
-        return self.svc.decide(case_no, decision, self.clerk)
+        return self.svc.cases.decide(case_no, decision, self.clerk)
 
     def today(self) -> date:
         """The simulated date (UTC+8 as the clock gives it)."""

@@ -75,7 +75,7 @@ def _row(
 ) -> SpglGzcnzbjjgxxb:
     key = (case.list_id, case.list_version)
     clist = svc.lists.get(*key)
-    entry = svc.entry_at(case, v.entry_id)
+    entry = svc.cases.entry_at(case, v.entry_id)
     if key not in cache:
         cache[key] = clist.region_code
     true = v.result is VerificationResult.TRUE
@@ -133,7 +133,7 @@ def export_verifications(
         if v.result not in (VerificationResult.TRUE, VerificationResult.FALSE):
             skipped.append((v.verification_id, f"核查结论为 {v.result.value}, 不作为履行情况上报"))
             continue
-        case = svc.case(v.case_no)
+        case = svc.cases.get(v.case_no)
         project = project_code(case)
         if not project:
             skipped.append((v.verification_id, "办件没有工程代码"))
