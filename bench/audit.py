@@ -36,11 +36,15 @@ from gaozhi_sdk.testing.tsa import LocalTSA
 TARGET = 1.7
 
 
+#: the organ whose seal signs the manifest: the auditor names it (``--organ``)
+ORGAN = "11100000000013127D"
+
+
 def build_archive(folder: Path, n: int) -> Path:
     """A real archive of ``n`` time-stamped pledge bundles; returns the archive folder."""
     pki = TestPKI.create()
     tsa = LocalTSA.create()
-    seal = pki.organ_seal("某市市场监督管理局", "11100000000013127D")  # signs the manifest
+    seal = pki.organ_seal("某市市场监督管理局", ORGAN)  # signs the manifest
     store = open_store(f"sqlite:///{folder / 'bench.db'}")
     base = make_pledge()
     pledgor = pki.applicant("张* 110105********002X", base.pledgor.id_number)
@@ -76,7 +80,9 @@ def best_seconds(archive: Path, jobs: int, rounds: int) -> float:
     for _ in range(rounds):
         esign.clear_chain_cache()
         t0 = time.perf_counter()
-        report = audit_archive(archive, jobs=jobs, trust_pems=pems, tsa_trust_pems=tsa_pems)
+        report = audit_archive(
+            archive, jobs=jobs, trust_pems=pems, tsa_trust_pems=tsa_pems, organ_uscc=ORGAN
+        )
         best = min(best, time.perf_counter() - t0)
         if not report.ok:
             raise SystemExit(f"audit failed: {report.checks[:3]}")

@@ -61,12 +61,22 @@ def test_demo_refuses_non_empty_workdir(demo_dir: Path) -> None:
     assert "GZ-CLI-010" in r.stderr
 
 
+#: the demo's organ (the sample list's owner, 三门峡市陕州区人民政府)
+DEMO_ORGAN = "11411222005123018X"
+
+
 def _anchors(demo_dir: Path) -> list[str]:
     """The auditor's anchors, passed explicitly (never the archive's own trust/ copies): the
-    demo's root certificates (signing) and its TSA root (time-stamping)."""
+    demo's root certificates (signing) and its TSA root (time-stamping); and the organ whose
+    archive the auditor expects (--organ)."""
     pki = demo_dir / "pki"
     roots = [str(p) for p in sorted(pki.glob("*root.pem"))]
     return [*(x for r in roots for x in ("--trust", r)), "--tsa-trust", str(pki / "tsa")]
+
+
+def _audit_args(demo_dir: Path) -> list[str]:
+    """``_anchors`` and the organ whose archive the auditor expects (``--organ``)."""
+    return [*_anchors(demo_dir), "--organ", DEMO_ORGAN]
 
 
 def _anchor_pems(demo_dir: Path) -> dict[str, list[bytes]]:
@@ -74,18 +84,23 @@ def _anchor_pems(demo_dir: Path) -> dict[str, list[bytes]]:
     return {
         "trust_pems": [p.read_bytes() for p in sorted(pki.glob("*root.pem"))],
         "tsa_trust_pems": [p.read_bytes() for p in (pki / "tsa").glob("*.pem")],
+        "organ_uscc": [DEMO_ORGAN],
     }
 
 
 def test_audit_passes_on_demo_archive(demo_dir: Path) -> None:
-    r = gaozhi("audit", str(demo_dir / "archive"), *_anchors(demo_dir))
+    r = gaozhi("audit", str(demo_dir / "archive"), *_audit_args(demo_dir))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "结论: 通过" in r.stdout
     # Without the auditor's anchors: integrity checked, verdict at best INDETERMINATE.
     bare = gaozhi("audit", str(demo_dir / "archive"))
     assert bare.returncode == 2, bare.stdout + bare.stderr
     assert "trust/" in bare.stdout and "不被信任" in bare.stdout
-    j = gaozhi("audit", str(demo_dir / "archive"), *_anchors(demo_dir), "--json")
+    # Without --organ: the sealing organ is not confirmed, at best INDETERMINATE (issue 9).
+    unnamed = gaozhi("audit", str(demo_dir / "archive"), *_anchors(demo_dir))
+    assert unnamed.returncode == 2, unnamed.stdout + unnamed.stderr
+    assert f"--organ {DEMO_ORGAN}" in unnamed.stdout and "结论: 不确定" in unnamed.stdout
+    j = gaozhi("audit", str(demo_dir / "archive"), *_audit_args(demo_dir), "--json")
     report = json.loads(j.stdout)
     assert report["exit_code"] == 0
     assert report["bundles"]["TOTAL_FAILED"] == 0
@@ -163,7 +178,7 @@ def test_audit_cli_names_the_tampered_file(demo_dir: Path, tmp_path: Path) -> No
     arch = _copy(demo_dir, tmp_path)
     target = sorted((arch / "bundles" / "pledge").glob("*.bundle.json"))[0]
     _flip(target, 200)
-    r = gaozhi("audit", str(arch), *_anchors(demo_dir))
+    r = gaozhi("audit", str(arch), *_audit_args(demo_dir))
     assert r.returncode == 1
     assert target.name in r.stdout
 
@@ -316,9 +331,13 @@ def test_demo_pki_carries_every_root_the_archive_needs_each_for_its_purpose(
     tsa = [p.read_bytes() for p in sorted((pki / "tsa").glob("*.pem"))]
     assert signing and tsa
     assert [p.read_bytes() for p in (demo_dir / "archive" / "trust" / "tsa").glob("*.pem")] == tsa
-    report = audit_archive(demo_dir / "archive", trust_pems=signing, tsa_trust_pems=tsa, jobs=1)
+    report = audit_archive(
+        demo_dir / "archive", trust_pems=signing, tsa_trust_pems=tsa, jobs=1, organ_uscc=DEMO_ORGAN
+    )
     assert report.exit_code == 0, report.checks
     assert report.bundles["TOTAL_PASSED"] > 40
     # The TSA root given as a signing anchor vouches for no time-stamp: nothing passes.
-    mixed = audit_archive(demo_dir / "archive", trust_pems=signing + tsa, jobs=1)
+    mixed = audit_archive(
+        demo_dir / "archive", trust_pems=signing + tsa, jobs=1, organ_uscc=DEMO_ORGAN
+    )
     assert mixed.exit_code == 2 and mixed.bundles["TOTAL_PASSED"] == 0

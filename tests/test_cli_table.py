@@ -32,6 +32,8 @@ from gaozhi_sdk.testing import sample_list_text
 
 EX_OK, EX_FAIL, EX_INDETERMINATE, EX_USAGE, EX_INTERRUPTED = 0, 1, 2, 64, 130
 GAOZHI = [sys.executable, "-m", "gaozhi_sdk"]
+#: the demo's organ (the sample list's owner): ``gaozhi audit --organ`` names it
+DEMO_ORGAN = "11411222005123018X"
 _ENGLISH = re.compile(r"usage:|options:|show this help|positional arguments|error:")
 
 
@@ -364,8 +366,15 @@ TABLE: list[Case] = [
         ("--require-revocation",),
     ),
     Case(
-        "audit-quiet-one-line",
+        "audit-without-organ-is-indeterminate",
         ("audit", "{demo}/archive", "--trust", "{demo}/pki", "--quiet"),
+        2,
+        (),
+        ("结论: 不确定",),
+    ),
+    Case(
+        "audit-quiet-one-line",
+        ("audit", "{demo}/archive", "--trust", "{demo}/pki", "--organ", DEMO_ORGAN, "--quiet"),
         0,
         (),
         ("结论: 通过",),
@@ -549,7 +558,7 @@ def test_progress_only_on_a_terminal_with_phase_labels(tmp_path: Path) -> None:
     )
     # audit names its silent stretches on a terminal too (manifest, files, journal, bundles)
     audit = [*GAOZHI, "audit", str(tmp_path / "pipe" / "archive"), "--jobs", "1"]
-    audit += ["--trust", str(tmp_path / "pipe" / "pki")]
+    audit += ["--trust", str(tmp_path / "pipe" / "pki"), "--organ", DEMO_ORGAN]
     text = _on_terminal(audit)
     assert "核对台账哈希链与检查点" in text and "验证签名文件" in text, text
     quiet = run(*audit[len(GAOZHI) :])

@@ -54,6 +54,8 @@ def test_readme_blocks_do_what_design_section_8_promises() -> None:
     for block in (demo, test):
         assert block.startswith("python3 -m venv .venv"), "each block starts from a fresh venv"
     assert "gaozhi demo --workdir" in demo and "gaozhi audit" in demo
+    # a passing audit needs the auditor's anchors and the organ (issue 9, DESIGN §8)
+    assert "--trust" in demo and "--organ 11411222005123018X" in demo
     assert '".[test]"' in test and "-m pytest" in test
 
 

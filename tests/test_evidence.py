@@ -55,13 +55,21 @@ def package(demo: Path) -> Path:
     return out
 
 
+#: the demo's organ (the sample list's owner): the auditor names whose package it is
+DEMO_ORGAN = "11411222005123018X"
+
+
 def _trust(demo: Path) -> list[str]:
     """The auditor's own anchors: the demo's root certificates (signing) and its TSA root
     (time-stamping); an auditor gets them from the CAs. The package's trust/ copies are
     never trusted."""
     pki = demo / "pki"
     roots = [str(p) for p in sorted(pki.glob("*root.pem"))]
-    return [*(x for r in roots for x in ("--trust", r)), "--tsa-trust", str(pki / "tsa")]
+    return [
+        *(x for r in roots for x in ("--trust", r)),
+        *("--tsa-trust", str(pki / "tsa")),
+        *("--organ", DEMO_ORGAN),
+    ]
 
 
 def _pems(demo: Path) -> dict[str, list[bytes]]:
@@ -69,6 +77,7 @@ def _pems(demo: Path) -> dict[str, list[bytes]]:
     return {
         "trust_pems": [p.read_bytes() for p in sorted(pki.glob("*root.pem"))],
         "tsa_trust_pems": [p.read_bytes() for p in (pki / "tsa").glob("*.pem")],
+        "organ_uscc": [DEMO_ORGAN],
     }
 
 
@@ -106,6 +115,24 @@ def test_export_holds_every_document_of_the_case_and_audits_offline(
     report = json.loads(capsys.readouterr().out)
     assert report["exit_code"] == 0 and report["bundles"]["TOTAL_PASSED"] >= 6
     assert calls == []
+
+
+def test_without_the_auditors_organ_the_package_is_at_best_indeterminate(
+    demo: Path, package: Path, capsys: Any
+) -> None:
+    """DESIGN §8: the organ is part of a PASSED verdict, as the anchors are (issue 9)."""
+    pems = _pems(demo)
+    del pems["organ_uscc"]
+    report = audit_evidence(package, **pems)
+    assert report.exit_code == 2
+    (check,) = [c for c in report.checks if c.name == "archive_organ"]
+    assert DEMO_ORGAN in check.message and "not confirmed by the auditor" in check.message_en
+    other = audit_evidence(package, **pems, organ_uscc="11411222005123026Q")
+    assert other.exit_code == 1
+    assert any(c.name == "archive_organ" and DEMO_ORGAN in c.message for c in other.checks)
+    capsys.readouterr()
+    assert main(["audit", str(package), *_trust(demo)[:-2]]) == 2
+    assert f"--organ {DEMO_ORGAN}" in capsys.readouterr().out
 
 
 def test_tampered_bundle_in_the_package_fails(demo: Path, package: Path, tmp_path: Path) -> None:

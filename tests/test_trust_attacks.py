@@ -53,11 +53,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield _demo(tmp_path_factory.mktemp("trust-demo") / "demo", 11, 24)
 
 
+#: the demo's organ (the sample list's owner): the auditor names whose archive it is
+DEMO_ORGAN = "11411222005123018X"
+
+
 def _anchors(demo: Path) -> list[str]:
-    """The auditor's anchors: the demo's root certificates and its TSA root, explicitly."""
+    """The auditor's anchors: the demo's root certificates and its TSA root, explicitly,
+    and the organ whose archive it is (--organ)."""
     pki = demo / "pki"
     roots = [str(p) for p in sorted(pki.glob("*root.pem"))]
     return [*(x for r in roots for x in ("--trust", r)), "--tsa-trust", str(pki / "tsa")]
+
+
+def _audit_args(demo: Path) -> list[str]:
+    """``_anchors`` and the organ whose archive the auditor expects (``--organ``)."""
+    return [*_anchors(demo), "--organ", DEMO_ORGAN]
 
 
 def _pems(demo: Path) -> dict[str, list[bytes]]:
@@ -65,6 +75,7 @@ def _pems(demo: Path) -> dict[str, list[bytes]]:
     return {
         "trust_pems": [p.read_bytes() for p in sorted(pki.glob("*root.pem"))],
         "tsa_trust_pems": [p.read_bytes() for p in (pki / "tsa").glob("*.pem")],
+        "organ_uscc": [DEMO_ORGAN],
     }
 
 
@@ -144,7 +155,7 @@ def test_applicant_re_signed_archive_fails_the_audit_with_the_auditors_anchors(
     text = " ".join(c.message for c in report.checks)
     assert "SIGNER_NOT_AUTHORISED" in text and "印章" in text
     capsys.readouterr()
-    assert main(["audit", str(arch), *_anchors(demo), "--jobs", "1"]) == 1
+    assert main(["audit", str(arch), *_audit_args(demo), "--jobs", "1"]) == 1
     out = capsys.readouterr().out
     assert "SIGNER_NOT_AUTHORISED" in out and "manifest" in out
     # Control: the same rewrite with the organ's own seal (a stolen seal key) is consistent
@@ -168,11 +179,11 @@ def test_an_attackers_complete_archive_with_its_own_pki_never_passes(
     assert main(["audit", str(arch), "--jobs", "1"]) == 2  # was 0: trusted its own trust/
     out = capsys.readouterr().out
     assert "trust/" in out and "不被信任" in out and "--trust" in out
-    assert main(["audit", str(arch), *_anchors(demo), "--jobs", "1"]) == 2
+    assert main(["audit", str(arch), *_audit_args(demo), "--jobs", "1"]) == 2
     out = capsys.readouterr().out
     assert "NO_CERTIFICATE_CHAIN_FOUND" in out
     # And with the attacker's own roots it passes — which is why only the auditor chooses.
-    assert main(["audit", str(arch), *_anchors(attacker), "--jobs", "1"]) == 0
+    assert main(["audit", str(arch), *_audit_args(attacker), "--jobs", "1"]) == 0
 
 
 # -- evidence packages ---------------------------------------------------------------------
@@ -210,7 +221,7 @@ def test_evidence_package_needs_the_auditors_anchors(
     capsys.readouterr()
     assert main(["audit", str(package)]) == 2
     assert "不被信任" in capsys.readouterr().out
-    assert main(["audit", str(package), *_anchors(demo)]) == 0
+    assert main(["audit", str(package), *_audit_args(demo)]) == 0
 
 
 def test_evidence_package_re_signed_by_an_applicant_fails(
@@ -244,7 +255,7 @@ def test_duplicate_zip_member_names_are_refused(
         audit_evidence(dup, **_pems(demo))
     assert ei.value.code == "GZ-AR-024" and name[:40] in str(ei.value)
     capsys.readouterr()
-    assert main(["audit", str(dup), *_anchors(demo)]) == 64
+    assert main(["audit", str(dup), *_audit_args(demo)]) == 64
     assert "GZ-AR-024" in capsys.readouterr().err
 
 

@@ -29,3 +29,13 @@ _signed = _seal.not_valid_before_utc + timedelta(minutes=1)
 Path("revocation/ca.crl").write_bytes(pki.crl())  # noqa: F821
 Path("revocation/seal.ocsp").write_bytes(pki.ocsp_response(_seal))  # noqa: F821
 Path("revocation/revoked.crl").write_bytes(pki.crl([(_seal, _signed)]))  # noqa: F821
+# ``archive/``: the store's evidence archive, its manifest sealed by the organ (``organ``)
+from gaozhi_sdk import export_archive  # noqa: E402
+
+if not Path("archive").exists():
+    export_archive(
+        svc.store,  # noqa: F821 - service_case
+        "archive",
+        signer=pki.organ_seal(clist.owner_organ, organ),  # noqa: F821
+        trust_pems=[pki.root_pem()],  # noqa: F821
+    )

@@ -19,7 +19,9 @@ Trust is the auditor's (DESIGN §8): only anchors the auditor passes (``trust_pe
 attacker who rewrites an archive can write their own root there. Without the auditor's
 anchors the audit still checks integrity, but the verdict is at best INDETERMINATE.
 Every bundle is also held to the signer policy (:mod:`gaozhi_sdk.esign.policy`): organ
-documents, checkpoints and the manifest must carry the seal of the organ they name.
+documents, checkpoints and the manifest must carry the seal of the organ they name — and
+that organ must be one the auditor names (``organ_uscc``, ``gaozhi audit --organ``): without
+it the verdict is at best INDETERMINATE (:mod:`gaozhi_sdk.sealing_organs`).
 """
 
 from __future__ import annotations
@@ -48,13 +50,14 @@ from gaozhi_sdk.esign import (
     SignerPolicy,
     SubjectKind,
     TrustStore,
+    payload_type_for,
     register_payload_type,
     sign,
     validate,
 )
 from gaozhi_sdk.esign.trust import trust_folder_files
-from gaozhi_sdk.ids import validate_uscc
 from gaozhi_sdk.models import GaozhiModel, now_cst
+from gaozhi_sdk.sealing_organs import expected_organs, organ_checks, sealing_organ
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.store.journal import read_jsonl, verify_chain, write_jsonl
 
@@ -105,6 +108,7 @@ class AuditCheck(GaozhiModel):
     name: str = Field(description="检查项")
     status: str = Field(description="PASSED / FAILED / INDETERMINATE")
     message: str = Field(default="", description="说明")
+    message_en: str = Field(default="", description="英文说明 (English)")
     path: str | None = Field(default=None, description="涉及的文件")
 
 
@@ -278,24 +282,29 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         proc.join(timeout=5)
 
 
-def _validate_chunk(args: tuple[list[str], str | None]) -> list[tuple[str, str, str, str]]:
+_Result = tuple[str, str, str, str, tuple[str, str] | None]
+
+
+def _validate_chunk(args: tuple[list[str], str | None]) -> list[_Result]:
     paths, at_iso = args
     assert _WORKER is not None
     trust, require_revocation, revocation = _WORKER
     at = datetime.fromisoformat(at_iso) if at_iso else None
-    out = []
+    out: list[_Result] = []
     for p in paths:
         try:
             data = Path(p).read_bytes()
         except OSError as exc:
-            out.append((p, "TOTAL_FAILED", "FORMAT_FAILURE", f"无法读取: {exc.strerror}"))
+            out.append((p, "TOTAL_FAILED", "FORMAT_FAILURE", f"无法读取: {exc.strerror}", None))
             continue
         report = validate(
             data, trust, at=at, require_revocation=require_revocation, revocation=revocation
         )
         sub = report.sub_indication.value if report.sub_indication else ""
-        msg = "" if report.indication is Indication.TOTAL_PASSED else report.summary_zh()
-        out.append((p, report.indication.value, sub, msg))
+        passed = report.indication is Indication.TOTAL_PASSED
+        msg = "" if passed else report.summary_zh()
+        organ = sealing_organ(data) if passed or sub == _UNANCHORED else None
+        out.append((p, report.indication.value, sub, msg, organ))
     return out
 
 
@@ -314,7 +323,7 @@ def audit_archive(
     progress: Callable[[int, int], None] | None = None,
     require_revocation: bool = False,
     revocation: Revocation | None = None,
-    organ_uscc: str | None = None,
+    organ_uscc: str | Sequence[str] | None = None,
     phase: Callable[[str], None] | None = None,
 ) -> AuditReport:
     """Audit an archive offline; see the module docstring.
@@ -326,18 +335,22 @@ def audit_archive(
             only for its purpose).
         require_revocation: missing CRL/OCSP data makes a bundle INDETERMINATE.
         revocation: CRLs / OCSP responses the auditor brings, used beside each bundle's.
-        organ_uscc: the organ whose archive the auditor expects (``gaozhi audit --organ``).
-            The manifest and every journal checkpoint must be sealed by that organ; without
-            it they must at least all name one organ, which the summary states. Any seal
-            under the auditor's root is otherwise a valid seal of *its own* organ, so only
-            this expectation stops another organ's seal from vouching for a rewritten
-            journal (DESIGN §4 signer policy, tests/security/test_attack_archive_organ.py).
+        organ_uscc: the organ(s) whose archive the auditor expects (``gaozhi audit
+            --organ``, repeatable). The manifest, every journal checkpoint and every organ
+            document must be sealed by one of them. Without it the verdict is at best
+            INDETERMINATE (exit 2) and names the sealing organs found: any seal under the
+            auditor's root is a valid seal of *its own* organ, so only this expectation
+            stops another organ's seal from vouching for a rewritten journal (DESIGN §4,
+            :mod:`gaozhi_sdk.sealing_organs`, tests/security/test_attack_archive_organ.py).
+            Checkpoints must in any case be sealed by the manifest's organ.
         phase: told the name of each stretch before it starts (manifest, files, journal,
             bundles) so a command line can label the parts without a progress bar.
 
-    Raises ArchiveError GZ-AR-0xx only when the directory is not an archive at all;
+    Raises ArchiveError GZ-AR-0xx only when the directory is not an archive at all, and
+    InvalidIdentifierError GZ-ID-0xx for an ``organ_uscc`` that is not a valid code;
     everything else is reported.
     """
+    expected = expected_organs(organ_uscc)
     root = Path(archive)
     if not root.is_dir() or not (root / _MANIFEST_BUNDLE).is_file():
         raise ArchiveError(
@@ -464,7 +477,7 @@ def audit_archive(
     size = max(16, len(bundle_files) // (jobs * 8) or 1)
     work = [(c, at.isoformat() if at else None) for c in _chunks(bundle_files, size)]
     done = 0
-    results: list[tuple[str, str, str, str]] = []
+    results: list[_Result] = []
     init = (trust_files, require_revocation, revocation)
     if jobs > 1 and len(bundle_files) > size:
         pool = ProcessPoolExecutor(jobs, initializer=_init_pool_worker, initargs=init)
@@ -487,13 +500,6 @@ def audit_archive(
             if progress:
                 progress(done, len(bundle_files))
     sealer = manifest.organ_uscc if manifest is not None else None
-    expected = validate_uscc(organ_uscc) if organ_uscc else None
-    if expected is not None and sealer is not None and sealer != expected:
-        fail(
-            "archive_organ",
-            f"归档清单由机关 {sealer} 盖章, 不是审计方指定的机关 {expected} (--organ)",
-            _MANIFEST_BUNDLE,
-        )
     for rel, point in checkpoints:
         if point is not None and sealer is not None and point.organ_uscc != sealer:
             fail(
@@ -501,13 +507,23 @@ def audit_archive(
                 f"台账检查点由机关 {point.organ_uscc} 盖章, 与归档清单的机关 {sealer} 不一致",
                 rel,
             )
+    sealed = [(_MANIFEST_BUNDLE, payload_type_for(ArchiveManifest), sealer)] if sealer else []
+    sealed += [
+        (Path(path).relative_to(root).as_posix(), *organ)
+        for path, _, _, _, organ in results
+        if organ is not None
+    ]
+    for c in organ_checks(expected, sealed, "归档", "archive"):
+        checks.append(c)
+        failed = failed or c.status == "FAILED"
+        indeterminate = indeterminate or c.status == "INDETERMINATE"
     for rel, point in checkpoints:
         if point is None:
             fail("checkpoint", "检查点内容无法解析", rel)
         elif by_seq.get(point.seq) != point.hash:
             fail("checkpoint", f"台账第 {point.seq} 条的哈希与签名检查点不一致 (台账被改写)", rel)
     unanchored = 0
-    for path, indication, sub, msg in results:
+    for path, indication, sub, msg, _ in results:
         counts[indication] = counts.get(indication, 0) + 1
         rel = Path(path).relative_to(root).as_posix()
         if not usable(indication, sub):
@@ -537,8 +553,9 @@ def audit_archive(
                 name="summary",
                 status="PASSED",
                 message=f"{len(bundle_files)} 个签名文件与 {n_entries} 条台账全部通过"
-                + (f"; 归档由机关 {sealer} 盖章" if sealer else "")
-                + ("" if expected else " (未用 --organ 指定所属机关, 请核对盖章机关)"),
+                + f"; 归档由审计方指定的机关 {sealer} 盖章",
+                message_en=f"{len(bundle_files)} bundles and {n_entries} journal entries all "
+                f"passed; the archive is sealed by {sealer}, the organ the auditor named",
             )
         )
     return AuditReport(

@@ -90,6 +90,8 @@ class DemoSummary:
     totals: dict[str, int] = field(default_factory=dict)
     #: the store URL when the demo ran on a server store (``--db``), password removed
     db_display: str | None = None
+    #: the 统一社会信用代码 of the organ whose seal signs the archive (``gaozhi audit --organ``)
+    organ_uscc: str = ""
 
     @property
     def missing(self) -> dict[str, list[str]]:
@@ -148,7 +150,8 @@ class DemoSummary:
                 lines.append(f"  {MACHINES[name].label_zh} ({name}): {', '.join(states)}")
         lines.append("")
         lines.append("下一步:")
-        lines.append(f"  gaozhi audit {d / 'archive'} --trust {d / 'pki'}")
+        organ = f" --organ {self.organ_uscc}" if self.organ_uscc else ""
+        lines.append(f"  gaozhi audit {d / 'archive'} --trust {d / 'pki'}{organ}")
         lines.append(f"  gaozhi cases --workdir {d}")
         lines.append(f"  gaozhi report --workdir {d} --out 报告.docx")
         return "\n".join(lines)
@@ -348,6 +351,7 @@ class _Demo:
         self.clist = load_list(sample_list_text())
         owner = self.clist.owner_uscc or ""
         self.owner = owner
+        self.summary.organ_uscc = owner
         # Organ seals sign with SM2 when the SM2 plugin is installed (issue 3), else P-256.
         self.sm2_pki = _sm2_test_pki()
         seal_pki: Any = self.sm2_pki or self.pki

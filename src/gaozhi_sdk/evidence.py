@@ -24,7 +24,10 @@ entries hold no personal data (masked references and digests only).
 
 Trust is the auditor's (DESIGN §8): the package's ``trust/`` copies are never used.
 Without the auditor's anchors the audit checks integrity, signature values and the
-signer policy, and its verdict is at best INDETERMINATE.
+signer policy, and its verdict is at best INDETERMINATE. So it is without the organ the
+auditor expects (``organ_uscc``, ``gaozhi audit case.zip --organ USCC``): the manifest, the
+checkpoint and every organ document must be sealed by that organ
+(:mod:`gaozhi_sdk.sealing_organs`).
 
 Error codes: ``GZ-AR-020`` case not found / nothing to export, ``GZ-AR-021`` no signed
 checkpoint covers the case, ``GZ-AR-022`` not an evidence package, ``GZ-AR-023`` output
@@ -64,6 +67,7 @@ from gaozhi_sdk.esign import (
 )
 from gaozhi_sdk.esign.trust import trust_folder_files
 from gaozhi_sdk.models import GaozhiModel, now_cst
+from gaozhi_sdk.sealing_organs import expected_organs, organ_checks, sealing_organ
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.store.journal import entry_hash
 
@@ -294,6 +298,7 @@ def audit_evidence(
     at: datetime | None = None,
     require_revocation: bool = False,
     revocation: Revocation | None = None,
+    organ_uscc: str | Sequence[str] | None = None,
 ) -> AuditReport:
     """Audit one case's evidence package offline (see the module docstring).
 
@@ -306,11 +311,16 @@ def audit_evidence(
         at: validation time for bundles without a time-stamp (default: now).
         require_revocation: missing CRL/OCSP data makes a bundle INDETERMINATE.
         revocation: CRLs / OCSP responses the auditor brings, used beside each bundle's.
+        organ_uscc: the organ(s) the package must belong to (``--organ``, repeatable):
+            the manifest, the checkpoint and every organ document must be sealed by one of
+            them. Without it the verdict is at best INDETERMINATE and names the organs found.
 
     Raises:
         ArchiveError: ``GZ-AR-022`` when the file is not an evidence package at all,
         ``GZ-AR-024`` / ``GZ-AR-025`` / ``GZ-AR-026`` when it is unsafe to read.
+        InvalidIdentifierError: ``GZ-ID-0xx`` when ``organ_uscc`` is not a valid code.
     """
+    expected = expected_organs(organ_uscc)
     zpath = Path(path)
     members = _read_zip(zpath)
     if _MANIFEST_BUNDLE not in members:
@@ -329,21 +339,23 @@ def audit_evidence(
 
     trust = auditor_trust(trust_pems, tsa_trust_pems)
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
+    sealed: list[tuple[str, str, str]] = []
 
     def check_bundle(name: str, data: bytes) -> bool:
         report = validate(
             data, trust, at=at, require_revocation=require_revocation, revocation=revocation
         )
         counts[report.indication.value] += 1
-        if report.indication is Indication.TOTAL_PASSED:
-            return True
         sub = report.sub_indication.value if report.sub_indication else ""
-        if (
+        if report.indication is Indication.TOTAL_PASSED or (
             not anchored
             and report.indication is Indication.INDETERMINATE
             and (sub == "NO_CERTIFICATE_CHAIN_FOUND")
-        ):
-            return True  # want of an anchor: already reported by trust_source
+        ):  # without anchors: want of an anchor is already reported by trust_source
+            organ = sealing_organ(data)
+            if organ is not None and (name, *organ) not in sealed:
+                sealed.append((name, *organ))
+            return True
         status = "FAILED" if report.indication is Indication.TOTAL_FAILED else "INDETERMINATE"
         problem("bundle", report.summary_zh(), name, status)
         return False
@@ -441,6 +453,9 @@ def audit_evidence(
                 problem("case_bundle", f"签名文件不属于办件 {manifest.case_no}", rel)
             elif sha256_hex(data) not in bound:
                 problem("bundle_unbound", "签名文件的摘要未记入本案台账条目 (可能被替换)", rel)
+    for c in organ_checks(expected, sealed, "证据包", "evidence package"):
+        checks.append(c)
+        state["failed" if c.status == "FAILED" else "indeterminate"] = True
     if not state["failed"] and not state["indeterminate"]:
         checks.append(
             AuditCheck(
@@ -449,7 +464,15 @@ def audit_evidence(
                 message=(
                     f"办件 {manifest.case_no}: {len(manifest.case_bundles)} 个签名文件、"
                     f"{len(manifest.journal_slice)} 条本案台账, 经 {len(segment)} 条台账片段"
-                    f"链接到第 {manifest.checkpoint_seq} 条的签名检查点, 全部通过"
+                    f"链接到第 {manifest.checkpoint_seq} 条的签名检查点, 全部通过; "
+                    f"由审计方指定的机关 {manifest.organ_uscc} 盖章"
+                ),
+                message_en=(
+                    f"case {manifest.case_no}: {len(manifest.case_bundles)} bundles and "
+                    f"{len(manifest.journal_slice)} case journal entries, linked through "
+                    f"{len(segment)} segment entries to the signed checkpoint at "
+                    f"{manifest.checkpoint_seq}, all passed; sealed by {manifest.organ_uscc}, "
+                    "the organ the auditor named"
                 ),
             )
         )

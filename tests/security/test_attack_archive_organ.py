@@ -4,7 +4,8 @@ The attacker is an insider of organ Y: Y's genuine seal comes from the same CA t
 auditor trusts for organ X. With write access to X's archive, Y rewrites X's journal
 (an entry's content), recomputes the hash chain, and re-signs every checkpoint and the
 manifest with Y's seal — each naming Y as their organ, so each is, taken alone, a
-correctly sealed document of Y. The audit of X's archive must not pass.
+correctly sealed document of Y. The audit of X's archive must not pass: the auditor names
+the organ (``--organ``); without it the verdict is at best INDETERMINATE and names Y.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield work
 
 
-def _audit(arch: Path, demo: Path, organ: str | None = None) -> AuditReport:
+def _audit(arch: Path, demo: Path, organ: str | list[str] | None = None) -> AuditReport:
     """The audit with the auditor's own anchors (the demo's roots, by purpose)."""
     pki = demo / "pki"
     return audit_archive(
@@ -95,25 +96,26 @@ def _rewrite_journal_and_reseal(arch: Path, signer: Signer, organ: str) -> None:
     (arch / "manifest.bundle.json").write_bytes(sign(manifest, signer).to_json())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="open in the default path (issue 9): without --organ the audit cannot know whose "
-    "archive it is, so an archive re-sealed wholesale by another organ's genuine seal under "
-    "the auditor's root passes (the summary names the sealing organ); with --organ it fails "
-    "(tests below). Next: make the expected organ part of a PASSED verdict",
-)
 def test_another_organs_seal_cannot_vouch_for_a_rewritten_journal(
     demo: Path, tmp_path: Path
 ) -> None:
+    """The default path (no --organ): never PASSED, and the message names the sealer."""
     arch = tmp_path / "archive"
     shutil.copytree(demo / "archive", arch)
     genuine = _audit(arch, demo)
-    assert genuine.exit_code == 0, genuine
+    assert genuine.exit_code == 2, genuine  # an unconfirmed organ is not a pass
+    organ = _genuine_organ(arch)
+    (check,) = [c for c in genuine.checks if c.name == "archive_organ"]
+    assert check.status == "INDETERMINATE"
+    assert f"--organ {organ}" in check.message and "未经审计方确认" in check.message
+    assert "not confirmed by the auditor" in check.message_en
     seal_y = TestPKI.load(demo / "pki").organ_seal("另一机关", Y_USCC)
     _rewrite_journal_and_reseal(arch, seal_y, Y_USCC)
     report = _audit(arch, demo)
-    assert report.exit_code == 1, [c for c in report.checks if c.status != "PASSED"]
+    assert report.exit_code != 0, [c for c in report.checks if c.status != "PASSED"]
+    (check,) = [c for c in report.checks if c.name == "archive_organ"]
+    assert Y_USCC in check.message and Y_USCC in check.message_en
+    assert not any(c.name == "summary" for c in report.checks)
 
 
 def _genuine_organ(arch: Path) -> str:
@@ -134,6 +136,54 @@ def test_another_organs_seal_is_refused_when_the_auditor_names_the_organ(
     assert report.exit_code == 1
     bad = [c for c in report.checks if c.name == "archive_organ"]
     assert bad and organ in bad[0].message and Y_USCC in bad[0].message
+    assert organ in bad[0].message_en and Y_USCC in bad[0].message_en
+
+
+def test_several_organs_may_be_named_but_each_document_needs_one_of_them(
+    demo: Path, tmp_path: Path
+) -> None:
+    """--organ is repeatable (an archive covering several organs); a genuine archive passes
+    with its organ among them, Y's rewrite still fails unless the auditor names Y too."""
+    arch = tmp_path / "archive"
+    shutil.copytree(demo / "archive", arch)
+    organ = _genuine_organ(arch)
+    other = "11411222005123026Q"
+    assert _audit(arch, demo, [other, organ]).exit_code == 0
+    assert _audit(arch, demo, [other]).exit_code == 1
+    seal_y = TestPKI.load(demo / "pki").organ_seal("另一机关", Y_USCC)
+    _rewrite_journal_and_reseal(arch, seal_y, Y_USCC)
+    report = _audit(arch, demo, [other, organ])
+    assert report.exit_code == 1
+    assert any(c.name == "archive_organ" and Y_USCC in c.message for c in report.checks)
+
+
+def test_an_organ_document_sealed_by_another_organ_fails_with_the_organ_named(
+    demo: Path, tmp_path: Path
+) -> None:
+    """Y's genuine seal over a notice naming Y, slipped into X's archive and bound by a
+    rewritten journal and re-sealed manifest of X cannot happen without X's seal; but a
+    single foreign organ document (bound or not) is still named: no payload type may be
+    sealed by an organ the auditor did not name (FOREIGN_SEALED_TYPES is empty)."""
+    from gaozhi_sdk.sealing_organs import FOREIGN_SEALED_TYPES
+
+    assert frozenset() == FOREIGN_SEALED_TYPES
+    arch = tmp_path / "archive"
+    shutil.copytree(demo / "archive", arch)
+    organ = _genuine_organ(arch)
+    notice_path = next((arch / "bundles" / "notice").glob("*.bundle.json"))
+    from gaozhi_sdk.models import Notice
+
+    notice = Notice.model_validate_json(Bundle.from_json(notice_path.read_bytes()).payload)
+    seal_y = TestPKI.load(demo / "pki").organ_seal("另一机关", Y_USCC)
+    notice_path.write_bytes(
+        sign(notice.model_copy(update={"organ_uscc": Y_USCC}), seal_y).to_json()
+    )
+    report = _audit(arch, demo, organ)
+    assert report.exit_code == 1
+    bad = [c for c in report.checks if c.name == "archive_organ"]
+    assert (
+        bad and Y_USCC in bad[0].message and bad[0].path == notice_path.relative_to(arch).as_posix()
+    )
 
 
 def test_checkpoints_sealed_by_another_organ_than_the_manifest_fail(
@@ -175,7 +225,10 @@ def test_cli_audit_organ_option(demo: Path, tmp_path: Path) -> None:
         [*args, "--organ", organ], check=False, capture_output=True, text=True, timeout=300
     )
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "--organ" in r.stdout + r.stderr
+    assert "--organ" in r.stdout + r.stderr and Y_USCC in r.stdout
+    unnamed = subprocess.run(args, check=False, capture_output=True, text=True, timeout=300)
+    assert unnamed.returncode == 2, unnamed.stdout + unnamed.stderr
+    assert "not confirmed by the auditor" in unnamed.stdout and Y_USCC in unnamed.stdout
     bad = subprocess.run(
         [*args, "--organ", "not-a-uscc"], check=False, capture_output=True, text=True
     )

@@ -53,12 +53,17 @@ def package(demo: Path) -> Path:
     return out
 
 
-def _audit(path: Path, demo: Path) -> AuditReport:
+#: the demo's organ (the sample list's owner)
+DEMO_ORGAN = "11411222005123018X"
+
+
+def _audit(path: Path, demo: Path, organ: str | None = DEMO_ORGAN) -> AuditReport:
     pki = demo / "pki"
     return audit_evidence(
         path,
         trust_pems=[p.read_bytes() for p in sorted(pki.glob("*root.pem"))],
         tsa_trust_pems=[p.read_bytes() for p in (pki / "tsa").glob("*.pem")],
+        organ_uscc=organ,
     )
 
 
@@ -113,3 +118,50 @@ def _assert_unlisted(report: AuditReport, name: str) -> None:
         c.name == "file_unlisted" and c.status == "FAILED" and name in c.message
         for c in report.checks
     ), report
+
+
+def test_another_organs_seal_cannot_vouch_for_a_resealed_package(
+    demo: Path, package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Organ Y (genuine seal under the auditor's root) re-seals X's package — manifest and
+    checkpoint in Y's name — after changing a case document: PASSED neither without
+    --organ (INDETERMINATE naming Y) nor with --organ X (FAILED naming X and Y)."""
+    from gaozhi_sdk.archive import JournalCheckpoint
+    from gaozhi_sdk.canonical import sha256_hex
+    from gaozhi_sdk.esign import sign
+    from gaozhi_sdk.evidence import EvidenceManifest
+    from gaozhi_sdk.ids import uscc_check_char
+    from gaozhi_sdk.testing import TestPKI
+
+    y = "11100000000099999" + uscc_check_char("11100000000099999")
+    seal_y = TestPKI.load(demo / "pki").organ_seal("另一机关", y)
+    with zipfile.ZipFile(package) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    manifest = EvidenceManifest.model_validate_json(members["manifest.json"])
+    cp_name = manifest.checkpoint_bundle
+    cp = JournalCheckpoint.model_validate_json(Bundle.from_json(members[cp_name]).payload)
+    members[cp_name] = sign(cp.model_copy(update={"organ_uscc": y}), seal_y).to_json()
+    files = {**manifest.files, cp_name: sha256_hex(members[cp_name])}
+    manifest = manifest.model_copy(update={"organ_uscc": y, "files": files})
+    members["manifest.json"] = manifest.model_dump_json().encode()
+    members["manifest.bundle.json"] = sign(manifest, seal_y).to_json()
+    bad = tmp_path / "resealed.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for k, v in members.items():
+            zf.writestr(k, v)
+    unnamed = _audit(bad, demo, None)
+    assert unnamed.exit_code == 2, unnamed
+    (check,) = [c for c in unnamed.checks if c.name == "archive_organ"]
+    assert y in check.message and y in check.message_en
+    named = _audit(bad, demo)
+    assert named.exit_code == 1
+    bad_checks = [c for c in named.checks if c.name == "archive_organ"]
+    assert bad_checks and y in bad_checks[0].message and DEMO_ORGAN in bad_checks[0].message
+    pki = demo / "pki"
+    args = ["audit", str(bad), "--tsa-trust", str(pki / "tsa")]
+    for p in sorted(pki.glob("*root.pem")):
+        args += ["--trust", str(p)]
+    capsys.readouterr()
+    assert main([*args, "--organ", DEMO_ORGAN]) == 1
+    assert y in capsys.readouterr().out
+    assert main(args) == 2

@@ -57,5 +57,7 @@ def test_concurrent_intakes_on_two_workers_leave_a_consistent_store(
     finally:
         store.close()
     # the auditor's own anchor (DESIGN §8: never the archive's trust/ copies)
-    audit = audit_archive(tmp_path / "archive", jobs=1, trust_pems=[served.pki.root_pem()])
+    audit = audit_archive(
+        tmp_path / "archive", jobs=1, trust_pems=[served.pki.root_pem()], organ_uscc=OWNER_USCC
+    )
     assert audit.exit_code == 0, [c for c in audit.checks if c.status != "PASSED"][:3]

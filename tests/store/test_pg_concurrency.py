@@ -163,7 +163,9 @@ def test_four_processes_one_hash_chain_and_one_winner_per_case(
     trust = tmp_path / "trust"
     trust.mkdir()
     (trust / "root.pem").write_bytes(pki.root_pem())
-    code = main(["audit", str(tmp_path / "archive"), "--trust", str(trust / "root.pem")])
+    code = main(
+        ["audit", str(tmp_path / "archive"), "--trust", str(trust / "root.pem"), "--organ", organ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     print(f"\nconcurrency: {PROCESSES}×{N} intakes, {len(entries)} journal entries, {refusals}")

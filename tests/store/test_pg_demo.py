@@ -36,7 +36,8 @@ def test_demo_on_postgres_and_audit(pg_cluster: PostgresCluster, tmp_path: Path)
     assert "postgresql://" in r.stdout  # the summary names the store it ran on
     assert not (out / "gaozhi.db").exists()
     # the auditor's own anchors by purpose (DESIGN §8: never the archive's trust/ copies)
-    audit = _gaozhi("audit", str(out / "archive"), "--trust", str(out / "pki"))
+    organ = "11411222005123018X"  # the demo's organ (the sample list's owner)
+    audit = _gaozhi("audit", str(out / "archive"), "--trust", str(out / "pki"), "--organ", organ)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "结论: 通过" in audit.stdout
     store = open_store(url)

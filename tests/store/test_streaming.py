@@ -61,7 +61,9 @@ def test_export_and_audit_memory_is_flat_in_the_journal_length(
         report: list[Any] = []
         peaks[f"audit{n}"] = _peak(
             lambda out=out, report=report: report.append(
-                audit_archive(out, trust_pems=[pki.root_pem()], jobs=1)
+                audit_archive(
+                    out, trust_pems=[pki.root_pem()], jobs=1, organ_uscc="91411203984BXKFL4G"
+                )
             )
         )
         assert report[0].exit_code == 0 and report[0].journal_entries == n

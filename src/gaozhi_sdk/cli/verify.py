@@ -198,12 +198,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if args.tsa_trust:
         tsa_pems = [*tsa_pems, *read_trust_pems(args.tsa_trust, "时间戳信任锚")]
     revocation = read_revocation(args.crl, args.ocsp)
-    if args.organ:
+    organs = list(args.organ or ())
+    for organ in organs:
         try:
-            validate_uscc(args.organ)
+            validate_uscc(organ)
         except InvalidIdentifierError as exc:
             raise CliError(
-                "GZ-CLI-012", f"--organ 不是有效的统一社会信用代码: {exc.message}"
+                "GZ-CLI-012", f"--organ {organ} 不是有效的统一社会信用代码: {exc.message}"
             ) from None
     target = Path(args.archive)
     if not target.exists():
@@ -224,6 +225,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             at=parse_at(args.at),
             require_revocation=args.require_revocation,
             revocation=revocation,
+            organ_uscc=organs,
         )
     else:
         progress = Progress("audit", enabled=False if (args.json or args.quiet) else None)
@@ -238,7 +240,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                 phase=progress.phase,
                 require_revocation=args.require_revocation,
                 revocation=revocation,
-                organ_uscc=args.organ,
+                organ_uscc=organs,
             )
         finally:
             progress.close()
@@ -251,6 +253,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             for c in report.checks:
                 where = f" [{c.path}]" if c.path else ""
                 print(f"  {c.status:<13} {c.name}{where}: {c.message}")
+                if c.message_en and c.status != "PASSED":
+                    print(f"  {'':<13} {c.message_en}")
         verdict = {0: "通过", 1: "未通过", 2: "不确定"}[report.exit_code]
         print(
             f"结论: {verdict}; 台账 {report.journal_entries} 条; 签名文件: "
@@ -287,11 +291,12 @@ def register(sub: Any) -> None:
         usage="%(prog)s [选项] ARCHIVE  (选项见 --help)",
         help="审计归档目录或单案证据包 (*.zip): 台账哈希链、清单与全部签名文件",
         description="离线审计归档目录或单案证据包: 台账哈希链、检查点、签名清单与全部签名文件。"
+        "通过的结论须有审计方的信任锚 (--trust) 和所属机关 (--organ); 缺少任一则至多为不确定。"
         "退出码同 gaozhi verify。",
         epilog=examples(
-            "gaozhi audit demo/archive --trust demo/pki",
-            "gaozhi audit evidence.zip --trust root.pem --json",
-            "gaozhi audit demo/archive --trust demo/pki --jobs 2 --quiet",
+            "gaozhi audit demo/archive --trust demo/pki --organ 11411222005123018X",
+            "gaozhi audit evidence.zip --trust root.pem --organ 11411222005123018X --json",
+            "gaozhi audit demo/archive --trust demo/pki --organ 11411222005123018X --quiet",
         ),
     )
     a.add_argument("archive", metavar="ARCHIVE", help="归档目录或证据包 (zip)")
@@ -301,8 +306,10 @@ def register(sub: Any) -> None:
     )
     a.add_argument(
         "--organ",
+        action="append",
         default=None,
         metavar="USCC",
-        help="归档所属机关的统一社会信用代码: 归档清单和台账检查点须由该机关盖章",
+        help="归档或证据包所属机关的统一社会信用代码 (可多次): 清单、台账检查点和全部机关文书"
+        "须由这些机关盖章; 不指定则结论至多为不确定",
     )
     a.set_defaults(func=_cmd_audit)
