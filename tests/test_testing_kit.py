@@ -86,7 +86,7 @@ def test_whole_case_at_a_simulated_date_in_the_sandbox() -> None:
         case = box.pledge_case(["SZ-GA-HJ-001"])
         assert case.notice.case_no == case.case_no == case.pledge.case_no
         clock.advance(days=2)
-        done = box.svc.run_online_verification(case.verifications[0].verification_id)
+        done = box.svc.verifications.run_online(case.verifications[0].verification_id)
         assert done.result is VerificationResult.TRUE
         assert done.concluded_at == clock()
         box.decide(case.case_no)
@@ -98,13 +98,13 @@ def test_whole_case_at_a_simulated_date_in_the_sandbox() -> None:
 def test_sandbox_mismatch_and_not_found_answers() -> None:
     with Sandbox.open(seed=5) as box:
         false_case = box.pledge_case(["SZ-GA-HJ-001"], shared_data_agrees=False)
-        v = box.svc.run_online_verification(false_case.verifications[0].verification_id)
+        v = box.svc.verifications.run_online(false_case.verifications[0].verification_id)
         assert v.result is VerificationResult.FALSE
         with pytest.raises(Exception) as refused:
             box.decide(false_case.case_no)
         assert getattr(refused.value, "code", None) == "GZ-RL-220"
         unknown = box.pledge_case(["SZ-GA-HJ-001"], shared_data_agrees=None)
-        u = box.svc.run_online_verification(unknown.verifications[0].verification_id)
+        u = box.svc.verifications.run_online(unknown.verifications[0].verification_id)
         assert u.result is None and u.online_outcome is not None
         assert u.online_outcome.value == "NOT_FOUND"
 

@@ -603,7 +603,7 @@ class _Demo:
         """Drive one verification as far as its scenario goes (``finish`` ignores leave_open)."""
         svc = self.svc
         for _ in range(8):
-            v = svc.verification(vid)
+            v = svc.verifications.get(vid)
             if v.status in (
                 VerificationStatus.CONCLUDED,
                 VerificationStatus.CANCELLED,
@@ -615,21 +615,21 @@ class _Demo:
             truth = not sc.lying
             hold = sc.leave_open and not finish
             if v.method is VerificationMethod.ONLINE:
-                svc.run_online_verification(vid)
+                svc.verifications.run_online(vid)
             elif v.method is VerificationMethod.ON_SITE:
                 if v.status is not VerificationStatus.ON_SITE_TASK:
-                    svc.dispatch_on_site(vid, "IN0007", self.inspector)
+                    svc.verifications.dispatch_on_site(vid, "IN0007", self.inspector)
                 if hold:
                     return
                 res = VerificationResult.TRUE if truth else VerificationResult.FALSE
                 if sc.refuse_assist and v.evidence and self.rng.random() < 0.3:
                     res = VerificationResult.INCONCLUSIVE  # 补充核查
-                svc.record_on_site(
+                svc.verifications.record_on_site(
                     vid, res, self.inspector, [Evidence(kind="现场检查记录", ref=f"XC-{vid}")]
                 )
             elif v.method is VerificationMethod.ASSISTED:
                 if v.status is not VerificationStatus.ASSIST_REQUESTED:
-                    svc.request_assistance(
+                    svc.verifications.request_assistance(
                         vid,
                         requested_organ=POLICE_USCC,
                         question="请核实申请人承诺事项是否属实",
@@ -637,13 +637,13 @@ class _Demo:
                     )
                 if hold:
                     return
-                aid = svc.verification(vid).assistance_id or ""
+                aid = svc.verifications.get(vid).assistance_id or ""
                 if sc.refuse_assist and not any(e.kind == "拒绝协助" for e in v.evidence):
                     self._try(
                         "refusal_without_reason",
-                        partial(svc.reply_assistance, aid, AssistanceReply.REFUSED, self.police),
+                        partial(svc.verifications.reply_assistance, aid, AssistanceReply.REFUSED, self.police),
                     )
-                    svc.reply_assistance(
+                    svc.verifications.reply_assistance(
                         aid,
                         AssistanceReply.REFUSED,
                         self.police,
@@ -651,7 +651,7 @@ class _Demo:
                     )
                     sc.refuse_assist = False
                 else:
-                    svc.reply_assistance(
+                    svc.verifications.reply_assistance(
                         aid,
                         AssistanceReply.CONFIRMED if truth else AssistanceReply.DENIED_FACT,
                         self.police,
@@ -670,7 +670,7 @@ class _Demo:
                     cno, "申请人经营计划调整, 撤回申请", self._actor_for(case.applicant)
                 )
                 continue
-            for v in self.svc.verifications_of(cno):
+            for v in self.svc.verifications.list(case_no=cno):
                 if v.phase.value == "IN_PROCESS":
                     self._verify(v.verification_id)
             if sc.flow == "accept_stay":
@@ -688,12 +688,12 @@ class _Demo:
     def _post_decision(self) -> None:
         self.clock.advance(days=7)
         for cno in self.decided:
-            for v in self.svc.verifications_of(cno):
+            for v in self.svc.verifications.list(case_no=cno):
                 self._verify(v.verification_id)
 
     def _draws(self) -> None:
         self.clock.advance(days=3)
-        draws = self.svc.draw_inspections(
+        draws = self.svc.verifications.draw_inspections(
             self.owner,
             ["IN0007", "IN0008", "IN0009"],
             self.inspector,
@@ -702,9 +702,9 @@ class _Demo:
         )
         for d in draws:
             for vid in d.selected:
-                case = self.svc.cases.get(self.svc.verification(vid).case_no)
+                case = self.svc.cases.get(self.svc.verifications.get(vid).case_no)
                 adverse = case.applicant in self.liars
-                self.svc.record_supervision(
+                self.svc.verifications.record_supervision(
                     vid, adverse, self.inspector, [Evidence(kind="双随机抽查记录", ref=d.draw_id)]
                 )
 
@@ -833,7 +833,7 @@ class _Demo:
         self.clock.advance(days=30)
         svc.sweep(self.system)  # exempt horizon
         for case in svc.cases.list(status=CaseStatus.DECIDED):
-            vs = svc.verifications_of(case.case_no)
+            vs = svc.verifications.list(case_no=case.case_no)
             if vs and all(
                 v.status is VerificationStatus.CONCLUDED
                 and v.result in (VerificationResult.TRUE, VerificationResult.NO_ADVERSE_FINDING)

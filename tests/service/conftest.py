@@ -273,29 +273,29 @@ class World:
         """Drive one verification to a conclusion with the given truth."""
         svc = self.svc
         for _ in range(8):
-            v = svc.verification(vid)
+            v = svc.verifications.get(vid)
             if v.status in (VerificationStatus.CONCLUDED, VerificationStatus.CANCELLED):
                 return v
             if v.method is VerificationMethod.ONLINE:
-                svc.run_online_verification(vid)
+                svc.verifications.run_online(vid)
             elif v.method is VerificationMethod.ON_SITE:
                 if v.status is not VerificationStatus.ON_SITE_TASK:
-                    svc.dispatch_on_site(vid, "IN0007", self.inspector)
-                svc.record_on_site(
+                    svc.verifications.dispatch_on_site(vid, "IN0007", self.inspector)
+                svc.verifications.record_on_site(
                     vid,
                     VerificationResult.TRUE if truth else VerificationResult.FALSE,
                     self.inspector,
                 )
             elif v.method is VerificationMethod.ASSISTED:
                 if v.status is not VerificationStatus.ASSIST_REQUESTED:
-                    svc.request_assistance(
+                    svc.verifications.request_assistance(
                         vid,
                         requested_organ=POLICE_USCC,
                         question="请核实承诺事项是否属实",
                         actor=self.inspector,
                     )
-                aid = svc.verification(vid).assistance_id or ""
-                svc.reply_assistance(
+                aid = svc.verifications.get(vid).assistance_id or ""
+                svc.verifications.reply_assistance(
                     aid,
                     AssistanceReply.CONFIRMED if truth else AssistanceReply.DENIED_FACT,
                     self.police,
@@ -306,7 +306,7 @@ class World:
 
     def finish_in_process(self, case_no: str, *, truth: bool) -> None:
         """Conclude every in-process verification of the case."""
-        for v in self.svc.verifications_of(case_no):
+        for v in self.svc.verifications.list(case_no=case_no):
             if v.phase is VerificationPhase.IN_PROCESS:
                 self.finish(v.verification_id, truth=truth)
 
@@ -314,11 +314,11 @@ class World:
         """A case with a FALSE verification: ACCEPTED (事中) or DECIDED (事后)."""
         if state is CaseStatus.ACCEPTED:
             case = self.bring(ONLINE_ENTRY, "ACCEPTED", truth=False)
-            (v,) = self.svc.verifications_of(case.case_no)
+            (v,) = self.svc.verifications.list(case_no=case.case_no)
             assert self.finish(v.verification_id, truth=False).result is VerificationResult.FALSE
             return self.svc.cases.get(case.case_no)
         case = self.bring(ON_SITE_ENTRY, "DECIDED")
-        (v,) = self.svc.verifications_of(case.case_no)
+        (v,) = self.svc.verifications.list(case_no=case.case_no)
         assert self.finish(v.verification_id, truth=False).result is VerificationResult.FALSE
         return self.svc.cases.get(case.case_no)
 

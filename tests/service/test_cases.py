@@ -272,7 +272,7 @@ def test_r020_eligibility_rechecked_at_pledge(world: World) -> None:
     app = world.new_applicant()
     pending = world.bring(ON_SITE_ENTRY, "CHOSEN", app=app)
     lie = world.bring(ONLINE_ENTRY, "ACCEPTED", app=app, truth=False)
-    (v,) = world.svc.verifications_of(lie.case_no)
+    (v,) = world.svc.verifications.list(case_no=lie.case_no)
     world.finish(v.verification_id, truth=False)
     world.svc.dispose(lie.case_no, [DispositionAction.TERMINATE], world.inspector)
     _, bundle = world.signed_pledge(pending.case_no)
@@ -432,7 +432,7 @@ def test_r060_withdraw_after_acceptance(world: World) -> None:
     """R-060/R-061: withdrawing before conclusion cancels open verifications, switches every
     proof to DOCUMENT and creates no credit record."""
     case = world.bring(ONLINE_ENTRY, "ACCEPTED")
-    (v,) = world.svc.verifications_of(case.case_no)
+    (v,) = world.svc.verifications.list(case_no=case.case_no)
     assert v.status is VerificationStatus.SCHEDULED
     new = world.svc.cases.withdraw(
         case.case_no, "申请人已自行取得证明", world.actor_of(case.applicant)
@@ -440,7 +440,7 @@ def test_r060_withdraw_after_acceptance(world: World) -> None:
     assert new.status is CaseStatus.WITHDRAWN
     assert new.withdrawal is not None and new.withdrawal.reason == "申请人已自行取得证明"
     assert {c.mode for c in new.choices} == {ProofMode.DOCUMENT}
-    assert world.svc.verification(v.verification_id).status is VerificationStatus.CANCELLED
+    assert world.svc.verifications.get(v.verification_id).status is VerificationStatus.CANCELLED
     (cancel,) = world.journal(event="verification.cancel")
     assert cancel.aggregate_id == v.verification_id
     (wd,) = world.journal(event="case.withdraw")
@@ -455,7 +455,7 @@ def test_r060_withdraw_from_pledged(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "PLEDGED")
     new = world.svc.cases.withdraw(case.case_no, "改按原程序办理", world.actor_of(case.applicant))
     assert new.status is CaseStatus.WITHDRAWN
-    assert world.svc.verifications_of(case.case_no) == []
+    assert world.svc.verifications.list(case_no=case.case_no) == []
 
 
 @pytest.mark.parametrize("reason", ["", "   \t"])
@@ -467,7 +467,8 @@ def test_r060_withdraw_needs_reason(world: World, reason: str) -> None:
     assert ei.value.code == "GZ-RL-011"
     assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
     assert all(
-        v.status is VerificationStatus.SCHEDULED for v in world.svc.verifications_of(case.case_no)
+        v.status is VerificationStatus.SCHEDULED
+        for v in world.svc.verifications.list(case_no=case.case_no)
     )
 
 
@@ -577,12 +578,12 @@ def test_r064_withdrawal_without_restriction_does_not_bar(world: World) -> None:
 def test_r040_decide_blocked_until_in_process_verification_true(world: World) -> None:
     """R-040: a decision needs every in-process (事中) verification concluded TRUE."""
     case = world.bring(ONLINE_ENTRY, "ACCEPTED", truth=None)  # the provider knows nothing yet
-    (v,) = world.svc.verifications_of(case.case_no)
+    (v,) = world.svc.verifications.list(case_no=case.case_no)
     assert v.phase is VerificationPhase.IN_PROCESS
     with pytest.raises(RuleViolationError) as ei:
         world.decide(case.case_no)
     assert ei.value.code == "GZ-RL-220"
-    world.svc.run_online_verification(v.verification_id)  # NOT_FOUND → re-planned, still open
+    world.svc.verifications.run_online(v.verification_id)  # NOT_FOUND → re-planned, still open
     with pytest.raises(RuleViolationError):
         world.decide(case.case_no)
     assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
@@ -603,10 +604,10 @@ def test_r040_decide_blocked_after_false_in_process_verification(world: World) -
 def test_r041_decision_fixes_post_decision_due_date(world: World) -> None:
     """R-041: a window anchored at the decision gets its due date when the decision is made."""
     case = world.bring(ON_SITE_ENTRY, "ACCEPTED")
-    (v,) = world.svc.verifications_of(case.case_no)
+    (v,) = world.svc.verifications.list(case_no=case.case_no)
     assert v.phase is VerificationPhase.POST_DECISION and v.due_at is None
     world.decide(case.case_no)
-    v = world.svc.verification(v.verification_id)
+    v = world.svc.verifications.get(v.verification_id)
     assert v.due_at is not None and v.due_at > world.clock()
 
 
@@ -616,7 +617,7 @@ def test_r041_close_case_needs_concluded_true(world: World) -> None:
     with pytest.raises(RuleViolationError) as ei:
         world.svc.cases.close(case.case_no, world.clerk)
     assert ei.value.code == "GZ-RL-221"
-    (v,) = world.svc.verifications_of(case.case_no)
+    (v,) = world.svc.verifications.list(case_no=case.case_no)
     world.finish(v.verification_id, truth=True)
     assert world.svc.cases.close(case.case_no, world.clerk).status is CaseStatus.CLOSED_TRUE
 
@@ -625,7 +626,7 @@ def test_r046_assisted_in_process_then_decide(world: World) -> None:
     """R-046: an assisted in-process verification confirmed by the other organ allows the
     decision."""
     case = world.bring(ASSISTED_ENTRY, "ACCEPTED")
-    (v,) = world.svc.verifications_of(case.case_no)
+    (v,) = world.svc.verifications.list(case_no=case.case_no)
     assert world.finish(v.verification_id, truth=True).result is VerificationResult.TRUE
     assert world.decide(case.case_no).status is CaseStatus.DECIDED
 

@@ -435,10 +435,12 @@ def test_r061_disposition_cancels_other_open_verifications(world: World) -> None
     world.pledge(n.case_no)
     checked, exempt = world.svc.cases.accept(n.case_no, world.clerk)
     assert exempt.status is VerificationStatus.DAILY_SUPERVISION
-    world.svc.run_online_verification(checked.verification_id)  # MISMATCH → FALSE
+    world.svc.verifications.run_online(checked.verification_id)  # MISMATCH → FALSE
     d = world.svc.dispose(n.case_no, [A.TERMINATE], world.inspector)
     assert d.verification_id == checked.verification_id
-    assert world.svc.verification(exempt.verification_id).status is VerificationStatus.CANCELLED
+    assert (
+        world.svc.verifications.get(exempt.verification_id).status is VerificationStatus.CANCELLED
+    )
     (cancel,) = world.journal(event="verification.cancel")
     assert cancel.aggregate_id == exempt.verification_id
     (term,) = world.journal(event="case.terminate")

@@ -71,17 +71,17 @@ def _lifecycle(w: World) -> None:
     svc.cases.close(ok.case_no, w.clerk)
     # assisted with a written refusal, then on site
     assisted = w.bring(ASSISTED_ENTRY, "ACCEPTED")
-    (av,) = svc.verifications_of(assisted.case_no)
-    req = svc.request_assistance(
+    (av,) = svc.verifications.list(case_no=assisted.case_no)
+    req = svc.verifications.request_assistance(
         av.verification_id, requested_organ=POLICE_USCC, question="请核实", actor=w.inspector
     )
-    svc.reply_assistance(
+    svc.verifications.reply_assistance(
         req.assistance_id, AssistanceReply.REFUSED, w.police, refusal_reason="档案已移交"
     )
     w.finish(av.verification_id, truth=True)
     # false pledges: terminated with a penalty (legal person), rectification after decision
     liar = w.bring(ONLINE_ENTRY, "ACCEPTED", app=w.new_applicant(legal=True), truth=False)
-    (lv,) = svc.verifications_of(liar.case_no)
+    (lv,) = svc.verifications.list(case_no=liar.case_no)
     w.finish(lv.verification_id, truth=False)
     d1 = svc.dispose(
         liar.case_no,
@@ -100,10 +100,10 @@ def _lifecycle(w: World) -> None:
     # exempt pledges, a draw and an inspection
     for _ in range(3):
         w.bring(EXEMPT_ENTRY, "DECIDED")
-    (draw,) = svc.draw_inspections(
+    (draw,) = svc.verifications.draw_inspections(
         OWNER_USCC, ["IN0007", "IN0008"], w.inspector, seed_hex="ab" * 16, rate_percent=30
     )
-    svc.record_supervision(draw.selected[0], False, w.inspector)
+    svc.verifications.record_supervision(draw.selected[0], False, w.inspector)
     # credit: publicity, objection, repair
     r1, r2 = d1.credit_record_id or "", d2.credit_record_id or ""
     svc.publicize(r1, w.credit_officer)
@@ -127,7 +127,7 @@ def _lifecycle(w: World) -> None:
             attempt()
     # overdue and expiry
     open_case = w.bring(ONLINE_ENTRY, "ACCEPTED", truth=None)
-    (ov,) = svc.verifications_of(open_case.case_no)
+    (ov,) = svc.verifications.list(case_no=open_case.case_no)
     assert ov.due_at is not None
     w.clock.set(ov.due_at + timedelta(days=2))
     svc.sweep()

@@ -21,7 +21,7 @@ def _false_after(world: World, days: int) -> str:
     after the pledge was signed."""
     case = world.bring(ON_SITE_ENTRY, "DECIDED")
     world.clock.advance(days=days)
-    (v,) = world.svc.verifications_of(case.case_no)
+    (v,) = world.svc.verifications.list(case_no=case.case_no)
     assert world.finish(v.verification_id, truth=False).result is VerificationResult.FALSE
     return case.case_no
 

@@ -40,9 +40,9 @@ def test_r048_online_true_is_reviewed_offline_when_configured(
 ) -> None:
     w = _world(world_factory, 100)
     case = w.bring(ONLINE_ENTRY, "ACCEPTED", truth=True)
-    (online,) = w.svc.verifications_of(case.case_no)
+    (online,) = w.svc.verifications.list(case_no=case.case_no)
     assert w.finish(online.verification_id, truth=True).result is VerificationResult.TRUE
-    follow = [v for v in w.svc.verifications_of(case.case_no) if v.follow_up_of]
+    follow = [v for v in w.svc.verifications.list(case_no=case.case_no) if v.follow_up_of]
     (f,) = follow
     assert f.follow_up_of == online.verification_id
     assert (f.method, f.phase, f.status) == (
@@ -60,9 +60,9 @@ def test_r048_online_true_is_reviewed_offline_when_configured(
     assert w.finish(f.verification_id, truth=True).result is VerificationResult.TRUE
     # a false online finding is no reason for a backup review: it goes to disposition
     bad = w.bring(ONLINE_ENTRY, "ACCEPTED", truth=False)
-    (v,) = w.svc.verifications_of(bad.case_no)
+    (v,) = w.svc.verifications.list(case_no=bad.case_no)
     w.finish(v.verification_id, truth=False)
-    assert [x.follow_up_of for x in w.svc.verifications_of(bad.case_no)] == [None]
+    assert [x.follow_up_of for x in w.svc.verifications.list(case_no=bad.case_no)] == [None]
 
 
 def test_r048_review_sample_is_deterministic(world_factory: WorldFactory) -> None:
@@ -70,18 +70,20 @@ def test_r048_review_sample_is_deterministic(world_factory: WorldFactory) -> Non
     chosen, expected = set(), set()
     for _ in range(12):
         case = w.bring(ONLINE_ENTRY, "ACCEPTED", truth=True)
-        (online,) = w.svc.verifications_of(case.case_no)
+        (online,) = w.svc.verifications.list(case_no=case.case_no)
         w.finish(online.verification_id, truth=True)
         digest = int(sha256(online.verification_id.encode()).hexdigest()[:8], 16)
         if digest % 100 < 30:
             expected.add(online.verification_id)
-        chosen |= {v.follow_up_of for v in w.svc.verifications_of(case.case_no) if v.follow_up_of}
+        chosen |= {
+            v.follow_up_of for v in w.svc.verifications.list(case_no=case.case_no) if v.follow_up_of
+        }
     assert chosen == expected and 0 < len(chosen) < 12
 
 
 def test_r048_no_review_without_configuration(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "ACCEPTED", truth=True)
-    (online,) = world.svc.verifications_of(case.case_no)
+    (online,) = world.svc.verifications.list(case_no=case.case_no)
     world.finish(online.verification_id, truth=True)
-    assert len(world.svc.verifications_of(case.case_no)) == 1
+    assert len(world.svc.verifications.list(case_no=case.case_no)) == 1
     assert isinstance(online.due_at, datetime)

@@ -28,10 +28,10 @@ def scenario(world: World) -> World:
     w.choose(e.case_no, {ONLINE_ENTRY: ProofMode.PLEDGE})
     assert not svc.cases.check_eligibility(e.case_no, w.clerk).eligible
     g = w.bring(ON_SITE_ENTRY, "DECIDED")  # G: on-site TRUE after the decision
-    (gv,) = svc.verifications_of(g.case_no)
+    (gv,) = svc.verifications.list(case_no=g.case_no)
     assert w.finish(gv.verification_id, truth=True).result is VerificationResult.TRUE
     f = w.bring(ONLINE_ENTRY, "ACCEPTED")  # F: never checked → overdue
-    (fv,) = svc.verifications_of(f.case_no)
+    (fv,) = svc.verifications.list(case_no=f.case_no)
     assert fv.due_at is not None
     w.clock.set(fv.due_at + timedelta(hours=1))
     assert svc.sweep()["overdue"] == 1

@@ -40,7 +40,7 @@ INSPECTORS = ["IN0007", "IN0008", "IN0009"]
 
 
 def _only_verification(world: World, case_no: str) -> Any:
-    (v,) = world.svc.verifications_of(case_no)
+    (v,) = world.svc.verifications.list(case_no=case_no)
     return v
 
 
@@ -67,7 +67,7 @@ def test_r044_online_verified_concludes_true(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "ACCEPTED", truth=True)
     v = _only_verification(world, case.case_no)
     assert v.method is VerificationMethod.ONLINE and v.phase is VerificationPhase.IN_PROCESS
-    done = world.svc.run_online_verification(v.verification_id)
+    done = world.svc.verifications.run_online(v.verification_id)
     assert done.status is VerificationStatus.CONCLUDED
     assert done.result is VerificationResult.TRUE
     assert done.online_outcome is OnlineOutcome.VERIFIED
@@ -81,7 +81,7 @@ def test_r044_online_mismatch_concludes_false(world: World) -> None:
     """R-044/R-050: MISMATCH concludes FALSE and announces the false pledge."""
     case = world.bring(ONLINE_ENTRY, "ACCEPTED", truth=False)
     v = _only_verification(world, case.case_no)
-    done = world.svc.run_online_verification(v.verification_id)
+    done = world.svc.verifications.run_online(v.verification_id)
     assert done.result is VerificationResult.FALSE
     assert done.online_outcome is OnlineOutcome.MISMATCH
     _assert_sealed_finding(world, v.verification_id)
@@ -103,7 +103,7 @@ def test_r044_not_found_replanned_to_fallback(
     case = world.bring(entry_id, "ACCEPTED", truth=None)
     v = _only_verification(world, case.case_no)
     assert v.method is VerificationMethod.ONLINE
-    after = world.svc.run_online_verification(v.verification_id)
+    after = world.svc.verifications.run_online(v.verification_id)
     assert after.method is fallback
     assert after.status is VerificationStatus.SCHEDULED
     assert after.result is None and after.concluded_at is None
@@ -119,7 +119,7 @@ def test_r044_consent_required_replanned(world: World) -> None:
     world.provider.consent_required = frozenset({(app.id_number, ONLINE_ENTRY)})
     case = world.bring(ONLINE_ENTRY, "ACCEPTED", app=app, truth=True)
     v = _only_verification(world, case.case_no)
-    after = world.svc.run_online_verification(v.verification_id)
+    after = world.svc.verifications.run_online(v.verification_id)
     assert after.method is VerificationMethod.ASSISTED
     assert after.result is None
 
@@ -132,11 +132,11 @@ def test_r044_undetermined_retried_then_replanned(world: World) -> None:
     v = _only_verification(world, case.case_no)
     attempts = world.svc.rules.planning.max_online_attempts
     for n in range(1, attempts):
-        after = world.svc.run_online_verification(v.verification_id)
+        after = world.svc.verifications.run_online(v.verification_id)
         assert after.status is VerificationStatus.ONLINE_CHECK
         assert after.method is VerificationMethod.ONLINE
         assert after.attempts == n and after.result is None
-    last = world.svc.run_online_verification(v.verification_id)
+    last = world.svc.verifications.run_online(v.verification_id)
     assert last.method is VerificationMethod.ASSISTED
     assert last.status is VerificationStatus.SCHEDULED and last.result is None
     assert world.provider.calls == attempts
@@ -152,7 +152,7 @@ def test_r044_provider_exception_is_undetermined(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "ACCEPTED", truth=True)
     world.svc.online_verifier = Broken()
     v = _only_verification(world, case.case_no)
-    after = world.svc.run_online_verification(v.verification_id)
+    after = world.svc.verifications.run_online(v.verification_id)
     assert after.online_outcome is OnlineOutcome.UNDETERMINED
     assert after.result is None and after.status is VerificationStatus.ONLINE_CHECK
 
@@ -162,7 +162,7 @@ def test_r044_online_only_for_online_method(world: World) -> None:
     case = world.bring(ON_SITE_ENTRY, "ACCEPTED")
     v = _only_verification(world, case.case_no)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.run_online_verification(v.verification_id)
+        world.svc.verifications.run_online(v.verification_id)
     assert ei.value.code == "GZ-RL-230"
 
 
@@ -172,16 +172,16 @@ def test_r045_on_site_task_pushed_and_recorded(world: World) -> None:
     case = world.bring(ON_SITE_ENTRY, "DECIDED")
     v = _only_verification(world, case.case_no)
     assert v.method is VerificationMethod.ON_SITE and v.phase is VerificationPhase.POST_DECISION
-    task = world.svc.dispatch_on_site(v.verification_id, "IN0008", world.inspector)
+    task = world.svc.verifications.dispatch_on_site(v.verification_id, "IN0008", world.inspector)
     assert task.status is VerificationStatus.ON_SITE_TASK and task.inspector == "IN0008"
     assert "verification.on_site_dispatched" in _topics(world)
     # INCONCLUSIVE → 补充核查: re-planned on site, not concluded
-    again = world.svc.record_on_site(
+    again = world.svc.verifications.record_on_site(
         v.verification_id, VerificationResult.INCONCLUSIVE, world.inspector
     )
     assert again.status is VerificationStatus.SCHEDULED and again.result is None
-    world.svc.dispatch_on_site(v.verification_id, "IN0008", world.inspector)
-    done = world.svc.record_on_site(
+    world.svc.verifications.dispatch_on_site(v.verification_id, "IN0008", world.inspector)
+    done = world.svc.verifications.record_on_site(
         v.verification_id,
         VerificationResult.TRUE,
         world.inspector,
@@ -195,22 +195,26 @@ def test_r045_on_site_guards(world: World) -> None:
     """R-045: only inspectors of the organ record; results are TRUE/FALSE; method must fit."""
     case = world.bring(ON_SITE_ENTRY, "DECIDED")
     v = _only_verification(world, case.case_no)
-    world.svc.dispatch_on_site(v.verification_id, "IN0007", world.inspector)
+    world.svc.verifications.dispatch_on_site(v.verification_id, "IN0007", world.inspector)
     with pytest.raises(PermissionDeniedError) as ei:
-        world.svc.record_on_site(v.verification_id, VerificationResult.TRUE, world.clerk)
+        world.svc.verifications.record_on_site(
+            v.verification_id, VerificationResult.TRUE, world.clerk
+        )
     assert ei.value.code == "GZ-AU-001"
     with pytest.raises(PermissionDeniedError) as ei:
-        world.svc.record_on_site(v.verification_id, VerificationResult.TRUE, world.police)
+        world.svc.verifications.record_on_site(
+            v.verification_id, VerificationResult.TRUE, world.police
+        )
     assert ei.value.code == "GZ-AU-002"
     with pytest.raises(RuleViolationError) as ei2:
-        world.svc.record_on_site(
+        world.svc.verifications.record_on_site(
             v.verification_id, VerificationResult.NO_ADVERSE_FINDING, world.inspector
         )
     assert ei2.value.code == "GZ-RL-235"
-    assert world.svc.verification(v.verification_id).status is VerificationStatus.ON_SITE_TASK
+    assert world.svc.verifications.get(v.verification_id).status is VerificationStatus.ON_SITE_TASK
     online = _only_verification(world, world.bring(ONLINE_ENTRY, "ACCEPTED").case_no)
     with pytest.raises(RuleViolationError) as ei3:
-        world.svc.dispatch_on_site(online.verification_id, "IN0007", world.inspector)
+        world.svc.verifications.dispatch_on_site(online.verification_id, "IN0007", world.inspector)
     assert ei3.value.code == "GZ-RL-234"
 
 
@@ -219,7 +223,7 @@ def _assistance(world: World) -> tuple[Any, Any]:
     case = world.bring(ASSISTED_ENTRY, "ACCEPTED")
     v = _only_verification(world, case.case_no)
     assert v.method is VerificationMethod.ASSISTED
-    req = world.svc.request_assistance(
+    req = world.svc.verifications.request_assistance(
         v.verification_id,
         requested_organ=POLICE_USCC,
         question="请核实申领人与已故参保人员的亲属关系",
@@ -231,7 +235,9 @@ def _assistance(world: World) -> tuple[Any, Any]:
 def test_r046_assistance_requested_with_working_day_deadline(world: World) -> None:
     """R-046/R-102: the request is stored with a reply deadline in working days."""
     v, req = _assistance(world)
-    assert world.svc.verification(v.verification_id).status is VerificationStatus.ASSIST_REQUESTED
+    assert (
+        world.svc.verifications.get(v.verification_id).status is VerificationStatus.ASSIST_REQUESTED
+    )
     days = world.svc.rules.assistance_reply_working_days
     assert req.due_at == world.svc.calendar.add_working_days(req.sent_at, days)
     assert req.due_at > req.sent_at + timedelta(days=days - 1)
@@ -243,17 +249,19 @@ def test_r047_refusal_without_reason_refused(world: World, reason: str | None) -
     """R-047: a requested organ that cannot assist must say why in writing (GZ-RL-232)."""
     v, req = _assistance(world)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.reply_assistance(
+        world.svc.verifications.reply_assistance(
             req.assistance_id, AssistanceReply.REFUSED, world.police, refusal_reason=reason
         )
     assert ei.value.code == "GZ-RL-232"
-    assert world.svc.verification(v.verification_id).status is VerificationStatus.ASSIST_REQUESTED
+    assert (
+        world.svc.verifications.get(v.verification_id).status is VerificationStatus.ASSIST_REQUESTED
+    )
 
 
 def test_r047_written_refusal_then_replanned_on_site(world: World) -> None:
     """R-047: a written refusal moves to ASSIST_REFUSED and the check is re-planned ON_SITE."""
     v, req = _assistance(world)
-    after = world.svc.reply_assistance(
+    after = world.svc.verifications.reply_assistance(
         req.assistance_id,
         AssistanceReply.REFUSED,
         world.police,
@@ -284,7 +292,7 @@ def test_r046_assistance_reply_concludes(
 ) -> None:
     """R-046: the other organ's reply concludes the verification (sealed by the requester)."""
     v, req = _assistance(world)
-    done = world.svc.reply_assistance(req.assistance_id, reply, world.police)
+    done = world.svc.verifications.reply_assistance(req.assistance_id, reply, world.police)
     assert done.result is result
     _assert_sealed_finding(world, v.verification_id)
 
@@ -294,11 +302,15 @@ def test_r046_reply_by_official_of_another_organ_refused(world: World) -> None:
     the attempt journaled."""
     v, req = _assistance(world)
     with pytest.raises(PermissionDeniedError) as ei:
-        world.svc.reply_assistance(req.assistance_id, AssistanceReply.CONFIRMED, world.inspector)
+        world.svc.verifications.reply_assistance(
+            req.assistance_id, AssistanceReply.CONFIRMED, world.inspector
+        )
     assert ei.value.code == "GZ-AU-002"
     refused = world.journal(aggregate_id=v.verification_id, outcome="REFUSED")
     assert [e.detail["code"] for e in refused] == ["GZ-AU-002"]
-    assert world.svc.verification(v.verification_id).status is VerificationStatus.ASSIST_REQUESTED
+    assert (
+        world.svc.verifications.get(v.verification_id).status is VerificationStatus.ASSIST_REQUESTED
+    )
 
 
 # -- R-026 / R-040 credit-based tightening -----------------------------------------------------
@@ -360,7 +372,7 @@ def test_r043_draw_only_among_daily_supervision(world: World) -> None:
     supervision; it is sealed, journaled, and reproducible with compute_draw."""
     exempt = _exempt_population(world, 6)
     other = _only_verification(world, world.bring(ONLINE_ENTRY, "ACCEPTED").case_no)
-    (d,) = world.svc.draw_inspections(
+    (d,) = world.svc.verifications.draw_inspections(
         OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED, rate_percent=30
     )
     assert d.population == tuple(sorted(exempt))
@@ -384,9 +396,11 @@ def test_r043_draw_only_among_daily_supervision(world: World) -> None:
     assert entry.aggregate_id == d.draw_id and entry.detail["bundle_sha256"] == blob.sha256
     assert entry.detail["selected"] == 2 and entry.detail["population"] == 6
     for vid, who in d.assignments:
-        assert world.svc.verification(vid).inspector == who
+        assert world.svc.verifications.get(vid).inspector == who
     # the drawn ones are not drawn again; the others take part in the next draw
-    (again,) = world.svc.draw_inspections(OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED)
+    (again,) = world.svc.verifications.draw_inspections(
+        OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED
+    )
     assert set(again.population) == set(exempt) - set(d.selected)
 
 
@@ -396,7 +410,7 @@ def test_r043_same_public_inputs_same_draw(world_factory: Any) -> None:
     for name in ("a.db", "b.db"):
         w = world_factory(name=name)
         _exempt_population(w, 5)
-        (d,) = w.svc.draw_inspections(
+        (d,) = w.svc.verifications.draw_inspections(
             OWNER_USCC, INSPECTORS, w.inspector, seed_hex=SEED, rate_percent=40
         )
         results.append((d.seed, d.population, d.selected, d.assignments))
@@ -406,16 +420,16 @@ def test_r043_same_public_inputs_same_draw(world_factory: Any) -> None:
 def test_r042_supervision_result_only_for_selected(world: World) -> None:
     """R-042: inspection results are recorded for drawn pledges only; adverse → FALSE."""
     _exempt_population(world, 4)
-    (d,) = world.svc.draw_inspections(
+    (d,) = world.svc.verifications.draw_inspections(
         OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED, rate_percent=25
     )
     (chosen,) = d.selected
     not_chosen = [v for v in d.population if v not in d.selected]
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.record_supervision(not_chosen[0], False, world.inspector)
+        world.svc.verifications.record_supervision(not_chosen[0], False, world.inspector)
     assert ei.value.code == "GZ-RL-233"
-    assert world.svc.verification(not_chosen[0]).status is VerificationStatus.DAILY_SUPERVISION
-    done = world.svc.record_supervision(
+    assert world.svc.verifications.get(not_chosen[0]).status is VerificationStatus.DAILY_SUPERVISION
+    done = world.svc.verifications.record_supervision(
         chosen, True, world.inspector, [Evidence(kind="双随机抽查记录", ref=d.draw_id)]
     )
     assert done.result is VerificationResult.FALSE
@@ -426,7 +440,7 @@ def test_r042_draw_by_clerk_refused(world: World) -> None:
     """R-043: the draw is made by inspectors or the system, not by window clerks."""
     _exempt_population(world, 2)
     with pytest.raises(PermissionDeniedError):
-        world.svc.draw_inspections(OWNER_USCC, INSPECTORS, world.clerk, seed_hex=SEED)
+        world.svc.verifications.draw_inspections(OWNER_USCC, INSPECTORS, world.clerk, seed_hex=SEED)
     assert world.svc.store.count("draw") == 0
     assert world.journal(event="draw.publish", outcome="REFUSED")
 
@@ -442,7 +456,7 @@ def test_r041_overdue_escalates_and_never_concludes_true(world: World) -> None:
     assert world.svc.sweep()["overdue"] == 0
     world.clock.set(v.due_at + timedelta(hours=1))
     assert world.svc.sweep()["overdue"] == 1
-    v1 = world.svc.verification(v.verification_id)
+    v1 = world.svc.verifications.get(v.verification_id)
     assert v1.status is VerificationStatus.OVERDUE and v1.result is None
     assert v1.overdue_since == world.clock() and v1.escalations == 0
     assert world.svc.sweep() == {
@@ -458,7 +472,7 @@ def test_r041_overdue_escalates_and_never_concludes_true(world: World) -> None:
     assert world.svc.sweep()["escalated"] == 0
     world.clock.advance(hours=12)
     assert world.svc.sweep()["escalated"] == 1
-    v2 = world.svc.verification(v.verification_id)
+    v2 = world.svc.verifications.get(v.verification_id)
     assert v2.status is VerificationStatus.OVERDUE and v2.escalations == 2
     assert v2.result is None
     assert _topics(world).count("verification.overdue") == 3
@@ -467,7 +481,7 @@ def test_r041_overdue_escalates_and_never_concludes_true(world: World) -> None:
     marks = world.journal(aggregate_id=v.verification_id, event="verification.mark_overdue")
     assert len(marks) == 3 and all(m.actor["role"] == "SYSTEM" for m in marks)
     # a late check still concludes on its merits
-    done = world.svc.run_online_verification(v.verification_id)
+    done = world.svc.verifications.run_online(v.verification_id)
     assert done.result is VerificationResult.TRUE
 
 
@@ -478,7 +492,7 @@ def test_r041_overdue_post_decision_blocks_closing(world: World) -> None:
     assert v.due_at is not None
     world.clock.set(v.due_at + timedelta(days=1))
     world.svc.sweep()
-    assert world.svc.verification(v.verification_id).status is VerificationStatus.OVERDUE
+    assert world.svc.verifications.get(v.verification_id).status is VerificationStatus.OVERDUE
     with pytest.raises(RuleViolationError) as ei:
         world.svc.cases.close(case.case_no, world.clerk)
     assert ei.value.code == "GZ-RL-221"
@@ -495,7 +509,7 @@ def test_r042_exempt_horizon_gives_no_adverse_finding(world: World) -> None:
     assert world.svc.sweep()["exempt_closed"] == 0
     world.clock.advance(days=20)
     assert world.svc.sweep()["exempt_closed"] == 1
-    done = world.svc.verification(v.verification_id)
+    done = world.svc.verifications.get(v.verification_id)
     assert done.status is VerificationStatus.CONCLUDED
     assert done.result is VerificationResult.NO_ADVERSE_FINDING
     _assert_sealed_finding(world, v.verification_id)
@@ -506,7 +520,7 @@ def test_r042_exempt_not_closed_before_decision_or_when_drawn(world: World) -> N
     """The horizon runs from the decision; a drawn pledge awaits its inspection result."""
     undecided = world.bring(EXEMPT_ENTRY, "ACCEPTED")
     drawn = world.bring(EXEMPT_ENTRY, "DECIDED")
-    (d,) = world.svc.draw_inspections(
+    (d,) = world.svc.verifications.draw_inspections(
         OWNER_USCC, INSPECTORS, world.inspector, seed_hex=SEED, rate_percent=100
     )
     assert set(d.selected) == set(d.population)

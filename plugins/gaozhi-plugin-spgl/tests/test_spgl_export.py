@@ -41,10 +41,10 @@ def _world() -> tuple[Sandbox, dict[str, str]]:
     box = Sandbox.open(clock=SimulatedClock("2026-03-02T09:00:00+08:00"), seed=7)
     kept = box.pledge_case([ONLINE], shared_data_agrees=True)
     box.clock.advance(hours=2)
-    box.svc.run_online_verification(kept.verifications[0].verification_id)
+    box.svc.verifications.run_online(kept.verifications[0].verification_id)
     false = box.pledge_case([ONLINE], shared_data_agrees=False)
     box.clock.advance(hours=1)
-    box.svc.run_online_verification(false.verifications[0].verification_id)
+    box.svc.verifications.run_online(false.verifications[0].verification_id)
     d = box.svc.dispose(false.case_no, [DispositionAction.TERMINATE], INSPECTOR)
     box.svc.object_to_record(
         d.credit_record_id or "",
@@ -128,7 +128,7 @@ def test_r080_no_project_code_and_undetermined_results_are_left_out() -> None:
     assert dict(out.skipped)[k["kept"]] == "办件没有工程代码"
     only = export_verifications(box.svc, lambda c: "GC-1", verification_ids=[k["kept"]])
     assert [r.JCBH for r in only.rows] == [k["kept"]]
-    v = box.svc.verification(k["kept"])
+    v = box.svc.verifications.get(k["kept"])
     assert v.result is VerificationResult.TRUE
 
 
@@ -154,7 +154,7 @@ def test_r081_r082_entry_flags_travel_into_the_export(tmp_path: Path) -> None:
         box.reviewer,
     )  # fmt: skip
     later = box.pledge_case([ONLINE], shared_data_agrees=True)
-    box.svc.run_online_verification(later.verifications[0].verification_id)
+    box.svc.verifications.run_online(later.verifications[0].verification_id)
     out = export_verifications(
         box.svc, lambda c: "GC-9", verification_ids=[later.verifications[0].verification_id]
     )
@@ -170,7 +170,7 @@ def test_r080_event_hook_spools_completed_verifications_once(tmp_path: Path) -> 
     box.svc.plugin_host = host
     case = box.pledge_case([ONLINE], shared_data_agrees=True)
     vid = case.verifications[0].verification_id
-    box.svc.run_online_verification(vid)
+    box.svc.verifications.run_online(vid)
     box.svc.deliver_events()
     box.svc.deliver_events()  # nothing new: nothing appended
     assert spooled_ids(spool) == [vid]

@@ -408,7 +408,7 @@ def mount(app: FastAPI) -> None:
     )
     def case_verifications(case_no: str, caller: CallerDep, svc: SvcDep) -> list[Verification]:
         _read_case(svc, caller.actor, case_no, "case.read")
-        return svc.verifications_of(case_no)
+        return svc.verifications.list(case_no=case_no)
 
 
 def _case_of(bundle: Bundle) -> str | None:

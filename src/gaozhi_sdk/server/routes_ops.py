@@ -220,7 +220,7 @@ def mount(app: FastAPI) -> None:
         summary="一项核查",
     )
     def get_verification(verification_id: str, caller: CallerDep, svc: SvcDep) -> Verification:
-        v = svc.verification(verification_id)
+        v = svc.verifications.get(verification_id)
         _read_verification(svc, caller.actor, v)
         return v
 
@@ -233,7 +233,7 @@ def mount(app: FastAPI) -> None:
     def online(
         verification_id: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Verification:
-        return svc.run_online_verification(verification_id, caller.actor)
+        return svc.verifications.run_online(verification_id, caller.actor)
 
     @app.post(
         "/v1/verifications/{verification_id}/on-site/dispatch",
@@ -248,7 +248,7 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> Verification:
-        return svc.dispatch_on_site(verification_id, body.inspector, caller.actor)
+        return svc.verifications.dispatch_on_site(verification_id, body.inspector, caller.actor)
 
     @app.post(
         "/v1/verifications/{verification_id}/on-site/result",
@@ -263,7 +263,7 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> Verification:
-        return svc.record_on_site(verification_id, body.result, caller.actor)
+        return svc.verifications.record_on_site(verification_id, body.result, caller.actor)
 
     @app.post(
         "/v1/verifications/{verification_id}/assistance",
@@ -279,7 +279,7 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> AssistanceRequest:
-        return svc.request_assistance(
+        return svc.verifications.request_assistance(
             verification_id,
             requested_organ=body.requested_organ,
             question=body.question,
@@ -299,7 +299,7 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> Verification:
-        return svc.reply_assistance(
+        return svc.verifications.reply_assistance(
             assistance_id, body.reply, caller.actor, refusal_reason=body.refusal_reason
         )
 

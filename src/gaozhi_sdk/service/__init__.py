@@ -302,6 +302,16 @@ MOVED: dict[str, str] = {
     "case_entries": "cases.entries",
     "entry_at": "cases.entry_at",
     "prior_withdrawals": "cases.prior_withdrawals",
+    # 核查
+    "run_online_verification": "verifications.run_online",
+    "replan": "verifications.replan",
+    "dispatch_on_site": "verifications.dispatch_on_site",
+    "record_on_site": "verifications.record_on_site",
+    "request_assistance": "verifications.request_assistance",
+    "reply_assistance": "verifications.reply_assistance",
+    "draw_inspections": "verifications.draw_inspections",
+    "record_supervision": "verifications.record_supervision",
+    "verification": "verifications.get",
     # 承诺书公开
     "disclosures": "disclosure.list",
 }

@@ -334,6 +334,7 @@ DEPRECATED_PLUMBING = {
     "note_withdrawal": "svc.cases.withdraw(...)",
     "note_credit_record": "svc.credit.dispose(...)",
     "pledged_entries": "svc.cases.entries(case)",
+    "verifications_of": "svc.verifications.list(case_no=...)",
     "check_own_case": "svc.cases.get(case_no) and your own check",
 }
 install_moved(

@@ -182,15 +182,15 @@ class Cases(_Area):
 class Verifications(_Area):
     """核查 (state machine C): ``svc.verifications`` — online, on site, assisted, exempt."""
 
-    run_online = _area(VerificationsMixin.run_online_verification)
-    replan = _area(VerificationsMixin.replan)
-    dispatch_on_site = _area(VerificationsMixin.dispatch_on_site)
-    record_on_site = _area(VerificationsMixin.record_on_site)
-    request_assistance = _area(VerificationsMixin.request_assistance)
-    reply_assistance = _area(VerificationsMixin.reply_assistance)
-    draw_inspections = _area(VerificationsMixin.draw_inspections)
-    record_supervision = _area(VerificationsMixin.record_supervision)
-    get = _area(VerificationsMixin.verification)
+    run_online = _area(VerificationsMixin._run_online_verification)
+    replan = _area(VerificationsMixin._replan)
+    dispatch_on_site = _area(VerificationsMixin._dispatch_on_site)
+    record_on_site = _area(VerificationsMixin._record_on_site)
+    request_assistance = _area(VerificationsMixin._request_assistance)
+    reply_assistance = _area(VerificationsMixin._reply_assistance)
+    draw_inspections = _area(VerificationsMixin._draw_inspections)
+    record_supervision = _area(VerificationsMixin._record_supervision)
+    get = _area(VerificationsMixin._verification)
 
     def list(
         self,
@@ -201,7 +201,7 @@ class Verifications(_Area):
     ) -> builtins.list[Verification]:
         """Verifications, filtered by state, case and/or current method."""
         found = (
-            self._kernel.verifications_of(case_no)
+            self._kernel._verifications_of(case_no)
             if case_no is not None
             else self._kernel._verifications(status=status)
         )

@@ -96,7 +96,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         """The list entries (at the case's list version) the case concerns."""
         return [self._entry(case.list_id, case.list_version, e)[0] for e in case.entry_ids]
 
-    def verifications_of(self, case_no: str) -> list[Verification]:
+    def _verifications_of(self, case_no: str) -> list[Verification]:
         """Every verification of a case."""
         rec = self.store.get("case_index", case_no)
         ids = list(rec.doc.get("verifications", [])) if rec else []
@@ -764,7 +764,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         """
         case = self._case(case_no)
         d = self._parse(Decision, decision, "行政决定")
-        for v in self.verifications_of(case_no):
+        for v in self._verifications_of(case_no):
             if v.phase is VerificationPhase.IN_PROCESS and (
                 v.status is not VerificationStatus.CONCLUDED
                 or v.result is not VerificationResult.TRUE
@@ -776,7 +776,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 )
         snapshot = self._snapshot_for(case)
         with self._run(actor, "case", "decide", "case", case_no, organ_uscc=case.organ_uscc) as s:
-            for v in self.verifications_of(case_no):
+            for v in self._verifications_of(case_no):
                 if v.due_at is not None or v.status is not VerificationStatus.SCHEDULED:
                     continue
                 plan = R.plan_verification(
@@ -810,7 +810,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         items after the supervision horizon — never by mere timeout of a real check.
         """
         case = self._case(case_no)
-        for v in self.verifications_of(case_no):
+        for v in self._verifications_of(case_no):
             if v.status is VerificationStatus.CANCELLED:
                 continue
             if v.status is not VerificationStatus.CONCLUDED or v.result not in (

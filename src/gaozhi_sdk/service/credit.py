@@ -87,7 +87,7 @@ class CreditMixin(VerificationsMixin):
         acts = tuple(dict.fromkeys(actions))
         false_v = [
             v
-            for v in self.verifications_of(case_no)
+            for v in self._verifications_of(case_no)
             if v.status is VerificationStatus.CONCLUDED and v.result is VerificationResult.FALSE
         ]
         if not false_v:

@@ -55,7 +55,7 @@ _RESULT_OF = {
 class VerificationsMixin(CasesMixin):
     """核查."""
 
-    def verification(self, verification_id: str) -> Verification:
+    def _verification(self, verification_id: str) -> Verification:
         """A stored verification."""
         return self._load("verification", verification_id, Verification)
 
@@ -178,14 +178,14 @@ class VerificationsMixin(CasesMixin):
 
     # -- online ------------------------------------------------------------------------------
     @refusals_journaled("verification.start_online", "verification", "verification_id")
-    def run_online_verification(self, verification_id: str, actor: Actor = SYSTEM) -> Verification:
+    def _run_online_verification(self, verification_id: str, actor: Actor = SYSTEM) -> Verification:
         """One online check through the provider (R-044); the call is outside any transaction.
 
         VERIFIED → TRUE, MISMATCH → FALSE; NOT_FOUND / CONSENT_REQUIRED → re-planned to
         assisted or on-site verification (R-046); UNDETERMINED / REJECTED → stays open and
         is re-planned after the configured number of attempts. Never TRUE by default.
         """
-        v = self.verification(verification_id)
+        v = self._verification(verification_id)
         if v.method is not VerificationMethod.ONLINE:
             raise RuleViolationError(
                 "GZ-RL-230",
@@ -272,13 +272,13 @@ class VerificationsMixin(CasesMixin):
             VerificationMethod.ASSISTED,
         ):
             method = v.planned_method  # online first was only a shortcut (plan_verification)
-        return self.replan(verification_id, method, f"在线核查结论 {result.outcome.value}", actor)
+        return self._replan(verification_id, method, f"在线核查结论 {result.outcome.value}", actor)
 
-    def replan(
+    def _replan(
         self, verification_id: str, method: VerificationMethod, reason: str, actor: Actor
     ) -> Verification:
         """Change the verification method (R-045, R-046), keeping the due date."""
-        v = self.verification(verification_id)
+        v = self._verification(verification_id)
         with self._run(
             actor,
             "verification",
@@ -301,9 +301,9 @@ class VerificationsMixin(CasesMixin):
 
     # -- on site ------------------------------------------------------------------------------
     @refusals_journaled("verification.dispatch_on_site", "verification", "verification_id")
-    def dispatch_on_site(self, verification_id: str, inspector: str, actor: Actor) -> Verification:
+    def _dispatch_on_site(self, verification_id: str, inspector: str, actor: Actor) -> Verification:
         """Push the pledge to an inspector as an on-site task (R-045)."""
-        v = self.verification(verification_id)
+        v = self._verification(verification_id)
         self._require_method(v, VerificationMethod.ON_SITE)
         with self._run(
             actor,
@@ -325,7 +325,7 @@ class VerificationsMixin(CasesMixin):
         return new
 
     @refusals_journaled("verification.record_on_site", "verification", "verification_id")
-    def record_on_site(
+    def _record_on_site(
         self,
         verification_id: str,
         result: VerificationResult,
@@ -333,9 +333,9 @@ class VerificationsMixin(CasesMixin):
         evidence: Sequence[Evidence] = (),
     ) -> Verification:
         """Record the inspector's finding; INCONCLUSIVE sends it back for re-planning."""
-        v = self.verification(verification_id)
+        v = self._verification(verification_id)
         if result is VerificationResult.INCONCLUSIVE:
-            return self.replan(
+            return self._replan(
                 verification_id, VerificationMethod.ON_SITE, "现场核查未能得出结论, 补充核查", actor
             )
         self._require_result(result)
@@ -351,11 +351,11 @@ class VerificationsMixin(CasesMixin):
 
     # -- assistance ---------------------------------------------------------------------------
     @refusals_journaled("verification.request_assistance", "verification", "verification_id")
-    def request_assistance(
+    def _request_assistance(
         self, verification_id: str, *, requested_organ: str, question: str, actor: Actor
     ) -> AssistanceRequest:
         """Ask another organ to help verify (R-046); reply due in working days (R-047, R-102)."""
-        v = self.verification(verification_id)
+        v = self._verification(verification_id)
         self._require_method(v, VerificationMethod.ASSISTED)
         organ = self._organ_of(v)
         with self._run(
@@ -397,7 +397,7 @@ class VerificationsMixin(CasesMixin):
         return req
 
     @refusals_journaled("verification.reply_assistance", "assistance", "assistance_id")
-    def reply_assistance(
+    def _reply_assistance(
         self,
         assistance_id: str,
         reply: AssistanceReply,
@@ -413,7 +413,7 @@ class VerificationsMixin(CasesMixin):
                 "被请求机关不能协助的, 须书面告知并说明理由 (R-047)",
                 message_en="a refusal needs written reasons (R-047)",
             )
-        v = self.verification(req.verification_id)
+        v = self._verification(req.verification_id)
         target = (
             VerificationStatus.ASSIST_REFUSED
             if reply is AssistanceReply.REFUSED
@@ -447,10 +447,10 @@ class VerificationsMixin(CasesMixin):
                 return self._conclude(s, v, result, actor.actor_id, [ev])
         entry = self._entry_at(self._case(v.case_no), v.entry_id)
         method = R.replan_after("ASSIST_REFUSED", v.method, entry)
-        return self.replan(v.verification_id, method, "被请求机关书面说明不能协助", SYSTEM)
+        return self._replan(v.verification_id, method, "被请求机关书面说明不能协助", SYSTEM)
 
     # -- exempt items: daily supervision -------------------------------------------------------
-    def draw_inspections(
+    def _draw_inspections(
         self,
         organ_uscc: str,
         inspectors: Sequence[str],
@@ -515,7 +515,7 @@ class VerificationsMixin(CasesMixin):
         return draws
 
     @refusals_journaled("verification.record_supervision", "verification", "verification_id")
-    def record_supervision(
+    def _record_supervision(
         self,
         verification_id: str,
         adverse_finding: bool,
@@ -523,7 +523,7 @@ class VerificationsMixin(CasesMixin):
         evidence: Sequence[Evidence] = (),
     ) -> Verification:
         """Record an inspection of a drawn exempt pledge: adverse → FALSE, else TRUE (R-042)."""
-        v = self.verification(verification_id)
+        v = self._verification(verification_id)
         if v.draw_id is None or verification_id not in self._selected(v.draw_id):
             raise RuleViolationError(
                 "GZ-RL-233",
