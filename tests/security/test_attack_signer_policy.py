@@ -18,11 +18,13 @@ from gaozhi_sdk.esign import (
     CheckStatus,
     Indication,
     OrganSeal,
+    SignerContext,
+    SignerDecision,
     SubIndication,
+    SubjectIdentity,
     sign,
     validate,
 )
-from gaozhi_sdk.esign.policy import _Decision
 from gaozhi_sdk.ids import uscc_check_char
 from gaozhi_sdk.testing import TestPKI
 
@@ -71,9 +73,11 @@ def test_a_custom_rule_s_decision_is_never_reused_for_another_document() -> None
         def __init__(self, allowed: str) -> None:
             self.allowed = allowed
 
-        def decide(self, payload: Any, subject: Any, ctx: Any) -> Any:
+        def decide(
+            self, payload: Any, subject: SubjectIdentity, ctx: SignerContext
+        ) -> SignerDecision:
             ok = isinstance(payload, dict) and payload.get("permit_no") == self.allowed
-            return _Decision(
+            return SignerDecision(
                 CheckStatus.PASSED if ok else CheckStatus.FAILED, "ok" if ok else "no", "-"
             )
 

@@ -57,6 +57,8 @@ __all__ = [
     "ORGAN_DOCUMENT_TYPES",
     "OrganSeal",
     "PledgorOrProxy",
+    "SignerContext",
+    "SignerDecision",
     "SignerPolicy",
     "SignerRule",
     "SigningMethod",
@@ -78,7 +80,19 @@ class SigningMethod(StrEnum):
 
 
 @dataclass(frozen=True)
-class _Decision:
+class SignerDecision:
+    """What a :class:`SignerRule` decided about one signer of one document.
+
+    Args:
+        status: ``PASSED`` (entitled), ``FAILED`` (not entitled: the bundle is
+            ``TOTAL_FAILED / SIGNER_NOT_AUTHORISED``) or ``INDETERMINATE`` (cannot be
+            decided, e.g. a digest-only certificate without the digest key).
+        message: why, in Chinese (shown in the report's ``signer_policy`` check).
+        message_en: the English twin.
+        expected: whose signature the rule expected (identifiers masked), for the report.
+        found: whom the certificate identifies, for the report.
+    """
+
     status: CheckStatus
     message: str
     message_en: str
@@ -93,8 +107,13 @@ class SignerRule(Protocol):
     def name(self) -> str:
         """Short rule name for reports."""
 
-    def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
-        """PASSED, FAILED (not entitled) or INDETERMINATE (cannot be decided)."""
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: SignerContext) -> SignerDecision:
+        """Decide whether ``subject`` may sign ``payload``.
+
+        Returns:
+            A :class:`SignerDecision`: PASSED, FAILED (not entitled) or INDETERMINATE
+            (cannot be decided), with the reason in Chinese and English.
+        """
 
 
 #: ``id_number →`` its keyed digest(s), 64 lower-hex each.
@@ -102,7 +121,15 @@ DigestFunction = Callable[[str], "str | Iterable[str]"]
 
 
 @dataclass(frozen=True)
-class _Context:
+class SignerContext:
+    """What a :class:`SignerRule` may use beside the payload and the certificate identity.
+
+    Args:
+        identifier_digest: the policy's ``identifier_digest`` (``id_number →`` keyed
+            digest(s)), or None when the verifier configured none.
+        method: how the document was signed (DESIGN §4a).
+    """
+
     identifier_digest: DigestFunction | None
     method: SigningMethod = SigningMethod.CERTIFICATE
 
@@ -125,17 +152,17 @@ class OrganSeal:
     def name(self) -> str:
         return f"organ-seal({self.field})"
 
-    def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: SignerContext) -> SignerDecision:
         organ = _field(payload, self.field)
         if not isinstance(organ, str) or not organ:
-            return _Decision(
+            return SignerDecision(
                 CheckStatus.FAILED,
                 f"文档没有机关代码字段 {self.field}, 无法确定应由哪个机关盖章",
                 f"the document has no organ code field {self.field}",
             )
         want = f"机关印章 (统一社会信用代码 {mask_identifier(organ)})"
         if subject.kind is SubjectKind.ORGANISATION and subject.value(IdentityKind.USCC) == organ:
-            return _Decision(
+            return SignerDecision(
                 CheckStatus.PASSED,
                 f"签名者为文档所载机关的印章 {mask_identifier(organ)} ({subject.describe()})",
                 f"signed by the seal of the document's organ {mask_identifier(organ)}",
@@ -147,7 +174,7 @@ class OrganSeal:
             SubjectKind.NONE: "签名证书中没有可识别的统一社会信用代码",
             SubjectKind.AMBIGUOUS: subject.problem or "签名证书的身份标识有歧义",
         }[subject.kind]
-        return _Decision(
+        return SignerDecision(
             CheckStatus.FAILED,
             f"该文档只能由机关 {mask_identifier(organ)} 的电子印章签署; {why}",
             f"this document must be sealed by organ {mask_identifier(organ)}; the signing "
@@ -169,16 +196,16 @@ class PledgorOrProxy:
     def name(self) -> str:
         return "pledgor-or-proxy"
 
-    def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: SignerContext) -> SignerDecision:
         pledgor = _field(payload, "pledgor")
         if not isinstance(payload, BaseModel) or pledgor is None:
-            return _Decision(
+            return SignerDecision(
                 CheckStatus.FAILED,
                 "承诺书内容未解析为承诺书模型, 无法确定承诺人",
                 "the payload is not a parsed pledge; the pledgor is unknown",
             )
         if ctx.method not in self.methods:
-            return _Decision(
+            return SignerDecision(
                 CheckStatus.FAILED,
                 f"策略不接受签署方式 {ctx.method.value}",
                 f"the policy does not accept signing method {ctx.method.value}",
@@ -191,7 +218,7 @@ class PledgorOrProxy:
         for label_zh, label_en, party in parties:
             verdict = _match_party(party.id_type.value, party.id_number, subject, ctx)
             if verdict is True:
-                return _Decision(
+                return SignerDecision(
                     CheckStatus.PASSED,
                     f"签名者为{label_zh} {mask_identifier(party.id_number)} ({subject.describe()})",
                     f"signed by {label_en} {mask_identifier(party.id_number)}",
@@ -200,7 +227,7 @@ class PledgorOrProxy:
         want = " 或 ".join(f"{z} {mask_identifier(p.id_number)}" for z, _, p in parties)
         want_en = " or ".join(f"{e} {mask_identifier(p.id_number)}" for _, e, p in parties)
         if undecided:
-            return _Decision(
+            return SignerDecision(
                 CheckStatus.INDETERMINATE,
                 f"签名证书只载有身份标识的加盐摘要, 验证方未配置摘要密钥, 无法确认是否为{want}",
                 f"the certificate carries only a salted digest and no digest key is configured; "
@@ -209,7 +236,7 @@ class PledgorOrProxy:
                 found=subject.describe(),
             )
         extra = f"; {subject.problem}" if subject.problem else ""
-        return _Decision(
+        return SignerDecision(
             CheckStatus.FAILED,
             f"承诺书须由{want}签署, 签名证书不属于其中任何一人{extra}",
             f"the pledge must be signed by {want_en}; the signing certificate is neither",
@@ -219,7 +246,7 @@ class PledgorOrProxy:
 
 
 def _match_party(
-    id_type: str, id_number: str, subject: SubjectIdentity, ctx: _Context
+    id_type: str, id_number: str, subject: SubjectIdentity, ctx: SignerContext
 ) -> bool | None:
     """True = this certificate identifies the party; False = not; None = cannot tell."""
     digest = subject.value(IdentityKind.ID_DIGEST)
@@ -248,8 +275,8 @@ class UnsafeAnySigner:
     def name(self) -> str:
         return "unsafe-any-signer"
 
-    def decide(self, payload: Any, subject: SubjectIdentity, ctx: _Context) -> _Decision:
-        return _Decision(
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: SignerContext) -> SignerDecision:
+        return SignerDecision(
             CheckStatus.PASSED,
             "策略对该文档类型不检查签名者身份 (UnsafeAnySigner)",
             "the policy does not check the signer's identity for this type (UnsafeAnySigner)",
@@ -384,7 +411,7 @@ class SignerPolicy:
         cached = self._cache.get(key) if what is not None else None
         if cached is not None:
             return cached
-        ctx = _Context(self.identifier_digest)
+        ctx = SignerContext(self.identifier_digest)
         d = rule.decide(payload, subject, ctx)
         if d.status is CheckStatus.PASSED:
             out = Check(
