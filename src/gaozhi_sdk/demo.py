@@ -641,7 +641,12 @@ class _Demo:
                 if sc.refuse_assist and not any(e.kind == "拒绝协助" for e in v.evidence):
                     self._try(
                         "refusal_without_reason",
-                        partial(svc.verifications.reply_assistance, aid, AssistanceReply.REFUSED, self.police),
+                        partial(
+                            svc.verifications.reply_assistance,
+                            aid,
+                            AssistanceReply.REFUSED,
+                            self.police,
+                        ),
                     )
                     svc.verifications.reply_assistance(
                         aid,
@@ -733,7 +738,7 @@ class _Demo:
                 kw["rectification_due"] = self.clock().date() + timedelta(days=30)
             else:
                 main = DispositionAction.REVOKE_DECISION
-            d = self.svc.dispose(
+            d = self.svc.credit.dispose(
                 case.case_no,
                 [main, *extra],
                 self.inspector,
@@ -742,9 +747,9 @@ class _Demo:
             )
             if main is DispositionAction.ORDER_RECTIFICATION:
                 self.rectifying.append(case.case_no)
-            rec = self.svc.credit_record(d.credit_record_id or "")
+            rec = self.svc.credit.get(d.credit_record_id or "")
             if rec.publicity.published:
-                self.svc.publicize(rec.record_id, self.credit_officer)
+                self.svc.credit.publicize(rec.record_id, self.credit_officer)
 
     def _overdue(self) -> None:
         self.clock.advance(days=75)
@@ -757,7 +762,7 @@ class _Demo:
     def _repeat_applicants(self) -> None:
         """Applicants with an unrepaired false pledge apply again: the gate bars them (R-020)."""
         for app in self.liars[: max(3, len(self.liars) // 2)]:
-            if not self.svc.credit_records_of(app):
+            if not self.svc.credit.records_of(app):
                 continue
             self.clock.advance(minutes=30)
             eid = sorted(self.entries)[0]
@@ -771,7 +776,7 @@ class _Demo:
 
     def _credit_lifecycle(self) -> None:
         svc = self.svc
-        records = svc.credit_records()
+        records = svc.credit.list()
         # objections first: maintained, corrected, invalidated
         outcomes = [
             ObjectionOutcome.MAINTAINED,
@@ -779,7 +784,7 @@ class _Demo:
             ObjectionOutcome.INVALIDATED,
         ]
         for i, rec in enumerate(records[:3]):
-            obj = svc.object_to_record(
+            obj = svc.credit.object_to_record(
                 rec.record_id,
                 {
                     "objection_id": f"OBJ-{i + 1:03d}",
@@ -789,36 +794,36 @@ class _Demo:
                 },
                 self.credit_officer,
             )
-            svc.resolve_objection(
+            svc.credit.resolve_objection(
                 obj.objection_id, outcomes[i % 3], self.credit_officer, reason="经复核, 作出处理"
             )
         self.clock.advance(days=120)  # past the 3-month minimum publicity of 一般
         for case_no in self.rectifying:
             disposal = self.scen[case_no].disposal
             if disposal == "rectify_ok":
-                svc.confirm_rectified(case_no, self.inspector)
+                svc.credit.confirm_rectified(case_no, self.inspector)
             elif disposal == "rectify_fail":
-                svc.revoke_after_rectification(case_no, self.inspector)
+                svc.credit.revoke_after_rectification(case_no, self.inspector)
         repaired = 0
-        for rec in svc.credit_records():
+        for rec in svc.credit.list():
             if rec.status not in (CreditStatus.PUBLICIZED, CreditStatus.RECORDED):
                 continue
             if rec.severity.value == "SERIOUS":
                 early = _repair(rec.record_id, self.clock().date(), "EARLY")
                 self._try(
                     "repair_too_early",
-                    partial(svc.apply_repair, rec.record_id, early, self.credit_officer),
+                    partial(svc.credit.apply_repair, rec.record_id, early, self.credit_officer),
                 )
                 continue
             if repaired >= 4:
                 break
-            app = svc.apply_repair(
+            app = svc.credit.apply_repair(
                 rec.record_id,
                 _repair(rec.record_id, self.clock().date(), str(repaired)),
                 self.credit_officer,
             )
             decision = RepairDecision.REPAIRED if repaired % 3 != 2 else RepairDecision.REJECTED
-            svc.decide_repair(
+            svc.credit.decide_repair(
                 app.application_id,
                 decision,
                 self.credit_officer,

@@ -126,7 +126,7 @@ def test_service_online_verifier_and_credit_source_delegate_to_hooks(
     with PledgeService.open(f"sqlite:///{tmp_path / 'svc.db'}", host=plugin_host) as svc:
         assert isinstance(svc.online_verifier, HostOnlineVerifier)
         assert isinstance(svc.credit_source, HostCreditSource)
-        snap = svc.credit_snapshot(synthetic_applicant(random.Random(3)))
+        snap = svc.credit.snapshot(synthetic_applicant(random.Random(3)))
         assert "信用平台" in snap.source and [i.record_id for i in snap.items] == ["EXT-1"]
 
 

@@ -57,7 +57,7 @@ def two_proofs(world: World) -> World:
 def _false_and_terminated(world: World) -> tuple[Any, str]:
     """An applicant whose pledge was found false and disposed of (credit record made)."""
     case = world.false_case(CaseStatus.ACCEPTED)
-    d = world.svc.dispose(case.case_no, [DispositionAction.TERMINATE], world.inspector)
+    d = world.svc.credit.dispose(case.case_no, [DispositionAction.TERMINATE], world.inspector)
     assert d.credit_record_id is not None
     return case.applicant, d.credit_record_id
 
@@ -246,9 +246,9 @@ def test_r020_prior_false_pledge_bars_until_repaired(world: World) -> None:
     with pytest.raises(WorkflowError):
         world.svc.cases.draft_pledge(n.case_no)
     # repair after the minimum publicity period (一般: 3 months, R-113)
-    world.svc.publicize(record_id, world.credit_officer)
+    world.svc.credit.publicize(record_id, world.credit_officer)
     world.clock.advance(days=100)
-    application = world.svc.apply_repair(
+    application = world.svc.credit.apply_repair(
         record_id,
         CreditRepairApplication(
             application_id="XF-1",
@@ -259,7 +259,7 @@ def test_r020_prior_false_pledge_bars_until_repaired(world: World) -> None:
         ),
         world.actor_of(app),
     )
-    world.svc.decide_repair(
+    world.svc.credit.decide_repair(
         application.application_id, RepairDecision.REPAIRED, world.credit_officer
     )
     again = world.bring(ONLINE_ENTRY, "PLEDGED", app=app)
@@ -274,7 +274,7 @@ def test_r020_eligibility_rechecked_at_pledge(world: World) -> None:
     lie = world.bring(ONLINE_ENTRY, "ACCEPTED", app=app, truth=False)
     (v,) = world.svc.verifications.list(case_no=lie.case_no)
     world.finish(v.verification_id, truth=False)
-    world.svc.dispose(lie.case_no, [DispositionAction.TERMINATE], world.inspector)
+    world.svc.credit.dispose(lie.case_no, [DispositionAction.TERMINATE], world.inspector)
     _, bundle = world.signed_pledge(pending.case_no)
     with pytest.raises(RuleViolationError) as ei:
         world.svc.cases.submit_pledge(bundle, world.actor_of(app))
@@ -446,7 +446,7 @@ def test_r060_withdraw_after_acceptance(world: World) -> None:
     (wd,) = world.journal(event="case.withdraw")
     assert wd.detail["cancelled"] == [v.verification_id]
     assert world.svc.store.count("credit_record") == 0
-    assert world.svc.credit_records_of(case.applicant) == []
+    assert world.svc.credit.records_of(case.applicant) == []
     assert world.state("case", case.case_no) == "WITHDRAWN"
 
 
@@ -638,8 +638,8 @@ def test_r020_false_pledge_record_survives_in_archive(world: World) -> None:
     rec = world.svc.store.get("subject", digest)
     assert rec is not None and rec.doc["credit_records"] == [record_id]
     assert world.svc.store.get("subject", app.id_number) is None
-    assert [r.record_id for r in world.svc.credit_records_of(app)] == [record_id]
-    assert world.svc.credit_record(record_id).status is CreditStatus.RECORDED
+    assert [r.record_id for r in world.svc.credit.records_of(app)] == [record_id]
+    assert world.svc.credit.get(record_id).status is CreditStatus.RECORDED
 
 
 def test_notice_items_must_share_one_matter(world: World) -> None:

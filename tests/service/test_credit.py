@@ -36,8 +36,8 @@ A = DispositionAction
 
 def _terminate(world: World, *extra: DispositionAction, **kw: Any) -> tuple[Any, Any]:
     case = world.false_case(CaseStatus.ACCEPTED)
-    d = world.svc.dispose(case.case_no, [A.TERMINATE, *extra], world.inspector, **kw)
-    return case, world.svc.credit_record(d.credit_record_id or "")
+    d = world.svc.credit.dispose(case.case_no, [A.TERMINATE, *extra], world.inspector, **kw)
+    return case, world.svc.credit.get(d.credit_record_id or "")
 
 
 def _repair_app(world: World, record_id: str, n: int = 1) -> CreditRepairApplication:
@@ -72,7 +72,7 @@ def test_r050_dispose_requires_false_verification(world: World) -> None:
     decided = world.bring(ONLINE_ENTRY, "DECIDED", truth=True)  # verified TRUE
     for case, act in ((accepted, A.TERMINATE), (decided, A.REVOKE_DECISION)):
         with pytest.raises(RuleViolationError) as ei:
-            world.svc.dispose(case.case_no, [act], world.inspector)
+            world.svc.credit.dispose(case.case_no, [act], world.inspector)
         assert ei.value.code == "GZ-RL-250"
     assert world.svc.store.count("disposition") == 0
     assert world.svc.store.count("credit_record") == 0
@@ -84,14 +84,14 @@ def test_r051_terminate_only_before_decision(world: World) -> None:
     case = world.false_case(CaseStatus.ACCEPTED)
     for acts in ([A.ORDER_RECTIFICATION], [A.REVOKE_DECISION]):
         with pytest.raises(RuleViolationError) as ei:
-            world.svc.dispose(case.case_no, acts, world.inspector)
+            world.svc.credit.dispose(case.case_no, acts, world.inspector)
         assert ei.value.code == "GZ-RL-252"
     for acts in ([A.ADMIN_PENALTY], [A.TERMINATE, A.REVOKE_DECISION]):
         with pytest.raises(RuleViolationError) as ei:
-            world.svc.dispose(case.case_no, acts, world.inspector)
+            world.svc.credit.dispose(case.case_no, acts, world.inspector)
         assert ei.value.code == "GZ-RL-251"
     assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
-    d = world.svc.dispose(case.case_no, [A.TERMINATE], world.inspector)
+    d = world.svc.credit.dispose(case.case_no, [A.TERMINATE], world.inspector)
     new = world.svc.cases.get(case.case_no)
     assert new.status is CaseStatus.TERMINATED and new.disposition_id == d.disposition_id
     assert d.actions == (A.TERMINATE,)
@@ -105,30 +105,32 @@ def test_r051_r052_after_decision_rectify_or_revoke(world: World) -> None:
     终止办理 is no longer possible."""
     c1 = world.false_case(CaseStatus.DECIDED)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.dispose(c1.case_no, [A.TERMINATE], world.inspector)
+        world.svc.credit.dispose(c1.case_no, [A.TERMINATE], world.inspector)
     assert ei.value.code == "GZ-RL-252"
     due = date(2026, 3, 1)
-    d1 = world.svc.dispose(
+    d1 = world.svc.credit.dispose(
         c1.case_no, [A.ORDER_RECTIFICATION], world.inspector, rectification_due=due
     )
     assert d1.rectification_due == due
     assert world.svc.cases.get(c1.case_no).status is CaseStatus.RECTIFYING
-    assert world.svc.confirm_rectified(c1.case_no, world.inspector).status is (
+    assert world.svc.credit.confirm_rectified(c1.case_no, world.inspector).status is (
         CaseStatus.CLOSED_RECTIFIED
     )
 
     c2 = world.false_case(CaseStatus.DECIDED)
-    world.svc.dispose(c2.case_no, [A.ORDER_RECTIFICATION], world.inspector, rectification_due=due)
-    assert world.svc.revoke_after_rectification(c2.case_no, world.inspector).status is (
+    world.svc.credit.dispose(
+        c2.case_no, [A.ORDER_RECTIFICATION], world.inspector, rectification_due=due
+    )
+    assert world.svc.credit.revoke_after_rectification(c2.case_no, world.inspector).status is (
         CaseStatus.REVOKED
     )
 
     c3 = world.false_case(CaseStatus.DECIDED)
-    world.svc.dispose(c3.case_no, [A.REVOKE_DECISION], world.inspector)
+    world.svc.credit.dispose(c3.case_no, [A.REVOKE_DECISION], world.inspector)
     assert world.svc.cases.get(c3.case_no).status is CaseStatus.REVOKED
     assert world.svc.store.count("credit_record") == 3
     with pytest.raises(Exception) as ei2:  # REVOKED is terminal
-        world.svc.confirm_rectified(c3.case_no, world.inspector)
+        world.svc.credit.confirm_rectified(c3.case_no, world.inspector)
     assert getattr(ei2.value, "code", "") == "GZ-WF-002"
 
 
@@ -136,7 +138,7 @@ def test_r050_disposition_by_credit_officer_refused(world: World) -> None:
     """The disposition is an act of the handling organ's clerks/inspectors (role policy)."""
     case = world.false_case(CaseStatus.ACCEPTED)
     with pytest.raises(PermissionDeniedError) as ei:
-        world.svc.dispose(case.case_no, [A.TERMINATE], world.credit_officer)
+        world.svc.credit.dispose(case.case_no, [A.TERMINATE], world.credit_officer)
     assert ei.value.code == "GZ-AU-001"
     assert world.svc.store.count("credit_record") == 0
     assert world.svc.cases.get(case.case_no).status is CaseStatus.ACCEPTED
@@ -165,9 +167,9 @@ def test_r050_disposition_and_record_are_sealed(world: World) -> None:
 def test_r058_admin_penalty_issues_repair_notice(world: World) -> None:
     """R-058 (两书同达): an administrative penalty comes with the 信用修复告知书."""
     _, plain = _terminate(world)
-    assert world.svc.dispositions()[0].repair_notice_ref is None
+    assert world.svc.credit.dispositions()[0].repair_notice_ref is None
     case = world.false_case(CaseStatus.ACCEPTED)
-    d = world.svc.dispose(
+    d = world.svc.credit.dispose(
         case.case_no,
         [A.TERMINATE, A.ADMIN_PENALTY],
         world.inspector,
@@ -189,8 +191,8 @@ def test_r055_record_graded_by_severity_mapping(world: World) -> None:
     assert referred.severity is Severity.SERIOUS
     case = world.false_case(CaseStatus.DECIDED)
     facts = FalsePledgeFacts(decision_issued=True, benefit_value_yuan="20000")
-    d = world.svc.dispose(case.case_no, [A.REVOKE_DECISION], world.inspector, facts=facts)
-    assert world.svc.credit_record(d.credit_record_id or "").severity is Severity.SERIOUS
+    d = world.svc.credit.dispose(case.case_no, [A.REVOKE_DECISION], world.inspector, facts=facts)
+    assert world.svc.credit.get(d.credit_record_id or "").severity is Severity.SERIOUS
     (entry,) = [
         e for e in world.journal(event="credit.record") if e.aggregate_id == d.credit_record_id
     ]
@@ -251,22 +253,22 @@ def test_r110_local_regime_changes_periods_from_its_date(world_factory: WorldFac
 def test_r113_repair_refused_before_minimum_period(world: World) -> None:
     """R-113: repair may be applied for only after the minimum publicity period."""
     case, rec = _terminate(world)
-    world.svc.publicize(rec.record_id, world.credit_officer)
+    world.svc.credit.publicize(rec.record_id, world.credit_officer)
     world.clock.set(
         datetime.combine(rec.publicity.min_end - timedelta(days=1), datetime.min.time(), tzinfo=CST)
     )
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.apply_repair(
+        world.svc.credit.apply_repair(
             rec.record_id, _repair_app(world, rec.record_id), world.actor_of(case.applicant)
         )
     assert ei.value.code == "GZ-RL-255" and "R-113" in ei.value.message
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.PUBLICIZED
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.PUBLICIZED
     assert world.svc.store.count("repair") == 0
     world.clock.advance(days=1)
-    app = world.svc.apply_repair(
+    app = world.svc.credit.apply_repair(
         rec.record_id, _repair_app(world, rec.record_id), world.actor_of(case.applicant)
     )
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.REPAIR_PENDING
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.REPAIR_PENDING
     assert world.state("repair", app.application_id) == "PENDING"
 
 
@@ -276,19 +278,21 @@ def test_r114_r111_r115_repair_by_recording_organ_ends_publicity_and_is_shared(
     """R-114 (谁认定、谁修复): only the recording organ's credit officer decides; REPAIRED ends
     publicity and sharing (R-111, R-115) and restores eligibility (R-020)."""
     case, rec = _terminate(world)
-    world.svc.publicize(rec.record_id, world.credit_officer)
+    world.svc.credit.publicize(rec.record_id, world.credit_officer)
     world.clock.advance(days=95)
-    app = world.svc.apply_repair(
+    app = world.svc.credit.apply_repair(
         rec.record_id, _repair_app(world, rec.record_id), world.actor_of(case.applicant)
     )
     with pytest.raises(PermissionDeniedError) as ei:
-        world.svc.decide_repair(app.application_id, RepairDecision.REPAIRED, world.police_credit)
+        world.svc.credit.decide_repair(
+            app.application_id, RepairDecision.REPAIRED, world.police_credit
+        )
     assert ei.value.code == "GZ-AU-002"
     (refused,) = world.journal(event="credit.decide_repair", outcome="REFUSED")
     assert refused.detail == {"code": "GZ-AU-002"}
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.REPAIR_PENDING
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.REPAIR_PENDING
     assert not _eligible_again(world, case.applicant)
-    done = world.svc.decide_repair(
+    done = world.svc.credit.decide_repair(
         app.application_id, RepairDecision.REPAIRED, world.credit_officer
     )
     assert done.status is CreditStatus.REPAIRED
@@ -297,7 +301,7 @@ def test_r114_r111_r115_repair_by_recording_organ_ends_publicity_and_is_shared(
     assert _eligible_again(world, case.applicant)
     # a repaired record cannot be repaired again
     with pytest.raises(RuleViolationError):
-        world.svc.apply_repair(
+        world.svc.credit.apply_repair(
             rec.record_id, _repair_app(world, rec.record_id, 2), world.actor_of(case.applicant)
         )
 
@@ -309,19 +313,19 @@ def test_r114_rejection_needs_reasons_and_restores_prior_state(
     """R-114: 不予修复 needs reasons and puts the record back where it was."""
     case, rec = _terminate(world)
     if publicized:
-        world.svc.publicize(rec.record_id, world.credit_officer)
+        world.svc.credit.publicize(rec.record_id, world.credit_officer)
     prior = CreditStatus.PUBLICIZED if publicized else CreditStatus.RECORDED
     world.clock.advance(days=95)
-    app = world.svc.apply_repair(
+    app = world.svc.credit.apply_repair(
         rec.record_id, _repair_app(world, rec.record_id), world.actor_of(case.applicant)
     )
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.decide_repair(
+        world.svc.credit.decide_repair(
             app.application_id, RepairDecision.REJECTED, world.credit_officer, reason="  "
         )
     assert ei.value.code == "GZ-RL-256"
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.REPAIR_PENDING
-    back = world.svc.decide_repair(
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.REPAIR_PENDING
+    back = world.svc.credit.decide_repair(
         app.application_id,
         RepairDecision.REJECTED,
         world.credit_officer,
@@ -349,21 +353,21 @@ def test_r116_objection_outcomes(
     """R-116: an objection is MAINTAINED (record restored), CORRECTED or INVALIDATED; corrected
     or invalidated records never bar eligibility (R-020)."""
     case, rec = _terminate(world)
-    world.svc.publicize(rec.record_id, world.credit_officer)
-    world.svc.object_to_record(
+    world.svc.credit.publicize(rec.record_id, world.credit_officer)
+    world.svc.credit.object_to_record(
         rec.record_id, _objection(world, rec.record_id), world.actor_of(case.applicant)
     )
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.UNDER_OBJECTION
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.UNDER_OBJECTION
     world.clock.advance(days=95)
     with pytest.raises(RuleViolationError) as ei:  # no repair while the objection is open
-        world.svc.apply_repair(
+        world.svc.credit.apply_repair(
             rec.record_id, _repair_app(world, rec.record_id), world.actor_of(case.applicant)
         )
     assert ei.value.code == "GZ-RL-255"
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.resolve_objection("OBJ-1", outcome, world.credit_officer, reason=" ")
+        world.svc.credit.resolve_objection("OBJ-1", outcome, world.credit_officer, reason=" ")
     assert ei.value.code == "GZ-RL-257"
-    after = world.svc.resolve_objection(
+    after = world.svc.credit.resolve_objection(
         "OBJ-1", outcome, world.credit_officer, reason="经复核, 作出处理"
     )
     assert after.status is final
@@ -375,15 +379,15 @@ def test_r116_objection_outcomes(
 def test_r116_objection_by_other_organ_officer_refused(world: World) -> None:
     """R-116: the objection is decided by the recording organ."""
     case, rec = _terminate(world)
-    world.svc.object_to_record(
+    world.svc.credit.object_to_record(
         rec.record_id, _objection(world, rec.record_id), world.actor_of(case.applicant)
     )
     with pytest.raises(PermissionDeniedError) as ei:
-        world.svc.resolve_objection(
+        world.svc.credit.resolve_objection(
             "OBJ-1", ObjectionOutcome.INVALIDATED, world.police_credit, reason="越权处理"
         )
     assert ei.value.code == "GZ-AU-002"
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.UNDER_OBJECTION
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.UNDER_OBJECTION
 
 
 # -- R-110 expiry ------------------------------------------------------------------------------
@@ -391,15 +395,15 @@ def test_r110_expiry_after_maximum_period(world: World) -> None:
     """R-110: publication stops (EXPIRED) when the maximum period is reached, not before; an
     expired, unrepaired false pledge still bars by default (R-020, literal reading)."""
     case, rec = _terminate(world)
-    world.svc.publicize(rec.record_id, world.credit_officer)
+    world.svc.credit.publicize(rec.record_id, world.credit_officer)
     max_end = rec.publicity.max_end
     assert max_end is not None
     world.clock.set(datetime.combine(max_end - timedelta(days=1), datetime.min.time(), tzinfo=CST))
     assert world.svc.sweep()["credit_expired"] == 0
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.PUBLICIZED
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.PUBLICIZED
     world.clock.advance(days=1)
     assert world.svc.sweep()["credit_expired"] == 1
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.EXPIRED
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.EXPIRED
     assert world.svc.sweep()["credit_expired"] == 0
     topics = [m.topic for m in world.svc.store.pending_outbox(limit=1000)]
     assert "credit.record_expired" in topics
@@ -416,7 +420,7 @@ def test_r110_unpublished_record_does_not_expire(world: World) -> None:
         datetime.combine(rec.publicity.max_end + timedelta(days=1), datetime.min.time(), tzinfo=CST)
     )
     assert world.svc.sweep()["credit_expired"] == 0
-    assert world.svc.credit_record(rec.record_id).status is CreditStatus.RECORDED
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.RECORDED
 
 
 def test_r061_disposition_cancels_other_open_verifications(world: World) -> None:
@@ -436,7 +440,7 @@ def test_r061_disposition_cancels_other_open_verifications(world: World) -> None
     checked, exempt = world.svc.cases.accept(n.case_no, world.clerk)
     assert exempt.status is VerificationStatus.DAILY_SUPERVISION
     world.svc.verifications.run_online(checked.verification_id)  # MISMATCH → FALSE
-    d = world.svc.dispose(n.case_no, [A.TERMINATE], world.inspector)
+    d = world.svc.credit.dispose(n.case_no, [A.TERMINATE], world.inspector)
     assert d.verification_id == checked.verification_id
     assert (
         world.svc.verifications.get(exempt.verification_id).status is VerificationStatus.CANCELLED

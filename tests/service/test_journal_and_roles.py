@@ -83,20 +83,20 @@ def _lifecycle(w: World) -> None:
     liar = w.bring(ONLINE_ENTRY, "ACCEPTED", app=w.new_applicant(legal=True), truth=False)
     (lv,) = svc.verifications.list(case_no=liar.case_no)
     w.finish(lv.verification_id, truth=False)
-    d1 = svc.dispose(
+    d1 = svc.credit.dispose(
         liar.case_no,
         [DispositionAction.TERMINATE, DispositionAction.ADMIN_PENALTY],
         w.inspector,
         penalty_ref="陕市监罚〔2026〕11号",
     )
     late = w.false_case(CaseStatus.DECIDED)
-    d2 = svc.dispose(
+    d2 = svc.credit.dispose(
         late.case_no,
         [DispositionAction.ORDER_RECTIFICATION],
         w.inspector,
         rectification_due=w.clock().date() + timedelta(days=30),
     )
-    svc.confirm_rectified(late.case_no, w.inspector)
+    svc.credit.confirm_rectified(late.case_no, w.inspector)
     # exempt pledges, a draw and an inspection
     for _ in range(3):
         w.bring(EXEMPT_ENTRY, "DECIDED")
@@ -106,16 +106,18 @@ def _lifecycle(w: World) -> None:
     svc.verifications.record_supervision(draw.selected[0], False, w.inspector)
     # credit: publicity, objection, repair
     r1, r2 = d1.credit_record_id or "", d2.credit_record_id or ""
-    svc.publicize(r1, w.credit_officer)
-    svc.publicize(r2, w.credit_officer)
-    svc.object_to_record(
+    svc.credit.publicize(r1, w.credit_officer)
+    svc.credit.publicize(r2, w.credit_officer)
+    svc.credit.object_to_record(
         r1,
         Objection(
             objection_id="OBJ-1", record_id=r1, submitted_on=w.clock().date(), grounds="事实有误"
         ),
         w.actor_of(liar.applicant),
     )
-    svc.resolve_objection("OBJ-1", ObjectionOutcome.MAINTAINED, w.credit_officer, reason="维持")
+    svc.credit.resolve_objection(
+        "OBJ-1", ObjectionOutcome.MAINTAINED, w.credit_officer, reason="维持"
+    )
     # refused attempts on the way
     pending = w.bring(ON_SITE_ENTRY, "PLEDGED")
     for attempt in (
@@ -132,7 +134,7 @@ def _lifecycle(w: World) -> None:
     w.clock.set(ov.due_at + timedelta(days=2))
     svc.sweep()
     w.clock.advance(days=95)
-    app = svc.apply_repair(
+    app = svc.credit.apply_repair(
         r2,
         CreditRepairApplication(
             application_id="XF-1",
@@ -143,7 +145,7 @@ def _lifecycle(w: World) -> None:
         ),
         w.actor_of(late.applicant),
     )
-    svc.decide_repair(app.application_id, RepairDecision.REPAIRED, w.credit_officer)
+    svc.credit.decide_repair(app.application_id, RepairDecision.REPAIRED, w.credit_officer)
     # complaints with a reporter's phone number (kept in the complaint, never journaled)
     c = svc.receive_complaint(
         channel="12345政务服务便民热线",

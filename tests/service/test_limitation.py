@@ -42,7 +42,7 @@ def test_r059a_limitation_is_two_years_or_five_with_safety_harm() -> None:
 def test_r059a_penalty_after_two_years_refused_other_dispositions_allowed(world: World) -> None:
     case_no = _false_after(world, 2 * 365 + 60)
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.dispose(
+        world.svc.credit.dispose(
             case_no, [A.REVOKE_DECISION, A.ADMIN_PENALTY], world.inspector, penalty_ref="罚-1"
         )
     err = ei.value
@@ -53,19 +53,19 @@ def test_r059a_penalty_after_two_years_refused_other_dispositions_allowed(world:
     assert refusal.detail["code"] == "GZ-RL-258"
     # a second attempt is journaled too but the case is counted once
     with pytest.raises(RuleViolationError):
-        world.svc.dispose(
+        world.svc.credit.dispose(
             case_no, [A.REVOKE_DECISION, A.ADMIN_PENALTY], world.inspector, penalty_ref="罚-2"
         )
     assert world.svc.statistics().totals["penalties_refused_for_limitation"] == 1
     # revocation is no penalty: still lawful, and recorded in credit
-    d = world.svc.dispose(case_no, [A.REVOKE_DECISION], world.inspector)
+    d = world.svc.credit.dispose(case_no, [A.REVOKE_DECISION], world.inspector)
     assert d.actions == (A.REVOKE_DECISION,)
     assert world.svc.cases.get(case_no).status is CaseStatus.REVOKED
 
 
 def test_r059a_penalty_within_two_years_allowed_and_journaled(world: World) -> None:
     case_no = _false_after(world, 365)
-    d = world.svc.dispose(
+    d = world.svc.credit.dispose(
         case_no, [A.REVOKE_DECISION, A.ADMIN_PENALTY], world.inspector, penalty_ref="罚-3"
     )
     assert A.ADMIN_PENALTY in d.actions and d.repair_notice_ref
@@ -80,7 +80,7 @@ def test_r059a_safety_with_harmful_consequences_extends_to_five_years(world: Wor
     case_no = _false_after(world, 2 * 365 + 60)
     # safety alone is not enough: Art.36 also needs harmful consequences
     with pytest.raises(RuleViolationError) as ei:
-        world.svc.dispose(
+        world.svc.credit.dispose(
             case_no,
             [A.REVOKE_DECISION, A.ADMIN_PENALTY],
             world.inspector,
@@ -88,7 +88,7 @@ def test_r059a_safety_with_harmful_consequences_extends_to_five_years(world: Wor
             facts=FalsePledgeFacts(decision_issued=True, safety_involved=True),
         )
     assert ei.value.code == "GZ-RL-258"
-    d = world.svc.dispose(
+    d = world.svc.credit.dispose(
         case_no,
         [A.REVOKE_DECISION, A.ADMIN_PENALTY],
         world.inspector,
@@ -111,7 +111,7 @@ def test_r059a_entry_flag_marks_safety(world_factory: WorldFactory) -> None:
     w.svc.lists.submit(doc["list_id"], 1, w.officer)
     w.svc.lists.publish(doc["list_id"], 1, review(), w.reviewer)
     case_no = _false_after(w, 2 * 365 + 60)
-    d = w.svc.dispose(
+    d = w.svc.credit.dispose(
         case_no,
         [A.REVOKE_DECISION, A.ADMIN_PENALTY],
         w.inspector,
@@ -124,7 +124,7 @@ def test_r059a_entry_flag_marks_safety(world_factory: WorldFactory) -> None:
 def test_r059a_continuing_act_counts_from_its_end(world: World) -> None:
     case_no = _false_after(world, 2 * 365 + 60)
     end = (world.clock() - timedelta(days=100)).date()
-    d = world.svc.dispose(
+    d = world.svc.credit.dispose(
         case_no,
         [A.REVOKE_DECISION, A.ADMIN_PENALTY],
         world.inspector,

@@ -21,7 +21,7 @@ def scenario(world: World) -> World:
     w.choose(a.case_no, {ONLINE_ENTRY: ProofMode.DOCUMENT})
     w.bring(ONLINE_ENTRY, "DECIDED", truth=True)  # B: verified TRUE, decided
     c = w.false_case(CaseStatus.ACCEPTED)  # C: FALSE → terminated
-    svc.dispose(c.case_no, [DispositionAction.TERMINATE], w.inspector)
+    svc.credit.dispose(c.case_no, [DispositionAction.TERMINATE], w.inspector)
     d = w.bring(ONLINE_ENTRY, "ACCEPTED")  # D: withdrawn, verification cancelled
     svc.cases.withdraw(d.case_no, "改按原程序办理", w.actor_of(d.applicant))
     e = w.notice([ONLINE_ENTRY], c.applicant)  # E: C's applicant again → ineligible

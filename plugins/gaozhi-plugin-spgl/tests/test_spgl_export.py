@@ -45,8 +45,8 @@ def _world() -> tuple[Sandbox, dict[str, str]]:
     false = box.pledge_case([ONLINE], shared_data_agrees=False)
     box.clock.advance(hours=1)
     box.svc.verifications.run_online(false.verifications[0].verification_id)
-    d = box.svc.dispose(false.case_no, [DispositionAction.TERMINATE], INSPECTOR)
-    box.svc.object_to_record(
+    d = box.svc.credit.dispose(false.case_no, [DispositionAction.TERMINATE], INSPECTOR)
+    box.svc.credit.object_to_record(
         d.credit_record_id or "",
         Objection(
             objection_id="OBJ-1",
@@ -56,10 +56,10 @@ def _world() -> tuple[Sandbox, dict[str, str]]:
         ),
         false.applicant_actor,
     )
-    box.svc.resolve_objection(
+    box.svc.credit.resolve_objection(
         "OBJ-1", ObjectionOutcome.INVALIDATED, CREDIT, reason="共享数据登记有误, 认定撤销"
     )
-    assert box.svc.credit_record(d.credit_record_id or "").status is CreditStatus.INVALIDATED
+    assert box.svc.credit.get(d.credit_record_id or "").status is CreditStatus.INVALIDATED
     exempt = box.pledge_case([EXEMPT])
     codes = {
         kept.case_no: "2026-411222-48-01-000101",

@@ -135,7 +135,7 @@ def mount(app: FastAPI) -> None:
     def dispose(
         case_no: str, body: DisposeIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Disposition:
-        return svc.dispose(
+        return svc.credit.dispose(
             case_no,
             body.actions,
             caller.actor,
@@ -153,7 +153,7 @@ def mount(app: FastAPI) -> None:
         _officials_only(svc, caller.actor, "disposition.list")
         return [
             d
-            for d in svc.dispositions()
+            for d in svc.credit.dispositions()
             if _visible(caller.actor, svc.cases.get(d.case_no).organ_uscc)
         ]
 
@@ -165,7 +165,7 @@ def mount(app: FastAPI) -> None:
     )
     def credit_records(caller: CallerDep, svc: SvcDep) -> list[CreditRecord]:
         _officials_only(svc, caller.actor, "credit.list")
-        return [r for r in svc.credit_records() if _visible(caller.actor, r.organ_uscc)]
+        return [r for r in svc.credit.list() if _visible(caller.actor, r.organ_uscc)]
 
     @app.get(
         "/v1/credit-records/{record_id}",
@@ -175,7 +175,7 @@ def mount(app: FastAPI) -> None:
     )
     def credit_record(record_id: str, caller: CallerDep, svc: SvcDep) -> CreditRecord:
         _officials_only(svc, caller.actor, "credit.read")
-        rec = svc.credit_record(record_id)
+        rec = svc.credit.get(record_id)
         if not _visible(caller.actor, rec.organ_uscc):
             require_role(svc, caller.actor, frozenset(), "credit.read")
         return rec
@@ -189,7 +189,7 @@ def mount(app: FastAPI) -> None:
     def publicize(
         record_id: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> CreditRecord:
-        return svc.publicize(record_id, caller.actor)
+        return svc.credit.publicize(record_id, caller.actor)
 
     @app.post(
         "/v1/credit-records/{record_id}/repair",
@@ -205,7 +205,7 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> CreditRepairApplication:
-        return svc.apply_repair(record_id, body, caller.actor)
+        return svc.credit.apply_repair(record_id, body, caller.actor)
 
     @app.post(
         "/v1/repairs/{application_id}/decision",
@@ -220,7 +220,9 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> CreditRecord:
-        return svc.decide_repair(application_id, body.decision, caller.actor, reason=body.reason)
+        return svc.credit.decide_repair(
+            application_id, body.decision, caller.actor, reason=body.reason
+        )
 
     @app.post(
         "/v1/credit-records/{record_id}/objections",
@@ -232,7 +234,7 @@ def mount(app: FastAPI) -> None:
     def object_to_record(
         record_id: str, body: Objection, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Objection:
-        return svc.object_to_record(record_id, body, caller.actor)
+        return svc.credit.object_to_record(record_id, body, caller.actor)
 
     @app.post(
         "/v1/objections/{objection_id}/resolution",
@@ -247,7 +249,9 @@ def mount(app: FastAPI) -> None:
         svc: SvcDep,
         key: IdempotencyKey = None,
     ) -> CreditRecord:
-        return svc.resolve_objection(objection_id, body.outcome, caller.actor, reason=body.reason)
+        return svc.credit.resolve_objection(
+            objection_id, body.outcome, caller.actor, reason=body.reason
+        )
 
     @app.post(
         "/v1/pledges/{pledge_id}/disclosure",

@@ -219,11 +219,11 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
         return compute_statistics(
             self._cases(),
             self._verifications(),
-            self.dispositions(),
-            self.credit_records(),
+            self._dispositions(),
+            self._credit_records(),
             self._complaints(),
             generated_at=self.now().isoformat(),
-            penalties_refused_for_limitation=self.limitation_refusals(),
+            penalties_refused_for_limitation=self._limitation_refusals(),
         )
 
     def checkpoint_journal(self, organ_uscc: str, actor: Actor) -> JournalCheckpoint:
@@ -312,6 +312,21 @@ MOVED: dict[str, str] = {
     "draw_inspections": "verifications.draw_inspections",
     "record_supervision": "verifications.record_supervision",
     "verification": "verifications.get",
+    # 处置与信用
+    "dispose": "credit.dispose",
+    "confirm_rectified": "credit.confirm_rectified",
+    "revoke_after_rectification": "credit.revoke_after_rectification",
+    "publicize": "credit.publicize",
+    "apply_repair": "credit.apply_repair",
+    "decide_repair": "credit.decide_repair",
+    "object_to_record": "credit.object_to_record",
+    "resolve_objection": "credit.resolve_objection",
+    "expire_credit_records": "credit.expire",
+    "credit_record": "credit.get",
+    "credit_records": "credit.list",
+    "credit_records_of": "credit.records_of",
+    "credit_snapshot": "credit.snapshot",
+    "dispositions": "credit.dispositions",
     # 承诺书公开
     "disclosures": "disclosure.list",
 }

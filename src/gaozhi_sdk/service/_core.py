@@ -335,6 +335,7 @@ DEPRECATED_PLUMBING = {
     "note_credit_record": "svc.credit.dispose(...)",
     "pledged_entries": "svc.cases.entries(case)",
     "verifications_of": "svc.verifications.list(case_no=...)",
+    "limitation_refusals": "svc.statistics()",
     "check_own_case": "svc.cases.get(case_no) and your own check",
 }
 install_moved(

@@ -244,30 +244,29 @@ class Verifications(_Area):
 class Credit(_Area):
     """处置与信用 (state machine D): ``svc.credit``."""
 
-    dispose = _area(CreditMixin.dispose)
-    confirm_rectified = _area(CreditMixin.confirm_rectified)
-    revoke_after_rectification = _area(CreditMixin.revoke_after_rectification)
-    publicize = _area(CreditMixin.publicize)
-    apply_repair = _area(CreditMixin.apply_repair)
-    decide_repair = _area(CreditMixin.decide_repair)
-    object_to_record = _area(CreditMixin.object_to_record)
-    resolve_objection = _area(CreditMixin.resolve_objection)
-    expire = _area(CreditMixin.expire_credit_records)
-    sweep = _area(CreditMixin.sweep)
-    get = _area(CreditMixin.credit_record)
-    records_of = _area(CreditArchiveMixin.credit_records_of)
-    snapshot = _area(CreditArchiveMixin.credit_snapshot)
+    dispose = _area(CreditMixin._dispose)
+    confirm_rectified = _area(CreditMixin._confirm_rectified)
+    revoke_after_rectification = _area(CreditMixin._revoke_after_rectification)
+    publicize = _area(CreditMixin._publicize)
+    apply_repair = _area(CreditMixin._apply_repair)
+    decide_repair = _area(CreditMixin._decide_repair)
+    object_to_record = _area(CreditMixin._object_to_record)
+    resolve_objection = _area(CreditMixin._resolve_objection)
+    expire = _area(CreditMixin._expire_credit_records)
+    get = _area(CreditMixin._credit_record)
+    records_of = _area(CreditArchiveMixin._credit_records_of)
+    snapshot = _area(CreditArchiveMixin._credit_snapshot)
 
     def list(
         self, *, status: CreditStatus | None = None, case_no: str | None = None
     ) -> builtins.list[CreditRecord]:
         """Credit records, optionally in one state and/or of one case."""
-        found = self._kernel.credit_records(status=status)
+        found = self._kernel._credit_records(status=status)
         return [r for r in found if case_no is None or r.case_no == case_no]
 
     def dispositions(self, *, case_no: str | None = None) -> builtins.list[Disposition]:
         """Dispositions (of one case)."""
-        return [d for d in self._kernel.dispositions() if case_no is None or d.case_no == case_no]
+        return [d for d in self._kernel._dispositions() if case_no is None or d.case_no == case_no]
 
 
 class Disclosure(_Area):

@@ -284,7 +284,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             raise RuleViolationError(
                 "GZ-RL-206", "申请人尚未选择办理方式 (R-021)", message_en="no choice recorded"
             )
-        snapshot = self.credit_snapshot(case.applicant)
+        snapshot = self._credit_snapshot(case.applicant)
         result = self._eligibility(case, snapshot)
         if result.eligible:
             with self.store.transaction() as tx:
@@ -352,7 +352,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         rec = self.store.get("snapshot", case.case_no)
         if rec is not None:
             return CreditSnapshot.model_validate(rec.doc)
-        return self.credit_snapshot(case.applicant)
+        return self._credit_snapshot(case.applicant)
 
     # -- the pledge ------------------------------------------------------------------------
     def _draft_pledge(
@@ -564,7 +564,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                     },
                 )
         result = self._eligibility(
-            case, self.credit_snapshot(case.applicant), signed_at=pledge.signed_at
+            case, self._credit_snapshot(case.applicant), signed_at=pledge.signed_at
         )
         if not result.eligible:
             raise RuleViolationError(

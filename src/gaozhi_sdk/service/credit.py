@@ -47,24 +47,24 @@ LIMITATION_REFUSAL = "limitation_refusal"
 class CreditMixin(VerificationsMixin):
     """处置、信用记录、信用修复与异议."""
 
-    def credit_record(self, record_id: str) -> CreditRecord:
+    def _credit_record(self, record_id: str) -> CreditRecord:
         """A stored credit record."""
         return self._load("credit_record", record_id, CreditRecord)
 
-    def credit_records(self, *, status: CreditStatus | None = None) -> list[CreditRecord]:
+    def _credit_records(self, *, status: CreditStatus | None = None) -> list[CreditRecord]:
         """All credit records, optionally in one state."""
         return [
             CreditRecord.model_validate(r.doc)
             for r in self.store.list("credit_record", state=status.value if status else None)
         ]
 
-    def dispositions(self) -> list[Disposition]:
+    def _dispositions(self) -> list[Disposition]:
         """All dispositions."""
         return [Disposition.model_validate(r.doc) for r in self.store.list("disposition")]
 
     # -- disposition -------------------------------------------------------------------------
     @refusals_journaled("case.dispose", "case", "case_no")
-    def dispose(
+    def _dispose(
         self,
         case_no: str,
         actions: Iterable[DispositionAction],
@@ -213,7 +213,7 @@ class CreditMixin(VerificationsMixin):
                 expected_version=None if rec is None else rec.version,
             )
 
-    def limitation_refusals(self) -> int:
+    def _limitation_refusals(self) -> int:
         """Cases whose penalty was refused because the limitation had run (R-059a)."""
         return self.store.count(LIMITATION_REFUSAL)
 
@@ -261,11 +261,11 @@ class CreditMixin(VerificationsMixin):
             publicity=R.publicity_period(severity, on, regime),
         )
 
-    def confirm_rectified(self, case_no: str, actor: Actor) -> Case:
+    def _confirm_rectified(self, case_no: str, actor: Actor) -> Case:
         """整改到位 within the period (R-051)."""
         return self._case_step(case_no, "confirm_rectified", actor)
 
-    def revoke_after_rectification(self, case_no: str, actor: Actor) -> Case:
+    def _revoke_after_rectification(self, case_no: str, actor: Actor) -> Case:
         """Not rectified in time: 撤销行政决定 (R-052)."""
         return self._case_step(case_no, "revoke", actor)
 
@@ -280,9 +280,9 @@ class CreditMixin(VerificationsMixin):
 
     # -- credit record machine -----------------------------------------------------------------
     @refusals_journaled("credit.publicize", "credit_record", "record_id")
-    def publicize(self, record_id: str, actor: Actor) -> CreditRecord:
+    def _publicize(self, record_id: str, actor: Actor) -> CreditRecord:
         """Publish a record for its publicity period (R-110); 轻微 is not published."""
-        rec = self.credit_record(record_id)
+        rec = self._credit_record(record_id)
         if not rec.publicity.published:
             raise RuleViolationError(
                 "GZ-RL-253",
@@ -324,14 +324,14 @@ class CreditMixin(VerificationsMixin):
         return new
 
     @refusals_journaled("credit.apply_repair", "credit_record", "record_id")
-    def apply_repair(
+    def _apply_repair(
         self,
         record_id: str,
         application: CreditRepairApplication | dict[str, object],
         actor: Actor,
     ) -> CreditRepairApplication:
         """信用修复申请: only after the minimum publicity period (R-112, R-113)."""
-        rec = self.credit_record(record_id)
+        rec = self._credit_record(record_id)
         app = self._parse(CreditRepairApplication, application, "信用修复申请")
         if app.record_id != record_id:
             raise RuleViolationError(
@@ -359,7 +359,7 @@ class CreditMixin(VerificationsMixin):
         return app
 
     @refusals_journaled("credit.decide_repair", "repair", "application_id")
-    def decide_repair(
+    def _decide_repair(
         self,
         application_id: str,
         decision: RepairDecision,
@@ -373,7 +373,7 @@ class CreditMixin(VerificationsMixin):
             raise RuleViolationError(
                 "GZ-RL-256", "不予修复须说明理由", message_en="a rejection needs reasons"
             )
-        rec = self.credit_record(app.record_id)
+        rec = self._credit_record(app.record_id)
         prior = CreditStatus(self._load_record("repair_prior", application_id).doc["state"])
         target = CreditStatus.REPAIRED if decision is RepairDecision.REPAIRED else prior
         with self._run(
@@ -400,11 +400,11 @@ class CreditMixin(VerificationsMixin):
         return new
 
     @refusals_journaled("credit.object", "credit_record", "record_id")
-    def object_to_record(
+    def _object_to_record(
         self, record_id: str, objection: Objection | dict[str, object], actor: Actor
     ) -> Objection:
         """异议 about a record (R-057, R-116)."""
-        rec = self.credit_record(record_id)
+        rec = self._credit_record(record_id)
         obj = self._parse(Objection, objection, "异议")
         with self._run(actor, "credit", "object", "credit_record", record_id, organ_uscc=None) as s:
             self._put_model(s, "objection", obj.objection_id, obj, "OPEN", create=True)
@@ -426,7 +426,7 @@ class CreditMixin(VerificationsMixin):
         return obj
 
     @refusals_journaled("credit.resolve_objection", "objection", "objection_id")
-    def resolve_objection(
+    def _resolve_objection(
         self, objection_id: str, outcome: ObjectionOutcome, actor: Actor, *, reason: str
     ) -> CreditRecord:
         """Decide an objection: CORRECTED / INVALIDATED end the record, MAINTAINED restores it."""
@@ -435,7 +435,7 @@ class CreditMixin(VerificationsMixin):
             raise RuleViolationError(
                 "GZ-RL-257", "异议处理须说明理由", message_en="objection decisions need reasons"
             )
-        rec = self.credit_record(obj.record_id)
+        rec = self._credit_record(obj.record_id)
         prior = CreditStatus(self._load_record("objection_prior", objection_id).doc["state"])
         target = {
             ObjectionOutcome.CORRECTED: CreditStatus.CORRECTED,
@@ -460,11 +460,11 @@ class CreditMixin(VerificationsMixin):
             s.payload = done.model_dump(mode="json")
         return new
 
-    def expire_credit_records(self, actor: Actor = SYSTEM) -> int:
+    def _expire_credit_records(self, actor: Actor = SYSTEM) -> int:
         """Stop publication after the maximum period (R-110); returns how many expired."""
         today = self.now().date()
         n = 0
-        for rec in self.credit_records(status=CreditStatus.PUBLICIZED):
+        for rec in self._credit_records(status=CreditStatus.PUBLICIZED):
             if rec.publicity.max_end is not None and today >= rec.publicity.max_end:
                 self._credit_step(
                     rec, "expire", actor, CreditStatus.EXPIRED, {}, "credit.record_expired"
@@ -495,5 +495,5 @@ class CreditMixin(VerificationsMixin):
                 if first or last is None or now - last >= timedelta(days=1) * (v.escalations + 1):
                     self._mark_overdue(v, actor, now)
                     out["overdue" if first else "escalated"] += 1
-        out["credit_expired"] = self.expire_credit_records(actor)
+        out["credit_expired"] = self._expire_credit_records(actor)
         return out

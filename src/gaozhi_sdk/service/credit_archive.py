@@ -66,7 +66,7 @@ class CreditArchiveMixin(ServiceCore):
             for w in self._archive(applicant, "withdrawals")
         ]
 
-    def credit_records_of(self, applicant: Applicant) -> list[CreditRecord]:
+    def _credit_records_of(self, applicant: Applicant) -> list[CreditRecord]:
         """The subject's credit records in this store."""
         ids = self._archive(applicant, "credit_records")
         out = []
@@ -76,7 +76,7 @@ class CreditArchiveMixin(ServiceCore):
                 out.append(CreditRecord.model_validate(r.doc))
         return out
 
-    def credit_snapshot(self, applicant: Applicant) -> CreditSnapshot:
+    def _credit_snapshot(self, applicant: Applicant) -> CreditSnapshot:
         """Local 诚信档案 merged with the external credit source, if any (R-020, R-075)."""
         digest = self.subject_digest(applicant.id_number)
         items = [
@@ -87,7 +87,7 @@ class CreditArchiveMixin(ServiceCore):
                 status=r.status.value,
                 recorded_on=r.recorded_on,
             )
-            for r in self.credit_records_of(applicant)
+            for r in self._credit_records_of(applicant)
         ]
         sources = ["本地诚信档案"]
         if self.credit_source is not None:

@@ -63,9 +63,9 @@ class SpglExport:
 def _invalid_reason(svc: PledgeService, case: Case) -> str:
     if case.disposition_id is None:
         return ""
-    for d in svc.dispositions():
+    for d in svc.credit.dispositions():
         if d.disposition_id == case.disposition_id and d.credit_record_id:
-            status = svc.credit_record(d.credit_record_id).status
+            status = svc.credit.get(d.credit_record_id).status
             return _INVALIDATING.get(status, "")
     return ""
 
