@@ -90,6 +90,16 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "无权查看或执行该操作 (HTTP 服务)",
         "not allowed to read or perform this (HTTP service)",
     ),
+    "GZ-AU-030": (
+        (),
+        "网页请求缺少或带错了 CSRF 令牌 (申请人/窗口页面)",
+        "a page request's CSRF token is missing or wrong (applicant/window pages)",
+    ),
+    "GZ-AU-031": (
+        (),
+        "网页请求来自其他网站 (Origin 不符)",
+        "a page request came from another site (Origin mismatch)",
+    ),
     # CF — configuration
     "GZ-CF-001": ((), "不支持的存储地址", "unsupported store URL"),
     "GZ-CF-002": (

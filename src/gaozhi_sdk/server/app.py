@@ -232,6 +232,11 @@ def create_app(
         status, body = from_error(exc, request.url.path)
         return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
+    if config.web is not None:
+        from gaozhi_sdk.server.web import mount_web
+
+        mount_web(app, config, svc, dev=dev)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [

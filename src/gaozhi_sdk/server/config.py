@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from gaozhi_sdk.errors import ConfigError
 from gaozhi_sdk.models.parties import Actor
 
-__all__ = ["Credential", "SealConfig", "ServiceConfig", "load_config"]
+__all__ = ["Credential", "SealConfig", "ServiceConfig", "WebConfig", "load_config"]
 
 
 class _Strict(BaseModel):
@@ -127,6 +127,25 @@ class Credential(_Strict):
         return hashlib.sha256(value.encode()).hexdigest()
 
 
+class WebConfig(_Strict):
+    """The browser pages: ``/apply/`` for applicants and ``/window/`` for window clerks.
+
+    The pages sit behind the platform's login: the platform that authenticated the person
+    posts a short-lived login assertion signed with its credential's HMAC secret
+    (:mod:`gaozhi_sdk.server.web.sessions`). That credential's actor gives the online
+    notices and checks eligibility; it must be allowed to act for applicants.
+    """
+
+    list_id: str = Field(min_length=1, max_length=100, description="网上申请所用的已公布清单")
+    platform_credential: str = Field(
+        min_length=1, max_length=64, description="平台凭据 id (登录断言的签名密钥; 网上告知主体)"
+    )
+    session_ttl_s: int = Field(default=1800, ge=60, le=86_400, description="会话有效期 (秒)")
+    assertion_max_age_s: int = Field(
+        default=120, ge=10, le=900, description="登录断言的最长有效期 (秒)"
+    )
+
+
 class ServiceConfig(_Strict):
     """``service.yaml`` of ``gaozhi serve``."""
 
@@ -138,6 +157,9 @@ class ServiceConfig(_Strict):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="请求体上限 (字节)")
     hmac_max_skew_s: int = Field(default=300, ge=1, le=3600, description="请求签名时间窗 (秒)")
     credentials: tuple[Credential, ...] = Field(default=(), description="调用方凭据")
+    web: WebConfig | None = Field(
+        default=None, description="申请人网上签署与窗口页面 (/apply/, /window/); 缺省不启用"
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> ServiceConfig:
@@ -147,6 +169,15 @@ class ServiceConfig(_Strict):
         for what, values in (("id", ids), ("key_id", keys), ("cert_sha256", fps)):
             if len(set(values)) != len(values):
                 raise ValueError(f"credential {what} values must be unique")
+        if self.web is not None:
+            platform = next(
+                (c for c in self.credentials if c.id == self.web.platform_credential), None
+            )
+            if platform is None or platform.method != "hmac" or not platform.may_act_for_applicants:
+                raise ValueError(
+                    "web.platform_credential must name an hmac credential "
+                    "with may_act_for_applicants: true"
+                )
         return self
 
     def resolve(self, base: Path) -> ServiceConfig:

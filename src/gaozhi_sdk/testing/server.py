@@ -163,6 +163,9 @@ class ServedService:
     #: ``requests`` keywords for the health probe (``verify=``, ``cert=`` under TLS)
     probe: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
+    #: the ``web:`` section of service.yaml (browser pages), e.g. ``{"list_id": …,
+    #: "platform_credential": "platform"}``; None leaves the pages off
+    web: dict[str, Any] | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -230,6 +233,8 @@ class ServedService:
             "credentials": creds + list(self.extra_credentials),
             "max_body_bytes": 262_144,
         }
+        if self.web is not None:
+            config["web"] = dict(self.web)
         path = self.workdir / "service.yaml"
         path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
         svc = PledgeService.open(self.db_url, signers=signers, trust=self.pki.trust_store())

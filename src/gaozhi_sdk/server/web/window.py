@@ -1,0 +1,187 @@
+"""``/window/``: the window clerk's pages (open a case, print the notice, record the
+applicant's choice, capture the handwritten signature, attest and seal).
+
+The clerk is the session's actor (``WINDOW_CLERK`` of the platform credential's organ), so
+the role policy and the organ scope of the library decide as for any clerk call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from gaozhi_sdk.errors import GaozhiError
+from gaozhi_sdk.ids import mask_beside_digest
+from gaozhi_sdk.models.case import Case, ProofChoice
+from gaozhi_sdk.models.enums import CaseStatus, IdType, NoticeChannel, PartyType, ProofMode
+from gaozhi_sdk.models.parties import Applicant
+from gaozhi_sdk.server.web.apply import pledge_digest, signing_method_of
+from gaozhi_sdk.server.web.pages import (
+    check_origin,
+    error_page,
+    fields,
+    form_of,
+    render,
+    session_or_login,
+)
+from gaozhi_sdk.server.web.sessions import WebSession
+from gaozhi_sdk.service import PledgeService
+
+__all__ = ["clerk_case", "mount_window"]
+
+_PARTY_ID = {
+    PartyType.CITIZEN: IdType.RESIDENT_ID,
+    PartyType.LEGAL_PERSON: IdType.USCC,
+    PartyType.OTHER_ORG: IdType.USCC,
+}
+
+
+def clerk_case(request: Request, s: WebSession, case_no: str) -> Case:
+    """The case, if it belongs to the clerk's organ (GZ-AU-020, journaled, otherwise)."""
+    from gaozhi_sdk.server.web.apply import case_for
+
+    return case_for(request, s, case_no)
+
+
+def _svc(request: Request) -> PledgeService:
+    svc: PledgeService = request.app.state.svc
+    return svc
+
+
+def _matters(svc: PledgeService, list_id: str) -> list[dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for e in svc.lists.published(list_id).entries:
+        out.setdefault(e.matter_code, {"code": e.matter_code, "name": e.matter_name})
+    return list(out.values())
+
+
+def mount_window(app: FastAPI) -> None:
+    """Add the window pages."""
+
+    @app.get("/window/", include_in_schema=False)
+    def home(request: Request) -> Response:
+        s = session_or_login(request, "window")
+        if not isinstance(s, WebSession):
+            return s
+        matters = _matters(_svc(request), request.app.state.web_config.list_id)
+        return render(request, "window/home.html", area="window", session=s, matters=matters)
+
+    @app.post("/window/cases", include_in_schema=False)
+    async def open_case(request: Request) -> Response:
+        s = session_or_login(request, "window")
+        if not isinstance(s, WebSession):
+            return s
+        form = await form_of(request)
+        svc = _svc(request)
+        try:
+            check_origin(request)
+            s.check_csrf(form.get("csrf"))
+            name, id_number, code = fields(form, "name", "id_number", "matter")
+            party = PartyType(form.get("party_type") or "CITIZEN")
+            applicant = Applicant(
+                party_type=party, name=name, id_type=_PARTY_ID[party], id_number=id_number
+            )
+            list_id = request.app.state.web_config.list_id
+            entries = [
+                e.entry_id for e in svc.lists.published(list_id).entries if e.matter_code == code
+            ]
+            notice = svc.cases.issue_notice(
+                list_id=list_id,
+                entry_ids=entries,
+                applicant=applicant,
+                actor=s.actor,
+                channel=NoticeChannel.COUNTER,
+            )
+        except GaozhiError as err:
+            return error_page(request, "window", err)
+        except ValueError:
+            bad = GaozhiError("GZ-HT-422", "申请人信息不合法", message_en="invalid applicant")
+            return error_page(request, "window", bad)
+        return RedirectResponse(f"/window/cases/{notice.case_no}", status_code=303)
+
+    @app.get("/window/cases/{case_no}", include_in_schema=False)
+    def notice_page(request: Request, case_no: str) -> Response:
+        s = session_or_login(request, "window")
+        if not isinstance(s, WebSession):
+            return s
+        try:
+            case = clerk_case(request, s, case_no)
+        except GaozhiError as err:
+            return error_page(request, "window", err)
+        if case.status is not CaseStatus.NOTICE_ISSUED:
+            return RedirectResponse(f"/window/cases/{case_no}/done", status_code=303)
+        notice = _svc(request).cases.notice(str(case.notice_id))
+        return render(
+            request, "window/notice.html", area="window", session=s, case=case, notice=notice
+        )
+
+    @app.post("/window/cases/{case_no}/choices", include_in_schema=False)
+    async def choices(request: Request, case_no: str) -> Response:
+        s = session_or_login(request, "window")
+        if not isinstance(s, WebSession):
+            return s
+        form = await form_of(request)
+        svc = _svc(request)
+        try:
+            check_origin(request)
+            s.check_csrf(form.get("csrf"))
+            case = clerk_case(request, s, case_no)
+            picked = [
+                ProofChoice(entry_id=eid, mode=ProofMode(form.get(f"mode_{eid}") or "PLEDGE"))
+                for eid in case.entry_ids
+            ]
+            case = svc.cases.record_choices(case_no, picked, s.actor)
+            if case.status is CaseStatus.NOTICE_ISSUED:
+                svc.cases.check_eligibility(case_no, s.actor)
+        except GaozhiError as err:
+            return error_page(request, "window", err)
+        except ValueError:
+            bad = GaozhiError("GZ-HT-422", "办理方式无效", message_en="invalid choice")
+            return error_page(request, "window", bad)
+        if svc.cases.get(case_no).status is not CaseStatus.NOTICE_ISSUED:
+            return RedirectResponse(f"/window/cases/{case_no}/done", status_code=303)
+        return RedirectResponse(f"/window/cases/{case_no}/sign", status_code=303)
+
+    @app.get("/window/cases/{case_no}/sign", include_in_schema=False)
+    def sign_page(request: Request, case_no: str) -> Response:
+        s = session_or_login(request, "window")
+        if not isinstance(s, WebSession):
+            return s
+        try:
+            case = clerk_case(request, s, case_no)
+            pledge = _svc(request).cases.draft_pledge(case_no)
+        except GaozhiError as err:
+            return error_page(request, "window", err)
+        return render(
+            request,
+            "window/sign.html",
+            area="window",
+            session=s,
+            case=case,
+            pledge=pledge,
+            pledgor_masked=mask_beside_digest(pledge.pledgor.id_number),
+        )
+
+    @app.get("/window/cases/{case_no}/done", include_in_schema=False)
+    def done(request: Request, case_no: str) -> Response:
+        s = session_or_login(request, "window")
+        if not isinstance(s, WebSession):
+            return s
+        svc = _svc(request)
+        try:
+            case = clerk_case(request, s, case_no)
+        except GaozhiError as err:
+            return error_page(request, "window", err)
+        found = pledge_digest(svc, case)
+        return render(
+            request,
+            "window/done.html",
+            area="window",
+            session=s,
+            case=case,
+            pledge=svc.cases.pledge(case.pledge_id) if case.pledge_id else None,
+            digest=found[0] if found else None,
+            method=signing_method_of(found[1]) if found else None,
+        )
