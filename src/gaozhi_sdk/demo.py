@@ -492,7 +492,7 @@ class _Demo:
         self.entries = {e.entry_id: e for e in cl.entries}
         for e in cl.entries:  # assess before any natural person's pledge is published
             if e.pledge_disclosure is DisclosurePolicy.PUBLIC_REDACTED:
-                self.svc.record_impact_assessment(
+                self.svc.disclosure.record_impact_assessment(
                     sample_impact_assessment(self.owner, e.entry_id, self.clock().date()), officer
                 )
 
@@ -851,7 +851,7 @@ class _Demo:
     def _complaints_and_refusals(self) -> None:
         svc = self.svc
         for i in range(3):
-            c = svc.receive_complaint(
+            c = svc.complaints.receive(
                 channel="12345政务服务便民热线",
                 subject_ref=f"公开承诺书 {i + 1}",
                 content="举报申请人承诺的经营场所与实际不符",
@@ -860,10 +860,10 @@ class _Demo:
             )
             if i == 0:
                 continue
-            svc.assign_complaint(c.complaint_id, "IN0007", self.clerk)
-            svc.handle_complaint(c.complaint_id, "经现场核实, 举报情况不属实", self.inspector)
+            svc.complaints.assign(c.complaint_id, "IN0007", self.clerk)
+            svc.complaints.handle(c.complaint_id, "经现场核实, 举报情况不属实", self.inspector)
             if i == 2:
-                svc.give_complaint_feedback(
+                svc.complaints.give_feedback(
                     c.complaint_id, "已核实并电话告知举报人处理结果", self.inspector
                 )
         other = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK9999", organ_uscc=POLICE_USCC)

@@ -162,7 +162,7 @@ def docs_world(
         reviewer,
     )
     if getattr(request, "param", True):
-        svc.record_impact_assessment(
+        svc.disclosure.record_impact_assessment(
             sample_impact_assessment(OWNER_USCC, PUBLIC_ENTRY, START.date()), officer
         )
     world = DocsWorld(svc=svc, clock=clock, pki=pki, clist=sample_list, db_path=db)

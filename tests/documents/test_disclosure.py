@@ -54,7 +54,7 @@ def test_r093_build_disclosure_drops_sensitive_items(
 def test_r092_citizen_is_masked_and_contact_address_withheld(docs_world: DocsWorld) -> None:
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY)
     app = docs_world.applicants[-1]
-    d = docs_world.svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    d = docs_world.svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     assert d.pledgor_display != app.name and d.pledgor_display[0] == app.name[0]
     for fmt in ("html", "json", "docx"):
         out = render_disclosure(d, fmt)
@@ -69,7 +69,7 @@ def test_r092_citizen_is_masked_and_contact_address_withheld(docs_world: DocsWor
 def test_r092_legal_person_name_and_uscc_are_kept(docs_world: DocsWorld) -> None:
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY, legal=True)
     app = docs_world.applicants[-1]
-    d = docs_world.svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    d = docs_world.svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     assert (d.pledgor_display, d.pledgor_id_display) == (app.name, app.id_number)
     text = render_disclosure(d, "html").decode()
     assert app.name in text and app.id_number in text
@@ -80,7 +80,7 @@ def test_r072_published_copy_carries_the_complaint_channel(
     docs_world: DocsWorld, sample_list: CommitmentList
 ) -> None:
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY)
-    d = docs_world.svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    d = docs_world.svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     channel = sample_list.entry(PUBLIC_ENTRY).complaint_channel
     assert channel and d.complaint_channel == channel
     assert channel in render_disclosure(d, "html").decode()
@@ -92,7 +92,7 @@ def test_r072_published_copy_carries_the_complaint_channel(
 def test_publish_is_sealed_journaled_and_emitted_once(docs_world: DocsWorld) -> None:
     svc = docs_world.svc
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY)
-    d = svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    d = svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     entries = [e for e in svc.store.journal() if e.event == "disclosure.publish"]
     assert len(entries) == 1 and entries[0].outcome == "APPLIED"
     detail = entries[0].detail
@@ -106,7 +106,7 @@ def test_publish_is_sealed_journaled_and_emitted_once(docs_world: DocsWorld) -> 
     assert bundle.payload == model_bytes(d)
     topics = [m.topic for m in svc.store.pending_outbox(limit=1000)]
     assert topics.count("disclosure.published") == 1
-    assert svc.publish_disclosure(pledge.pledge_id, docs_world.clerk) == d  # idempotent
+    assert svc.disclosure.publish(pledge.pledge_id, docs_world.clerk) == d  # idempotent
     assert sum(e.event == "disclosure.publish" for e in svc.store.journal()) == 1
     assert svc.disclosure.list() == [d]
 
@@ -114,7 +114,7 @@ def test_publish_is_sealed_journaled_and_emitted_once(docs_world: DocsWorld) -> 
 def test_r071_entry_not_marked_public_is_refused_and_journaled(docs_world: DocsWorld) -> None:
     _, pledge = docs_world.pledge_case(PRIVATE_ENTRY)
     with pytest.raises(RuleViolationError) as exc:
-        docs_world.svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+        docs_world.svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     assert exc.value.code == "GZ-RL-501"
     refused = [e for e in docs_world.svc.store.journal() if e.outcome == "REFUSED"]
     assert refused[-1].event == "disclosure.publish"
@@ -127,11 +127,11 @@ def test_only_officials_of_the_owning_organ_publish(docs_world: DocsWorld) -> No
     app = docs_world.applicants[-1]
     me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
     with pytest.raises(PermissionDeniedError) as exc:
-        docs_world.svc.publish_disclosure(pledge.pledge_id, me)
+        docs_world.svc.disclosure.publish(pledge.pledge_id, me)
     assert exc.value.code == "GZ-AU-001"
     other = official(ActorRole.WINDOW_CLERK, "GA0102", OTHER_USCC)
     with pytest.raises(PermissionDeniedError) as exc:
-        docs_world.svc.publish_disclosure(pledge.pledge_id, other)
+        docs_world.svc.disclosure.publish(pledge.pledge_id, other)
     assert exc.value.code == "GZ-AU-002"
     refused = [e for e in docs_world.svc.store.journal() if e.outcome == "REFUSED"]
     assert [e.detail["code"] for e in refused[-2:]] == ["GZ-AU-001", "GZ-AU-002"]
@@ -144,7 +144,7 @@ def test_withdrawn_pledges_are_not_published(docs_world: DocsWorld) -> None:
     me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
     docs_world.svc.cases.withdraw(notice.case_no, "已自行取得证明, 改按原程序办理", me)
     with pytest.raises(WorkflowError) as exc:
-        docs_world.svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+        docs_world.svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     assert exc.value.code == "GZ-WF-501"
 
 
@@ -153,7 +153,7 @@ def test_r073_third_party_proxy_is_not_disclosed(docs_world: DocsWorld) -> None:
     proxy = synthetic_applicant(docs_world.rng)
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY, proxy=proxy)
     assert pledge.proxy is not None
-    d = docs_world.svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    d = docs_world.svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     for fmt in ("html", "json"):
         text = render_disclosure(d, fmt).decode()
         assert proxy.name not in text and proxy.id_number not in text
@@ -163,7 +163,7 @@ def test_r073_third_party_proxy_is_not_disclosed(docs_world: DocsWorld) -> None:
 
 def test_r074_the_copy_states_what_was_withheld_and_why(docs_world: DocsWorld) -> None:
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY)
-    d = docs_world.svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    d = docs_world.svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     withheld = dict(h.split(": ", 1) for h in d.withheld)
     assert set(withheld) == {"联系方式", "住所或地址", "代为承诺人身份", "签署声明原文"}
     assert all("不予公开" in why for why in withheld.values())

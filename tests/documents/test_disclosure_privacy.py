@@ -49,10 +49,10 @@ def test_r073_marked_content_is_replaced_by_its_legal_ground(docs_world: DocsWor
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY, legal=True)
     content = pledge.items[0].proof_content
     clause = pledge.items[0].clauses[2]
-    svc.mark_confidential(
+    svc.disclosure.mark_confidential(
         pledge.pledge_id, _mark(docs_world, pledge.pledge_id), _applicant(docs_world)
     )
-    svc.mark_confidential(
+    svc.disclosure.mark_confidential(
         pledge.pledge_id,
         _mark(
             docs_world, pledge.pledge_id, 2, part="CLAUSE", clause_index=2,
@@ -60,7 +60,7 @@ def test_r073_marked_content_is_replaced_by_its_legal_ground(docs_world: DocsWor
         ),
         docs_world.clerk,
     )  # fmt: skip
-    d = svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    d = svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     (item,) = d.items
     assert content not in item.proof_content and "商业秘密" in item.proof_content
     assert "第十五条" in item.proof_content
@@ -83,25 +83,25 @@ def test_r073_consent_or_public_interest_publishes_with_a_recorded_reason(
     svc = docs_world.svc
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY, legal=True)
     content = pledge.items[0].proof_content
-    svc.mark_confidential(
+    svc.disclosure.mark_confidential(
         pledge.pledge_id, _mark(docs_world, pledge.pledge_id, part="ITEM"), _applicant(docs_world)
     )
     with pytest.raises(ModelValidationError):  # consent without its written record
-        svc.override_confidentiality(
+        svc.disclosure.override_confidentiality(
             "MK-1",
             {"basis": "CONSENT", "reason": "权利人同意", "decided_by": "LS0001",
              "decided_at": docs_world.clock().isoformat()},
             docs_world.clerk,
         )  # fmt: skip
     with pytest.raises(ModelValidationError):  # public interest without a reason
-        svc.override_confidentiality(
+        svc.disclosure.override_confidentiality(
             "MK-1",
             {"basis": "PUBLIC_INTEREST", "reason": " ", "decided_by": "LS0001",
              "decided_at": docs_world.clock().isoformat()},
             docs_world.clerk,
         )  # fmt: skip
     with pytest.raises(PermissionDeniedError):  # the applicant does not decide
-        svc.override_confidentiality(
+        svc.disclosure.override_confidentiality(
             "MK-1",
             DisclosureOverride(
                 basis=DisclosureOverrideBasis.PUBLIC_INTEREST, reason="公共安全",
@@ -109,7 +109,7 @@ def test_r073_consent_or_public_interest_publishes_with_a_recorded_reason(
             ),
             _applicant(docs_world),
         )  # fmt: skip
-    m = svc.override_confidentiality(
+    m = svc.disclosure.override_confidentiality(
         "MK-1",
         DisclosureOverride(
             basis=DisclosureOverrideBasis.PUBLIC_INTEREST,
@@ -119,7 +119,7 @@ def test_r073_consent_or_public_interest_publishes_with_a_recorded_reason(
         official(ActorRole.LIST_OFFICER, "LS0001"),
     )  # fmt: skip
     assert not m.withheld
-    d = svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    d = svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     assert d.items[0].proof_content == content
     (entry,) = [e for e in svc.store.journal() if e.event == "disclosure.publish"]
     assert entry.detail["overridden_marks"] == ["MK-1"] and entry.detail["withheld_marks"] == []
@@ -133,37 +133,41 @@ def test_r073_who_may_mark_and_when(docs_world: DocsWorld) -> None:
     _, pledge = docs_world.pledge_case(PUBLIC_ENTRY, legal=True)
     stranger = Actor(role=ActorRole.APPLICANT, actor_id="91110000600037341L")
     with pytest.raises(PermissionDeniedError):
-        svc.mark_confidential(pledge.pledge_id, _mark(docs_world, pledge.pledge_id), stranger)
+        svc.disclosure.mark_confidential(
+            pledge.pledge_id, _mark(docs_world, pledge.pledge_id), stranger
+        )
     other_organ = official(ActorRole.WINDOW_CLERK, "GA0102", OTHER_USCC)
     with pytest.raises(PermissionDeniedError) as ei:
-        svc.mark_confidential(pledge.pledge_id, _mark(docs_world, pledge.pledge_id), other_organ)
+        svc.disclosure.mark_confidential(
+            pledge.pledge_id, _mark(docs_world, pledge.pledge_id), other_organ
+        )
     assert ei.value.code == "GZ-AU-002"
     with pytest.raises(RuleViolationError) as er:
-        svc.mark_confidential(
+        svc.disclosure.mark_confidential(
             pledge.pledge_id,
             _mark(docs_world, pledge.pledge_id, part="CLAUSE", clause_index=99),
             docs_world.clerk,
         )
     assert er.value.code == "GZ-RL-503"
-    svc.publish_disclosure(pledge.pledge_id, docs_world.clerk)
+    svc.disclosure.publish(pledge.pledge_id, docs_world.clerk)
     with pytest.raises(RuleViolationError) as late:
-        svc.mark_confidential(
+        svc.disclosure.mark_confidential(
             pledge.pledge_id, _mark(docs_world, pledge.pledge_id), docs_world.clerk
         )
     assert late.value.code == "GZ-RL-504"
     refused = [e for e in svc.store.journal() if e.event == "disclosure.mark"]
     assert [e.outcome for e in refused] == ["REFUSED"] * 4
-    assert svc.confidential_marks(pledge.pledge_id) == []
+    assert svc.disclosure.confidential_marks(pledge.pledge_id) == []
 
 
 @pytest.mark.parametrize("docs_world", [False], indirect=True)
 def test_r094_natural_person_needs_an_impact_assessment(docs_world: DocsWorld) -> None:
     svc = docs_world.svc
     _, legal = docs_world.pledge_case(PUBLIC_ENTRY, legal=True)
-    assert svc.publish_disclosure(legal.pledge_id, docs_world.clerk)  # no personal data
+    assert svc.disclosure.publish(legal.pledge_id, docs_world.clerk)  # no personal data
     _, natural = docs_world.pledge_case(PUBLIC_ENTRY)
     with pytest.raises(RuleViolationError) as ei:
-        svc.publish_disclosure(natural.pledge_id, docs_world.clerk)
+        svc.disclosure.publish(natural.pledge_id, docs_world.clerk)
     assert ei.value.code == "GZ-RL-502" and "R-094" in ei.value.message
     assert ei.value.message_en
     (refused,) = [e for e in svc.store.journal() if e.outcome == "REFUSED"]
@@ -171,14 +175,14 @@ def test_r094_natural_person_needs_an_impact_assessment(docs_world: DocsWorld) -
     officer = official(ActorRole.LIST_OFFICER, "LS0001")
     today = docs_world.clock().date()
     future = sample_impact_assessment(OWNER_USCC, PUBLIC_ENTRY, today + timedelta(days=1))
-    svc.record_impact_assessment(future, officer)  # not yet made: does not count
+    svc.disclosure.record_impact_assessment(future, officer)  # not yet made: does not count
     with pytest.raises(RuleViolationError):
-        svc.publish_disclosure(natural.pledge_id, docs_world.clerk)
+        svc.disclosure.publish(natural.pledge_id, docs_world.clerk)
     pia = sample_impact_assessment(OWNER_USCC, PUBLIC_ENTRY, today)
     with pytest.raises(PermissionDeniedError):
-        svc.record_impact_assessment(pia, docs_world.clerk)
-    svc.record_impact_assessment(pia, officer)
-    d = svc.publish_disclosure(natural.pledge_id, docs_world.clerk)
+        svc.disclosure.record_impact_assessment(pia, docs_world.clerk)
+    svc.disclosure.record_impact_assessment(pia, officer)
+    d = svc.disclosure.publish(natural.pledge_id, docs_world.clerk)
     assert d.pledgor_display != docs_world.applicants[-1].name
     pub = [e for e in svc.store.journal() if e.event == "disclosure.publish"]
     assert pub[-1].detail["impact_assessments"] == [pia.assessment_id]

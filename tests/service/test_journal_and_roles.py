@@ -147,16 +147,16 @@ def _lifecycle(w: World) -> None:
     )
     svc.credit.decide_repair(app.application_id, RepairDecision.REPAIRED, w.credit_officer)
     # complaints with a reporter's phone number (kept in the complaint, never journaled)
-    c = svc.receive_complaint(
+    c = svc.complaints.receive(
         channel="12345政务服务便民热线",
         subject_ref=ok.case_no,
         content="举报经营场所与实际不符",
         reporter_contact="13900001111",
         actor=w.clerk,
     )
-    svc.assign_complaint(c.complaint_id, "IN0007", w.clerk)
-    svc.handle_complaint(c.complaint_id, "经现场核实, 举报不属实", w.inspector)
-    svc.give_complaint_feedback(c.complaint_id, "已电话告知举报人", w.inspector)
+    svc.complaints.assign(c.complaint_id, "IN0007", w.clerk)
+    svc.complaints.handle(c.complaint_id, "经现场核实, 举报不属实", w.inspector)
+    svc.complaints.give_feedback(c.complaint_id, "已电话告知举报人", w.inspector)
     w.clock.advance(days=400)
     svc.sweep()
 
@@ -360,15 +360,15 @@ def test_r011_reviewer_from_unconfigured_bureau_refused(world_factory: WorldFact
 
 def test_complaint_steps_follow_the_machine(world: World) -> None:
     """R-072: a complaint is received, assigned, handled and answered in that order."""
-    c = world.svc.receive_complaint(
+    c = world.svc.complaints.receive(
         channel="12345", subject_ref="CASE-X", content="举报", actor=world.clerk
     )
     with pytest.raises(WorkflowError) as ei:
-        world.svc.give_complaint_feedback(c.complaint_id, "已反馈", world.inspector)
+        world.svc.complaints.give_feedback(c.complaint_id, "已反馈", world.inspector)
     assert ei.value.code == "GZ-WF-002"
-    world.svc.assign_complaint(c.complaint_id, "IN0007", world.clerk)
-    world.svc.handle_complaint(c.complaint_id, "已核实", world.inspector)
-    done = world.svc.give_complaint_feedback(c.complaint_id, "已反馈", world.inspector)
+    world.svc.complaints.assign(c.complaint_id, "IN0007", world.clerk)
+    world.svc.complaints.handle(c.complaint_id, "已核实", world.inspector)
+    done = world.svc.complaints.give_feedback(c.complaint_id, "已反馈", world.inspector)
     assert done.status.value == "CLOSED" and done.closed_at == world.clock()
 
 

@@ -35,7 +35,7 @@ def scenario(world: World) -> World:
     assert fv.due_at is not None
     w.clock.set(fv.due_at + timedelta(hours=1))
     assert svc.sweep()["overdue"] == 1
-    svc.receive_complaint(channel="12345", subject_ref=g.case_no, content="举报", actor=w.clerk)
+    svc.complaints.receive(channel="12345", subject_ref=g.case_no, content="举报", actor=w.clerk)
     return w
 
 

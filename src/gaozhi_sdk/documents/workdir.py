@@ -47,7 +47,7 @@ def publish_all_disclosures(svc: Any, actor: Actor) -> list[DisclosedPledge]:
         pledge = svc.cases.pledge(case.pledge_id)
         entries = [svc.cases.entry_at(case, it.entry_id) for it in pledge.items]
         if any(redaction_profile(e).publish for e in entries):
-            out.append(svc.publish_disclosure(case.pledge_id, actor))
+            out.append(svc.disclosure.publish(case.pledge_id, actor))
     return out
 
 

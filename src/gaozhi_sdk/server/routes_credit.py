@@ -263,7 +263,7 @@ def mount(app: FastAPI) -> None:
     def publish_disclosure(
         pledge_id: str, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> DisclosedPledge:
-        return svc.publish_disclosure(pledge_id, caller.actor)
+        return svc.disclosure.publish(pledge_id, caller.actor)
 
     @app.get(
         "/v1/disclosures", response_model=list[DisclosedPledge], tags=["公开"], summary="公开承诺书"
@@ -281,7 +281,7 @@ def mount(app: FastAPI) -> None:
     def receive_complaint(
         body: ComplaintIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Complaint:
-        return svc.receive_complaint(
+        return svc.complaints.receive(
             channel=body.channel,
             subject_ref=body.subject_ref,
             content=body.content,
@@ -305,10 +305,10 @@ def mount(app: FastAPI) -> None:
         key: IdempotencyKey = None,
     ) -> Complaint:
         if step == "assign":
-            return svc.assign_complaint(complaint_id, body.text, caller.actor)
+            return svc.complaints.assign(complaint_id, body.text, caller.actor)
         if step == "handle":
-            return svc.handle_complaint(complaint_id, body.text, caller.actor)
-        return svc.give_complaint_feedback(complaint_id, body.text, caller.actor)
+            return svc.complaints.handle(complaint_id, body.text, caller.actor)
+        return svc.complaints.give_feedback(complaint_id, body.text, caller.actor)
 
     @app.get(
         "/v1/complaints", response_model=list[Complaint], tags=["投诉举报"], summary="投诉举报"

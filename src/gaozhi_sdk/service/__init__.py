@@ -327,8 +327,20 @@ MOVED: dict[str, str] = {
     "credit_records_of": "credit.records_of",
     "credit_snapshot": "credit.snapshot",
     "dispositions": "credit.dispositions",
+    # 投诉举报
+    "receive_complaint": "complaints.receive",
+    "assign_complaint": "complaints.assign",
+    "handle_complaint": "complaints.handle",
+    "give_complaint_feedback": "complaints.give_feedback",
     # 承诺书公开
     "disclosures": "disclosure.list",
+    "publish_disclosure": "disclosure.publish",
+    "mark_confidential": "disclosure.mark_confidential",
+    "override_confidentiality": "disclosure.override_confidentiality",
+    "confidential_marks": "disclosure.confidential_marks",
+    "record_impact_assessment": "disclosure.record_impact_assessment",
+    "impact_assessments": "disclosure.impact_assessments",
+    "impact_assessment_for": "disclosure.impact_assessment_for",
 }
 install_moved(PledgeService, MOVED)
 

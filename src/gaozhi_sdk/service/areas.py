@@ -50,6 +50,7 @@ from gaozhi_sdk.service.credit import CreditMixin
 from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
 from gaozhi_sdk.service.disclosure import DisclosureMixin
 from gaozhi_sdk.service.lists import ListsMixin
+from gaozhi_sdk.service.privacy import PrivacyMixin
 from gaozhi_sdk.service.remote_signing import RemoteSigningMixin
 from gaozhi_sdk.service.verifications import VerificationsMixin
 from gaozhi_sdk.store import ChainReport, JournalEntry, verify_chain
@@ -270,10 +271,17 @@ class Credit(_Area):
 
 
 class Disclosure(_Area):
-    """承诺书公开 (R-071…R-074): ``svc.disclosure``."""
+    """承诺书公开 (R-071…R-074), 不予公开的标记 (R-073) 与个人信息保护影响评估 (R-094):
+    ``svc.disclosure``."""
 
-    publish = _area(DisclosureMixin.publish_disclosure)
+    publish = _area(DisclosureMixin._publish_disclosure)
     get = _area(DisclosureMixin._disclosure)
+    mark_confidential = _area(PrivacyMixin._mark_confidential)
+    override_confidentiality = _area(PrivacyMixin._override_confidentiality)
+    confidential_marks = _area(PrivacyMixin._confidential_marks)
+    record_impact_assessment = _area(PrivacyMixin._record_impact_assessment)
+    impact_assessments = _area(PrivacyMixin._impact_assessments)
+    impact_assessment_for = _area(PrivacyMixin._impact_assessment_for)
 
     def list(self, *, case_no: str | None = None) -> builtins.list[DisclosedPledge]:
         """Published redacted pledges (of one case)."""
@@ -288,10 +296,10 @@ class Disclosure(_Area):
 class Complaints(_Area):
     """投诉举报 (R-072): ``svc.complaints``."""
 
-    receive = _area(ComplaintsMixin.receive_complaint)
-    assign = _area(ComplaintsMixin.assign_complaint)
-    handle = _area(ComplaintsMixin.handle_complaint)
-    give_feedback = _area(ComplaintsMixin.give_complaint_feedback)
+    receive = _area(ComplaintsMixin._receive_complaint)
+    assign = _area(ComplaintsMixin._assign_complaint)
+    handle = _area(ComplaintsMixin._handle_complaint)
+    give_feedback = _area(ComplaintsMixin._give_complaint_feedback)
 
     def get(self, complaint_id: str) -> Complaint:
         """One complaint (GZ-ST-404 if missing)."""

@@ -14,7 +14,7 @@ __all__ = ["ComplaintsMixin"]
 class ComplaintsMixin(CreditMixin):
     """投诉举报."""
 
-    def receive_complaint(
+    def _receive_complaint(
         self,
         *,
         channel: str,
@@ -56,17 +56,17 @@ class ComplaintsMixin(CreditMixin):
             s.payload = {"complaint_id": cid, "status": s.target}
         return new
 
-    def assign_complaint(self, cid: str, assignee: str, actor: Actor) -> Complaint:
+    def _assign_complaint(self, cid: str, assignee: str, actor: Actor) -> Complaint:
         """Assign a complaint to a handler."""
         return self._complaint_step(cid, "assign", actor, assignee=assignee)
 
-    def handle_complaint(self, cid: str, result: str, actor: Actor) -> Complaint:
+    def _handle_complaint(self, cid: str, result: str, actor: Actor) -> Complaint:
         """Record the handling result."""
         if not result.strip():
             raise RuleViolationError("GZ-RL-272", "处理结果不能为空", message_en="empty result")
         return self._complaint_step(cid, "handle", actor, handling_result=result)
 
-    def give_complaint_feedback(self, cid: str, feedback: str, actor: Actor) -> Complaint:
+    def _give_complaint_feedback(self, cid: str, feedback: str, actor: Actor) -> Complaint:
         """Tell the reporter what was done, then close (R-072)."""
         if not feedback.strip():
             raise RuleViolationError("GZ-RL-273", "反馈内容不能为空", message_en="empty feedback")

@@ -1,6 +1,6 @@
 """承诺书公开 (R-071–R-074, R-092…R-094): the service side of public disclosure.
 
-:meth:`DisclosureMixin.publish_disclosure` builds the redacted public copy of a signed
+``svc.disclosure.publish`` builds the redacted public copy of a signed
 pledge (only items whose entry says ``PUBLIC_REDACTED`` and carries no sensitive data;
 content marked confidential replaced by its legal ground, R-073), requires a personal
 information impact assessment for each disclosed entry when the pledgor is a natural
@@ -79,7 +79,7 @@ class DisclosureMixin(PrivacyMixin):
             )
 
     @refusals_journaled("disclosure.publish", "disclosure", "pledge_id")
-    def publish_disclosure(self, pledge_id: str, actor: Actor) -> DisclosedPledge:
+    def _publish_disclosure(self, pledge_id: str, actor: Actor) -> DisclosedPledge:
         """Publish the redacted copy of a signed pledge (R-071…R-074, R-092…R-094).
 
         Idempotent: a pledge already disclosed returns the stored copy.
@@ -110,7 +110,7 @@ class DisclosureMixin(PrivacyMixin):
         )
         now = self.now()
         assessments = self._assessments_for(case.organ_uscc, pledge, entries, now.date())
-        marks = self.confidential_marks(pledge_id)
+        marks = self._confidential_marks(pledge_id)
         copy = build_disclosure(
             pledge,
             entries,
@@ -172,7 +172,7 @@ class DisclosureMixin(PrivacyMixin):
         for entry_id, entry in entries.items():
             if not redaction_profile(entry).publish:
                 continue
-            pia = self.impact_assessment_for(organ_uscc, entry_id, on)
+            pia = self._impact_assessment_for(organ_uscc, entry_id, on)
             if pia is None:
                 raise RuleViolationError(
                     "GZ-RL-502",

@@ -1,11 +1,11 @@
 """不予公开的标记与个人信息保护影响评估 — the service side (R-073, R-094, R-090).
 
-* :meth:`PrivacyMixin.mark_confidential`: the applicant (or its proxy) or an official of
+* ``svc.disclosure.mark_confidential``: the applicant (or its proxy) or an official of
   the organ marks part of a signed pledge as a trade secret or a third party's private
-  information; :meth:`PrivacyMixin.override_confidentiality` records the consent or the
+  information; ``svc.disclosure.override_confidentiality`` records the consent or the
   overriding public interest (with its reason) that publishes it after all (R-073).
-* :meth:`PrivacyMixin.record_impact_assessment`: the organ's 个人信息保护影响评估 for
-  publishing the pledges of one entry (R-094); :meth:`PrivacyMixin.impact_assessment_for`
+* ``svc.disclosure.record_impact_assessment``: the organ's 个人信息保护影响评估 for
+  publishing the pledges of one entry (R-094); ``svc.disclosure.impact_assessment_for``
   finds the one in force. ``publish_disclosure`` requires it for natural persons.
 
 Each is one transaction with its journal entry (the payload only as a digest: reasons are
@@ -63,7 +63,7 @@ class PrivacyMixin(CasesMixin):
             )
 
     # -- R-073 -------------------------------------------------------------------------------
-    def confidential_marks(self, pledge_id: str) -> list[ConfidentialityMark]:
+    def _confidential_marks(self, pledge_id: str) -> list[ConfidentialityMark]:
         """The marks on one pledge, in id order."""
         return [
             m
@@ -104,7 +104,7 @@ class PrivacyMixin(CasesMixin):
         return case.organ_uscc
 
     @refusals_journaled("disclosure.mark", "pledge", "pledge_id")
-    def mark_confidential(
+    def _mark_confidential(
         self,
         pledge_id: str,
         mark: ConfidentialityMark | dict[str, object],
@@ -148,7 +148,7 @@ class PrivacyMixin(CasesMixin):
         return m
 
     @refusals_journaled("disclosure.override", "confidential_mark", "mark_id")
-    def override_confidentiality(
+    def _override_confidentiality(
         self,
         mark_id: str,
         override: DisclosureOverride | dict[str, object],
@@ -174,24 +174,24 @@ class PrivacyMixin(CasesMixin):
         return new
 
     # -- R-094 -------------------------------------------------------------------------------
-    def impact_assessments(self) -> list[ImpactAssessment]:
+    def _impact_assessments(self) -> list[ImpactAssessment]:
         """Every recorded impact assessment (kept at least three years, R-094)."""
         return [self._model_of(r, ImpactAssessment) for r in self.store.list(PIA_KIND)]
 
-    def impact_assessment_for(
+    def _impact_assessment_for(
         self, organ_uscc: str, entry_id: str, on: date
     ) -> ImpactAssessment | None:
         """The latest assessment of ``organ_uscc`` for disclosing ``entry_id``'s pledges
         made on or before ``on`` (None if there is none)."""
         found = [
             a
-            for a in self.impact_assessments()
+            for a in self._impact_assessments()
             if a.organ_uscc == organ_uscc and a.entry_id == entry_id and a.assessed_on <= on
         ]
         return max(found, key=lambda a: (a.assessed_on, a.assessment_id)) if found else None
 
     @refusals_journaled("privacy.assess", "impact_assessment", "-")
-    def record_impact_assessment(
+    def _record_impact_assessment(
         self, assessment: ImpactAssessment | dict[str, object], actor: Actor
     ) -> ImpactAssessment:
         """Record a 个人信息保护影响评估 before publishing personal information (R-094).
