@@ -194,8 +194,10 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-CLI-050": ((), "二进制格式须用 --out 指定输出文件", "binary formats need --out"),
     "GZ-CLI-051": ((), "须安装文书组件", "the documents extra is required"),
     # HT — the HTTP service
+    "GZ-HT-400": ((), "请求无法处理 (重复的请求头或无法解析的请求体)", "malformed request"),
     "GZ-HT-401": ((), "调用方未通过认证", "the caller is not authenticated"),
     "GZ-HT-404": ((), "所请求的资源尚不存在", "the requested resource does not exist yet"),
+    "GZ-HT-405": ((), "该路径不支持此 HTTP 方法", "method not allowed on this path"),
     "GZ-HT-413": ((), "请求体超过上限", "the request body exceeds the limit"),
     "GZ-HT-422": ((), "请求数据不合法", "invalid request"),
     "GZ-HT-423": (
@@ -203,6 +205,7 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "同一 Idempotency-Key 已用于另一个请求",
         "the Idempotency-Key was used for a different request",
     ),
+    "GZ-HT-500": ((), "服务内部错误 (已记录, 不含细节)", "internal error (logged, no details)"),
     # ID — identifiers
     "GZ-ID-001": ((), "证件号码必须是字符串", "the identifier must be a string"),
     "GZ-ID-002": (

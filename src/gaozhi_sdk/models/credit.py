@@ -141,6 +141,10 @@ class Complaint(GaozhiModel):
         default=None, description="举报人联系方式", json_schema_extra=pii("contact")
     )
     status: ComplaintStatus = Field(description="状态")
+    organ_uscc: str | None = Field(
+        default=None,
+        description="受理机关统一社会信用代码 (只有该机关的人员可以查看和办理; 空: 仅监督角色)",
+    )
     assignee: str | None = Field(default=None, description="承办人员")
     handling_result: str | None = Field(default=None, description="处理结果")
     feedback: str | None = Field(default=None, description="向举报人反馈的内容")

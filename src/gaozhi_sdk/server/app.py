@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gaozhi_sdk import __version__
 from gaozhi_sdk.errors import ConfigError, GaozhiError
@@ -45,6 +46,7 @@ _MAX_ASSERTION = 512
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
     for code, text in (
+        (400, "请求无法解析或请求头重复 / malformed request"),
         (401, "未认证 / unauthenticated"),
         (403, "角色策略拒绝 / refused by the role policy"),
         (404, "不存在 / not found"),
@@ -253,6 +255,37 @@ def create_app(
             errors=errors,
         )
         return Response(body, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _framework(request: Request, exc: StarletteHTTPException) -> Response:
+        # unknown paths, wrong methods and bodies the framework cannot parse (too deep,
+        # not UTF-8) are problems like every other error, never FastAPI's {"detail": …}
+        code, title, detail = {
+            404: ("GZ-HT-404", "路径不存在", "no such path"),
+            405: ("GZ-HT-405", "该路径不支持此 HTTP 方法", "method not allowed on this path"),
+        }.get(
+            exc.status_code,
+            ("GZ-HT-400", "请求无法解析", f"the request could not be processed: {exc.detail}"),
+        )
+        status = exc.status_code if code != "GZ-HT-400" else 400
+        body = problem_body(
+            code=code, title=title, detail=detail, status=status, instance=request.url.path
+        )
+        return Response(
+            body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # a defect: logged by the server with its traceback, answered without any detail
+        body = problem_body(
+            code="GZ-HT-500",
+            title="服务内部错误",
+            detail="internal error",
+            status=500,
+            instance=request.url.path,
+        )
+        return Response(body, status_code=500, media_type=PROBLEM_MEDIA_TYPE)
 
     @app.exception_handler(ValidationError)
     async def _model_invalid(request: Request, exc: ValidationError) -> Response:

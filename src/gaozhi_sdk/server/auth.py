@@ -108,10 +108,15 @@ class Authenticator:
                 return self._principal(found)
         if "x-app-key" in headers:
             key = headers["x-app-key"]
+            pairs = parse_qsl(query, keep_blank_values=True)
+            if len({k for k, _ in pairs}) != len(pairs):
+                # the profile's canonical query is a map: a repeated parameter has no
+                # canonical form, so the signature could not cover every value the routes see
+                raise _fail("repeated query parameter (not covered by the signature)")
             code = verify_reference_request(
                 method,
                 path,
-                dict(parse_qsl(query, keep_blank_values=True)),
+                dict(pairs),
                 headers,
                 body,
                 secret_of=self._secrets,

@@ -43,6 +43,26 @@ _MAX_KEY = 200
 #: (a crashed worker): the retry runs it again instead of waiting for ever
 RUNNING_LEASE_S = 120
 _ON_BEHALF = ("x-gaozhi-on-behalf-of", "x-gaozhi-on-behalf-role")
+#: headers that decide who calls, for whom, and what is replayed: each may appear once. A
+#: repeated one would be read differently by different layers (this gateway keeps the last,
+#: the routes' ``Request.headers`` the first), so one request could authenticate, be
+#: fingerprinted and be journaled as three different callers — it is refused instead.
+SINGLE_HEADERS = frozenset(
+    {
+        "authorization",
+        "content-type",
+        "idempotency-key",
+        "x-app-key",
+        "x-timestamp",
+        "x-nonce",
+        "x-request-id",
+        "x-content-sm3",
+        "x-sign-method",
+        "x-signature",
+        "x-gaozhi-identity-assertion",
+        *_ON_BEHALF,
+    }
+)
 
 
 async def _respond(send: Send, status: int, body: bytes, media: str, extra: list[Any]) -> None:
@@ -68,11 +88,28 @@ class Gateway:
             return
         path: str = scope["path"]
         method: str = scope["method"]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers: dict[str, str] = {}
+        repeated: set[str] = set()
+        for k, v in scope["headers"]:
+            name = k.decode("latin-1").lower()
+            if name in headers and name in SINGLE_HEADERS:
+                repeated.add(name)
+            headers[name] = v.decode("latin-1")
 
         async def problem(err: GaozhiError, extra: list[Any] | None = None) -> None:
             status, body = from_error(err, path)
             await _respond(send, status, body, PROBLEM_MEDIA_TYPE, extra or [])
+
+        if repeated:
+            names = ", ".join(sorted(repeated))
+            await problem(
+                GaozhiError(
+                    "GZ-HT-400",
+                    f"请求头重复: {names} (每个只能出现一次)",
+                    message_en=f"repeated request header: {names} (each may appear once)",
+                )
+            )
+            return
 
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
@@ -167,7 +204,15 @@ class Gateway:
             elif message["type"] == "http.response.body":
                 captured["body"].append(message.get("body", b""))
 
-        await self.app(scope, replay, capture)
+        try:
+            await self.app(scope, replay, capture)
+        except Exception:
+            # the application's 500 handler has answered (captured) and re-raised: keep
+            # the traceback in the server log only, answer the captured problem
+            log.exception("unhandled error in %s %s", method, path)
+            if not captured["body"]:
+                captured.update(status=500, media_type=PROBLEM_MEDIA_TYPE)
+                captured["body"] = [from_error(_internal(), path)[1]]
         data = b"".join(captured["body"])
         await anyio.to_thread.run_sync(self._finish, rid, fingerprint, captured, data)
         await _respond(send, captured["status"], data, captured["media_type"], [])
@@ -228,6 +273,10 @@ class Gateway:
                 state="DONE" if status < 500 else "FAILED",
                 expected_version=None if rec is None else rec.version,
             )
+
+
+def _internal() -> GaozhiError:
+    return GaozhiError("GZ-HT-500", "服务内部错误", message_en="internal error")
 
 
 def _too_large(limit: int) -> GaozhiError:

@@ -41,11 +41,14 @@ class Problem(BaseModel):
 
 _OPERATOR_CODES = frozenset({"GZ-CF-030", "GZ-CF-061"})
 _HTTP_CODES = {
+    "GZ-HT-400": 400,
     "GZ-HT-401": 401,
     "GZ-HT-404": 404,
+    "GZ-HT-405": 405,
     "GZ-HT-413": 413,
     "GZ-HT-422": 422,
     "GZ-HT-423": 422,
+    "GZ-HT-500": 500,
 }
 
 

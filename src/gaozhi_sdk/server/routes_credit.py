@@ -114,7 +114,7 @@ class ReplayOut(BaseModel):
     dead: int
 
 
-def _visible(actor: Actor, organ: str) -> bool:
+def _visible(actor: Actor, organ: str | None) -> bool:
     return actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or actor.organ_uscc == organ
 
 
@@ -315,7 +315,8 @@ def mount(app: FastAPI) -> None:
     )
     def complaints(caller: CallerDep, svc: SvcDep) -> list[Complaint]:
         _officials_only(svc, caller.actor, "complaint.list")
-        return svc.complaints.list()
+        # a complaint names its reporter's contact: only its organ (and oversight) sees it
+        return [c for c in svc.complaints.list() if _visible(caller.actor, c.organ_uscc)]
 
     @app.get(
         "/v1/statistics/report",

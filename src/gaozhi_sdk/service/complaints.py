@@ -24,8 +24,14 @@ class ComplaintsMixin(CreditMixin):
         reporter_contact: str | None = None,
         organ_uscc: str | None = None,
     ) -> Complaint:
-        """Take a complaint or report through the published channel (R-072)."""
+        """Take a complaint or report through the published channel (R-072).
+
+        The complaint belongs to ``organ_uscc`` (default: the receiving official's organ):
+        only that organ's officials may take its later steps (the role policy scopes them
+        like every other aggregate), so another organ can neither read nor close it.
+        """
         cid = self._new_id("CPL")
+        organ_uscc = organ_uscc or actor.organ_uscc
         with self._run(
             actor, "complaint", "receive", "complaint", cid, organ_uscc=organ_uscc, creating=True
         ) as s:
@@ -39,6 +45,7 @@ class ComplaintsMixin(CreditMixin):
                     "content": content,
                     "reporter_contact": reporter_contact,
                     "status": ComplaintStatus.RECEIVED,
+                    "organ_uscc": organ_uscc,
                 },
                 "投诉举报",
             )
@@ -50,7 +57,9 @@ class ComplaintsMixin(CreditMixin):
         self, cid: str, transition: str, actor: Actor, **update: object
     ) -> Complaint:
         c = self._load("complaint", cid, Complaint)
-        with self._run(actor, "complaint", transition, "complaint", cid, organ_uscc=None) as s:
+        with self._run(
+            actor, "complaint", transition, "complaint", cid, organ_uscc=c.organ_uscc
+        ) as s:
             new = c.model_copy(update={"status": ComplaintStatus(s.target), **update})
             self._put_model(s, "complaint", cid, new, s.target)
             s.payload = {"complaint_id": cid, "status": s.target}
