@@ -88,7 +88,10 @@ def _rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
     raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return {
-            "records": raw.execute("SELECT * FROM records ORDER BY kind, id").fetchall(),
+            # the columns of version 1 (migration 3 adds derived keys beside them)
+            "records": raw.execute(
+                "SELECT kind, id, version, state, doc, updated_at FROM records ORDER BY kind, id"
+            ).fetchall(),
             "journal": raw.execute("SELECT * FROM journal ORDER BY seq").fetchall(),
             "outbox": raw.execute(
                 "SELECT id, topic, idempotency_key, payload, created_at, attempts, "

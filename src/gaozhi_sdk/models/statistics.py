@@ -35,6 +35,11 @@ class Statistics(GaozhiModel):
     """The whole report."""
 
     generated_at: str = Field(description="生成时间")
+    period_from: str | None = Field(
+        default=None, description="统计期间起 (含; 按办件受理时间, 不给则自最早)"
+    )
+    period_to: str | None = Field(default=None, description="统计期间止 (含; 不给则至现在)")
+    organ_uscc: str | None = Field(default=None, description="只统计该机关 (不给则全部机关)")
     cases_by_status: dict[str, int] = Field(description="办件状态分布")
     entries: tuple[EntryStatistics, ...] = Field(description="分机关、分事项统计")
     dispositions_by_action: dict[str, int] = Field(description="处置措施分布")

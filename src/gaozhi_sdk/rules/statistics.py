@@ -20,10 +20,11 @@ from gaozhi_sdk.models.enums import CaseStatus, VerificationResult, Verification
 from gaozhi_sdk.models.statistics import EntryStatistics, Statistics
 from gaozhi_sdk.models.verification import Verification
 
-__all__ = ["compute_statistics", "render_markdown"]
+__all__ = ["compute_statistics", "render_markdown", "statistics_from_counts"]
 
 _PLEDGED = frozenset(
-    {
+    s.value
+    for s in {
         CaseStatus.PLEDGED,
         CaseStatus.ACCEPTED,
         CaseStatus.WITHDRAWN,
@@ -49,11 +50,60 @@ def compute_statistics(
 ) -> Statistics:
     """Aggregate the stored aggregates into :class:`~gaozhi_sdk.models.Statistics` (pure function).
 
+    The reference for :func:`statistics_from_counts`: it groups the models in Python into
+    the same rows the stores group in SQL (``PledgeService.statistics``), then folds them.
     ``penalties_refused_for_limitation``: cases whose administrative penalty was refused
     because the limitation of 行政处罚法 Art.36 had run (R-059a), counted by the service.
     """
     cases = list(cases)
-    case_by_no = {c.case_no: c for c in cases}
+    organ_of = {c.case_no: c.organ_uscc for c in cases}
+    entries: Counter[tuple[str, str, str, bool, bool]] = Counter()
+    for c in cases:
+        chosen = {ch.entry_id for ch in c.choices}
+        pledged = set(c.pledged_entry_ids)
+        for e in c.entry_ids:
+            entries[(c.organ_uscc, e, c.status.value, e in pledged, e in chosen)] += 1
+    checks: Counter[tuple[str, str, str, str | None, str]] = Counter()
+    for v in verifications:
+        organ = organ_of.get(v.case_no)
+        if organ is not None:
+            result = None if v.result is None else v.result.value
+            checks[(organ, v.entry_id, v.method.value, result, v.status.value)] += 1
+    credit = Counter((r.severity.value, r.status.value) for r in credit_records)
+    return statistics_from_counts(
+        entries=[(o, e, s, p, ch, n) for (o, e, s, p, ch), n in entries.items()],
+        statuses=list(Counter(c.status.value for c in cases).items()),
+        verifications=[(o, e, m, r, s, n) for (o, e, m, r, s), n in checks.items()],
+        dispositions=list(Counter(a.value for d in dispositions for a in d.actions).items()),
+        credit=[(sev, st, n) for (sev, st), n in credit.items()],
+        complaints=list(Counter(c.status.value for c in complaints).items()),
+        limitation_refusals=penalties_refused_for_limitation,
+        generated_at=generated_at,
+    )
+
+
+def statistics_from_counts(
+    *,
+    entries: Iterable[tuple[str, str, str, bool, bool, int]],
+    statuses: Iterable[tuple[str, int]],
+    verifications: Iterable[tuple[str, str, str, str | None, str, int]],
+    dispositions: Iterable[tuple[str, int]],
+    credit: Iterable[tuple[str, str, int]],
+    complaints: Iterable[tuple[str, int]],
+    limitation_refusals: int,
+    generated_at: str,
+    period_from: str | None = None,
+    period_to: str | None = None,
+    organ_uscc: str | None = None,
+) -> Statistics:
+    """Fold grouped counts into the report (R-079), whoever grouped them.
+
+    ``entries``: (organ, entry, case status, pledged?, chosen?, n) per case × entry;
+    ``statuses``: (case status, n); ``verifications``: (organ, entry, method, result or
+    None, status, n); ``dispositions``: (action, n); ``credit``: (severity, status, n);
+    ``complaints``: (status, n); ``limitation_refusals``: cases whose penalty was refused
+    because the limitation had run (R-059a).
+    """
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(organ: str, entry: str) -> dict[str, Any]:
@@ -72,42 +122,33 @@ def compute_statistics(
             },
         )
 
-    for c in cases:
-        chosen = {ch.entry_id for ch in c.choices}
-        pledged = set(c.pledged_entry_ids)
-        for e in c.entry_ids:
-            r = row(c.organ_uscc, e)
-            r["notices"] += 1
-            if c.status is CaseStatus.INELIGIBLE:
-                r["ineligible"] += 1
-            if e in pledged:
-                r["chose_pledge"] += 1
-                if c.status in _PLEDGED:
-                    r["pledges"] += 1
-            elif e in chosen:
-                r["chose_document"] += 1
-            if c.status is CaseStatus.WITHDRAWN and e in pledged:
-                r["withdrawals"] += 1
-    for v in verifications:
-        owner = case_by_no.get(v.case_no)
-        if owner is None:
-            continue
-        r = row(owner.organ_uscc, v.entry_id)
-        r["methods"][v.method.value] += 1
-        if v.result is not None:
-            r["results"][v.result.value] += 1
-        elif v.status is VerificationStatus.CANCELLED:
-            r["results"]["CANCELLED"] += 1
-        if v.status is VerificationStatus.OVERDUE:
-            r["overdue"] += 1
-    entries = []
+    for organ, entry, status, pledged, chosen, n in entries:
+        r = row(organ, entry)
+        r["notices"] += n
+        if status == CaseStatus.INELIGIBLE.value:
+            r["ineligible"] += n
+        if pledged:
+            r["chose_pledge"] += n
+            if status in _PLEDGED:
+                r["pledges"] += n
+            if status == CaseStatus.WITHDRAWN.value:
+                r["withdrawals"] += n
+        elif chosen:
+            r["chose_document"] += n
+    for organ, entry, method, result, status, n in verifications:
+        r = row(organ, entry)
+        r["methods"][method] += n
+        if result is not None:
+            r["results"][result] += n
+        elif status == VerificationStatus.CANCELLED.value:
+            r["results"]["CANCELLED"] += n
+        if status == VerificationStatus.OVERDUE.value:
+            r["overdue"] += n
+    out = []
     for (organ, entry), r in sorted(rows.items()):
-        concluded = (
-            r["results"][VerificationResult.TRUE.value]
-            + r["results"][VerificationResult.FALSE.value]
-        )
         false = r["results"][VerificationResult.FALSE.value]
-        entries.append(
+        concluded = r["results"][VerificationResult.TRUE.value] + false
+        out.append(
             EntryStatistics(
                 organ_uscc=organ,
                 entry_id=entry,
@@ -124,36 +165,59 @@ def compute_statistics(
                 false_rate_permille=(false * 1000 // concluded) if concluded else 0,
             )
         )
-    disp = Counter(a.value for d in dispositions for a in d.actions)
-    credit = list(credit_records)
-    comp = Counter(c.status.value for c in complaints)
+    by_status = _sum(statuses)
+    disp = _sum(dispositions)
+    severity: Counter[str] = Counter()
+    credit_status: Counter[str] = Counter()
+    for sev, st, n in credit:
+        severity[sev] += n
+        credit_status[st] += n
+    comp = _sum(complaints)
     totals = {
-        "cases": len(cases),
-        "pledges": sum(e.pledges for e in entries),
-        "withdrawals": sum(e.withdrawals for e in entries),
-        "verifications": sum(sum(e.verifications_by_method.values()) for e in entries),
-        "false_pledges": sum(e.false_pledges for e in entries),
-        "overdue": sum(e.overdue for e in entries),
-        "credit_records": len(credit),
-        "penalties_refused_for_limitation": penalties_refused_for_limitation,
+        "cases": sum(by_status.values()),
+        "pledges": sum(e.pledges for e in out),
+        "withdrawals": sum(e.withdrawals for e in out),
+        "verifications": sum(sum(e.verifications_by_method.values()) for e in out),
+        "false_pledges": sum(e.false_pledges for e in out),
+        "overdue": sum(e.overdue for e in out),
+        "credit_records": sum(severity.values()),
+        "penalties_refused_for_limitation": limitation_refusals,
         "complaints": sum(comp.values()),
     }
     return Statistics(
         generated_at=generated_at,
-        cases_by_status=dict(sorted(Counter(c.status.value for c in cases).items())),
-        entries=tuple(entries),
-        dispositions_by_action=dict(sorted(disp.items())),
-        credit_by_severity=dict(sorted(Counter(c.severity.value for c in credit).items())),
-        credit_by_status=dict(sorted(Counter(c.status.value for c in credit).items())),
-        complaints_by_status=dict(sorted(comp.items())),
+        period_from=period_from,
+        period_to=period_to,
+        organ_uscc=organ_uscc,
+        cases_by_status=by_status,
+        entries=tuple(out),
+        dispositions_by_action=disp,
+        credit_by_severity=dict(sorted(severity.items())),
+        credit_by_status=dict(sorted(credit_status.items())),
+        complaints_by_status=comp,
         totals=totals,
     )
+
+
+def _sum(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    out: Counter[str] = Counter()
+    for key, n in pairs:
+        out[key] += n
+    return dict(sorted(out.items()))
 
 
 def _table(title: str, data: dict[str, int]) -> list[str]:
     lines = [f"### {title}", "", "| 项目 | 数量 |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in data.items()] or ["| — | 0 |"]
     return [*lines, ""]
+
+
+def _scope(stats: Statistics) -> list[str]:
+    if stats.period_from is None and stats.period_to is None and stats.organ_uscc is None:
+        return []
+    period = f"{stats.period_from or '最早'} 至 {stats.period_to or '现在'}"
+    organ = f"; 机关: {stats.organ_uscc}" if stats.organ_uscc else ""
+    return [f"统计期间 (按受理时间): {period}{organ}", ""]
 
 
 def render_markdown(stats: Statistics, *, title: str = "证明事项告知承诺制工作开展情况统计") -> str:
@@ -164,6 +228,7 @@ def render_markdown(stats: Statistics, *, title: str = "证明事项告知承诺
         "",
         f"生成时间: {stats.generated_at}",
         "",
+        *_scope(stats),
         "## 一、总体情况",
         "",
         f"共告知办件 {t['cases']} 件, 签署承诺书 {t['pledges']} 份, 撤回 {t['withdrawals']} 件; "

@@ -22,7 +22,7 @@ events; refused attempts are journaled too. The flat methods of earlier releases
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.models.statistics import Statistics
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier
 from gaozhi_sdk.rules import RulesConfig, WorkingDayCalendar, default_calendar
-from gaozhi_sdk.rules.statistics import compute_statistics, render_markdown
+from gaozhi_sdk.rules.statistics import render_markdown, statistics_from_counts
 from gaozhi_sdk.service._signing import Sealer
 from gaozhi_sdk.service.areas import (
     Cases,
@@ -51,7 +51,7 @@ from gaozhi_sdk.service.areas import (
 from gaozhi_sdk.service.complaints import ComplaintsMixin
 from gaozhi_sdk.service.disclosure import DisclosureMixin
 from gaozhi_sdk.service.remote_signing import DataToSign, RemoteSigningMixin
-from gaozhi_sdk.store import open_store
+from gaozhi_sdk.store import StatisticsQuery, open_store, period_bounds
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.workflow.roles import RolePolicy
 
@@ -214,16 +214,41 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
             self.plugin_host = PluginHost()
         return deliver_pending(self.store, self.plugin_host, max_attempts=max_attempts, limit=limit)
 
-    def statistics(self) -> Statistics:
-        """Statistics for the justice bureau (seed §四(五))."""
-        return compute_statistics(
-            self._cases(),
-            self._verifications(),
-            self._dispositions(),
-            self._credit_records(),
-            self._complaints(),
+    def statistics(
+        self,
+        *,
+        period_from: date | datetime | None = None,
+        period_to: date | datetime | None = None,
+        organ_uscc: str | None = None,
+    ) -> Statistics:
+        """Statistics for the justice bureau (seed §四(五), R-079), by SQL aggregation.
+
+        The report covers the cases **accepted** (告知/受理, ``created_at``) in the period —
+        a :class:`~datetime.date` is a whole day in China Standard Time, both ends
+        included; a :class:`~datetime.datetime` bounds ``[period_from, period_to)`` —
+        optionally of one organ, with everything that has happened to them since (their
+        verifications, dispositions, credit records, penalties refused for limitation),
+        and the complaints received in the period (about that organ's cases when
+        ``organ_uscc`` is given). Without arguments: every case.
+
+        The counts are grouped by the database (:meth:`Store.statistics_counts`), never by
+        loading the cases into Python; :func:`gaozhi_sdk.rules.compute_statistics` is the
+        same report from models.
+        """
+        lo, hi = period_bounds(period_from, period_to)
+        c = self.store.statistics_counts(StatisticsQuery(lo, hi, organ_uscc))
+        return statistics_from_counts(
+            entries=c.entries,
+            statuses=c.statuses,
+            verifications=c.verifications,
+            dispositions=c.dispositions,
+            credit=c.credit,
+            complaints=c.complaints,
+            limitation_refusals=c.limitation_refusals,
             generated_at=self.now().isoformat(),
-            penalties_refused_for_limitation=self._limitation_refusals(),
+            period_from=None if period_from is None else period_from.isoformat(),
+            period_to=None if period_to is None else period_to.isoformat(),
+            organ_uscc=organ_uscc,
         )
 
     def checkpoint_journal(self, organ_uscc: str, actor: Actor) -> JournalCheckpoint:

@@ -23,7 +23,10 @@ from __future__ import annotations
 import builtins
 import functools
 from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from pydantic import BaseModel
 
 from gaozhi_sdk._deprecation import warn_deprecated
 from gaozhi_sdk.models import (
@@ -53,7 +56,15 @@ from gaozhi_sdk.service.lists import ListsMixin
 from gaozhi_sdk.service.privacy import PrivacyMixin
 from gaozhi_sdk.service.remote_signing import RemoteSigningMixin
 from gaozhi_sdk.service.verifications import VerificationsMixin
-from gaozhi_sdk.store import ChainReport, JournalEntry, verify_chain
+from gaozhi_sdk.store import (
+    ChainReport,
+    JournalEntry,
+    RecordQuery,
+    period_bounds,
+    sortable_time,
+    verify_chain,
+)
+from gaozhi_sdk.store.queries import MAX_LIMIT
 
 if TYPE_CHECKING:
     from gaozhi_sdk.service import PledgeService
@@ -70,6 +81,53 @@ __all__ = [
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
+
+#: Verification states in which a verification still has to be done (``due``).
+_OPEN_CHECKS = tuple(
+    s.value
+    for s in VerificationStatus
+    if s
+    not in (
+        VerificationStatus.CONCLUDED,
+        VerificationStatus.CANCELLED,
+        VerificationStatus.DAILY_SUPERVISION,
+    )
+)
+
+
+def _query(
+    kernel: PledgeService,
+    model: type[M],
+    kind: str,
+    *,
+    after: str | None,
+    limit: int | None,
+    states: tuple[str, ...] = (),
+    **filters: Any,
+) -> builtins.list[M]:
+    """Records of ``kind`` matching ``filters`` — answered by the store's indexed query
+    (:class:`~gaozhi_sdk.store.RecordQuery`), ordered by ``(at, id)``.
+
+    ``limit``: one page of at most that many (1 … 1000), starting after the record whose
+    id is ``after``; ``None``: every matching record (fetched page by page)."""
+    store = kernel.store
+    out: builtins.list[M] = []
+    cursor = after
+    while True:
+        page = store.find(
+            RecordQuery(
+                kind,
+                states=states,
+                after=cursor,
+                limit=MAX_LIMIT if limit is None else limit,
+                **filters,
+            )
+        )
+        out += [kernel._model_of(r, model) for r in page]
+        if limit is not None or len(page) < MAX_LIMIT:
+            return out
+        cursor = page[-1].id
 
 
 def _area(method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[_Area, P], R]:
@@ -153,13 +211,48 @@ class Cases(_Area):
     assemble_pledge = _area(RemoteSigningMixin._assemble_pledge)
 
     def list(
-        self, *, status: CaseStatus | None = None, organ_uscc: str | None = None
+        self,
+        *,
+        status: CaseStatus | None = None,
+        organ_uscc: str | None = None,
+        applicant_id: str | None = None,
+        accepted_from: date | datetime | None = None,
+        accepted_to: date | datetime | None = None,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> builtins.list[Case]:
-        """Cases, optionally in one state and/or of one organ."""
-        found = self._kernel._cases(status=status)
-        if organ_uscc is not None:
-            found = [c for c in found if c.organ_uscc == organ_uscc]
-        return found
+        """Cases, optionally in one state, of one organ, of one applicant and/or accepted
+        in a period; ordered by acceptance time (告知/受理, ``created_at``) then case number.
+
+        Answered by the store with indexes (DESIGN §6a), never by loading every case.
+
+        Args:
+            applicant_id: the applicant's identifier (证件号码); only its keyed digests
+                under the store's deployment secrets are looked up.
+            accepted_from / accepted_to: a :class:`~datetime.date` is a whole day (China
+                Standard Time, both ends included); a :class:`~datetime.datetime` bounds
+                ``[accepted_from, accepted_to)``.
+            after: keyset cursor — the ``case_no`` of the last case of the previous page.
+            limit: page size (1 … 1000); ``None`` returns every matching case.
+
+        Raises:
+            StoreError: GZ-ST-010 for a bad ``limit``, an ``after`` that is no case number
+                or a period that ends before it starts.
+        """
+        k = self._kernel
+        lo, hi = period_bounds(accepted_from, accepted_to)
+        return _query(
+            k,
+            Case,
+            "case",
+            after=after,
+            limit=limit,
+            states=() if status is None else (CaseStatus(status).value,),
+            organ=organ_uscc,
+            subjects=() if applicant_id is None else tuple(k.subject_digests(applicant_id)),
+            at_from=lo,
+            at_to=hi,
+        )
 
     def __call__(self, *, status: CaseStatus | None = None) -> builtins.list[Case]:
         """Deprecated: ``svc.cases()`` was a method before the area services; use
@@ -167,17 +260,18 @@ class Cases(_Area):
         self._deprecated_call("cases", "cases.list")
         return self.list(status=status)
 
-    def notices(self, *, case_no: str | None = None) -> builtins.list[Notice]:
-        """Notices (of one case)."""
-        k = self._kernel
-        found = [k._model_of(r, Notice) for r in k.store.list("notice")]
-        return [n for n in found if case_no is None or n.case_no == case_no]
+    def notices(
+        self, *, case_no: str | None = None, after: str | None = None, limit: int | None = None
+    ) -> builtins.list[Notice]:
+        """Notices (of one case), by notice id; ``after``/``limit`` as :meth:`list`
+        (``after`` is a notice id)."""
+        return _query(self._kernel, Notice, "notice", after=after, limit=limit, ref=case_no)
 
-    def pledges(self, *, case_no: str | None = None) -> builtins.list[Pledge]:
-        """Pledges (of one case)."""
-        k = self._kernel
-        found = [k._model_of(r, Pledge) for r in k.store.list("pledge")]
-        return [p for p in found if case_no is None or p.case_no == case_no]
+    def pledges(
+        self, *, case_no: str | None = None, after: str | None = None, limit: int | None = None
+    ) -> builtins.list[Pledge]:
+        """Pledges (of one case), by pledge id; ``after``/``limit`` as :meth:`list`."""
+        return _query(self._kernel, Pledge, "pledge", after=after, limit=limit, ref=case_no)
 
 
 class Verifications(_Area):
@@ -199,18 +293,45 @@ class Verifications(_Area):
         status: VerificationStatus | None = None,
         case_no: str | None = None,
         method: VerificationMethod | None = None,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> builtins.list[Verification]:
-        """Verifications, filtered by state, case and/or current method."""
-        found = (
-            self._kernel._verifications_of(case_no)
-            if case_no is not None
-            else self._kernel._verifications(status=status)
+        """Verifications, filtered by state, case and/or current method; ordered by due
+        time (those without one first) then id. ``after``: the ``verification_id`` of the
+        last item of the previous page; ``limit``: page size (1 … 1000, ``None``: all)."""
+        return _query(
+            self._kernel,
+            Verification,
+            "verification",
+            after=after,
+            limit=limit,
+            states=() if status is None else (VerificationStatus(status).value,),
+            ref=case_no,
+            fields=() if method is None else (("method", VerificationMethod(method).value),),
         )
-        return [
-            v
-            for v in found
-            if (status is None or v.status is status) and (method is None or v.method is method)
-        ]
+
+    def due(
+        self,
+        at: datetime | None = None,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[Verification]:
+        """Verifications still to be done whose deadline (``due_at``, working days,
+        R-102) is at or before ``at`` (default: now) — scheduled, in progress, awaiting
+        assistance or already overdue; ordered by due time. ``after``/``limit`` as
+        :meth:`list`. Answered by the store's index on (state, due time)."""
+        when = at or self._kernel.now()
+        return _query(
+            self._kernel,
+            Verification,
+            "verification",
+            after=after,
+            limit=limit,
+            states=_OPEN_CHECKS,
+            at_from="0",  # excludes the verifications without a deadline ("")
+            at_to=sortable_time(when + timedelta(microseconds=1)),  # due_at == at included
+        )
 
     def __call__(self, *, status: VerificationStatus | None = None) -> builtins.list[Verification]:
         """Deprecated: ``svc.verifications()`` was a method; use :meth:`list`."""
@@ -259,15 +380,33 @@ class Credit(_Area):
     snapshot = _area(CreditArchiveMixin._credit_snapshot)
 
     def list(
-        self, *, status: CreditStatus | None = None, case_no: str | None = None
+        self,
+        *,
+        status: CreditStatus | None = None,
+        case_no: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> builtins.list[CreditRecord]:
-        """Credit records, optionally in one state and/or of one case."""
-        found = self._kernel._credit_records(status=status)
-        return [r for r in found if case_no is None or r.case_no == case_no]
+        """Credit records, optionally in one state and/or of one case, by record id;
+        ``after`` (a record id) / ``limit`` as :meth:`Cases.list`."""
+        return _query(
+            self._kernel,
+            CreditRecord,
+            "credit_record",
+            after=after,
+            limit=limit,
+            states=() if status is None else (CreditStatus(status).value,),
+            ref=case_no,
+        )
 
-    def dispositions(self, *, case_no: str | None = None) -> builtins.list[Disposition]:
-        """Dispositions (of one case)."""
-        return [d for d in self._kernel._dispositions() if case_no is None or d.case_no == case_no]
+    def dispositions(
+        self, *, case_no: str | None = None, after: str | None = None, limit: int | None = None
+    ) -> builtins.list[Disposition]:
+        """Dispositions (of one case), by disposition id; ``after``/``limit`` as
+        :meth:`Cases.list`."""
+        return _query(
+            self._kernel, Disposition, "disposition", after=after, limit=limit, ref=case_no
+        )
 
 
 class Disclosure(_Area):
@@ -283,9 +422,14 @@ class Disclosure(_Area):
     impact_assessments = _area(PrivacyMixin._impact_assessments)
     impact_assessment_for = _area(PrivacyMixin._impact_assessment_for)
 
-    def list(self, *, case_no: str | None = None) -> builtins.list[DisclosedPledge]:
-        """Published redacted pledges (of one case)."""
-        return [d for d in self._kernel._disclosures() if case_no is None or d.case_no == case_no]
+    def list(
+        self, *, case_no: str | None = None, after: str | None = None, limit: int | None = None
+    ) -> builtins.list[DisclosedPledge]:
+        """Published redacted pledges (of one case), by disclosure id; ``after``/``limit``
+        as :meth:`Cases.list`."""
+        return _query(
+            self._kernel, DisclosedPledge, "disclosure", after=after, limit=limit, ref=case_no
+        )
 
     def __call__(self, disclosure_id: str) -> DisclosedPledge:
         """Deprecated: ``svc.disclosure(id)`` was a method; use :meth:`get`."""
@@ -305,9 +449,23 @@ class Complaints(_Area):
         """One complaint (GZ-ST-404 if missing)."""
         return self._kernel._load("complaint", complaint_id, Complaint)
 
-    def list(self, *, status: ComplaintStatus | None = None) -> builtins.list[Complaint]:
-        """Complaints, optionally in one state."""
-        return [c for c in self._kernel._complaints() if status is None or c.status is status]
+    def list(
+        self,
+        *,
+        status: ComplaintStatus | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> builtins.list[Complaint]:
+        """Complaints, optionally in one state, by time received; ``after`` (a complaint
+        id) / ``limit`` as :meth:`Cases.list`."""
+        return _query(
+            self._kernel,
+            Complaint,
+            "complaint",
+            after=after,
+            limit=limit,
+            states=() if status is None else (ComplaintStatus(status).value,),
+        )
 
     def __call__(self) -> builtins.list[Complaint]:
         """Deprecated: ``svc.complaints()`` was a method; use :meth:`list`."""

@@ -37,7 +37,9 @@ from gaozhi_sdk.store.journal import (
     verify_chain_or_raise,
     write_jsonl,
 )
+from gaozhi_sdk.store.keys import period_bounds, sortable_time
 from gaozhi_sdk.store.migrations import AppliedMigration, Migration, MigrationStatus
+from gaozhi_sdk.store.queries import RecordQuery, StatisticsCounts, StatisticsQuery
 from gaozhi_sdk.store.sqlite import SqliteStore, SqliteTransaction
 
 __all__ = [
@@ -54,15 +56,20 @@ __all__ = [
     "MigrationStatus",
     "OutboxMessage",
     "Record",
+    "RecordQuery",
     "SqliteStore",
     "SqliteTransaction",
+    "StatisticsCounts",
+    "StatisticsQuery",
     "Store",
     "Transaction",
     "entry_hash",
     "new_deployment_secret",
     "open_store",
+    "period_bounds",
     "read_jsonl",
     "secret_key_id",
+    "sortable_time",
     "verify_chain",
     "verify_chain_or_raise",
     "write_jsonl",

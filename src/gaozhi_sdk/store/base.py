@@ -16,7 +16,10 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from gaozhi_sdk.store.queries import RecordQuery, StatisticsCounts, StatisticsQuery
 
 __all__ = [
     "GENESIS_HASH",
@@ -200,6 +203,14 @@ class Store(Protocol):
 
     def count(self, kind: str, *, state: str | None = None) -> int:
         """Number of committed records of a kind (optionally in one state)."""
+
+    def find(self, query: RecordQuery) -> builtins.list[Record]:
+        """One page of committed records matching ``query`` (indexed filters on the derived
+        keys of :mod:`gaozhi_sdk.store.keys`), ordered by ``(at, id)``; the next page starts
+        after the id of this page's last record (DESIGN §6a)."""
+
+    def statistics_counts(self, query: StatisticsQuery) -> StatisticsCounts:
+        """The grouped counts behind the statistics for a period, by SQL aggregation."""
 
     def get_blob(self, id: str) -> BlobRecord | None:
         """Read stored bytes."""

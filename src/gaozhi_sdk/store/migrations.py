@@ -36,6 +36,9 @@ class Migration:
     name: str
     sqlite: tuple[str, ...]
     postgres: tuple[str, ...]
+    #: after the DDL, derive the index keys of every stored record
+    #: (:func:`gaozhi_sdk.store.sqlbase.reindex_records`, same transaction)
+    reindex: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,10 +216,40 @@ _V2_POSTGRES = (
     "ALTER TABLE outbox ADD COLUMN lease_until timestamptz",
 )
 
+# Derived keys of a record (gaozhi_sdk.store.keys) and the indexes of the province
+# queries (gaozhi_sdk.store.queries): keyset pages ordered by (at, id) per filter, and the
+# joins of the statistics from a case to its verifications, dispositions, credit records.
+_V3_INDEXES = (
+    "CREATE INDEX records_at ON records (kind, at, id) WHERE at IS NOT NULL",
+    "CREATE INDEX records_state_at ON records (kind, state, at, id) WHERE at IS NOT NULL",
+    "CREATE INDEX records_organ_at ON records (kind, organ, at, id) WHERE organ IS NOT NULL",
+    "CREATE INDEX records_subject_at ON records (kind, subject, at, id) WHERE subject IS NOT NULL",
+    "CREATE INDEX records_ref ON records (kind, ref, id) WHERE ref IS NOT NULL",
+)
+_V3_SQLITE = (
+    "ALTER TABLE records ADD COLUMN organ TEXT",
+    "ALTER TABLE records ADD COLUMN subject TEXT",
+    "ALTER TABLE records ADD COLUMN at TEXT",
+    "ALTER TABLE records ADD COLUMN ref TEXT",
+    *_V3_INDEXES,
+)
+_V3_POSTGRES = (
+    "ALTER TABLE records ADD COLUMN organ text, ADD COLUMN subject text, "
+    "ADD COLUMN at text, ADD COLUMN ref text",
+    *_V3_INDEXES,
+)
+
 #: Every step, in order. Append new steps; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "基础结构: 记录、日志哈希链、文件、发件箱、元数据", _V1_SQLITE, _V1_POSTGRES),
     Migration(2, "发件箱租约: 多个投递进程领取消息 (claim_outbox)", _V2_SQLITE, _V2_POSTGRES),
+    Migration(
+        3,
+        "查询索引: 按申请人、机关、状态、受理时间分页查询办件, 到期核查, 分期统计",
+        _V3_SQLITE,
+        _V3_POSTGRES,
+        reindex=True,
+    ),
 )
 
 #: The version this SDK writes (the last step).

@@ -74,7 +74,9 @@ from gaozhi_sdk.store.migrations import (
     AppliedMigration,
     MigrationStatus,
 )
+from gaozhi_sdk.store.queries import POSTGRES
 from gaozhi_sdk.store.rows import blob_from_row, journal_from_row, outbox_from_row, record_from_row
+from gaozhi_sdk.store.sqlbase import SqlReads, SqlWrites, reindex_records
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresStore", "redact_url"]
 
@@ -220,8 +222,10 @@ def _pg_error(exc: BaseException, doing: str, secret: str | None = None) -> Stor
 # --------------------------------------------------------------------------- transaction
 
 
-class PostgresTransaction:
+class PostgresTransaction(SqlWrites):
     """Operations inside one PostgreSQL transaction (see :class:`Transaction`)."""
+
+    _dialect = POSTGRES
 
     def __init__(self, store: PostgresStore, conn: Any) -> None:
         self._store = store
@@ -243,6 +247,14 @@ class PostgresTransaction:
         except self._store._pg.Error as exc:
             raise _pg_error(exc, "写入事务", self._store._password) from exc
 
+    def _secret(self) -> DeploymentSecret:
+        cached = self._store._secret_cache
+        if cached is None:
+            row = self._exec("SELECT value FROM meta WHERE key = %s", (_SECRET_PREFIX,)).fetchone()
+            key = bytes.fromhex(str(row[0]))
+            cached = self._store._secret_cache = DeploymentSecret(secret_key_id(key), key)
+        return cached
+
     def get(self, kind: str, id: str) -> Record | None:
         """Read a record and lock it until commit (sees this transaction's own writes)."""
         row = self._exec(
@@ -251,69 +263,6 @@ class PostgresTransaction:
             (kind, id),
         ).fetchone()
         return None if row is None else record_from_row(row)
-
-    def put(
-        self,
-        kind: str,
-        id: str,
-        doc: Mapping[str, Any],
-        *,
-        state: str,
-        expected_version: int | None,
-    ) -> int:
-        """Insert (``expected_version=None``) or update (version must match); GZ-ST-409."""
-        check_name(kind, "kind")
-        check_name(id, "id")
-        check_name(state, "state")
-        text = dump_json(doc, "doc")
-        now = now_cst().isoformat()
-        if expected_version is None:
-            cur = self._exec(
-                "INSERT INTO records (kind, id, version, state, doc, updated_at) "
-                "VALUES (%s, %s, 1, %s, %s, %s) ON CONFLICT (kind, id) DO NOTHING",
-                (kind, id, state, text, now),
-            )
-            if cur.rowcount != 1:
-                raise StoreError(
-                    "GZ-ST-409",
-                    f"记录已存在, 不能按新建写入 ({kind}/{id}); 请读取最新版本后重试",
-                    message_en=f"record {kind}/{id} already exists",
-                    details={"kind": kind, "id": id, "expected_version": None},
-                )
-            return 1
-        if (
-            not isinstance(expected_version, int)
-            or isinstance(expected_version, bool)
-            or expected_version < 1
-        ):
-            invalid(
-                "GZ-ST-010",
-                "expected_version 必须是正整数或 None",
-                "expected_version must be a positive integer or None",
-            )
-        cur = self._exec(
-            "UPDATE records SET version = version + 1, state = %s, doc = %s, updated_at = %s "
-            "WHERE kind = %s AND id = %s AND version = %s",
-            (state, text, now, kind, id, expected_version),
-        )
-        if cur.rowcount != 1:
-            row = self._exec(
-                "SELECT version FROM records WHERE kind = %s AND id = %s", (kind, id)
-            ).fetchone()
-            found = None if row is None else int(row[0])
-            raise StoreError(
-                "GZ-ST-409",
-                f"记录版本冲突 ({kind}/{id}): 期望版本 {expected_version}, "
-                f"当前{'不存在' if found is None else f'版本 {found}'}; 请读取最新版本后重试",
-                message_en=f"version conflict on {kind}/{id}",
-                details={
-                    "kind": kind,
-                    "id": id,
-                    "expected_version": expected_version,
-                    "actual_version": found,
-                },
-            )
-        return expected_version + 1
 
     def append_journal(
         self,
@@ -427,7 +376,7 @@ def _not_found(message_id: int) -> NoReturn:
 # --------------------------------------------------------------------------- store
 
 
-class PostgresStore:
+class PostgresStore(SqlReads):
     """The PostgreSQL store (implements :class:`gaozhi_sdk.store.base.Store`).
 
     Args:
@@ -446,6 +395,8 @@ class PostgresStore:
         StoreError: GZ-ST-001 cannot connect, GZ-ST-002 the schema holds something else,
             GZ-ST-003 schema newer than this SDK, GZ-ST-007 needs migration.
     """
+
+    _dialect = POSTGRES
 
     def __init__(
         self,
@@ -494,6 +445,7 @@ class PostgresStore:
         self.statement_timeout = float(statement_timeout)
         self.lock_timeout = float(lock_timeout)
         self._closed = False
+        self._secret_cache: DeploymentSecret | None = None
         self._local = threading.local()
         options = (
             f"-c search_path={self.schema} "
@@ -606,6 +558,17 @@ class PostgresStore:
             for step in steps:
                 for stmt in step.postgres:
                     conn.execute(stmt.encode())
+                if step.reindex and current >= 1:
+                    row = conn.execute(
+                        b"SELECT value FROM meta WHERE key = %s", (_SECRET_PREFIX,)
+                    ).fetchone()
+                    key = bytes.fromhex(str(row[0]))
+                    reindex_records(
+                        POSTGRES,
+                        lambda q, p: conn.execute(q.encode(), p).fetchall(),
+                        lambda q, p: conn.execute(q.encode(), p),
+                        DeploymentSecret(secret_key_id(key), key),
+                    )
                 conn.execute(
                     b"INSERT INTO schema_migrations (version, name, applied_at) "
                     b"VALUES (%s, %s, %s)",
@@ -945,6 +908,7 @@ class PostgresStore:
                 (f"{_SECRET_PREFIX}.{secret_key_id(old_key)}", old_key.hex()),
             )
             tx._exec("UPDATE meta SET value = %s WHERE key = %s", (new.key.hex(), _SECRET_PREFIX))
+        self._secret_cache = new
         return new
 
     def close(self) -> None:

@@ -91,10 +91,12 @@ from gaozhi_sdk.store.migrations import (
     AppliedMigration,
     MigrationStatus,
 )
+from gaozhi_sdk.store.queries import SQLITE
 from gaozhi_sdk.store.rows import blob_from_row as _blob
 from gaozhi_sdk.store.rows import journal_from_row as _journal_entry
 from gaozhi_sdk.store.rows import outbox_from_row as _outbox
 from gaozhi_sdk.store.rows import record_from_row as _record
+from gaozhi_sdk.store.sqlbase import SqlReads, SqlWrites, reindex_records
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore"]
 
@@ -213,8 +215,10 @@ def _store_error(exc: sqlite3.Error, doing: str) -> StoreError:
 # --------------------------------------------------------------------------- transaction
 
 
-class SqliteTransaction:
+class SqliteTransaction(SqlWrites):
     """Operations inside one ``BEGIN IMMEDIATE`` transaction (see :class:`Transaction`)."""
+
+    _dialect = SQLITE
 
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
@@ -237,78 +241,13 @@ class SqliteTransaction:
         except sqlite3.Error as exc:
             raise _store_error(exc, "写入事务") from exc
 
+    def _secret(self) -> DeploymentSecret:
+        return self._store._current_secret()
+
     def get(self, kind: str, id: str) -> Record | None:
         """Read a record (sees this transaction's own writes)."""
         row = self._exec(_SQL_RECORD, (kind, id)).fetchone()
         return None if row is None else _record(row)
-
-    def put(
-        self,
-        kind: str,
-        id: str,
-        doc: Mapping[str, Any],
-        *,
-        state: str,
-        expected_version: int | None,
-    ) -> int:
-        """Insert (``expected_version=None``) or update (version must match).
-
-        Returns:
-            The new version (1 for an insert).
-
-        Raises:
-            StoreError: GZ-ST-409 on a version conflict, GZ-ST-010 on bad arguments.
-        """
-        check_name(kind, "kind")
-        check_name(id, "id")
-        check_name(state, "state")
-        text = dump_json(doc, "doc")
-        now = now_cst().isoformat()
-        if expected_version is None:
-            cur = self._exec(
-                "INSERT INTO records (kind, id, version, state, doc, updated_at) "
-                "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING",
-                (kind, id, state, text, now),
-            )
-            if cur.rowcount != 1:
-                raise StoreError(
-                    "GZ-ST-409",
-                    f"记录已存在, 不能按新建写入 ({kind}/{id}); 请读取最新版本后重试",
-                    message_en=f"record {kind}/{id} already exists",
-                    details={"kind": kind, "id": id, "expected_version": None},
-                )
-            return 1
-        if (
-            not isinstance(expected_version, int)
-            or isinstance(expected_version, bool)
-            or expected_version < 1
-        ):
-            invalid(
-                "GZ-ST-010",
-                "expected_version 必须是正整数或 None",
-                "expected_version must be a positive integer or None",
-            )
-        cur = self._exec(
-            "UPDATE records SET version = version + 1, state = ?, doc = ?, updated_at = ? "
-            "WHERE kind = ? AND id = ? AND version = ?",
-            (state, text, now, kind, id, expected_version),
-        )
-        if cur.rowcount != 1:
-            current = self.get(kind, id)
-            found = None if current is None else current.version
-            raise StoreError(
-                "GZ-ST-409",
-                f"记录版本冲突 ({kind}/{id}): 期望版本 {expected_version}, "
-                f"当前{'不存在' if found is None else f'版本 {found}'}; 请读取最新版本后重试",
-                message_en=f"version conflict on {kind}/{id}",
-                details={
-                    "kind": kind,
-                    "id": id,
-                    "expected_version": expected_version,
-                    "actual_version": found,
-                },
-            )
-        return expected_version + 1
 
     def append_journal(
         self,
@@ -439,7 +378,7 @@ class SqliteTransaction:
 # --------------------------------------------------------------------------- store
 
 
-class SqliteStore:
+class SqliteStore(SqlReads):
     """The embedded SQLite store (implements :class:`gaozhi_sdk.store.base.Store`).
 
     Args:
@@ -458,6 +397,8 @@ class SqliteStore:
         StoreError: GZ-ST-001 (cannot open), GZ-ST-002 (not a gaozhi store), GZ-ST-003
             (unsupported schema), GZ-ST-007 (needs migration), GZ-ST-010 (bad option).
     """
+
+    _dialect = SQLITE
 
     def __init__(
         self,
@@ -487,6 +428,7 @@ class SqliteStore:
         self._closed = False
         self._migrate_on_open = bool(migrate)
         self._allow_outdated = bool(allow_outdated)
+        self._secret_cache: DeploymentSecret | None = None
         if self.path is not None and os.path.isdir(self.path):
             invalid(
                 "GZ-ST-001",
@@ -588,6 +530,15 @@ class SqliteStore:
         for step in MIGRATIONS[current:]:
             for stmt in step.sqlite:
                 conn.execute(stmt)
+            if step.reindex and current >= 1:
+                salt = conn.execute("SELECT value FROM meta WHERE key = ?", (_SECRET_PREFIX,))
+                key = bytes.fromhex(str(salt.fetchone()[0]))
+                reindex_records(
+                    SQLITE,
+                    lambda q, p: conn.execute(q, p).fetchall(),
+                    conn.execute,
+                    DeploymentSecret(secret_key_id(key), key),
+                )
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (step.version, step.name, now_cst().isoformat()),
@@ -933,6 +884,12 @@ class SqliteStore:
         key = bytes.fromhex(str(rows[0][0]))
         return DeploymentSecret(secret_key_id(key), key)
 
+    def _current_secret(self) -> DeploymentSecret:
+        """The current secret, read once (the key of the derived ``subject`` column)."""
+        if self._secret_cache is None:
+            self._secret_cache = self.deployment_secret()
+        return self._secret_cache
+
     def deployment_secrets(self) -> builtins.list[DeploymentSecret]:
         """Every secret this store has used, the current one first."""
         out = [self.deployment_secret()]
@@ -960,6 +917,7 @@ class SqliteStore:
                 (f"{_SECRET_PREFIX}.{secret_key_id(old_key)}", old_key.hex()),
             )
             tx._exec("UPDATE meta SET value = ? WHERE key = ?", (new.key.hex(), _SECRET_PREFIX))
+        self._secret_cache = new
         return new
 
     def close(self) -> None:

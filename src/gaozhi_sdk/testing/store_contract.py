@@ -39,6 +39,7 @@ from gaozhi_sdk.store import (
     verify_chain,
 )
 from gaozhi_sdk.store.migrations import SCHEMA_VERSION
+from gaozhi_sdk.testing.query_contract import QueryContract
 
 DIGEST = hashlib.sha256(b"payload").hexdigest()
 ACTOR = {"role": "OFFICER", "ref": "officer-7", "organ": "某市市场监督管理局"}
@@ -130,8 +131,10 @@ def store_factory(tmp_path: Path) -> Iterator[StoreFactory]:
     factory.close_all()
 
 
-class StoreContract:
-    """Every test of the Store contract; subclass it as ``Test…`` to run it."""
+class StoreContract(QueryContract):
+    """Every test of the Store contract (with the province queries of
+    :class:`~gaozhi_sdk.testing.query_contract.QueryContract`); subclass it as ``Test…``
+    to run it."""
 
     @pytest.fixture
     def store(self, store_factory: StoreFactory) -> Store:
