@@ -436,3 +436,48 @@ def test_odd_headers_and_paths_are_4xx_never_500(served: ServedService) -> None:
         h[name] = value
         r = requests.get(served.base_url + "/v1/statistics", headers=h, timeout=10)
         _is_problem(r, 401, "GZ-HT-401")
+
+
+def test_a_proxy_chooses_only_with_the_applicants_special_authorisation(
+    served: ServedService,
+) -> None:
+    """Finding: the platform asserting a person as ``PROXY`` could record the choices of
+    ANY applicant's case — the library let a proxy through when no proxy was named yet.
+    A proxy now presents its special authorisation from this case's applicant (R-024)."""
+    from datetime import date, timedelta
+
+    case_no, app_id = _case(served, 601)
+    matter = served.client("clerk").get(f"/v1/cases/{case_no}").json()["matter_code"]
+    party = synthetic_applicant(random.Random(602))
+    as_proxy = served.client("platform").acting_for(party.id_number, role="PROXY")
+
+    def proxy(grantor: str) -> dict[str, Any]:
+        start = date.today() - timedelta(days=1)
+        return {
+            "party": party.model_dump(mode="json"),
+            "authorization": {
+                "authorization_id": "SQ-0601",
+                "grantor_id_number": grantor,
+                "matter_code": matter,
+                "entry_ids": [ENTRY],
+                "valid_from": start.isoformat(),
+                "valid_to": (start + timedelta(days=30)).isoformat(),
+                "express_pledge_authority": True,
+                "document_ref": "特别授权委托书",
+            },
+        }
+
+    r = as_proxy.post(f"/v1/cases/{case_no}/choices", _CHOICE)
+    _is_problem(r, 403, "GZ-AU-011")
+    stranger = synthetic_applicant(random.Random(603)).id_number
+    r = as_proxy.post(f"/v1/cases/{case_no}/choices", {**_CHOICE, "proxy": proxy(stranger)})
+    assert r.status_code in (403, 422) and r.json()["code"].startswith(("GZ-AU", "GZ-RL")), r.text
+    impostor = dict(
+        proxy(app_id), party=synthetic_applicant(random.Random(604)).model_dump(mode="json")
+    )
+    r = as_proxy.post(f"/v1/cases/{case_no}/choices", {**_CHOICE, "proxy": impostor})
+    _is_problem(r, 403, "GZ-AU-011")  # someone else's authorisation
+    r = served.client("clerk").get(f"/v1/cases/{case_no}")
+    assert r.json()["status"] == "NOTICE_ISSUED" and not r.json()["choices"]
+    r = as_proxy.post(f"/v1/cases/{case_no}/choices", {**_CHOICE, "proxy": proxy(app_id)})
+    assert r.status_code == 200, r.text

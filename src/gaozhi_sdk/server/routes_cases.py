@@ -146,6 +146,9 @@ class ChoicesIn(_In):
     """The applicant's choice per proof (R-021)."""
 
     choices: list[ProofChoice] = Field(min_length=1, max_length=50)
+    proxy: Proxy | None = Field(
+        default=None, description="代为承诺人选择时: 其本人及申请人的特别授权 (R-024)"
+    )
 
 
 class DraftIn(_In):
@@ -268,7 +271,7 @@ def mount(app: FastAPI) -> None:
     def record_choices(
         case_no: str, body: ChoicesIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
     ) -> Case:
-        return svc.cases.record_choices(case_no, body.choices, caller.actor)
+        return svc.cases.record_choices(case_no, body.choices, caller.actor, proxy=body.proxy)
 
     @app.post(
         "/v1/cases/{case_no}/eligibility",

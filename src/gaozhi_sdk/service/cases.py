@@ -226,10 +226,21 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     # -- choice and eligibility ------------------------------------------------------------
     @refusals_journaled("case.record_choices", "case", "case_no")
     def _record_choices(
-        self, case_no: str, choices: Sequence[ProofChoice | Mapping[str, Any]], actor: Actor
+        self,
+        case_no: str,
+        choices: Sequence[ProofChoice | Mapping[str, Any]],
+        actor: Actor,
+        *,
+        proxy: Proxy | Mapping[str, Any] | None = None,
     ) -> Case:
-        """Record the applicant's free choice per proof (R-021); all DOCUMENT → DECLINED (R-022)."""
+        """Record the applicant's free choice per proof (R-021); all DOCUMENT → DECLINED (R-022).
+
+        A proxy chooses only with the special authorisation it holds from this case's
+        applicant for every told proof, valid today (``proxy``, R-024); without it the
+        case is not the proxy's (GZ-AU-011).
+        """
         case = self._case(case_no)
+        px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
         parsed = [self._parse(ProofChoice, c, "办理方式选择") for c in choices]
         ids = [c.entry_id for c in parsed]
         if sorted(ids) != sorted(case.entry_ids) or len(set(ids)) != len(ids):
@@ -242,7 +253,9 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         transition = "decline" if declined else "record_choices"
         with self._run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             assert s.current is not None
-            self._check_own_case(case, actor)
+            self._check_own_case(case, actor, px)
+            if actor.role is ActorRole.PROXY:
+                self._check_proxy_authority(case, actor, px, s.now.date())
             new = case.model_copy(
                 update={
                     "choices": tuple(parsed),
@@ -712,6 +725,28 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             message_en="an applicant may act only on its own case, a proxy only as itself",
             details={"role": actor.role.value},
         )
+
+    def _check_proxy_authority(
+        self, case: Case, actor: Actor, proxy: Proxy | None, on: date
+    ) -> None:
+        """A proxy acting before the pledge names it: its own special authorisation from
+        this case's applicant, for the matter and every told proof, valid ``on`` (R-024)."""
+        if proxy is None or proxy.party.id_number != actor.actor_id:
+            raise PermissionDeniedError(
+                "GZ-AU-011",
+                "代为承诺人须出示申请人对本办件的特别授权 (R-024)",
+                message_en="a proxy must present the applicant's special authorisation (R-024)",
+                details={"role": actor.role.value},
+            )
+        for entry in self._case_entries(case):
+            R.check_proxy(
+                entry,
+                proxy,
+                case.applicant,
+                matter_code=case.matter_code,
+                entry_ids=case.entry_ids,
+                on=on,
+            )
 
     def _check_actor_is_party(self, case: Case, actor: Actor) -> None:
         if actor.role is ActorRole.APPLICANT and actor.actor_id != case.applicant.id_number:

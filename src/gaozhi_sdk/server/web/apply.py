@@ -234,7 +234,7 @@ def mount_apply(app: FastAPI) -> None:
                 picked.append(
                     ProofChoice(entry_id=eid, mode=mode, reason=form.get(f"reason_{eid}", "")[:200])
                 )
-            case = svc.cases.record_choices(case_no, picked, s.actor)
+            case = svc.cases.record_choices(case_no, picked, s.actor, proxy=proxy_of(s, case_no))
             if case.status is CaseStatus.NOTICE_ISSUED:
                 platform: Platform = request.app.state.web_platform
                 svc.cases.check_eligibility(case_no, platform.actor)
