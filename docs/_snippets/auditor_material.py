@@ -2,9 +2,10 @@
 
 Writes ``roots/`` (document-signing anchors), ``tsa-roots/`` (time-stamping anchors),
 ``notice.bundle.json`` (the stored notice, time-stamped by a local TSA) and
-``revocation/`` (a current CRL and OCSP response of the issuing CA, and a CRL that revoked
-the seal before it signed). tests/docs/test_doc_cli_trust.py runs the guide's commands
-on this material.
+``revocation/`` (a current CRL and OCSP response of the issuing CA, a CRL that revoked
+the seal before it signed, a current CRL of the TSA's CA and one that revoked the TSA) and
+``archive/`` (the store's archive, sealed by the organ). tests/docs/test_doc_cli_trust.py
+runs the guide's commands on this material.
 """
 
 from datetime import timedelta
@@ -29,6 +30,12 @@ _signed = _seal.not_valid_before_utc + timedelta(minutes=1)
 Path("revocation/ca.crl").write_bytes(pki.crl())  # noqa: F821
 Path("revocation/seal.ocsp").write_bytes(pki.ocsp_response(_seal))  # noqa: F821
 Path("revocation/revoked.crl").write_bytes(pki.crl([(_seal, _signed)]))  # noqa: F821
+# the TSA's own status: a current CRL of its root CA, and one that revoked the TSA
+# certificate for key compromise (its tokens then prove no time)
+Path("revocation/tsa.crl").write_bytes(_tsa.crl())
+Path("revocation/tsa-revoked.crl").write_bytes(
+    _tsa.crl([(_tsa.certificate.not_valid_before_utc, x509.ReasonFlags.key_compromise)])
+)
 # ``archive/``: the store's evidence archive, its manifest sealed by the organ (``organ``)
 from gaozhi_sdk import export_archive  # noqa: E402
 

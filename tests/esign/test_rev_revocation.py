@@ -114,8 +114,22 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> CA:
     return CA(tmp_path_factory.mktemp("rev-ca"))
 
 
-def _bundle(ca: CA, pledge: Pledge, rev: Revocation | None, *, tsa: bool = True) -> bytes:
+def _bundle(
+    ca: CA, pledge: Pledge, rev: Revocation | None, *, tsa: bool = True, tsa_status: bool = True
+) -> bytes:
+    """A pledge bundle carrying ``rev``; time-stamped by ``ca.tsa`` unless ``tsa=False``,
+    and then (unless ``tsa_status=False``) also carrying a current CRL of the TSA's CA —
+    the TSA chain's revocation status is needed too under ``require_revocation``."""
     b = sign(pledge, ca.seal, tsa=ca.tsa if tsa else None)
+    if tsa and tsa_status:
+        tsa_crl = ca.tsa.crl(
+            this_update=datetime(2020, 10, 1, tzinfo=UTC),
+            next_update=datetime(2040, 1, 1, tzinfo=UTC),
+        )
+        rev = Revocation(
+            crls=(*(rev.crls or ()), tsa_crl) if rev else (tsa_crl,),
+            ocsp_responses=rev.ocsp_responses if rev else None,
+        )
     vm = b.verification_material.model_copy(update={"revocation": rev})
     return b.model_copy(update={"verification_material": vm}).to_json()
 

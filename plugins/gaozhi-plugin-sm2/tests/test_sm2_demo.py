@@ -35,7 +35,11 @@ def test_demo_signs_organ_seals_with_sm2_and_audit_passes(tmp_path: Path) -> Non
     # Only the auditor's anchors are trusted (the demo keeps them in pki/, TSA in pki/tsa/).
     bare = _gaozhi("audit", str(archive), "--json")
     assert bare.returncode == 2, bare.stdout + bare.stderr  # archive's trust/ never trusted
-    audited = _gaozhi("audit", str(archive), "--trust", str(work / "pki"), "--json")
+    # ... and the organ the auditor names (the demo's: the sample list's owner)
+    organ = "11411222005123018X"
+    audited = _gaozhi(
+        "audit", str(archive), "--trust", str(work / "pki"), "--organ", organ, "--json"
+    )
     assert audited.returncode == 0, audited.stdout + audited.stderr
     report = json.loads(audited.stdout)
     assert report["bundles"]["TOTAL_PASSED"] == len(bundles)

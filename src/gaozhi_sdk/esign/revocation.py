@@ -18,6 +18,12 @@ time ``t`` (the best signature time when a time-stamp proves it):
 * no usable data → with ``require_revocation`` INDETERMINATE / TRY_LATER naming the
   certificate (subject, SHA-256) and the missing CRL/OCSP; without it the check is
   SKIPPED and the report warns — never PASSED.
+
+The time-stamping authority's own certificates are checked the same way at the token's
+``genTime`` (:func:`timestamp_authority_problem`): a TSA certificate revoked at or before
+``genTime`` — or revoked at any time for key compromise or an unstated reason, since the
+holder of a compromised key can issue tokens with any earlier ``genTime`` — makes the token
+unusable as proof of time; with ``require_revocation`` the TSA chain needs revocation data too.
 """
 
 from __future__ import annotations
@@ -47,7 +53,18 @@ __all__ = [
     "RevocationFetcher",
     "check_revocation",
     "load_revocation",
+    "timestamp_authority_problem",
 ]
+
+#: Revocation reasons after which a TSA's earlier tokens stay trustworthy (its key was not
+#: compromised): revoked *after* genTime for one of these, the token still proves its time.
+_BENIGN_TSA_REASONS = frozenset(
+    {
+        x509.ReasonFlags.superseded.value,
+        x509.ReasonFlags.cessation_of_operation.value,
+        x509.ReasonFlags.affiliation_changed.value,
+    }
+)
 
 
 @runtime_checkable
@@ -456,3 +473,71 @@ def check_revocation(
         ),
         warnings,
     )
+
+
+def timestamp_authority_problem(
+    chain: Sequence[x509.Certificate],
+    data: RevocationData,
+    gen_time: datetime,
+    *,
+    require: bool,
+    fetcher: RevocationFetcher | None = None,
+) -> tuple[SubIndication, str, str] | None:
+    """Why the revocation status of a TSA chain (TSA certificate → anchor) makes a token
+    unusable as proof of time, as ``(sub-indication, zh, en)``; None when it does not.
+
+    * revoked at or before ``gen_time`` → ``REVOKED_NO_POE`` (the token proves nothing);
+    * revoked after ``gen_time`` for key compromise (or CA compromise, or no stated reason)
+      → ``REVOKED_NO_POE`` too: the compromised key can make tokens with any earlier time;
+      revoked after it for supersession, cessation of operation or a changed affiliation,
+      the token stands;
+    * no usable data for a certificate and ``require`` → ``TRY_LATER``.
+    """
+    missing: list[x509.Certificate] = []
+    for i, cert in enumerate(chain[:-1]):
+        issuer = chain[i + 1]
+        st = certificate_status(cert, issuer, data, gen_time)
+        if st.status == "unknown" and fetcher is not None:
+            crls, ocsps = fetcher.fetch(cert, issuer)
+            for der in crls:
+                data.add_crl(der)
+            for der in ocsps:
+                data.add_ocsp(der)
+            st = certificate_status(cert, issuer, data, gen_time)
+        subject, fp = masked_subject(cert.subject), _fp(cert)
+        if st.status == "revoked":
+            assert st.revoked_at is not None
+            when = st.revoked_at.isoformat()
+            reason = st.reason or "未说明原因"
+            if st.revoked_at <= gen_time:
+                return (
+                    SubIndication.REVOKED_NO_POE,
+                    f"时间戳单位的证书 {subject} (SHA-256 {fp}) 已于 {when} 撤销 ({st.source}, "
+                    f"{reason}), 不晚于令牌时间 {gen_time.isoformat()}: 该令牌不能证明签名时间",
+                    f"the time-stamping authority's certificate {subject} (SHA-256 {fp}) was "
+                    f"revoked at {when} ({st.source}, {st.reason or 'no reason'}), not after the "
+                    f"token's genTime {gen_time.isoformat()}: the token proves no time",
+                )
+            if st.reason not in _BENIGN_TSA_REASONS:
+                return (
+                    SubIndication.REVOKED_NO_POE,
+                    f"时间戳单位的证书 {subject} (SHA-256 {fp}) 于 {when} 撤销 ({st.source}, "
+                    f"{reason}): 密钥可能泄露, 持有者可签发任意更早时间的令牌, "
+                    "该令牌不能证明签名时间",
+                    f"the time-stamping authority's certificate {subject} (SHA-256 {fp}) was "
+                    f"revoked at {when} ({st.source}, {st.reason or 'no reason'}): its key may "
+                    "be compromised and could make tokens with any earlier time; the token "
+                    "proves no time",
+                )
+        elif st.status == "unknown":
+            missing.append(cert)
+    if missing and require:
+        names = "; ".join(f"{masked_subject(c.subject)} (SHA-256 {_fp(c)})" for c in missing)
+        return (
+            SubIndication.TRY_LATER,
+            f"无法确定时间戳单位证书链的撤销状态 (策略要求撤销信息): {names}; "
+            "请提供时间戳服务签发者的 CRL 或 OCSP 应答 (--crl / --ocsp)",
+            f"revocation status of the time-stamping authority's chain unknown (policy "
+            f"requires it): {names}; bring the TSA issuer's CRL or OCSP response",
+        )
+    return None

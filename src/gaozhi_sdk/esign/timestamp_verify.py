@@ -22,7 +22,7 @@ Tolerant in form, exact in substance:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,13 +72,18 @@ _ALLOWED_SIG_OIDS = (
 
 @dataclass(frozen=True)
 class TimestampInfo:
-    """A verified token: its time and the TSA that made it."""
+    """A verified token: its time and the TSA that made it.
+
+    ``chain`` is the TSA certificate's validated chain (TSA certificate → time-stamping
+    anchor), for the revocation check of the TSA itself.
+    """
 
     gen_time: datetime
     tsa_subject: str
     tsa_certificate_sha256: str
     serial_number: int
     token_sha256: str
+    chain: tuple[x509.Certificate, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -127,8 +132,8 @@ def _parse(token: bytes) -> _Token:
     # Parse every field the verifier reads now (a malformed one is a format failure here).
     # The embedded certificates are parsed strictly by cryptography below, so asn1crypto's
     # costly native view of them (every extension as dicts) is not built (bench/audit.py).
-    for field in ("version", "digest_algorithms", "encap_content_info"):
-        _ = sd[field].native
+    for name in ("version", "digest_algorithms", "encap_content_info"):
+        _ = sd[name].native
     encap = sd["encap_content_info"]
     if encap["content_type"].dotted != _ID_CT_TSTINFO:
         raise ValueError("eContentType is not id-ct-TSTInfo")
@@ -288,8 +293,8 @@ def _eku_problem(cert: x509.Certificate) -> str | None:
 
 def _tsa_chain(
     signer: x509.Certificate, others: list[x509.Certificate], trust: TrustStore, at: datetime
-) -> tuple[str, ...] | str:
-    """Fingerprints leaf → time-stamping anchor, or why there is no chain."""
+) -> tuple[x509.Certificate, ...] | str:
+    """The chain leaf → time-stamping anchor, or why there is no chain."""
     if not trust.tsa_roots:
         return "信任库中没有时间戳信任锚 (--tsa-trust)"
     registered: ChainOutcome | None = validate_registered_chain(
@@ -299,7 +304,10 @@ def _tsa_chain(
         if not registered.ok:
             return registered.message_en or "no chain"
         problem = _eku_problem(signer)
-        return problem if problem is not None else registered.fingerprints
+        if problem is not None:
+            return problem
+        known = {_fp(c): c for c in (signer, *others, *trust.tsa_roots)}
+        return tuple(known[f] for f in registered.fingerprints if f in known)
     verifier = (
         PolicyBuilder()
         .store(trust.x509_store(AnchorPurpose.TIME_STAMPING))
@@ -313,7 +321,7 @@ def _tsa_chain(
         chain = verifier.verify(signer, others).chain
     except VerificationError as exc:
         return str(exc)
-    return tuple(_fp(c) for c in chain)
+    return tuple(chain)
 
 
 def _imprint_ok(t: _Token, signature: bytes) -> tuple[bool, str, bytes]:
@@ -437,4 +445,5 @@ def _verify_parsed(
         tsa_certificate_sha256=tsa_fp,
         serial_number=serial,
         token_sha256=token_fp,
+        chain=chain,
     )

@@ -68,6 +68,7 @@ from gaozhi_sdk.esign.revocation import (
     RevocationFetcher,
     check_revocation,
     load_revocation,
+    timestamp_authority_problem,
 )
 from gaozhi_sdk.esign.timestamps import TimestampInfo, TimestampProblem, verify_timestamp
 from gaozhi_sdk.esign.trust import TrustStore
@@ -674,7 +675,7 @@ def _check_material(
     # Time-stamps → best signature time (DESIGN §4).
     best: datetime | None = None
     if material.timestamps:
-        ts_check, best = _timestamp_check(material.timestamps, sig, trust)
+        ts_check, best = _timestamp_check(material.timestamps, sig, trust, rev, opts)
         checks.append(ts_check)
     else:
         checks.append(_NO_TST)
@@ -785,6 +786,14 @@ _TS_REMEDY = {
         "if you trust this TSA, add its root as a time-stamping anchor (--tsa-trust, or the "
         "tsa/ sub-folder of a trust folder); document-signing roots do not vouch for TSAs",
     ),
+    SubIndication.REVOKED_NO_POE: (
+        "时间戳服务的证书已撤销: 不要依赖该签名时间; 请以未撤销的时间戳服务重新取得时间戳",
+        "the TSA's certificate is revoked: do not rely on this time; re-stamp with a valid TSA",
+    ),
+    SubIndication.TRY_LATER: (
+        "以 --crl / --ocsp 提供时间戳服务签发者的撤销信息",
+        "bring the TSA issuer's CRL or OCSP response (--crl / --ocsp)",
+    ),
     SubIndication.NO_SIGNING_CERTIFICATE_FOUND: (
         "令牌与时间戳单位证书的绑定无效; 不要依赖该签名时间, 请取得原始证据包",
         "the token is not bound to its TSA certificate; do not rely on its time",
@@ -793,14 +802,31 @@ _TS_REMEDY = {
 
 
 def _timestamp_check(
-    tokens: tuple[bytes, ...], sig: bytes, trust: TrustStore
+    tokens: tuple[bytes, ...], sig: bytes, trust: TrustStore, rev: RevocationData, opts: _Options
 ) -> tuple[Check, datetime | None]:
     infos: list[TimestampInfo] = []
     problems: list[TimestampProblem] = []
     for token in tokens:
         r = verify_timestamp(token, sig, trust)
         if isinstance(r, TimestampInfo):
-            infos.append(r)
+            # The TSA's own certificates: revoked (or unknown under require_revocation)
+            # → the token proves no time (TSA key compromise, issue 9).
+            why = timestamp_authority_problem(
+                r.chain, rev, r.gen_time, require=opts.require_revocation, fetcher=opts.fetcher
+            )
+            if why is None:
+                infos.append(r)
+            else:
+                problems.append(
+                    TimestampProblem(
+                        why[0],
+                        f"时间戳令牌 (SHA-256 {r.token_sha256}): {why[1]}",
+                        f"time-stamp token (SHA-256 {r.token_sha256}): {why[2]}",
+                        expected="时间戳单位证书在令牌时间未被撤销, 且密钥未泄露",
+                        found=f"{r.tsa_subject}, SHA-256 {r.tsa_certificate_sha256}",
+                        token_sha256=r.token_sha256,
+                    )
+                )
         else:
             problems.append(r)
     if problems:

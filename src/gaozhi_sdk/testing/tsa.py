@@ -255,6 +255,38 @@ class LocalTSA:
         )
         return cls(root_key, root, key, cert, clock=clock, embed_root=embed_root)
 
+    def crl(
+        self,
+        revoked: Sequence[tuple[datetime, x509.ReasonFlags | None]] = (),
+        *,
+        this_update: datetime | None = None,
+        next_update: datetime | None = None,
+    ) -> bytes:
+        """A CRL (DER) of the TSA's root CA about the TSA certificate.
+
+        Args:
+            revoked: ``(revocation time, reason or None)`` — empty: the TSA certificate
+                is not revoked (a complete "good" CRL); one entry revokes it.
+            this_update / next_update: default now and now + 7 days.
+        """
+        this = this_update or datetime.now(UTC).replace(microsecond=0)
+        b = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.root_certificate.subject)
+            .last_update(this)
+            .next_update(next_update or this + timedelta(days=7))
+        )
+        for when, reason in revoked:
+            entry = (
+                x509.RevokedCertificateBuilder()
+                .serial_number(self.certificate.serial_number)
+                .revocation_date(when)
+            )
+            if reason is not None:
+                entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+            b = b.add_revoked_certificate(entry.build())
+        return b.sign(self._root_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
     def root_pem(self) -> bytes:
         """The TSA root certificate, PEM (add it to the verifier's trust store)."""
         return self.root_certificate.public_bytes(serialization.Encoding.PEM)
