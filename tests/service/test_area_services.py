@@ -4,11 +4,13 @@ private plumbing with warning shims for one release."""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import pytest
 
 from gaozhi_sdk import esign
+from gaozhi_sdk.errors import GaozhiDeprecationWarning
 from gaozhi_sdk.models import (
     Actor,
     ActorRole,
@@ -21,7 +23,17 @@ from gaozhi_sdk.models import (
     VerificationResult,
     VerificationStatus,
 )
-from gaozhi_sdk.service import Cases, Journal, Verifications
+from gaozhi_sdk.service import (
+    MOVED,
+    Cases,
+    Complaints,
+    Credit,
+    Disclosure,
+    Journal,
+    Lists,
+    PledgeService,
+    Verifications,
+)
 from gaozhi_sdk.testing import Sandbox, SimulatedClock
 
 
@@ -137,3 +149,87 @@ def test_area_services_add_no_deprecation_warnings() -> None:
             assert svc.complaints.list() == [] and svc.disclosure.list() == []
             assert isinstance(svc.verifications, Verifications)
             assert list(svc.journal.entries(event="case.accept"))
+
+
+#: What PledgeService itself keeps (docs/embedding.md, 「内核保留的方法」): operations that
+#: span the areas or concern the whole deployment, never a second spelling of an area's.
+KEPT = {
+    "actor_ref",
+    "checkpoint_journal",
+    "close",
+    "deliver_events",
+    "journal_refusal",
+    "now",
+    "open",
+    "plugin_host",
+    "rotate_deployment_secret",
+    "statistics",
+    "subject_digest",
+    "subject_digests",
+    "sweep",
+    *("lists", "cases", "verifications", "credit", "disclosure", "complaints", "journal"),
+}
+
+
+def test_pledge_service_keeps_only_cross_area_operations() -> None:
+    public = {
+        name
+        for name in dir(PledgeService)
+        if not name.startswith("_")
+        and not hasattr(inspect.getattr_static(PledgeService, name), "__gaozhi_moved_to__")
+    }
+    assert public == KEPT
+
+
+_AREAS = {
+    "lists": Lists,
+    "cases": Cases,
+    "verifications": Verifications,
+    "credit": Credit,
+    "disclosure": Disclosure,
+    "complaints": Complaints,
+}
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(MOVED.items()))
+def test_every_moved_method_is_a_shim_to_an_existing_area_method(old: str, new: str) -> None:
+    shim = inspect.getattr_static(PledgeService, old)
+    assert shim.__gaozhi_moved_to__ == new
+    assert f"svc.{new}(...)" in (shim.__doc__ or "")
+    area, _, name = new.partition(".")
+    assert callable(getattr(_AREAS[area], name, None)), new
+
+
+def test_the_shims_warn_naming_the_replacement_and_still_work() -> None:
+    """The one test where our own code calls deprecated names (pytest makes a
+    GaozhiDeprecationWarning an error everywhere else)."""
+    with Sandbox.open() as box:
+        svc = box.svc
+        case = box.pledge_case(["SZ-GA-HJ-001"])
+        with pytest.warns(GaozhiDeprecationWarning, match=r"svc\.case\(\.\.\.\).*svc\.cases\.get"):
+            assert svc.case(case.case_no) == svc.cases.get(case.case_no)
+        vid = case.verifications[0].verification_id
+        with pytest.warns(GaozhiDeprecationWarning, match=r"svc\.verifications\.run_online"):
+            done = svc.run_online_verification(vid)
+        assert done == svc.verifications.get(vid) and done.result is not None
+        with pytest.warns(GaozhiDeprecationWarning, match=r"svc\.credit\.list"):
+            assert svc.credit_records() == svc.credit.list()
+        list_id = box.clist.list_id
+        with pytest.warns(GaozhiDeprecationWarning, match=r"svc\.lists\.published"):
+            assert svc.published_list(list_id) == svc.lists.published(list_id)
+        with pytest.warns(GaozhiDeprecationWarning, match=r"svc\.complaints\.list"):
+            assert svc.complaints() == []
+        with pytest.warns(GaozhiDeprecationWarning, match=r"verifications\.list\(case_no="):
+            by_case = svc.verifications_of(case.case_no)
+        assert by_case == svc.verifications.list(case_no=case.case_no)
+        # a state change through a shim is the same transition, journaled once
+        other = box.pledge_case(["SZ-GA-HJ-001"])
+        with pytest.warns(GaozhiDeprecationWarning, match=r"svc\.cases\.withdraw"):
+            svc.withdraw(other.case_no, "申请人撤回", other.applicant_actor)
+        assert svc.cases.get(other.case_no).status is CaseStatus.WITHDRAWN
+        assert len(list(svc.journal.entries(event="case.withdraw"))) == 1
+
+
+def test_a_deprecation_from_gaozhi_sdk_is_an_error_in_this_test_suite() -> None:
+    with Sandbox.open() as box, pytest.raises(GaozhiDeprecationWarning):
+        box.svc.cases()

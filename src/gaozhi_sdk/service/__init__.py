@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from gaozhi_sdk.plugins import PluginHost
 
 __all__ = [
+    "MOVED",
     "Cases",
     "Complaints",
     "Credit",
