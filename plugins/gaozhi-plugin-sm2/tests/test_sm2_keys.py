@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from gaozhi_plugin_sm2 import Sm2Error, load_sm2_private_key, load_sm2_signer
-from gaozhi_plugin_sm2.keys import Sm2PrivateKey, generate_private_key
+from gaozhi_plugin_sm2.keys import Sm2PrivateKey, certificate_spki, generate_private_key
 
 
 def _openssl(tmp: Path, *args: str) -> None:
@@ -110,6 +110,13 @@ def test_signer_refuses_a_certificate_of_another_key(tmp_path: Path) -> None:
     signer = load_sm2_signer(pki.leaf_key.read_bytes(), chain=[pki.leaf_cert.read_bytes()])
     assert signer.sm2_signer_id == "1234567812345678"
     assert "PRIVATE" not in repr(signer.private_key)
+    # the SM2 signer is a gaozhi_sdk.esign.BaseSigner (issue 11): keyid from the exact
+    # SPKI bytes the leaf certificate carries, the chain as given
+    from gaozhi_sdk.esign import BaseSigner, keyid_from_spki
+
+    assert isinstance(signer, BaseSigner)
+    assert signer.keyid == keyid_from_spki(signer.spki_der)
+    assert signer.spki_der == certificate_spki(signer.certificate_chain[0])
 
 
 @pytest.mark.parametrize("bad", ["", "含中文", "a b", "x" * 1025])

@@ -42,6 +42,7 @@ from gaozhi_sdk.esign.identity import (
 )
 from gaozhi_sdk.esign.keys import (
     SM2_CURVE_OID,
+    BaseSigner,
     EcdsaP256Signer,
     Ed25519Signer,
     KeyRejected,
@@ -117,6 +118,7 @@ __all__ = [
     "POLICY_VERSION",
     "SM2_CURVE_OID",
     "AnchorPurpose",
+    "BaseSigner",
     "Bundle",
     "CertificateIdentity",
     "ChainOutcome",

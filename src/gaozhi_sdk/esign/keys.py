@@ -41,10 +41,11 @@ import hashlib
 import importlib.metadata
 import logging
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -58,6 +59,7 @@ __all__ = [
     "SIGNATURE_OID_HASH",
     "SM2_CURVE_OID",
     "SM2_SIGNATURE_OIDS",
+    "BaseSigner",
     "EcdsaP256Signer",
     "Ed25519Signer",
     "KeyRejected",
@@ -105,6 +107,10 @@ class PublicKeyLike(Protocol):
         self, encoding: serialization.Encoding, format: serialization.PublicFormat
     ) -> bytes:
         """Serialise the key."""
+
+
+PrivateKeyT = TypeVar("PrivateKeyT")
+PublicKeyT = TypeVar("PublicKeyT", bound=PublicKeyLike)
 
 
 @runtime_checkable
@@ -181,7 +187,92 @@ def _check_chain(spki: bytes, chain: Sequence[x509.Certificate]) -> tuple[x509.C
     return chain
 
 
-class EcdsaP256Signer:
+class BaseSigner(ABC, Generic[PrivateKeyT, PublicKeyT]):
+    """Base class of the signers that hold a private key: the built-in
+    :class:`EcdsaP256Signer` and :class:`Ed25519Signer` and the SM2 plugin's signer.
+
+    It keeps the private key, the public key, the SubjectPublicKeyInfo DER (and so the
+    :attr:`keyid`) and the certificate chain, and provides every property of the
+    :class:`Signer` protocol. A subclass sets :attr:`algorithm`, implements :meth:`sign`,
+    and overrides :meth:`check_chain` when ``cryptography`` cannot read its key type from
+    a certificate (SM2)::
+
+        class MySigner(BaseSigner[MyPrivateKey, MyPublicKey]):
+            algorithm = SignatureAlgorithm.SM2_SM3
+
+            def sign(self, data: bytes) -> bytes:
+                return my_library_sign(self.private_key, data)
+
+    Args:
+        private_key: the signing key (kept, never logged: :func:`repr` shows the keyid).
+        public_key: its public key.
+        chain: certificates, leaf first; :meth:`check_chain` refuses a leaf that does not
+            hold ``public_key``. Empty for a pinned key.
+        spki: the exact SubjectPublicKeyInfo DER to name the key by (default: the public
+            key's own encoding; the SM2 signer passes the bytes its certificate carries).
+    """
+
+    #: The signature algorithm this signer's key makes (the verifier derives it from the
+    #: key, never from the bundle).
+    algorithm: ClassVar[SignatureAlgorithm]
+
+    def __init__(
+        self,
+        private_key: PrivateKeyT,
+        public_key: PublicKeyT,
+        chain: Sequence[x509.Certificate] = (),
+        *,
+        spki: bytes | None = None,
+    ) -> None:
+        self._key = private_key
+        self._public = public_key
+        self._spki = spki if spki is not None else spki_der(public_key)
+        self._keyid = keyid_from_spki(self._spki)
+        self._chain = self.check_chain(tuple(chain))
+
+    def check_chain(self, chain: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ...]:
+        """Return ``chain`` if its leaf certificate holds this signer's public key.
+
+        Raises:
+            SignatureError: ``GZ-SG-003`` naming the certificate and both key ids.
+        """
+        return _check_chain(self._spki, chain)
+
+    @property
+    def keyid(self) -> str:
+        """Lower-hex SHA-256 of the SPKI DER."""
+        return self._keyid
+
+    @property
+    def public_key(self) -> PublicKeyT:
+        """The public key."""
+        return self._public
+
+    @property
+    def spki_der(self) -> bytes:
+        """SubjectPublicKeyInfo DER of the public key."""
+        return self._spki
+
+    @property
+    def certificate_chain(self) -> tuple[x509.Certificate, ...]:
+        """Leaf first; empty for a pinned key."""
+        return self._chain
+
+    @property
+    def private_key(self) -> PrivateKeyT:
+        """The private key (for :meth:`gaozhi_sdk.testing.TestPKI.save`)."""
+        return self._key
+
+    @abstractmethod
+    def sign(self, data: bytes) -> bytes:
+        """Sign ``data`` (the PAE) and return the signature bytes."""
+
+    def __repr__(self) -> str:
+        subject = self._chain[0].subject.rfc4514_string() if self._chain else "pinned"
+        return f"{type(self).__name__}(keyid={self._keyid[:16]}…, subject={subject!r})"
+
+
+class EcdsaP256Signer(BaseSigner[ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey]):
     """ECDSA P-256 / SHA-256 signer (DER signatures), with an optional X.509 chain."""
 
     algorithm = SignatureAlgorithm.ECDSA_P256_SHA256
@@ -204,47 +295,14 @@ class EcdsaP256Signer:
             private_key.curve, ec.SECP256R1
         ):
             raise _unsupported_key(private_key)
-        self._key = private_key
-        self._public = private_key.public_key()
-        self._spki = spki_der(self._public)
-        self._keyid = keyid_from_spki(self._spki)
-        self._chain = _check_chain(self._spki, chain)
-
-    @property
-    def keyid(self) -> str:
-        """Lower-hex SHA-256 of the SPKI DER."""
-        return self._keyid
-
-    @property
-    def public_key(self) -> ec.EllipticCurvePublicKey:
-        """The P-256 public key."""
-        return self._public
-
-    @property
-    def spki_der(self) -> bytes:
-        """SubjectPublicKeyInfo DER of the public key."""
-        return self._spki
-
-    @property
-    def certificate_chain(self) -> tuple[x509.Certificate, ...]:
-        """Leaf first; empty for a pinned key."""
-        return self._chain
-
-    @property
-    def private_key(self) -> ec.EllipticCurvePrivateKey:
-        """The private key (for :meth:`gaozhi_sdk.testing.pki.TestPKI.save`)."""
-        return self._key
+        super().__init__(private_key, private_key.public_key(), chain)
 
     def sign(self, data: bytes) -> bytes:
         """ECDSA-SHA256 signature over ``data``, DER ``SEQUENCE{r, s}``."""
         return self._key.sign(data, _ECDSA_SHA256)
 
-    def __repr__(self) -> str:
-        subject = self._chain[0].subject.rfc4514_string() if self._chain else "pinned"
-        return f"EcdsaP256Signer(keyid={self._keyid[:16]}…, subject={subject!r})"
 
-
-class Ed25519Signer:
+class Ed25519Signer(BaseSigner[ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey]):
     """Ed25519 signer (raw 64-byte signatures); pinned keys only, never with a chain."""
 
     algorithm = SignatureAlgorithm.ED25519
@@ -253,42 +311,11 @@ class Ed25519Signer:
         """Wrap an Ed25519 private key."""
         if not isinstance(private_key, ed25519.Ed25519PrivateKey):
             raise _unsupported_key(private_key)
-        self._key = private_key
-        self._public = private_key.public_key()
-        self._spki = spki_der(self._public)
-        self._keyid = keyid_from_spki(self._spki)
-
-    @property
-    def keyid(self) -> str:
-        """Lower-hex SHA-256 of the SPKI DER."""
-        return self._keyid
-
-    @property
-    def public_key(self) -> ed25519.Ed25519PublicKey:
-        """The Ed25519 public key."""
-        return self._public
-
-    @property
-    def spki_der(self) -> bytes:
-        """SubjectPublicKeyInfo DER of the public key."""
-        return self._spki
-
-    @property
-    def certificate_chain(self) -> tuple[x509.Certificate, ...]:
-        """Always empty — Ed25519 keys are accepted only when pinned."""
-        return ()
-
-    @property
-    def private_key(self) -> ed25519.Ed25519PrivateKey:
-        """The private key."""
-        return self._key
+        super().__init__(private_key, private_key.public_key())
 
     def sign(self, data: bytes) -> bytes:
         """Raw 64-byte Ed25519 signature over ``data``."""
         return self._key.sign(data)
-
-    def __repr__(self) -> str:
-        return f"Ed25519Signer(keyid={self._keyid[:16]}…)"
 
 
 def _unsupported_key(key: object) -> SignatureError:

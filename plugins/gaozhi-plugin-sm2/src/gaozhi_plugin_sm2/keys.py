@@ -9,7 +9,6 @@ id-ecPublicKey with the named curve sm2p256v1 (GB/T 33560), uncompressed points.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +23,7 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from gaozhi_plugin_sm2.backend import Sm2Backend, default_backend, signing_unavailable
 from gaozhi_plugin_sm2.curve import DEFAULT_SIGNER_ID, SM2_CURVE_OID, N, is_on_curve
 from gaozhi_plugin_sm2.errors import Sm2Error
-from gaozhi_sdk.esign import SignatureAlgorithm, keyid_from_spki
+from gaozhi_sdk.esign import BaseSigner, SignatureAlgorithm, keyid_from_spki
 
 __all__ = [
     "Sm2PrivateKey",
@@ -477,10 +476,10 @@ def check_signer_id(signer_id: str) -> str:
     return signer_id
 
 
-class Sm2Signer:
+class Sm2Signer(BaseSigner[Sm2PrivateKey, Sm2PublicKey]):
     """SM2-with-SM3 signer (GB/T 32918, DER signatures) with an optional X.509 chain.
 
-    Implements :class:`gaozhi_sdk.esign.Signer`; ``sm2_signer_id`` goes into the bundle's
+    A :class:`gaozhi_sdk.esign.BaseSigner`; ``sm2_signer_id`` goes into the bundle's
     ``sm2SignerId`` so verifiers compute the same Z.
     """
 
@@ -511,76 +510,52 @@ class Sm2Signer:
         self._backend = backend or default_backend()
         if not self._backend.can_sign:
             raise signing_unavailable()
-        self._key = private_key
-        self._public = private_key.public_key
         self._signer_id = check_signer_id(signer_id)
-        self._z = user_hash_z(self._public.point, self._signer_id)
-        self._chain = tuple(chain)
-        if self._chain:
-            leaf_spki = certificate_spki(self._chain[0])
-            try:
-                leaf_point = point_from_spki(leaf_spki)
-            except ValueError:
-                leaf_point = None
-            if leaf_point != self._public.point:
-                fp = self._chain[0].fingerprint(hashes.SHA256()).hex()
-                raise Sm2Error(
-                    "GZ-SM2-004",
-                    "证书链首张证书 (签名证书) 的公钥与 SM2 签名私钥不匹配: "
-                    f"证书 SHA-256 {fp}; 请确认证书链以该私钥的证书开头",
-                    message_en=f"the leaf certificate (SHA-256 {fp}) does not hold this SM2 key",
-                    details={"certificate_sha256": fp},
-                )
-            self._spki = leaf_spki  # the exact bytes the certificate carries
-        else:
-            self._spki = self._public.public_bytes(
-                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        self._keyid = hashlib.sha256(self._spki).hexdigest()
+        self._z = user_hash_z(private_key.public_key.point, self._signer_id)
+        # with a chain, the key is named by the exact SPKI bytes its certificate carries
+        spki = certificate_spki(chain[0]) if chain else None
+        super().__init__(private_key, private_key.public_key, chain, spki=spki)
         sign_digest = getattr(self._backend, "sign_digest", None)
         self._sign_digest = sign_digest if callable(sign_digest) else None
 
-    @property
-    def keyid(self) -> str:
-        """Lower-hex SHA-256 of the SPKI DER."""
-        return self._keyid
+    def check_chain(self, chain: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, ...]:
+        """Return ``chain`` if its leaf certificate holds this SM2 public key (the curve
+        point is compared: ``cryptography`` cannot load SM2 keys).
 
-    @property
-    def public_key(self) -> Sm2PublicKey:
-        """The SM2 public key."""
-        return self._public
-
-    @property
-    def spki_der(self) -> bytes:
-        """SubjectPublicKeyInfo DER."""
-        return self._spki
-
-    @property
-    def certificate_chain(self) -> tuple[x509.Certificate, ...]:
-        """Leaf first; empty for a pinned key."""
-        return self._chain
+        Raises:
+            Sm2Error: ``GZ-SM2-004`` naming the certificate.
+        """
+        if not chain:
+            return chain
+        try:
+            leaf_point = point_from_spki(certificate_spki(chain[0]))
+        except ValueError:
+            leaf_point = None
+        if leaf_point != self.public_key.point:
+            fp = chain[0].fingerprint(hashes.SHA256()).hex()
+            raise Sm2Error(
+                "GZ-SM2-004",
+                "证书链首张证书 (签名证书) 的公钥与 SM2 签名私钥不匹配: "
+                f"证书 SHA-256 {fp}; 请确认证书链以该私钥的证书开头",
+                message_en=f"the leaf certificate (SHA-256 {fp}) does not hold this SM2 key",
+                details={"certificate_sha256": fp},
+            )
+        return chain
 
     @property
     def sm2_signer_id(self) -> str:
         """The signer ID used in Z (recorded in the bundle)."""
         return self._signer_id
 
-    @property
-    def private_key(self) -> Sm2PrivateKey:
-        """The private key."""
-        return self._key
-
     def sign(self, data: bytes) -> bytes:
         """SM2 signature over ``data`` (the PAE): DER ``SEQUENCE{r, s}`` of SM3(Z ‖ data)."""
         if self._sign_digest is not None:
             from gaozhi_plugin_sm2.curve import digest_e
 
-            return bytes(self._sign_digest(self._key.scalar, digest_e(self._z, data)))
-        return self._backend.sign(self._key.scalar, self._public.point, data, self._signer_id)
-
-    def __repr__(self) -> str:
-        subject = self._chain[0].subject.rfc4514_string() if self._chain else "pinned"
-        return f"Sm2Signer(keyid={self._keyid[:16]}…, subject={subject!r})"
+            return bytes(self._sign_digest(self.private_key.scalar, digest_e(self._z, data)))
+        return self._backend.sign(
+            self.private_key.scalar, self.public_key.point, data, self._signer_id
+        )
 
 
 def load_sm2_signer(
