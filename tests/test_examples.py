@@ -1,4 +1,5 @@
-"""Every script under examples/ runs (each capability's runnable example is executed)."""
+"""Every script under examples/ runs (each capability's runnable example is executed), with
+a gaozhi_sdk deprecation made an error: examples use only current public names."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def test_there_are_examples() -> None:
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(script: Path, tmp_path: Path) -> None:
     r = subprocess.run(
-        [sys.executable, str(script)],
+        [sys.executable, "-W", "error::gaozhi_sdk.errors.GaozhiDeprecationWarning", str(script)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -27,3 +28,19 @@ def test_example_runs(script: Path, tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.strip()
+
+
+def test_the_vendor_example_is_a_test_that_passes_at_a_simulated_date(tmp_path: Path) -> None:
+    """Issue 11 "done when": a whole case, configuration and a test at a simulated date
+    with documented public names only — the example is itself a pytest test."""
+    script = next(p for p in EXAMPLES if p.name == "vendor_case_at_simulated_date.py")
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 passed" in r.stdout
