@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -271,6 +272,57 @@ def test_report_markdown_and_json(demo_dir: Path, tmp_path: Path) -> None:
     assert js.returncode == 0
     assert json.loads(out.read_text(encoding="utf-8"))["totals"]["cases"] >= 40
     assert gaozhi("report", "--db", str(tmp_path / "none.db")).returncode == 64
+
+
+def _report_json(*args: str) -> dict[str, Any]:
+    done = gaozhi("report", "--format", "json", *args)
+    assert done.returncode == 0, done.stderr
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def test_r079_report_for_a_period_and_an_organ(demo_dir: Path) -> None:
+    """``gaozhi report --from --to [--organ]``: disjoint periods add up to the whole, a
+    period before the first case is empty, bad dates are usage errors (exit 64)."""
+    db = str(demo_dir / "gaozhi.db")
+    whole = _report_json("--db", db)
+    january = _report_json("--db", db, "--from", "2026-01-01", "--to", "2026-01-31")
+    rest = _report_json("--db", db, "--from", "2026-02-01", "--to", "2099-12-31")
+    assert january["period_from"] == "2026-01-01" and january["period_to"] == "2026-01-31"
+    assert 0 < january["totals"]["cases"] < whole["totals"]["cases"]
+    for key in ("cases", "pledges", "withdrawals", "verifications", "credit_records"):
+        assert january["totals"][key] + rest["totals"][key] == whole["totals"][key], key
+    assert _report_json("--db", db, "--to", "2025-12-31")["totals"]["cases"] == 0
+    organs = {e["organ_uscc"] for e in whole["entries"]}
+    per_organ = [_report_json("--db", db, "--organ", o)["totals"]["cases"] for o in organs]
+    assert sum(per_organ) == whole["totals"]["cases"]
+    md = gaozhi("report", "--db", db, "--from", "2026-01-01", "--to", "2026-01-31")
+    assert "统计期间 (按受理时间): 2026-01-01 至 2026-01-31" in md.stdout
+    for bad in (["--from", "2026-13-01"], ["--from", "2026-03-01", "--to", "2026-02-01"]):
+        done = gaozhi("report", "--db", db, *bad)
+        assert done.returncode == 64 and "GZ-CLI-052" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_r079_sql_statistics_equal_the_reference_on_the_demo(demo_dir: Path) -> None:
+    """On the demo's store (every state of every machine) the statistics grouped by SQL
+    equal :func:`compute_statistics` over every model."""
+    from gaozhi_sdk.rules import compute_statistics
+    from gaozhi_sdk.service import PledgeService
+
+    with PledgeService.open(f"sqlite:///{demo_dir / 'gaozhi.db'}") as svc:
+        by_sql = svc.statistics()
+        reference = compute_statistics(
+            svc.cases.list(),
+            svc.verifications.list(),
+            svc.credit.dispositions(),
+            svc.credit.list(),
+            svc.complaints.list(),
+            generated_at=by_sql.generated_at,
+            penalties_refused_for_limitation=svc.store.count("limitation_refusal"),
+        )
+    assert by_sql == reference
+    assert by_sql.totals["cases"] >= 40 and by_sql.credit_by_status
 
 
 def test_usage_errors_exit_64() -> None:

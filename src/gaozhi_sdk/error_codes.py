@@ -193,6 +193,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-CLI-023": ((), "TLS 参数不完整", "incomplete TLS options"),
     "GZ-CLI-050": ((), "二进制格式须用 --out 指定输出文件", "binary formats need --out"),
     "GZ-CLI-051": ((), "须安装文书组件", "the documents extra is required"),
+    "GZ-CLI-052": (
+        ("R-079",),
+        "统计期间须为 YYYY-MM-DD 日期, 且起点不晚于终点",
+        "the report period must be YYYY-MM-DD dates, the start not after the end",
+    ),
     # HT — the HTTP service
     "GZ-HT-400": ((), "请求无法处理 (重复的请求头或无法解析的请求体)", "malformed request"),
     "GZ-HT-401": ((), "调用方未通过认证", "the caller is not authenticated"),

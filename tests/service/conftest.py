@@ -46,7 +46,7 @@ from gaozhi_sdk.models.enums import (
 )
 from gaozhi_sdk.rules import RulesConfig, load_list
 from gaozhi_sdk.service import PledgeService
-from gaozhi_sdk.store import SqliteStore
+from gaozhi_sdk.store import SqliteStore, Store
 from gaozhi_sdk.store.base import JournalEntry
 from gaozhi_sdk.testing import SimulatedClock, sample_list_text
 from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
@@ -384,13 +384,15 @@ def build_world(
     role_policy: RolePolicy | None = None,
     start: datetime = START,
     publish: bool = True,
+    store: Store | None = None,
 ) -> World:
-    """A service over the SQLite file ``db``; the sample list published unless told."""
+    """A service over the SQLite file ``db`` (or over ``store``); the sample list
+    published unless told."""
     clock = SimulatedClock(start)
     counter = itertools.count(1)
     provider = FakeDataSharingProvider()
     svc = PledgeService.open(
-        SqliteStore(db, synchronous="NORMAL"),
+        store if store is not None else SqliteStore(db, synchronous="NORMAL"),
         signers=dict(seals),
         trust=pki.trust_store(),
         rules=rules,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import date
 from typing import Any
 
 from gaozhi_sdk.cli._base import (
@@ -18,6 +19,18 @@ from gaozhi_sdk.cli._base import (
 )
 
 _FORMATS = {".md": "md", ".markdown": "md", ".json": "json", ".docx": "docx", ".xlsx": "xlsx"}
+
+
+def _day(value: str | None, option: str) -> date | None:
+    """``--from`` / ``--to`` as a date (GZ-CLI-052 otherwise)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliError(
+            "GZ-CLI-052", f"{option} 须为 YYYY-MM-DD 日期: {value}", details={"value": value}
+        ) from None
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -37,9 +50,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 "GZ-CLI-051", "生成 DOCX/XLSX 须安装文书组件: pip install 'gaozhi-sdk[documents]'"
             ) from None
         render_report = documents_report.render_report
+    first, last = _day(args.period_from, "--from"), _day(args.period_to, "--to")
+    if first is not None and last is not None and last < first:
+        raise CliError("GZ-CLI-052", f"统计期间的终点 {last} 早于起点 {first}")
     url, _ = store_url(args)
     with PledgeService.open(url) as svc:
-        stats = svc.statistics()
+        stats = svc.statistics(period_from=first, period_to=last, organ_uscc=args.organ)
     if render_report is not None:
         write_output(args.out, render_report(stats, fmt))
         print(f"已写入 {args.out} ({fmt.upper()})")
@@ -62,11 +78,16 @@ def register(sub: Any) -> None:
     r = sub.add_parser(
         "report",
         help="向司法局报送的统计 (Markdown、JSON、DOCX 书面总结或 XLSX)",
-        description="生成向司法局报送的统计。格式由 --out 的扩展名决定 (.md、.json、.docx、"
-        ".xlsx), 或用 --format 指定 (须与扩展名一致); 不给 --out 时输出 Markdown 到标准输出。"
-        "只读取数据库, 不改动它。",
+        description="生成向司法局报送的统计 (R-079), 由数据库分组汇总。--from/--to 按办件受理"
+        "(告知) 日期选择统计期间 (含首尾两日, 北京时间), 报告包括这些办件此后的核查、处置与信用"
+        "记录, 以及期间内收到的投诉举报; --organ 只统计一个机关。格式由 --out 的扩展名决定 "
+        "(.md、.json、.docx、.xlsx), 或用 --format 指定 (须与扩展名一致); 不给 --out 时输出 "
+        "Markdown 到标准输出。只读取数据库, 不改动它。",
         epilog=examples(
             "gaozhi report --workdir demo",
+            "gaozhi report --workdir demo --from 2026-01-01 --to 2026-03-31",
+            "gaozhi report --db postgresql://gaozhi@db/gaozhi --from 2026-04-01 --to 2026-06-30 "
+            "--organ 11411222005123018X --out 二季度.xlsx",
             "gaozhi report --workdir demo --out 报告.docx",
             "gaozhi report --db demo/gaozhi.db --format json",
         ),
@@ -74,4 +95,11 @@ def register(sub: Any) -> None:
     add_store_args(r)
     r.add_argument("--format", choices=["md", "json", "docx", "xlsx"], default=None)
     r.add_argument("--out", metavar="FILE", help="写入文件 (docx、xlsx 必填)")
+    r.add_argument(
+        "--from", dest="period_from", metavar="DATE", help="统计期间起 (受理日期, YYYY-MM-DD, 含)"
+    )
+    r.add_argument(
+        "--to", dest="period_to", metavar="DATE", help="统计期间止 (受理日期, YYYY-MM-DD, 含)"
+    )
+    r.add_argument("--organ", metavar="USCC", help="只统计该机关 (统一社会信用代码)")
     r.set_defaults(func=_cmd_report)

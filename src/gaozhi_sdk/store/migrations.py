@@ -224,7 +224,7 @@ _V3_INDEXES = (
     "CREATE INDEX records_state_at ON records (kind, state, at, id) WHERE at IS NOT NULL",
     "CREATE INDEX records_organ_at ON records (kind, organ, at, id) WHERE organ IS NOT NULL",
     "CREATE INDEX records_subject_at ON records (kind, subject, at, id) WHERE subject IS NOT NULL",
-    "CREATE INDEX records_ref ON records (kind, ref, id) WHERE ref IS NOT NULL",
+    "CREATE INDEX records_ref ON records (kind, ref, at, id) WHERE ref IS NOT NULL",
 )
 _V3_SQLITE = (
     "ALTER TABLE records ADD COLUMN organ TEXT",
