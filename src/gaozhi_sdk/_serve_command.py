@@ -46,7 +46,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     os.environ["GAOZHI_SERVE_DB"] = args.db
     os.environ["GAOZHI_SERVE_CONFIG"] = os.path.abspath(args.config)
     os.environ["GAOZHI_SERVE_DEV"] = "1" if args.dev else "0"
-    options: dict[str, Any] = {}
+    # h11, never httptools: java.net.http's default client asks to upgrade to h2c, and
+    # uvicorn's httptools protocol then drops the request body (signatures fail). The
+    # event loop is uvloop where installed (extra "server"), asyncio otherwise.
+    options: dict[str, Any] = {"http": "h11"}
     if args.tls_cert:
         import ssl
 

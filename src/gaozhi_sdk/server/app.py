@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +32,19 @@ from gaozhi_sdk.server.config import ServiceConfig
 from gaozhi_sdk.server.gateway import Gateway
 from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, problem_body
 from gaozhi_sdk.server.reference import render_reference
+from gaozhi_sdk.server.retention import Retention
 from gaozhi_sdk.service import PledgeService
+from gaozhi_sdk.store.base import Transaction
 from gaozhi_sdk.workflow.roles import RolePolicy
 
-__all__ = ["ON_BEHALF_HEADERS", "Caller", "create_app", "open_service"]
+__all__ = [
+    "ON_BEHALF_HEADERS",
+    "Caller",
+    "caller_for",
+    "create_app",
+    "open_service",
+    "resolve_caller",
+]
 
 #: Headers of a call made for an applicant (the platform authenticated the person).
 ON_BEHALF_HEADERS = (
@@ -135,13 +146,19 @@ def _subject_id(raw: str) -> str:
     )
 
 
-def caller_for(request: Request, svc: PledgeService) -> Caller:
-    """The caller of ``request``: its credential's actor, or — for a platform allowed to
-    act for applicants and sending ``X-Gaozhi-On-Behalf-Of`` — the applicant (or proxy)
-    it asserts. The assertion is journaled (identifiers digested/masked) before the call.
+def resolve_caller(
+    svc: PledgeService,
+    principal: Principal,
+    headers: Mapping[str, str],
+    call: str,
+    tx: Transaction,
+) -> Caller:
+    """The caller of a request (lower-case ``headers``; ``call`` = "METHOD path"): its
+    credential's actor, or — for a platform allowed to act for applicants and sending
+    ``X-Gaozhi-On-Behalf-Of`` — the applicant (or proxy) it asserts. The assertion is
+    journaled (identifiers digested/masked) in ``tx``, before the call runs.
     """
-    principal: Principal = request.state.principal
-    subject = request.headers.get("x-gaozhi-on-behalf-of")
+    subject = headers.get("x-gaozhi-on-behalf-of")
     if subject is None:
         return Caller(principal, principal.actor)
     if not principal.may_act_for_applicants:
@@ -150,14 +167,14 @@ def caller_for(request: Request, svc: PledgeService) -> Caller:
             f"凭据 {principal.credential_id} 无权代申请人调用",
             message_en="this credential may not act for applicants",
         )
-    role_name = request.headers.get("x-gaozhi-on-behalf-role", "APPLICANT")
+    role_name = headers.get("x-gaozhi-on-behalf-role", "APPLICANT")
     if role_name not in ("APPLICANT", "PROXY"):
         raise GaozhiError(
             "GZ-HT-422",
             "X-Gaozhi-On-Behalf-Role 须为 APPLICANT 或 PROXY",
             message_en="X-Gaozhi-On-Behalf-Role must be APPLICANT or PROXY",
         )
-    assertion = request.headers.get("x-gaozhi-identity-assertion", "")
+    assertion = headers.get("x-gaozhi-identity-assertion", "")
     if not assertion or len(assertion) > _MAX_ASSERTION:
         raise GaozhiError(
             "GZ-HT-422",
@@ -174,19 +191,31 @@ def caller_for(request: Request, svc: PledgeService) -> Caller:
         "subject_masked": mask_beside_digest(actor.actor_id),  # beside a keyed digest
         "auth_method": method.strip()[:40],
         "assertion_sha256": hashlib.sha256(assertion.encode()).hexdigest(),
-        "call": f"{request.method} {request.url.path}",
+        "call": call,
     }
-    with svc.store.transaction() as tx:
-        tx.append_journal(
-            event="api.on_behalf",
-            aggregate_type="credential",
-            aggregate_id=principal.credential_id,
-            actor=svc.actor_ref(principal.actor),
-            payload_digest=hashlib.sha256(repr(sorted(detail.items())).encode()).hexdigest(),
-            detail=detail,
-            at=svc.now().isoformat(),
-        )
+    tx.append_journal(
+        event="api.on_behalf",
+        aggregate_type="credential",
+        aggregate_id=principal.credential_id,
+        actor=svc.actor_ref(principal.actor),
+        payload_digest=hashlib.sha256(repr(sorted(detail.items())).encode()).hexdigest(),
+        detail=detail,
+        at=svc.now().isoformat(),
+    )
     return Caller(principal, actor)
+
+
+def caller_for(request: Request) -> Caller:
+    """The caller the :class:`~gaozhi_sdk.server.gateway.Gateway` resolved for ``request``
+    (with its authentication, in the same worker-thread hop)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:  # only reachable if the app is mounted without its gateway
+        raise GaozhiError(
+            "GZ-HT-401",
+            "调用方未通过认证",
+            message_en="unauthenticated: the request did not pass the gateway",
+        )
+    return caller
 
 
 def _ready(svc: PledgeService) -> Ready:
@@ -206,9 +235,16 @@ def _ready(svc: PledgeService) -> Ready:
 
 
 def create_app(
-    db: str, config: ServiceConfig, *, dev: bool = False, service: PledgeService | None = None
+    db: str,
+    config: ServiceConfig,
+    *,
+    dev: bool = False,
+    service: PledgeService | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Any:
-    """The ASGI application (FastAPI behind the :class:`Gateway`)."""
+    """The ASGI application (FastAPI behind the :class:`Gateway`). ``clock`` (seconds
+    since the epoch) decides request-signature windows, leases and retention — tests
+    pass a simulated one."""
     from gaozhi_sdk.server import routes_cases, routes_credit, routes_ops
 
     svc = service or open_service(db, config)
@@ -324,8 +360,25 @@ def create_app(
     routes_cases.mount(app)
     routes_ops.mount(app)
     routes_credit.mount(app)
-    auth = Authenticator(config, svc.store, dev=dev)
-    return Gateway(app, store=svc.store, auth=auth, max_body_bytes=config.max_body_bytes)
+    auth = Authenticator(config, svc.store, dev=dev, clock=clock)
+    return Gateway(
+        app,
+        store=svc.store,
+        auth=auth,
+        max_body_bytes=config.max_body_bytes,
+        resolve=lambda principal, headers, call, tx: resolve_caller(
+            svc, principal, headers, call, tx
+        ),
+        retention=Retention(
+            svc.store,
+            hmac_max_skew_s=config.hmac_max_skew_s,
+            idempotency_retention_s=config.idempotency_retention_s,
+            interval_s=config.prune_interval_s,
+            clock=clock,
+        ),
+        worker_threads=config.worker_threads,
+        clock=clock,
+    )
 
 
 def app_from_env() -> Any:

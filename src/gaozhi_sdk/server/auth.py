@@ -13,19 +13,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from gaozhi_sdk.errors import GaozhiError, StoreError
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.server.config import Credential, ServiceConfig
+from gaozhi_sdk.server.retention import NONCE_KIND
 from gaozhi_sdk.sharing.signing import NonceCache, verify_reference_request
-from gaozhi_sdk.store.base import Store
+from gaozhi_sdk.store.base import Store, Transaction
 
 __all__ = ["AuthError", "Authenticator", "Principal"]
-
-NONCE_KIND = "http_nonce"
 
 
 class AuthError(GaozhiError):
@@ -43,18 +42,27 @@ class Principal:
 
 
 class _StoreNonces(NonceCache):
-    """Nonces checked in memory first, then recorded once in the shared store."""
+    """One request's nonce: checked in this process's memory first, then recorded once in
+    the shared store inside the caller's transaction (``tx``) or a transaction of its own.
+    A record already there (another worker, another instance) is a replay."""
 
-    def __init__(self, store: Store, ttl_s: float) -> None:
-        super().__init__(ttl_s=ttl_s)
+    def __init__(self, memory: NonceCache, store: Store, tx: Transaction | None) -> None:
+        super().__init__(ttl_s=memory.ttl_s, max_size=0)
+        self._memory = memory
         self._store = store
+        self._tx = tx
 
     def add(self, nonce: str, now: float) -> bool:
-        if not super().add(nonce, now):
+        if not self._memory.add(nonce, now):
             return False
         try:
-            with self._store.transaction() as tx:
-                tx.put(NONCE_KIND, nonce, {"at": int(now)}, state="SEEN", expected_version=None)
+            if self._tx is not None:
+                self._tx.put(
+                    NONCE_KIND, nonce, {"at": int(now)}, state="SEEN", expected_version=None
+                )
+            else:
+                with self._store.transaction() as tx:
+                    tx.put(NONCE_KIND, nonce, {"at": int(now)}, state="SEEN", expected_version=None)
         except StoreError as exc:
             if exc.code == "GZ-ST-409":
                 return False
@@ -71,9 +79,18 @@ def _fail(reason: str) -> AuthError:
 class Authenticator:
     """Resolves a request's credential (mTLS, HMAC, dev bearer) to a :class:`Principal`."""
 
-    def __init__(self, config: ServiceConfig, store: Store, *, dev: bool) -> None:
+    def __init__(
+        self,
+        config: ServiceConfig,
+        store: Store,
+        *,
+        dev: bool,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.dev = dev
         self.max_skew_ms = config.hmac_max_skew_s * 1000
+        self._store = store
+        self._clock = clock
         self._by_key: dict[str, Credential] = {}
         self._secrets: dict[str, str] = {}
         self._by_fp: dict[str, Credential] = {}
@@ -86,7 +103,7 @@ class Authenticator:
                 self._by_fp[c.fingerprint()] = c
             elif c.method == "bearer" and dev:
                 self._by_token[c.token_digest()] = c
-        self._nonces = _StoreNonces(store, ttl_s=2 * config.hmac_max_skew_s)
+        self._memory = NonceCache(ttl_s=2 * config.hmac_max_skew_s)
 
     @staticmethod
     def _principal(c: Credential) -> Principal:
@@ -100,8 +117,12 @@ class Authenticator:
         headers: Mapping[str, str],
         body: bytes,
         peer_cert_der: bytes | None,
+        *,
+        tx: Transaction | None = None,
     ) -> Principal:
-        """The caller, or :class:`AuthError` (GZ-HT-401)."""
+        """The caller, or :class:`AuthError` (GZ-HT-401). A request-signing nonce is
+        recorded in ``tx`` when given (the caller commits it), else in a transaction of
+        its own."""
         if peer_cert_der is not None:
             found = self._by_fp.get(hashlib.sha256(peer_cert_der).hexdigest())
             if found is not None:
@@ -120,8 +141,8 @@ class Authenticator:
                 headers,
                 body,
                 secret_of=self._secrets,
-                now_ms=int(time.time() * 1000),
-                nonces=self._nonces,
+                now_ms=int(self._clock() * 1000),
+                nonces=_StoreNonces(self._memory, self._store, tx),
                 max_skew_ms=self.max_skew_ms,
             )
             if code != "00":
@@ -131,6 +152,11 @@ class Authenticator:
                         "NONCE_REPLAY": "nonce replayed",
                     }.get(code, "bad request signature")
                 )
+            # checked again once the nonce is written: a nonce record is pruned only when
+            # its request's timestamp has left the window (gaozhi_sdk.server.retention), so
+            # a replay that found the record gone is refused here, however long it waited
+            if abs(self._clock() * 1000 - int(headers["x-timestamp"])) > self.max_skew_ms:
+                raise _fail("timestamp outside the window")
             return self._principal(self._by_key[key])
         auth = headers.get("authorization", "")
         if auth.lower().startswith("bearer "):

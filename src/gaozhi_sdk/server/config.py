@@ -160,6 +160,21 @@ class ServiceConfig(_Strict):
     web: WebConfig | None = Field(
         default=None, description="申请人网上签署与窗口页面 (/apply/, /window/); 缺省不启用"
     )
+    idempotency_retention_s: int = Field(
+        default=86_400,
+        ge=600,
+        le=31 * 86_400,
+        description="Idempotency-Key 首次响应的保留期 (秒); 之后同一键视为新请求",
+    )
+    worker_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="每个工作进程同时执行请求的线程数; PostgreSQL 时不超过连接池 (8) 的一半",
+    )
+    prune_interval_s: int = Field(
+        default=60, ge=1, le=3600, description="每个工作进程清理过期随机数与幂等记录的间隔 (秒)"
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> ServiceConfig:

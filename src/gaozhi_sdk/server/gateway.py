@@ -16,15 +16,16 @@ import base64
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 import anyio
 
 from gaozhi_sdk.errors import GaozhiError, StoreError
-from gaozhi_sdk.server.auth import Authenticator
+from gaozhi_sdk.server.auth import Authenticator, AuthError, Principal
 from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, from_error
-from gaozhi_sdk.store.base import Store
+from gaozhi_sdk.server.retention import IDEMPOTENCY_KIND, Retention
+from gaozhi_sdk.store.base import Store, Transaction
 
 __all__ = ["PUBLIC_PATHS", "Gateway"]
 
@@ -35,9 +36,11 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+#: (principal, lower-case headers, "METHOD path", transaction) → the caller (journals an
+#: applicant assertion in the transaction)
+Resolve = Callable[[Principal, Mapping[str, str], str, Transaction], Any]
 
 PUBLIC_PATHS = frozenset({"/v1/health", "/v1/ready", "/v1/openapi.json", "/v1/docs"})
-IDEMPOTENCY_KIND = "http_idempotency"
 _MAX_KEY = 200
 #: a first request still RUNNING after this long is taken to have died with its process
 #: (a crashed worker): the retry runs it again instead of waiting for ever
@@ -75,17 +78,37 @@ class Gateway:
     """ASGI middleware; see the module docstring."""
 
     def __init__(
-        self, app: ASGIApp, *, store: Store, auth: Authenticator, max_body_bytes: int
+        self,
+        app: ASGIApp,
+        *,
+        store: Store,
+        auth: Authenticator,
+        max_body_bytes: int,
+        resolve: Resolve,
+        retention: Retention,
+        worker_threads: int = 4,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
         self.store = store
         self.auth = auth
         self.max_body = max_body_bytes
+        self.resolve = resolve
+        self.retention = retention
+        self.worker_threads = worker_threads
+        self._limited = False
+        self._clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not self._limited:
+            # the gateway's and the routes' worker threads share anyio's default limiter:
+            # at most worker_threads requests of this process touch the store at once, the
+            # others wait here — never for a pool connection (GZ-ST-501 after a timeout)
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.worker_threads
+            self._limited = True
         path: str = scope["path"]
         method: str = scope["method"]
         headers: dict[str, str] = {}
@@ -132,21 +155,6 @@ class Gateway:
         body = b"".join(chunks)
 
         state = scope.setdefault("state", {})
-        if path.startswith("/v1/") and path not in PUBLIC_PATHS:
-            try:
-                state["principal"] = await anyio.to_thread.run_sync(
-                    self.auth.authenticate,
-                    method,
-                    path,
-                    scope.get("query_string", b"").decode("latin-1"),
-                    headers,
-                    body,
-                    scope.get("gaozhi.peer_cert"),
-                )
-            except GaozhiError as err:
-                await problem(err, [(b"www-authenticate", b'GZ-HMAC-SM3 realm="gaozhi"')])
-                return
-
         sent = False
 
         async def replay() -> Message:
@@ -156,33 +164,42 @@ class Gateway:
                 return {"type": "http.request", "body": body, "more_body": False}
             return {"type": "http.disconnect"}
 
-        key = headers.get("idempotency-key")
-        if method != "POST" or key is None or "principal" not in state:
+        if not path.startswith("/v1/") or path in PUBLIC_PATHS:
             await self.app(scope, replay, send)
             return
-        if not key or len(key) > _MAX_KEY or not key.isprintable():
-            await problem(
-                GaozhiError(
-                    "GZ-HT-422",
-                    f"Idempotency-Key 须为 1 至 {_MAX_KEY} 个可打印字符",
-                    message_en=f"Idempotency-Key must be 1-{_MAX_KEY} printable characters",
-                )
-            )
-            return
-        cred = state["principal"].credential_id
-        rid = hashlib.sha256(f"{cred}\n{key}".encode()).hexdigest()
-        # the caller's identity is part of the request: a key reused for another applicant
-        # (same platform credential) is a different request, never a replay of the first
-        behalf = "\n".join(headers.get(h, "") for h in _ON_BEHALF).encode()
-        fingerprint = hashlib.sha256(
-            b"\n".join(
-                [method.encode(), path.encode(), scope.get("query_string", b""), behalf, body]
-            )
-        ).hexdigest()
+        key = headers.get("idempotency-key") if method == "POST" else None
+        query: bytes = scope.get("query_string", b"")
+        # one worker-thread hop: authenticate, resolve the caller (journals an applicant
+        # assertion), claim the idempotency key
         try:
-            first = await anyio.to_thread.run_sync(self._claim, rid, fingerprint)
+            principal, caller, rid, fingerprint, first = await anyio.to_thread.run_sync(
+                self._admit, method, path, query, headers, body, key, scope
+            )
+        except AuthError as err:
+            await problem(err, [(b"www-authenticate", b'GZ-HMAC-SM3 realm="gaozhi"')])
+            return
         except GaozhiError as err:
             await problem(err)
+            return
+        state["principal"] = principal
+        state["caller"] = caller
+        await self._dispatch(scope, replay, send, rid, fingerprint, first)
+        if self.retention.due():  # the response has been sent: the caller does not wait
+            await anyio.to_thread.run_sync(self.retention.prune_quietly)
+
+    async def _dispatch(
+        self,
+        scope: Scope,
+        replay: Receive,
+        send: Send,
+        rid: str | None,
+        fingerprint: str,
+        first: dict[str, Any] | None,
+    ) -> None:
+        """Run the route (storing its response under the idempotency key) or answer the
+        stored first response."""
+        if rid is None:
+            await self.app(scope, replay, send)
             return
         if first is not None:
             await _respond(
@@ -217,44 +234,96 @@ class Gateway:
         await anyio.to_thread.run_sync(self._finish, rid, fingerprint, captured, data)
         await _respond(send, captured["status"], data, captured["media_type"], [])
 
-    # -- the stored first response ---------------------------------------------------------
-    def _claim(self, rid: str, fingerprint: str) -> dict[str, Any] | None:
-        """None if this request is the first with the key (now claimed), else its response."""
+    def _admit(
+        self,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: dict[str, str],
+        body: bytes,
+        key: str | None,
+        scope: Scope,
+    ) -> tuple[Principal, Any, str | None, str, dict[str, Any] | None]:
+        """Authenticate, resolve the caller and claim ``key`` — one store transaction.
+
+        The nonce is committed even when the caller is then refused (a replay of a refused
+        request must not be accepted later); an authentication failure writes nothing.
+        """
+        refused: GaozhiError | None = None
+        rid: str | None = None
+        fingerprint = ""
+        first: dict[str, Any] | None = None
+        caller: Any = None
         with self.store.transaction() as tx:
-            rec = tx.get(IDEMPOTENCY_KIND, rid)
-            now = int(time.time())
-            if rec is None:
-                tx.put(
-                    IDEMPOTENCY_KIND,
-                    rid,
-                    {"request": fingerprint, "since": now},
-                    state="RUNNING",
-                    expected_version=None,
-                )
-                return None
-            if rec.doc.get("request") != fingerprint:
-                raise GaozhiError(
-                    "GZ-HT-423",
-                    "同一 Idempotency-Key 已用于另一个请求",
-                    message_en="this Idempotency-Key was used for a different request",
-                )
-            stale = rec.state == "RUNNING" and now - int(rec.doc.get("since", 0)) > RUNNING_LEASE_S
-            if rec.state == "FAILED" or stale:  # a 5xx is not kept: the retry runs again
-                tx.put(
-                    IDEMPOTENCY_KIND,
-                    rid,
-                    {"request": fingerprint, "since": now},
-                    state="RUNNING",
-                    expected_version=rec.version,
-                )
-                return None
-            if rec.state != "DONE":
-                raise StoreError(
-                    "GZ-ST-409",
-                    "同一 Idempotency-Key 的请求仍在处理中, 请稍后重试",
-                    message_en="a request with this Idempotency-Key is still running",
-                )
-            return dict(rec.doc)
+            principal = self.auth.authenticate(
+                method,
+                path,
+                query.decode("latin-1"),
+                headers,
+                body,
+                scope.get("gaozhi.peer_cert"),
+                tx=tx,
+            )
+            try:
+                if key is not None and (not key or len(key) > _MAX_KEY or not key.isprintable()):
+                    raise GaozhiError(
+                        "GZ-HT-422",
+                        f"Idempotency-Key 须为 1 至 {_MAX_KEY} 个可打印字符",
+                        message_en=f"Idempotency-Key must be 1-{_MAX_KEY} printable characters",
+                    )
+                caller = self.resolve(principal, headers, f"{method} {path}", tx)
+                if key is not None:
+                    rid = hashlib.sha256(f"{principal.credential_id}\n{key}".encode()).hexdigest()
+                    # the caller's identity is part of the request: a key reused for another
+                    # applicant (same platform credential) is a different request
+                    behalf = "\n".join(headers.get(h, "") for h in _ON_BEHALF).encode()
+                    fingerprint = hashlib.sha256(
+                        b"\n".join([method.encode(), path.encode(), query, behalf, body])
+                    ).hexdigest()
+                    first = self._claim(tx, rid, fingerprint)
+            except GaozhiError as err:
+                refused = err
+        if refused is not None:
+            raise refused
+        return principal, caller, rid, fingerprint, first
+
+    # -- the stored first response ---------------------------------------------------------
+    def _claim(self, tx: Transaction, rid: str, fingerprint: str) -> dict[str, Any] | None:
+        """None if this request is the first with the key (now claimed), else its response."""
+        rec = tx.get(IDEMPOTENCY_KIND, rid)
+        now = int(self._clock())
+        if rec is None:
+            tx.put(
+                IDEMPOTENCY_KIND,
+                rid,
+                {"request": fingerprint, "since": now},
+                state="RUNNING",
+                expected_version=None,
+            )
+            return None
+        if rec.doc.get("request") != fingerprint:
+            raise GaozhiError(
+                "GZ-HT-423",
+                "同一 Idempotency-Key 已用于另一个请求",
+                message_en="this Idempotency-Key was used for a different request",
+            )
+        stale = rec.state == "RUNNING" and now - int(rec.doc.get("since", 0)) > RUNNING_LEASE_S
+        if rec.state == "FAILED" or stale:  # a 5xx is not kept: the retry runs again
+            tx.put(
+                IDEMPOTENCY_KIND,
+                rid,
+                {"request": fingerprint, "since": now},
+                state="RUNNING",
+                expected_version=rec.version,
+            )
+            return None
+        if rec.state != "DONE":
+            raise StoreError(
+                "GZ-ST-409",
+                "同一 Idempotency-Key 的请求仍在处理中, 请稍后重试",
+                message_en="a request with this Idempotency-Key is still running",
+            )
+        return dict(rec.doc)
 
     def _finish(self, rid: str, fingerprint: str, captured: dict[str, Any], data: bytes) -> None:
         status = int(captured["status"])

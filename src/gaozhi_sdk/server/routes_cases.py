@@ -46,13 +46,13 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def service(request: Request) -> PledgeService:
+async def service(request: Request) -> PledgeService:
     """The application's service."""
     svc: PledgeService = request.app.state.svc
     return svc
 
 
-def get_caller(
+async def get_caller(
     request: Request,
     on_behalf_of: Annotated[
         str | None,
@@ -75,9 +75,10 @@ def get_caller(
         ),
     ] = None,
 ) -> Caller:
-    """The authenticated caller (headers are declared for the OpenAPI document)."""
-    del on_behalf_of, on_behalf_role, assertion  # read from the request in caller_for
-    return caller_for(request, service(request))
+    """The authenticated caller, resolved by the gateway (headers are declared here for
+    the OpenAPI document; async: no worker-thread hop of its own)."""
+    del on_behalf_of, on_behalf_role, assertion  # read by the gateway (resolve_caller)
+    return caller_for(request)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

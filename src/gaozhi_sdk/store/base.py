@@ -16,12 +16,14 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from gaozhi_sdk.store.queries import RecordQuery, StatisticsCounts, StatisticsQuery
 
 __all__ = [
+    "EPHEMERAL_KINDS",
     "GENESIS_HASH",
     "BlobRecord",
     "DeploymentSecret",
@@ -36,6 +38,31 @@ __all__ = [
 
 #: ``prev_hash`` of the first journal entry.
 GENESIS_HASH = "0" * 64
+
+#: The only record kinds :meth:`Store.prune_expired` deletes: caches with a retention
+#: (HTTP request nonces, remembered ``Idempotency-Key`` responses), never domain records.
+EPHEMERAL_KINDS = frozenset({"http_nonce", "http_idempotency"})
+
+
+def check_ephemeral(kind: str, updated_before: datetime, limit: int) -> str:
+    """The cut-off as the stores write ``updated_at`` (CST, whole seconds), or GZ-ST-010."""
+    from gaozhi_sdk.errors import StoreError
+    from gaozhi_sdk.models import CST
+
+    if kind not in EPHEMERAL_KINDS:
+        raise StoreError(
+            "GZ-ST-010",
+            f"只能清理有保留期的缓存记录, 不能删除 {kind} 记录",
+            message_en=f"only ephemeral kinds can be pruned, not {kind!r}",
+            details={"kind": kind},
+        )
+    if updated_before.tzinfo is None or isinstance(limit, bool) or not 0 < limit <= 100_000:
+        raise StoreError(
+            "GZ-ST-010",
+            "清理参数无效: 截止时间须带时区, 数量须为 1 至 100000",
+            message_en="prune needs an aware cut-off time and 1 <= limit <= 100000",
+        )
+    return updated_before.astimezone(CST).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
@@ -256,6 +283,11 @@ class Store(Protocol):
     def rotate_deployment_secret(self) -> DeploymentSecret:
         """Make a new current secret (``os.urandom(32)``); earlier ones are kept, so old
         digests still verify. New digests use the new secret. Returns the new secret."""
+
+    def prune_expired(self, kind: str, *, updated_before: datetime, limit: int = 1000) -> int:
+        """Delete up to ``limit`` records of an :data:`EPHEMERAL_KINDS` kind last written
+        before ``updated_before`` (one short transaction); returns how many went. Any other
+        kind is refused (GZ-ST-010): domain records are never deleted."""
 
     def close(self) -> None:
         """Release connections."""

@@ -44,7 +44,8 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import Any, NoReturn
+from datetime import datetime
+from typing import Any, NoReturn, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gaozhi_sdk.errors import ConfigError, NotFoundError, StoreError
@@ -56,6 +57,7 @@ from gaozhi_sdk.store.base import (
     OutboxMessage,
     Record,
     Transaction,
+    check_ephemeral,
     new_deployment_secret,
     secret_key_id,
 )
@@ -736,6 +738,19 @@ class PostgresStore(SqlReads):
                 "SELECT count(*) FROM records WHERE kind = %s AND state = %s", (kind, state)
             )
         return int(rows[0][0])
+
+    def prune_expired(self, kind: str, *, updated_before: datetime, limit: int = 1000) -> int:
+        """Delete up to ``limit`` ephemeral records written before ``updated_before``
+        (:meth:`Store.prune_expired <gaozhi_sdk.store.base.Store.prune_expired>`); rows
+        another instance is pruning or writing right now are skipped, not waited for."""
+        cutoff = check_ephemeral(kind, updated_before, limit)
+        with self.transaction() as tx:
+            cur = cast(PostgresTransaction, tx)._exec(
+                "DELETE FROM records WHERE kind = %s AND id IN (SELECT id FROM records "
+                "WHERE kind = %s AND updated_at < %s LIMIT %s FOR UPDATE SKIP LOCKED)",
+                (kind, kind, cutoff, limit),
+            )
+            return int(cur.rowcount)
 
     def get_blob(self, id: str) -> BlobRecord | None:
         """Read stored bytes (GZ-JR-010 if they no longer match their SHA-256)."""

@@ -56,7 +56,8 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from typing import Any, NoReturn
+from datetime import datetime
+from typing import Any, NoReturn, cast
 
 from gaozhi_sdk.errors import (
     NotFoundError,
@@ -71,6 +72,7 @@ from gaozhi_sdk.store.base import (
     OutboxMessage,
     Record,
     Transaction,
+    check_ephemeral,
     new_deployment_secret,
     secret_key_id,
 )
@@ -762,6 +764,18 @@ class SqliteStore(SqlReads):
                 "SELECT count(*) FROM records WHERE kind = ? AND state = ?", (kind, state)
             )
         return int(rows[0][0])
+
+    def prune_expired(self, kind: str, *, updated_before: datetime, limit: int = 1000) -> int:
+        """Delete up to ``limit`` ephemeral records written before ``updated_before``
+        (:meth:`Store.prune_expired <gaozhi_sdk.store.base.Store.prune_expired>`)."""
+        cutoff = check_ephemeral(kind, updated_before, limit)
+        with self.transaction() as tx:
+            cur = cast(SqliteTransaction, tx)._exec(
+                "DELETE FROM records WHERE kind = ? AND id IN (SELECT id FROM records "
+                "WHERE kind = ? AND updated_at < ? LIMIT ?)",
+                (kind, kind, cutoff, limit),
+            )
+            return int(cur.rowcount)
 
     def get_blob(self, id: str) -> BlobRecord | None:
         """Read stored bytes (GZ-JR-010 if they no longer match their SHA-256)."""

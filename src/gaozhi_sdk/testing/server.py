@@ -1,10 +1,11 @@
 """A real ``gaozhi serve`` process for tests and benchmarks, and a signing HTTP client.
 
-:class:`ServedService` prepares a SQLite store (the sample list published, organ seals
-from a :class:`~gaozhi_sdk.testing.pki.TestPKI`), writes ``service.yaml`` with one HMAC
-credential per named actor (secrets in files), starts ``python -m gaozhi_sdk.cli serve``
-on a free 127.0.0.1 port and waits for ``/v1/health``. :class:`SignedClient` signs every
-request with ``gaozhi-hmac-sm3-v1`` (fresh timestamp and nonce per attempt).
+:class:`ServedService` prepares a store — a SQLite file, or the ``db`` URL given — (the
+sample list published, organ seals from a :class:`~gaozhi_sdk.testing.pki.TestPKI`),
+writes ``service.yaml`` with one HMAC credential per named actor (secrets in files),
+starts ``python -m gaozhi_sdk.cli serve`` on a free 127.0.0.1 port and waits for
+``/v1/health``. :class:`SignedClient` signs every request with ``gaozhi-hmac-sm3-v1``
+(fresh timestamp and nonce per attempt).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -81,6 +83,7 @@ class SignedClient:
         self.profile = ReferenceProfile(key_id)
         self._secret = secret
         self.session = requests.Session()
+        self.session.trust_env = False  # 127.0.0.1 only: no proxy or netrc look-ups per call
         self.timeout = timeout
         self.on_behalf: dict[str, str] = {}
 
@@ -167,11 +170,13 @@ class ServedService:
     #: "platform_credential": "platform"}``; None leaves the pages off
     web: dict[str, Any] | None = None
     process: subprocess.Popen[bytes] | None = None
+    #: the store URL (e.g. a PostgreSQL database); default a SQLite file in ``workdir``
+    db: str | None = None
 
     @property
     def db_url(self) -> str:
         """The store URL."""
-        return f"sqlite:///{self.workdir / 'gaozhi.db'}"
+        return self.db or f"sqlite:///{self.workdir / 'gaozhi.db'}"
 
     @property
     def base_url(self) -> str:
@@ -307,6 +312,19 @@ class ServedService:
         self.process = None
 
 
+_THREAD_CLIENTS = threading.local()
+
+
+def _thread_client(served: ServedService, cid: str) -> SignedClient:
+    """This thread's client for ``cid`` (kept-alive connections; sessions are not shared
+    between threads)."""
+    cache: dict[tuple[int, str], SignedClient] = _THREAD_CLIENTS.__dict__.setdefault("c", {})
+    key = (served.port, cid)
+    if key not in cache:
+        cache[key] = served.client(cid)
+    return cache[key]
+
+
 def http_intake(
     served: ServedService,
     n: int,
@@ -330,8 +348,8 @@ def http_intake(
     from gaozhi_sdk.testing.synthetic import synthetic_applicant
 
     app = synthetic_applicant(random.Random(100_000 + n))
-    clerk = served.client("clerk")
-    me = served.client("platform").acting_for(app.id_number)
+    clerk = _thread_client(served, "clerk")
+    me = _thread_client(served, "platform").acting_for(app.id_number)
     entry = "SZ-GA-HJ-001"
 
     def timed(call: Any, step: str, ok: int) -> requests.Response:
