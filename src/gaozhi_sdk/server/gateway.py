@@ -226,10 +226,10 @@ class Gateway:
         except Exception:
             # the application's 500 handler has answered (captured) and re-raised: keep
             # the traceback in the server log only, answer the captured problem
-            log.exception("unhandled error in %s %s", method, path)
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
             if not captured["body"]:
                 captured.update(status=500, media_type=PROBLEM_MEDIA_TYPE)
-                captured["body"] = [from_error(_internal(), path)[1]]
+                captured["body"] = [from_error(_internal(), scope["path"])[1]]
         data = b"".join(captured["body"])
         await anyio.to_thread.run_sync(self._finish, rid, fingerprint, captured, data)
         await _respond(send, captured["status"], data, captured["media_type"], [])

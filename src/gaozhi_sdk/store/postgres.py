@@ -746,9 +746,12 @@ class PostgresStore(SqlReads):
         cutoff = check_ephemeral(kind, updated_before, limit)
         with self.transaction() as tx:
             cur = cast(PostgresTransaction, tx)._exec(
-                "DELETE FROM records WHERE kind = %s AND id IN (SELECT id FROM records "
-                "WHERE kind = %s AND updated_at < %s LIMIT %s FOR UPDATE SKIP LOCKED)",
-                (kind, kind, cutoff, limit),
+                # materialised once: a semi-join could rescan a LIMIT … SKIP LOCKED subquery
+                # and delete more than ``limit`` rows
+                "WITH doomed AS MATERIALIZED (SELECT id FROM records WHERE kind = %s "
+                "AND updated_at < %s LIMIT %s FOR UPDATE SKIP LOCKED) "
+                "DELETE FROM records r USING doomed d WHERE r.kind = %s AND r.id = d.id",
+                (kind, cutoff, limit, kind),
             )
             return int(cur.rowcount)
 
