@@ -8,13 +8,15 @@ public namespace. These tests fail when
 * a public name is missing from the API reference (``docs/api.rst``);
 * a plugin, an example or a docs snippet imports a private module (``_x``), a module that
   is not a public namespace, or a name not in that namespace's ``__all__``;
-* a module of the SDK imports a private module or name of another package.
+* a module of the SDK, a plugin (source or test), an example or a benchmark imports a
+  private module or name of a package it is not part of.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import inspect
 import re
 import sys
@@ -192,29 +194,78 @@ def test_the_import_check_catches_private_and_unexported_names() -> None:
     assert not non_public_imports("from gaozhi_sdk import esign, models")
 
 
-# -- the SDK itself -----------------------------------------------------------------------
-def test_no_module_imports_another_packages_private_name() -> None:
-    offenders = []
-    for path in (SRC / "gaozhi_sdk").rglob("*.py"):
-        parts = path.relative_to(SRC).with_suffix("").parts
-        package = ".".join(parts[:-1])
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                targets = [f"{node.module}.{a.name}" for a in node.names]
-            elif isinstance(node, ast.Import):
-                targets = [a.name for a in node.names]
-            else:
+# -- the SDK, its plugins, examples and benchmarks ----------------------------------------
+_FIRST_PARTY = ("gaozhi_sdk", "gaozhi_plugin_")
+
+
+def _package_of(path: Path) -> str:
+    """The package a source file belongs to ("" for tests, examples and benchmarks)."""
+    parts = path.relative_to(ROOT).parts
+    if "src" in parts:
+        inner = parts[parts.index("src") + 1 :]
+        return ".".join(Path(*inner).with_suffix("").parts[:-1])
+    return ""
+
+
+def _is_package(dotted: str) -> bool:
+    spec = importlib.util.find_spec(dotted)
+    return spec is not None and spec.submodule_search_locations is not None
+
+
+def private_imports(code: str, package: str) -> list[str]:
+    """Imports in ``code`` (of a module in ``package``) of another package's private
+    module or name: a ``_x`` segment may only be imported from inside the package that
+    owns it (for ``pkg.module._name``, the module's package)."""
+    bad = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            targets = [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        else:
+            continue
+        for target in targets:
+            if not target.startswith(_FIRST_PARTY):
                 continue
-            for target in targets:
-                if not target.startswith("gaozhi_sdk."):
-                    continue
-                segs = target.split(".")
-                for i, seg in enumerate(segs):
-                    if seg.startswith("_") and not seg.startswith("__"):
-                        owner = ".".join(segs[:i])
-                        if i == len(segs) - 1 and not (SRC / Path(*segs[:i])).is_dir():
-                            owner = ".".join(segs[: i - 1])  # a private name of a module
-                        if package != owner and not package.startswith(owner + "."):
-                            offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {target}")
-                        break
+            segs = target.split(".")
+            for i, seg in enumerate(segs):
+                if seg.startswith("_") and not seg.startswith("__"):
+                    owner = ".".join(segs[:i])
+                    if i == len(segs) - 1 and i > 1 and not _is_package(owner):
+                        owner = ".".join(segs[: i - 1])  # a private name of a module
+                    if package != owner and not package.startswith(owner + "."):
+                        bad.append(f"{node.lineno}: {target}")
+                    break
+    return bad
+
+
+def test_no_module_imports_another_packages_private_name() -> None:
+    """Issue 11 "done when": across src/, plugins/ (sources and tests), examples/ and
+    bench/, no module imports a private module or name of a package it is not part of."""
+    files = [
+        *(SRC / "gaozhi_sdk").rglob("*.py"),
+        *(ROOT / "plugins").glob("*/src/**/*.py"),
+        *(ROOT / "plugins").glob("*/tests/**/*.py"),
+        *(ROOT / "examples").rglob("*.py"),
+        *(ROOT / "bench").rglob("*.py"),
+    ]
+    assert len(files) > 100
+    offenders = [
+        f"{path.relative_to(ROOT)}:{bad}"
+        for path in files
+        for bad in private_imports(path.read_text(encoding="utf-8"), _package_of(path))
+    ]
     assert not offenders, offenders
+
+
+def test_the_private_import_check_catches_what_it_must() -> None:
+    assert private_imports("from gaozhi_sdk.service._core import Step", "gaozhi_sdk.cli")
+    assert private_imports("import gaozhi_sdk.service._core", "")
+    assert private_imports("from gaozhi_sdk.esign.chain import _fp", "gaozhi_sdk.service")
+    assert private_imports("from gaozhi_plugin_sm2._x import y", "gaozhi_plugin_webhook")
+    assert private_imports("from gaozhi_sdk import _public", "gaozhi_plugin_sm2")
+    # inside the owning package it is fine
+    assert not private_imports("from gaozhi_sdk.esign.chain import _fp", "gaozhi_sdk.esign")
+    assert not private_imports("from gaozhi_sdk.service._core import Step", "gaozhi_sdk.service")
+    assert not private_imports("from gaozhi_sdk._public import rehome", "gaozhi_sdk.models")
+    assert not private_imports("from gaozhi_sdk.esign import sign", "")

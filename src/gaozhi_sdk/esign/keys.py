@@ -204,7 +204,7 @@ class BaseSigner(ABC, Generic[PrivateKeyT, PublicKeyT]):
                 return my_library_sign(self.private_key, data)
 
     Args:
-        private_key: the signing key (kept, never logged: :func:`repr` shows the keyid).
+        private_key: the signing key (kept, never logged: ``repr()`` shows the keyid).
         public_key: its public key.
         chain: certificates, leaf first; :meth:`check_chain` refuses a leaf that does not
             hold ``public_key``. Empty for a pinned key.
