@@ -16,17 +16,19 @@ def test_there_are_examples() -> None:
     assert EXAMPLES
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs(script: Path, tmp_path: Path) -> None:
+def _python(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     r = subprocess.run(
-        [sys.executable, "-W", "error::gaozhi_sdk.errors.GaozhiDeprecationWarning", str(script)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
-        check=False,
+        [sys.executable, *args], capture_output=True, text=True, cwd=cwd, timeout=300, check=False
     )
     assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs(script: Path, tmp_path: Path) -> None:
+    r = _python(
+        "-W", "error::gaozhi_sdk.errors.GaozhiDeprecationWarning", str(script), cwd=tmp_path
+    )
     assert r.stdout.strip()
 
 
@@ -34,13 +36,5 @@ def test_the_vendor_example_is_a_test_that_passes_at_a_simulated_date(tmp_path: 
     """Issue 11 "done when": a whole case, configuration and a test at a simulated date
     with documented public names only — the example is itself a pytest test."""
     script = next(p for p in EXAMPLES if p.name == "vendor_case_at_simulated_date.py")
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(script)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
-        check=False,
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
+    r = _python("-m", "pytest", "-q", "-p", "no:cacheprovider", str(script), cwd=tmp_path)
     assert "1 passed" in r.stdout
