@@ -481,3 +481,21 @@ def test_a_proxy_chooses_only_with_the_applicants_special_authorisation(
     assert r.json()["status"] == "NOTICE_ISSUED" and not r.json()["choices"]
     r = as_proxy.post(f"/v1/cases/{case_no}/choices", {**_CHOICE, "proxy": proxy(app_id)})
     assert r.status_code == 200, r.text
+
+
+def test_a_signature_covers_the_path_as_sent_not_its_decoded_form(served: ServedService) -> None:
+    """Finding: the service signed the percent-*decoded* path re-encoded with ``%`` kept,
+    so a signature for ``/v1/cases/X%20Y`` (case "X Y") also passed for
+    ``/v1/cases/X%2520Y`` (case "X%20Y"): one signature, two resources. The canonical path
+    is now taken from the path as sent."""
+    h = _signed_headers(served, "auditor", "GET", "/v1/cases/X Y")
+    r = requests.get(served.base_url + "/v1/cases/X%2520Y", headers=h, timeout=10)
+    _is_problem(r, 401, "GZ-HT-401")
+    h = _signed_headers(served, "auditor", "GET", "/v1/cases/X Y")
+    r = requests.get(served.base_url + "/v1/cases/X%20Y", headers=h, timeout=10)
+    assert r.status_code == 404 and r.json()["code"] != "GZ-HT-401", r.text  # authenticated
+    case_no, _ = _case(served, 701)
+    spelled = case_no.replace("-", "%2D")  # another spelling of the same resource, signed
+    h = _signed_headers(served, "auditor", "GET", f"/v1/cases/{spelled}")
+    r = requests.get(f"{served.base_url}/v1/cases/{spelled}", headers=h, timeout=10)
+    assert r.status_code == 200 and r.json()["case_no"] == case_no, r.text

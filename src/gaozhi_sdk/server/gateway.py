@@ -257,7 +257,9 @@ class Gateway:
         with self.store.transaction() as tx:
             principal = self.auth.authenticate(
                 method,
-                path,
+                # the path as sent, not percent-decoded: "a%2520b" and "a%20b" are two
+                # resources ("a%20b", "a b") and must not share one canonical path
+                _raw_path(scope),
                 query.decode("latin-1"),
                 headers,
                 body,
@@ -342,6 +344,11 @@ class Gateway:
                 state="DONE" if status < 500 else "FAILED",
                 expected_version=None if rec is None else rec.version,
             )
+
+
+def _raw_path(scope: Scope) -> str:
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1") if isinstance(raw, bytes) and raw else str(scope["path"])
 
 
 def _internal() -> GaozhiError:

@@ -30,7 +30,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac as std_hmac
+import re
 import secrets
+import string
 import threading
 import time
 from collections import OrderedDict
@@ -106,9 +108,29 @@ def canonical_query(query: Mapping[str, str | int] | None) -> str:
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
+_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+
+
 def canonical_path(path: str) -> str:
-    """The percent-encoded path without a trailing slash (``/`` stays ``/``)."""
-    p = quote(path, safe="/-_.~%")
+    """The percent-encoded path without a trailing slash (``/`` stays ``/``).
+
+    Normalised as RFC 3986 §6.2.2 does, so the form a client signs and the form its HTTP
+    library sends agree: escapes of unreserved characters are decoded (``%2D`` → ``-``),
+    other escapes are kept with upper-case hex, everything else outside the unreserved set
+    and ``/`` is encoded (a ``%`` that starts no escape becomes ``%25``). A server passes the
+    path *as received*, never its decoded form: decoding first would give ``/a%2520b``
+    (resource ``a%20b``) and ``/a%20b`` (resource ``a b``) one canonical path.
+    """
+    parts: list[str] = []
+    pos = 0
+    for m in _PCT.finditer(path):
+        parts.append(quote(path[pos : m.start()], safe="/-_.~"))
+        ch = chr(int(m.group(1), 16))
+        parts.append(ch if ch in _UNRESERVED else "%" + m.group(1).upper())
+        pos = m.end()
+    parts.append(quote(path[pos:], safe="/-_.~"))
+    p = "".join(parts)
     if not p.startswith("/"):
         p = "/" + p
     return p.rstrip("/") or "/"
