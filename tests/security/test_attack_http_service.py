@@ -499,3 +499,30 @@ def test_a_signature_covers_the_path_as_sent_not_its_decoded_form(served: Served
     h = _signed_headers(served, "auditor", "GET", f"/v1/cases/{spelled}")
     r = requests.get(f"{served.base_url}/v1/cases/{spelled}", headers=h, timeout=10)
     assert r.status_code == 200 and r.json()["case_no"] == case_no, r.text
+
+
+def test_a_signed_body_with_a_repeated_key_is_refused(served: ServedService) -> None:
+    """Finding: ``{"reason": "A", "reason": "B"}`` — signed byte for byte, read as "B" by
+    the service and as "A" by anything that keeps the first value (a platform's gateway, a
+    reviewer reading the logged request). One body, two readings: refused (422)."""
+    case_no, _ = _case(served, 801)
+    body = b'{"choices": [{"entry_id": "%s", "mode": "DOCUMENT", "mode": "PLEDGE"}]}' % (
+        ENTRY.encode()
+    )
+    r = served.client("clerk").request(
+        "POST",
+        f"/v1/cases/{case_no}/choices",
+        data=body,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    _is_problem(r, 422, "GZ-HT-422")
+    assert "duplicate key" in r.json()["detail"] and "mode" in r.json()["detail"]
+    case = served.client("clerk").get(f"/v1/cases/{case_no}").json()
+    assert not case["choices"]
+    r = served.client("clerk").request(  # the same keys in different objects are fine
+        "POST",
+        f"/v1/cases/{case_no}/choices",
+        data=b'{"choices": [{"entry_id": "%s", "mode": "PLEDGE"}]}' % ENTRY.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.text

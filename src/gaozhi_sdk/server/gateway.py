@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -153,6 +154,19 @@ class Gateway:
             chunks.append(chunk)
             more = bool(msg.get("more_body"))
         body = b"".join(chunks)
+        if body and _is_json(headers.get("content-type", "")):
+            dup = _duplicate_key(body)
+            if dup is not None:
+                # one body, two readings: a platform's gateway or a log reader may take the
+                # first value where the service takes the last — refused, as for documents
+                await problem(
+                    GaozhiError(
+                        "GZ-HT-422",
+                        f"JSON 对象中有重复的键: {dup[:40]}",
+                        message_en=f"duplicate key in a JSON object: {dup[:40]}",
+                    )
+                )
+                return
 
         state = scope.setdefault("state", {})
         sent = False
@@ -344,6 +358,38 @@ class Gateway:
                 state="DONE" if status < 500 else "FAILED",
                 expected_version=None if rec is None else rec.version,
             )
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for k, _ in pairs:
+        if k in seen:
+            raise _DuplicateKey(k)
+        seen.add(k)
+    return dict(pairs)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _duplicate_key(body: bytes) -> str | None:
+    """The first key repeated inside one JSON object of ``body``, or None (also when the
+    body is no JSON at all: the routes answer that with their own problem)."""
+    try:
+        json.loads(body, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as dup:
+        return dup.key
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 def _raw_path(scope: Scope) -> str:
