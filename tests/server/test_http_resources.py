@@ -35,7 +35,7 @@ def test_false_pledge_disposition_credit_record_and_objection(served: ServedServ
     record_id = r.json()["credit_record_id"]
     assert record_id
     recs = credit.get("/v1/credit-records").json()
-    assert record_id in {x["record_id"] for x in recs}
+    assert record_id in {x["record_id"] for x in recs["items"]} and recs["next"] is None
     assert credit.get(f"/v1/credit-records/{record_id}").json()["organ_uscc"] == OWNER_USCC
     assert served.client("credit").get("/v1/dispositions").status_code == 200
     # the other organ's officials do not see it; the applicant may not list records
@@ -121,8 +121,8 @@ def test_list_lint_export_and_due_verifications(served: ServedService) -> None:
         "/v1/verifications", params={"due_before": "2999-01-01T00:00:00+08:00"}
     )
     assert due.status_code == 200
-    assert t.verification_id in {v["verification_id"] for v in due.json()}
+    assert t.verification_id in {v["verification_id"] for v in due.json()["items"]}
     none = served.client("inspector").get(
         "/v1/verifications", params={"due_before": "2000-01-01T00:00:00+08:00"}
     )
-    assert none.json() == []
+    assert none.json() == {"items": [], "next": None}

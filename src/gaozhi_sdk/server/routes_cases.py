@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Header, Query, Request
@@ -20,11 +21,12 @@ from gaozhi_sdk.errors import GaozhiError, PermissionDeniedError
 from gaozhi_sdk.esign import Bundle
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice
 from gaozhi_sdk.models.documents import Notice, Pledge
-from gaozhi_sdk.models.enums import ActorRole, NoticeChannel
+from gaozhi_sdk.models.enums import ActorRole, CaseStatus, NoticeChannel
 from gaozhi_sdk.models.parties import Actor, Applicant, Proxy
 from gaozhi_sdk.models.verification import Verification
 from gaozhi_sdk.rules.eligibility import EligibilityResult
 from gaozhi_sdk.server.app import Caller, caller_for
+from gaozhi_sdk.server.paging import DEFAULT_PAGE, After, Limit, Page, paginate
 from gaozhi_sdk.service import DataToSign, PledgeService
 
 __all__ = ["IdempotencyKey", "check_read", "get_caller", "mount", "service"]
@@ -259,6 +261,53 @@ def mount(app: FastAPI) -> None:
         )
         return Response(data, media_type=media)
 
+    @app.get(
+        "/v1/cases",
+        response_model=Page[Case],
+        tags=["告知与办件"],
+        summary="办件列表 (本机关的; 申请人为本人的; 审计人员为全部), 按受理时间分页",
+    )
+    def list_cases(
+        caller: CallerDep,
+        svc: SvcDep,
+        status: Annotated[CaseStatus | None, Query()] = None,
+        organ_uscc: Annotated[
+            str | None, Query(min_length=18, max_length=18, description="受理机关 (审计人员)")
+        ] = None,
+        accepted_from: Annotated[date | None, Query(description="受理日期起 (含)")] = None,
+        accepted_to: Annotated[date | None, Query(description="受理日期止 (含)")] = None,
+        after: After = None,
+        limit: Limit = DEFAULT_PAGE,
+    ) -> Page[Case]:
+        actor = caller.actor
+        applicant = actor.actor_id if actor.role in _PERSONAL else None
+        organ = organ_uscc
+        if actor.role not in _OVERSIGHT and actor.role not in _PERSONAL:
+            if organ_uscc not in (None, actor.organ_uscc):
+                err = PermissionDeniedError(
+                    "GZ-AU-020",
+                    f"角色 {actor.role.value} 只能列出本机关的办件",
+                    message_en=f"role {actor.role.value} may list only its own organ's cases",
+                    details={"action": "case.list", "role": actor.role.value},
+                )
+                svc.journal_refusal(actor, "case.list", "case", "*", err)
+                raise err
+            organ = actor.organ_uscc
+        return paginate(
+            lambda a, n: svc.cases.list(
+                status=status,
+                organ_uscc=organ,
+                applicant_id=applicant,
+                accepted_from=accepted_from,
+                accepted_to=accepted_to,
+                after=a,
+                limit=n,
+            ),
+            lambda c: c.case_no,
+            after=after,
+            limit=limit,
+        )
+
     @app.get("/v1/cases/{case_no}", response_model=Case, tags=["告知与办件"], summary="办件")
     def get_case(case_no: str, caller: CallerDep, svc: SvcDep) -> Case:
         return _read_case(svc, caller.actor, case_no, "case.read")
@@ -406,13 +455,24 @@ def mount(app: FastAPI) -> None:
 
     @app.get(
         "/v1/cases/{case_no}/verifications",
-        response_model=list[Verification],
+        response_model=Page[Verification],
         tags=["核查"],
-        summary="办件的核查",
+        summary="办件的核查, 分页",
     )
-    def case_verifications(case_no: str, caller: CallerDep, svc: SvcDep) -> list[Verification]:
+    def case_verifications(
+        case_no: str,
+        caller: CallerDep,
+        svc: SvcDep,
+        after: After = None,
+        limit: Limit = DEFAULT_PAGE,
+    ) -> Page[Verification]:
         _read_case(svc, caller.actor, case_no, "case.read")
-        return svc.verifications.list(case_no=case_no)
+        return paginate(
+            lambda a, n: svc.verifications.list(case_no=case_no, after=a, limit=n),
+            lambda v: v.verification_id,
+            after=after,
+            limit=limit,
+        )
 
 
 def _case_of(bundle: Bundle) -> str | None:

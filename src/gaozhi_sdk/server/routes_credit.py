@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaozhi_sdk.archive import JournalCheckpoint
+from gaozhi_sdk.errors import GaozhiError
 from gaozhi_sdk.models.credit import (
     Complaint,
     CreditRecord,
@@ -28,12 +29,15 @@ from gaozhi_sdk.models.credit import (
 from gaozhi_sdk.models.disclosure import DisclosedPledge
 from gaozhi_sdk.models.enums import (
     ActorRole,
+    ComplaintStatus,
+    CreditStatus,
     DispositionAction,
     ObjectionOutcome,
     RepairDecision,
 )
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.rules.severity import FalsePledgeFacts
+from gaozhi_sdk.server.paging import DEFAULT_PAGE, After, Limit, OrganOf, Page, paginate
 from gaozhi_sdk.server.routes_cases import CallerDep, IdempotencyKey, SvcDep
 from gaozhi_sdk.server.routes_ops import require_role
 from gaozhi_sdk.service import PledgeService
@@ -118,6 +122,18 @@ def _visible(actor: Actor, organ: str | None) -> bool:
     return actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or actor.organ_uscc == organ
 
 
+def _message_cursor(after: str | None) -> int:
+    if after is None:
+        return 0
+    if not after.isdigit() or len(after) > 18:
+        raise GaozhiError(
+            "GZ-HT-422",
+            "after 须为上一页 next 中的消息编号",
+            message_en="after must be the message number given as next",
+        )
+    return int(after)
+
+
 def _officials_only(svc: PledgeService, actor: Actor, action: str) -> None:
     require_role(svc, actor, _NOT_PERSONAL, action)
 
@@ -147,25 +163,45 @@ def mount(app: FastAPI) -> None:
         )
 
     @app.get(
-        "/v1/dispositions", response_model=list[Disposition], tags=["处置与信用"], summary="处置"
+        "/v1/dispositions",
+        response_model=Page[Disposition],
+        tags=["处置与信用"],
+        summary="处置 (本机关办件的), 分页",
     )
-    def dispositions(caller: CallerDep, svc: SvcDep) -> list[Disposition]:
+    def dispositions(
+        caller: CallerDep, svc: SvcDep, after: After = None, limit: Limit = DEFAULT_PAGE
+    ) -> Page[Disposition]:
         _officials_only(svc, caller.actor, "disposition.list")
-        return [
-            d
-            for d in svc.credit.dispositions()
-            if _visible(caller.actor, svc.cases.get(d.case_no).organ_uscc)
-        ]
+        organs = OrganOf(svc)
+        return paginate(
+            lambda a, n: svc.credit.dispositions(after=a, limit=n),
+            lambda d: d.disposition_id,
+            after=after,
+            limit=limit,
+            visible=lambda d: _visible(caller.actor, organs(d.case_no)),
+        )
 
     @app.get(
         "/v1/credit-records",
-        response_model=list[CreditRecord],
+        response_model=Page[CreditRecord],
         tags=["处置与信用"],
-        summary="信用记录 (本机关认定的)",
+        summary="信用记录 (本机关认定的), 分页",
     )
-    def credit_records(caller: CallerDep, svc: SvcDep) -> list[CreditRecord]:
+    def credit_records(
+        caller: CallerDep,
+        svc: SvcDep,
+        status: Annotated[CreditStatus | None, Query()] = None,
+        after: After = None,
+        limit: Limit = DEFAULT_PAGE,
+    ) -> Page[CreditRecord]:
         _officials_only(svc, caller.actor, "credit.list")
-        return [r for r in svc.credit.list() if _visible(caller.actor, r.organ_uscc)]
+        return paginate(
+            lambda a, n: svc.credit.list(status=status, after=a, limit=n),
+            lambda r: r.record_id,
+            after=after,
+            limit=limit,
+            visible=lambda r: _visible(caller.actor, r.organ_uscc),
+        )
 
     @app.get(
         "/v1/credit-records/{record_id}",
@@ -266,10 +302,20 @@ def mount(app: FastAPI) -> None:
         return svc.disclosure.publish(pledge_id, caller.actor)
 
     @app.get(
-        "/v1/disclosures", response_model=list[DisclosedPledge], tags=["公开"], summary="公开承诺书"
+        "/v1/disclosures",
+        response_model=Page[DisclosedPledge],
+        tags=["公开"],
+        summary="公开承诺书, 分页",
     )
-    def disclosures(caller: CallerDep, svc: SvcDep) -> list[DisclosedPledge]:
-        return svc.disclosure.list()
+    def disclosures(
+        caller: CallerDep, svc: SvcDep, after: After = None, limit: Limit = DEFAULT_PAGE
+    ) -> Page[DisclosedPledge]:
+        return paginate(
+            lambda a, n: svc.disclosure.list(after=a, limit=n),
+            lambda d: d.disclosure_id,
+            after=after,
+            limit=limit,
+        )
 
     @app.post(
         "/v1/complaints",
@@ -311,12 +357,27 @@ def mount(app: FastAPI) -> None:
         return svc.complaints.give_feedback(complaint_id, body.text, caller.actor)
 
     @app.get(
-        "/v1/complaints", response_model=list[Complaint], tags=["投诉举报"], summary="投诉举报"
+        "/v1/complaints",
+        response_model=Page[Complaint],
+        tags=["投诉举报"],
+        summary="投诉举报 (本机关受理的), 分页",
     )
-    def complaints(caller: CallerDep, svc: SvcDep) -> list[Complaint]:
+    def complaints(
+        caller: CallerDep,
+        svc: SvcDep,
+        status: Annotated[ComplaintStatus | None, Query()] = None,
+        after: After = None,
+        limit: Limit = DEFAULT_PAGE,
+    ) -> Page[Complaint]:
         _officials_only(svc, caller.actor, "complaint.list")
         # a complaint names its reporter's contact: only its organ (and oversight) sees it
-        return [c for c in svc.complaints.list() if _visible(caller.actor, c.organ_uscc)]
+        return paginate(
+            lambda a, n: svc.complaints.list(status=status, after=a, limit=n),
+            lambda c: c.complaint_id,
+            after=after,
+            limit=limit,
+            visible=lambda c: _visible(caller.actor, c.organ_uscc),
+        )
 
     @app.get(
         "/v1/statistics/report",
@@ -378,23 +439,35 @@ def mount(app: FastAPI) -> None:
 
     @app.get(
         "/v1/events/dead",
-        response_model=list[DeadLetterOut],
+        response_model=Page[DeadLetterOut],
         tags=["事件"],
-        summary="死信事件",
+        summary="死信事件, 分页 (按消息编号)",
     )
-    def dead(caller: CallerDep, svc: SvcDep) -> list[DeadLetterOut]:
+    def dead(
+        caller: CallerDep, svc: SvcDep, after: After = None, limit: Limit = DEFAULT_PAGE
+    ) -> Page[DeadLetterOut]:
         from gaozhi_sdk.events import dead_letters
 
         require_role(svc, caller.actor, frozenset({ActorRole.SYSTEM}), "events.dead")
-        return [
-            DeadLetterOut(
-                message_id=d.message_id,
-                topic=d.topic,
-                idempotency_key=d.idempotency_key,
-                failed_plugins=dict(d.failed_plugins),
-            )
-            for d in dead_letters(svc.store)
-        ]
+        start = _message_cursor(after)
+        letters = sorted(
+            (d for d in dead_letters(svc.store) if d.message_id > start),
+            key=lambda d: d.message_id,
+        )
+        return paginate(
+            lambda _a, n: [
+                DeadLetterOut(
+                    message_id=d.message_id,
+                    topic=d.topic,
+                    idempotency_key=d.idempotency_key,
+                    failed_plugins=dict(d.failed_plugins),
+                )
+                for d in letters[:n]
+            ],
+            lambda d: str(d.message_id),
+            after=after,
+            limit=limit,
+        )
 
     @app.post(
         "/v1/events/dead/replay", response_model=ReplayOut, tags=["事件"], summary="重放死信事件"

@@ -27,6 +27,7 @@ from gaozhi_sdk.models.lists import CommitmentList, ReviewRecord
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.models.verification import AssistanceRequest, Verification
 from gaozhi_sdk.rules.list_lint import Finding, lint_list
+from gaozhi_sdk.server.paging import DEFAULT_PAGE, After, Limit, OrganOf, Page, paginate
 from gaozhi_sdk.server.routes_cases import CallerDep, IdempotencyKey, SvcDep, check_read
 from gaozhi_sdk.service import PledgeService, Statistics
 
@@ -188,9 +189,9 @@ def mount(app: FastAPI) -> None:
 
     @app.get(
         "/v1/verifications",
-        response_model=list[Verification],
+        response_model=Page[Verification],
         tags=["核查"],
-        summary="核查 (本机关; 审计人员为全部)",
+        summary="核查 (本机关; 审计人员为全部), 分页",
     )
     def verifications(
         caller: CallerDep,
@@ -199,19 +200,28 @@ def mount(app: FastAPI) -> None:
         due_before: Annotated[
             datetime | None, Query(description="只列出截止时间早于该时间的 (待办核查)")
         ] = None,
-    ) -> list[Verification]:
+        after: After = None,
+        limit: Limit = DEFAULT_PAGE,
+    ) -> Page[Verification]:
         actor = caller.actor
         if actor.role in (ActorRole.APPLICANT, ActorRole.PROXY):
             require_role(svc, actor, frozenset(), "verification.list")
-        out = []
-        for v in svc.verifications.list(status=status):
+        organs = OrganOf(svc)
+
+        def visible(v: Verification) -> bool:
             if due_before is not None and (v.due_at is None or v.due_at >= due_before):
-                continue
-            if actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or (
-                svc.cases.get(v.case_no).organ_uscc == actor.organ_uscc
-            ):
-                out.append(v)
-        return out
+                return False
+            return actor.role in (ActorRole.AUDITOR, ActorRole.SYSTEM) or (
+                organs(v.case_no) == actor.organ_uscc
+            )
+
+        return paginate(
+            lambda a, n: svc.verifications.list(status=status, after=a, limit=n),
+            lambda v: v.verification_id,
+            after=after,
+            limit=limit,
+            visible=visible,
+        )
 
     @app.get(
         "/v1/verifications/{verification_id}",
