@@ -320,6 +320,7 @@ def test_r079_sql_statistics_equal_the_reference_on_the_demo(demo_dir: Path) -> 
             svc.complaints.list(),
             generated_at=by_sql.generated_at,
             penalties_refused_for_limitation=svc.store.count("limitation_refusal"),
+            pledges_by_signing_method=svc.signing.method_counts(),
         )
     assert by_sql == reference
     assert by_sql.totals["cases"] >= 40 and by_sql.credit_by_status

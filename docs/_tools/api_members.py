@@ -31,6 +31,7 @@ OWN_BLOCK = {
         "Credit",
         "Disclosure",
         "Complaints",
+        "Signing",
         "Journal",
     }
 }

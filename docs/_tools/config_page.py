@@ -48,6 +48,7 @@ RULES: dict[str, str] = {
     "pledge_clock_skew_seconds": "R-001, R-008",
     "exempt_horizon_months": "R-042, R-059a",
     "calendar_files": "R-102",
+    "signing_method_minimums": "R-035",
 }
 
 _SECTION_TITLES = {

@@ -19,6 +19,17 @@ from gaozhi_sdk.archive import (
     audit_archive,
     export_archive,
 )
+from gaozhi_sdk.authentication import (
+    AuthenticationOutcome,
+    AuthenticationRequest,
+    AuthenticationResult,
+    AuthenticationStart,
+    CaChallenge,
+    EventCertificateAuthority,
+    EventCertificateRequest,
+    IdentityProvider,
+    IssuedEventCertificate,
+)
 from gaozhi_sdk.errors import (
     ArchiveError,
     BundleFormatError,
@@ -52,6 +63,7 @@ from gaozhi_sdk.ids import (
     validate_resident_id,
     validate_uscc,
 )
+from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.plugin_types import (
     CommitmentListRegistration,
     LifecycleEvent,
@@ -74,7 +86,7 @@ from gaozhi_sdk.plugins import (
 )
 from gaozhi_sdk.providers import CreditSource, OnlineVerifier, ProofCheckRequest, ProofCheckResult
 from gaozhi_sdk.rules import RulesConfig, load_list
-from gaozhi_sdk.service import PledgeService, Statistics
+from gaozhi_sdk.service import AuthenticationSession, PledgeService, Statistics
 from gaozhi_sdk.store import open_store
 from gaozhi_sdk.workflow.roles import RolePolicy
 
@@ -86,20 +98,30 @@ __all__ = [
     "ArchiveManifest",
     "AuditCheck",
     "AuditReport",
+    "AuthenticationOutcome",
+    "AuthenticationRequest",
+    "AuthenticationResult",
+    "AuthenticationSession",
+    "AuthenticationStart",
     "BuiltinPlugin",
     "BundleFormatError",
+    "CaChallenge",
     "CommitmentListRegistration",
     "ConfigError",
     "CreditSource",
     "DeadLetter",
     "DeliveryReport",
+    "EventCertificateAuthority",
+    "EventCertificateRequest",
     "GaozhiError",
     "HookCall",
     "HostCreditSource",
     "HostOnlineVerifier",
     "IdentifierCheck",
+    "IdentityProvider",
     "IntegrityError",
     "InvalidIdentifierError",
+    "IssuedEventCertificate",
     "JournalCheckpoint",
     "LifecycleEvent",
     "ListValidationError",
@@ -124,6 +146,7 @@ __all__ = [
     "RulesConfig",
     "SignatureError",
     "SignerRegistration",
+    "SigningMethod",
     "Statistics",
     "StoreError",
     "StoreRegistration",

@@ -23,6 +23,7 @@ import pluggy
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from gaozhi_sdk.authentication import EventCertificateAuthority, IdentityProvider
     from gaozhi_sdk.esign.identity import CertificateIdentity
     from gaozhi_sdk.models.parties import Applicant, CreditSnapshot
     from gaozhi_sdk.plugin_types import (
@@ -239,6 +240,63 @@ def gaozhi_render_document(kind: str, model: Any, fmt: str) -> bytes | None:
                 return my_template.render(notice=model).encode()
             return None
     """
+
+
+@hookspec(firstresult=True)
+def gaozhi_identity_provider(name: str | None) -> IdentityProvider | None:
+    """Offer a real-name identity provider (人脸识别、电子社保卡、短信验证码、UKey;
+    DESIGN §4a) for applicants who sign with an event certificate or a platform
+    attestation.
+
+    firstresult: stops at the first non-None result; answer None when ``name`` is given
+    and is not your provider's name. The result must satisfy
+    :class:`gaozhi_sdk.authentication.IdentityProvider` (``name``, ``start``, ``finish``);
+    the host checks it (GZ-PL-006). :class:`gaozhi_sdk.PledgeService` asks this hook when
+    opened with a host and no ``identity_provider``.
+
+    Args:
+        name: the provider wanted, or None for any.
+
+    Returns:
+        An :class:`~gaozhi_sdk.authentication.IdentityProvider`, or None.
+
+    Example::
+
+        @hookimpl
+        def gaozhi_identity_provider(name):
+            if name in (None, "province-face"):
+                return ProvinceFaceAuth(settings["url"], settings["app_key"])
+            return None
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
+
+
+@hookspec(firstresult=True)
+def gaozhi_event_certificate_authority(name: str | None) -> EventCertificateAuthority | None:
+    """Offer an event-certificate CA: short-lived certificates issued after real-name
+    authentication to a key on the applicant's device (DESIGN §4a).
+
+    firstresult: stops at the first non-None result; answer None when ``name`` is given
+    and is not yours. The result must satisfy
+    :class:`gaozhi_sdk.authentication.EventCertificateAuthority` (``challenge``,
+    ``issue``); the host checks it (GZ-PL-006). ``gaozhi-plugin-event-ca-http`` implements
+    it for CAs speaking the event-CA HTTP API.
+
+    Args:
+        name: the CA wanted, or None for any.
+
+    Returns:
+        An :class:`~gaozhi_sdk.authentication.EventCertificateAuthority`, or None.
+
+    Example::
+
+        @hookimpl
+        def gaozhi_event_certificate_authority(name):
+            if name in (None, "province-ca"):
+                return HttpEventCA(settings["url"])
+            return None
+    """
+    raise NotImplementedError  # pragma: no cover - specification only
 
 
 # -- events (1:N, from the outbox) ------------------------------------------------------------

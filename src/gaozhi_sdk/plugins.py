@@ -64,6 +64,7 @@ from gaozhi_sdk.plugin_types import (
 )
 
 if TYPE_CHECKING:
+    from gaozhi_sdk.authentication import EventCertificateAuthority, IdentityProvider
     from gaozhi_sdk.models.parties import Applicant, CreditSnapshot
     from gaozhi_sdk.providers import ProofCheckRequest, ProofCheckResult
 
@@ -782,6 +783,34 @@ class PluginHost:
             "bytes | None",
         )
         return cast("bytes | None", res)
+
+    def identity_provider(self, name: str | None = None) -> IdentityProvider | None:
+        """``gaozhi_identity_provider`` (firstresult), checked against the
+        :class:`~gaozhi_sdk.authentication.IdentityProvider` protocol (GZ-PL-006)."""
+        from gaozhi_sdk.authentication import IdentityProvider
+
+        res = self._first_result(
+            "gaozhi_identity_provider",
+            {"name": name},
+            lambda r: isinstance(r, IdentityProvider),
+            "IdentityProvider | None",
+        )
+        return cast("IdentityProvider | None", res)
+
+    def event_certificate_authority(
+        self, name: str | None = None
+    ) -> EventCertificateAuthority | None:
+        """``gaozhi_event_certificate_authority`` (firstresult), checked against the
+        :class:`~gaozhi_sdk.authentication.EventCertificateAuthority` protocol (GZ-PL-006)."""
+        from gaozhi_sdk.authentication import EventCertificateAuthority
+
+        res = self._first_result(
+            "gaozhi_event_certificate_authority",
+            {"name": name},
+            lambda r: isinstance(r, EventCertificateAuthority),
+            "EventCertificateAuthority | None",
+        )
+        return cast("EventCertificateAuthority | None", res)
 
     def has_impl(self, hook_name: str) -> bool:
         """Whether any plugin implements the hook."""

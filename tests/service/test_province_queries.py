@@ -52,6 +52,7 @@ def test_r079_sql_statistics_equal_the_python_reference(scenario: World) -> None
         svc.complaints.list(),
         generated_at=by_sql.generated_at,
         penalties_refused_for_limitation=svc.store.count("limitation_refusal"),
+        pledges_by_signing_method=svc.signing.method_counts(),
     )
     assert by_sql == reference
     assert by_sql.totals["cases"] == 7 and by_sql.totals["verifications"] == 5

@@ -166,6 +166,8 @@ def test_page_queries_use_an_index(filled: tuple[Store, Dialect, Any], name: str
         "credit",
         "complaints",
         "limitation_refusals",
+        "signing_methods",
+        "unrecorded_signing_methods",
     ],
 )
 def test_quarterly_statistics_read_through_indexes(

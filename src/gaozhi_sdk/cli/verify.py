@@ -147,6 +147,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     trust = TrustStore.from_pems(signing)
     for i, pem in enumerate(tsa):
         trust.add_pem(pem, source=f"tsa-anchor-{i + 1}", purposes=AnchorPurpose.TIME_STAMPING)
+    _add_method_anchors(trust, args)
     revocation = read_revocation(args.crl, args.ocsp)
     at = parse_at(args.at)
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
@@ -188,6 +189,24 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if counts["TOTAL_FAILED"]:
         return EX_FAIL
     return EX_INDETERMINATE if counts["INDETERMINATE"] else EX_OK
+
+
+#: Sub-folders of a ``--trust`` folder holding anchors of the signing-method purposes
+#: (DESIGN §4a), and the options that add more.
+_METHOD_ANCHORS = (
+    ("event-ca", "event_ca_trust", "event_certificate", "事件证书 CA 信任锚"),
+    ("platform", "platform_trust", "platform_attestation", "平台作证信任锚"),
+)
+
+
+def _add_method_anchors(trust: Any, args: argparse.Namespace) -> None:
+    """Event-certificate CA and platform-attestation anchors: ``<trust dir>/event-ca/``,
+    ``<trust dir>/platform/`` and ``--event-ca-trust`` / ``--platform-trust``."""
+    for sub, option, purpose, what in _METHOD_ANCHORS:
+        paths = [str(Path(p) / sub) for p in args.trust if (Path(p) / sub).is_dir()]
+        paths += getattr(args, option)
+        for i, pem in enumerate(read_trust_pems(paths, what) if paths else []):
+            trust.add_pem(pem, source=f"{sub}-anchor-{i + 1}", purposes=purpose)
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -282,6 +301,20 @@ def register(sub: Any) -> None:
     add_trust_args(
         v,
         trust_help="签章信任锚 PEM 文件或目录 (可多次; 必填; 目录下的 tsa/ 为时间戳信任锚)",
+    )
+    v.add_argument(
+        "--event-ca-trust",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="事件证书 CA 信任锚 (可多次; 也读 --trust 目录的 event-ca/ 子目录)",
+    )
+    v.add_argument(
+        "--platform-trust",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="平台作证信任锚: 平台印章根证书 (可多次; 也读 --trust 目录的 platform/)",
     )
     v.add_argument("--offline", action="store_true", help="离线 (不访问网络; 本版本始终离线)")
     v.set_defaults(func=_cmd_verify)

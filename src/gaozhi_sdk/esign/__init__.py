@@ -22,6 +22,7 @@ from gaozhi_sdk.esign.bundle import (
     DsseSignature,
     Revocation,
     SignerMaterial,
+    SigningEvidence,
     VerificationMaterial,
 )
 from gaozhi_sdk.esign.chain import (
@@ -85,6 +86,7 @@ from gaozhi_sdk.esign.report import (
     CheckStatus,
     Indication,
     SignatureReport,
+    SigningMethodReport,
     SubIndication,
     ValidationTimeSource,
     VerificationReport,
@@ -148,7 +150,9 @@ __all__ = [
     "SignerMaterial",
     "SignerPolicy",
     "SignerRule",
+    "SigningEvidence",
     "SigningMethod",
+    "SigningMethodReport",
     "SubIndication",
     "SubjectIdentity",
     "SubjectKind",

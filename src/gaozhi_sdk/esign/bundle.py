@@ -43,6 +43,7 @@ from pydantic import (
 
 from gaozhi_sdk.errors import BundleFormatError
 from gaozhi_sdk.esign.dsse import pae
+from gaozhi_sdk.models.signing import SigningMethod
 
 __all__ = [
     "BUNDLE_MEDIA_TYPE",
@@ -53,6 +54,7 @@ __all__ = [
     "DsseSignature",
     "Revocation",
     "SignerMaterial",
+    "SigningEvidence",
     "VerificationMaterial",
     "b64decode_strict",
     "b64encode",
@@ -208,11 +210,36 @@ class VerificationMaterial(_Strict):
     revocation: Revocation | None = None
 
 
+_MAX_EVIDENCE = 4
+
+
+class SigningEvidence(_Strict):
+    """How a pledge was signed and the signed evidence of it (DESIGN §4a).
+
+    ``method`` is a *claim*: a verifier accepts it only with the evidence the method
+    needs (:mod:`gaozhi_sdk.esign.methods`), so changing it breaks validation. Each
+    evidence item is a complete bundle of its own payload type (an authentication record,
+    a window attestation), bound to the pledge by the SHA-256 of the pledge payload; it
+    may not carry evidence of its own.
+    """
+
+    method: SigningMethod
+    evidence: tuple[Bundle, ...] = Field(default=(), max_length=_MAX_EVIDENCE)
+
+    @model_validator(mode="after")
+    def _flat(self) -> Self:
+        if any(e.signing_method is not None for e in self.evidence):
+            raise ValueError("evidence bundles may not carry signingMethod themselves")
+        return self
+
+
 class Bundle(_Strict):
     """A signed gaozhi bundle, format version 1 (DESIGN §4).
 
     Use :meth:`from_json` to read one and :meth:`to_json` to write one. The signed bytes
-    are :attr:`pae`; the document bytes are :attr:`payload`.
+    are :attr:`pae`; the document bytes are :attr:`payload`. ``signingMethod`` (optional,
+    pledges only, DESIGN §4a) records how the pledge was signed; without it a pledge reads
+    as ``CERTIFICATE``.
     """
 
     media_type: Literal["application/vnd.gaozhi.bundle+json;version=1"] = Field(
@@ -220,6 +247,7 @@ class Bundle(_Strict):
     )
     dsse_envelope: DsseEnvelope = Field(alias="dsseEnvelope")
     verification_material: VerificationMaterial = Field(alias="verificationMaterial")
+    signing_method: SigningEvidence | None = Field(default=None, alias="signingMethod")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -254,6 +282,21 @@ class Bundle(_Strict):
             if s.keyid == keyid:
                 return s
         return None
+
+    @property
+    def method(self) -> SigningMethod:
+        """The signing method the bundle claims (``CERTIFICATE`` when it records none)."""
+        return (
+            SigningMethod.CERTIFICATE if self.signing_method is None else self.signing_method.method
+        )
+
+    def with_signing_method(
+        self, method: SigningMethod, evidence: tuple[Bundle, ...] = ()
+    ) -> Bundle:
+        """A copy recording ``method`` and its evidence bundles (unsigned envelope field)."""
+        return self.model_copy(
+            update={"signing_method": SigningEvidence(method=method, evidence=evidence)}
+        )
 
     # -- (de)serialisation ----------------------------------------------------------
 
@@ -428,3 +471,6 @@ def _schema_error(exc: ValidationError) -> BundleFormatError:
         message_en="bundle does not match format version 1: " + "; ".join(problems_en),
         details={"problems": problems_en},
     )
+
+
+SigningEvidence.model_rebuild()

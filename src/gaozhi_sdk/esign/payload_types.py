@@ -13,6 +13,8 @@ FORMAT_FAILURE. Preloaded (lazily imported):
 ``credit-record`` :class:`gaozhi_sdk.models.CreditRecord`
 ``draw``          :class:`gaozhi_sdk.models.InspectionDraw`
 ``disclosure``    :class:`gaozhi_sdk.models.DisclosedPledge` (公开的承诺书)
+``authentication-record`` :class:`gaozhi_sdk.models.AuthenticationRecord` (实名认证记录)
+``window-attestation``    :class:`gaozhi_sdk.models.WindowAttestation` (窗口见证)
 ================  ==============================================
 
 Other parts register theirs with :func:`register_payload_type` (a model class, or a
@@ -191,5 +193,7 @@ for _name, _model in (
     ("credit-record", "gaozhi_sdk.models:CreditRecord"),
     ("draw", "gaozhi_sdk.models:InspectionDraw"),
     ("disclosure", "gaozhi_sdk.models:DisclosedPledge"),
+    ("authentication-record", "gaozhi_sdk.models.signing:AuthenticationRecord"),
+    ("window-attestation", "gaozhi_sdk.models.signing:WindowAttestation"),
 ):
     register_payload_type(_name, _model)

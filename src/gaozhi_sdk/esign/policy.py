@@ -20,9 +20,17 @@ readers for the common Chinese CA encodings, the ``gaozhi_certificate_identities
 for others). A mismatch is ``TOTAL_FAILED`` / ``SIGNER_NOT_AUTHORISED`` with a message
 naming (masked) whose signature was expected.
 
-Signing methods (DESIGN §4a): a version 1 bundle reads as ``CERTIFICATE``.
-:class:`PledgorOrProxy` lists the methods it accepts; the platform-attested and
-window-handwritten methods will be satisfied by the evidence of §4a when it lands.
+Signing methods (DESIGN §4a, :mod:`gaozhi_sdk.esign.methods`): a bundle without
+``signingMethod`` reads as ``CERTIFICATE``. :class:`PledgorOrProxy` accepts each method
+only with its evidence, which :func:`~gaozhi_sdk.esign.validate` verifies first:
+
+* ``CERTIFICATE`` / ``EVENT_CERTIFICATE`` — the certificate identifies the pledgor or the
+  named proxy (an event certificate must also chain to an ``EVENT_CERTIFICATE`` anchor);
+* ``PLATFORM_ATTESTED`` — the signer is an organisation seal that also sealed a verified
+  authentication record for this very pledge, chaining to a ``PLATFORM_ATTESTATION``
+  anchor, or it is the seal of the pledge's own organ;
+* ``WINDOW_HANDWRITTEN`` — the signer is the seal of the pledge's organ, which also
+  sealed a verified window attestation for this pledge.
 """
 
 from __future__ import annotations
@@ -32,7 +40,6 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 from cryptography import x509
@@ -51,6 +58,7 @@ from gaozhi_sdk.esign.identity import (
 from gaozhi_sdk.esign.payload_types import media_type
 from gaozhi_sdk.esign.report import Check, CheckStatus, SubIndication
 from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.models.signing import SigningMethod
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -64,19 +72,6 @@ __all__ = [
     "SigningMethod",
     "UnsafeAnySigner",
 ]
-
-
-class SigningMethod(StrEnum):
-    """How a pledge was signed (DESIGN §4a); version 1 bundles are ``CERTIFICATE``."""
-
-    CERTIFICATE = "CERTIFICATE"
-    EVENT_CERTIFICATE = "EVENT_CERTIFICATE"
-    PLATFORM_ATTESTED = "PLATFORM_ATTESTED"
-    WINDOW_HANDWRITTEN = "WINDOW_HANDWRITTEN"
-
-    def __repr__(self) -> str:
-        """``SigningMethod.CERTIFICATE``: readable (and resolvable) in rendered defaults."""
-        return f"{type(self).__name__}.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -128,10 +123,15 @@ class SignerContext:
         identifier_digest: the policy's ``identifier_digest`` (``id_number →`` keyed
             digest(s)), or None when the verifier configured none.
         method: how the document was signed (DESIGN §4a).
+        attesters: USCCs of the seals whose signing-method evidence for this pledge
+            verified (PLATFORM_ATTESTED / WINDOW_HANDWRITTEN).
+        anchor_purposes: the purposes of the anchor the signer's chain ended in.
     """
 
     identifier_digest: DigestFunction | None
     method: SigningMethod = SigningMethod.CERTIFICATE
+    attesters: frozenset[str] = frozenset()
+    anchor_purposes: frozenset[str] = frozenset()
 
 
 def _field(payload: Any, name: str) -> Any:
@@ -188,9 +188,7 @@ class OrganSeal:
 class PledgorOrProxy:
     """Signed by the pledgor, or by the specially authorised proxy the pledge names."""
 
-    methods: frozenset[SigningMethod] = frozenset(
-        {SigningMethod.CERTIFICATE, SigningMethod.EVENT_CERTIFICATE}
-    )
+    methods: frozenset[SigningMethod] = frozenset(SigningMethod)
 
     @property
     def name(self) -> str:
@@ -210,6 +208,8 @@ class PledgorOrProxy:
                 f"策略不接受签署方式 {ctx.method.value}",
                 f"the policy does not accept signing method {ctx.method.value}",
             )
+        if ctx.method in (SigningMethod.PLATFORM_ATTESTED, SigningMethod.WINDOW_HANDWRITTEN):
+            return _decide_attested(payload, subject, ctx)
         parties = [("承诺人", "the pledgor", pledgor)]
         proxy = _field(payload, "proxy")
         if proxy is not None and proxy.authorization.express_pledge_authority:
@@ -243,6 +243,66 @@ class PledgorOrProxy:
             expected=want,
             found=subject.describe(),
         )
+
+
+def _decide_attested(
+    payload: Any, subject: SubjectIdentity, ctx: SignerContext
+) -> SignerDecision:
+    """PLATFORM_ATTESTED / WINDOW_HANDWRITTEN: the seal that signed the pledge must be the
+    one whose evidence for this pledge verified (and for a platform other than the
+    pledge's organ, one trusted for platform attestation)."""
+    organ = _field(payload, "organ_uscc")
+    seal = subject.value(IdentityKind.USCC) if subject.kind is SubjectKind.ORGANISATION else None
+    method = ctx.method.value
+    if seal is None:
+        return SignerDecision(
+            CheckStatus.FAILED,
+            f"签署方式 {method} 的承诺书须由平台或机关的电子印章签署, 签名证书不是机构印章",
+            f"a {method} pledge must be sealed by a platform or organ; the certificate is "
+            f"{subject.kind.value.lower()}",
+            expected="机构电子印章",
+            found=subject.describe(),
+        )
+    if ctx.method is SigningMethod.WINDOW_HANDWRITTEN and seal != organ:
+        return SignerDecision(
+            CheckStatus.FAILED,
+            f"窗口手写签署的承诺书须由受理机关 {mask_identifier(str(organ))} 盖章",
+            "a window-handwritten pledge must be sealed by the pledge's organ",
+            expected=f"机关印章 {mask_identifier(str(organ))}",
+            found=subject.describe(),
+        )
+    if (
+        ctx.method is SigningMethod.PLATFORM_ATTESTED
+        and seal != organ
+        and "platform_attestation" not in ctx.anchor_purposes
+    ):
+        return SignerDecision(
+            CheckStatus.FAILED,
+            "作证平台的印章证书不链接到验证方为平台作证配置的信任锚 (platform_attestation)",
+            "the attesting platform's seal does not chain to an anchor the verifier "
+            "configured for platform attestation",
+            expected="平台作证信任锚签发的印章, 或受理机关自己的印章",
+            found=subject.describe(),
+        )
+    if seal not in ctx.attesters:
+        return SignerDecision(
+            CheckStatus.FAILED,
+            f"印章 {mask_identifier(seal)} 没有为该承诺书出具有效的{_EVIDENCE_ZH[method]}",
+            f"the seal {mask_identifier(seal)} has no valid evidence ({method}) for this pledge",
+            expected=f"同一印章签署、绑定本承诺书摘要的{_EVIDENCE_ZH[method]}",
+            found=", ".join(mask_identifier(a) for a in sorted(ctx.attesters)) or "无",
+        )
+    return SignerDecision(
+        CheckStatus.PASSED,
+        f"签署方式 {method}: 由 {mask_identifier(seal)} 盖章, 并附其签署的{_EVIDENCE_ZH[method]}",
+        f"{method}: sealed by {mask_identifier(seal)} with its evidence for this pledge",
+    )
+
+
+_EVIDENCE_ZH = {
+    "PLATFORM_ATTESTED": "实名认证记录",
+    "WINDOW_HANDWRITTEN": "窗口见证记录",
+}
 
 
 def _match_party(
@@ -294,6 +354,8 @@ ORGAN_DOCUMENT_TYPES: dict[str, str] = {
     "journal-checkpoint": "organ_uscc",
     "archive-manifest": "organ_uscc",
     "evidence-manifest": "organ_uscc",
+    "authentication-record": "platform_uscc",
+    "window-attestation": "organ_uscc",
 }
 
 
@@ -324,6 +386,9 @@ class SignerPolicy:
         pinned_identities: keyid → identities, for signers trusted by a pinned key (a
             pinned key has no certificate to read an identity from).
         policy_id: named in every report.
+        event_certificate_max_validity_s: the longest validity (seconds, default 600 =
+            10 minutes) a certificate may have to count as an event certificate
+            (``EVENT_CERTIFICATE``, DESIGN §4a).
     """
 
     rules: Mapping[str, SignerRule] = field(default_factory=_default_rules)
@@ -332,6 +397,7 @@ class SignerPolicy:
     identifier_digest: DigestFunction | None = None
     pinned_identities: Mapping[str, Sequence[CertificateIdentity]] = field(default_factory=dict)
     policy_id: str = "gaozhi:signer-policy:strict:1"
+    event_certificate_max_validity_s: int = 600
     _cache: dict[tuple[str, str, str], Check] = field(
         default_factory=dict, compare=False, repr=False, init=False
     )
@@ -376,8 +442,17 @@ class SignerPolicy:
         leaf: x509.Certificate | None,
         keyid: str,
         leaf_fp: str | None = None,
+        *,
+        method: SigningMethod = SigningMethod.CERTIFICATE,
+        attesters: frozenset[str] = frozenset(),
+        anchor_purposes: frozenset[str] = frozenset(),
     ) -> Check:
-        """The ``signer_policy`` check of one signature (see the module docstring)."""
+        """The ``signer_policy`` check of one signature (see the module docstring).
+
+        ``method``, ``attesters`` and ``anchor_purposes`` come from the validation of the
+        bundle's signing-method evidence (DESIGN §4a): the claimed method, the seals whose
+        evidence for this pledge verified, and the purposes of the signer's anchor.
+        """
         rule = self.rule_for(payload_type)
         if rule is None:
             return _fail(
@@ -407,11 +482,14 @@ class SignerPolicy:
             subject = read_subject_identity(_NO_CERT, (), pinned)
             fp = f"pin:{keyid}"
         what = _payload_key(payload, rule)
+        if what is not None:
+            what += f"|{method.value}|{','.join(sorted(attesters))}|"
+            what += ",".join(sorted(anchor_purposes))
         key = (fp, payload_type, what or "")
         cached = self._cache.get(key) if what is not None else None
         if cached is not None:
             return cached
-        ctx = SignerContext(self.identifier_digest)
+        ctx = SignerContext(self.identifier_digest, method, attesters, anchor_purposes)
         d = rule.decide(payload, subject, ctx)
         if d.status is CheckStatus.PASSED:
             out = Check(

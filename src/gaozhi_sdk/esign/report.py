@@ -23,6 +23,7 @@ __all__ = [
     "CheckStatus",
     "Indication",
     "SignatureReport",
+    "SigningMethodReport",
     "SubIndication",
     "ValidationTimeSource",
     "VerificationReport",
@@ -154,6 +155,26 @@ class SignatureReport(_ReportModel):
     chain: list[str] = Field(default_factory=list, description="证书 SHA-256, 从签名证书到根")
 
 
+class SigningMethodReport(_ReportModel):
+    """How a pledge was signed and what that proves (DESIGN §4a)."""
+
+    method: str = Field(
+        description="签署方式: CERTIFICATE | EVENT_CERTIFICATE | PLATFORM_ATTESTED | "
+        "WINDOW_HANDWRITTEN"
+    )
+    recorded: bool = Field(
+        description="证据包是否记录了签署方式 (未记录的承诺书按 CERTIFICATE 读取)"
+    )
+    verified: bool = Field(description="签署方式及其证据是否通过验证")
+    proves: str = Field(description="该签署方式证明了什么 (中文)")
+    proves_en: str = Field(description="what the method proves (English)")
+    evidence: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="证据摘要 (认证方式、服务方、流水号、时间、保证等级、见证人员、图像摘要等;"
+        " 不含个人证件号码)",
+    )
+
+
 #: Every word of the human summaries, by language: one renderer, one table per language.
 _TEXT: dict[str, dict[str, Any]] = {
     "zh": {
@@ -185,6 +206,9 @@ _TEXT: dict[str, dict[str, Any]] = {
         "note": "提示: {}",
         "expected_found": "期望: {}; 实际: {}",
         "remedy": "建议: {}",
+        "method": "签署方式: {} ({}) — {}",
+        "method_state": {True: "已验证", False: "未通过验证"},
+        "evidence": "  证据: {}",
     },
     "en": {
         "indication": {
@@ -215,6 +239,9 @@ _TEXT: dict[str, dict[str, Any]] = {
         "note": "Note: {}",
         "expected_found": "expected: {}; found: {}",
         "remedy": "remedy: {}",
+        "method": "Signing method: {} ({}) — {}",
+        "method_state": {True: "verified", False: "not verified"},
+        "evidence": "  Evidence: {}",
     },
 }
 
@@ -242,6 +269,9 @@ class VerificationReport(_ReportModel):
     sub_indication: SubIndication | None = None
     checks: list[Check] = Field(default_factory=list, description="证据包级检查")
     signatures: list[SignatureReport] = Field(default_factory=list)
+    signing_method: SigningMethodReport | None = Field(
+        default=None, description="承诺书的签署方式及其证明内容 (其他文档类型为空)"
+    )
     trust_store_digest: str
     tool: dict[str, str] = Field(default_factory=dict, description="工具版本")
     warnings: list[str] = Field(default_factory=list)
@@ -289,6 +319,14 @@ class VerificationReport(_ReportModel):
         if "sha256" in self.payload_digest:
             lines.append(t["payload_sha256"].format(self.payload_digest["sha256"]))
         lines.append(t["trust_digest"].format(self.trust_store_digest))
+        m = self.signing_method
+        if m is not None:
+            proves = m.proves if lang == "zh" else m.proves_en
+            lines.append(t["method"].format(m.method, t["method_state"][m.verified], proves))
+            lines.extend(
+                t["evidence"].format(", ".join(f"{k}={v}" for k, v in e.items()))
+                for e in m.evidence
+            )
         lines.extend(_check_lines(self.checks, "  ", lang))
         for i, sig in enumerate(self.signatures, 1):
             lines.append(t["signature"].format(i, headline(sig.indication, sig.sub_indication)))

@@ -202,5 +202,6 @@ def _assemble(body: bytes, ptype: str, pairs: tuple[tuple[Signer, bytes], ...]) 
             "media_type": BUNDLE_MEDIA_TYPE,
             "dsse_envelope": envelope,
             "verification_material": material,
+            "signing_method": None,
         },
     )

@@ -11,7 +11,14 @@ Anchors have a purpose (:class:`AnchorPurpose`) and vouch only for it:
   a TSA root cannot vouch for a document signer, and a signing root cannot vouch for a
   TSA, unless the same certificate is added with both purposes explicitly;
 * ``OCSP_SIGNING`` — pinned OCSP responders (:attr:`TrustStore.ocsp_responders`): their
-  responses are accepted for any certificate, as RFC 6960 §4.2.2.2 "trusted responders".
+  responses are accepted for any certificate, as RFC 6960 §4.2.2.2 "trusted responders";
+* ``EVENT_CERTIFICATE`` — roots of CAs that issue short-lived *event certificates* after
+  real-name authentication (DESIGN §4a); only they vouch for a pledge signed with the
+  ``EVENT_CERTIFICATE`` method, and they vouch for nothing else;
+* ``PLATFORM_ATTESTATION`` — roots of the seals of platforms the verifier accepts as
+  attesting an applicant's authentication (``PLATFORM_ATTESTED`` pledges and their
+  authentication records); an organ's own seal under a document-signing root may attest
+  its own pledges without it.
 
 :meth:`TrustStore.digest` identifies the configuration, purposes included, in every report.
 """
@@ -39,6 +46,8 @@ class AnchorPurpose(StrEnum):
     DOCUMENT_SIGNING = "document_signing"
     TIME_STAMPING = "time_stamping"
     OCSP_SIGNING = "ocsp_signing"
+    EVENT_CERTIFICATE = "event_certificate"
+    PLATFORM_ATTESTATION = "platform_attestation"
 
 
 #: Digest line prefix of each purpose (``root:`` keeps signing-only digests stable).
@@ -46,6 +55,8 @@ _DIGEST_PREFIX = {
     AnchorPurpose.DOCUMENT_SIGNING: "root",
     AnchorPurpose.TIME_STAMPING: "tsa",
     AnchorPurpose.OCSP_SIGNING: "ocsp",
+    AnchorPurpose.EVENT_CERTIFICATE: "event",
+    AnchorPurpose.PLATFORM_ATTESTATION: "platform",
 }
 
 #: Sub-folder of a trust folder holding the time-stamping anchors (archives, evidence).
@@ -79,6 +90,8 @@ class TrustStore:
         pins: pinned public keys (key objects or SPKI DER bytes).
         tsa_roots: time-stamping anchors.
         ocsp_responders: pinned OCSP responder certificates.
+        event_cas: roots of event-certificate CAs (DESIGN §4a).
+        platform_roots: roots of platform seals trusted to attest authentications.
 
     Example::
 
@@ -94,11 +107,14 @@ class TrustStore:
         *,
         tsa_roots: Iterable[x509.Certificate] = (),
         ocsp_responders: Iterable[x509.Certificate] = (),
+        event_cas: Iterable[x509.Certificate] = (),
+        platform_roots: Iterable[x509.Certificate] = (),
     ) -> None:
         self._anchors: dict[str, tuple[x509.Certificate, frozenset[AnchorPurpose]]] = {}
         self._pins: dict[str, bytes] = {}
         self._stores: dict[AnchorPurpose, Store] = {}
         self._views: dict[AnchorPurpose, TrustStore] = {}
+        self._signing_views: dict[frozenset[AnchorPurpose], TrustStore] = {}
         self._digest: str | None = None
         for cert in roots:
             self.add_root(cert)
@@ -106,6 +122,10 @@ class TrustStore:
             self.add_root(cert, purposes=AnchorPurpose.TIME_STAMPING)
         for cert in ocsp_responders:
             self.add_root(cert, purposes=AnchorPurpose.OCSP_SIGNING)
+        for cert in event_cas:
+            self.add_root(cert, purposes=AnchorPurpose.EVENT_CERTIFICATE)
+        for cert in platform_roots:
+            self.add_root(cert, purposes=AnchorPurpose.PLATFORM_ATTESTATION)
         for key in pins:
             self.pin(key)
 
@@ -268,6 +288,7 @@ class TrustStore:
     def _changed(self) -> None:
         self._stores = {}
         self._views = {}
+        self._signing_views = {}
         self._digest = None
 
     # -- queries ----------------------------------------------------------------------
@@ -280,6 +301,11 @@ class TrustStore:
     def purposes_of(self, cert: x509.Certificate) -> frozenset[AnchorPurpose]:
         """The purposes ``cert`` is trusted for (empty if it is no anchor)."""
         found = self._anchors.get(cert.fingerprint(hashes.SHA256()).hex())
+        return found[1] if found else frozenset()
+
+    def purposes_of_fingerprint(self, fp: str) -> frozenset[AnchorPurpose]:
+        """The purposes the anchor with SHA-256 fingerprint ``fp`` (hex) is trusted for."""
+        found = self._anchors.get(fp)
         return found[1] if found else frozenset()
 
     @property
@@ -330,13 +356,37 @@ class TrustStore:
             self._views[p] = TrustStore(self.anchors(p))
         return self._views[p]
 
+    def signing_view(self, purposes: PurposeArg) -> TrustStore:
+        """A store whose document-signing roots are this store's anchors of ``purposes``,
+        with the same time-stamping anchors and OCSP responders (no pins).
+
+        Used to validate a signature that must chain to an anchor of a specific purpose —
+        an event certificate to an ``EVENT_CERTIFICATE`` anchor, a platform seal to a
+        ``PLATFORM_ATTESTATION`` (or document-signing) anchor — while its time-stamps are
+        still checked against the time-stamping anchors.
+        """
+        wanted = _purposes(purposes)
+        if wanted == {AnchorPurpose.DOCUMENT_SIGNING} and not self._pins:
+            return self
+        if wanted not in self._signing_views:
+            roots = {self._fp(c): c for p in wanted for c in self.anchors(p)}
+            self._signing_views[wanted] = TrustStore(
+                roots.values(), tsa_roots=self.tsa_roots, ocsp_responders=self.ocsp_responders
+            )
+        return self._signing_views[wanted]
+
+    @staticmethod
+    def _fp(cert: x509.Certificate) -> str:
+        return cert.fingerprint(hashes.SHA256()).hex()
+
     def digest(self) -> str:
         """SHA-256 identifying this trust configuration, purposes included.
 
         Computed over the sorted lines ``root:<cert SHA-256>`` (document signing),
         ``tsa:<cert SHA-256>`` (time-stamping), ``ocsp:<cert SHA-256>`` (pinned OCSP
-        responders) and ``pin:<keyid>``, joined by ``\\n`` (UTF-8); reports carry it as
-        ``trust_store_digest``.
+        responders), ``event:``/``platform:<cert SHA-256>`` (event-certificate CAs,
+        platform attestation seals) and ``pin:<keyid>``, joined by ``\\n`` (UTF-8);
+        reports carry it as ``trust_store_digest``.
         """
         if self._digest is None:
             lines = [
@@ -352,7 +402,10 @@ class TrustStore:
     def __repr__(self) -> str:
         return (
             f"TrustStore(roots={len(self.roots)}, tsa_roots={len(self.tsa_roots)}, "
-            f"ocsp_responders={len(self.ocsp_responders)}, pins={len(self._pins)}, "
+            f"ocsp_responders={len(self.ocsp_responders)}, "
+            f"event_cas={len(self.anchors(AnchorPurpose.EVENT_CERTIFICATE))}, "
+            f"platforms={len(self.anchors(AnchorPurpose.PLATFORM_ATTESTATION))}, "
+            f"pins={len(self._pins)}, "
             f"digest={self.digest()[:16]}…)"
         )
 

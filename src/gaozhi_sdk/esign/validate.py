@@ -50,6 +50,7 @@ from gaozhi_sdk.esign.bundle import Bundle, Revocation, SignerMaterial
 from gaozhi_sdk.esign.chain import _fp as _cert_fp
 from gaozhi_sdk.esign.chain import parse_chain, validate_chain
 from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for, keyid_from_spki
+from gaozhi_sdk.esign.methods import check_signing_method, event_certificate_check
 from gaozhi_sdk.esign.payload_types import GAOZHI_TYPE_PREFIX, model_for, parse_payload
 from gaozhi_sdk.esign.policy import DEFAULT_POLICY, SignerPolicy
 from gaozhi_sdk.esign.report import (
@@ -72,6 +73,7 @@ from gaozhi_sdk.esign.revocation import (
 )
 from gaozhi_sdk.esign.timestamps import TimestampInfo, TimestampProblem, verify_timestamp
 from gaozhi_sdk.esign.trust import TrustStore
+from gaozhi_sdk.models.signing import SigningMethod
 
 __all__ = ["POLICY_ID", "POLICY_VERSION", "VerifiedPayload", "payload_model", "validate", "verify"]
 
@@ -206,6 +208,9 @@ class _Options(NamedTuple):
     policy: SignerPolicy = DEFAULT_POLICY
     payload_type: str = ""
     payload: BaseModel | bytes | None = None
+    method: SigningMethod = SigningMethod.CERTIFICATE
+    attesters: frozenset[str] = frozenset()
+    signer_trust: TrustStore | None = None
 
 
 def validate(
@@ -477,6 +482,18 @@ def _validate_bundle(
                 f"签名者材料 {m.keyid[:16]}… 没有对应的签名 / signer material without a signature"
             )
 
+    # How the pledge was signed and its evidence (DESIGN §4a).
+    method_outcome = check_signing_method(
+        bundle, parsed_payload, trust, at=opts.at, policy=opts.policy, validate_fn=validate
+    )
+    if method_outcome is not None:
+        if method_outcome.recorded:  # a bundle without the field keeps its v1 checks
+            checks.append(method_outcome.check)
+        opts = opts._replace(
+            method=method_outcome.method,
+            attesters=method_outcome.attesters,
+            signer_trust=method_outcome.signer_trust,
+        )
     opts = opts._replace(payload_type=ptype, payload=parsed_payload)
     sig_reports = []
     for s in bundle.dsse_envelope.signatures:
@@ -515,6 +532,14 @@ def _validate_bundle(
             "sub_indication": sub,
             "checks": checks,
             "signatures": sig_reports,
+            "signing_method": (
+                None
+                if method_outcome is None
+                else method_outcome.report(
+                    bool(sig_reports)
+                    and all(sr.indication is Indication.TOTAL_PASSED for sr in sig_reports)
+                )
+            ),
             "trust_store_digest": trust.digest(),
             "tool": _tool_versions(),
             "warnings": warnings,
@@ -688,12 +713,13 @@ def _check_material(
 
     warnings: list[str] = []
     chain_fps: tuple[str, ...] = ()
+    signer_trust = opts.signer_trust or trust
     if parsed is not None:
-        outcome = validate_chain(parsed, trust, vt)
+        outcome = validate_chain(parsed, signer_trust, vt)
         if outcome.ok:
             chain_fps = outcome.fingerprints
             checks.append(_chain_passed(chain_fps))
-            rev_check, warnings = _revocation(parsed.certs, chain_fps, trust, rev, vt, opts)
+            rev_check, warnings = _revocation(parsed.certs, chain_fps, signer_trust, rev, vt, opts)
             checks.append(rev_check)
         else:
             assert outcome.sub_indication is not None
@@ -725,6 +751,12 @@ def _check_material(
                 remedy_en="pin the key in the trust store if you know it belongs to the signer",
             )
         )
+    if opts.method is SigningMethod.EVENT_CERTIFICATE and parsed is not None:
+        checks.append(
+            event_certificate_check(
+                parsed.certs[0], best, int(opts.policy.event_certificate_max_validity_s)
+            )
+        )
     checks.append(
         opts.policy.check(
             opts.payload_type,
@@ -732,6 +764,11 @@ def _check_material(
             parsed.certs[0] if parsed is not None else None,
             kid,
             leaf_fp,
+            method=opts.method,
+            attesters=opts.attesters,
+            anchor_purposes=frozenset(
+                p.value for p in trust.purposes_of_fingerprint(chain_fps[-1] if chain_fps else "")
+            ),
         )
     )
     report = _sig_report(

@@ -83,6 +83,15 @@ from gaozhi_sdk.models.parties import (
     SpecialAuthorization,
 )
 from gaozhi_sdk.models.privacy import ConfidentialityMark, DisclosureOverride, ImpactAssessment
+from gaozhi_sdk.models.signing import (
+    METHOD_STRENGTH,
+    AssuranceLevel,
+    AuthenticationMethod,
+    AuthenticationRecord,
+    HandwritingKind,
+    SigningMethod,
+    WindowAttestation,
+)
 from gaozhi_sdk.models.statistics import EntryStatistics, Statistics
 from gaozhi_sdk.models.verification import (
     AssistanceRequest,
@@ -130,6 +139,7 @@ __all__ = [
     "DEFAULT_PLEDGE_CLAUSES",
     "ENTITY_MODELS",
     "MAX_SAFE_INT",
+    "METHOD_STRENGTH",
     "PII_MARK",
     "Actor",
     "ActorRole",
@@ -137,6 +147,9 @@ __all__ = [
     "Applicant",
     "AssistanceReply",
     "AssistanceRequest",
+    "AssuranceLevel",
+    "AuthenticationMethod",
+    "AuthenticationRecord",
     "Case",
     "CaseStatus",
     "CommitmentList",
@@ -165,6 +178,7 @@ __all__ = [
     "EntryStatus",
     "Evidence",
     "GaozhiModel",
+    "HandwritingKind",
     "IdType",
     "ImpactAssessment",
     "InspectionDraw",
@@ -194,6 +208,7 @@ __all__ = [
     "ReviewRecord",
     "RiskCategory",
     "Severity",
+    "SigningMethod",
     "SpecialAuthorization",
     "Statistics",
     "SupervisionMode",
@@ -205,6 +220,7 @@ __all__ = [
     "VerificationResult",
     "VerificationStatus",
     "VerificationWindow",
+    "WindowAttestation",
     "WindowUnit",
     "Withdrawal",
     "WordingException",

@@ -46,4 +46,9 @@ class Statistics(GaozhiModel):
     credit_by_severity: dict[str, int] = Field(description="信用记录按失信程度")
     credit_by_status: dict[str, int] = Field(description="信用记录按状态")
     complaints_by_status: dict[str, int] = Field(description="投诉举报按状态")
+    pledges_by_signing_method: dict[str, int] = Field(
+        default_factory=dict,
+        description="承诺书按签署方式 (CERTIFICATE / EVENT_CERTIFICATE / PLATFORM_ATTESTED / "
+        "WINDOW_HANDWRITTEN; DESIGN §4a)",
+    )
     totals: dict[str, int] = Field(description="合计")

@@ -30,7 +30,7 @@ from gaozhi_sdk.rules.calendar import (
     roll_forward,
     window_end,
 )
-from gaozhi_sdk.rules.config import RulesConfig
+from gaozhi_sdk.rules.config import RulesConfig, SigningMethodMinimum
 from gaozhi_sdk.rules.credit_regime import (
     BUILTIN_REGIMES,
     CreditRegime,
@@ -101,6 +101,7 @@ __all__ = [
     "RulesConfig",
     "SeverityMapping",
     "SeverityPolicy",
+    "SigningMethodMinimum",
     "VerificationPlan",
     "WeekendCalendar",
     "WithdrawalConfig",

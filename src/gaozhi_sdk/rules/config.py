@@ -31,6 +31,7 @@ import yaml
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from gaozhi_sdk.errors import ConfigError
+from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.rules._base import RulesModel, errors_of, loc_path, node_line, pydantic_error_zh
 from gaozhi_sdk.rules.calendar import ChinaWorkingCalendar, default_calendar
 from gaozhi_sdk.rules.credit_regime import BUILTIN_REGIMES, CreditRegime, regime_by_id
@@ -39,7 +40,34 @@ from gaozhi_sdk.rules.severity import SeverityMapping
 from gaozhi_sdk.rules.verification_plan import PlanningConfig
 from gaozhi_sdk.rules.withdrawal import WithdrawalConfig
 
-__all__ = ["RulesConfig"]
+__all__ = ["RulesConfig", "SigningMethodMinimum"]
+
+
+class SigningMethodMinimum(RulesModel):
+    """A minimum signing method (DESIGN §4a, R-035) for an organ, a list entry, or both
+    (a rule without either applies to every pledge).
+
+    A pledge must satisfy every rule that applies to it — the organ's and that of each
+    entry it pledges — so the strongest minimum wins. Strength order:
+    ``CERTIFICATE`` > ``EVENT_CERTIFICATE`` > ``WINDOW_HANDWRITTEN`` > ``PLATFORM_ATTESTED``
+    (:data:`gaozhi_sdk.models.METHOD_STRENGTH`). Example (YAML)::
+
+        signing_method_minimums:
+          - entry_id: E-HIGH-RISK-01
+            minimum: EVENT_CERTIFICATE   # applicant's own or event certificate only
+          - organ_uscc: 11110000000000000X
+            minimum: WINDOW_HANDWRITTEN
+    """
+
+    organ_uscc: str | None = Field(default=None, description="机关统一社会信用代码 (空: 任意机关)")
+    entry_id: str | None = Field(default=None, description="清单条目编号 (空: 任意条目)")
+    minimum: SigningMethod = Field(description="最低签署方式")
+
+    def applies(self, organ_uscc: str, entry_ids: tuple[str, ...]) -> bool:
+        """Whether this rule covers a pledge to ``organ_uscc`` over ``entry_ids``."""
+        if self.organ_uscc is not None and self.organ_uscc != organ_uscc:
+            return False
+        return self.entry_id is None or self.entry_id in entry_ids
 
 
 class RulesConfig(RulesModel):
@@ -70,6 +98,19 @@ class RulesConfig(RulesModel):
     calendar_files: tuple[str, ...] = Field(
         default=(), description="在内置日历之上合并的工作日历文件 (按顺序, 后者优先)"
     )
+    signing_method_minimums: tuple[SigningMethodMinimum, ...] = Field(
+        default=(),
+        description="按机关或清单条目要求的最低签署方式 (R-035; 默认不限, 四种方式均可)",
+    )
+
+    def minimum_signing_method(
+        self, organ_uscc: str, entry_ids: tuple[str, ...]
+    ) -> SigningMethod | None:
+        """The strongest minimum of the rules that apply to a pledge (None: no minimum)."""
+        found = [
+            r.minimum for r in self.signing_method_minimums if r.applies(organ_uscc, entry_ids)
+        ]
+        return max(found, key=lambda m: m.strength) if found else None
 
     @field_validator("extra_regimes")
     @classmethod

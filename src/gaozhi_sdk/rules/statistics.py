@@ -11,7 +11,7 @@ refused because the limitation had run (R-059a).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gaozhi_sdk.models.case import Case
@@ -47,6 +47,7 @@ def compute_statistics(
     generated_at: str,
     *,
     penalties_refused_for_limitation: int = 0,
+    pledges_by_signing_method: Mapping[str, int] | None = None,
 ) -> Statistics:
     """Aggregate the stored aggregates into :class:`~gaozhi_sdk.models.Statistics` (pure function).
 
@@ -54,6 +55,8 @@ def compute_statistics(
     the same rows the stores group in SQL (``PledgeService.statistics``), then folds them.
     ``penalties_refused_for_limitation``: cases whose administrative penalty was refused
     because the limitation of 行政处罚法 Art.36 had run (R-059a), counted by the service.
+    ``pledges_by_signing_method``: signed pledges by signing method (DESIGN §4a, R-035),
+    counted by the service from its records.
     """
     cases = list(cases)
     organ_of = {c.case_no: c.organ_uscc for c in cases}
@@ -79,6 +82,7 @@ def compute_statistics(
         complaints=list(Counter(c.status.value for c in complaints).items()),
         limitation_refusals=penalties_refused_for_limitation,
         generated_at=generated_at,
+        signing_methods=list((pledges_by_signing_method or {}).items()),
     )
 
 
@@ -95,6 +99,7 @@ def statistics_from_counts(
     period_from: str | None = None,
     period_to: str | None = None,
     organ_uscc: str | None = None,
+    signing_methods: Iterable[tuple[str, int]] = (),
 ) -> Statistics:
     """Fold grouped counts into the report (R-079), whoever grouped them.
 
@@ -102,8 +107,13 @@ def statistics_from_counts(
     ``statuses``: (case status, n); ``verifications``: (organ, entry, method, result or
     None, status, n); ``dispositions``: (action, n); ``credit``: (severity, status, n);
     ``complaints``: (status, n); ``limitation_refusals``: cases whose penalty was refused
-    because the limitation had run (R-059a).
+    because the limitation had run (R-059a); ``signing_methods``: (signing method, n) of
+    the signed pledges (DESIGN §4a).
     """
+    pledges_by_signing_method: dict[str, int] = {}
+    for method, n in signing_methods:
+        if n:
+            pledges_by_signing_method[method] = pledges_by_signing_method.get(method, 0) + n
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(organ: str, entry: str) -> dict[str, Any]:
@@ -195,6 +205,7 @@ def statistics_from_counts(
         credit_by_severity=dict(sorted(severity.items())),
         credit_by_status=dict(sorted(credit_status.items())),
         complaints_by_status=comp,
+        pledges_by_signing_method=dict(sorted(pledges_by_signing_method.items())),
         totals=totals,
     )
 
@@ -239,6 +250,8 @@ def render_markdown(stats: Statistics, *, title: str = "证明事项告知承诺
         "",
     ]
     lines += _table("办件状态", stats.cases_by_status)
+    if stats.pledges_by_signing_method:
+        lines += _table("承诺书签署方式", stats.pledges_by_signing_method)
     lines += [
         "## 二、分机关、分事项统计",
         "",

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from gaozhi_sdk._deprecation import install_moved
 from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.archive import JournalCheckpoint
+from gaozhi_sdk.authentication import EventCertificateAuthority, IdentityProvider
 from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import RuleViolationError
 from gaozhi_sdk.esign import DEFAULT_POLICY, Signer, SignerPolicy, TrustStore
@@ -46,11 +47,13 @@ from gaozhi_sdk.service.areas import (
     Disclosure,
     Journal,
     Lists,
+    Signing,
     Verifications,
 )
 from gaozhi_sdk.service.complaints import ComplaintsMixin
 from gaozhi_sdk.service.disclosure import DisclosureMixin
-from gaozhi_sdk.service.remote_signing import DataToSign, RemoteSigningMixin
+from gaozhi_sdk.service.remote_signing import DataToSign
+from gaozhi_sdk.service.signing_methods import AuthenticationSession, SigningMixin
 from gaozhi_sdk.store import StatisticsQuery, open_store, period_bounds
 from gaozhi_sdk.store.base import Store
 from gaozhi_sdk.workflow.roles import RolePolicy
@@ -61,6 +64,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MOVED",
+    "AuthenticationSession",
     "Cases",
     "Complaints",
     "Credit",
@@ -69,13 +73,14 @@ __all__ = [
     "Journal",
     "Lists",
     "PledgeService",
+    "Signing",
     "Statistics",
     "Verifications",
     "render_markdown",
 ]
 
 
-class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
+class PledgeService(SigningMixin, ComplaintsMixin, DisclosureMixin):
     """The 证明事项告知承诺制 lifecycle over a store, by area.
 
     The service is the kernel (store, clock, seals, rules, role policy) and exposes one
@@ -124,6 +129,13 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
         return Complaints(self)
 
     @cached_property
+    def signing(self) -> Signing:
+        """The signing area (申请人签署方式) — real-name authentication, event
+        certificates, three-step signing, platform attestation and window handwriting
+        (DESIGN §4a)."""
+        return Signing(self)
+
+    @cached_property
     def journal(self) -> Journal:
         """The journal (台账), read only — entries, head and chain verification."""
         return Journal(self)
@@ -145,6 +157,8 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
         host: PluginHost | None = None,
         tsa: TimestampAuthority | None = None,
         signer_policy: SignerPolicy | None = None,
+        identity_provider: IdentityProvider | None = None,
+        event_ca: EventCertificateAuthority | None = None,
     ) -> PledgeService:
         """Open a service over ``sqlite:///path.db`` or ``sqlite://`` (memory) or a Store.
 
@@ -170,6 +184,10 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
                 :data:`~gaozhi_sdk.esign.DEFAULT_POLICY`). The service adds its own salted
                 identifier digest, so certificates carrying only that digest match, and
                 with a ``host`` the plugins' ``gaozhi_certificate_identities`` readers.
+            identity_provider: the real-name identity provider for applicants without a
+                certificate (DESIGN §4a); default the ``gaozhi_identity_provider`` hook's.
+            event_ca: the event-certificate CA; default the
+                ``gaozhi_event_certificate_authority`` hook's.
         """
         if host is not None:
             if tsa is None and host.providers("tsa"):
@@ -195,6 +213,11 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
             credit_source=credit_source,
         )
         svc.plugin_host = host
+        if host is not None:
+            identity_provider = identity_provider or host.identity_provider()
+            event_ca = event_ca or host.event_certificate_authority()
+        svc.identity_provider = identity_provider
+        svc.event_ca = event_ca
         if svc.sealer.policy.identifier_digest is None:
             svc.sealer.policy = svc.sealer.policy.with_options(
                 identifier_digest=lambda v: [
@@ -250,6 +273,7 @@ class PledgeService(RemoteSigningMixin, ComplaintsMixin, DisclosureMixin):
             period_from=None if period_from is None else period_from.isoformat(),
             period_to=None if period_to is None else period_to.isoformat(),
             organ_uscc=organ_uscc,
+            signing_methods=c.signing_methods,
         )
 
     def checkpoint_journal(self, organ_uscc: str, actor: Actor) -> JournalCheckpoint:

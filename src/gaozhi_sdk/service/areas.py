@@ -9,6 +9,7 @@ policy — and exposes one service per area::
     svc.credit         处置与信用: disposition, credit records, repair, objections
     svc.disclosure     承诺书公开
     svc.complaints     投诉举报
+    svc.signing        申请人签署方式: 实名认证, 事件证书, 三步签署, 平台作证, 窗口手写
     svc.journal        台账 (read only): entries, head, chain verification
 
 Every state-changing call is one transaction with its journal entry and outbox events
@@ -47,7 +48,8 @@ from gaozhi_sdk.models import (
     VerificationMethod,
     VerificationStatus,
 )
-from gaozhi_sdk.service.cases import CasesMixin
+from gaozhi_sdk.models.signing import SigningMethod
+from gaozhi_sdk.service.cases import SIGNING_METHOD_KIND, CasesMixin
 from gaozhi_sdk.service.complaints import ComplaintsMixin
 from gaozhi_sdk.service.credit import CreditMixin
 from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
@@ -55,6 +57,7 @@ from gaozhi_sdk.service.disclosure import DisclosureMixin
 from gaozhi_sdk.service.lists import ListsMixin
 from gaozhi_sdk.service.privacy import PrivacyMixin
 from gaozhi_sdk.service.remote_signing import RemoteSigningMixin
+from gaozhi_sdk.service.signing_methods import SigningMixin
 from gaozhi_sdk.service.verifications import VerificationsMixin
 from gaozhi_sdk.store import (
     ChainReport,
@@ -76,6 +79,7 @@ __all__ = [
     "Disclosure",
     "Journal",
     "Lists",
+    "Signing",
     "Verifications",
 ]
 
@@ -471,6 +475,42 @@ class Complaints(_Area):
         """Deprecated: ``svc.complaints()`` was a method; use :meth:`list`."""
         self._deprecated_call("complaints", "complaints.list")
         return self.list()
+
+
+class Signing(_Area):
+    """申请人签署方式 (DESIGN §4a, R-035): ``svc.signing`` — how an applicant signs a
+    pledge: real-name authentication, an event certificate for a key on the device and
+    three-step signing, platform attestation, or window handwriting."""
+
+    start_authentication = _area(SigningMixin._start_authentication)
+    finish_authentication = _area(SigningMixin._finish_authentication)
+    authentication = _area(SigningMixin._authentication)
+    event_certificate_challenge = _area(SigningMixin._event_certificate_challenge)
+    issue_event_certificate = _area(SigningMixin._issue_event_certificate)
+    data_to_sign = _area(RemoteSigningMixin._pledge_data_to_sign)
+    assemble = _area(RemoteSigningMixin._assemble_pledge)
+    attest_pledge = _area(SigningMixin._attest_pledge)
+    window_pledge = _area(SigningMixin._window_pledge)
+    signature_image = _area(SigningMixin._signature_image)
+
+    def method_counts(self) -> dict[str, int]:
+        """Every stored pledge counted by signing method, in Python (the reference for the
+        SQL-grouped ``Statistics.pledges_by_signing_method``); pledges stored before
+        methods were recorded count as ``CERTIFICATE``."""
+        store = self._kernel.store
+        counts: dict[str, int] = {}
+        for rec in store.list(SIGNING_METHOD_KIND):
+            counts[rec.state] = counts.get(rec.state, 0) + 1
+        older = store.count("pledge") - sum(counts.values())
+        if older > 0:
+            counts["CERTIFICATE"] = counts.get("CERTIFICATE", 0) + older
+        return dict(sorted(counts.items()))
+
+    def method_of(self, pledge_id: str) -> SigningMethod:
+        """How a stored pledge was signed (``CERTIFICATE`` for pledges stored before
+        methods were recorded)."""
+        rec = self._kernel.store.get(SIGNING_METHOD_KIND, pledge_id)
+        return SigningMethod.CERTIFICATE if rec is None else SigningMethod(rec.state)
 
 
 class Journal(_Area):

@@ -37,13 +37,17 @@ from gaozhi_sdk.models.enums import (
 )
 from gaozhi_sdk.models.lists import CommitmentListEntry
 from gaozhi_sdk.models.parties import Actor, Applicant, CreditSnapshot, Proxy
+from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.models.verification import Verification
 from gaozhi_sdk.service._core import Step, refusals_journaled
 from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
 from gaozhi_sdk.service.lists import ListsMixin, entry_key
 from gaozhi_sdk.store.base import Transaction
 
-__all__ = ["CasesMixin"]
+__all__ = ["SIGNING_METHOD_KIND", "CasesMixin"]
+
+#: Store kind recording each pledge's signing method (statistics, DESIGN §4a).
+SIGNING_METHOD_KIND = "pledge_signing_method"
 
 
 def _combine(results: Sequence[R.EligibilityResult]) -> R.EligibilityResult:
@@ -445,6 +449,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             # power of attorney → GZ-RL-002), then signature and signer policy (GZ-SG-020 /
             # GZ-SG-050: only the pledgor or the named proxy may sign, DESIGN §4).
             self._check_pledge(case, pledge, actor)
+            method = self._check_signing_method(case, pledge, b.method)
             # Tokens the pledge arrives with never establish its time (issue 9): they are
             # dropped and the organ's own TSA stamps it.
             self.sealer.check(self.sealer.without_timestamps(b), s.now)
@@ -456,10 +461,43 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 update={"status": CaseStatus.PLEDGED, "pledge_id": pledge.pledge_id}
             )
             self._put_model(s, "case", case.case_no, new, s.target)
+            s.tx.put(
+                SIGNING_METHOD_KIND,
+                pledge.pledge_id,
+                {"case_no": case.case_no, "method": method.value},
+                state=method.value,
+                expected_version=None,
+            )
             s.payload = pledge.model_dump(mode="json")
-            s.detail.update(detail, proxy=pledge.proxy is not None)
+            s.detail.update(detail, proxy=pledge.proxy is not None, signing_method=method.value)
             s.emit("pledge.signed", self._event(new, pledge_id=pledge.pledge_id))
         return pledge
+
+    def _check_signing_method(
+        self, case: Case, pledge: Pledge, method: SigningMethod
+    ) -> SigningMethod:
+        """R-035, DESIGN §4a: the method meets the configured minimum for the organ and
+        every pledged entry (GZ-RL-222); an event-certificate pledge needs the organ's TSA
+        (GZ-SG-086), or its 10-minute certificate could never be verified later."""
+        entries = tuple(i.entry_id for i in pledge.items)
+        minimum = self.rules.minimum_signing_method(case.organ_uscc, entries)
+        if minimum is not None and not method.at_least(minimum):
+            raise RuleViolationError(
+                "GZ-RL-222",
+                f"该办件要求的最低签署方式为 {minimum.value}, 本承诺书的签署方式为 "
+                f"{method.value}, 强度不足 (R-035)",
+                message_en=f"the minimum signing method here is {minimum.value}; the pledge "
+                f"was signed by {method.value}",
+                details={"minimum": minimum.value, "method": method.value},
+            )
+        if method is SigningMethod.EVENT_CERTIFICATE and self.sealer.tsa is None:
+            raise SignatureError(
+                "GZ-SG-086",
+                "以事件证书签署的承诺书须由机关时间戳服务盖时间戳, 否则其 10 分钟证书日后无法验证;"
+                " 请以 PledgeService.open(tsa=...) 配置时间戳服务",
+                message_en="event-certificate pledges need the organ's TSA (open(tsa=...))",
+            )
+        return method
 
     def _check_proven_time(self, case: Case, proven: datetime | None) -> None:
         """R-001: the pledge's best signature time never precedes the notice it answers."""

@@ -34,10 +34,12 @@ from gaozhi_sdk.esign.bundle import BUNDLE_MEDIA_TYPE
 from gaozhi_sdk.esign.chain import parse_chain, validate_chain
 from gaozhi_sdk.esign.dsse import pae
 from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for, keyid_from_spki
+from gaozhi_sdk.esign.methods import signer_trust_for
 from gaozhi_sdk.esign.payload_types import payload_type_for
 from gaozhi_sdk.models.documents import Pledge
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor, Proxy
+from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.service._core import refusals_journaled
 from gaozhi_sdk.service.cases import CasesMixin
 
@@ -127,6 +129,7 @@ class RemoteSigningMixin(CasesMixin):
         *,
         proxy: Proxy | Mapping[str, Any] | None = None,
         sm2_signer_id: str | None = None,
+        signing_method: SigningMethod = SigningMethod.CERTIFICATE,
     ) -> DataToSign:
         """Step 1: the exact bytes the signer signs for this case's pledge.
 
@@ -136,14 +139,28 @@ class RemoteSigningMixin(CasesMixin):
                 role policy of ``case.sign_pledge`` applies already here.
             proxy: the proxy and special authorisation, when a proxy signs (R-024).
             sm2_signer_id: the SM2 signer id (default ``1234567812345678``).
+            signing_method: ``CERTIFICATE`` (the applicant's own certificate, chaining to a
+                document-signing anchor) or ``EVENT_CERTIFICATE`` (a certificate from
+                :meth:`Signing.issue_event_certificate
+                <gaozhi_sdk.service.signing_methods.SigningMixin.issue_event_certificate>`,
+                chaining to an event-certificate anchor); recorded in the bundle
+                (DESIGN §4a). A method below the configured minimum is refused here
+                already (GZ-RL-222).
 
         Raises:
             SignatureError: GZ-SG-070 no/unreadable chain, GZ-SG-071 the chain does not
                 validate against the service's trust store now or its key may not sign,
                 GZ-SG-050 the certificate is not the pledgor's or the named proxy's.
             WorkflowError: as :meth:`draft_pledge`.
-            RuleViolationError: as :meth:`draft_pledge`.
+            RuleViolationError: as :meth:`draft_pledge`; GZ-RL-222 below the minimum
+                signing method.
         """
+        if signing_method not in (SigningMethod.CERTIFICATE, SigningMethod.EVENT_CERTIFICATE):
+            raise SignatureError(
+                "GZ-SG-071",
+                f"三步签署只用于证书签署 (CERTIFICATE / EVENT_CERTIFICATE), 不是 {signing_method}",
+                message_en="three-step signing is for CERTIFICATE or EVENT_CERTIFICATE only",
+            )
         case = self._case(case_no)
         self.role_policy.check(actor, "case.sign_pledge", None)
         px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
@@ -178,7 +195,7 @@ class RemoteSigningMixin(CasesMixin):
                 message_en="this key type is for pinned use only",
             )
         now = self.now()
-        outcome = validate_chain(parsed, self.sealer.trust, now)
+        outcome = validate_chain(parsed, signer_trust_for(signing_method, self.sealer.trust), now)
         if not outcome.ok:
             raise SignatureError(
                 "GZ-SG-071",
@@ -187,13 +204,16 @@ class RemoteSigningMixin(CasesMixin):
                 f"{outcome.message_en or '-'}",
             )
         pledge = self._draft_pledge(case.case_no, proxy=px, signed_at=now)
+        self._check_signing_method(case, pledge, signing_method)
         ptype = payload_type_for(Pledge)
         body = model_bytes(pledge)
         signed = pae(ptype, body)
         keyid = keyid_from_spki(parsed.leaf_spki)
         # Only the pledgor or the named proxy may sign (signer policy, DESIGN §4): refuse a
         # certificate of anyone else before handing out the bytes to sign.
-        entitled = self.sealer.policy.check(ptype, pledge, parsed.certs[0], keyid, parsed.leaf_fp)
+        entitled = self.sealer.policy.check(
+            ptype, pledge, parsed.certs[0], keyid, parsed.leaf_fp, method=signing_method
+        )
         if entitled.status.value != "PASSED":
             raise SignatureError(
                 "GZ-SG-050",
@@ -211,6 +231,7 @@ class RemoteSigningMixin(CasesMixin):
             "chain": [_b64(d) for d in ders],
             "keyid": keyid,
             "sm2_signer_id": sm2_signer_id,
+            "signing_method": signing_method.value,
             "expires_at": expires.isoformat(),
             "actor": self.actor_ref(actor),
         }
@@ -279,6 +300,9 @@ class RemoteSigningMixin(CasesMixin):
             },
             "verificationMaterial": {"signers": [signer]},
         }
+        method = SigningMethod(doc.get("signing_method") or SigningMethod.CERTIFICATE)
+        if method is not SigningMethod.CERTIFICATE:
+            bundle_json["signingMethod"] = {"method": method.value}
         try:
             bundle = Bundle.from_json(json.dumps(bundle_json))
         except BundleFormatError as exc:  # pragma: no cover - built from checked parts

@@ -131,6 +131,7 @@ _DERIVE = {
     "pledge": _of_case,
     "disclosure": _of_case,
     "limitation_refusal": _of_case,
+    "pledge_signing_method": _of_case,
 }
 
 #: The kinds whose records carry derived keys.

@@ -200,7 +200,9 @@ class StatisticsCounts:
     ``entries``: (organ, entry, case state, pledged?, chosen?, n) per case × entry;
     ``statuses``: (case state, n); ``verifications``: (organ, entry, method, result or
     None, state, n); ``dispositions``: (action, n); ``credit``: (severity, status, n);
-    ``complaints``: (status, n); ``limitation_refusals``: n.
+    ``complaints``: (status, n); ``limitation_refusals``: n; ``signing_methods``:
+    (signing method, n) of the cohort's pledges, a pledge without a recorded method
+    (stored before methods were recorded) counted as ``CERTIFICATE`` (DESIGN §4a).
     """
 
     entries: tuple[tuple[str, str, str, bool, bool, int], ...] = ()
@@ -210,6 +212,7 @@ class StatisticsCounts:
     credit: tuple[tuple[str, str, int], ...] = ()
     complaints: tuple[tuple[str, int], ...] = ()
     limitation_refusals: int = 0
+    signing_methods: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,15 @@ class StatisticsQuery:
             f"SELECT count(*) FROM records c JOIN records l "
             f"ON l.kind = 'limitation_refusal' AND l.ref = c.id WHERE {cohort}"
         )
+        methods = (
+            f"SELECT s.state, count(*) FROM records c JOIN records s "
+            f"ON s.kind = 'pledge_signing_method' AND s.ref = c.id WHERE {cohort} GROUP BY 1"
+        )
+        unrecorded = (
+            f"SELECT 'CERTIFICATE', count(*) FROM records c JOIN records g "
+            f"ON g.kind = 'pledge' AND g.ref = c.id WHERE {cohort} AND NOT EXISTS "
+            f"(SELECT 1 FROM records s WHERE s.kind = 'pledge_signing_method' AND s.id = g.id)"
+        )
         p = d.param
         where = ["m.kind = 'complaint'", "m.at IS NOT NULL"]
         cparams: list[Any] = []
@@ -303,6 +315,8 @@ class StatisticsQuery:
             "credit": (credit, params),
             "limitation_refusals": (refusals, params),
             "complaints": (complaints, tuple(cparams)),
+            "signing_methods": (methods, params),
+            "unrecorded_signing_methods": (unrecorded, params),
         }
 
     @staticmethod
@@ -322,4 +336,12 @@ class StatisticsQuery:
             credit=tuple((str(v), str(s), int(n)) for v, s, n in rows["credit"]),
             complaints=tuple((str(s), int(n)) for s, n in rows["complaints"]),
             limitation_refusals=int(rows["limitation_refusals"][0][0]),
+            signing_methods=tuple(
+                (str(m), int(n))
+                for m, n in (
+                    *rows.get("signing_methods", ()),
+                    *rows.get("unrecorded_signing_methods", ()),
+                )
+                if int(n)
+            ),
         )

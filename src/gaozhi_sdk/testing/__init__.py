@@ -9,12 +9,17 @@
   valid but invented identifiers;
 * :func:`sample_list` / :func:`sample_list_text` — the packaged sample commitment list;
   :func:`sample_impact_assessment` — a personal information impact assessment (R-094);
-* :class:`LocalTSA` — an RFC 3161 time-stamping authority on 127.0.0.1 (test keys).
+* :class:`LocalTSA` — an RFC 3161 time-stamping authority on 127.0.0.1 (test keys);
+* :class:`EmulatedIdentityProvider`, :class:`EmulatedEventCA` — real-name authentication
+  with scripted outcomes and signed tokens, and a CA issuing 10-minute event certificates
+  (also over HTTP on 127.0.0.1; DESIGN §4a).
 """
 
 from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.testing.clock import SimulatedClock
+from gaozhi_sdk.testing.event_ca import EmulatedEventCA
 from gaozhi_sdk.testing.fakes import FakeCreditSource, FakeDataSharingProvider
+from gaozhi_sdk.testing.identity import EmulatedIdentityProvider
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.sandbox import (
     PledgedCase,
@@ -31,6 +36,8 @@ from gaozhi_sdk.testing.synthetic import (
 from gaozhi_sdk.testing.tsa import LocalTSA
 
 __all__ = [
+    "EmulatedEventCA",
+    "EmulatedIdentityProvider",
     "FakeCreditSource",
     "FakeDataSharingProvider",
     "LocalTSA",
