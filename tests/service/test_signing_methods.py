@@ -101,7 +101,9 @@ class Flow:
         n = self.svc.cases.issue_notice(
             list_id=self.list_id, entry_ids=[ENTRY], applicant=app, actor=self.clerk
         )
-        self.svc.cases.record_choices(n.case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me)
+        self.svc.cases.record_choices(
+            n.case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me
+        )
         return n.case_no, me
 
     def authenticated(self, case_no: str, me: Actor) -> str:
@@ -668,3 +670,36 @@ def test_r035_signing_method_on_a_non_pledge_or_evidence_on_a_certificate_is_mal
     with pytest.raises(GaozhiError) as err:
         Bundle.from_json(json.dumps(data))
     assert err.value.code == "GZ-SG-105"
+
+
+# -- seams ----------------------------------------------------------------------------------
+
+
+def test_r035_plugins_offer_the_identity_provider_and_their_results_are_checked(
+    tmp_path: Path,
+) -> None:
+    from gaozhi_sdk import hookimpl
+    from gaozhi_sdk.plugins import PluginHost
+
+    idp = EmulatedIdentityProvider(name="province-face")
+
+    class Good:
+        @hookimpl
+        def gaozhi_identity_provider(self, name: str | None) -> Any:
+            return idp if name in (None, idp.name) else None
+
+    class Bad:
+        @hookimpl
+        def gaozhi_event_certificate_authority(self, name: str | None) -> Any:
+            return object()  # not an EventCertificateAuthority
+
+    host = PluginHost(load_entrypoints=False, env={})
+    host.register(Good(), name="good")
+    assert host.identity_provider() is idp and host.identity_provider("other") is None
+    svc = PledgeService.open(f"sqlite:///{tmp_path / 'h.db'}", host=host)
+    assert svc.identity_provider is idp and svc.event_ca is None
+    svc.close()
+    host.register(Bad(), name="bad")
+    with pytest.raises(GaozhiError) as err:
+        host.event_certificate_authority()
+    assert err.value.code == "GZ-PL-006"

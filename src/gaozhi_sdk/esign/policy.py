@@ -245,9 +245,7 @@ class PledgorOrProxy:
         )
 
 
-def _decide_attested(
-    payload: Any, subject: SubjectIdentity, ctx: SignerContext
-) -> SignerDecision:
+def _decide_attested(payload: Any, subject: SubjectIdentity, ctx: SignerContext) -> SignerDecision:
     """PLATFORM_ATTESTED / WINDOW_HANDWRITTEN: the seal that signed the pledge must be the
     one whose evidence for this pledge verified (and for a platform other than the
     pledge's organ, one trusted for platform attestation)."""

@@ -10,10 +10,10 @@ Event certificate (the applicant's device holds the key; a browser with WebCrypt
     cert = svc.signing.issue_event_certificate(
         s.session_id, applicant, public_key=spki_der,
         challenge_id=ch.challenge_id, challenge_signature=sig, signature_format="raw")
-    dts = svc.pledge_data_to_sign(case_no, cert.certificate_chain, applicant,
+    dts = svc.signing.data_to_sign(case_no, cert.certificate_chain, applicant,
                                   signing_method=SigningMethod.EVENT_CERTIFICATE)
     #   device: sign dts.pae_bytes
-    pledge = svc.assemble_pledge(case_no, dts.session_id, sig, applicant,
+    pledge = svc.signing.assemble(case_no, dts.session_id, sig, applicant,
                                  signature_format="raw")
 
 Platform attestation (no signature by the applicant; the platform's seal over the pledge
@@ -324,9 +324,8 @@ class SigningMixin(RemoteSigningMixin):
 
         Give either ``csr`` (PKCS#10 DER) or ``public_key`` (SPKI DER) with
         ``challenge_id`` and ``challenge_signature`` (DER, or raw r‖s as WebCrypto gives
-        it). Then sign with :meth:`pledge_data_to_sign` (``signing_method=
-        SigningMethod.EVENT_CERTIFICATE``) and :meth:`assemble_pledge`
-        (``svc.signing.data_to_sign`` / ``svc.signing.assemble``).
+        it). Then sign with ``svc.signing.data_to_sign`` (``signing_method=
+        SigningMethod.EVENT_CERTIFICATE``) and ``svc.signing.assemble``.
 
         Raises:
             SignatureError: GZ-SG-086/087 as above; from the CA GZ-SG-080…085 (token,
@@ -373,7 +372,7 @@ class SigningMixin(RemoteSigningMixin):
                 auditors as a ``PLATFORM_ATTESTATION`` anchor.
 
         Raises:
-            SignatureError: GZ-SG-087 session not AUTHENTICATED; as :meth:`Cases.submit_pledge <gaozhi_sdk.service.Cases.submit_pledge>`
+            SignatureError: GZ-SG-087 session not AUTHENTICATED; as ``svc.cases.submit_pledge``
                 (GZ-RL-222 below the minimum method).
         """
         rec = self._session(session_id, actor, "AUTHENTICATED")
@@ -421,11 +420,11 @@ class SigningMixin(RemoteSigningMixin):
         """WINDOW_HANDWRITTEN: the applicant signed by hand at the window; the clerk
         (``actor``, a ``WINDOW_CLERK`` of the case's organ) attests it and the organ seals
         the pledge and the attestation (the image's SHA-256 inside). The image is stored
-        beside the bundle (:meth:`Signing.signature_image <gaozhi_sdk.service.Signing.signature_image>`). The pledge is the applicant's own.
+        beside the bundle (``svc.signing.signature_image``). The pledge is the applicant's own.
 
         Raises:
             PermissionDeniedError: the clerk is not a window clerk of the case's organ.
-            SignatureError: GZ-SG-072 empty or oversized image; as :meth:`Cases.submit_pledge <gaozhi_sdk.service.Cases.submit_pledge>`.
+            SignatureError: GZ-SG-072 empty or oversized image; as ``svc.cases.submit_pledge``.
         """
         case = self._case(case_no)
         self.role_policy.check(actor, "case.accept", case.organ_uscc)
