@@ -162,12 +162,15 @@ KEPT = {
     "now",
     "open",
     "plugin_host",
+    "identity_provider",  # the seams of svc.signing (DESIGN §4a), like plugin_host
+    "event_ca",
     "rotate_deployment_secret",
     "statistics",
     "subject_digest",
     "subject_digests",
     "sweep",
     *("lists", "cases", "verifications", "credit", "disclosure", "complaints", "journal"),
+    "signing",
 }
 
 
