@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,28 +19,16 @@ from gaozhi_sdk import (
     AuthenticationOutcome,
     AuthenticationRequest,
     EventCertificateRequest,
-    PledgeService,
     SigningMethod,
-    load_list,
 )
 from gaozhi_sdk.errors import GaozhiError
-from gaozhi_sdk.esign import AnchorPurpose, Bundle, validate
-from gaozhi_sdk.models import (
-    Actor,
-    ActorRole,
-    AuthenticationMethod,
-    IdType,
-    ProofChoice,
-    ProofMode,
-    ReviewRecord,
-)
+from gaozhi_sdk.esign import Bundle, validate
+from gaozhi_sdk.models import AuthenticationMethod, IdType
 from gaozhi_sdk.plugins import PluginHost
 from gaozhi_sdk.testing import (
     EmulatedEventCA,
     EmulatedIdentityProvider,
-    LocalTSA,
-    TestPKI,
-    sample_list_text,
+    Sandbox,
     synthetic_applicant,
 )
 
@@ -150,12 +138,9 @@ def test_http_ca_client_refuses_plain_http_to_a_remote_host_and_bad_replies() ->
     assert err.value.code == "GZ-SG-085"
 
 
-def test_r035_service_signs_an_event_certificate_pledge_through_the_http_plugin(
-    tmp_path: object,
-) -> None:
-    idp = EmulatedIdentityProvider()
-    ca = EmulatedEventCA({idp.name: idp.public_key})
-    url = ca.start()
+def test_r035_service_signs_an_event_certificate_pledge_through_the_http_plugin() -> None:
+    box = Sandbox.open(applicant_signing=True)
+    url = box.event_ca.start()
     host = PluginHost(
         load_entrypoints=False,
         env={},
@@ -164,42 +149,11 @@ def test_r035_service_signs_an_event_certificate_pledge_through_the_http_plugin(
     host.register(EventCaHttpPlugin(), name="event-ca-http")
     try:
         assert host.event_certificate_authority("other") is None
-        clist = load_list(sample_list_text())
-        organ = clist.owner_uscc or ""
-        pki = TestPKI.create()
-        tsa = LocalTSA.create()
-        trust = pki.trust_store()
-        trust.add_root(tsa.root_certificate, purposes=AnchorPurpose.TIME_STAMPING)
-        trust.add_root(ca.root_certificate, purposes=AnchorPurpose.EVENT_CERTIFICATE)
-        svc = PledgeService.open(
-            "sqlite://",
-            signers={organ: pki.organ_seal(clist.owner_organ, organ)},
-            trust=trust,
-            tsa=tsa,
-            host=host,
-            identity_provider=idp,
-        )
+        svc = box.svc
+        svc.event_ca = host.event_certificate_authority("province-ca")
         assert isinstance(svc.event_ca, HttpEventCA)
-        officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS1", organ_uscc=organ)
-        reviewer = Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF1")
-        clerk = Actor(role=ActorRole.WINDOW_CLERK, actor_id="CK1", organ_uscc=organ)
-        svc.lists.draft(clist, officer)
-        svc.lists.submit(clist.list_id, 1, officer)
-        svc.lists.publish(
-            clist.list_id,
-            1,
-            ReviewRecord(reviewer="司法局", reviewed_on=date(2025, 5, 1)),
-            reviewer,
-        )
-        app = synthetic_applicant(random.Random(3))
-        me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
-        n = svc.cases.issue_notice(
-            list_id=clist.list_id, entry_ids=["SZ-GA-HJ-001"], applicant=app, actor=clerk
-        )
-        svc.cases.record_choices(
-            n.case_no, [ProofChoice(entry_id="SZ-GA-HJ-001", mode=ProofMode.PLEDGE)], me
-        )
-        s = svc.signing.start_authentication(n.case_no, me)
+        notice, me = box.pledge_ready_case(["SZ-GA-HJ-001"])
+        s = svc.signing.start_authentication(notice.case_no, me)
         s = svc.signing.finish_authentication(s.session_id, me)
         key = ec.generate_private_key(ec.SECP256R1())
         ch = svc.signing.event_certificate_challenge(s.session_id, me)
@@ -211,18 +165,22 @@ def test_r035_service_signs_an_event_certificate_pledge_through_the_http_plugin(
             challenge_signature=_raw(key, base64.b64decode(ch.challenge)),
             signature_format="raw",
         )
+        assert box.event_ca.issued == 1  # issued by the CA behind the HTTP API
         dts = svc.signing.data_to_sign(
-            n.case_no, cert.certificate_chain, me, signing_method=SigningMethod.EVENT_CERTIFICATE
+            notice.case_no,
+            cert.certificate_chain,
+            me,
+            signing_method=SigningMethod.EVENT_CERTIFICATE,
         )
         pledge = svc.signing.assemble(
-            n.case_no, dts.session_id, _raw(key, dts.pae_bytes), me, signature_format="raw"
+            notice.case_no, dts.session_id, _raw(key, dts.pae_bytes), me, signature_format="raw"
         )
         blob = svc.store.get_blob(f"pledge/{pledge.pledge_id}")
         assert blob is not None
-        report = validate(Bundle.from_json(blob.data), trust)
+        report = validate(Bundle.from_json(blob.data), box.trust)
         assert report.passed and report.signing_method is not None
         assert report.signing_method.method == "EVENT_CERTIFICATE"
-        svc.close()
     finally:
         host.shutdown()
-        ca.stop()
+        box.event_ca.stop()
+        box.svc.close()

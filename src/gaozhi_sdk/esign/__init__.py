@@ -41,6 +41,12 @@ from gaozhi_sdk.esign.identity import (
     SubjectKind,
     read_subject_identity,
 )
+from gaozhi_sdk.esign.keygen import (
+    GeneratedKey,
+    KeyGenerator,
+    generate_key,
+    register_key_generator,
+)
 from gaozhi_sdk.esign.keys import (
     SM2_CURVE_OID,
     BaseSigner,
@@ -131,9 +137,11 @@ __all__ = [
     "DsseSignature",
     "EcdsaP256Signer",
     "Ed25519Signer",
+    "GeneratedKey",
     "HttpTimestampAuthority",
     "IdentityKind",
     "Indication",
+    "KeyGenerator",
     "KeyRejected",
     "KeyVerifier",
     "KeyVerifierFactory",
@@ -166,6 +174,7 @@ __all__ = [
     "VerificationReport",
     "VerifiedPayload",
     "clear_chain_cache",
+    "generate_key",
     "key_verifier_for",
     "keyid",
     "keyid_from_spki",
@@ -179,6 +188,7 @@ __all__ = [
     "payload_type_for",
     "read_subject_identity",
     "register_chain_validator",
+    "register_key_generator",
     "register_key_verifier",
     "register_payload_type",
     "register_signer_loader",

@@ -1,9 +1,11 @@
 """An emulated event-certificate CA (tests and demos only; DESIGN §4a).
 
 :class:`EmulatedEventCA` issues short-lived (default 10-minute) document-signing
-certificates, only on a valid, unexpired, unused authentication token of an identity
-provider it trusts, to a key proven by a PKCS#10 CSR or by a signature over a fresh
-single-use challenge (proof of possession). The authenticated identity goes into the
+certificates — P-256 keys under a P-256 root, SM2 keys (proven by a signed challenge)
+under an SM2 root made with the SM2 plugin's primitives — only on a valid, unexpired,
+unused authentication token of an identity provider it trusts, to a key proven by a
+PKCS#10 CSR (P-256) or by a signature over a fresh single-use challenge (proof of
+possession). The authenticated identity goes into the
 subject ``serialNumber`` as ``IDCCN-<居民身份证号码>`` (or ``organizationIdentifier``
 ``NTRCN-<统一社会信用代码>``), which :mod:`gaozhi_sdk.esign.identity` reads; the CN is
 only a masked label.
@@ -36,6 +38,7 @@ from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -47,7 +50,7 @@ from gaozhi_sdk.authentication import (
     IssuedEventCertificate,
 )
 from gaozhi_sdk.errors import GaozhiError, SignatureError
-from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for
+from gaozhi_sdk.esign.keys import SM2_CURVE_OID, KeyRejected, key_verifier_for
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.service.remote_signing import raw_to_der
 from gaozhi_sdk.testing._http import LoopbackHTTPServer
@@ -64,7 +67,7 @@ def _b64(data: bytes) -> str:
 
 
 class EmulatedEventCA:
-    """An event-certificate CA for tests (P-256 keys; see the module docstring).
+    """An event-certificate CA for tests (P-256 and SM2 keys; see the module docstring).
 
     Args:
         identity_providers: trusted token issuers, name → public key (e.g.
@@ -90,6 +93,7 @@ class EmulatedEventCA:
         self._issuers = dict(identity_providers)
         self._clock = clock
         self._pki = pki or TestPKI.create(name="gaozhi-sdk 测试事件证书 CA", clock=clock)
+        self._sm2_pki: TestPKI | None = None
         self._validity = validity
         self._challenge_ttl = challenge_ttl
         self._challenges: dict[str, tuple[bytes, datetime]] = {}
@@ -103,12 +107,29 @@ class EmulatedEventCA:
 
     @property
     def root_certificate(self) -> x509.Certificate:
-        """The CA root (configure it as an ``EVENT_CERTIFICATE`` anchor)."""
+        """The CA's P-256 root (configure it as an ``EVENT_CERTIFICATE`` anchor; SM2
+        certificates chain to :attr:`sm2_root_certificate`)."""
         return self._pki.root_certificate
 
     def root_pem(self) -> bytes:
         """The CA root, PEM."""
         return self._pki.root_pem()
+
+    @property
+    def sm2_root_certificate(self) -> x509.Certificate:
+        """The SM2 root that certifies SM2 keys (made on first use; needs the SM2 plugin)."""
+        return self._sm2().root_certificate
+
+    def _sm2(self) -> TestPKI:
+        with self._lock:
+            if self._sm2_pki is None:
+                self._sm2_pki = TestPKI.create(
+                    name="gaozhi-sdk 测试事件证书 SM2 CA",
+                    clock=self._clock,
+                    not_before=self._pki.root_certificate.not_valid_before_utc,
+                    algorithm="sm2",
+                )
+            return self._sm2_pki
 
     def _now(self) -> datetime:
         return (self._clock() if self._clock is not None else datetime.now(UTC)).astimezone(UTC)
@@ -149,7 +170,8 @@ class EmulatedEventCA:
         attrs, extensions = _identity_fields(claims.id_number, "etsi")
         nb = now.replace(microsecond=0)
         na = nb + self._validity
-        cert = self._pki.issue_certificate(
+        pki = self._sm2() if isinstance(public_key, bytes) else self._pki
+        cert = pki.issue_certificate(
             public_key,
             _name(CN=f"事件证书 {mask_identifier(claims.id_number)}", **attrs, C="CN"),
             not_before=nb,
@@ -157,7 +179,7 @@ class EmulatedEventCA:
             extra_extensions=extensions,
         )
         self.issued += 1
-        chain = self._pki.chain_for(cert)
+        chain = pki.chain_for(cert)
         return IssuedEventCertificate(
             certificate_chain=tuple(c.public_bytes(serialization.Encoding.DER) for c in chain),
             not_before=nb,
@@ -186,17 +208,20 @@ class EmulatedEventCA:
                 "挑战不存在、已使用或已过期; 请重新获取挑战",
                 message_en="challenge unknown, used or expired",
             )
-        try:
-            loaded: Any = serialization.load_der_public_key(request.public_key)
-        except (ValueError, TypeError):
-            raise _no_proof("公钥无法解析或不受支持 (本模拟 CA 签发 P-256)") from None
+        sm2 = _is_sm2(request.public_key)
+        loaded: Any = request.public_key
+        if not sm2:
+            try:
+                loaded = serialization.load_der_public_key(request.public_key)
+            except (ValueError, TypeError):
+                raise _no_proof("公钥无法解析或不受支持 (本模拟 CA 签发 P-256 与 SM2)") from None
         sig = request.challenge_signature or b""
         if request.signature_format == "raw":
             sig = raw_to_der(sig)
         verifier = key_verifier_for(request.public_key, request.sm2_signer_id)
         if isinstance(verifier, KeyRejected) or verifier.verify(sig, found[0]) is None:
             raise _no_proof("对挑战的签名无效: 申请人未证明持有该私钥")
-        return _p256(loaded)
+        return loaded if sm2 else _p256(loaded)
 
     # -- HTTP -------------------------------------------------------------------------
 
@@ -219,7 +244,10 @@ class EmulatedEventCA:
                 if self.path != "/v1/ca-certificates":
                     self._problem(404, "GZ-SG-085", "not found")
                     return
-                roots = [_b64(ca.root_certificate.public_bytes(serialization.Encoding.DER))]
+                certs = [ca.root_certificate]
+                if ca._sm2_pki is not None:
+                    certs.append(ca._sm2_pki.root_certificate)
+                roots = [_b64(c.public_bytes(serialization.Encoding.DER)) for c in certs]
                 self._json(200, {"roots": roots})
 
             def do_POST(self) -> None:
@@ -321,6 +349,16 @@ class EmulatedEventCA:
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "not serving"
         return f"EmulatedEventCA(issued={self.issued}, {state})"
+
+
+def _is_sm2(spki: bytes) -> bool:
+    """Whether ``spki`` is an EC key on the SM2 curve (GB/T 32918, 1.2.156.10197.1.301)."""
+    try:
+        info = asn1_keys.PublicKeyInfo.load(spki)
+        params = info["algorithm"]["parameters"]
+        return bool(params.name == "named" and params.chosen.dotted == SM2_CURVE_OID)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
 
 
 def _no_proof(zh: str) -> SignatureError:

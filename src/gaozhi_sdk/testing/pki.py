@@ -29,7 +29,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -43,6 +46,7 @@ from gaozhi_sdk.esign.identity import (
     OID_GMT_ORGANIZATION_CODE,
     OID_ORGANIZATION_IDENTIFIER,
 )
+from gaozhi_sdk.esign.keygen import GeneratedKey, generate_key
 from gaozhi_sdk.esign.keys import EcdsaP256Signer
 from gaozhi_sdk.esign.trust import TrustStore
 from gaozhi_sdk.ids import normalise_identifier, scan_pii, validate_resident_id, validate_uscc
@@ -58,8 +62,98 @@ ENCODINGS = ("serialNumber", "etsi", "gmt0015", "otherName", "digest")
 
 @dataclass
 class _CA:
-    key: ec.EllipticCurvePrivateKey
+    key: Any  # ec.EllipticCurvePrivateKey, or a GeneratedKey (SM2)
     cert: x509.Certificate
+
+    @property
+    def spki(self) -> bytes:
+        if isinstance(self.key, ec.EllipticCurvePrivateKey):
+            return self.key.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        return bytes(self.key.spki_der)
+
+
+_ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+_placeholder: list[ec.EllipticCurvePrivateKey] = []
+
+
+def _key_id(spki: bytes) -> bytes:
+    """RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits."""
+    bits = asn1_keys.PublicKeyInfo.load(spki)["public_key"].contents[1:]
+    digest = hashes.Hash(hashes.SHA1())  # noqa: S303 - a key identifier, not a signature
+    digest.update(bytes(bits))
+    return digest.finalize()
+
+
+def _signed_by(
+    builder: x509.CertificateBuilder, subject_spki: bytes, issuer_key: Any
+) -> x509.Certificate:
+    """Finish ``builder`` for a key ``cryptography`` may not load (SM2) and/or sign with a
+    registered generator's key: build the TBS with a placeholder key, put in the real
+    SubjectPublicKeyInfo and signature algorithm, and sign it with the issuer's key."""
+    if not _placeholder:
+        _placeholder.append(ec.generate_private_key(ec.SECP256R1()))
+    stub = _placeholder[0]
+    draft = builder.public_key(stub.public_key()).sign(stub, hashes.SHA256())
+    tbs = asn1_x509.TbsCertificate.load(draft.tbs_certificate_bytes)
+    tbs["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(subject_spki)
+    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
+        alg = _ECDSA_SHA256
+    else:
+        alg = str(issuer_key.signature_algorithm_oid)
+    tbs["signature"] = {"algorithm": alg}
+    body = tbs.dump(force=True)
+    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
+        sig = issuer_key.sign(body, ec.ECDSA(hashes.SHA256()))
+    else:
+        sig = issuer_key.sign(body)
+    cert = asn1_x509.Certificate(
+        {"tbs_certificate": tbs, "signature_algorithm": {"algorithm": alg}, "signature_value": sig}
+    )
+    return x509.load_der_x509_certificate(cert.dump())
+
+
+def _generated_ca_cert(
+    subject: x509.Name,
+    key: GeneratedKey,
+    issuer: _CA | None,
+    not_before: datetime,
+    not_after: datetime,
+    path_length: int | None,
+) -> x509.Certificate:
+    """A CA certificate for a generated (e.g. SM2) key, same profile as :func:`_ca_cert`."""
+    issuer_name = subject if issuer is None else issuer.cert.subject
+    issuer_key: Any = key if issuer is None else issuer.key
+    issuer_spki = key.spki_der if issuer is None else issuer.spki
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier(_key_id(key.spki_der)), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier(_key_id(issuer_spki), None, None), critical=False
+        )
+    )
+    return _signed_by(builder, key.spki_der, issuer_key)
 
 
 def _name(**attrs: str) -> x509.Name:
@@ -118,7 +212,9 @@ def _ca_cert(
 
 
 class TestPKI:
-    """A P-256 test CA issuing document-signing certificates (tests and demos only)."""
+    """A test CA issuing document-signing certificates (tests and demos only): P-256, or
+    SM2 (``create(algorithm="sm2")``) with the SM2 primitives a plugin registers
+    (:func:`gaozhi_sdk.esign.register_key_generator`; the SM2 plugin does)."""
 
     __test__ = False  # not a pytest test class
 
@@ -131,8 +227,9 @@ class TestPKI:
     ) -> None:
         self._root = root
         self._intermediate = intermediate
-        self._signers: dict[str, EcdsaP256Signer] = {}
+        self._signers: dict[str, Any] = {}
         self._clock = clock
+        self.algorithm = "p256" if isinstance(root.key, ec.EllipticCurvePrivateKey) else "sm2"
 
     def _now(self) -> datetime:
         """The PKI's idea of now: its clock (e.g. a SimulatedClock), else the real time."""
@@ -140,7 +237,7 @@ class TestPKI:
 
     def _cached(self, label: str) -> EcdsaP256Signer | None:
         """A signer issued earlier, if its certificate is valid at the clock's time."""
-        signer = self._signers.get(label)
+        signer = cast("EcdsaP256Signer | None", self._signers.get(label))
         if signer is None:
             return None
         cert, now = signer.certificate_chain[0], self._now()
@@ -159,6 +256,7 @@ class TestPKI:
         not_before: datetime | None = None,
         not_after: datetime | None = None,
         clock: Callable[[], datetime] | None = None,
+        algorithm: str = "p256",
     ) -> TestPKI:
         """Make a new root CA (and, if asked, an intermediate CA under it).
 
@@ -170,10 +268,38 @@ class TestPKI:
             clock: where "now" comes from (e.g. a
                 :class:`~gaozhi_sdk.testing.SimulatedClock`); default validity of the CA
                 and of every certificate issued later follows it. Default: real time.
+            algorithm: ``"p256"`` (default) or ``"sm2"`` — every key and signature of the
+                PKI (SM2 with SM3, signer ID ``1234567812345678``) comes from the
+                generator a plugin registered (GZ-SG-001 without the SM2 plugin).
         """
         start = clock() if clock is not None else datetime.now(UTC)
         nb = not_before or (start - timedelta(days=1)).replace(microsecond=0)
         na = not_after or nb + timedelta(days=365 * _DEFAULT_CA_YEARS)
+        if algorithm.lower() != "p256":
+            gen_root = generate_key(algorithm)
+            sroot = _CA(
+                gen_root,
+                _generated_ca_cert(
+                    _name(CN=name, O="gaozhi-sdk test", C="CN"), gen_root, None, nb, na, None
+                ),
+            )
+            sinter: _CA | None = None
+            if intermediate:
+                gen_inter = generate_key(algorithm)
+                sinter = _CA(
+                    gen_inter,
+                    _generated_ca_cert(
+                        _name(CN=f"{name} 中级 CA", O="gaozhi-sdk test", C="CN"),
+                        gen_inter,
+                        sroot,
+                        nb,
+                        na,
+                        0,
+                    ),
+                )
+            pki = cls(sroot, sinter, clock=clock)
+            pki.algorithm = algorithm.lower()
+            return pki
         root_key = ec.generate_private_key(ec.SECP256R1())
         root = _CA(
             root_key,
@@ -202,7 +328,7 @@ class TestPKI:
 
     def issue_certificate(
         self,
-        public_key: CertificatePublicKeyTypes,
+        public_key: CertificatePublicKeyTypes | bytes,
         subject: x509.Name,
         *,
         not_before: datetime | None = None,
@@ -215,7 +341,8 @@ class TestPKI:
         """Issue an end-entity certificate for any public key (profile knobs for tests).
 
         Args:
-            public_key: the subject's key (any type the issuer can certify).
+            public_key: the subject's key (any type the issuer can certify), or its
+                SubjectPublicKeyInfo DER (e.g. an SM2 key ``cryptography`` cannot load).
             subject: the subject name.
             not_before / not_after: validity (default: an hour before the PKI clock's
                 time to +3 years).
@@ -226,11 +353,20 @@ class TestPKI:
         issuer = self._intermediate or self._root
         nb = not_before or (self._now() - timedelta(hours=1)).replace(microsecond=0)
         na = not_after or nb + timedelta(days=_DEFAULT_LEAF_DAYS)
+        generic = isinstance(public_key, bytes) or not isinstance(
+            issuer.key, ec.EllipticCurvePrivateKey
+        )
+        spki = (
+            public_key
+            if isinstance(public_key, bytes)
+            else public_key.public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(issuer.cert.subject)
-            .public_key(public_key)
             .serial_number(x509.random_serial_number())
             .not_valid_before(nb)
             .not_valid_after(na)
@@ -249,10 +385,9 @@ class TestPKI:
                 ),
                 critical=True,
             )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier(_key_id(spki)), critical=False)
             .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-                critical=False,
+                x509.AuthorityKeyIdentifier(_key_id(issuer.spki), None, None), critical=False
             )
         )
         if extended_key_usage is not None:
@@ -261,7 +396,10 @@ class TestPKI:
             )
         for ext in extra_extensions:
             builder = builder.add_extension(ext, critical=False)
-        return builder.sign(issuer.key, hashes.SHA256())
+        if generic:
+            return _signed_by(builder, spki, issuer.key)
+        assert not isinstance(public_key, bytes)
+        return builder.public_key(public_key).sign(issuer.key, hashes.SHA256())
 
     def chain_for(self, leaf: x509.Certificate) -> tuple[x509.Certificate, ...]:
         """``leaf`` followed by the intermediate CA certificate, if this PKI has one."""
@@ -274,6 +412,17 @@ class TestPKI:
         not_after: datetime | None,
         extensions: Sequence[x509.ExtensionType] = (),
     ) -> EcdsaP256Signer:
+        if self.algorithm != "p256":
+            gen = generate_key(self.algorithm)
+            leaf = self.issue_certificate(
+                gen.spki_der,
+                subject,
+                not_before=not_before,
+                not_after=not_after,
+                extra_extensions=extensions,
+            )
+            # the plugin's signer (same Signer interface, SM2 key) — typed as the P-256 one
+            return cast("EcdsaP256Signer", gen.signer(self.chain_for(leaf)))
         key = ec.generate_private_key(ec.SECP256R1())
         cert = self.issue_certificate(
             key.public_key(),
@@ -292,7 +441,8 @@ class TestPKI:
         not_before: datetime | None = None,
         not_after: datetime | None = None,
     ) -> EcdsaP256Signer:
-        """The 电子印章 signer of an organ (issued once per name+USCC, then reused).
+        """The 电子印章 signer of an organ (issued once per name+USCC, then reused); an
+        SM2 PKI returns the SM2 plugin's signer.
 
         Args:
             name: the organ's name (subject CN and O).
@@ -393,6 +543,12 @@ class TestPKI:
 
         Default: issued now, next update in 7 days (the PKI's clock).
         """
+        if self.algorithm != "p256":
+            raise SignatureError(
+                "GZ-SG-041",
+                "SM2 测试 PKI 暂不支持该操作 (CRL、OCSP、保存)",
+                message_en="not supported by an SM2 test PKI (CRL, OCSP, save)",
+            )
         issuer = self._intermediate or self._root
         this = this_update or self._now()
         b = (
@@ -420,6 +576,12 @@ class TestPKI:
     ) -> bytes:
         """An OCSP response (DER) signed by the issuing CA itself: good, or revoked at
         ``revoked_at``. Default: this update now, next update in 7 days."""
+        if self.algorithm != "p256":
+            raise SignatureError(
+                "GZ-SG-041",
+                "SM2 测试 PKI 暂不支持该操作 (CRL、OCSP、保存)",
+                message_en="not supported by an SM2 test PKI (CRL, OCSP, save)",
+            )
         from cryptography.x509 import ocsp
 
         issuer = self._intermediate or self._root
@@ -441,6 +603,12 @@ class TestPKI:
 
     def save(self, directory: str | Path) -> Path:
         """Save CA keys, certificates and every issued signer (unencrypted; tests only)."""
+        if self.algorithm != "p256":
+            raise SignatureError(
+                "GZ-SG-041",
+                "SM2 测试 PKI 暂不支持该操作 (CRL、OCSP、保存)",
+                message_en="not supported by an SM2 test PKI (CRL, OCSP, save)",
+            )
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         index: dict[str, object] = {"format": "gaozhi-test-pki/1"}

@@ -25,6 +25,7 @@ from importlib import resources
 from typing import Any
 
 from gaozhi_sdk import esign
+from gaozhi_sdk.esign import AnchorPurpose
 from gaozhi_sdk.models import (
     Actor,
     ActorRole,
@@ -43,9 +44,12 @@ from gaozhi_sdk.models import (
 from gaozhi_sdk.rules import RulesConfig, load_list
 from gaozhi_sdk.service import PledgeService
 from gaozhi_sdk.testing.clock import SimulatedClock
+from gaozhi_sdk.testing.event_ca import EmulatedEventCA
 from gaozhi_sdk.testing.fakes import FakeDataSharingProvider
+from gaozhi_sdk.testing.identity import EmulatedIdentityProvider
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
+from gaozhi_sdk.testing.tsa import LocalTSA
 
 __all__ = [
     "PledgedCase",
@@ -116,7 +120,16 @@ class Sandbox:
         organ_uscc: the list owner's 统一社会信用代码.
         officer / reviewer / clerk: the list officer, justice-bureau reviewer and window
             clerk actors of that organ.
+        trust: the service's trust store (the PKI's root; with ``applicant_signing`` also
+            the TSA's and the event CA's roots, each for its purpose).
+        tsa / identity_provider / event_ca: with ``applicant_signing=True``
+            (:meth:`open`), the local TSA, emulated identity provider and emulated
+            event-certificate CA the service uses (DESIGN §4a); else None.
     """
+
+    tsa: Any = None
+    identity_provider: Any = None
+    event_ca: Any = None
 
     def __init__(
         self,
@@ -143,6 +156,7 @@ class Sandbox:
         )
         self._rng = random.Random(seed)
         self._decisions = 0
+        self.trust = pki.trust_store()
 
     @classmethod
     def open(
@@ -153,6 +167,7 @@ class Sandbox:
         start: datetime | str = "2026-03-02T09:00:00+08:00",
         rules: RulesConfig | None = None,
         seed: int = 0,
+        applicant_signing: bool = False,
         **service_options: Any,
     ) -> Sandbox:
         """Open a sandbox and publish the sample list.
@@ -165,6 +180,11 @@ class Sandbox:
             rules: rule configuration (default
                 :meth:`RulesConfig.default() <gaozhi_sdk.rules.RulesConfig.default>`).
             seed: seeds the synthetic applicants, so a test is reproducible.
+            applicant_signing: also give the service a :class:`~gaozhi_sdk.testing.LocalTSA`,
+                an :class:`~gaozhi_sdk.testing.EmulatedIdentityProvider` and an
+                :class:`~gaozhi_sdk.testing.EmulatedEventCA` (all in-process, on the
+                clock), their roots trusted for time-stamping and event certificates —
+                what ``svc.signing`` needs (DESIGN §4a).
             service_options: passed on to :meth:`gaozhi_sdk.PledgeService.open` (e.g.
                 ``credit_source``, ``tsa``, ``role_policy``).
         """
@@ -174,17 +194,51 @@ class Sandbox:
         pki = TestPKI.create(clock=clock)
         provider = FakeDataSharingProvider(seed=seed)
         options: dict[str, Any] = {"online_verifier": provider, **service_options}
+        trust = pki.trust_store()
+        extra: dict[str, Any] = {}
+        if applicant_signing:
+            since = clock() - timedelta(days=30)
+            idp = EmulatedIdentityProvider(clock=clock)
+            ca = EmulatedEventCA(
+                {idp.name: idp.public_key},
+                pki=TestPKI.create(name="沙箱事件证书 CA", clock=clock, not_before=since),
+                clock=clock,
+            )
+            tsa = LocalTSA.create(clock=clock, not_before=since)
+            trust.add_root(tsa.root_certificate, purposes=AnchorPurpose.TIME_STAMPING)
+            trust.add_root(ca.root_certificate, purposes=AnchorPurpose.EVENT_CERTIFICATE)
+            extra = {"tsa": tsa, "identity_provider": idp, "event_ca": ca}
         svc = PledgeService.open(
             url,
             signers={organ: pki.organ_seal(clist.owner_organ, organ)},
-            trust=pki.trust_store(),
+            trust=trust,
             rules=rules,
             clock=clock,
+            **extra,
             **options,
         )
         box = cls(svc, clock, pki, provider, clist, seed=seed)
+        box.trust = trust
+        box.tsa = extra.get("tsa")
+        box.identity_provider = extra.get("identity_provider")
+        box.event_ca = extra.get("event_ca")
         box.publish_sample_list()
         return box
+
+    def pledge_ready_case(
+        self, entry_ids: Sequence[str], *, applicant: Applicant | None = None
+    ) -> tuple[Notice, Actor]:
+        """A new case whose applicant chose to pledge ``entry_ids`` (notice issued, choices
+        recorded), ready to be signed in any way (``svc.signing``); returns the notice and
+        the applicant's actor."""
+        app = applicant or self.applicant()
+        me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
+        notice = self.svc.cases.issue_notice(
+            list_id=self.clist.list_id, entry_ids=list(entry_ids), applicant=app, actor=self.clerk
+        )
+        choices = [ProofChoice(entry_id=e, mode=ProofMode.PLEDGE) for e in entry_ids]
+        self.svc.cases.record_choices(notice.case_no, choices, me)
+        return notice, me
 
     def publish_sample_list(self) -> CommitmentList:
         """Draft, submit and publish :attr:`clist` (state machine A, R-008, R-009, R-011)."""
@@ -215,18 +269,13 @@ class Sandbox:
                 routes to assisted verification).
         """
         app = applicant or self.applicant()
-        me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
         for entry_id in entry_ids:
             key = (app.id_number, entry_id)
             if shared_data_agrees is None:
                 self.provider.truth.pop(key, None)
             else:
                 self.provider.truth[key] = shared_data_agrees
-        notice = self.svc.cases.issue_notice(
-            list_id=self.clist.list_id, entry_ids=list(entry_ids), applicant=app, actor=self.clerk
-        )
-        choices = [ProofChoice(entry_id=e, mode=ProofMode.PLEDGE) for e in entry_ids]
-        self.svc.cases.record_choices(notice.case_no, choices, me)
+        notice, me = self.pledge_ready_case(entry_ids, applicant=app)
         self.svc.cases.check_eligibility(notice.case_no, self.clerk)
         pledge = self.svc.cases.draft_pledge(notice.case_no)
         signer = self.pki.applicant(f"申请人 (沙箱 {notice.case_no})", app.id_number)

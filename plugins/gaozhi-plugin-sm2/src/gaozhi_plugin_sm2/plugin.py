@@ -9,6 +9,7 @@ from typing import Any
 from gaozhi_sdk import ProviderRegistration, hookimpl
 from gaozhi_sdk.esign import (
     register_chain_validator,
+    register_key_generator,
     register_key_verifier,
     register_signer_loader,
     unregister_chain_validator,
@@ -26,10 +27,40 @@ def register() -> None:
 
     register_key_verifier(REGISTRY_NAME, sm2_key_verifier_factory)
     register_signer_loader(REGISTRY_NAME, _load_signer)
+    register_key_generator(REGISTRY_NAME, _generate_key)
     from gaozhi_plugin_sm2.chain import Sm2ChainValidator
     from gaozhi_plugin_sm2.curve import SM2_CURVE_OID
 
     register_chain_validator(SM2_CURVE_OID, Sm2ChainValidator())
+
+
+class _GeneratedSm2Key:
+    """A fresh SM2 key for :func:`gaozhi_sdk.esign.generate_key` (test PKI, emulated CA)."""
+
+    signature_algorithm_oid = "1.2.156.10197.1.501"  # SM2-with-SM3
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+
+        from gaozhi_plugin_sm2.keys import Sm2Signer, generate_private_key
+
+        self._key = generate_private_key()
+        self._bare = Sm2Signer(self._key)
+        self.spki_der = self._key.public_key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def sign(self, data: bytes) -> bytes:
+        return self._bare.sign(data)
+
+    def signer(self, chain: Sequence[Any]) -> Any:
+        from gaozhi_plugin_sm2.keys import Sm2Signer
+
+        return Sm2Signer(self._key, tuple(chain))
+
+
+def _generate_key() -> Any:
+    return _GeneratedSm2Key()
 
 
 def _load_signer(key: bytes, password: bytes | None, chain: Sequence[bytes]) -> Any:
