@@ -526,3 +526,38 @@ def test_a_signed_body_with_a_repeated_key_is_refused(served: ServedService) -> 
         headers={"Content-Type": "application/json"},
     )
     assert r.status_code == 200, r.text
+
+
+def test_the_platform_cannot_sign_for_the_applicant_it_asserts(
+    served: ServedService, pki: TestPKI
+) -> None:
+    """Asserting an applicant lets the platform act *as* that person, not sign as them: the
+    pledge must be signed with a certificate naming the pledgor, chained to the service's
+    anchors. The platform's own (trusted) certificate and a self-made one naming the
+    applicant are both refused at step 1 of three-step signing, and nothing is pledged."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    case_no, app_id = _case(served, 901)
+    me = served.client("platform").acting_for(app_id)
+    assert me.post(f"/v1/cases/{case_no}/choices", _CHOICE).status_code == 200
+    assert served.client("clerk").post(f"/v1/cases/{case_no}/eligibility").status_code == 200
+
+    def chain(signer: Any) -> list[str]:
+        return [
+            base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+            for c in signer.certificate_chain
+        ]
+
+    someone = pki.applicant("平台操作员", synthetic_applicant(random.Random(902)).id_number)
+    forged = TestPKI.create().applicant("申请人", app_id)
+    for signer, code in ((someone, "GZ-SG-050"), (forged, "GZ-SG-071")):
+        r = me.post(
+            f"/v1/cases/{case_no}/pledge/data-to-sign", {"certificate_chain": chain(signer)}
+        )
+        assert 400 <= r.status_code < 500 and r.json()["code"] == code, r.text
+    genuine = pki.applicant("申请人", app_id)
+    r = me.post(f"/v1/cases/{case_no}/pledge/data-to-sign", {"certificate_chain": chain(genuine)})
+    assert r.status_code == 200, r.text  # control: the pledgor's own certificate is taken
+    assert served.client("clerk").get(f"/v1/cases/{case_no}").json()["status"] == "NOTICE_ISSUED"
