@@ -41,6 +41,7 @@ from pydantic import BaseModel
 
 from gaozhi_sdk.esign.bundle import Bundle
 from gaozhi_sdk.esign.payload_types import media_type, parse_payload
+from gaozhi_sdk.esign.policy import proxy_shortfall
 from gaozhi_sdk.esign.report import (
     Check,
     CheckStatus,
@@ -346,7 +347,7 @@ def _subject_binding(digest: str, payload: Any, policy: Any) -> bool | None:
         return None
     hex_part = digest.rpartition(":")[2]
     ids = [payload.pledgor.id_number]
-    if payload.proxy is not None:
+    if payload.proxy is not None and proxy_shortfall(payload) is None:
         ids.append(payload.proxy.party.id_number)
     for ident in ids:
         want = fn(ident)

@@ -58,6 +58,7 @@ from gaozhi_sdk.esign.identity import (
 from gaozhi_sdk.esign.payload_types import media_type
 from gaozhi_sdk.esign.report import Check, CheckStatus, SubIndication
 from gaozhi_sdk.ids import mask_identifier
+from gaozhi_sdk.models.parties import AuthorizationShortfall, SpecialAuthorization
 from gaozhi_sdk.models.signing import SigningMethod
 
 __all__ = [
@@ -212,8 +213,24 @@ class PledgorOrProxy:
             return _decide_attested(payload, subject, ctx)
         parties = [("承诺人", "the pledgor", pledgor)]
         proxy = _field(payload, "proxy")
-        if proxy is not None and proxy.authorization.express_pledge_authority:
+        gap = proxy_shortfall(payload)
+        if proxy is not None and gap is None:
             parties.append(("承诺书载明的特别授权代为承诺人", "the named proxy", proxy.party))
+        elif proxy is not None and _match_party(
+            proxy.party.id_type.value, proxy.party.id_number, subject, ctx
+        ):
+            # R-024: the proxy signed, but its authorisation does not cover this pledge
+            # (another matter, other proofs, not valid on the signing date, not express).
+            assert gap is not None
+            return SignerDecision(
+                CheckStatus.FAILED,
+                f"代为承诺人 {mask_identifier(proxy.party.id_number)} 的特别授权不涵盖本承诺书: "
+                f"{gap.message} (R-024)",
+                f"the proxy's special authorisation does not cover this pledge: "
+                f"{gap.message_en} (R-024)",
+                expected="特别授权: 明确授权代为承诺、本事项、全部承诺的证明事项、签署日在有效期内",
+                found=gap.message,
+            )
         undecided = False
         for label_zh, label_en, party in parties:
             verdict = _match_party(party.id_type.value, party.id_number, subject, ctx)
@@ -245,6 +262,20 @@ class PledgorOrProxy:
         )
 
 
+def proxy_shortfall(payload: Any) -> AuthorizationShortfall | None:
+    """Why the proxy a pledge names may not pledge for it (None: no proxy, or its special
+    authorisation covers this pledge's matter, proofs and signing date; R-024)."""
+    proxy = _field(payload, "proxy")
+    if proxy is None:
+        return None
+    auth: SpecialAuthorization = proxy.authorization
+    return auth.shortfall(
+        matter_code=payload.matter_code,
+        entry_ids=[i.entry_id for i in payload.items],
+        on=payload.signed_at.date(),
+    )
+
+
 def _decide_attested(payload: Any, subject: SubjectIdentity, ctx: SignerContext) -> SignerDecision:
     """PLATFORM_ATTESTED / WINDOW_HANDWRITTEN: the seal that signed the pledge must be the
     one whose evidence for this pledge verified (and for a platform other than the
@@ -260,6 +291,15 @@ def _decide_attested(payload: Any, subject: SubjectIdentity, ctx: SignerContext)
             f"{subject.kind.value.lower()}",
             expected="机构电子印章",
             found=subject.describe(),
+        )
+    gap = proxy_shortfall(payload)
+    if gap is not None:  # the pledge says a proxy made it; R-024 decides whether it could
+        return SignerDecision(
+            CheckStatus.FAILED,
+            f"承诺书载明的代为承诺人的特别授权不涵盖本承诺书: {gap.message} (R-024)",
+            f"the named proxy's special authorisation does not cover this pledge: "
+            f"{gap.message_en} (R-024)",
+            found=gap.message,
         )
     if ctx.method is SigningMethod.WINDOW_HANDWRITTEN and seal != organ:
         return SignerDecision(
@@ -535,8 +575,13 @@ def _payload_key(payload: Any, rule: SignerRule) -> str | None:
     parts = [f"{_field(pledgor, 'id_type')}:{_field(pledgor, 'id_number')}"]
     proxy = _field(payload, "proxy")
     party = _field(proxy, "party")
-    auth = _field(_field(proxy, "authorization"), "express_pledge_authority")
-    parts.append(f"{_field(party, 'id_type')}:{_field(party, 'id_number')}:{auth}")
+    # whether the proxy's authorisation covers this pledge (matter, proofs, signing date)
+    # and the organ are part of the decision: a PASSED for one pledge is no answer for
+    # another naming the same parties (R-024, DESIGN §4a).
+    gap = proxy_shortfall(payload) if isinstance(payload, BaseModel) else None
+    cover = "-" if proxy is None else ("covers" if gap is None else gap.kind)
+    parts.append(f"{_field(party, 'id_type')}:{_field(party, 'id_number')}:{cover}")
+    parts.append(f"organ:{_field(payload, 'organ_uscc')!r}")
     return "pledge:" + "|".join(parts)
 
 

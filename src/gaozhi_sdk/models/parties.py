@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Self
+from typing import Literal, NamedTuple, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -111,6 +112,46 @@ class SpecialAuthorization(GaozhiModel):
         if self.valid_to < self.valid_from:
             raise ValueError("授权截止日期早于起始日期")
         return self
+
+    def shortfall(
+        self, *, matter_code: str, entry_ids: Iterable[str], on: date
+    ) -> AuthorizationShortfall | None:
+        """Why this authorisation does not cover a pledge of ``matter_code`` for
+        ``entry_ids`` made ``on`` (None: it covers it; R-024). The one test of coverage,
+        used by the rules (``check_proxy``) and by the signer policy, which has only the
+        pledge to judge a proxy's signature by. The grantor is checked by the pledge."""
+        if not self.express_pledge_authority:
+            return AuthorizationShortfall("express", (), "未明确授权代为承诺", "not express")
+        if self.matter_code != matter_code:
+            return AuthorizationShortfall(
+                "matter", (), "授权的是其他事项", "granted for another matter"
+            )
+        outside = tuple(sorted(set(entry_ids) - set(self.entry_ids)))
+        if outside:
+            return AuthorizationShortfall(
+                "entries",
+                outside,
+                f"证明事项 {', '.join(outside)} 不在授权范围内",
+                "proof items outside its scope",
+            )
+        if not self.valid_from <= on <= self.valid_to:
+            return AuthorizationShortfall(
+                "dates",
+                (),
+                f"{on.isoformat()} 不在授权有效期 ({self.valid_from.isoformat()} 至 "
+                f"{self.valid_to.isoformat()}) 内",
+                "not valid on the pledge date",
+            )
+        return None
+
+
+class AuthorizationShortfall(NamedTuple):
+    """What a special authorisation fails to cover (:meth:`SpecialAuthorization.shortfall`)."""
+
+    kind: Literal["express", "matter", "entries", "dates"]
+    outside: tuple[str, ...]
+    message: str
+    message_en: str
 
 
 class Proxy(GaozhiModel):

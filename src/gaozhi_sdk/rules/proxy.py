@@ -72,32 +72,33 @@ def check_proxy(
             f"({mask_identifier(pledgor.id_number)}) 不一致 (R-024)",
             message_en="the authorisation was not granted by the pledgor",
         )
-    if not auth.express_pledge_authority:
+    gap = auth.shortfall(matter_code=matter_code, entry_ids=(entry.entry_id, *entry_ids), on=on)
+    if gap is None:
+        return
+    if gap.kind == "express":
         raise RuleViolationError(
             "GZ-RL-002",
             "授权书未明确授权代为作出告知承诺, 一般委托不足以代为承诺, 须特别授权 (R-024)",
             message_en="a special (express) authorisation to pledge is required",
             details={"authorization_id": auth.authorization_id},
         )
-    if auth.matter_code != matter_code:
+    if gap.kind == "matter":
         raise RuleViolationError(
             "GZ-RL-003",
             f"特别授权的事项 ({auth.matter_code}) 与办理事项 ({matter_code}) 不一致 (R-024)",
             message_en="the authorisation covers another matter",
             details={"authorized": auth.matter_code, "matter_code": matter_code},
         )
-    outside = sorted({entry.entry_id, *entry_ids} - set(auth.entry_ids))
-    if outside:
+    if gap.kind == "entries":
         raise RuleViolationError(
             "GZ-RL-004",
-            f"证明事项 {', '.join(outside)} 不在特别授权范围内 (R-024)",
+            f"证明事项 {', '.join(gap.outside)} 不在特别授权范围内 (R-024)",
             message_en="proof items outside the authorised scope",
-            details={"outside": outside},
+            details={"outside": list(gap.outside)},
         )
-    if not auth.valid_from <= on <= auth.valid_to:
-        raise RuleViolationError(
-            "GZ-RL-005",
-            f"特别授权在 {on.isoformat()} 不在有效期内 ({auth.valid_from.isoformat()} 至 "
-            f"{auth.valid_to.isoformat()}) (R-024)",
-            message_en="the authorisation is not valid on the pledge date",
-        )
+    raise RuleViolationError(
+        "GZ-RL-005",
+        f"特别授权在 {on.isoformat()} 不在有效期内 ({auth.valid_from.isoformat()} 至 "
+        f"{auth.valid_to.isoformat()}) (R-024)",
+        message_en="the authorisation is not valid on the pledge date",
+    )
