@@ -27,7 +27,7 @@ from gaozhi_sdk.esign import TrustStore, load_signer
 from gaozhi_sdk.ids import mask_beside_digest, mask_identifier, validate_resident_id, validate_uscc
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor
-from gaozhi_sdk.server.auth import Authenticator, Principal
+from gaozhi_sdk.server.auth import Authenticator, AuthError, Principal
 from gaozhi_sdk.server.config import ServiceConfig
 from gaozhi_sdk.server.gateway import Gateway
 from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, problem_body
@@ -210,7 +210,7 @@ def caller_for(request: Request) -> Caller:
     (with its authentication, in the same worker-thread hop)."""
     caller: Caller | None = getattr(request.state, "caller", None)
     if caller is None:  # only reachable if the app is mounted without its gateway
-        raise GaozhiError(
+        raise AuthError(
             "GZ-HT-401",
             "调用方未通过认证",
             message_en="unauthenticated: the request did not pass the gateway",
