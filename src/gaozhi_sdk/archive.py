@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -231,11 +231,17 @@ def export_archive(
 
 
 def auditor_trust(
-    trust_pems: Sequence[bytes] | None, tsa_trust_pems: Sequence[bytes] | None = None
+    trust_pems: Sequence[bytes] | None,
+    tsa_trust_pems: Sequence[bytes] | None = None,
+    method_trust_pems: Mapping[str, Sequence[bytes]] | None = None,
 ) -> TrustStore:
-    """The auditor's trust store — document-signing and time-stamping anchors, each for its
-    purpose only (never the archive's own copies). Empty when the auditor gave none."""
-    files = trust_folder_files(list(trust_pems or ()), list(tsa_trust_pems or ()))
+    """The auditor's trust store — document-signing and time-stamping anchors, and the
+    event-certificate / platform-attestation anchors of ``method_trust_pems`` (purpose →
+    PEMs, DESIGN §4a), each for its purpose only (never the archive's own copies). Empty
+    when the auditor gave none."""
+    files = trust_folder_files(
+        list(trust_pems or ()), list(tsa_trust_pems or ()), method_pems=method_trust_pems
+    )
     return TrustStore.from_folder_files(files)
 
 
@@ -325,6 +331,7 @@ def audit_archive(
     revocation: Revocation | None = None,
     organ_uscc: str | Sequence[str] | None = None,
     phase: Callable[[str], None] | None = None,
+    method_trust_pems: Mapping[str, Sequence[bytes]] | None = None,
 ) -> AuditReport:
     """Audit an archive offline; see the module docstring.
 
@@ -345,6 +352,8 @@ def audit_archive(
             Checkpoints must in any case be sealed by the manifest's organ.
         phase: told the name of each stretch before it starts (manifest, files, journal,
             bundles) so a command line can label the parts without a progress bar.
+        method_trust_pems: the auditor's anchors for signing methods (DESIGN §4a):
+            ``{"event_certificate": [...], "platform_attestation": [...]}`` PEMs.
 
     Raises ArchiveError GZ-AR-0xx only when the directory is not an archive at all, and
     InvalidIdentifierError GZ-ID-0xx for an ``organ_uscc`` that is not a valid code;
@@ -359,7 +368,9 @@ def audit_archive(
             message_en="not a gaozhi archive directory",
         )
     anchored = bool(trust_pems)
-    trust_files = trust_folder_files(list(trust_pems or ()), list(tsa_trust_pems or ()))
+    trust_files = trust_folder_files(
+        list(trust_pems or ()), list(tsa_trust_pems or ()), method_pems=method_trust_pems
+    )
     trust = TrustStore.from_folder_files(trust_files)  # = auditor_trust(...), files for workers
     checks: list[AuditCheck] = [] if anchored else [no_anchor_check("归档")]
     failed, indeterminate = False, not anchored

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -299,6 +299,7 @@ def audit_evidence(
     require_revocation: bool = False,
     revocation: Revocation | None = None,
     organ_uscc: str | Sequence[str] | None = None,
+    method_trust_pems: Mapping[str, Sequence[bytes]] | None = None,
 ) -> AuditReport:
     """Audit one case's evidence package offline (see the module docstring).
 
@@ -314,6 +315,8 @@ def audit_evidence(
         organ_uscc: the organ(s) the package must belong to (``--organ``, repeatable):
             the manifest, the checkpoint and every organ document must be sealed by one of
             them. Without it the verdict is at best INDETERMINATE and names the organs found.
+        method_trust_pems: the auditor's anchors for signing methods (DESIGN §4a):
+            ``{"event_certificate": [...], "platform_attestation": [...]}`` PEMs.
 
     Raises:
         ArchiveError: ``GZ-AR-022`` when the file is not an evidence package at all,
@@ -337,7 +340,7 @@ def audit_evidence(
         checks.append(AuditCheck(name=name, status=status, message=msg, path=where))
         state["failed" if status == "FAILED" else "indeterminate"] = True
 
-    trust = auditor_trust(trust_pems, tsa_trust_pems)
+    trust = auditor_trust(trust_pems, tsa_trust_pems, method_trust_pems)
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
     sealed: list[tuple[str, str, str]] = []
 

@@ -703,3 +703,44 @@ def test_r035_plugins_offer_the_identity_provider_and_their_results_are_checked(
     with pytest.raises(GaozhiError) as err:
         host.event_certificate_authority()
     assert err.value.code == "GZ-PL-006"
+
+
+def test_r035_evidence_package_of_an_event_certificate_pledge_audits_with_event_ca_anchors(
+    flow: Flow, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An auditor of an evidence package names the event CA as an event-certificate
+    anchor (``gaozhi audit --event-ca-trust``); without it the pledge has no chain."""
+    from gaozhi_sdk.evidence import audit_evidence, export_evidence
+
+    case_no, me = flow.case()
+    flow.event_pledge(case_no, me)
+    flow.svc.checkpoint_journal(flow.organ, Actor(role=ActorRole.SYSTEM, actor_id="system"))
+    out = tmp_path / "evidence.zip"
+    root = flow.pki.root_pem()
+    tsa_root = flow.tsa.root_certificate.public_bytes(serialization.Encoding.PEM)
+    export_evidence(
+        flow.svc.store,
+        case_no,
+        out,
+        signer=flow.svc.sealer.signer_for(flow.organ),
+        trust_pems=[root],
+        tsa_trust_pems=[tsa_root],
+    )
+    common: dict[str, Any] = {
+        "trust_pems": [root],
+        "tsa_trust_pems": [tsa_root],
+        "organ_uscc": [flow.organ],
+    }
+    with_anchor = audit_evidence(
+        out, method_trust_pems={"event_certificate": [flow.ca.root_pem()]}, **common
+    )
+    assert with_anchor.exit_code == 0, with_anchor.checks
+    without = audit_evidence(out, **common)
+    assert without.exit_code != 0
+    (tmp_path / "root.pem").write_bytes(root)
+    (tmp_path / "tsa.pem").write_bytes(tsa_root)
+    (tmp_path / "event-ca.pem").write_bytes(flow.ca.root_pem())
+    args = ["audit", str(out), "--trust", str(tmp_path / "root.pem")]
+    args += ["--tsa-trust", str(tmp_path / "tsa.pem"), "--organ", flow.organ]
+    assert main([*args, "--event-ca-trust", str(tmp_path / "event-ca.pem")]) == 0
+    capsys.readouterr()

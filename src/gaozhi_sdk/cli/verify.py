@@ -81,6 +81,20 @@ def add_trust_args(p: argparse.ArgumentParser, *, trust_help: str) -> None:
         action="store_true",
         help="策略: 缺少 CRL/OCSP 撤销信息时结论为 INDETERMINATE",
     )
+    p.add_argument(
+        "--event-ca-trust",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="事件证书 CA 信任锚 (可多次; 也读 --trust 目录的 event-ca/ 子目录)",
+    )
+    p.add_argument(
+        "--platform-trust",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="平台作证信任锚: 平台印章根证书 (可多次; 也读 --trust 目录的 platform/)",
+    )
     p.add_argument("--at", metavar="TIME", help="以指定时间验证 (ISO 8601, 含时区)")
     p.add_argument("--json", action="store_true", help="输出 JSON 报告")
     p.add_argument("--quiet", "-q", action="store_true", help="只输出最后一行合计")
@@ -147,7 +161,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     trust = TrustStore.from_pems(signing)
     for i, pem in enumerate(tsa):
         trust.add_pem(pem, source=f"tsa-anchor-{i + 1}", purposes=AnchorPurpose.TIME_STAMPING)
-    _add_method_anchors(trust, args)
+    for purpose, pems in method_anchor_pems(args).items():
+        for i, pem in enumerate(pems):
+            trust.add_pem(pem, source=f"{purpose}-anchor-{i + 1}", purposes=purpose)
     revocation = read_revocation(args.crl, args.ocsp)
     at = parse_at(args.at)
     counts = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 0, "INDETERMINATE": 0}
@@ -199,14 +215,17 @@ _METHOD_ANCHORS = (
 )
 
 
-def _add_method_anchors(trust: Any, args: argparse.Namespace) -> None:
-    """Event-certificate CA and platform-attestation anchors: ``<trust dir>/event-ca/``,
-    ``<trust dir>/platform/`` and ``--event-ca-trust`` / ``--platform-trust``."""
+def method_anchor_pems(args: argparse.Namespace) -> dict[str, list[bytes]]:
+    """Event-certificate CA and platform-attestation anchors (DESIGN §4a), by purpose:
+    ``<trust dir>/event-ca/``, ``<trust dir>/platform/`` and ``--event-ca-trust`` /
+    ``--platform-trust``."""
+    out: dict[str, list[bytes]] = {}
     for sub, option, purpose, what in _METHOD_ANCHORS:
         paths = [str(Path(p) / sub) for p in args.trust if (Path(p) / sub).is_dir()]
         paths += getattr(args, option)
-        for i, pem in enumerate(read_trust_pems(paths, what) if paths else []):
-            trust.add_pem(pem, source=f"{sub}-anchor-{i + 1}", purposes=purpose)
+        if paths:
+            out[purpose] = read_trust_pems(paths, what)
+    return out
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -217,6 +236,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if args.tsa_trust:
         tsa_pems = [*tsa_pems, *read_trust_pems(args.tsa_trust, "时间戳信任锚")]
     revocation = read_revocation(args.crl, args.ocsp)
+    method_pems = method_anchor_pems(args)
     organs = list(args.organ or ())
     for organ in organs:
         try:
@@ -245,6 +265,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             require_revocation=args.require_revocation,
             revocation=revocation,
             organ_uscc=organs,
+            method_trust_pems=method_pems,
         )
     else:
         progress = Progress("audit", enabled=False if (args.json or args.quiet) else None)
@@ -260,6 +281,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                 require_revocation=args.require_revocation,
                 revocation=revocation,
                 organ_uscc=organs,
+                method_trust_pems=method_pems,
             )
         finally:
             progress.close()
@@ -301,20 +323,6 @@ def register(sub: Any) -> None:
     add_trust_args(
         v,
         trust_help="签章信任锚 PEM 文件或目录 (可多次; 必填; 目录下的 tsa/ 为时间戳信任锚)",
-    )
-    v.add_argument(
-        "--event-ca-trust",
-        action="append",
-        default=[],
-        metavar="PEM",
-        help="事件证书 CA 信任锚 (可多次; 也读 --trust 目录的 event-ca/ 子目录)",
-    )
-    v.add_argument(
-        "--platform-trust",
-        action="append",
-        default=[],
-        metavar="PEM",
-        help="平台作证信任锚: 平台印章根证书 (可多次; 也读 --trust 目录的 platform/)",
     )
     v.add_argument("--offline", action="store_true", help="离线 (不访问网络; 本版本始终离线)")
     v.set_defaults(func=_cmd_verify)

@@ -61,6 +61,8 @@ _DIGEST_PREFIX = {
 
 #: Sub-folder of a trust folder holding the time-stamping anchors (archives, evidence).
 TSA_SUBDIR = "tsa"
+#: Sub-folders holding the anchors of the signing-method purposes (DESIGN §4a).
+METHOD_SUBDIRS = {"event-ca": "event_certificate", "platform": "platform_attestation"}
 
 PurposeArg = AnchorPurpose | str | Iterable[AnchorPurpose | str]
 
@@ -138,7 +140,8 @@ class TrustStore:
         """Load every ``*.pem`` file in a folder (each may hold several certificates).
 
         With the default purpose, a sub-folder ``tsa/`` (as archives and evidence
-        packages write it) is loaded as time-stamping anchors.
+        packages write it) is loaded as time-stamping anchors, and ``event-ca/`` /
+        ``platform/`` as event-certificate / platform-attestation anchors (DESIGN §4a).
 
         Raises:
             SignatureError: ``GZ-SG-020`` (missing folder, no certificates, bad PEM).
@@ -155,6 +158,8 @@ class TrustStore:
             store.add_pem_files(
                 sorted((folder / TSA_SUBDIR).glob("*.pem")), purposes=AnchorPurpose.TIME_STAMPING
             )
+            for sub, sub_purpose in METHOD_SUBDIRS.items():
+                store.add_pem_files(sorted((folder / sub).glob("*.pem")), purposes=sub_purpose)
         if not store._anchors:
             raise SignatureError(
                 "GZ-SG-020",
@@ -195,7 +200,9 @@ class TrustStore:
     @classmethod
     def from_folder_files(cls, files: Mapping[str, bytes], folder: str = "trust") -> TrustStore:
         """Anchors from the files of a trust folder as :func:`trust_folder_files` lays it
-        out: ``<folder>/*.pem`` document signing, ``<folder>/tsa/*.pem`` time-stamping.
+        out: ``<folder>/*.pem`` document signing, ``<folder>/tsa/*.pem`` time-stamping,
+        ``<folder>/event-ca/*.pem`` / ``<folder>/platform/*.pem`` event-certificate CAs /
+        platform attestation (DESIGN §4a).
 
         ``files`` maps relative POSIX paths to contents (an archive's or a zip's members);
         other paths are ignored.
@@ -204,15 +211,19 @@ class TrustStore:
             SignatureError: ``GZ-SG-020`` if a PEM holds no valid certificate.
         """
         store = cls()
-        top, tsa = f"{folder}/", f"{folder}/{TSA_SUBDIR}/"
+        top = f"{folder}/"
+        subs = {f"{folder}/{TSA_SUBDIR}/": AnchorPurpose.TIME_STAMPING.value}
+        subs.update({f"{folder}/{d}/": p for d, p in METHOD_SUBDIRS.items()})
         for name in sorted(files):
             if not name.endswith(".pem"):
                 continue
-            rest = name[len(tsa) :] if name.startswith(tsa) else None
-            if rest is not None and "/" not in rest:
-                store.add_pem(files[name], source=name, purposes=AnchorPurpose.TIME_STAMPING)
-            elif name.startswith(top) and "/" not in name[len(top) :]:
-                store.add_pem(files[name], source=name)
+            for prefix, purpose in subs.items():
+                if name.startswith(prefix) and "/" not in name[len(prefix) :]:
+                    store.add_pem(files[name], source=name, purposes=purpose)
+                    break
+            else:
+                if name.startswith(top) and "/" not in name[len(top) :]:
+                    store.add_pem(files[name], source=name)
         return store
 
     def add_pem_files(
@@ -411,10 +422,16 @@ class TrustStore:
 
 
 def trust_folder_files(
-    signing_pems: Sequence[bytes], tsa_pems: Sequence[bytes] = (), folder: str = "trust"
+    signing_pems: Sequence[bytes],
+    tsa_pems: Sequence[bytes] = (),
+    folder: str = "trust",
+    *,
+    method_pems: Mapping[str, Sequence[bytes]] | None = None,
 ) -> dict[str, bytes]:
     """The files of a trust folder (archives, evidence packages): signing anchors as
-    ``<folder>/anchor-N.pem``, time-stamping anchors as ``<folder>/tsa/anchor-N.pem``.
+    ``<folder>/anchor-N.pem``, time-stamping anchors as ``<folder>/tsa/anchor-N.pem``,
+    and ``method_pems`` (purpose ``event_certificate`` / ``platform_attestation`` → PEMs)
+    as ``<folder>/event-ca/`` / ``<folder>/platform/anchor-N.pem`` (DESIGN §4a).
 
     :meth:`TrustStore.from_folder_files` and :meth:`TrustStore.from_dir` read it back.
     """
@@ -422,4 +439,14 @@ def trust_folder_files(
     files.update(
         {f"{folder}/{TSA_SUBDIR}/anchor-{i + 1}.pem": pem for i, pem in enumerate(tsa_pems)}
     )
+    subdir_of = {p: d for d, p in METHOD_SUBDIRS.items()}
+    for purpose, pems in (method_pems or {}).items():
+        sub = subdir_of.get(str(AnchorPurpose(purpose).value))
+        if sub is None:
+            raise SignatureError(
+                "GZ-SG-020",
+                f"信任目录不为用途 {purpose} 设子目录",
+                message_en=f"no trust sub-folder for purpose {purpose}",
+            )
+        files.update({f"{folder}/{sub}/anchor-{i + 1}.pem": pem for i, pem in enumerate(pems)})
     return files
