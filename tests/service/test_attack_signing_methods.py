@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,13 +27,15 @@ from gaozhi_sdk.esign import (
     TrustStore,
     payload_model,
     sign,
+    timestamp_bundle,
     validate,
 )
 from gaozhi_sdk.ids import resident_id_check_char, uscc_check_char
 from gaozhi_sdk.models import WindowAttestation
 from gaozhi_sdk.rules import RulesConfig, SigningMethodMinimum
+from gaozhi_sdk.testing import LocalTSA, SimulatedClock
 
-from .test_signing_methods import ENTRY, Flow, make_flow
+from .test_signing_methods import ENTRY, START, Flow, make_flow
 
 _B = "11100000000099991"
 ORGAN_B = _B + uscc_check_char(_B)  # another organ, whose seal the auditor also trusts
@@ -223,3 +226,43 @@ def test_r035_below_minimum_pledge_relabelled_to_meet_it_is_refused_at_submissio
         assert f.svc.cases.get(case_no).pledge_id is None
     finally:
         f.svc.close()
+
+
+def _untimed(bundle: Bundle) -> Bundle:
+    signers = tuple(
+        m.model_copy(update={"timestamps": None}) for m in bundle.verification_material.signers
+    )
+    material = bundle.verification_material.model_copy(update={"signers": signers})
+    return bundle.model_copy(update={"verification_material": material})
+
+
+@pytest.mark.parametrize(
+    ("shift", "sub"),
+    [
+        (timedelta(hours=-1), SubIndication.NOT_YET_VALID),  # stamped before issue
+        (timedelta(minutes=11), SubIndication.EXPIRED),  # stamped after the ten minutes
+    ],
+)
+def test_r035_event_certificate_time_stamped_outside_its_validity_by_a_trusted_tsa_fails(
+    flow: Flow, shift: timedelta, sub: SubIndication
+) -> None:
+    """The genuine event-certificate pledge re-stamped by a TSA the auditor trusts, whose
+    clock says a time outside the certificate's validity."""
+    case_no, me = flow.case()
+    pledge, _ = flow.event_pledge(case_no, me)
+    genuine = flow.stored(pledge.pledge_id)
+    assert validate(genuine, flow.trust).passed
+    other_clock = SimulatedClock(flow.clock() + shift)
+    other_tsa = LocalTSA.create(not_before=START - timedelta(days=30), clock=other_clock)
+    trust = TrustStore(
+        [flow.pki.root_certificate],
+        tsa_roots=[flow.tsa.root_certificate, other_tsa.root_certificate],
+        event_cas=[flow.ca.root_certificate],
+    )
+    restamped = timestamp_bundle(_untimed(genuine), other_tsa)
+    report = validate(restamped, trust)
+    assert report.indication is Indication.TOTAL_FAILED, report.summary_en()
+    check = {c.name: c for c in report.signatures[0].checks}["event_certificate"]
+    assert check.sub_indication is sub
+    # with no time-stamp at all, the verifier's clock (months later) is outside the ten minutes
+    assert validate(_untimed(genuine), trust).indication is not Indication.TOTAL_PASSED
