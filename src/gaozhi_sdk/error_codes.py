@@ -156,6 +156,16 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-CF-061": ((), "凭据的密钥或令牌未设置", "a credential's secret or token is not set"),
     "GZ-CF-062": ((), "无法读取信任锚", "cannot read a trust anchor"),
     "GZ-CF-063": ((), "无法读取机关印章文件", "cannot read an organ seal file"),
+    "GZ-CF-065": (
+        (),
+        "模拟实名认证与事件证书 CA 只能在开发模式下使用",
+        "the emulated identity provider and event CA are for development mode only",
+    ),
+    "GZ-CF-066": (
+        (),
+        "未找到配置的实名认证服务或事件证书 CA 插件",
+        "the configured identity-provider or event-CA plugin was not found",
+    ),
     # CLI — command-line usage
     "GZ-CLI-001": ((), "命令行参数错误", "invalid command-line arguments"),
     "GZ-CLI-002": (

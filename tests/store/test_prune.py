@@ -1,4 +1,5 @@
-"""Store.prune_expired: only ephemeral kinds (HTTP nonces, idempotency records) are ever
+"""Store.prune_expired: only ephemeral kinds (HTTP nonces, idempotency records, web
+sessions and login nonces) are ever
 deleted, by age, in bounded batches — on SQLite (file and memory) and PostgreSQL."""
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ def _put(store: Store, kind: str, ids: list[str]) -> None:
 
 
 def test_prune_deletes_only_old_ephemeral_records_in_batches(store: Store) -> None:
-    assert {"http_nonce", "http_idempotency"} == EPHEMERAL_KINDS
+    # the HTTP caches, and the browser pages' sessions and login nonces (server.web)
+    assert {"http_nonce", "http_idempotency", "web_session", "web_login_nonce"} == EPHEMERAL_KINDS
     _put(store, "http_nonce", ["n1", "n2", "n3"])
     _put(store, "http_idempotency", ["k1"])
     _put(store, "case", ["c1"])

@@ -274,3 +274,44 @@ def test_window_login_binds_the_clerk_to_the_platform_organ(production: Any) -> 
     finally:
         store.close()
     assert sessions and sessions[-1]["actor"]["organ_uscc"] == OWNER_USCC
+
+
+def test_expired_sessions_and_login_nonces_are_pruned_with_the_request_caches(
+    production: Any,
+) -> None:
+    """Sessions hold the person's identifier: they are pruned once past their life (plus a
+    margin), as the service's other caches are; login nonces only after any assertion that
+    used them has expired."""
+    from gaozhi_sdk.server.config import WebConfig
+    from gaozhi_sdk.server.retention import Retention
+    from gaozhi_sdk.server.web.sessions import web_retention
+
+    client, served = production
+    app = synthetic_applicant(random.Random(28))
+    r = client.post(
+        "/apply/login",
+        data={"assertion": _assertion(served, sub=app.id_number)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    keep = web_retention(WebConfig.model_validate(WEB))
+    assert keep == {"web_session": 1800 + 300, "web_login_nonce": 120 + 300}
+    store = SqliteStore(Path(served.workdir) / "gaozhi.db")
+    try:
+        soon = Retention(
+            store, hmac_max_skew_s=300, idempotency_retention_s=86_400, interval_s=60, more=keep
+        )
+        assert soon.prune().get("web_session") == 0  # nothing is pruned while it may be used
+        later = Retention(
+            store,
+            hmac_max_skew_s=300,
+            idempotency_retention_s=86_400,
+            interval_s=60,
+            more=keep,
+            clock=lambda: time.time() + 2200,
+        )
+        removed = later.prune()
+        assert removed["web_session"] >= 1 and removed["web_login_nonce"] >= 1
+        assert not list(store.list("web_session")) and not list(store.list("web_login_nonce"))
+    finally:
+        store.close()

@@ -33,6 +33,7 @@ from gaozhi_sdk.server.gateway import Gateway
 from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, problem_body
 from gaozhi_sdk.server.reference import render_reference
 from gaozhi_sdk.server.retention import Retention
+from gaozhi_sdk.server.web.sessions import web_retention
 from gaozhi_sdk.service import PledgeService
 from gaozhi_sdk.store.base import Transaction
 from gaozhi_sdk.workflow.roles import RolePolicy
@@ -92,10 +93,10 @@ class Caller:
         self.actor = actor
 
 
-def anchor_pems(config: ServiceConfig) -> list[bytes]:
+def anchor_pems(config: ServiceConfig, anchors: tuple[Path, ...] | None = None) -> list[bytes]:
     """The PEM blobs of the configured trust anchors (files, or ``*.pem`` in folders)."""
     pems: list[bytes] = []
-    for anchor in config.trust_anchors:
+    for anchor in config.trust_anchors if anchors is None else anchors:
         files = sorted(anchor.glob("*.pem")) if anchor.is_dir() else [anchor]
         for f in files:
             try:
@@ -107,8 +108,16 @@ def anchor_pems(config: ServiceConfig) -> list[bytes]:
     return pems
 
 
-def open_service(db: str, config: ServiceConfig) -> PledgeService:
-    """The service over ``db`` with the configuration's seals, anchors and role policy."""
+def open_service(db: str, config: ServiceConfig, *, dev: bool = False) -> PledgeService:
+    """The service over ``db`` with the configuration's seals, anchors, rules, role policy
+    and (for the signing page) identity provider and event-certificate CA."""
+    from cryptography import x509
+
+    from gaozhi_sdk.esign.timestamps import HttpTimestampAuthority
+    from gaozhi_sdk.esign.trust import AnchorPurpose
+    from gaozhi_sdk.rules import RulesConfig
+    from gaozhi_sdk.server.web.providers import signing_services
+
     pems = anchor_pems(config)
     signers = {}
     for seal in config.seals:
@@ -128,8 +137,32 @@ def open_service(db: str, config: ServiceConfig) -> PledgeService:
             pw = os.environ.get(seal.password_env, "").encode() or None
         signers[seal.organ_uscc] = load_signer(key, password=pw, chain=chain)
     policy = RolePolicy.from_yaml(config.role_policy) if config.role_policy else None
+    trust = TrustStore.from_pems(pems)
+    for anchors, purpose in (
+        (config.event_ca_anchors, AnchorPurpose.EVENT_CERTIFICATE),
+        (config.tsa_anchors, AnchorPurpose.TIME_STAMPING),
+    ):
+        for pem in anchor_pems(config, anchors):
+            try:
+                certs = x509.load_pem_x509_certificates(pem)
+            except ValueError:
+                raise ConfigError(
+                    "GZ-CF-062",
+                    f"{purpose.value} 信任锚不是 PEM 证书",
+                    message_en=f"a {purpose.value} anchor is not a PEM certificate",
+                ) from None
+            for cert in certs:
+                trust.add_root(cert, purposes=purpose)
+    idp, ca = signing_services(config, dev=dev, trust=trust)
     return PledgeService.open(
-        db, signers=signers, trust=TrustStore.from_pems(pems), role_policy=policy
+        db,
+        signers=signers,
+        trust=trust,
+        role_policy=policy,
+        rules=RulesConfig.from_yaml(config.rules) if config.rules else None,
+        identity_provider=idp,
+        event_ca=ca,
+        tsa=HttpTimestampAuthority(config.tsa_url) if config.tsa_url else None,
     )
 
 
@@ -247,7 +280,7 @@ def create_app(
     pass a simulated one."""
     from gaozhi_sdk.server import routes_cases, routes_credit, routes_ops
 
-    svc = service or open_service(db, config)
+    svc = service or open_service(db, config, dev=dev)
     app = FastAPI(
         title="gaozhi-sdk 证明事项告知承诺 HTTP 服务",
         version=__version__,
@@ -375,6 +408,7 @@ def create_app(
             idempotency_retention_s=config.idempotency_retention_s,
             interval_s=config.prune_interval_s,
             clock=clock,
+            more=web_retention(config.web),
         ),
         worker_threads=config.worker_threads,
         clock=clock,

@@ -29,6 +29,15 @@ never appear in the file itself: they are read from an environment variable or a
         method: bearer               # only with --dev
         token_env: GAOZHI_DEV_TOKEN
         actor: {role: WINDOW_CLERK, actor_id: DEV, organ_uscc: 11411222005123018X}
+    tsa_url: https://tsa.example.gov.cn/rfc3161   # optional: time-stamps (event certificates)
+    tsa_anchors: [trust/tsa/]
+    event_ca_anchors: [trust/event-ca/]            # roots of event-certificate CAs (DESIGN §4a)
+    rules: rules.yaml                              # optional RulesConfig (minimum signing methods)
+    web:                             # optional: /apply/ and /window/ pages (gaozhi_sdk.server.web)
+      list_id: SZ-411222-GZCN-2025
+      platform_credential: window-system   # signs login assertions; hmac, may act for applicants
+      identity_provider: province-face     # plugin names (hooks); or, with --dev only,
+      event_ca: province-ca                # emulated_signing_ca: <saved TestPKI folder>
 """
 
 from __future__ import annotations
@@ -140,6 +149,17 @@ class WebConfig(_Strict):
     platform_credential: str = Field(
         min_length=1, max_length=64, description="平台凭据 id (登录断言的签名密钥; 网上告知主体)"
     )
+    identity_provider: str | None = Field(
+        default=None,
+        description="实名认证服务插件名 (gaozhi_identity_provider 钩子); 缺省不提供事件证书签署",
+    )
+    event_ca: str | None = Field(
+        default=None, description="事件证书 CA 插件名 (gaozhi_event_certificate_authority 钩子)"
+    )
+    emulated_signing_ca: Path | None = Field(
+        default=None,
+        description="仅开发模式 (--dev): 模拟实名认证与事件证书 CA, CA 为此目录中的测试 PKI",
+    )
     session_ttl_s: int = Field(default=1800, ge=60, le=86_400, description="会话有效期 (秒)")
     assertion_max_age_s: int = Field(
         default=120, ge=10, le=900, description="登录断言的最长有效期 (秒)"
@@ -153,7 +173,22 @@ class ServiceConfig(_Strict):
         default=(), description="信任锚 PEM 文件或目录 (验证所有签名文件)"
     )
     seals: tuple[SealConfig, ...] = Field(default=(), description="各机关电子印章")
+    event_ca_anchors: tuple[Path, ...] = Field(
+        default=(),
+        description="事件证书 CA 根证书 (PEM 文件或目录): 只为事件证书签署的承诺书作信任锚",
+    )
+    tsa_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="RFC 3161 时间戳服务地址: 机关文书与事件证书签署的承诺书盖时间戳",
+    )
+    tsa_anchors: tuple[Path, ...] = Field(
+        default=(), description="时间戳服务根证书 (PEM 文件或目录): 只为时间戳作信任锚"
+    )
     role_policy: Path | None = Field(default=None, description="角色策略 YAML (可选)")
+    rules: Path | None = Field(
+        default=None, description="规则配置 YAML (RulesConfig, 如最低签署方式); 缺省为默认规则"
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="请求体上限 (字节)")
     hmac_max_skew_s: int = Field(default=300, ge=1, le=3600, description="请求签名时间窗 (秒)")
     credentials: tuple[Credential, ...] = Field(default=(), description="调用方凭据")
@@ -204,6 +239,18 @@ class ServiceConfig(_Strict):
         return self.model_copy(
             update={
                 "trust_anchors": tuple(p(x) for x in self.trust_anchors),
+                "event_ca_anchors": tuple(p(x) for x in self.event_ca_anchors),
+                "tsa_anchors": tuple(p(x) for x in self.tsa_anchors),
+                "rules": None if self.rules is None else p(self.rules),
+                "web": None
+                if self.web is None
+                else self.web.model_copy(
+                    update={
+                        "emulated_signing_ca": None
+                        if self.web.emulated_signing_ca is None
+                        else p(self.web.emulated_signing_ca)
+                    }
+                ),
                 "seals": tuple(
                     s.model_copy(update={"key": p(s.key), "chain": tuple(p(c) for c in s.chain)})
                     for s in self.seals

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from gaozhi_sdk.errors import GaozhiError
@@ -52,11 +52,13 @@ class Retention:
         idempotency_retention_s: int,
         interval_s: float,
         clock: Callable[[], float] = time.time,
+        more: Mapping[str, int] | None = None,
     ) -> None:
         self.store = store
         self.keep = {
             NONCE_KIND: 2 * hmac_max_skew_s + NONCE_MARGIN_S,
             IDEMPOTENCY_KIND: idempotency_retention_s,
+            **(more or {}),  # e.g. the browser pages' sessions (gaozhi_sdk.server.web)
         }
         self.interval_s = interval_s
         self._clock = clock

@@ -40,8 +40,9 @@ __all__ = [
 GENESIS_HASH = "0" * 64
 
 #: The only record kinds :meth:`Store.prune_expired` deletes: caches with a retention
-#: (HTTP request nonces, remembered ``Idempotency-Key`` responses), never domain records.
-EPHEMERAL_KINDS = frozenset({"http_nonce", "http_idempotency"})
+#: (HTTP request nonces, remembered ``Idempotency-Key`` responses, the browser pages'
+#: sessions and login-assertion nonces), never domain records.
+EPHEMERAL_KINDS = frozenset({"http_nonce", "http_idempotency", "web_session", "web_login_nonce"})
 
 
 def check_ephemeral(kind: str, updated_before: datetime, limit: int) -> str:

@@ -169,6 +169,8 @@ class ServedService:
     #: the ``web:`` section of service.yaml (browser pages), e.g. ``{"list_id": …,
     #: "platform_credential": "platform"}``; None leaves the pages off
     web: dict[str, Any] | None = None
+    #: further top-level settings of service.yaml (e.g. ``rules``, ``event_ca_anchors``)
+    extra_config: dict[str, Any] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     #: the store URL (e.g. a PostgreSQL database); default a SQLite file in ``workdir``
     db: str | None = None
@@ -240,6 +242,7 @@ class ServedService:
         }
         if self.web is not None:
             config["web"] = dict(self.web)
+        config.update(self.extra_config)
         path = self.workdir / "service.yaml"
         path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
         svc = PledgeService.open(self.db_url, signers=signers, trust=self.pki.trust_store())

@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 
 from gaozhi_sdk.server.config import ServiceConfig
-from gaozhi_sdk.server.web.pages import static_file
 from gaozhi_sdk.server.web.sessions import SessionStore
 from gaozhi_sdk.service import PledgeService
 
@@ -24,7 +23,9 @@ WEB_PREFIXES = ("/apply/", "/window/")
 def mount_web(app: FastAPI, config: ServiceConfig, svc: PledgeService, *, dev: bool) -> None:
     """Mount the pages when ``config.web`` is set (nothing otherwise)."""
     from gaozhi_sdk.server.web.apply import mount_apply
+    from gaozhi_sdk.server.web.apply_api import mount_apply_api
     from gaozhi_sdk.server.web.login import Platform, mount_login
+    from gaozhi_sdk.server.web.pages import static_file
     from gaozhi_sdk.server.web.window import mount_window
 
     web = config.web
@@ -44,4 +45,5 @@ def mount_web(app: FastAPI, config: ServiceConfig, svc: PledgeService, *, dev: b
     mount_login(app, "apply")
     mount_login(app, "window")
     mount_apply(app)
+    mount_apply_api(app)
     mount_window(app)

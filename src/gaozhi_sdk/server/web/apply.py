@@ -19,11 +19,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gaozhi_sdk.errors import GaozhiError
+from gaozhi_sdk.errors import GaozhiError, PermissionDeniedError
 from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.case import Case, ProofChoice
 from gaozhi_sdk.models.enums import ActorRole, CaseStatus, NoticeChannel, ProofMode
 from gaozhi_sdk.models.parties import Applicant, Proxy, SpecialAuthorization
+from gaozhi_sdk.models.signing import AuthenticationMethod
 from gaozhi_sdk.rules.proxy import check_proxy
 from gaozhi_sdk.server.routes_cases import check_read
 from gaozhi_sdk.server.web.login import Platform, journal_web
@@ -98,14 +99,6 @@ def pledge_digest(svc: PledgeService, case: Case) -> tuple[str, dict[str, Any]] 
     return hashlib.sha256(payload).hexdigest(), bundle
 
 
-def signing_method_of(bundle: dict[str, Any]) -> str:
-    """How the pledge in ``bundle`` was signed (DESIGN §4a)."""
-    from gaozhi_sdk.esign import Bundle
-
-    del Bundle  # the signing-method reader lands with the evidence API
-    return "CERTIFICATE"
-
-
 def _matters(svc: PledgeService, list_id: str) -> list[dict[str, Any]]:
     clist = svc.lists.published(list_id)
     by_code: dict[str, dict[str, Any]] = {}
@@ -142,6 +135,17 @@ def _authorisation(form: dict[str, str], s: WebSession, case: Case) -> Proxy:
     return proxy
 
 
+def _case_page(request: Request, case_no: str) -> tuple[WebSession, Case] | Response:
+    """The session and the case it may see, or the login redirect / the refusal page."""
+    s = session_or_login(request, "apply")
+    if not isinstance(s, WebSession):
+        return s
+    try:
+        return s, case_for(request, s, case_no)
+    except GaozhiError as err:
+        return error_page(request, "apply", err)
+
+
 def mount_apply(app: FastAPI) -> None:
     """Add the applicant pages."""
 
@@ -167,7 +171,7 @@ def mount_apply(app: FastAPI) -> None:
             check_origin(request)
             s.check_csrf(form.get("csrf"))
             if s.actor.role is not ActorRole.APPLICANT:
-                raise GaozhiError(
+                raise PermissionDeniedError(
                     "GZ-AU-011",
                     "代为承诺人请打开申请人已开立的办件",
                     message_en="a proxy continues the applicant's case",
@@ -270,7 +274,11 @@ def mount_apply(app: FastAPI) -> None:
             check_origin(request)
             s.check_csrf(form.get("csrf"))
             if s.actor.role is not ActorRole.PROXY or not re.match(_CASE_NO, case_no):
-                raise GaozhiError("GZ-AU-011", "只有代为承诺人需要提交特别授权")
+                raise PermissionDeniedError(
+                    "GZ-AU-011",
+                    "只有代为承诺人需要提交特别授权",
+                    message_en="only a proxy presents a special authorisation",
+                )
             case = svc.cases.get(case_no)
             proxy = _authorisation(form, s, case)
             # R-024: granted by this case's applicant, for this matter and every proof
@@ -326,19 +334,34 @@ def mount_apply(app: FastAPI) -> None:
             step=3,
         )
 
+    @app.get("/apply/cases/{case_no}/sign", include_in_schema=False)
+    def sign_page(request: Request, case_no: str) -> Response:
+        opened = _case_page(request, case_no)
+        if isinstance(opened, Response):
+            return opened
+        s, case = opened
+        if case.status is not CaseStatus.NOTICE_ISSUED:
+            return RedirectResponse(f"/apply/cases/{case_no}/receipt", status_code=303)
+        return render(
+            request,
+            "apply/sign.html",
+            area="apply",
+            session=s,
+            case=case,
+            auth_methods=[m.value for m in AuthenticationMethod],
+            step=4,
+        )
+
     @app.get("/apply/cases/{case_no}/receipt", include_in_schema=False)
     def receipt(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "apply")
-        if not isinstance(s, WebSession):
-            return s
+        opened = _case_page(request, case_no)
+        if isinstance(opened, Response):
+            return opened
+        s, case = opened
         svc = svc_of(request)
-        try:
-            case = case_for(request, s, case_no)
-        except GaozhiError as err:
-            return error_page(request, "apply", err)
         found = pledge_digest(svc, case)
-        method = signing_method_of(found[1]) if found else None
         pledge = svc.cases.pledge(case.pledge_id) if case.pledge_id else None
+        method = svc.signing.method_of(pledge.pledge_id).value if pledge else None
         return render(
             request,
             "apply/receipt.html",
@@ -354,14 +377,11 @@ def mount_apply(app: FastAPI) -> None:
 
     @app.get("/apply/cases/{case_no}/bundle", include_in_schema=False)
     def bundle(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "apply")
-        if not isinstance(s, WebSession):
-            return s
+        opened = _case_page(request, case_no)
+        if isinstance(opened, Response):
+            return opened
+        _, case = opened
         svc = svc_of(request)
-        try:
-            case = case_for(request, s, case_no)
-        except GaozhiError as err:
-            return error_page(request, "apply", err)
         blob = svc.store.get_blob(f"pledge/{case.pledge_id}") if case.pledge_id else None
         if blob is None:
             return error_page(request, "apply", GaozhiError("GZ-HT-404", "尚无已签署的承诺书"))
@@ -377,13 +397,10 @@ def mount_apply(app: FastAPI) -> None:
 
     @app.get("/apply/cases/{case_no}/withdraw", include_in_schema=False)
     def withdraw_page(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "apply")
-        if not isinstance(s, WebSession):
-            return s
-        try:
-            case = case_for(request, s, case_no)
-        except GaozhiError as err:
-            return error_page(request, "apply", err)
+        opened = _case_page(request, case_no)
+        if isinstance(opened, Response):
+            return opened
+        s, case = opened
         return render(request, "apply/withdraw.html", area="apply", session=s, case=case)
 
     @app.post("/apply/cases/{case_no}/withdraw", include_in_schema=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["JS_KEYS", "Lang", "text"]
+__all__ = ["JS_KEYS", "Lang", "label", "text"]
 
 Lang = Literal["zh", "en"]
 
@@ -110,6 +110,16 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "auth_method": ("实名认证方式", "Real-name authentication"),
     "sign_start": ("开始认证并签署", "Authenticate and sign"),
+    "am_FACE_RECOGNITION": ("人脸识别", "Face recognition"),
+    "am_SOCIAL_SECURITY_CARD": ("电子社保卡", "Electronic social security card"),
+    "am_SMS_CODE": ("短信验证码", "SMS code"),
+    "am_UKEY": ("UKey", "UKey"),
+    "sms_code": ("短信验证码", "SMS code"),
+    "code_submit": ("提交验证码", "Submit the code"),
+    "method_CERTIFICATE": ("本人数字证书", "Own certificate"),
+    "method_EVENT_CERTIFICATE": ("事件证书 (实名认证后, 密钥在本人设备上)", "Event certificate"),
+    "method_PLATFORM_ATTESTED": ("平台作证", "Platform attestation"),
+    "method_WINDOW_HANDWRITTEN": ("窗口手写签名", "Handwritten at the window"),
     "s_auth": ("实名认证", "Real-name authentication"),
     "s_key": ("在本设备生成签名密钥", "Key made on this device"),
     "s_cert": ("申领事件证书", "Event certificate"),
@@ -190,6 +200,16 @@ _T: dict[str, tuple[str, str]] = {
     "seal_submit": ("见证并加盖机关印章", "Attest and seal"),
     "pad_empty": ("签名区为空, 请先签名。", "The signature area is empty."),
     "error_title": ("无法继续", "Cannot continue"),
+    "vm_ONLINE": ("在线核查 (数据共享比对)", "Online (data sharing)"),
+    "vm_ON_SITE": ("现场核查", "On site"),
+    "vm_ASSISTED": ("协助核查", "With another organ's assistance"),
+    "vm_EXEMPT": ("免予核查 (日常监管)", "Exempt (routine supervision)"),
+    "st_NOTICE_ISSUED": ("已告知, 待签署", "Notice given, not yet signed"),
+    "st_INELIGIBLE": ("不适用告知承诺, 请提交证明", "Not eligible: submit the certificates"),
+    "st_DECLINED": ("已选择提交证明", "Certificates chosen"),
+    "st_PLEDGED": ("已承诺, 待受理", "Pledged, awaiting acceptance"),
+    "st_ACCEPTED": ("已受理, 核查中", "Accepted, being verified"),
+    "st_WITHDRAWN": ("已撤回承诺", "Pledge withdrawn"),
     "back": ("返回", "Back"),
 }
 
@@ -202,6 +222,12 @@ JS_KEYS = (
     "no_webcrypto",
     "pad_empty",
 )
+
+
+def label(prefix: str, value: str, lang: Lang) -> str:
+    """The label of an enum value (``st_PLEDGED`` …), or the value itself when unnamed."""
+    key = f"{prefix}_{value}"
+    return text(key, lang) if key in _T else value
 
 
 def text(key: str, lang: Lang, **fmt: str) -> str:

@@ -17,6 +17,7 @@ from gaozhi_sdk.errors import GaozhiError
 from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.server.auth import AuthError
 from gaozhi_sdk.server.web.pages import (
     COOKIE,
     check_origin,
@@ -117,7 +118,7 @@ def mount_login(app: FastAPI, area: Area) -> None:
                 check_origin(request)
                 assertion = _dev_assertion(area, form, platform)
             else:
-                raise GaozhiError(
+                raise AuthError(
                     "GZ-HT-401",
                     "须由平台提交登录断言",
                     message_en="a platform login assertion is required",

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gaozhi_sdk.errors import GaozhiError
 from gaozhi_sdk.server.problems import status_for
-from gaozhi_sdk.server.web.i18n import JS_KEYS, Lang, text
+from gaozhi_sdk.server.web.i18n import JS_KEYS, Lang, label, text
 from gaozhi_sdk.server.web.sessions import Area, SessionStore, WebSession
 
 __all__ = [
@@ -88,6 +88,9 @@ def render(
     def t(key: str, **fmt: str) -> str:
         return text(key, lang, **fmt)
 
+    def lbl(prefix: str, value: str) -> str:
+        return label(prefix, value, lang)
+
     other = "zh" if lang == "en" else "en"
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     switch = request.url.path + "?" + urlencode([*query, ("lang", other)])
@@ -96,6 +99,7 @@ def render(
         .get_template(template)
         .render(
             t=t,
+            lbl=lbl,
             lang=lang,
             area=area,
             session=session,

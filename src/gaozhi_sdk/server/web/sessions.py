@@ -37,6 +37,8 @@ from gaozhi_sdk.errors import GaozhiError, StoreError
 from gaozhi_sdk.ids import mask_beside_digest, normalise_identifier
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.server.auth import AuthError
+from gaozhi_sdk.server.config import WebConfig
 from gaozhi_sdk.sharing.signing import hmac_sm3
 from gaozhi_sdk.store.base import Store
 
@@ -48,6 +50,7 @@ __all__ = [
     "WebSession",
     "make_assertion",
     "verify_assertion",
+    "web_retention",
 ]
 
 ASSERTION_SCHEME = "gaozhi-login-sm3-v1"
@@ -59,14 +62,24 @@ _ROLES: dict[str, frozenset[ActorRole]] = {
     "window": frozenset({ActorRole.WINDOW_CLERK}),
 }
 _MAX_ASSERTION = 4096
+#: kept past its expiry before pruning (clock differences between instances)
+_PRUNE_MARGIN_S = 300
 
 
-class WebAuthError(GaozhiError):
-    """GZ-HT-401: no valid session or login assertion."""
+def web_retention(web: WebConfig | None) -> dict[str, int]:
+    """Seconds after their last change that sessions and login nonces are pruned
+    (:class:`~gaozhi_sdk.server.retention.Retention`): a session outlives its expiry, a
+    nonce the longest life of an assertion, so pruning never re-opens a replay."""
+    if web is None:
+        return {}
+    return {
+        SESSION_KIND: web.session_ttl_s + _PRUNE_MARGIN_S,
+        NONCE_KIND: web.assertion_max_age_s + _PRUNE_MARGIN_S,
+    }
 
 
-def _refuse(reason_zh: str, reason_en: str) -> WebAuthError:
-    return WebAuthError("GZ-HT-401", f"登录失败: {reason_zh}", message_en=f"login: {reason_en}")
+def _refuse(reason_zh: str, reason_en: str) -> AuthError:
+    return AuthError("GZ-HT-401", f"登录失败: {reason_zh}", message_en=f"login: {reason_en}")
 
 
 def _b64u(data: bytes) -> str:
@@ -113,7 +126,7 @@ def verify_assertion(
     store: Store,
     now: float | None = None,
 ) -> LoginClaims:
-    """The claims of a valid, fresh, first-seen assertion; :class:`WebAuthError` otherwise."""
+    """The claims of a valid, fresh, first-seen assertion; :class:`AuthError` otherwise."""
     parts = assertion.strip().split(".")
     if len(assertion) > _MAX_ASSERTION or len(parts) != 4 or parts[0] != ASSERTION_SCHEME:
         raise _refuse("登录断言格式不正确", "malformed assertion")

@@ -17,7 +17,8 @@ from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.case import Case, ProofChoice
 from gaozhi_sdk.models.enums import CaseStatus, IdType, NoticeChannel, PartyType, ProofMode
 from gaozhi_sdk.models.parties import Applicant
-from gaozhi_sdk.server.web.apply import pledge_digest, signing_method_of
+from gaozhi_sdk.server.web.apply import pledge_digest
+from gaozhi_sdk.server.web.apply_api import b64_field, json_call, ok
 from gaozhi_sdk.server.web.pages import (
     check_origin,
     error_page,
@@ -31,6 +32,8 @@ from gaozhi_sdk.service import PledgeService
 
 __all__ = ["clerk_case", "mount_window"]
 
+_PNG = b"\x89PNG\r\n\x1a\n"
+_MAX_IMAGE_B64 = 1_400_000  # a signature-pad PNG is tens of kilobytes
 _PARTY_ID = {
     PartyType.CITIZEN: IdType.RESIDENT_ID,
     PartyType.LEGAL_PERSON: IdType.USCC,
@@ -175,13 +178,30 @@ def mount_window(app: FastAPI) -> None:
         except GaozhiError as err:
             return error_page(request, "window", err)
         found = pledge_digest(svc, case)
+        pledge = svc.cases.pledge(case.pledge_id) if case.pledge_id else None
         return render(
             request,
             "window/done.html",
             area="window",
             session=s,
             case=case,
-            pledge=svc.cases.pledge(case.pledge_id) if case.pledge_id else None,
+            pledge=pledge,
             digest=found[0] if found else None,
-            method=signing_method_of(found[1]) if found else None,
+            method=svc.signing.method_of(pledge.pledge_id).value if pledge else None,
         )
+
+    @app.post("/window/api/cases/{case_no}/handwritten", include_in_schema=False)
+    async def handwritten(request: Request, case_no: str) -> Response:
+        s, body = await json_call(request, "window", limit=_MAX_IMAGE_B64 + 1024)
+        clerk_case(request, s, case_no)
+        if body.get("attested") is not True:
+            raise GaozhiError(
+                "GZ-HT-422",
+                "受理人员须确认见证声明",
+                message_en="the clerk must confirm the attestation",
+            )
+        image = b64_field(body, "image", limit=_MAX_IMAGE_B64)
+        if not image.startswith(_PNG):
+            raise GaozhiError("GZ-HT-422", "签名图像须为 PNG", message_en="the image must be PNG")
+        _svc(request).signing.window_pledge(case_no, s.actor, image=image)
+        return ok({"done": f"/window/cases/{case_no}/done"})

@@ -61,6 +61,22 @@
     });
   }
 
+  /* SMS code: show the code box and wait for the applicant to submit it. */
+  function askCode(hint) {
+    var box = document.getElementById('code-box');
+    var input = document.getElementById('sms-code');
+    document.getElementById('code-hint').textContent = hint || '';
+    box.hidden = false;
+    input.focus();
+    return new Promise(function (resolve) {
+      document.getElementById('code-submit').addEventListener('click', function handler() {
+        this.removeEventListener('click', handler);
+        box.hidden = true;
+        resolve(input.value.trim());
+      });
+    });
+  }
+
   function fail(step, err) {
     mark(step, 'failed');
     errorBox.hidden = false;
@@ -77,7 +93,9 @@
     button.disabled = true;
     try {
       mark(step, 'running');
-      await api('authenticate', { method: document.getElementById('auth-method').value });
+      var started = await api('authenticate', { method: document.getElementById('auth-method').value });
+      var code = started.needs_code ? await askCode(started.instructions) : '';
+      await api('authenticate/finish', { code: code });
       mark(step, 'done');
 
       step = 's_key';
