@@ -315,3 +315,22 @@ def test_expired_sessions_and_login_nonces_are_pruned_with_the_request_caches(
         assert not list(store.list("web_session")) and not list(store.list("web_login_nonce"))
     finally:
         store.close()
+
+
+def test_emulated_signing_is_refused_outside_development_mode(tmp_path: Path, web_pki: Any) -> None:
+    """The emulated identity provider and event CA would let anyone obtain an event
+    certificate: ``web.emulated_signing_ca`` starts only with ``--dev`` (GZ-CF-065)."""
+    from gaozhi_sdk.errors import ConfigError
+    from gaozhi_sdk.server.app import create_app
+    from gaozhi_sdk.server.config import load_config
+    from gaozhi_sdk.testing.pki import TestPKI
+
+    ca = tmp_path / "event-ca"
+    TestPKI.create(name="测试事件证书 CA").save(ca)
+    served = ServedService(tmp_path / "srv", web_pki, web={**WEB, "emulated_signing_ca": str(ca)})
+    config = load_config(served.prepare())
+    with pytest.raises(ConfigError) as refused:
+        create_app(served.db_url, config, dev=False)
+    assert refused.value.code == "GZ-CF-065"
+    app = create_app(served.db_url, config, dev=True)  # development mode: accepted
+    assert app is not None
