@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from gaozhi_sdk import SigningMethod
 from gaozhi_sdk.errors import GaozhiError
@@ -31,7 +32,16 @@ from gaozhi_sdk.esign import (
     validate,
 )
 from gaozhi_sdk.ids import resident_id_check_char, uscc_check_char
-from gaozhi_sdk.models import WindowAttestation
+from gaozhi_sdk.models import (
+    Actor,
+    ActorRole,
+    Applicant,
+    IdType,
+    PartyType,
+    Proxy,
+    SpecialAuthorization,
+    WindowAttestation,
+)
 from gaozhi_sdk.rules import RulesConfig, SigningMethodMinimum
 from gaozhi_sdk.testing import LocalTSA, SimulatedClock
 
@@ -266,3 +276,47 @@ def test_r035_event_certificate_time_stamped_outside_its_validity_by_a_trusted_t
     assert check.sub_indication is sub
     # with no time-stamp at all, the verifier's clock (months later) is outside the ten minutes
     assert validate(_untimed(genuine), trust).indication is not Indication.TOTAL_PASSED
+
+
+_P = "32010219800101001"
+PROXY_ID = _P + resident_id_check_char(_P)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="found, not fixed (attacker review): the special authorisation is a record the "
+    "proxy (or the platform) types in — grantor, dates, scope — and nothing the applicant "
+    "signed or granted; knowing a case number and the applicant's identity number is enough "
+    "to pledge for them (R-024 needs the applicant's own grant, e.g. issued in the "
+    "applicant's session or verified by a clerk, before the case opens to a proxy)",
+)
+def test_r024_a_self_declared_special_authorisation_does_not_let_a_stranger_pledge(
+    flow: Flow,
+) -> None:
+    case_no, _ = flow.case()  # the applicant chose to pledge; they granted nobody anything
+    case = flow.svc.cases.get(case_no)
+    stranger = Actor(role=ActorRole.PROXY, actor_id=PROXY_ID)
+    proxy = Proxy(
+        party=Applicant(
+            party_type=PartyType.CITIZEN,
+            name="李四",
+            id_type=IdType.RESIDENT_ID,
+            id_number=PROXY_ID,
+        ),
+        authorization=SpecialAuthorization(
+            authorization_id="SELF-MADE",
+            grantor_id_number=case.applicant.id_number,  # known to the stranger
+            matter_code=case.matter_code,
+            entry_ids=case.entry_ids,
+            valid_from=flow.clock().date(),
+            valid_to=flow.clock().date() + timedelta(days=30),
+            express_pledge_authority=True,
+            document_ref="无",
+        ),
+    )
+    cert = flow.pki.applicant("李* 陌生人", PROXY_ID)
+    chain = [c.public_bytes(Encoding.DER) for c in cert.certificate_chain]
+    with pytest.raises(GaozhiError):
+        dts = flow.svc.cases.pledge_data_to_sign(case_no, chain, stranger, proxy=proxy)
+        sig = cert.sign(dts.pae_bytes)
+        flow.svc.cases.assemble_pledge(case_no, dts.session_id, sig, stranger)
