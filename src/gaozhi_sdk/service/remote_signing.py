@@ -141,8 +141,7 @@ class RemoteSigningMixin(CasesMixin):
             sm2_signer_id: the SM2 signer id (default ``1234567812345678``).
             signing_method: ``CERTIFICATE`` (the applicant's own certificate, chaining to a
                 document-signing anchor) or ``EVENT_CERTIFICATE`` (a certificate from
-                :meth:`Signing.issue_event_certificate
-                <gaozhi_sdk.service.signing_methods.SigningMixin.issue_event_certificate>`,
+                ``svc.signing.issue_event_certificate``,
                 chaining to an event-certificate anchor); recorded in the bundle
                 (DESIGN §4a). A method below the configured minimum is refused here
                 already (GZ-RL-222).
