@@ -227,6 +227,21 @@ SAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
     "Applicant": applicant_kwargs,
     "SpecialAuthorization": authorization_kwargs,
     "Proxy": proxy_kwargs,
+    "AuthorizationGrant": lambda: {
+        "authorization_id": "SQ-1",
+        "grantor": Applicant(**applicant_kwargs()),
+        "proxy": Applicant(
+            **applicant_kwargs(name="李娜", id_number=CITIZEN_ID_2, contact="13900001111")
+        ),
+        "case_no": "CASE-1",
+        "notice_id": "N-1",
+        "matter_code": "M-1",
+        "entry_ids": ("E-1",),
+        "valid_from": date(2026, 1, 1),
+        "valid_to": date(2026, 3, 1),
+        "express_pledge_authority": True,
+        "granted_at": datetime(2026, 1, 2, 9, 0, tzinfo=CST),
+    },
     "Actor": lambda: {
         "role": "WINDOW_CLERK",
         "actor_id": CITIZEN_ID_2,

@@ -558,6 +558,9 @@ class _Demo:
         if sc.proxy and entry.proxy_allowed and not sc.legal:
             proxy_app = synthetic_applicant(rng)
             proxy = _proxy(proxy_app, app, entry.matter_code, [sc.entry], self.clock().date())
+            # the applicant signs the special authorisation, the proxy attaches it
+            grant = svc.cases.authorization_to_sign(case_no, proxy)
+            proxy = proxy.with_signed_grant(sign(grant, self._signer_for(app)).to_json())
             pledge = svc.cases.draft_pledge(case_no, proxy=proxy)
             svc.cases.submit_pledge(
                 sign(pledge, self._signer_for(proxy_app)),

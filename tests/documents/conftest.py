@@ -114,6 +114,15 @@ class DocsWorld:
                     document_ref="特别授权委托书 (经公证)",
                 ),
             )
+            # the applicant signs the special authorisation the proxy carries
+            grantor = self.pki.applicant(
+                "授权人",
+                app.id_number,
+                not_before=START - timedelta(days=1),
+                not_after=START + timedelta(days=3650),
+            )
+            grant = svc.cases.authorization_to_sign(notice.case_no, px)
+            px = px.with_signed_grant(sign(grant, grantor).to_json())
         pledge = svc.cases.draft_pledge(notice.case_no, proxy=px)
         signer = self.pki.applicant(
             f"申请人 #{len(self.applicants)}",

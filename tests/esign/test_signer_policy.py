@@ -37,6 +37,7 @@ from gaozhi_sdk.esign.identity import OID_GMT_IDENTIFY_CODE
 from gaozhi_sdk.ids import digest_identifier, resident_id_check_char, uscc_check_char
 from gaozhi_sdk.models import (
     Applicant,
+    AuthorizationGrant,
     IdType,
     PartyType,
     Pledge,
@@ -229,7 +230,9 @@ def test_pledgor_identity_is_read_from_every_common_encoding(
     _refused(validate(sign(pledge, own), trust))
 
 
-def _proxy(pledge: Pledge, *, express: bool = True) -> Pledge:
+def _proxy(pledge: Pledge, *, express: bool = True, grant_by: Any = None) -> Pledge:
+    """``pledge`` naming a proxy; ``grant_by``: the signer of the special authorisation
+    attached (R-024: only the pledgor's signed grant makes the proxy's signature count)."""
     party = Applicant(
         party_type=PartyType.CITIZEN, name="李四", id_type=IdType.RESIDENT_ID, id_number=OTHER_ID
     )
@@ -243,14 +246,33 @@ def _proxy(pledge: Pledge, *, express: bool = True) -> Pledge:
         express_pledge_authority=express,
         document_ref="特别授权委托书",
     )
-    return pledge.model_copy(update={"proxy": Proxy(party=party, authorization=auth)})
+    proxy = Proxy(party=party, authorization=auth)
+    if grant_by is not None:
+        grant = AuthorizationGrant(
+            authorization_id="SQ-1",
+            grantor=pledge.pledgor,
+            proxy=party,
+            case_no=pledge.case_no,
+            notice_id=pledge.notice_id,
+            matter_code=pledge.matter_code,
+            entry_ids=auth.entry_ids,
+            valid_from=auth.valid_from,
+            valid_to=auth.valid_to,
+            express_pledge_authority=express,
+            granted_at=pledge.signed_at,
+        )
+        proxy = proxy.with_signed_grant(sign(grant, grant_by).to_json())
+    return pledge.model_copy(update={"proxy": proxy})
 
 
 def test_the_named_specially_authorised_proxy_may_sign(pki: TestPKI, trust: TrustStore) -> None:
     proxy_cert = pki.applicant("李* 320102********0011", OTHER_ID)
-    with_proxy = _proxy(make_pledge())
+    with_proxy = _proxy(make_pledge(), grant_by=pledgor_signer(pki))
     report = validate(sign(with_proxy, proxy_cert), trust)
     assert report.passed and "代为承诺人" in (_policy_check(report).message or "")
+    # Named, but without the pledgor's signed special authorisation: a mere claim (R-024).
+    check = _refused(validate(sign(_proxy(make_pledge()), proxy_cert), trust))
+    assert "特别授权书" in (check.message or "")
     # Without the proxy named in the pledge, the same certificate may not sign.
     _refused(validate(sign(make_pledge(), proxy_cert), trust))
     # A general power of attorney (no express pledge authority) is not enough (R-024).

@@ -183,6 +183,13 @@ class World:
         )
         return Proxy(party=party, authorization=auth), party
 
+    def with_grant(self, case_no: str, proxy: Proxy, signer_app: Applicant | None = None) -> Proxy:
+        """``proxy`` carrying the special authorisation signed by the case's applicant (or
+        by ``signer_app``, to forge) — R-024: only that makes the proxy's signature count."""
+        grant = self.svc.cases.authorization_to_sign(case_no, proxy)
+        who = signer_app or self.svc.cases.get(case_no).applicant
+        return proxy.with_signed_grant(sign(grant, self.signer_of(who)).to_json())
+
     # -- case helpers --------------------------------------------------------------------
     def notice(self, entry_ids: Sequence[str], app: Applicant | None = None) -> Notice:
         """Issue a notice for ``entry_ids`` (a new applicant unless given)."""
@@ -212,6 +219,8 @@ class World:
     ) -> tuple[Pledge, Bundle]:
         """Draft the pledge, apply ``update`` (to forge), sign it as the applicant/proxy."""
         case = self.svc.cases.get(case_no)
+        if proxy is not None and proxy.authorization.signed_grant is None:
+            proxy = self.with_grant(case_no, proxy)
         pledge = self.svc.cases.draft_pledge(case_no, proxy=proxy)
         if update:
             pledge = pledge.model_copy(update=update)

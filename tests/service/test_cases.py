@@ -17,7 +17,7 @@ from gaozhi_sdk.errors import (
     SignatureError,
     WorkflowError,
 )
-from gaozhi_sdk.esign import Bundle, Indication, sign, validate
+from gaozhi_sdk.esign import Bundle, Indication, SubIndication, sign, validate
 from gaozhi_sdk.models import CST, CreditRepairApplication, Notice
 from gaozhi_sdk.models.enums import (
     ActorRole,
@@ -298,10 +298,59 @@ def test_r024_proxy_with_special_authorisation_accepted(world: World) -> None:
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     proxy, _ = world.proxy_for(case.applicant, [ONLINE_ENTRY])
     pledge = world.pledge(case.case_no, proxy=proxy)
-    assert pledge.proxy == proxy
+    assert pledge.proxy is not None and pledge.proxy.party == proxy.party
+    # the special authorisation travels as the applicant's signed grant (R-024)
+    assert pledge.proxy.authorization.signed_grant is not None
+    assert pledge.proxy.authorization.model_copy(update={"signed_grant": None}) == (
+        proxy.authorization
+    )
     assert world.svc.cases.get(case.case_no).status is CaseStatus.PLEDGED
     (entry,) = world.journal(event="case.sign_pledge", outcome="APPLIED")
     assert entry.detail["proxy"] is True and entry.actor["role"] == "PROXY"
+
+
+def _grant_forged(world: World, case_no: str, proxy: Any, how: str) -> Any:
+    """The proxy carrying a special authorisation that does not bind it (R-024)."""
+    if how == "none":
+        return proxy
+    if how == "signed_by_proxy":  # the proxy signs its own authorisation
+        return world.with_grant(case_no, proxy, signer_app=proxy.party)
+    grant = world.svc.cases.authorization_to_sign(case_no, proxy)
+    changes = {
+        "other_case": {"case_no": "CASE-OTHER"},
+        "other_proxy": {"proxy": world.new_applicant()},
+        "fewer_proofs": {"entry_ids": ("SZ-OTHER-001",)},
+        "expired": {"valid_to": grant.valid_from},
+    }[how]
+    if how == "expired":
+        changes["valid_from"] = grant.valid_from - timedelta(days=30)
+        changes["valid_to"] = grant.valid_from - timedelta(days=1)
+    forged = grant.model_copy(update=changes)
+    applicant = world.svc.cases.get(case_no).applicant
+    return proxy.with_signed_grant(sign(forged, world.signer_of(applicant)).to_json())
+
+
+@pytest.mark.parametrize(
+    "how", ["none", "signed_by_proxy", "other_case", "other_proxy", "fewer_proofs", "expired"]
+)
+def test_r024_proxy_pledge_without_the_applicants_signed_authorisation_refused(
+    world: World, how: str
+) -> None:
+    """R-024: the special authorisation a proxy claims is evidence only when the applicant
+    signed it for this case, this proxy, these proofs, valid on the signing date —
+    otherwise submit_pledge refuses the proxy's signature (GZ-SG-050) and stores nothing."""
+    case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    proxy, party = world.proxy_for(case.applicant, [ONLINE_ENTRY])
+    forged = _grant_forged(world, case.case_no, proxy, how)
+    pledge = world.svc.cases.draft_pledge(case.case_no, proxy=forged)
+    bundle = sign(pledge, world.signer_of(party))
+    with pytest.raises(SignatureError) as ei:
+        world.svc.cases.submit_pledge(bundle, world.actor_of(party, ActorRole.PROXY))
+    assert ei.value.code == "GZ-SG-050"
+    assert "特别授权书" in ei.value.message and "authorisation" in ei.value.message_en
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
+    report = validate(bundle, world.svc.sealer.trust, at=world.clock())
+    assert report.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED, report.summary_en()
 
 
 @pytest.mark.parametrize(

@@ -54,8 +54,10 @@ def test_r024_named_proxy_may_sign_but_not_an_unnamed_one(world: World) -> None:
     with pytest.raises(SignatureError) as ei:
         world.svc.cases.submit_pledge(bundle, world.actor_of(case.applicant))
     _refused(world, pledge.pledge_id, case.case_no, ei.value)
-    # Named in the pledge with a special authorisation: accepted.
-    assert world.pledge(case.case_no, proxy=proxy).proxy == proxy
+    # Named in the pledge, with the applicant's signed special authorisation: accepted.
+    signed = world.pledge(case.case_no, proxy=proxy).proxy
+    assert signed is not None and signed.party == proxy.party
+    assert signed.authorization.signed_grant is not None
 
 
 def test_r035_certificate_carrying_only_the_keyed_digest_identifies_the_pledgor(

@@ -78,6 +78,7 @@ from gaozhi_sdk.esign.payload_types import (
 )
 from gaozhi_sdk.esign.policy import (
     DEFAULT_POLICY,
+    Grantor,
     OrganSeal,
     PledgorOrProxy,
     SignerContext,
@@ -138,6 +139,7 @@ __all__ = [
     "EcdsaP256Signer",
     "Ed25519Signer",
     "GeneratedKey",
+    "Grantor",
     "HttpTimestampAuthority",
     "IdentityKind",
     "Indication",

@@ -5,17 +5,18 @@ A payload type names the document and its schema version,
 parsed into their model (strict JSON validation); one that does not parse is a
 FORMAT_FAILURE. Preloaded (lazily imported):
 
-================  ==============================================
-``notice``        :class:`gaozhi_sdk.models.Notice` (告知书)
-``pledge``        :class:`gaozhi_sdk.models.Pledge` (承诺书)
-``verification``  :class:`gaozhi_sdk.models.VerificationFinding`
-``disposition``   :class:`gaozhi_sdk.models.Disposition`
-``credit-record`` :class:`gaozhi_sdk.models.CreditRecord`
-``draw``          :class:`gaozhi_sdk.models.InspectionDraw`
-``disclosure``    :class:`gaozhi_sdk.models.DisclosedPledge` (公开的承诺书)
-``authentication-record`` :class:`gaozhi_sdk.models.AuthenticationRecord` (实名认证记录)
-``window-attestation``    :class:`gaozhi_sdk.models.WindowAttestation` (窗口见证)
-================  ==============================================
+=========================  ==============================================
+``notice``                 :class:`gaozhi_sdk.models.Notice` (告知书)
+``pledge``                 :class:`gaozhi_sdk.models.Pledge` (承诺书)
+``verification``           :class:`gaozhi_sdk.models.VerificationFinding`
+``disposition``            :class:`gaozhi_sdk.models.Disposition`
+``credit-record``          :class:`gaozhi_sdk.models.CreditRecord`
+``draw``                   :class:`gaozhi_sdk.models.InspectionDraw`
+``disclosure``             :class:`gaozhi_sdk.models.DisclosedPledge` (公开的承诺书)
+``authentication-record``  :class:`gaozhi_sdk.models.AuthenticationRecord` (实名认证记录)
+``window-attestation``     :class:`gaozhi_sdk.models.WindowAttestation` (窗口见证)
+``proxy-authorization``    :class:`gaozhi_sdk.models.AuthorizationGrant` (特别授权书)
+=========================  ==============================================
 
 Other parts register theirs with :func:`register_payload_type` (a model class, or a
 ``"module:Class"`` string imported on first use, so registration costs no import).
@@ -195,5 +196,6 @@ for _name, _model in (
     ("disclosure", "gaozhi_sdk.models:DisclosedPledge"),
     ("authentication-record", "gaozhi_sdk.models.signing:AuthenticationRecord"),
     ("window-attestation", "gaozhi_sdk.models.signing:WindowAttestation"),
+    ("proxy-authorization", "gaozhi_sdk.models:AuthorizationGrant"),
 ):
     register_payload_type(_name, _model)

@@ -10,7 +10,11 @@ verifiers take an identity policy); :data:`DEFAULT_POLICY` is strict:
   whose 统一社会信用代码 equals the document's organ code (:class:`OrganSeal`);
 * **pledges** (承诺书): the pledgor, or the specially authorised proxy the pledge names,
   identified by the certificate — 居民身份证号码 / 统一社会信用代码, or its salted digest
-  where the CA puts only that in the certificate (:class:`PledgorOrProxy`);
+  where the CA puts only that in the certificate (:class:`PledgorOrProxy`); a proxy only
+  with the pledgor's signed special authorisation attached and bound to the pledge
+  (:mod:`gaozhi_sdk.esign.proxy_grant`, R-024);
+* **special authorisations** (特别授权书, ``proxy-authorization``): the grantor
+  (:class:`Grantor`);
 * **every other payload type** has no rule and fails, unless the verifier adds one
   (:meth:`SignerPolicy.with_rules`); :class:`UnsafeAnySigner` states explicitly that any
   trusted signer will do.
@@ -40,6 +44,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from cryptography import x509
@@ -56,6 +61,7 @@ from gaozhi_sdk.esign.identity import (
     read_subject_identity,
 )
 from gaozhi_sdk.esign.payload_types import media_type
+from gaozhi_sdk.esign.proxy_grant import grant_problem
 from gaozhi_sdk.esign.report import Check, CheckStatus, SubIndication
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models.parties import AuthorizationShortfall, SpecialAuthorization
@@ -64,6 +70,7 @@ from gaozhi_sdk.models.signing import SigningMethod
 __all__ = [
     "DEFAULT_POLICY",
     "ORGAN_DOCUMENT_TYPES",
+    "Grantor",
     "OrganSeal",
     "PledgorOrProxy",
     "SignerContext",
@@ -127,12 +134,19 @@ class SignerContext:
         attesters: USCCs of the seals whose signing-method evidence for this pledge
             verified (PLATFORM_ATTESTED / WINDOW_HANDWRITTEN).
         anchor_purposes: the purposes of the anchor the signer's chain ended in.
+        trust: the verifier's trust store (to verify evidence a document carries, e.g. a
+            proxy's signed special authorisation); None when the caller gave none.
+        at: the validation time of the signature being decided.
+        policy: the :class:`SignerPolicy` deciding (applied to carried evidence too).
     """
 
     identifier_digest: DigestFunction | None
     method: SigningMethod = SigningMethod.CERTIFICATE
     attesters: frozenset[str] = frozenset()
     anchor_purposes: frozenset[str] = frozenset()
+    trust: Any = None
+    at: datetime | None = None
+    policy: Any = None
 
 
 def _field(payload: Any, name: str) -> Any:
@@ -234,6 +248,18 @@ class PledgorOrProxy:
         undecided = False
         for label_zh, label_en, party in parties:
             verdict = _match_party(party.id_type.value, party.id_number, subject, ctx)
+            if verdict is True and party is not pledgor:
+                why = grant_problem(payload, proxy, ctx)
+                if why is not None:
+                    return SignerDecision(
+                        CheckStatus.INDETERMINATE if why[0] else CheckStatus.FAILED,
+                        f"签名者为承诺书所载代为承诺人 {mask_identifier(party.id_number)}, "
+                        f"但{why[1]}",
+                        f"signed by the named proxy {mask_identifier(party.id_number)}, but "
+                        + why[2],
+                        expected=f"承诺人 {mask_identifier(pledgor.id_number)} 签署的特别授权书",
+                        found=subject.describe(),
+                    )
             if verdict is True:
                 return SignerDecision(
                     CheckStatus.PASSED,
@@ -362,6 +388,49 @@ def _match_party(
 
 
 @dataclass(frozen=True)
+class Grantor:
+    """Signed by the grantor a special authorisation (``proxy-authorization``) names."""
+
+    @property
+    def name(self) -> str:
+        return "grantor"
+
+    def decide(self, payload: Any, subject: SubjectIdentity, ctx: SignerContext) -> SignerDecision:
+        grantor = _field(payload, "grantor")
+        if not isinstance(payload, BaseModel) or grantor is None:
+            return SignerDecision(
+                CheckStatus.FAILED,
+                "授权书内容未解析为授权书模型, 无法确定授权人",
+                "the payload is not a parsed authorisation; the grantor is unknown",
+            )
+        who = mask_identifier(grantor.id_number)
+        verdict = _match_party(grantor.id_type.value, grantor.id_number, subject, ctx)
+        if verdict is True:
+            return SignerDecision(
+                CheckStatus.PASSED,
+                f"签名者为授权人 {who} ({subject.describe()})",
+                f"signed by the grantor {who}",
+            )
+        if verdict is None:
+            return SignerDecision(
+                CheckStatus.INDETERMINATE,
+                "签名证书只载有身份标识的加盐摘要, 验证方未配置摘要密钥, "
+                f"无法确认是否为授权人 {who}",
+                f"cannot tell whether the digest-only certificate is the grantor {who}",
+                expected=f"授权人 {who}",
+                found=subject.describe(),
+            )
+        return SignerDecision(
+            CheckStatus.FAILED,
+            f"特别授权书须由授权人 (申请人) {who} 本人签署, 签名证书不是授权人的",
+            f"a special authorisation must be signed by the grantor {who}; the signing "
+            "certificate is not the grantor's",
+            expected=f"授权人 {who}",
+            found=subject.describe(),
+        )
+
+
+@dataclass(frozen=True)
 class UnsafeAnySigner:
     """Any signer whose chain is trusted may sign (identity not checked).
 
@@ -402,6 +471,7 @@ def _default_rules() -> dict[str, SignerRule]:
         media_type(name): OrganSeal(fld) for name, fld in ORGAN_DOCUMENT_TYPES.items()
     }
     rules[media_type("pledge")] = PledgorOrProxy()
+    rules[media_type("proxy-authorization")] = Grantor()
     return rules
 
 
@@ -484,12 +554,16 @@ class SignerPolicy:
         method: SigningMethod = SigningMethod.CERTIFICATE,
         attesters: frozenset[str] = frozenset(),
         anchor_purposes: frozenset[str] = frozenset(),
+        trust: Any = None,
+        at: datetime | None = None,
     ) -> Check:
         """The ``signer_policy`` check of one signature (see the module docstring).
 
         ``method``, ``attesters`` and ``anchor_purposes`` come from the validation of the
         bundle's signing-method evidence (DESIGN §4a): the claimed method, the seals whose
         evidence for this pledge verified, and the purposes of the signer's anchor.
+        ``trust`` / ``at``: the verifier's trust store and the signature's validation time,
+        for evidence the document carries (a proxy's signed special authorisation, R-024).
         """
         rule = self.rule_for(payload_type)
         if rule is None:
@@ -527,7 +601,15 @@ class SignerPolicy:
         cached = self._cache.get(key) if what is not None else None
         if cached is not None:
             return cached
-        ctx = SignerContext(self.identifier_digest, method, attesters, anchor_purposes)
+        ctx = SignerContext(
+            self.identifier_digest,
+            method,
+            attesters,
+            anchor_purposes,
+            trust=trust,
+            at=at,
+            policy=self,
+        )
         d = rule.decide(payload, subject, ctx)
         if d.status is CheckStatus.PASSED:
             out = Check(
@@ -551,8 +633,10 @@ class SignerPolicy:
                 message_en=f"[{rule.name}] {d.message_en}",
                 expected=d.expected,
                 found=d.found,
-                remedy="以部署的标识摘要密钥构造 SignerPolicy(identifier_digest=...)",
-                remedy_en="pass the deployment's digest key as identifier_digest",
+                remedy="以部署的标识摘要密钥构造 SignerPolicy(identifier_digest=...); 或提供验证"
+                "所附证据 (如特别授权书) 所需的信任锚",
+                remedy_en="pass the deployment's digest key as identifier_digest, or the "
+                "anchors that verify the evidence the document carries (a special authorisation)",
             )
         return _fail(
             f"[{rule.name}] {d.message}",
@@ -569,8 +653,8 @@ def _payload_key(payload: Any, rule: SignerRule) -> str | None:
     inputs are unknown: a cached PASSED could be reused for another document)."""
     if type(rule) is OrganSeal:
         return f"organ:{rule.field}:{_field(payload, rule.field)!r}"
-    if type(rule) is not PledgorOrProxy:
-        return None
+    if type(rule) is not PledgorOrProxy or _field(payload, "proxy") is not None:
+        return None  # a proxy's decision rests on the whole pledge and its grant
     pledgor = _field(payload, "pledgor")
     parts = [f"{_field(pledgor, 'id_type')}:{_field(pledgor, 'id_number')}"]
     proxy = _field(payload, "proxy")

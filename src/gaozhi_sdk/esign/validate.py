@@ -769,6 +769,8 @@ def _check_material(
             anchor_purposes=frozenset(
                 p.value for p in trust.purposes_of_fingerprint(chain_fps[-1] if chain_fps else "")
             ),
+            trust=trust,
+            at=vt,
         )
     )
     report = _sig_report(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Literal, NamedTuple, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from gaozhi_sdk.models._base import GaozhiModel, pii
 from gaozhi_sdk.models.enums import ActorRole, IdType, OrganKind, PartyType, Severity
@@ -99,6 +99,11 @@ class SpecialAuthorization(GaozhiModel):
         description="是否明确授权代为作出告知承诺 (一般委托不足以代为承诺)"
     )
     document_ref: str = Field(min_length=1, description="授权书附件或存档编号")
+    signed_grant: str | None = Field(
+        default=None,
+        description="申请人签署的特别授权书 (文档类型 proxy-authorization 的签名文件 JSON): "
+        "代为承诺人签署的承诺书只有附上它才被采信 (R-024)",
+    )
 
     @field_validator("grantor_id_number")
     @classmethod
@@ -159,6 +164,40 @@ class Proxy(GaozhiModel):
 
     party: Applicant = Field(description="代为承诺人身份")
     authorization: SpecialAuthorization = Field(description="申请人的特别授权")
+
+    def with_signed_grant(self, bundle_json: bytes | str) -> Proxy:
+        """This proxy carrying the applicant's signed :class:`AuthorizationGrant` bundle."""
+        text = bundle_json.decode("utf-8") if isinstance(bundle_json, bytes) else bundle_json
+        auth = self.authorization.model_copy(update={"signed_grant": text})
+        return self.model_copy(update={"authorization": auth})
+
+
+class AuthorizationGrant(GaozhiModel):
+    """特别授权书: the applicant's signed special authorisation of a proxy (R-024).
+
+    Payload type ``proxy-authorization``; the strict signer policy accepts it only when the
+    grantor (the applicant) signed it, and accepts a pledge signed by a proxy only when the
+    pledge carries such a grant (:attr:`SpecialAuthorization.signed_grant`) that binds this
+    case, notice, proxy, matter, proofs and a validity period covering the signing date.
+    """
+
+    authorization_id: str = Field(min_length=1, description="授权书编号")
+    grantor: Applicant = Field(description="授权人 (申请人)")
+    proxy: Applicant = Field(description="被授权的代为承诺人")
+    case_no: str = Field(min_length=1, description="办件编号")
+    notice_id: str = Field(min_length=1, description="告知书编号")
+    matter_code: str = Field(min_length=1, description="授权事项编码")
+    entry_ids: tuple[str, ...] = Field(min_length=1, description="授权承诺的证明事项 (清单条目)")
+    valid_from: date = Field(description="授权起始日期")
+    valid_to: date = Field(description="授权截止日期")
+    express_pledge_authority: bool = Field(description="是否明确授权代为作出告知承诺")
+    granted_at: AwareDatetime = Field(description="授权时间")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.valid_to < self.valid_from:
+            raise ValueError("授权截止日期早于起始日期")
+        return self
 
 
 class CreditSnapshotItem(GaozhiModel):

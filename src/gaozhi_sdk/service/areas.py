@@ -199,6 +199,7 @@ class Cases(_Area):
     issue_notice = _area(CasesMixin._issue_notice)
     record_choices = _area(CasesMixin._record_choices)
     check_eligibility = _area(CasesMixin._check_eligibility)
+    authorization_to_sign = _area(CasesMixin._authorization_to_sign)
     draft_pledge = _area(CasesMixin._draft_pledge)
     submit_pledge = _area(CasesMixin._submit_pledge)
     accept = _area(CasesMixin._accept)

@@ -36,7 +36,13 @@ from gaozhi_sdk.models.enums import (
     VerificationStatus,
 )
 from gaozhi_sdk.models.lists import CommitmentListEntry
-from gaozhi_sdk.models.parties import Actor, Applicant, CreditSnapshot, Proxy
+from gaozhi_sdk.models.parties import (
+    Actor,
+    Applicant,
+    AuthorizationGrant,
+    CreditSnapshot,
+    Proxy,
+)
 from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.models.verification import Verification
 from gaozhi_sdk.service._core import Step, refusals_journaled
@@ -372,6 +378,44 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         return self._credit_snapshot(case.applicant)
 
     # -- the pledge ------------------------------------------------------------------------
+    def _authorization_to_sign(
+        self, case_no: str, proxy: Proxy | Mapping[str, Any]
+    ) -> AuthorizationGrant:
+        """The special authorisation the applicant signs for ``proxy`` (R-024).
+
+        Built from this case (applicant, notice, matter) and the proxy's authorisation
+        (number, proofs, validity). The applicant signs it with their own certificate
+        (``esign.sign(grant, applicant_signer)``) and the proxy attaches the bundle
+        (:meth:`Proxy.with_signed_grant`) before drafting the pledge: a pledge signed by
+        a proxy without it is refused (GZ-SG-050, strict signer policy).
+        """
+        case = self._case(case_no)
+        px = self._parse(Proxy, proxy, "代为承诺人")
+        if case.notice_id is None:
+            raise WorkflowError(
+                "GZ-WF-002",
+                f"办件状态为 {case.status.value}, 尚无告知书, 不能授权代为承诺",
+                message_en="a proxy can be authorised only after the notice",
+            )
+        auth = px.authorization
+        return self._parse(
+            AuthorizationGrant,
+            dict(
+                authorization_id=auth.authorization_id,
+                grantor=case.applicant,
+                proxy=px.party,
+                case_no=case.case_no,
+                notice_id=case.notice_id,
+                matter_code=auth.matter_code,
+                entry_ids=auth.entry_ids,
+                valid_from=auth.valid_from,
+                valid_to=auth.valid_to,
+                express_pledge_authority=auth.express_pledge_authority,
+                granted_at=self.now(),
+            ),
+            "特别授权书",
+        )
+
     def _draft_pledge(
         self,
         case_no: str,
