@@ -282,14 +282,6 @@ _P = "32010219800101001"
 PROXY_ID = _P + resident_id_check_char(_P)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found, not fixed (attacker review): the special authorisation is a record the "
-    "proxy (or the platform) types in — grantor, dates, scope — and nothing the applicant "
-    "signed or granted; knowing a case number and the applicant's identity number is enough "
-    "to pledge for them (R-024 needs the applicant's own grant, e.g. issued in the "
-    "applicant's session or verified by a clerk, before the case opens to a proxy)",
-)
 def test_r024_a_self_declared_special_authorisation_does_not_let_a_stranger_pledge(
     flow: Flow,
 ) -> None:
@@ -316,7 +308,12 @@ def test_r024_a_self_declared_special_authorisation_does_not_let_a_stranger_pled
     )
     cert = flow.pki.applicant("李* 陌生人", PROXY_ID)
     chain = [c.public_bytes(Encoding.DER) for c in cert.certificate_chain]
-    with pytest.raises(GaozhiError):
+    # The special authorisation is evidence only when the applicant signed it (issue 9
+    # item 3): the stranger's typed-in record is refused when the pledge is assembled.
+    with pytest.raises(GaozhiError) as ei:
         dts = flow.svc.cases.pledge_data_to_sign(case_no, chain, stranger, proxy=proxy)
         sig = cert.sign(dts.pae_bytes)
         flow.svc.cases.assemble_pledge(case_no, dts.session_id, sig, stranger)
+    assert ei.value.code == "GZ-SG-050", ei.value
+    assert "特别授权书" in ei.value.message
+    assert flow.svc.cases.get(case_no).status.value != "PLEDGED"
