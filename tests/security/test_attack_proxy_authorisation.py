@@ -32,6 +32,7 @@ from gaozhi_sdk.models import (
     CST,
     DEFAULT_PLEDGE_CLAUSES,
     Applicant,
+    AuthorizationGrant,
     IdType,
     PartyType,
     Pledge,
@@ -117,16 +118,40 @@ def _refused(report: Any) -> None:
     assert "授权" in (check.message or "") and "authoris" in (check.message_en or "")
 
 
+def _granted(pki: TestPKI, pledge: Pledge) -> Pledge:
+    """``pledge`` carrying the pledgor's signed special authorisation mirroring the one it
+    names (issue 9 item 3: without it a proxy's signature is never accepted), so that
+    what is judged here is the coverage of the authorisation itself."""
+    assert pledge.proxy is not None
+    auth = pledge.proxy.authorization
+    grant = AuthorizationGrant(
+        authorization_id=auth.authorization_id,
+        grantor=pledge.pledgor,
+        proxy=pledge.proxy.party,
+        case_no=pledge.case_no,
+        notice_id=pledge.notice_id,
+        matter_code=auth.matter_code,
+        entry_ids=auth.entry_ids,
+        valid_from=auth.valid_from,
+        valid_to=auth.valid_to,
+        express_pledge_authority=auth.express_pledge_authority,
+        granted_at=datetime(2025, 12, 31, 9, 0, tzinfo=CST),
+    )
+    signed = sign(grant, pki.applicant("张* 承诺人", PLEDGOR_ID)).to_json()
+    return pledge.model_copy(update={"proxy": pledge.proxy.with_signed_grant(signed)})
+
+
 def test_r024_proxy_with_a_covering_special_authorisation_verifies(
     pki: TestPKI, trust: TrustStore
 ) -> None:
     proxy = pki.applicant("李* 代为承诺人", PROXY_ID)
-    report = validate(sign(_pledge(_authorisation()), proxy), trust)
+    report = validate(sign(_granted(pki, _pledge(_authorisation())), proxy), trust)
     assert report.passed, report.summary_en()
     # boundary days of the authorisation are inside it
     for day in (date(2026, 1, 1), date(2026, 3, 1)):
         at = datetime(day.year, day.month, day.day, 12, 0, tzinfo=CST)
-        assert validate(sign(_pledge(_authorisation(), signed_at=at), proxy), trust).passed
+        pledge = _granted(pki, _pledge(_authorisation(), signed_at=at))
+        assert validate(sign(pledge, proxy), trust).passed
 
 
 @pytest.mark.parametrize(
@@ -151,8 +176,8 @@ def test_r024_proxy_authorisation_not_covering_this_pledge_is_refused_by_the_ver
     authorisation for another matter, other proofs or an expired one let the proxy's
     signature read as the pledgor's (TOTAL_PASSED)."""
     proxy = pki.applicant("李* 代为承诺人", PROXY_ID)
-    bundle = sign(_pledge(_authorisation(**changes), signed_at=signed_at), proxy)
-    _refused(validate(bundle, trust))
+    pledge = _granted(pki, _pledge(_authorisation(**changes), signed_at=signed_at))
+    _refused(validate(sign(pledge, proxy), trust))
 
 
 def test_r024_authorisation_granted_by_someone_else_does_not_even_parse() -> None:
@@ -165,9 +190,10 @@ def test_r024_gaozhi_verify_refuses_an_expired_proxy_authorisation(
 ) -> None:
     proxy = pki.applicant("李* 代为承诺人", PROXY_ID)
     good = tmp_path / "good.bundle.json"
-    good.write_bytes(sign(_pledge(_authorisation()), proxy).to_json())
+    good.write_bytes(sign(_granted(pki, _pledge(_authorisation())), proxy).to_json())
     bad = tmp_path / "expired.bundle.json"
-    bad.write_bytes(sign(_pledge(_authorisation(valid_to=date(2026, 1, 4))), proxy).to_json())
+    expired = _granted(pki, _pledge(_authorisation(valid_to=date(2026, 1, 4))))
+    bad.write_bytes(sign(expired, proxy).to_json())
     root = tmp_path / "root.pem"
     root.write_bytes(pki.root_pem())
     assert main(["verify", str(good), "--trust", str(root)]) == 0
