@@ -29,12 +29,17 @@ from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.synthetic import synthetic_applicant
 
 
-def _service(db: Path) -> tuple[PledgeService, TestPKI, str, Actor]:
+def _service(
+    db: Path | str, pki: TestPKI | None = None
+) -> tuple[PledgeService, TestPKI, str, Actor]:
+    """A service on the SQLite file ``db`` (or the store URL ``db``) with the sample list
+    published; returns it, its PKI, the list id and a window clerk of the list's organ."""
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
     clist = load_list(sample_list_text())
     organ = clist.owner_uscc or ""
-    pki = TestPKI.create()
+    pki = pki or TestPKI.create()
     svc = PledgeService.open(
-        f"sqlite:///{db}", signers={organ: pki.organ_seal("机关", organ)}, trust=pki.trust_store()
+        url, signers={organ: pki.organ_seal("机关", organ)}, trust=pki.trust_store()
     )
     officer = Actor(role=ActorRole.LIST_OFFICER, actor_id="LS1", organ_uscc=organ)
     reviewer = Actor(role=ActorRole.JUSTICE_REVIEWER, actor_id="SF1")

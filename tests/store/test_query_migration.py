@@ -34,7 +34,9 @@ def _back_to_version_2(factory: StoreFactory, store: Store) -> None:
     """Undo migration 3 in place (its indexes and columns, its record), as a store the
     previous SDK wrote would be."""
     drops = [f"DROP INDEX {name}" for name in _V3_INDEXES]
-    drops += [f"ALTER TABLE records DROP COLUMN {c}" for c in ("organ", "subject", "at", "ref")]
+    drops += [
+        f"ALTER TABLE records DROP COLUMN {c}" for c in ("organ", "subject", "at", "ref", "facts")
+    ]
     drops += [
         "DELETE FROM schema_migrations WHERE version = 3",
         "UPDATE meta SET value = '2' WHERE key = 'schema_version'",

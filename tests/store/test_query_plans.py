@@ -159,14 +159,9 @@ def test_page_queries_use_an_index(filled: tuple[Store, Dialect, Any], name: str
 @pytest.mark.parametrize(
     "part",
     [
-        "entries",
-        "statuses",
-        "verifications",
-        "dispositions",
-        "credit",
+        "cases",
+        "children",
         "complaints",
-        "limitation_refusals",
-        "signing_methods",
         "unrecorded_signing_methods",
     ],
 )

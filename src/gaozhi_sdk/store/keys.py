@@ -17,6 +17,11 @@ records written before):
                    has none); complaint — ``received_at``; ``""`` for the other keyed
                    kinds (their pages are then ordered by id); NULL for unkeyed kinds
 ``ref``            the case the record belongs to (``case_no``; complaint: ``subject_ref``)
+``facts``          what the statistics group by, as compact JSON (R-079): case — per
+                   entry ``[entry, pledged?, chosen?]``; verification — ``[entry,
+                   method, result]``; disposition — its actions; credit record —
+                   ``[severity, status]``. The database groups and counts records by
+                   it; only the distinct groups reach Python
 =================  =========================================================
 
 One function, :func:`record_keys`, decides them for every backend.
@@ -24,6 +29,7 @@ One function, :func:`record_keys`, decides them for every backend.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -46,6 +52,7 @@ class RecordKeys:
     subject: str | None = None
     at: str | None = None
     ref: str | None = None
+    facts: str | None = None
 
 
 def sortable_time(value: str | datetime) -> str:
@@ -89,6 +96,26 @@ def _str(doc: Mapping[str, Any], field: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _facts(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _strs(doc: Mapping[str, Any], field: str) -> list[str]:
+    value = doc.get(field)
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _case_facts(doc: Mapping[str, Any]) -> str:
+    pledged = set(_strs(doc, "pledged_entry_ids"))
+    choices = doc.get("choices")
+    chosen = {
+        c.get("entry_id")
+        for c in (choices if isinstance(choices, list) else [])
+        if isinstance(c, Mapping)
+    }
+    return _facts([[e, e in pledged, e in chosen] for e in _strs(doc, "entry_ids")])
+
+
 def _case(doc: Mapping[str, Any], secret: DeploymentSecret) -> RecordKeys:
     applicant = doc.get("applicant")
     number = applicant.get("id_number") if isinstance(applicant, Mapping) else None
@@ -97,7 +124,12 @@ def _case(doc: Mapping[str, Any], secret: DeploymentSecret) -> RecordKeys:
         if isinstance(number, str) and number
         else None
     )
-    return RecordKeys(organ=_str(doc, "organ_uscc"), subject=subject, at=_time(doc, "created_at"))
+    return RecordKeys(
+        organ=_str(doc, "organ_uscc"),
+        subject=subject,
+        at=_time(doc, "created_at"),
+        facts=_case_facts(doc),
+    )
 
 
 def _of_case(doc: Mapping[str, Any], secret: DeploymentSecret) -> RecordKeys:
@@ -105,7 +137,12 @@ def _of_case(doc: Mapping[str, Any], secret: DeploymentSecret) -> RecordKeys:
 
 
 def _verification(doc: Mapping[str, Any], secret: DeploymentSecret) -> RecordKeys:
-    return RecordKeys(ref=_str(doc, "case_no"), at=_time(doc, "due_at"))
+    facts = [_str(doc, "entry_id"), _str(doc, "method"), _str(doc, "result")]
+    return RecordKeys(ref=_str(doc, "case_no"), at=_time(doc, "due_at"), facts=_facts(facts))
+
+
+def _disposition(doc: Mapping[str, Any], secret: DeploymentSecret) -> RecordKeys:
+    return RecordKeys(ref=_str(doc, "case_no"), at="", facts=_facts(_strs(doc, "actions")))
 
 
 def _credit_record(doc: Mapping[str, Any], secret: DeploymentSecret) -> RecordKeys:
@@ -114,6 +151,7 @@ def _credit_record(doc: Mapping[str, Any], secret: DeploymentSecret) -> RecordKe
         subject=_str(doc, "subject_digest"),
         ref=_str(doc, "case_no"),
         at="",
+        facts=_facts([_str(doc, "severity"), _str(doc, "status")]),
     )
 
 
@@ -126,7 +164,7 @@ _DERIVE = {
     "verification": _verification,
     "complaint": _complaint,
     "credit_record": _credit_record,
-    "disposition": _of_case,
+    "disposition": _disposition,
     "notice": _of_case,
     "pledge": _of_case,
     "disclosure": _of_case,

@@ -224,18 +224,19 @@ _V3_INDEXES = (
     "CREATE INDEX records_state_at ON records (kind, state, at, id) WHERE at IS NOT NULL",
     "CREATE INDEX records_organ_at ON records (kind, organ, at, id) WHERE organ IS NOT NULL",
     "CREATE INDEX records_subject_at ON records (kind, subject, at, id) WHERE subject IS NOT NULL",
-    "CREATE INDEX records_ref ON records (kind, ref, at, id) WHERE ref IS NOT NULL",
+    "CREATE INDEX records_ref ON records (ref, kind, at, id) WHERE ref IS NOT NULL",
 )
 _V3_SQLITE = (
     "ALTER TABLE records ADD COLUMN organ TEXT",
     "ALTER TABLE records ADD COLUMN subject TEXT",
     "ALTER TABLE records ADD COLUMN at TEXT",
     "ALTER TABLE records ADD COLUMN ref TEXT",
+    "ALTER TABLE records ADD COLUMN facts TEXT",
     *_V3_INDEXES,
 )
 _V3_POSTGRES = (
     "ALTER TABLE records ADD COLUMN organ text, ADD COLUMN subject text, "
-    "ADD COLUMN at text, ADD COLUMN ref text",
+    "ADD COLUMN at text, ADD COLUMN ref text, ADD COLUMN facts text",
     *_V3_INDEXES,
 )
 

@@ -38,11 +38,9 @@ GZ-ST-507   connection lost while committing: the outcome is unknown
 from __future__ import annotations
 
 import builtins
-import hashlib
-import os
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any, NoReturn, cast
@@ -51,7 +49,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from gaozhi_sdk.errors import ConfigError, NotFoundError, StoreError
 from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.store.base import (
-    BlobRecord,
     DeploymentSecret,
     JournalEntry,
     OutboxMessage,
@@ -65,11 +62,8 @@ from gaozhi_sdk.store.entries import (
     MAX_ERROR_TEXT,
     check_claim_args,
     check_name,
-    dump_json,
     invalid,
-    prepare_entry,
 )
-from gaozhi_sdk.store.journal import ChainReport, MalformedLine, verify_chain, write_jsonl
 from gaozhi_sdk.store.migrations import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -77,7 +71,7 @@ from gaozhi_sdk.store.migrations import (
     MigrationStatus,
 )
 from gaozhi_sdk.store.queries import POSTGRES
-from gaozhi_sdk.store.rows import blob_from_row, journal_from_row, outbox_from_row, record_from_row
+from gaozhi_sdk.store.rows import outbox_from_row, record_from_row
 from gaozhi_sdk.store.sqlbase import SqlReads, SqlWrites, reindex_records
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresStore", "redact_url"]
@@ -266,105 +260,17 @@ class PostgresTransaction(SqlWrites):
         ).fetchone()
         return None if row is None else record_from_row(row)
 
-    def append_journal(
-        self,
-        *,
-        event: str,
-        aggregate_type: str,
-        aggregate_id: str,
-        actor: Mapping[str, str],
-        payload_digest: str,
-        outcome: str = "APPLIED",
-        detail: Mapping[str, Any] | None = None,
-        at: str | None = None,
-    ) -> JournalEntry:
-        """Append one entry to the hash chain (locks the chain head until commit)."""
-        pending = prepare_entry(
-            event=event,
-            aggregate_type=aggregate_type,
-            aggregate_id=aggregate_id,
-            actor=actor,
-            payload_digest=payload_digest,
-            outcome=outcome,
-            detail=detail,
-            at=at,
-        )
-        if self._head is None:
-            row = self._exec(
-                "SELECT seq, hash FROM journal_head WHERE id = 1 FOR UPDATE"
-            ).fetchone()
-            if row is None:  # pragma: no cover - created by migration 1
-                invalid("GZ-ST-003", "日志链头缺失", "journal_head row missing")
-            self._head = (int(row[0]), str(row[1]))
-        entry = pending.seal(self._head[0] + 1, self._head[1])
-        self._exec(
-            "INSERT INTO journal (seq, at, event, aggregate_type, aggregate_id, actor, "
-            "payload_digest, outcome, detail, prev_hash, hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                entry.seq,
-                entry.at,
-                entry.event,
-                entry.aggregate_type,
-                entry.aggregate_id,
-                _json_text(entry.actor),
-                entry.payload_digest,
-                entry.outcome,
-                _json_text(entry.detail),
-                entry.prev_hash,
-                entry.hash,
-            ),
-        )
+    def _chain_head(self) -> tuple[int, str]:
+        # Locked until commit: only the append is serialised across instances.
+        row = self._exec("SELECT seq, hash FROM journal_head WHERE id = 1 FOR UPDATE").fetchone()
+        if row is None:  # pragma: no cover - created by migration 1
+            invalid("GZ-ST-003", "日志链头缺失", "journal_head row missing")
+        return int(row[0]), str(row[1])
+
+    def _chain_advanced(self, entry: JournalEntry) -> None:
         self._exec(
             "UPDATE journal_head SET seq = %s, hash = %s WHERE id = 1", (entry.seq, entry.hash)
         )
-        self._head = (entry.seq, entry.hash)
-        return entry
-
-    def enqueue(self, topic: str, payload: Mapping[str, Any], *, idempotency_key: str) -> None:
-        """Add an outbox message; a duplicate ``idempotency_key`` is ignored."""
-        check_name(topic, "topic")
-        check_name(idempotency_key, "idempotency_key")
-        text = dump_json(payload, "payload")
-        self._exec(
-            "INSERT INTO outbox (topic, idempotency_key, payload, created_at) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING",
-            (topic, idempotency_key, text, now_cst().isoformat()),
-        )
-
-    def put_blob(self, id: str, *, kind: str, media_type: str, data: bytes) -> str:
-        """Store bytes under ``id`` (write-once, GZ-ST-410); returns their SHA-256 hex."""
-        check_name(id, "blob id")
-        check_name(kind, "blob kind")
-        check_name(media_type, "media_type")
-        if not isinstance(data, bytes | bytearray | memoryview):
-            invalid("GZ-ST-010", "blob 数据必须是 bytes", "blob data must be bytes")
-        raw = bytes(data)
-        digest = hashlib.sha256(raw).hexdigest()
-        cur = self._exec(
-            "INSERT INTO blobs (id, kind, media_type, data, sha256) VALUES (%s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO NOTHING",
-            (id, kind, media_type, raw, digest),
-        )
-        if cur.rowcount == 1:
-            return digest
-        row = self._exec(
-            "SELECT kind, media_type, sha256 FROM blobs WHERE id = %s", (id,)
-        ).fetchone()
-        if row is not None and tuple(row) == (kind, media_type, digest):
-            return digest
-        raise StoreError(
-            "GZ-ST-410",
-            f"文件 {id!r} 已存储且只能写入一次, 不能用不同的内容覆盖",
-            message_en=f"blob {id!r} is write-once and already holds different content",
-            details={"blob_id": id},
-        )
-
-
-def _json_text(value: Mapping[str, Any]) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _not_found(message_id: int) -> NoReturn:
@@ -696,49 +602,6 @@ class PostgresStore(SqlReads):
         finally:
             self._local.in_tx = False
 
-    def get(self, kind: str, id: str) -> Record | None:
-        """Read a committed record."""
-        rows = self._fetch(
-            "SELECT kind, id, version, state, doc, updated_at FROM records WHERE kind = %s "
-            "AND id = %s",
-            (kind, id),
-        )
-        return record_from_row(rows[0]) if rows else None
-
-    def list(self, kind: str, *, state: str | None = None) -> Iterator[Record]:
-        """Committed records of a kind (optionally in one state), ordered by id."""
-        last = ""
-        while True:
-            if state is None:
-                rows = self._fetch(
-                    "SELECT kind, id, version, state, doc, updated_at FROM records WHERE kind = %s "
-                    "AND id > %s "
-                    "ORDER BY id LIMIT %s",
-                    (kind, last, _PAGE),
-                )
-            else:
-                rows = self._fetch(
-                    "SELECT kind, id, version, state, doc, updated_at FROM records WHERE kind = %s "
-                    "AND state = %s "
-                    "AND id > %s ORDER BY id LIMIT %s",
-                    (kind, state, last, _PAGE),
-                )
-            for row in rows:
-                yield record_from_row(row)
-            if len(rows) < _PAGE:
-                return
-            last = rows[-1][1]
-
-    def count(self, kind: str, *, state: str | None = None) -> int:
-        """Number of committed records of a kind (optionally in one state)."""
-        if state is None:
-            rows = self._fetch("SELECT count(*) FROM records WHERE kind = %s", (kind,))
-        else:
-            rows = self._fetch(
-                "SELECT count(*) FROM records WHERE kind = %s AND state = %s", (kind, state)
-            )
-        return int(rows[0][0])
-
     def prune_expired(self, kind: str, *, updated_before: datetime, limit: int = 1000) -> int:
         """Delete up to ``limit`` ephemeral records written before ``updated_before``
         (:meth:`Store.prune_expired <gaozhi_sdk.store.base.Store.prune_expired>`); rows
@@ -754,71 +617,6 @@ class PostgresStore(SqlReads):
                 (kind, cutoff, limit, kind),
             )
             return int(cur.rowcount)
-
-    def get_blob(self, id: str) -> BlobRecord | None:
-        """Read stored bytes (GZ-JR-010 if they no longer match their SHA-256)."""
-        rows = self._fetch(
-            "SELECT id, kind, media_type, data, sha256 FROM blobs WHERE id = %s", (id,)
-        )
-        return blob_from_row(rows[0]) if rows else None
-
-    def list_blobs(self, kind: str | None = None) -> Iterator[BlobRecord]:
-        """Stored blobs (optionally of one kind), ordered by id."""
-        last = ""
-        while True:
-            if kind is None:
-                rows = self._fetch(
-                    "SELECT id, kind, media_type, data, sha256 FROM blobs "
-                    "WHERE id > %s ORDER BY id LIMIT %s",
-                    (last, _BLOB_PAGE),
-                )
-            else:
-                rows = self._fetch(
-                    "SELECT id, kind, media_type, data, sha256 FROM blobs WHERE kind = %s AND id > "
-                    "%s "
-                    "ORDER BY id LIMIT %s",
-                    (kind, last, _BLOB_PAGE),
-                )
-            for row in rows:
-                yield blob_from_row(row)
-            if len(rows) < _BLOB_PAGE:
-                return
-            last = rows[-1][0]
-
-    def journal(self, *, after_seq: int = 0) -> Iterator[JournalEntry]:
-        """Journal entries with ``seq > after_seq`` in order."""
-        last = after_seq
-        while True:
-            rows = self._fetch(
-                "SELECT seq, at, event, aggregate_type, aggregate_id, actor, payload_digest, "
-                "outcome, detail, prev_hash, hash FROM journal WHERE seq > %s ORDER BY seq "
-                "LIMIT %s",
-                (last, _PAGE),
-            )
-            for row in rows:
-                yield journal_from_row(row)
-            if len(rows) < _PAGE:
-                return
-            last = rows[-1][0]
-
-    def journal_head(self) -> JournalEntry | None:
-        """The last journal entry."""
-        rows = self._fetch(
-            "SELECT seq, at, event, aggregate_type, aggregate_id, actor, payload_digest, "
-            "outcome, detail, prev_hash, hash FROM journal ORDER BY seq DESC LIMIT 1"
-        )
-        return journal_from_row(rows[0]) if rows else None
-
-    def pending_outbox(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
-        """Undelivered, not dead messages, oldest first."""
-        rows = self._fetch(
-            "SELECT id, topic, idempotency_key, payload, created_at, attempts, "
-            "delivered_at, last_error, dead FROM outbox WHERE delivered_at IS NULL AND NOT "
-            "dead "
-            "ORDER BY id LIMIT %s",
-            (max(0, int(limit)),),
-        )
-        return [outbox_from_row(r) for r in rows]
 
     def claim_outbox(
         self, worker_id: str, limit: int = 100, lease_s: float = 60.0
@@ -841,24 +639,6 @@ class PostgresStore(SqlReads):
                 (worker_id, lease_s, limit),
             ).fetchall()
         return sorted((outbox_from_row(r) for r in rows), key=lambda m: m.id)
-
-    def outbox_message(self, message_id: int) -> OutboxMessage | None:
-        """One outbox message in any state."""
-        rows = self._fetch(
-            "SELECT id, topic, idempotency_key, payload, created_at, attempts, "
-            "delivered_at, last_error, dead FROM outbox WHERE id = %s",
-            (message_id,),
-        )
-        return outbox_from_row(rows[0]) if rows else None
-
-    def outbox_count(self, *, pending_only: bool = False) -> int:
-        """Number of outbox messages (all, or only undelivered and not dead)."""
-        sql = (
-            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND NOT dead"
-            if pending_only
-            else "SELECT count(*) FROM outbox"
-        )
-        return int(self._fetch(sql)[0][0])
 
     def mark_delivered(self, message_id: int) -> None:
         """Record a successful delivery (idempotent); GZ-ST-404 if there is no such message."""
@@ -887,30 +667,6 @@ class PostgresStore(SqlReads):
             )
             if cur.rowcount != 1:
                 _not_found(message_id)
-
-    def meta(self, key: str) -> str | None:
-        """A store-level setting; deployment secrets are not readable here."""
-        if key.startswith(_SECRET_PREFIX):
-            return None
-        rows = self._fetch("SELECT value FROM meta WHERE key = %s", (key,))
-        return str(rows[0][0]) if rows else None
-
-    def deployment_secret(self) -> DeploymentSecret:
-        """The current per-deployment secret (made with ``os.urandom(32)`` at creation)."""
-        rows = self._fetch("SELECT value FROM meta WHERE key = %s", (_SECRET_PREFIX,))
-        key = bytes.fromhex(str(rows[0][0]))
-        return DeploymentSecret(secret_key_id(key), key)
-
-    def deployment_secrets(self) -> builtins.list[DeploymentSecret]:
-        """Every secret this store has used, the current one first."""
-        out = [self.deployment_secret()]
-        rows = self._fetch(
-            "SELECT value FROM meta WHERE key LIKE %s ORDER BY key", (_SECRET_PREFIX + ".%",)
-        )
-        for (value,) in rows:
-            key = bytes.fromhex(str(value))
-            out.append(DeploymentSecret(secret_key_id(key), key))
-        return out
 
     def rotate_deployment_secret(self) -> DeploymentSecret:
         """Make a new current secret; the previous one is kept as ``id_salt.<key id>``."""
@@ -946,33 +702,3 @@ class PostgresStore(SqlReads):
         return f"PostgresStore({self.display_url!r}, schema={self.schema!r}{closed})"
 
     # -- journal verification -----------------------------------------------------------
-
-    def _journal_dicts(self) -> Iterator[dict[str, Any]]:
-        last = 0
-        while True:
-            rows = self._fetch(
-                "SELECT seq, at, event, aggregate_type, aggregate_id, actor, payload_digest, "
-                "outcome, detail, prev_hash, hash FROM journal WHERE seq > %s ORDER BY seq "
-                "LIMIT %s",
-                (last, _PAGE),
-            )
-            for row in rows:
-                try:
-                    yield journal_from_row(row).to_json_dict()
-                except (ValueError, TypeError):
-                    yield MalformedLine(row[0], "数据库中的 actor/detail 不是有效 JSON 对象")
-            if len(rows) < _PAGE:
-                return
-            last = rows[-1][0]
-
-    def verify_journal(
-        self, *, expected_head: str | None = None, expected_count: int | None = None
-    ) -> ChainReport:
-        """Verify the stored hash chain."""
-        return verify_chain(
-            self._journal_dicts(), expected_head=expected_head, expected_count=expected_count
-        )
-
-    def export_journal(self, path: str | os.PathLike[str]) -> int:
-        """Write the journal as ``journal.jsonl``; returns the count."""
-        return write_jsonl(self.journal(), path)

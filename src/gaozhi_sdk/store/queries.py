@@ -16,7 +16,9 @@ The SQL is built here once for both stores; :class:`Dialect` holds the few diffe
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,43 +45,19 @@ _COLUMNS = "kind, id, version, state, doc, updated_at"
 
 @dataclass(frozen=True)
 class Dialect:
-    """What differs between the engines: the placeholder and how JSON is read."""
+    """What differs between the engines: the placeholder and how a JSON field is read."""
 
     name: str
     param: str
     #: SQL of a JSON text field of ``{alias}.doc``: ``json_field.format(alias, name)``
     json_field: str
-    #: FROM item expanding the JSON array ``{alias}.doc.{name}`` into rows named ``{out}``
-    #: whose element is ``{out}.value``: ``json_array.format(alias, name, out)``
-    json_array: str
-    #: boolean SQL: is ``{value}`` an element of the text array ``{alias}.doc.{name}``
-    json_has: str
-    #: boolean SQL: has the object array ``{alias}.doc.{name}`` an element whose
-    #: ``{key}`` equals ``{value}``
-    json_has_key: str
+    #: the stored false of a boolean column (``outbox.dead``)
+    false: str
 
 
-SQLITE = Dialect(
-    name="sqlite",
-    param="?",
-    json_field="json_extract({0}.doc, '$.{1}')",
-    json_array="json_each({0}.doc, '$.{1}') AS {2}",
-    json_has="{value} IN (SELECT value FROM json_each({alias}.doc, '$.{name}'))",
-    json_has_key=(
-        "{value} IN (SELECT json_extract(value, '$.{key}') FROM json_each({alias}.doc, '$.{name}'))"
-    ),
-)
-
+SQLITE = Dialect(name="sqlite", param="?", json_field="json_extract({0}.doc, '$.{1}')", false="0")
 POSTGRES = Dialect(
-    name="postgresql",
-    param="%s",
-    json_field="({0}.doc::jsonb ->> '{1}')",
-    json_array="jsonb_array_elements_text({0}.doc::jsonb -> '{1}') AS {2}(value)",
-    json_has="jsonb_exists({alias}.doc::jsonb -> '{name}', {value})",
-    json_has_key=(
-        "EXISTS (SELECT 1 FROM jsonb_array_elements({alias}.doc::jsonb -> '{name}') AS h(o) "
-        "WHERE h.o ->> '{key}' = {value})"
-    ),
+    name="postgresql", param="%s", json_field="({0}.doc::jsonb ->> '{1}')", false="false"
 )
 
 
@@ -247,46 +225,10 @@ class StatisticsQuery:
         return " AND ".join(where), tuple(params)
 
     def statements(self, d: Dialect) -> dict[str, tuple[str, tuple[Any, ...]]]:
-        """Every grouped SELECT by name (see :class:`StatisticsCounts`)."""
+        """Every grouped SELECT by name; rows are grouped by the derived ``facts`` column
+        (:mod:`gaozhi_sdk.store.keys`), never by reading documents."""
         cohort, params = self._cohort(d, "c")
-        f = d.json_field.format
-        entry = "e.value"
-        entries = (
-            f"SELECT c.organ, {entry}, c.state, "
-            f"{d.json_has.format(value=entry, alias='c', name='pledged_entry_ids')}, "
-            f"{d.json_has_key.format(value=entry, alias='c', name='choices', key='entry_id')}, "
-            f"count(*) FROM records c, {d.json_array.format('c', 'entry_ids', 'e')} "
-            f"WHERE {cohort} GROUP BY 1, 2, 3, 4, 5"
-        )
-        verifications = (
-            f"SELECT c.organ, {f('v', 'entry_id')}, {f('v', 'method')}, {f('v', 'result')}, "
-            f"v.state, count(*) FROM records c JOIN records v "
-            f"ON v.kind = 'verification' AND v.ref = c.id WHERE {cohort} GROUP BY 1, 2, 3, 4, 5"
-        )
-        dispositions = (
-            f"SELECT a.value, count(*) FROM records c JOIN records x "
-            f"ON x.kind = 'disposition' AND x.ref = c.id, "
-            f"{d.json_array.format('x', 'actions', 'a')} "
-            f"WHERE {cohort} GROUP BY 1"
-        )
-        credit = (
-            f"SELECT {f('r', 'severity')}, {f('r', 'status')}, count(*) FROM records c "
-            f"JOIN records r ON r.kind = 'credit_record' AND r.ref = c.id "
-            f"WHERE {cohort} GROUP BY 1, 2"
-        )
-        refusals = (
-            f"SELECT count(*) FROM records c JOIN records l "
-            f"ON l.kind = 'limitation_refusal' AND l.ref = c.id WHERE {cohort}"
-        )
-        methods = (
-            f"SELECT s.state, count(*) FROM records c JOIN records s "
-            f"ON s.kind = 'pledge_signing_method' AND s.ref = c.id WHERE {cohort} GROUP BY 1"
-        )
-        unrecorded = (
-            f"SELECT 'CERTIFICATE', count(*) FROM records c JOIN records g "
-            f"ON g.kind = 'pledge' AND g.ref = c.id WHERE {cohort} AND NOT EXISTS "
-            f"(SELECT 1 FROM records s WHERE s.kind = 'pledge_signing_method' AND s.id = g.id)"
-        )
+
         p = d.param
         where = ["m.kind = 'complaint'", "m.at IS NOT NULL"]
         cparams: list[Any] = []
@@ -301,47 +243,79 @@ class StatisticsQuery:
                 f"m.ref IN (SELECT o.id FROM records o WHERE o.kind = 'case' AND o.organ = {p})"
             )
             cparams.append(self.organ)
-        complaints = (
-            f"SELECT m.state, count(*) FROM records m WHERE {' AND '.join(where)} GROUP BY 1"
-        )
         return {
-            "entries": (entries, params),
-            "statuses": (
-                f"SELECT c.state, count(*) FROM records c WHERE {cohort} GROUP BY 1",
+            "cases": (
+                f"SELECT c.organ, c.state, c.facts, count(*) FROM records c WHERE {cohort} "
+                "GROUP BY c.organ, c.state, c.facts",
                 params,
             ),
-            "verifications": (verifications, params),
-            "dispositions": (dispositions, params),
-            "credit": (credit, params),
-            "limitation_refusals": (refusals, params),
-            "complaints": (complaints, tuple(cparams)),
-            "signing_methods": (methods, params),
-            "unrecorded_signing_methods": (unrecorded, params),
+            # what belongs to the cohort's cases, in one join (one index range per case)
+            "children": (
+                "SELECT c.organ, x.kind, x.state, x.facts, count(*) FROM records c "
+                "JOIN records x ON x.ref = c.id AND x.kind IN ('verification', 'disposition', "
+                "'credit_record', 'limitation_refusal', 'pledge_signing_method') "
+                f"WHERE {cohort} "
+                "GROUP BY c.organ, x.kind, x.state, x.facts",
+                params,
+            ),
+            # pledges stored before signing methods were recorded count as CERTIFICATE
+            "unrecorded_signing_methods": (
+                "SELECT 'CERTIFICATE', count(*) FROM records c JOIN records g "
+                f"ON g.kind = 'pledge' AND g.ref = c.id WHERE {cohort} AND NOT EXISTS "
+                "(SELECT 1 FROM records s WHERE s.kind = 'pledge_signing_method' "
+                "AND s.id = g.id)",
+                params,
+            ),
+            "complaints": (
+                f"SELECT m.state, count(*) FROM records m WHERE {' AND '.join(where)} "
+                "GROUP BY m.state",
+                tuple(cparams),
+            ),
         }
 
     @staticmethod
     def counts(rows: dict[str, Sequence[Sequence[Any]]]) -> StatisticsCounts:
-        """Typed counts from the rows of :meth:`statements`."""
+        """Typed counts from the grouped rows of :meth:`statements` (each distinct group's
+        ``facts`` expanded; the number of groups does not grow with the cases)."""
+        entries: Counter[tuple[str, str, str, bool, bool]] = Counter()
+        statuses: Counter[str] = Counter()
+        for organ, state, facts, n in rows["cases"]:
+            statuses[str(state)] += int(n)
+            for entry, pledged, chosen in _json(facts, []):
+                entries[(str(organ), str(entry), str(state), bool(pledged), bool(chosen))] += int(n)
+        checks: Counter[tuple[str, str, str, str | None, str]] = Counter()
+        actions: Counter[str] = Counter()
+        credit: Counter[tuple[str, str]] = Counter()
+        refusals = 0
+        methods: Counter[str] = Counter()
+        for m, n in rows.get("unrecorded_signing_methods", ()):
+            methods[str(m)] += int(n)
+        for organ, kind, state, facts, n in rows["children"]:
+            if kind == "verification":
+                entry, method, result = _json(facts, [None, None, None])
+                key = (str(organ), str(entry), str(method), None if result is None else str(result))
+                checks[(*key, str(state))] += int(n)
+            elif kind == "disposition":
+                for action in _json(facts, []):
+                    actions[str(action)] += int(n)
+            elif kind == "credit_record":
+                severity, status = _json(facts, [None, None])
+                credit[(str(severity), str(status))] += int(n)
+            elif kind == "pledge_signing_method":
+                methods[str(state)] += int(n)
+            else:
+                refusals += int(n)
         return StatisticsCounts(
-            entries=tuple(
-                (str(o), str(e), str(s), bool(p), bool(c), int(n))
-                for o, e, s, p, c, n in rows["entries"]
-            ),
-            statuses=tuple((str(s), int(n)) for s, n in rows["statuses"]),
-            verifications=tuple(
-                (str(o), str(e), str(m), None if r is None else str(r), str(s), int(n))
-                for o, e, m, r, s, n in rows["verifications"]
-            ),
-            dispositions=tuple((str(a), int(n)) for a, n in rows["dispositions"]),
-            credit=tuple((str(v), str(s), int(n)) for v, s, n in rows["credit"]),
-            complaints=tuple((str(s), int(n)) for s, n in rows["complaints"]),
-            limitation_refusals=int(rows["limitation_refusals"][0][0]),
-            signing_methods=tuple(
-                (str(m), int(n))
-                for m, n in (
-                    *rows.get("signing_methods", ()),
-                    *rows.get("unrecorded_signing_methods", ()),
-                )
-                if int(n)
-            ),
+            entries=tuple((*k, n) for k, n in sorted(entries.items())),
+            statuses=tuple(sorted(statuses.items())),
+            verifications=tuple((*k, n) for k, n in sorted(checks.items(), key=str)),
+            dispositions=tuple(sorted(actions.items())),
+            credit=tuple((*k, n) for k, n in sorted(credit.items())),
+            complaints=tuple(sorted((str(s), int(n)) for s, n in rows["complaints"])),
+            limitation_refusals=refusals,
+            signing_methods=tuple(sorted((m, n) for m, n in methods.items() if n)),
         )
+
+
+def _json(text: Any, default: Any) -> Any:
+    return default if text is None else json.loads(text)

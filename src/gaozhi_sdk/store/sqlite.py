@@ -48,13 +48,11 @@ A blob whose bytes no longer match its stored SHA-256 raises
 from __future__ import annotations
 
 import builtins
-import hashlib
-import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any, NoReturn, cast
@@ -66,9 +64,7 @@ from gaozhi_sdk.errors import (
 from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.store.base import (
     GENESIS_HASH,
-    BlobRecord,
     DeploymentSecret,
-    JournalEntry,
     OutboxMessage,
     Record,
     Transaction,
@@ -79,14 +75,11 @@ from gaozhi_sdk.store.base import (
 from gaozhi_sdk.store.entries import (
     MAX_ERROR_TEXT,
     check_name,
-    dump_json,
     invalid,
-    prepare_entry,
 )
 from gaozhi_sdk.store.entries import (
     check_claim_args as _claim_args,
 )
-from gaozhi_sdk.store.journal import ChainReport, MalformedLine, verify_chain, write_jsonl
 from gaozhi_sdk.store.migrations import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -94,8 +87,6 @@ from gaozhi_sdk.store.migrations import (
     MigrationStatus,
 )
 from gaozhi_sdk.store.queries import SQLITE
-from gaozhi_sdk.store.rows import blob_from_row as _blob
-from gaozhi_sdk.store.rows import journal_from_row as _journal_entry
 from gaozhi_sdk.store.rows import outbox_from_row as _outbox
 from gaozhi_sdk.store.rows import record_from_row as _record
 from gaozhi_sdk.store.sqlbase import SqlReads, SqlWrites, reindex_records
@@ -251,100 +242,10 @@ class SqliteTransaction(SqlWrites):
         row = self._exec(_SQL_RECORD, (kind, id)).fetchone()
         return None if row is None else _record(row)
 
-    def append_journal(
-        self,
-        *,
-        event: str,
-        aggregate_type: str,
-        aggregate_id: str,
-        actor: Mapping[str, str],
-        payload_digest: str,
-        outcome: str = "APPLIED",
-        detail: Mapping[str, Any] | None = None,
-        at: str | None = None,
-    ) -> JournalEntry:
-        """Append one entry to the hash chain and return it.
-
-        Raises:
-            StoreError: GZ-ST-011 on invalid fields, GZ-ST-012 if the entry would contain
-                a full resident ID or mobile number (use ``mask_identifier`` /
-                ``digest_identifier``).
-        """
-        pending = prepare_entry(
-            event=event,
-            aggregate_type=aggregate_type,
-            aggregate_id=aggregate_id,
-            actor=actor,
-            payload_digest=payload_digest,
-            outcome=outcome,
-            detail=detail,
-            at=at,
-        )
-        if self._head is None:
-            row = self._exec("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
-            self._head = (0, GENESIS_HASH) if row is None else (row[0], row[1])
-        entry = pending.seal(self._head[0] + 1, self._head[1])
-        self._exec(
-            _SQL_JOURNAL_INSERT,
-            (
-                entry.seq,
-                entry.at,
-                entry.event,
-                entry.aggregate_type,
-                entry.aggregate_id,
-                json.dumps(entry.actor, ensure_ascii=False, sort_keys=True),
-                entry.payload_digest,
-                entry.outcome,
-                json.dumps(entry.detail, ensure_ascii=False, sort_keys=True),
-                entry.prev_hash,
-                entry.hash,
-            ),
-        )
-        self._head = (entry.seq, entry.hash)
-        return entry
-
-    def enqueue(self, topic: str, payload: Mapping[str, Any], *, idempotency_key: str) -> None:
-        """Add an outbox message; a duplicate ``idempotency_key`` is ignored."""
-        check_name(topic, "topic")
-        check_name(idempotency_key, "idempotency_key")
-        text = dump_json(payload, "payload")
-        self._exec(
-            "INSERT INTO outbox (topic, idempotency_key, payload, created_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-            (topic, idempotency_key, text, now_cst().isoformat()),
-        )
-
-    def put_blob(self, id: str, *, kind: str, media_type: str, data: bytes) -> str:
-        """Store bytes under ``id`` (write-once); returns their SHA-256 hex.
-
-        Raises:
-            StoreError: GZ-ST-410 if ``id`` already holds different bytes or metadata.
-        """
-        check_name(id, "blob id")
-        check_name(kind, "blob kind")
-        check_name(media_type, "media_type")
-        if not isinstance(data, bytes | bytearray | memoryview):
-            invalid("GZ-ST-010", "blob 数据必须是 bytes", "blob data must be bytes")
-        raw = bytes(data)
-        digest = hashlib.sha256(raw).hexdigest()
-        cur = self._exec(
-            "INSERT INTO blobs (id, kind, media_type, data, sha256) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO NOTHING",
-            (id, kind, media_type, raw, digest),
-        )
-        if cur.rowcount == 1:
-            return digest
-        row = self._exec(
-            "SELECT kind, media_type, sha256 FROM blobs WHERE id = ?", (id,)
-        ).fetchone()
-        if row is not None and tuple(row) == (kind, media_type, digest):
-            return digest
-        raise StoreError(
-            "GZ-ST-410",
-            f"文件 {id!r} 已存储且只能写入一次, 不能用不同的内容覆盖",
-            message_en=f"blob {id!r} is write-once and already holds different content",
-            details={"blob_id": id},
-        )
+    def _chain_head(self) -> tuple[int, str]:
+        # BEGIN IMMEDIATE already holds the write lock: the head cannot move under us.
+        row = self._exec("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
 
     # store-level helpers run inside a transaction -------------------------------
 
@@ -737,34 +638,6 @@ class SqliteStore(SqlReads):
             finally:
                 self._tx_owner = None
 
-    def get(self, kind: str, id: str) -> Record | None:
-        """Read a committed record."""
-        rows = self._fetch(_SQL_RECORD, (kind, id))
-        return _record(rows[0]) if rows else None
-
-    def list(self, kind: str, *, state: str | None = None) -> Iterator[Record]:
-        """Committed records of a kind (optionally in one state), ordered by id."""
-        sql = _SQL_RECORDS_PAGE if state is None else _SQL_RECORDS_STATE_PAGE
-        base: tuple[Any, ...] = (kind,) if state is None else (kind, state)
-        last = ""
-        while True:
-            rows = self._fetch(sql, (*base, last, _PAGE))
-            for row in rows:
-                yield _record(row)
-            if len(rows) < _PAGE:
-                return
-            last = rows[-1][1]
-
-    def count(self, kind: str, *, state: str | None = None) -> int:
-        """Number of committed records of a kind (optionally in one state)."""
-        if state is None:
-            rows = self._fetch("SELECT count(*) FROM records WHERE kind = ?", (kind,))
-        else:
-            rows = self._fetch(
-                "SELECT count(*) FROM records WHERE kind = ? AND state = ?", (kind, state)
-            )
-        return int(rows[0][0])
-
     def prune_expired(self, kind: str, *, updated_before: datetime, limit: int = 1000) -> int:
         """Delete up to ``limit`` ephemeral records written before ``updated_before``
         (:meth:`Store.prune_expired <gaozhi_sdk.store.base.Store.prune_expired>`)."""
@@ -776,45 +649,6 @@ class SqliteStore(SqlReads):
                 (kind, kind, cutoff, limit),
             )
             return int(cur.rowcount)
-
-    def get_blob(self, id: str) -> BlobRecord | None:
-        """Read stored bytes (GZ-JR-010 if they no longer match their SHA-256)."""
-        rows = self._fetch(_SQL_BLOB, (id,))
-        return _blob(rows[0]) if rows else None
-
-    def list_blobs(self, kind: str | None = None) -> Iterator[BlobRecord]:
-        """Stored blobs (optionally of one kind), ordered by id."""
-        sql = _SQL_BLOBS_PAGE if kind is None else _SQL_BLOBS_KIND_PAGE
-        base: tuple[Any, ...] = () if kind is None else (kind,)
-        last = ""
-        while True:
-            rows = self._fetch(sql, (*base, last, _BLOB_PAGE))
-            for row in rows:
-                yield _blob(row)
-            if len(rows) < _BLOB_PAGE:
-                return
-            last = rows[-1][0]
-
-    def journal(self, *, after_seq: int = 0) -> Iterator[JournalEntry]:
-        """Journal entries with ``seq > after_seq`` in order."""
-        last = after_seq
-        while True:
-            rows = self._fetch(_SQL_JOURNAL_PAGE, (last, _PAGE))
-            for row in rows:
-                yield _journal_entry(row)
-            if len(rows) < _PAGE:
-                return
-            last = rows[-1][0]
-
-    def journal_head(self) -> JournalEntry | None:
-        """The last journal entry."""
-        rows = self._fetch(_SQL_JOURNAL_HEAD)
-        return _journal_entry(rows[0]) if rows else None
-
-    def pending_outbox(self, *, limit: int = 100) -> builtins.list[OutboxMessage]:
-        """Undelivered, not dead messages, oldest first."""
-        rows = self._fetch(_SQL_OUTBOX_PENDING, (max(0, int(limit)),))
-        return [_outbox(r) for r in rows]
 
     def claim_outbox(
         self, worker_id: str, limit: int = 100, lease_s: float = 60.0
@@ -845,20 +679,6 @@ class SqliteStore(SqlReads):
                 )
         return [_outbox(r) for r in rows]
 
-    def outbox_message(self, message_id: int) -> OutboxMessage | None:
-        """One outbox message in any state (delivered and dead ones included)."""
-        rows = self._fetch(_SQL_OUTBOX_ONE, (message_id,))
-        return _outbox(rows[0]) if rows else None
-
-    def outbox_count(self, *, pending_only: bool = False) -> int:
-        """Number of outbox messages (all, or only undelivered and not dead)."""
-        sql = (
-            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead = 0"
-            if pending_only
-            else "SELECT count(*) FROM outbox"
-        )
-        return int(self._fetch(sql)[0][0])
-
     def mark_delivered(self, message_id: int) -> None:
         """Record a successful delivery (idempotent; the first time is kept).
 
@@ -882,38 +702,11 @@ class SqliteStore(SqlReads):
             assert isinstance(tx, SqliteTransaction)
             tx._mark_failed(message_id, error, max_attempts)
 
-    def meta(self, key: str) -> str | None:
-        """A store-level setting (``schema_version``, ``created_at``, ``application``).
-
-        Deployment secrets are not readable here (see :meth:`deployment_secret`)."""
-        if key.startswith(_SECRET_PREFIX):
-            return None
-        rows = self._fetch("SELECT value FROM meta WHERE key = ?", (key,))
-        return str(rows[0][0]) if rows else None
-
-    def deployment_secret(self) -> DeploymentSecret:
-        """The current per-deployment secret (meta row ``id_salt``, made with
-        ``os.urandom(32)`` when the store was created)."""
-        rows = self._fetch("SELECT value FROM meta WHERE key = ?", (_SECRET_PREFIX,))
-        key = bytes.fromhex(str(rows[0][0]))
-        return DeploymentSecret(secret_key_id(key), key)
-
     def _current_secret(self) -> DeploymentSecret:
         """The current secret, read once (the key of the derived ``subject`` column)."""
         if self._secret_cache is None:
             self._secret_cache = self.deployment_secret()
         return self._secret_cache
-
-    def deployment_secrets(self) -> builtins.list[DeploymentSecret]:
-        """Every secret this store has used, the current one first."""
-        out = [self.deployment_secret()]
-        rows = self._fetch(
-            "SELECT value FROM meta WHERE key LIKE ? ORDER BY key", (_SECRET_PREFIX + ".%",)
-        )
-        for (value,) in rows:
-            key = bytes.fromhex(str(value))
-            out.append(DeploymentSecret(secret_key_id(key), key))
-        return out
 
     def rotate_deployment_secret(self) -> DeploymentSecret:
         """Make a new current secret; the previous one is kept as ``id_salt.<key id>``.
@@ -952,29 +745,3 @@ class SqliteStore(SqlReads):
         return f"SqliteStore({where!r}{', closed' if self._closed else ''})"
 
     # -- journal verification ------------------------------------------------------
-
-    def _journal_dicts(self) -> Iterator[dict[str, Any]]:
-        """Stored journal rows as entry dicts; unreadable rows become MalformedLine."""
-        last = 0
-        while True:
-            rows = self._fetch(_SQL_JOURNAL_PAGE, (last, _PAGE))
-            for row in rows:
-                try:
-                    yield _journal_entry(row).to_json_dict()
-                except (ValueError, TypeError):
-                    yield MalformedLine(row[0], "数据库中的 actor/detail 不是有效 JSON 对象")
-            if len(rows) < _PAGE:
-                return
-            last = rows[-1][0]
-
-    def verify_journal(
-        self, *, expected_head: str | None = None, expected_count: int | None = None
-    ) -> ChainReport:
-        """Verify the stored hash chain (see :func:`gaozhi_sdk.store.journal.verify_chain`)."""
-        return verify_chain(
-            self._journal_dicts(), expected_head=expected_head, expected_count=expected_count
-        )
-
-    def export_journal(self, path: str | os.PathLike[str]) -> int:
-        """Write the journal as ``journal.jsonl`` (canonical JSON lines); returns the count."""
-        return write_jsonl(self.journal(), path)
