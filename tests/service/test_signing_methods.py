@@ -744,3 +744,62 @@ def test_r035_evidence_package_of_an_event_certificate_pledge_audits_with_event_
     args += ["--tsa-trust", str(tmp_path / "tsa.pem"), "--organ", flow.organ]
     assert main([*args, "--event-ca-trust", str(tmp_path / "event-ca.pem")]) == 0
     capsys.readouterr()
+
+
+def test_r024_platform_attested_proxy_pledge_needs_the_applicants_signed_grant(
+    flow: Flow,
+) -> None:
+    """R-024 with R-035: a platform attests that the *proxy* authenticated, which says nothing
+    about whether the applicant authorised them. A PLATFORM_ATTESTED pledge naming a proxy is
+    refused (GZ-SG-050, nothing stored) unless it carries the special authorisation signed by
+    the applicant; with the grant it verifies."""
+    from gaozhi_sdk.models import Proxy, SpecialAuthorization
+
+    app = synthetic_applicant(flow.rng)
+    n = flow.svc.cases.issue_notice(
+        list_id=flow.list_id, entry_ids=[ENTRY], applicant=app, actor=flow.clerk
+    )
+    entry = next(e for e in flow.svc.lists.published(flow.list_id).entries if e.entry_id == ENTRY)
+    party = synthetic_applicant(flow.rng)
+    today = flow.clock().date()
+    proxy = Proxy(
+        party=party,
+        authorization=SpecialAuthorization(
+            authorization_id="SQ-PA-1",
+            grantor_id_number=app.id_number,
+            matter_code=entry.matter_code,
+            entry_ids=(ENTRY,),
+            valid_from=today,
+            valid_to=today + timedelta(days=30),
+            express_pledge_authority=True,
+            document_ref="特别授权委托书",
+        ),
+    )
+    me = Actor(role=ActorRole.PROXY, actor_id=party.id_number)
+    flow.svc.cases.record_choices(
+        n.case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me, proxy=proxy
+    )
+
+    def attested(px: Proxy) -> Any:
+        s = flow.svc.signing.start_authentication(n.case_no, me, proxy=px)
+        s = flow.svc.signing.finish_authentication(s.session_id, me)
+        return flow.svc.signing.attest_pledge(n.case_no, s.session_id, me)
+
+    with pytest.raises(GaozhiError) as ei:  # the proxy's own word: no grant
+        attested(proxy)
+    assert ei.value.code == "GZ-SG-050"
+    assert "特别授权书" in str(ei.value) or "grant" in (ei.value.message_en or "")
+    assert flow.svc.cases.get(n.case_no).pledge_id is None
+
+    grant = flow.svc.cases.authorization_to_sign(n.case_no, proxy)
+    own = flow.pki.applicant(
+        "申请人",
+        app.id_number,
+        not_before=START - timedelta(days=1),
+        not_after=START + timedelta(days=365),
+    )
+    pledge = attested(proxy.with_signed_grant(sign(grant, own).to_json()))
+    report = validate(flow.stored(pledge.pledge_id), trust=flow.trust, at=flow.clock())
+    assert report.indication is Indication.TOTAL_PASSED, report.to_text()
+    assert report.signing_method is not None
+    assert report.signing_method.method == SigningMethod.PLATFORM_ATTESTED.value

@@ -327,6 +327,22 @@ def _decide_attested(payload: Any, subject: SubjectIdentity, ctx: SignerContext)
             f"{gap.message_en} (R-024)",
             found=gap.message,
         )
+    proxy = _field(payload, "proxy")
+    if proxy is not None and ctx.method is SigningMethod.PLATFORM_ATTESTED:
+        # the platform vouches that the proxy authenticated, not that the applicant
+        # authorised them; that needs the applicant's own signed grant, as for a proxy's
+        # signature. (At the window the clerk sees the paper authorisation in person.)
+        why = grant_problem(payload, proxy, ctx)
+        if why is not None:
+            return SignerDecision(
+                CheckStatus.INDETERMINATE if why[0] else CheckStatus.FAILED,
+                f"平台作证的承诺书载明代为承诺人 {mask_identifier(proxy.party.id_number)}, "
+                f"但{why[1]}",
+                f"a platform-attested pledge names the proxy "
+                f"{mask_identifier(proxy.party.id_number)}, but {why[2]}",
+                expected="承诺人签署的特别授权书",
+                found=subject.describe(),
+            )
     if ctx.method is SigningMethod.WINDOW_HANDWRITTEN and seal != organ:
         return SignerDecision(
             CheckStatus.FAILED,
