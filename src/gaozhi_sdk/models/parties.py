@@ -177,7 +177,7 @@ class AuthorizationGrant(GaozhiModel):
 
     Payload type ``proxy-authorization``; the strict signer policy accepts it only when the
     grantor (the applicant) signed it, and accepts a pledge signed by a proxy only when the
-    pledge carries such a grant (:attr:`SpecialAuthorization.signed_grant`) that binds this
+    pledge carries such a grant (``SpecialAuthorization.signed_grant``) that binds this
     case, notice, proxy, matter, proofs and a validity period covering the signing date.
     """
 

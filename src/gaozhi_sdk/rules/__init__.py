@@ -67,7 +67,7 @@ from gaozhi_sdk.rules.list_load import load_list
 from gaozhi_sdk.rules.local_methods import LOCAL_METHOD_NAMES, method_for_name
 from gaozhi_sdk.rules.proxy import check_proxy
 from gaozhi_sdk.rules.severity import FalsePledgeFacts, SeverityMapping
-from gaozhi_sdk.rules.statistics import compute_statistics, render_markdown
+from gaozhi_sdk.rules.statistics import compute_statistics, render_markdown, statistics_from_counts
 from gaozhi_sdk.rules.verification_plan import (
     PlanningConfig,
     VerificationPlan,
@@ -135,6 +135,7 @@ __all__ = [
     "roll_back",
     "roll_forward",
     "scan_wording",
+    "statistics_from_counts",
     "validate_list",
     "window_end",
 ]

@@ -286,7 +286,7 @@ class Store(Protocol):
         digests still verify. New digests use the new secret. Returns the new secret."""
 
     def prune_expired(self, kind: str, *, updated_before: datetime, limit: int = 1000) -> int:
-        """Delete up to ``limit`` records of an :data:`EPHEMERAL_KINDS` kind last written
+        """Delete up to ``limit`` records of an ``EPHEMERAL_KINDS`` kind last written
         before ``updated_before`` (one short transaction); returns how many went. Any other
         kind is refused (GZ-ST-010): domain records are never deleted."""
 

@@ -67,7 +67,7 @@ def sortable_time(value: str | datetime) -> str:
 def period_bounds(
     start: date | datetime | None, end: date | datetime | None
 ) -> tuple[str | None, str | None]:
-    """``[start, end)`` as :func:`sortable_time` bounds. A :class:`date` is a whole day in
+    """``[start, end)`` as :func:`sortable_time` bounds. A :class:`datetime.date` is a whole day in
     China Standard Time: ``start`` from its 00:00, ``end`` *including* that day."""
 
     def bound(v: date | datetime | None, *, upper: bool) -> str | None:

@@ -82,7 +82,7 @@ class RecordQuery:
     be equal (not indexed: combine them with an indexed filter); ``at_from`` (inclusive) /
     ``at_to`` (exclusive): bounds on the derived time
     (:func:`~gaozhi_sdk.store.keys.sortable_time` text); ``after``: id of the last record
-    of the previous page; ``limit``: 1 … :data:`MAX_LIMIT`.
+    of the previous page; ``limit``: 1 … ``MAX_LIMIT`` (1000).
     """
 
     kind: str
