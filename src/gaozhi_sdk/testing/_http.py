@@ -1,4 +1,5 @@
-"""The loopback HTTP server the test services share (local TSA, data-sharing emulator).
+"""The loopback HTTP server the test services share (local TSA, event CA, data-sharing
+emulator), and the start/stop plumbing of a service served by it.
 
 A client that goes away mid-answer (Ctrl-C in ``gaozhi demo``, a timed-out request) is
 normal for these servers: :class:`LoopbackHTTPServer` drops such connections quietly
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from http.server import ThreadingHTTPServer
-from typing import Any
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
 
-__all__ = ["LoopbackHTTPServer"]
+__all__ = ["LoopbackHTTPServer", "LoopbackService"]
 
 log = logging.getLogger(__name__)
 
@@ -28,3 +31,41 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         if isinstance(exc, ConnectionError | TimeoutError):
             return  # the client went away: nothing to report
         log.warning("HTTP 请求处理出错 (%s): %s: %s", client_address, type(exc).__name__, exc)
+
+
+class LoopbackService:
+    """Serving on 127.0.0.1 in a daemon thread: ``start()`` (the subclass builds its handler
+    and calls :meth:`_serve`), an idempotent :meth:`stop`, and use as a context manager."""
+
+    _server: LoopbackHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        raise NotImplementedError
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler], name: str) -> None:
+        self._server = LoopbackHTTPServer(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the HTTP server (idempotent)."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._server = None
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

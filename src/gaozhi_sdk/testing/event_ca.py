@@ -35,7 +35,6 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 
 from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
@@ -53,7 +52,7 @@ from gaozhi_sdk.errors import GaozhiError, SignatureError
 from gaozhi_sdk.esign.keys import SM2_CURVE_OID, KeyRejected, key_verifier_for
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.service.remote_signing import raw_to_der
-from gaozhi_sdk.testing._http import LoopbackHTTPServer
+from gaozhi_sdk.testing._http import LoopbackService
 from gaozhi_sdk.testing.identity import verify_token
 from gaozhi_sdk.testing.pki import TestPKI, _identity_fields, _name
 
@@ -66,7 +65,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-class EmulatedEventCA:
+class EmulatedEventCA(LoopbackService):
     """An event-certificate CA for tests (P-256 and SM2 keys; see the module docstring).
 
     Args:
@@ -99,8 +98,6 @@ class EmulatedEventCA:
         self._challenges: dict[str, tuple[bytes, datetime]] = {}
         self._used_tokens: set[str] = set()
         self._lock = threading.Lock()
-        self._server: LoopbackHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.issued = 0
 
     # -- CA ---------------------------------------------------------------------------
@@ -317,34 +314,8 @@ class EmulatedEventCA:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="gaozhi-event-ca", daemon=True
-        )
-        self._thread.start()
+        self._serve(Handler, "gaozhi-event-ca")
         return self.url
-
-    def stop(self) -> None:
-        """Stop the HTTP server (idempotent)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=10)
-            self._server = None
-            self._thread = None
-
-    def __enter__(self) -> EmulatedEventCA:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "not serving"

@@ -16,12 +16,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import secrets
-import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from asn1crypto import cms, core, tsp  # type: ignore[import-untyped]
@@ -31,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from gaozhi_sdk.testing._http import LoopbackHTTPServer
+from gaozhi_sdk.testing._http import LoopbackService
 
 __all__ = ["LOCAL_TSA_POLICY", "LocalTSA", "build_token"]
 
@@ -165,7 +163,7 @@ def build_token(
     return bytes(info.dump())
 
 
-class LocalTSA:
+class LocalTSA(LoopbackService):
     """A test TSA: root CA + TSA certificate + token builder + optional HTTP server.
 
     Args:
@@ -197,8 +195,6 @@ class LocalTSA:
             lambda: datetime.now(UTC).replace(microsecond=0)
         )
         self._serials = itertools.count(secrets.randbits(40) << 16)
-        self._server: LoopbackHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.requests_served = 0
 
     # -- creation -----------------------------------------------------------------------
@@ -376,35 +372,8 @@ class LocalTSA:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="gaozhi-local-tsa", daemon=True
-        )
-        self._thread.start()
+        self._serve(Handler, "gaozhi-local-tsa")
         return self.url
-
-    def stop(self) -> None:
-        """Stop the server (idempotent)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=10)
-            self._server = None
-            self._thread = None
-
-    def __enter__(self) -> LocalTSA:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "not serving"
