@@ -55,9 +55,22 @@ def test_example_plugin_keeps_the_hook_contract() -> None:
         "gaozhi_verify_proof",
         "gaozhi_render_document",
         "gaozhi_certificate_identities",
+        "gaozhi_identity_provider",
+        "gaozhi_event_certificate_authority",
         "gaozhi_event",
     }
     assert set(report.hooks) == families == set(PluginHost.hook_names())
+
+
+def test_example_signing_services_only_when_named() -> None:
+    """The FAKE identity provider and event CA answer only to the plugin's name, and the
+    host accepts what they return (GZ-PL-006 otherwise)."""
+    host = PluginHost(load_entrypoints=False)
+    host.register(plugin, name="example")
+    assert host.identity_provider("example") is not None
+    assert host.event_certificate_authority("example") is not None
+    assert plugin.gaozhi_identity_provider(None) is None
+    assert plugin.gaozhi_event_certificate_authority("another") is None
 
 
 def test_example_verify_proof_answers_only_its_data_source() -> None:

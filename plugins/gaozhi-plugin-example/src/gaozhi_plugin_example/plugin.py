@@ -242,6 +242,42 @@ def gaozhi_certificate_identities(certificate: x509.Certificate) -> Iterable[Cer
     return [CertificateIdentity(IdentityKind.RESIDENT_ID, parts[1], "subject:CN@2 (示例省 CA)")]
 
 
+# -- applicant signing (DESIGN §4a): identity provider and event-certificate CA ----------------
+
+_signing_lock = threading.Lock()
+_signing: dict[str, Any] = {}
+
+
+def _fake_signing_services() -> dict[str, Any]:
+    """One FAKE identity provider and the event CA that trusts its tokens (made once).
+
+    They are the SDK's emulators: a real adapter returns clients of the province's
+    real-name authentication service and of its CA instead.
+    """
+    from gaozhi_sdk.testing import EmulatedEventCA, EmulatedIdentityProvider
+
+    with _signing_lock:
+        if not _signing:
+            idp = EmulatedIdentityProvider(f"{NAME}-idp")
+            _signing["idp"] = idp
+            _signing["ca"] = EmulatedEventCA({idp.name: idp.public_key})
+        return _signing
+
+
+@hookimpl
+def gaozhi_identity_provider(name: str | None) -> Any:
+    """The FAKE identity provider, only when asked for by this plugin's name (never as the
+    default: a deployment must name a fake provider on purpose)."""
+    return _fake_signing_services()["idp"] if name == NAME else None
+
+
+@hookimpl
+def gaozhi_event_certificate_authority(name: str | None) -> Any:
+    """The FAKE event CA (trusting the FAKE provider's tokens), only when asked for by
+    this plugin's name."""
+    return _fake_signing_services()["ca"] if name == NAME else None
+
+
 # -- events (1:N, from the outbox) ----------------------------------------------------------
 
 
