@@ -14,6 +14,7 @@ import builtins
 import hashlib
 import json
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -93,7 +94,7 @@ def _conflict(kind: str, id: str, expected: int | None, found: int | None) -> St
     )
 
 
-class SqlWrites:
+class SqlWrites(ABC):
     """The writes of a transaction every SQL store makes the same way: ``put`` (one INSERT
     or version-checked UPDATE with the derived keys of :mod:`gaozhi_sdk.store.keys`),
     ``append_journal``, ``enqueue`` and ``put_blob``. Subclasses give ``_exec`` (returns a
@@ -103,18 +104,22 @@ class SqlWrites:
     _dialect: Dialect
     _head: tuple[int, str] | None
 
+    @abstractmethod
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        raise NotImplementedError
+        """Run one statement in this transaction; a cursor with ``rowcount``/``fetchone``."""
 
+    @abstractmethod
     def _secret(self) -> DeploymentSecret:
-        raise NotImplementedError
+        """The deployment secret the derived keys are digested with."""
 
+    @abstractmethod
     def _chain_head(self) -> tuple[int, str]:
         """(seq, hash) of the last entry, serialising appenders from here to commit."""
-        raise NotImplementedError
 
     def _chain_advanced(self, entry: JournalEntry) -> None:
-        """The chain head moved to ``entry`` (inside this transaction)."""
+        """The chain head moved to ``entry`` (inside this transaction); SQLite keeps no
+        cached head, so by default there is nothing to do."""
+        return None
 
     def append_journal(
         self,
@@ -261,7 +266,7 @@ _BLOB_PAGE = 50
 SECRET_PREFIX = "id_salt"  # noqa: S105 - a meta row name, not a secret
 
 
-class SqlReads:
+class SqlReads(ABC):
     """The committed reads every SQL store answers the same way — records, blobs, journal,
     outbox, meta and deployment secrets, and the province queries
     (:mod:`gaozhi_sdk.store.queries`) — in keyset pages, never all rows at once.
@@ -269,8 +274,9 @@ class SqlReads:
 
     _dialect: Dialect
 
+    @abstractmethod
     def _fetch(self, sql: str, params: tuple[Any, ...] = ()) -> builtins.list[Any]:
-        raise NotImplementedError
+        """One committed read: every row of ``sql``."""
 
     def _q(self, sql: str, params: tuple[Any, ...] = ()) -> builtins.list[Any]:
         return self._fetch(_sql(self._dialect, sql), params)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -33,15 +34,16 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         log.warning("HTTP 请求处理出错 (%s): %s: %s", client_address, type(exc).__name__, exc)
 
 
-class LoopbackService:
+class LoopbackService(ABC):
     """Serving on 127.0.0.1 in a daemon thread: ``start()`` (the subclass builds its handler
     and calls :meth:`_serve`), an idempotent :meth:`stop`, and use as a context manager."""
 
     _server: LoopbackHTTPServer | None = None
     _thread: threading.Thread | None = None
 
+    @abstractmethod
     def start(self) -> str:
-        raise NotImplementedError
+        """Serve (idempotent) and return the base URL."""
 
     def _serve(self, handler: type[BaseHTTPRequestHandler], name: str) -> None:
         self._server = LoopbackHTTPServer(("127.0.0.1", 0), handler)
