@@ -240,10 +240,17 @@ def csrf_of(driver: Any) -> str:
 
 
 def wait_for(driver: Any, condition: Any, timeout: float = 20) -> Any:
-    """Wait until ``condition(driver)`` is truthy (after a click that navigates)."""
+    """Wait until ``condition(driver)`` is truthy (after a click that navigates). An element
+    read while the next page replaces the old one is stale: that is "not yet", not a failure."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    waiting = WebDriverWait(
+        driver,
+        timeout,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+    )
+    return waiting.until(condition)
 
 
 def wait_path(driver: Any, suffix: str, timeout: float = 20) -> None:
