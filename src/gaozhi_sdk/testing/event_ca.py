@@ -4,7 +4,7 @@
 certificates — P-256 keys under a P-256 root, SM2 keys (proven by a signed challenge)
 under an SM2 root made with the SM2 plugin's primitives — only on a valid, unexpired,
 unused authentication token of an identity provider it trusts, to a key proven by a
-PKCS#10 CSR (P-256) or by a signature over a fresh single-use challenge (proof of
+PKCS#10 CSR (P-256 or SM2) or by a signature over a fresh single-use challenge (proof of
 possession). The authenticated identity goes into the
 subject ``serialNumber`` as ``IDCCN-<居民身份证号码>`` (or ``organizationIdentifier``
 ``NTRCN-<统一社会信用代码>``), which :mod:`gaozhi_sdk.esign.identity` reads; the CN is
@@ -37,7 +37,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+from asn1crypto import csr as asn1_csr  # type: ignore[import-untyped]
+from asn1crypto import keys as asn1_keys
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -49,7 +50,12 @@ from gaozhi_sdk.authentication import (
     IssuedEventCertificate,
 )
 from gaozhi_sdk.errors import GaozhiError, SignatureError
-from gaozhi_sdk.esign.keys import SM2_CURVE_OID, KeyRejected, key_verifier_for
+from gaozhi_sdk.esign.keys import (
+    SM2_CURVE_OID,
+    SM2_SIGNATURE_OIDS,
+    KeyRejected,
+    key_verifier_for,
+)
 from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.service.remote_signing import raw_to_der
 from gaozhi_sdk.testing._http import LoopbackService
@@ -186,15 +192,7 @@ class EmulatedEventCA(LoopbackService):
 
     def _proven_key(self, request: EventCertificateRequest, now: datetime) -> Any:
         if request.csr is not None:
-            try:
-                csr = x509.load_der_x509_csr(request.csr)
-                key = csr.public_key()
-                ok = csr.is_signature_valid
-            except (ValueError, TypeError):
-                raise _no_proof("证书请求 (CSR) 无法解析或密钥不受支持") from None
-            if not ok:
-                raise _no_proof("证书请求 (CSR) 的签名无效")
-            return _p256(key)
+            return _csr_key(request.csr, request.sm2_signer_id)
         if request.public_key is None or request.challenge_id is None:
             raise _no_proof("须提供 CSR, 或公钥与对挑战的签名")
         with self._lock:
@@ -330,6 +328,37 @@ def _is_sm2(spki: bytes) -> bool:
         return bool(params.name == "named" and params.chosen.dotted == SM2_CURVE_OID)
     except (ValueError, TypeError, KeyError, AttributeError):
         return False
+
+
+def _csr_key(der: bytes, sm2_signer_id: str | None) -> Any:
+    """The key a PKCS#10 CSR proves by its self-signature: a P-256 key (ECDSA, checked by
+    ``cryptography``) or an SM2 key (SM2-with-SM3 under ``sm2_signer_id``, default
+    ``1234567812345678``, checked by the registered SM2 verifier; returned as SPKI DER)."""
+    try:
+        req = asn1_csr.CertificationRequest.load(der)
+        info = req["certification_request_info"]
+        spki = info["subject_pk_info"].dump()
+        tbs = info.dump()
+        algorithm = req["signature_algorithm"]["algorithm"].dotted
+        signature = bytes(req["signature"].native)
+    except (ValueError, TypeError, KeyError):
+        raise _no_proof("证书请求 (CSR) 无法解析") from None
+    if _is_sm2(spki):
+        if algorithm not in SM2_SIGNATURE_OIDS:
+            raise _no_proof(f"SM2 证书请求须以 SM2-with-SM3 签名, 实为 {algorithm}")
+        verifier = key_verifier_for(spki, sm2_signer_id)
+        if isinstance(verifier, KeyRejected) or verifier.verify(signature, tbs) is None:
+            raise _no_proof("证书请求 (CSR) 的签名无效")
+        return spki
+    try:
+        csr = x509.load_der_x509_csr(der)
+        key = csr.public_key()
+        ok = csr.is_signature_valid
+    except (ValueError, TypeError):
+        raise _no_proof("证书请求 (CSR) 无法解析或密钥不受支持") from None
+    if not ok:
+        raise _no_proof("证书请求 (CSR) 的签名无效")
+    return _p256(key)
 
 
 def _no_proof(zh: str) -> SignatureError:
