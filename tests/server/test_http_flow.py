@@ -210,8 +210,9 @@ def test_a_client_that_drops_the_connection_after_sending_gets_the_first_respons
     ).encode()
     key = uuid.uuid4().hex
     headers = ReferenceProfile("ak-clerk").sign(
-        "POST", "/v1/notices", {}, body, "rid-drop", secret=served.secrets["clerk"]
-    )
+        "POST", "/v1/notices", {}, body, "rid-drop", secret=served.secrets["clerk"],
+        headers={"Content-Type": "application/json", "Idempotency-Key": key},
+    )  # fmt: skip
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     raw = (
         f"POST /v1/notices HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"

@@ -70,6 +70,11 @@ def _signed(
     key: str | None = None,
 ) -> tuple[str, dict[str, str], bytes]:
     raw = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+    covered = {}  # what the call does: covered by the signature (X-Signed-Headers)
+    if body is not None:
+        covered["Content-Type"] = "application/json"
+    if key is not None:
+        covered["Idempotency-Key"] = key
     headers = ReferenceProfile(f"ak-{cid}").sign(
         method,
         path,
@@ -79,11 +84,9 @@ def _signed(
         secret=served.secrets[cid],
         timestamp_ms=int(at * 1000),
         nonce=nonce or uuid.uuid4().hex,
+        headers=covered,
     )
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    if key is not None:
-        headers["Idempotency-Key"] = key
+    headers.update(covered)
     return path, headers, raw
 
 

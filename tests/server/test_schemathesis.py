@@ -22,7 +22,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
 
-from gaozhi_sdk.sharing.signing import ReferenceProfile  # noqa: E402
+from gaozhi_sdk.sharing.signing import MUST_SIGN, ReferenceProfile  # noqa: E402
 from gaozhi_sdk.testing.pki import TestPKI  # noqa: E402
 from gaozhi_sdk.testing.server import ServedService  # noqa: E402
 
@@ -54,6 +54,7 @@ class SigningSession(requests.Session):
             self.profile.sign(
                 request.method or "GET", url.path, query, body, uuid.uuid4().hex,
                 secret=self.secret,
+                headers={k: v for k, v in request.headers.items() if k.lower() in MUST_SIGN},
             )
         )  # fmt: skip
         response = super().send(request, **kwargs)

@@ -3,7 +3,11 @@
 Production methods: mutual TLS (the client certificate's SHA-256 fingerprint names a
 credential) and request signing with ``gaozhi-hmac-sm3-v1`` (DESIGN §7; ``X-App-Key``
 names a credential; timestamp window; every nonce is accepted once — recorded in the
-store, so several worker processes share the replay cache). Bearer tokens only in
+store, so several worker processes share the replay cache). The signature must also cover
+(``X-Signed-Headers``) every one of :data:`MUST_SIGN` the request carries: the body's
+media type, the idempotency key and the applicant assertion decide what the call does and
+for whom, so a party on the path (a gateway, a proxy) that rewrites them — or replays a
+captured request with other values — is refused. Bearer tokens only in
 development mode. A credential that is not configured, a bad signature, a stale
 timestamp or a replayed nonce is a 401 problem; nothing else is looked at.
 """
@@ -21,10 +25,15 @@ from gaozhi_sdk.errors import GaozhiError, StoreError
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.server.config import Credential, ServiceConfig
 from gaozhi_sdk.server.retention import NONCE_KIND
-from gaozhi_sdk.sharing.signing import NonceCache, verify_reference_request
+from gaozhi_sdk.sharing.signing import (
+    MUST_SIGN,
+    NonceCache,
+    signed_header_names,
+    verify_reference_request,
+)
 from gaozhi_sdk.store.base import Store, Transaction
 
-__all__ = ["AuthError", "Authenticator", "Principal"]
+__all__ = ["MUST_SIGN", "AuthError", "Authenticator", "Principal"]
 
 
 class AuthError(GaozhiError):
@@ -151,6 +160,13 @@ class Authenticator:
                         "TS_EXPIRED": "timestamp outside the window",
                         "NONCE_REPLAY": "nonce replayed",
                     }.get(code, "bad request signature")
+                )
+            covered = set(signed_header_names(headers.get("x-signed-headers", "")) or ())
+            bare = [h for h in MUST_SIGN if h in headers and h not in covered]
+            if bare:
+                raise _fail(
+                    f"header {', '.join(bare)} not covered by the request signature "
+                    "(list it in X-Signed-Headers)"
                 )
             # checked again once the nonce is written: a nonce record is pruned only when
             # its request's timestamp has left the window (gaozhi_sdk.server.retention), so

@@ -63,6 +63,7 @@ SINGLE_HEADERS = frozenset(
         "x-content-sm3",
         "x-sign-method",
         "x-signature",
+        "x-signed-headers",
         "x-gaozhi-identity-assertion",
         *_ON_BEHALF,
     }

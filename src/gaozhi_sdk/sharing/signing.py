@@ -10,8 +10,10 @@ request id (``X-Request-Id``) stays the same across attempts. Three profiles shi
   request_id, content_sm3``. Answers are signed too (:func:`response_string_to_sign`,
   headers ``X-Response-Timestamp``, ``X-Response-Content-SM3``, ``X-Response-Signature``,
   echoing ``X-Request-Id`` and ``X-Nonce``), so an answer is bound to the attempt that
-  asked. *Does not protect*: other headers (``Authorization``, ``Content-Type``),
-  confidentiality (that is TLS's job).
+  asked. Further request headers are covered when the client lists them in
+  ``X-Signed-Headers`` (see :func:`string_to_sign`; absent, the string is exactly the
+  eight lines above). *Does not protect*: headers not listed there (``Authorization``,
+  ``Content-Type`` unless listed), confidentiality (that is TLS's job).
 * :class:`HmacSha256HeaderProfile` — the Shandong-style header profile:
   ``X-Signature = base64(HMAC-SHA256(secret, client_id + timestamp + nonce))``.
   *Does not protect*: the body, the path, the query and the request id.
@@ -36,7 +38,7 @@ import string
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 from urllib.parse import quote
@@ -47,7 +49,9 @@ from cryptography.hazmat.primitives import hmac as c_hmac
 from gaozhi_sdk.sharing.errors import SharingError
 
 __all__ = [
+    "MUST_SIGN",
     "REFERENCE_PROFILE",
+    "SIGNED_HEADERS",
     "HmacSha256HeaderProfile",
     "Md5KeySecretTimeProfile",
     "NonceCache",
@@ -60,6 +64,7 @@ __all__ = [
     "make_profile",
     "response_string_to_sign",
     "sign_reference_response",
+    "signed_header_names",
     "sm3_hex",
     "string_to_sign",
     "verify_reference_request",
@@ -67,6 +72,19 @@ __all__ = [
 ]
 
 REFERENCE_PROFILE = "gaozhi-hmac-sm3-v1"
+#: the request header listing further headers the signature covers (lower-case names
+#: joined by ``;``); absent, the string to sign is the plain eight-line one of DESIGN §7
+SIGNED_HEADERS = "X-Signed-Headers"
+#: the headers ``gaozhi serve`` requires a request signature to cover when the request
+#: carries them: the body's media type, the idempotency key and the applicant assertion
+MUST_SIGN = (
+    "content-type",
+    "idempotency-key",
+    "x-gaozhi-on-behalf-of",
+    "x-gaozhi-on-behalf-role",
+    "x-gaozhi-identity-assertion",
+)
+_HEADER_NAME = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")
 _SM3_ABC = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
 
 
@@ -145,11 +163,29 @@ def string_to_sign(
     nonce: str,
     request_id: str,
     content_sm3: str,
+    signed_headers: Sequence[tuple[str, str]] = (),
 ) -> bytes:
-    """The newline-joined string to sign of ``gaozhi-hmac-sm3-v1`` (DESIGN §7)."""
-    return "\n".join(
-        [method.upper(), path, query, app_key, timestamp, nonce, request_id, content_sm3]
-    ).encode("utf-8")
+    """The newline-joined string to sign of ``gaozhi-hmac-sm3-v1`` (DESIGN §7).
+
+    ``signed_headers`` — (lower-case name, value) in the order of ``X-Signed-Headers`` —
+    extends it backwards-compatibly: one more line with the names joined by ``;``, then
+    one ``name:value`` line per header (value without surrounding white space). Without
+    them the string is exactly the eight lines of DESIGN §7.
+    """
+    lines = [method.upper(), path, query, app_key, timestamp, nonce, request_id, content_sm3]
+    if signed_headers:
+        lines.append(";".join(n for n, _ in signed_headers))
+        lines.extend(f"{n}:{v.strip()}" for n, v in signed_headers)
+    return "\n".join(lines).encode("utf-8")
+
+
+def signed_header_names(value: str) -> list[str] | None:
+    """The header names of an ``X-Signed-Headers`` value, or None when it is malformed
+    (empty, upper case, repeated or not a header token)."""
+    names = value.split(";")
+    if any(not _HEADER_NAME.fullmatch(n) for n in names) or len(set(names)) != len(names):
+        return None
+    return names
 
 
 def response_string_to_sign(
@@ -341,7 +377,7 @@ class ReferenceProfile:
     method: Literal["HMAC-SM3", "HMAC-SHA256"] = "HMAC-SM3"
     name: str = REFERENCE_PROFILE
     does_not_protect: tuple[str, ...] = (
-        "headers other than the X-* signing headers (Authorization, Content-Type)",
+        "headers other than the X-* signing headers and those listed in X-Signed-Headers",
         "response headers other than the X-Response-* signing headers",
         "confidentiality (TLS)",
     )
@@ -375,10 +411,13 @@ class ReferenceProfile:
         secret: str,
         timestamp_ms: int | None = None,
         nonce: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """Sign one attempt."""
+        """Sign one attempt; ``headers`` (sent as given) are covered too and listed in
+        ``X-Signed-Headers``."""
         ts, nc = _fresh(timestamp_ms, nonce)
         content = sm3_hex(body)
+        covered = sorted((k.lower(), v) for k, v in (headers or {}).items())
         sts = string_to_sign(
             method,
             canonical_path(path),
@@ -388,9 +427,12 @@ class ReferenceProfile:
             nc,
             request_id,
             content,
+            covered,
         )
         mac = _mac(self.method, secret.encode("utf-8"), sts)
+        extra = {SIGNED_HEADERS: ";".join(n for n, _ in covered)} if covered else {}
         return {
+            **extra,
             "X-App-Key": self.app_key,
             "X-Timestamp": ts,
             "X-Nonce": nc,
@@ -577,7 +619,10 @@ def verify_reference_request(
     """Check a ``gaozhi-hmac-sm3-v1`` request (server side); returns a body code.
 
     Returns ``"00"`` when valid, else ``SIGN_INVALID``, ``TS_EXPIRED`` or ``NONCE_REPLAY``
-    (distinct so the client can act on each; TRANSPORT §5.2).
+    (distinct so the client can act on each; TRANSPORT §5.2). Headers listed in
+    ``X-Signed-Headers`` are covered (each must be present); which ones a server
+    *requires* to be covered is its own policy (``gaozhi serve``: see
+    :mod:`gaozhi_sdk.server.auth`).
     """
     h = {k.lower(): v for k, v in headers.items()}
     app_key = h.get("x-app-key", "")
@@ -593,6 +638,12 @@ def verify_reference_request(
         return "TS_EXPIRED"
     if sm3_hex(body) != h["x-content-sm3"]:
         return "SIGN_INVALID"
+    covered: list[tuple[str, str]] = []
+    if "x-signed-headers" in h:
+        names = signed_header_names(h["x-signed-headers"])
+        if names is None or any(n not in h for n in names):
+            return "SIGN_INVALID"
+        covered = [(n, h[n]) for n in names]
     sts = string_to_sign(
         method,
         canonical_path(path),
@@ -602,6 +653,7 @@ def verify_reference_request(
         h["x-nonce"],
         h["x-request-id"],
         h["x-content-sm3"],
+        covered,
     )
     try:
         expected = _mac(h.get("x-sign-method", "HMAC-SM3"), secret.encode("utf-8"), sts)

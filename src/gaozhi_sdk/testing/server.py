@@ -5,7 +5,8 @@ sample list published, organ seals from a :class:`~gaozhi_sdk.testing.pki.TestPK
 writes ``service.yaml`` with one HMAC credential per named actor (secrets in files),
 starts ``python -m gaozhi_sdk.cli serve`` on a free 127.0.0.1 port and waits for
 ``/v1/health``. :class:`SignedClient` signs every request with ``gaozhi-hmac-sm3-v1``
-(fresh timestamp and nonce per attempt).
+(fresh timestamp and nonce per attempt), covering ``Content-Type``, ``Idempotency-Key``
+and the applicant-assertion headers (``X-Signed-Headers``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.lists import ReviewRecord
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.rules import load_list
-from gaozhi_sdk.sharing.signing import ReferenceProfile
+from gaozhi_sdk.sharing.signing import MUST_SIGN, ReferenceProfile
 from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.sandbox import sample_list_text
 
@@ -127,6 +128,8 @@ class SignedClient:
                 body,
                 uuid.uuid4().hex,
                 secret=self._secret,
+                # what the call does and for whom: covered by the signature (MUST_SIGN)
+                headers={k: v for k, v in hdrs.items() if k.lower() in MUST_SIGN},
             )
         )
         return self.session.request(

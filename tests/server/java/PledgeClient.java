@@ -113,11 +113,27 @@ public class PledgeClient {
         String nonce = HexFormat.of().formatHex(nonceBytes);
         String requestId = UUID.randomUUID().toString();
         String contentSm3 = HexFormat.of().formatHex(sm3(body));
-        String toSign = String.join("\n", method, path, "", cred.keyId(), ts, nonce, requestId,
-                contentSm3);
+        // what the call does and for whom is covered by the signature too (X-Signed-Headers:
+        // lower-case names, sorted; one more line with the names, then one name:value line each)
+        java.util.TreeMap<String, String> covered = new java.util.TreeMap<>();
+        if (onBehalfOf != null) {
+            covered.put("x-gaozhi-on-behalf-of", onBehalfOf);
+            covered.put("x-gaozhi-on-behalf-role", "APPLICANT");
+            covered.put("x-gaozhi-identity-assertion", "method=FACE;provider=java-platform;txn=" + requestId);
+        }
+        if ("POST".equals(method)) {
+            covered.put("content-type", "application/json");
+            covered.put("idempotency-key", UUID.randomUUID().toString());
+        }
+        StringBuilder toSign = new StringBuilder(String.join("\n", method, path, "", cred.keyId(),
+                ts, nonce, requestId, contentSm3));
+        if (!covered.isEmpty()) {
+            toSign.append('\n').append(String.join(";", covered.keySet()));
+            covered.forEach((k, v) -> toSign.append('\n').append(k).append(':').append(v));
+        }
         String sig = Base64.getEncoder().encodeToString(
                 hmacSm3(cred.secret().getBytes(StandardCharsets.UTF_8),
-                        toSign.getBytes(StandardCharsets.UTF_8)));
+                        toSign.toString().getBytes(StandardCharsets.UTF_8)));
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .header("X-App-Key", cred.keyId())
                 .header("X-Timestamp", ts)
@@ -126,15 +142,12 @@ public class PledgeClient {
                 .header("X-Content-SM3", contentSm3)
                 .header("X-Sign-Method", "HMAC-SM3")
                 .header("X-Signature", sig);
-        if (onBehalfOf != null) {
-            b.header("X-Gaozhi-On-Behalf-Of", onBehalfOf)
-             .header("X-Gaozhi-On-Behalf-Role", "APPLICANT")
-             .header("X-Gaozhi-Identity-Assertion", "method=FACE;provider=java-platform;txn=" + requestId);
+        if (!covered.isEmpty()) {
+            b.header("X-Signed-Headers", String.join(";", covered.keySet()));
         }
+        covered.forEach(b::header);
         if ("POST".equals(method)) {
-            b.header("Content-Type", "application/json")
-             .header("Idempotency-Key", UUID.randomUUID().toString())
-             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            b.POST(HttpRequest.BodyPublishers.ofByteArray(body));
         } else {
             b.GET();
         }
