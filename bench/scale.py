@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import json
 import os
 import random
@@ -45,42 +44,24 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from _bulk import Generator, PostgresSink, SqliteSink, compile_template, load
 from intake import _service  # the same library set-up as bench/intake.py
 
 from gaozhi_sdk import PledgeService, esign
 from gaozhi_sdk.models import Actor, ActorRole, ProofChoice, ProofMode
 from gaozhi_sdk.store import SqliteStore, Store
-from gaozhi_sdk.store.entries import dump_json, prepare_entry
-from gaozhi_sdk.store.keys import record_keys
 from gaozhi_sdk.testing.pki import TestPKI
-from gaozhi_sdk.testing.synthetic import synthetic_applicant, synthetic_uscc
+from gaozhi_sdk.testing.synthetic import synthetic_applicant
 
 HERE = Path(__file__).resolve()
 CST = timezone(timedelta(hours=8))
 ENTRY = "SZ-GA-HJ-001"
-EPOCH = datetime(2017, 1, 1, 8, 0, tzinfo=CST)
-SPAN_DAYS = 3650
 QUARTER = (date(2021, 4, 1), date(2021, 6, 30))
-BATCH = 2000
-
-_RECORD_INSERT = (
-    "INSERT INTO records (kind, id, version, state, doc, updated_at, organ, subject, at, ref, "
-    "facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_JOURNAL_INSERT = (
-    "INSERT INTO journal (seq, at, event, aggregate_type, aggregate_id, actor, "
-    "payload_digest, outcome, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_OUTBOX_INSERT = (
-    "INSERT INTO outbox (topic, idempotency_key, payload, created_at) VALUES (?, ?, ?, ?)"
-)
-_BLOB_INSERT = "INSERT INTO blobs (id, kind, media_type, data, sha256) VALUES (?, ?, ?, ?, ?)"
-
 
 # ----------------------------------------------------------------------------- set-up
 
@@ -128,6 +109,9 @@ def capture_templates(count: int, directory: Path) -> list[dict[str, Any]]:
             "detail FROM journal WHERE seq > ? ORDER BY seq",
             (seq0,),
         ).fetchall()
+        seqs = [
+            r[0] for r in raw.execute("SELECT seq FROM journal WHERE seq > ? ORDER BY seq", (seq0,))
+        ]
         outbox = raw.execute(
             "SELECT topic, idempotency_key, payload FROM outbox WHERE id > ? ORDER BY id", (out0,)
         ).fetchall()
@@ -144,6 +128,7 @@ def capture_templates(count: int, directory: Path) -> list[dict[str, Any]]:
                 "ids": [i for i in ids if len(i) >= 6],
                 "records": records,
                 "journal": journal,
+                "journal_seqs": seqs,
                 "outbox": outbox,
                 "blobs": blobs,
             }
@@ -156,121 +141,27 @@ def capture_templates(count: int, directory: Path) -> list[dict[str, Any]]:
 # ----------------------------------------------------------------------------- bulk load
 
 
-class Loader:
-    """Batches rows for one store (SQLite connection or PostgreSQL pool)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.pg = type(store).__name__ == "PostgresStore"
-        self.rows: dict[str, list[tuple[Any, ...]]] = {"r": [], "j": [], "o": [], "b": []}
-
-    def flush(self) -> None:
-        sql = {"r": _RECORD_INSERT, "j": _JOURNAL_INSERT, "o": _OUTBOX_INSERT, "b": _BLOB_INSERT}
-        if self.pg:
-            with (
-                self.store._connection() as conn,  # type: ignore[attr-defined]
-                conn.transaction(),
-                conn.cursor() as cur,
-            ):
-                for k, rows in self.rows.items():
-                    if rows:
-                        cur.executemany(sql[k].replace("?", "%s").encode(), rows)
-        else:
-            with self.store._locked() as conn:  # type: ignore[attr-defined]
-                conn.execute("BEGIN IMMEDIATE")
-                for k, rows in self.rows.items():
-                    if rows:
-                        conn.executemany(sql[k], rows)
-                conn.execute("COMMIT")
-        for rows in self.rows.values():
-            rows.clear()
-
-    def finish_chain(self, seq: int, head: str) -> None:
-        if self.pg:
-            with self.store._connection() as conn:  # type: ignore[attr-defined]
-                conn.execute(b"UPDATE journal_head SET seq = %s, hash = %s", (seq, head))
-                conn.execute(b"ANALYZE")
-        else:
-            self.store._fetch("ANALYZE")  # type: ignore[attr-defined]
-
-
 def bulk_load(
-    stores: list[Store], templates: list[dict[str, Any]], n: int, *, blobs: bool, seed: int = 1
-) -> dict[str, Any]:
-    """Write ``n`` cloned cases into every store (the rows are built once; the derived
-    keys per store, whose deployment secret keys the applicant digest); returns a sample
-    of what the queries will look up."""
-    rng = random.Random(seed)
-    organs = [synthetic_uscc(rng) for _ in range(20)]
-    secrets = [s.deployment_secret() for s in stores]
-    heads = [s.journal_head() for s in stores]
-    assert len({(h.seq, h.hash) if h else None for h in heads}) <= 1 or len(stores) == 1
-    head = heads[0]
-    seq, prev = (head.seq, head.hash) if head else (0, "0" * 64)
-    loaders = [Loader(s) for s in stores]
-    sample: dict[str, Any] = {"cases": [], "applicants": [], "organs": organs}
-    now = datetime.now(CST).isoformat()
-    for i in range(n):
-        t = templates[i % len(templates)]
-        applicant = synthetic_applicant(rng).id_number
-        accepted = EPOCH + timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
-        swap = {old: f"{old}-{i:07d}" for old in t["ids"]}
-        swap[t["id_number"]] = applicant
-
-        def clone(text: str, swap: dict[str, str] = swap) -> str:
-            for old, new in swap.items():
-                text = text.replace(old, new)
-            return text
-
-        for kind, rid, version, state, doc_text in t["records"]:
-            doc = json.loads(clone(doc_text))
-            if kind == "case":
-                doc["created_at"] = accepted.isoformat()
-                doc["organ_uscc"] = organs[i % 20]
-            elif kind == "verification":
-                doc["due_at"] = (accepted + timedelta(days=28)).isoformat()
-            row = (kind, clone(rid), version, state, dump_json(doc, "doc"), now)
-            for loader, secret in zip(loaders, secrets, strict=True):
-                k = record_keys(kind, doc, secret)
-                loader.rows["r"].append((*row, k.organ, k.subject, k.at, k.ref, k.facts))
-        for _at, event, agg_type, agg_id, actor, digest, outcome, detail in t["journal"]:
-            seq += 1
-            entry = prepare_entry(
-                event=event,
-                aggregate_type=agg_type,
-                aggregate_id=clone(agg_id),
-                actor=json.loads(actor),
-                payload_digest=digest,
-                outcome=outcome,
-                detail=json.loads(clone(detail)),
-                at=accepted.isoformat(),
-            ).seal(seq, prev)
-            prev = entry.hash
-            jrow: tuple[Any, ...] = (
-                *(entry.seq, entry.at, entry.event, entry.aggregate_type, entry.aggregate_id),
-                *(dump_json(entry.actor, "actor"), entry.payload_digest, entry.outcome),
-                *(dump_json(entry.detail, "detail"), entry.prev_hash, entry.hash),
-            )
-            for loader in loaders:
-                loader.rows["j"].append(jrow)
-        for topic, key, payload in t["outbox"]:
-            for loader in loaders:
-                loader.rows["o"].append((topic, clone(key), clone(payload), now))
-        if blobs:
-            for bid, bkind, media, data in t["blobs"]:
-                brow = (clone(bid), bkind, media, data, hashlib.sha256(data).hexdigest())
-                for loader in loaders:
-                    loader.rows["b"].append(brow)
-        if i % max(1, n // 300) == 0 and len(sample["cases"]) < 300:
-            sample["cases"].append(swap[t["case_no"]])
-            sample["applicants"].append(applicant)
-        if (i + 1) % BATCH == 0:
-            for loader in loaders:
-                loader.flush()
-    for loader in loaders:
-        loader.flush()
-        loader.finish_chain(seq, prev)
-    return sample
+    url: str, store: Store, templates: list[dict[str, Any]], n: int, *, blobs: bool
+) -> tuple[dict[str, Any], Generator]:
+    """Write ``n`` cloned cases into ``store`` (closed on return) through the bulk path of
+    ``_bulk`` — the rows generated once per chunk, only the sink engine-specific; returns
+    a sample of what the queries will look up (the same for every engine: same seed)."""
+    head = store.journal_head()
+    gen = Generator(
+        [compile_template(t) for t in templates],
+        n,
+        store.deployment_secret(),
+        (head.seq, head.hash) if head else (0, "0" * 64),
+        blobs=blobs,
+    )
+    store.close()
+    if url.startswith("sqlite"):
+        sink: SqliteSink | PostgresSink = SqliteSink(url.removeprefix("sqlite:///"))
+    else:
+        sink = PostgresSink(_raw_pg(url, autocommit=True))
+    load(gen, sink)
+    return gen.sample, gen
 
 
 # ----------------------------------------------------------------------------- measure (a)
@@ -367,34 +258,55 @@ def measure(url: str, sample_path: str, rounds: int) -> dict[str, Any]:
         "bare_ms": stat.median(bare_times),
         "one_ms": stat.median(one_times),
         "quarter_cases": report.totals["cases"],
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mb": _rss_mb(),
     }
+
+
+def _open(url: str) -> Store:
+    if url.startswith("sqlite"):
+        return SqliteStore(url.removeprefix("sqlite:///"), synchronous="NORMAL")
+    from gaozhi_sdk.store.postgres import PostgresStore
+
+    return PostgresStore(url)
 
 
 def run_scale(
     targets: list[tuple[str, Store]], templates: list[dict[str, Any]], n: int, args: Any
 ) -> None:
-    t0 = time.perf_counter()
-    sample = bulk_load([s for _, s in targets], templates, n, blobs=args.blobs)
-    load_s = time.perf_counter() - t0
-    print(
-        f"(a) bulk load: {n:,} cases × {len(targets)} engine(s) in {load_s:.1f} s "
-        f"({n / load_s:,.0f} cases/s; rows of {len(templates)} real intake(s))"
-    )
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(sample, f)
     for url, store in targets:
-        store.close()
+        engine = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+        t0 = time.perf_counter()
+        sample, gen = bulk_load(url, store, templates, n, blobs=args.blobs)
+        load_s = time.perf_counter() - t0
+        print(
+            f"(a) {engine} bulk load: {n:,} cases in {load_s:.1f} s ({n / load_s:,.0f} cases/s; "
+            f"rows of {len(templates)} real intake(s); journal seq 1–{gen.seq:,}; "
+            f"{gen.checked} entries re-made by the store's own code and equal); "
+            f"loader peak RSS {_rss_mb():.0f} MB"
+        )
+        if args.verify_chain:
+            t0 = time.perf_counter()
+            opened = _open(url)
+            report = opened.verify_journal()
+            opened.close()
+            print(
+                f"    journal chain verified by verify_journal: ok={report.ok}, "
+                f"{report.count:,} entries, {time.perf_counter() - t0:.1f} s"
+            )
+            if not report.ok:
+                raise SystemExit(f"bulk-loaded journal does not verify: {report}")
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(sample, f)
         done = subprocess.run(
             [sys.executable, str(HERE), "--measure", url, f.name, str(args.rounds)],
             capture_output=True,
             text=True,
             check=False,
         )
+        os.unlink(f.name)
         if done.returncode != 0:
             raise SystemExit(done.stderr)
         m = json.loads(done.stdout.strip().splitlines()[-1])
-        engine = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
         ratio = m["stats_ms"] / m["bare_ms"]
         print(f"(a) {engine}, {n:,} cases")
         print(f"    case lookup      p50 {m['lookup_p50']:7.2f} ms  p99 {m['lookup_p99']:7.2f} ms")
@@ -413,7 +325,19 @@ def run_scale(
             f"ratio {m['stats_ms'] / m['one_ms']:.2f})"
         )
         print(f"    peak RSS of the querying process {m['rss_mb']:.0f} MB (target ≤ 300 MB)")
-    os.unlink(f.name)
+        sys.stdout.flush()
+
+
+def _rss_mb() -> float:
+    """This process's peak RSS: ``VmHWM`` (per address space, so not the parent's peak that
+    ``ru_maxrss`` carries across fork and exec), else ``ru_maxrss``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ----------------------------------------------------------------------------- (b) intake
@@ -582,7 +506,9 @@ def _cluster() -> Any:
         raise SystemExit("PostgreSQL server binaries (initdb, pg_ctl) not found")
     cluster = PostgresCluster(bindir, fsync=True)
     cluster.initdb()
-    cluster.configure()
+    # A server sized for a province rather than the tests' 32 MB (the client's RSS is
+    # what the target bounds; the server's buffers are the database's own business).
+    cluster.configure("shared_buffers = 256MB\nmax_wal_size = 4GB\n")
     cluster.start()
     return cluster
 
@@ -620,28 +546,42 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="statistics repetitions (median)")
     ap.add_argument("--intakes", type=int, default=60, help="intakes per process for (b)")
     ap.add_argument("--seconds", type=float, default=10.0, help="duration of (c)")
-    ap.add_argument("--parts", default="a,b,c", help="which parts to run (default a,b,c)")
+    ap.add_argument(
+        "--parts",
+        "--only",
+        default="a,b,c",
+        help="which parts to run: a (or queries), b (or intake), c (or journal); "
+        "e.g. --only intake for (b) alone (default a,b,c)",
+    )
+    ap.add_argument(
+        "--verify-chain",
+        action="store_true",
+        help="verify the bulk-loaded journal with verify_journal (always with --smoke)",
+    )
     ap.add_argument("--delay", type=float, default=3.0, help="start-up allowance per process")
     ap.add_argument("--smoke", action="store_true", help="tiny run for CI")
     args = ap.parse_args()
     if args.smoke:
         args.n, args.templates, args.rounds, args.intakes, args.seconds = 200, 1, 1, 2, 1.0
-        args.delay = 1.0
-    parts = set(args.parts.split(","))
-    cluster = _cluster()
+        args.delay, args.verify_chain = 1.0, True
+    alias = {"queries": "a", "intake": "b", "journal": "c"}
+    parts = {alias.get(p, p) for p in args.parts.split(",")}
+    engines = args.engines.split(",")
+    cluster = _cluster() if parts & {"b", "c"} or "postgresql" in engines else None
     try:
         with tempfile.TemporaryDirectory() as d:
             work = Path(d)
             if "a" in parts:
                 templates = capture_templates(args.templates, work)
-                targets = list(_stores(cluster, work, args.engines.split(",")))
+                targets = list(_stores(cluster, work, engines))
                 run_scale(targets, templates, args.n, args)
             if "b" in parts:
                 run_intake(cluster, args.intakes, work, args.delay)
             if "c" in parts:
                 run_journal(cluster, args.seconds, args.delay)
     finally:
-        cluster.destroy()
+        if cluster is not None:
+            cluster.destroy()
     if args.smoke:
         print("[smoke run: figures not meaningful]")
 
