@@ -46,7 +46,7 @@ from datetime import datetime
 from typing import Any, NoReturn, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from gaozhi_sdk.errors import ConfigError, NotFoundError, StoreError
+from gaozhi_sdk.errors import ConfigError, StoreError
 from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.store.base import (
     DeploymentSecret,
@@ -59,7 +59,6 @@ from gaozhi_sdk.store.base import (
     secret_key_id,
 )
 from gaozhi_sdk.store.entries import (
-    MAX_ERROR_TEXT,
     check_claim_args,
     check_name,
     invalid,
@@ -72,14 +71,13 @@ from gaozhi_sdk.store.migrations import (
 )
 from gaozhi_sdk.store.queries import POSTGRES
 from gaozhi_sdk.store.rows import outbox_from_row, record_from_row
-from gaozhi_sdk.store.sqlbase import SqlReads, SqlWrites, reindex_records
+from gaozhi_sdk.store.sqlbase import SECRET_PREFIX, SqlStore, SqlWrites, reindex_records
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresStore", "redact_url"]
 
 #: Schema holding the tables unless the URL or ``schema=`` names another.
 DEFAULT_SCHEMA = "gaozhi"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_SECRET_PREFIX = "id_salt"  # noqa: S105 - a meta row name, not a secret
 _PAGE = 500
 _BLOB_PAGE = 50
 #: Advisory lock key serialising migrations of one database (any schema).
@@ -222,6 +220,7 @@ class PostgresTransaction(SqlWrites):
     """Operations inside one PostgreSQL transaction (see :class:`Transaction`)."""
 
     _dialect = POSTGRES
+    _store: PostgresStore
 
     def __init__(self, store: PostgresStore, conn: Any) -> None:
         self._store = store
@@ -242,14 +241,6 @@ class PostgresTransaction(SqlWrites):
             return self._conn.execute(sql.encode(), params)
         except self._store._pg.Error as exc:
             raise _pg_error(exc, "写入事务", self._store._password) from exc
-
-    def _secret(self) -> DeploymentSecret:
-        cached = self._store._secret_cache
-        if cached is None:
-            row = self._exec("SELECT value FROM meta WHERE key = %s", (_SECRET_PREFIX,)).fetchone()
-            key = bytes.fromhex(str(row[0]))
-            cached = self._store._secret_cache = DeploymentSecret(secret_key_id(key), key)
-        return cached
 
     def get(self, kind: str, id: str) -> Record | None:
         """Read a record and lock it until commit (sees this transaction's own writes)."""
@@ -273,18 +264,10 @@ class PostgresTransaction(SqlWrites):
         )
 
 
-def _not_found(message_id: int) -> NoReturn:
-    raise NotFoundError(
-        "GZ-ST-404",
-        f"待发消息 {message_id} 不存在",
-        message_en=f"outbox message {message_id} not found",
-    )
-
-
 # --------------------------------------------------------------------------- store
 
 
-class PostgresStore(SqlReads):
+class PostgresStore(SqlStore):
     """The PostgreSQL store (implements :class:`gaozhi_sdk.store.base.Store`).
 
     Args:
@@ -468,7 +451,7 @@ class PostgresStore(SqlReads):
                     conn.execute(stmt.encode())
                 if step.reindex and current >= 1:
                     row = conn.execute(
-                        b"SELECT value FROM meta WHERE key = %s", (_SECRET_PREFIX,)
+                        b"SELECT value FROM meta WHERE key = %s", (SECRET_PREFIX,)
                     ).fetchone()
                     key = bytes.fromhex(str(row[0]))
                     reindex_records(
@@ -486,7 +469,7 @@ class PostgresStore(SqlReads):
                 conn.execute(
                     b"INSERT INTO meta (key, value) VALUES (%s, %s), (%s, %s), (%s, %s)",
                     (
-                        _SECRET_PREFIX,
+                        SECRET_PREFIX,
                         new_deployment_secret().key.hex(),
                         "created_at",
                         now_cst().isoformat(),
@@ -639,51 +622,6 @@ class PostgresStore(SqlReads):
                 (worker_id, lease_s, limit),
             ).fetchall()
         return sorted((outbox_from_row(r) for r in rows), key=lambda m: m.id)
-
-    def mark_delivered(self, message_id: int) -> None:
-        """Record a successful delivery (idempotent); GZ-ST-404 if there is no such message."""
-        with self.transaction() as tx:
-            assert isinstance(tx, PostgresTransaction)
-            cur = tx._exec(
-                "UPDATE outbox SET delivered_at = COALESCE(delivered_at, %s), "
-                "claimed_by = NULL, lease_until = NULL WHERE id = %s",
-                (now_cst().isoformat(), message_id),
-            )
-            if cur.rowcount != 1:
-                _not_found(message_id)
-
-    def mark_failed(self, message_id: int, error: str, *, max_attempts: int) -> None:
-        """Record a failed attempt; after ``max_attempts`` attempts the message is dead."""
-        if not isinstance(max_attempts, int) or max_attempts < 1:
-            invalid("GZ-ST-010", "max_attempts 必须是正整数", "max_attempts must be >= 1")
-        with self.transaction() as tx:
-            assert isinstance(tx, PostgresTransaction)
-            cur = tx._exec(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = %s, "
-                "claimed_by = NULL, lease_until = NULL, "
-                "dead = CASE WHEN delivered_at IS NULL AND attempts + 1 >= %s "
-                "THEN true ELSE dead END WHERE id = %s",
-                (str(error)[:MAX_ERROR_TEXT], max_attempts, message_id),
-            )
-            if cur.rowcount != 1:
-                _not_found(message_id)
-
-    def rotate_deployment_secret(self) -> DeploymentSecret:
-        """Make a new current secret; the previous one is kept as ``id_salt.<key id>``."""
-        new = new_deployment_secret()
-        with self.transaction() as tx:
-            assert isinstance(tx, PostgresTransaction)
-            old = tx._exec(
-                "SELECT value FROM meta WHERE key = %s FOR UPDATE", (_SECRET_PREFIX,)
-            ).fetchone()
-            old_key = bytes.fromhex(str(old[0]))
-            tx._exec(
-                "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
-                (f"{_SECRET_PREFIX}.{secret_key_id(old_key)}", old_key.hex()),
-            )
-            tx._exec("UPDATE meta SET value = %s WHERE key = %s", (new.key.hex(), _SECRET_PREFIX))
-        self._secret_cache = new
-        return new
 
     def close(self) -> None:
         """Close the pool (idempotent)."""

@@ -53,11 +53,18 @@ class Dialect:
     json_field: str
     #: the stored false of a boolean column (``outbox.dead``)
     false: str
+    #: appended to a read that must hold its row until commit (SQLite: the whole
+    #: database is already locked by ``BEGIN IMMEDIATE``)
+    for_update: str = ""
 
 
 SQLITE = Dialect(name="sqlite", param="?", json_field="json_extract({0}.doc, '$.{1}')", false="0")
 POSTGRES = Dialect(
-    name="postgresql", param="%s", json_field="({0}.doc::jsonb ->> '{1}')", false="false"
+    name="postgresql",
+    param="%s",
+    json_field="({0}.doc::jsonb ->> '{1}')",
+    false="false",
+    for_update=" FOR UPDATE",
 )
 
 

@@ -1,6 +1,7 @@
 # ruff: noqa: S608 - SQL is assembled from literal fragments only; every value is bound
-"""What both SQL stores share: writing a record with its derived keys, the province
-queries and re-deriving keys in a migration.
+"""What both SQL stores share: writing a record with its derived keys, the journal append,
+outbox writes and delivery marks, deployment secrets and their rotation, the committed
+reads, the province queries and re-deriving keys in a migration.
 
 :class:`~gaozhi_sdk.store.sqlite.SqliteStore` and
 :class:`~gaozhi_sdk.store.postgres.PostgresStore` differ in connections, locking and
@@ -16,9 +17,10 @@ import json
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, NoReturn
 
-from gaozhi_sdk.errors import StoreError
+from gaozhi_sdk.errors import NotFoundError, StoreError
 from gaozhi_sdk.models import now_cst
 from gaozhi_sdk.store.base import (
     BlobRecord,
@@ -26,9 +28,17 @@ from gaozhi_sdk.store.base import (
     JournalEntry,
     OutboxMessage,
     Record,
+    Transaction,
+    new_deployment_secret,
     secret_key_id,
 )
-from gaozhi_sdk.store.entries import check_name, dump_json, invalid, prepare_entry
+from gaozhi_sdk.store.entries import (
+    MAX_ERROR_TEXT,
+    check_name,
+    dump_json,
+    invalid,
+    prepare_entry,
+)
 from gaozhi_sdk.store.journal import ChainReport, MalformedLine, verify_chain, write_jsonl
 from gaozhi_sdk.store.keys import KEYED_KINDS, record_keys
 from gaozhi_sdk.store.queries import (
@@ -40,7 +50,14 @@ from gaozhi_sdk.store.queries import (
 )
 from gaozhi_sdk.store.rows import blob_from_row, journal_from_row, outbox_from_row, record_from_row
 
-__all__ = ["SECRET_PREFIX", "SqlReads", "SqlWrites", "reindex_records", "secret_from_hex"]
+__all__ = [
+    "SECRET_PREFIX",
+    "SqlReads",
+    "SqlStore",
+    "SqlWrites",
+    "reindex_records",
+    "secret_from_hex",
+]
 
 _INSERT = (
     "INSERT INTO records (kind, id, version, state, doc, updated_at, organ, subject, at, ref, "
@@ -63,6 +80,20 @@ _BLOB_INSERT = (
     "INSERT INTO blobs (id, kind, media_type, data, sha256) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (id) DO NOTHING"
 )
+_MARK_DELIVERED = (
+    "UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?), "
+    "claimed_by = NULL, lease_until = NULL WHERE id = ?"
+)
+# ``dead OR …`` is the engine's own boolean (SQLite 0/1, PostgreSQL boolean); a delivered
+# message never dies.
+_MARK_FAILED = (
+    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+    "claimed_by = NULL, lease_until = NULL, "
+    "dead = (dead OR (delivered_at IS NULL AND attempts + 1 >= ?)) WHERE id = ?"
+)
+_META_READ = "SELECT value FROM meta WHERE key = ?"
+_META_KEEP = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
+_META_SET = "UPDATE meta SET value = ? WHERE key = ?"
 
 
 def _json_text(value: Mapping[str, Any]) -> str:
@@ -75,6 +106,14 @@ _REINDEX_PAGE = 1000
 
 def _sql(d: Dialect, text: str) -> str:
     return text if d.param == "?" else text.replace("?", d.param)
+
+
+def _outbox_not_found(message_id: int) -> NoReturn:
+    raise NotFoundError(
+        "GZ-ST-404",
+        f"待发消息 {message_id} 不存在",
+        message_en=f"outbox message {message_id} not found",
+    )
 
 
 def _conflict(kind: str, id: str, expected: int | None, found: int | None) -> StoreError:
@@ -98,19 +137,27 @@ class SqlWrites(ABC):
     """The writes of a transaction every SQL store makes the same way: ``put`` (one INSERT
     or version-checked UPDATE with the derived keys of :mod:`gaozhi_sdk.store.keys`),
     ``append_journal``, ``enqueue`` and ``put_blob``. Subclasses give ``_exec`` (returns a
-    cursor with ``rowcount`` and ``fetchone``), ``_dialect``, ``_secret`` and how the chain
-    head is read and locked (``_chain_head``) and kept (``_chain_advanced``)."""
+    cursor with ``rowcount`` and ``fetchone``), ``_dialect``, ``_store`` and how the chain
+    head is read and locked (``_chain_head``) and kept (``_chain_advanced``). The store-level
+    outbox marks and the secret rotation of :class:`SqlStore` run here too, inside one
+    transaction."""
 
     _dialect: Dialect
     _head: tuple[int, str] | None
+    _store: SqlStore
 
     @abstractmethod
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         """Run one statement in this transaction; a cursor with ``rowcount``/``fetchone``."""
 
-    @abstractmethod
     def _secret(self) -> DeploymentSecret:
-        """The deployment secret the derived keys are digested with."""
+        """The deployment secret the derived keys are digested with (read once per store,
+        inside the transaction; a rotation through this store replaces it)."""
+        cached = self._store._secret_cache
+        if cached is None:
+            row = self._exec(_sql(self._dialect, _META_READ), (SECRET_PREFIX,)).fetchone()
+            cached = self._store._secret_cache = secret_from_hex(str(row[0]))
+        return cached
 
     @abstractmethod
     def _chain_head(self) -> tuple[int, str]:
@@ -203,6 +250,31 @@ class SqlWrites(ABC):
             message_en=f"blob {id!r} is write-once and already holds different content",
             details={"blob_id": id},
         )
+
+    # -- store-level operations, each in a transaction of its own ------------------------
+
+    def _mark_delivered(self, message_id: int) -> None:
+        cur = self._exec(_sql(self._dialect, _MARK_DELIVERED), (now_cst().isoformat(), message_id))
+        if cur.rowcount != 1:
+            _outbox_not_found(message_id)
+
+    def _mark_failed(self, message_id: int, error: str, max_attempts: int) -> None:
+        cur = self._exec(
+            _sql(self._dialect, _MARK_FAILED),
+            (str(error)[:MAX_ERROR_TEXT], max_attempts, message_id),
+        )
+        if cur.rowcount != 1:
+            _outbox_not_found(message_id)
+
+    def _rotate_secret(self, new: DeploymentSecret) -> None:
+        """Keep the current secret as ``id_salt.<key id>`` and make ``new`` current."""
+        d = self._dialect
+        old = self._exec(_sql(d, _META_READ + d.for_update), (SECRET_PREFIX,)).fetchone()
+        old_key = bytes.fromhex(str(old[0]))
+        self._exec(
+            _sql(d, _META_KEEP), (f"{SECRET_PREFIX}.{secret_key_id(old_key)}", old_key.hex())
+        )
+        self._exec(_sql(d, _META_SET), (new.key.hex(), SECRET_PREFIX))
 
     def put(
         self,
@@ -434,6 +506,59 @@ class SqlReads(ABC):
             "SELECT value FROM meta WHERE key LIKE ? ORDER BY key", (SECRET_PREFIX + ".%",)
         )
         return [self.deployment_secret(), *(secret_from_hex(str(v)) for (v,) in rows)]
+
+
+class SqlStore(SqlReads):
+    """The store-level writes every SQL store makes the same way, each in one transaction of
+    its own: the outbox marks (:meth:`mark_delivered`, :meth:`mark_failed`) and
+    :meth:`rotate_deployment_secret`. Subclasses give ``transaction()`` (whose transaction
+    object is a :class:`SqlWrites`) and keep ``_secret_cache``."""
+
+    _secret_cache: DeploymentSecret | None
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """One write transaction (see :meth:`gaozhi_sdk.store.base.Store.transaction`)."""
+
+    @contextmanager
+    def _writes(self) -> Iterator[SqlWrites]:
+        with self.transaction() as tx:
+            assert isinstance(tx, SqlWrites)
+            yield tx
+
+    def mark_delivered(self, message_id: int) -> None:
+        """Record a successful delivery (idempotent; the first time is kept).
+
+        Raises:
+            NotFoundError: GZ-ST-404 if there is no such message.
+        """
+        with self._writes() as tx:
+            tx._mark_delivered(message_id)
+
+    def mark_failed(self, message_id: int, error: str, *, max_attempts: int) -> None:
+        """Record a failed attempt; after ``max_attempts`` attempts the message is dead.
+
+        Raises:
+            NotFoundError: GZ-ST-404 if there is no such message.
+            StoreError: GZ-ST-010 if ``max_attempts`` < 1.
+        """
+        if not isinstance(max_attempts, int) or max_attempts < 1:
+            invalid("GZ-ST-010", "max_attempts 必须是正整数", "max_attempts must be >= 1")
+        with self._writes() as tx:
+            tx._mark_failed(message_id, error, max_attempts)
+
+    def rotate_deployment_secret(self) -> DeploymentSecret:
+        """Make a new current secret; the previous one is kept as ``id_salt.<key id>``
+        (digests made before stay verifiable, :meth:`deployment_secrets`).
+
+        Raises:
+            StoreError: GZ-ST-004 inside an open transaction of this thread.
+        """
+        new = new_deployment_secret()
+        with self._writes() as tx:
+            tx._rotate_secret(new)
+        self._secret_cache = new
+        return new
 
 
 def secret_from_hex(text: str) -> DeploymentSecret:

@@ -58,7 +58,6 @@ from datetime import datetime
 from typing import Any, NoReturn, cast
 
 from gaozhi_sdk.errors import (
-    NotFoundError,
     StoreError,
 )
 from gaozhi_sdk.models import now_cst
@@ -73,12 +72,11 @@ from gaozhi_sdk.store.base import (
     secret_key_id,
 )
 from gaozhi_sdk.store.entries import (
-    MAX_ERROR_TEXT,
-    check_name,
-    invalid,
+    check_claim_args as _claim_args,
 )
 from gaozhi_sdk.store.entries import (
-    check_claim_args as _claim_args,
+    check_name,
+    invalid,
 )
 from gaozhi_sdk.store.migrations import (
     MIGRATIONS,
@@ -89,7 +87,7 @@ from gaozhi_sdk.store.migrations import (
 from gaozhi_sdk.store.queries import SQLITE
 from gaozhi_sdk.store.rows import outbox_from_row as _outbox
 from gaozhi_sdk.store.rows import record_from_row as _record
-from gaozhi_sdk.store.sqlbase import SqlReads, SqlWrites, reindex_records
+from gaozhi_sdk.store.sqlbase import SECRET_PREFIX, SqlStore, SqlWrites, reindex_records
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore"]
 
@@ -97,7 +95,6 @@ __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore"]
 APPLICATION_ID = 0x475A4831
 
 #: meta rows holding deployment secrets: ``id_salt`` (current), ``id_salt.<key id>`` (older).
-_SECRET_PREFIX = "id_salt"  # noqa: S105 - a meta row name, not a secret
 _SYNCHRONOUS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _PAGE = 500
 _BLOB_PAGE = 50
@@ -212,6 +209,7 @@ class SqliteTransaction(SqlWrites):
     """Operations inside one ``BEGIN IMMEDIATE`` transaction (see :class:`Transaction`)."""
 
     _dialect = SQLITE
+    _store: SqliteStore
 
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
@@ -234,9 +232,6 @@ class SqliteTransaction(SqlWrites):
         except sqlite3.Error as exc:
             raise _store_error(exc, "写入事务") from exc
 
-    def _secret(self) -> DeploymentSecret:
-        return self._store._current_secret()
-
     def get(self, kind: str, id: str) -> Record | None:
         """Read a record (sees this transaction's own writes)."""
         row = self._exec(_SQL_RECORD, (kind, id)).fetchone()
@@ -247,41 +242,11 @@ class SqliteTransaction(SqlWrites):
         row = self._exec("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
         return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
 
-    # store-level helpers run inside a transaction -------------------------------
-
-    def _mark_delivered(self, message_id: int) -> None:
-        cur = self._exec(
-            "UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?), "
-            "claimed_by = NULL, lease_until = NULL WHERE id = ?",
-            (now_cst().isoformat(), message_id),
-        )
-        if cur.rowcount != 1:
-            raise NotFoundError(
-                "GZ-ST-404",
-                f"待发消息 {message_id} 不存在",
-                message_en=f"outbox message {message_id} not found",
-            )
-
-    def _mark_failed(self, message_id: int, error: str, max_attempts: int) -> None:
-        cur = self._exec(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
-            "claimed_by = NULL, lease_until = NULL, "
-            "dead = CASE WHEN delivered_at IS NULL AND attempts + 1 >= ? THEN 1 ELSE dead END "
-            "WHERE id = ?",
-            (str(error)[:MAX_ERROR_TEXT], max_attempts, message_id),
-        )
-        if cur.rowcount != 1:
-            raise NotFoundError(
-                "GZ-ST-404",
-                f"待发消息 {message_id} 不存在",
-                message_en=f"outbox message {message_id} not found",
-            )
-
 
 # --------------------------------------------------------------------------- store
 
 
-class SqliteStore(SqlReads):
+class SqliteStore(SqlStore):
     """The embedded SQLite store (implements :class:`gaozhi_sdk.store.base.Store`).
 
     Args:
@@ -434,7 +399,7 @@ class SqliteStore(SqlReads):
             for stmt in step.sqlite:
                 conn.execute(stmt)
             if step.reindex and current >= 1:
-                salt = conn.execute("SELECT value FROM meta WHERE key = ?", (_SECRET_PREFIX,))
+                salt = conn.execute("SELECT value FROM meta WHERE key = ?", (SECRET_PREFIX,))
                 key = bytes.fromhex(str(salt.fetchone()[0]))
                 reindex_records(
                     SQLITE,
@@ -678,54 +643,6 @@ class SqliteStore(SqlReads):
                     (worker_id, now + lease_s, row[0]),
                 )
         return [_outbox(r) for r in rows]
-
-    def mark_delivered(self, message_id: int) -> None:
-        """Record a successful delivery (idempotent; the first time is kept).
-
-        Raises:
-            NotFoundError: GZ-ST-404 if there is no such message.
-        """
-        with self.transaction() as tx:
-            assert isinstance(tx, SqliteTransaction)
-            tx._mark_delivered(message_id)
-
-    def mark_failed(self, message_id: int, error: str, *, max_attempts: int) -> None:
-        """Record a failed attempt; after ``max_attempts`` attempts the message is dead.
-
-        Raises:
-            NotFoundError: GZ-ST-404 if there is no such message.
-            StoreError: GZ-ST-010 if ``max_attempts`` < 1.
-        """
-        if not isinstance(max_attempts, int) or max_attempts < 1:
-            invalid("GZ-ST-010", "max_attempts 必须是正整数", "max_attempts must be >= 1")
-        with self.transaction() as tx:
-            assert isinstance(tx, SqliteTransaction)
-            tx._mark_failed(message_id, error, max_attempts)
-
-    def _current_secret(self) -> DeploymentSecret:
-        """The current secret, read once (the key of the derived ``subject`` column)."""
-        if self._secret_cache is None:
-            self._secret_cache = self.deployment_secret()
-        return self._secret_cache
-
-    def rotate_deployment_secret(self) -> DeploymentSecret:
-        """Make a new current secret; the previous one is kept as ``id_salt.<key id>``.
-
-        Raises:
-            StoreError: GZ-ST-004 inside an open transaction.
-        """
-        new = new_deployment_secret()
-        with self.transaction() as tx:
-            assert isinstance(tx, SqliteTransaction)
-            old = tx._exec("SELECT value FROM meta WHERE key = ?", (_SECRET_PREFIX,)).fetchone()
-            old_key = bytes.fromhex(str(old[0]))
-            tx._exec(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                (f"{_SECRET_PREFIX}.{secret_key_id(old_key)}", old_key.hex()),
-            )
-            tx._exec("UPDATE meta SET value = ? WHERE key = ?", (new.key.hex(), _SECRET_PREFIX))
-        self._secret_cache = new
-        return new
 
     def close(self) -> None:
         """Close the connection (idempotent). A WAL file is checkpointed on close."""
