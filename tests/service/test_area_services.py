@@ -25,6 +25,7 @@ from gaozhi_sdk.models import (
 )
 from gaozhi_sdk.service import (
     MOVED,
+    MOVED_IN_AREAS,
     Cases,
     Complaints,
     Credit,
@@ -32,6 +33,7 @@ from gaozhi_sdk.service import (
     Journal,
     Lists,
     PledgeService,
+    Signing,
     Verifications,
 )
 from gaozhi_sdk.testing import Sandbox, SimulatedClock
@@ -236,3 +238,15 @@ def test_the_shims_warn_naming_the_replacement_and_still_work() -> None:
 def test_a_deprecation_from_gaozhi_sdk_is_an_error_in_this_test_suite() -> None:
     with Sandbox.open() as box, pytest.raises(GaozhiDeprecationWarning):
         box.svc.cases()
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(MOVED_IN_AREAS.items()))
+def test_every_area_method_moved_within_the_areas_is_a_shim_to_its_home(old: str, new: str) -> None:
+    """``svc.signing.data_to_sign`` and ``svc.signing.assemble`` are the second spelling of
+    remote signing: shims (same mechanism as ``MOVED``) naming ``svc.cases.…``."""
+    area, _, name = old.partition(".")
+    shim = inspect.getattr_static({"signing": Signing}[area], name)
+    assert shim.__gaozhi_moved_to__ == f"_kernel.{new}"
+    assert f"svc.{new}(...)" in (shim.__doc__ or "")
+    home, _, method = new.partition(".")
+    assert callable(getattr(_AREAS[home], method, None)), new

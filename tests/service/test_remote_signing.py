@@ -11,9 +11,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from gaozhi_sdk.errors import GaozhiError
+from gaozhi_sdk.errors import GaozhiDeprecationWarning, GaozhiError
 from gaozhi_sdk.esign import Indication, validate
 from gaozhi_sdk.models.enums import CaseStatus
+from gaozhi_sdk.service import DataToSign
 from gaozhi_sdk.testing.pki import TestPKI
 
 from .conftest import ONLINE_ENTRY, START, World
@@ -60,6 +61,47 @@ def test_r035_three_step_signing_yields_the_same_checked_bundle(world: World, fm
     bundle = Bundle.from_json(blob.data)
     assert validate(bundle, world.pki.trust_store(), at=START).indication is Indication.TOTAL_PASSED
     # the session is single-use
+    with pytest.raises(GaozhiError) as err:
+        world.svc.cases.assemble_pledge(case.case_no, dts.session_id, der, actor)
+    assert err.value.code == "GZ-WF-020"
+
+
+def test_r035_the_old_svc_signing_spelling_warns_and_does_the_same(world: World) -> None:
+    """``svc.signing.data_to_sign`` / ``svc.signing.assemble`` (0.2's second spelling) are
+    deprecation shims (``MOVED_IN_AREAS``): they warn naming ``svc.cases.…`` and run the one
+    implementation — same session store, same checks, same stored and journaled pledge."""
+    case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    signer = world.signer_of(case.applicant)
+    actor = world.actor_of(case.applicant)
+    with pytest.warns(
+        GaozhiDeprecationWarning,
+        match=r"svc\.signing\.data_to_sign\(\.\.\.\).*svc\.cases\.pledge_data_to_sign\(",
+    ):
+        dts = world.svc.signing.data_to_sign(case.case_no, _chain(signer), actor)
+    assert isinstance(dts, DataToSign) and dts.signature_algorithm == "ECDSA_P256_SHA256"
+    der = signer.private_key.sign(dts.pae_bytes, ec.ECDSA(hashes.SHA256()))
+    # a signature over other bytes is refused through the shim exactly as through the home
+    with (
+        pytest.warns(GaozhiDeprecationWarning, match=r"svc\.cases\.assemble_pledge\("),
+        pytest.raises(GaozhiError) as err,
+    ):
+        world.svc.signing.assemble(
+            case.case_no,
+            dts.session_id,
+            signer.private_key.sign(dts.pae_bytes + b" ", ec.ECDSA(hashes.SHA256())),
+            actor,
+        )
+    assert err.value.code == "GZ-SG-020" and _refusals(world, "GZ-SG-020") == 1
+    dts = world.svc.cases.pledge_data_to_sign(case.case_no, _chain(signer), actor)
+    der = signer.private_key.sign(dts.pae_bytes, ec.ECDSA(hashes.SHA256()))
+    with pytest.warns(GaozhiDeprecationWarning, match=r"svc\.signing\.assemble\(\.\.\.\)"):
+        pledge = world.svc.signing.assemble(case.case_no, dts.session_id, der, actor)
+    assert pledge.pledge_id == dts.pledge_id
+    assert world.svc.cases.get(case.case_no).status is CaseStatus.PLEDGED
+    assert world.svc.cases.pledge(pledge.pledge_id) == pledge
+    signed = [e.outcome for e in world.svc.journal.entries(event="case.sign_pledge")]
+    assert signed.count("REFUSED") == 1 and len(signed) == 2  # the refusal, then the pledge
+    # the session the canonical call opened was used once, whichever name assembled it
     with pytest.raises(GaozhiError) as err:
         world.svc.cases.assemble_pledge(case.case_no, dts.session_id, der, actor)
     assert err.value.code == "GZ-WF-020"
@@ -147,15 +189,12 @@ def test_r024_another_applicant_cannot_get_data_to_sign_or_choose_for_a_case(wor
 
 
 def test_r035_three_step_signing_with_an_sm2_certificate(world: World) -> None:
-    sm2 = pytest.importorskip("gaozhi_plugin_sm2.testing")
-    from asn1crypto import x509 as asn1_x509
-
+    pytest.importorskip("gaozhi_plugin_sm2")  # the SM2 keys and signatures come from it
     nb = START - timedelta(days=2)
-    pki = sm2.Sm2TestPKI.create(not_before=nb)
+    pki = TestPKI.create(algorithm="sm2", not_before=nb)
     world.svc.sealer.trust.add_root(pki.root_certificate)
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
-    subject = {"common_name": "申请人 #sm2", "serial_number": case.applicant.id_number}
-    signer = pki.issue(asn1_x509.Name.build(subject, use_printable=False), not_before=nb)
+    signer = pki.applicant("申请人 #sm2", case.applicant.id_number, not_before=nb)
     actor = world.actor_of(case.applicant)
     dts = world.svc.cases.pledge_data_to_sign(case.case_no, _chain(signer), actor)
     assert dts.signature_algorithm.startswith("SM2")

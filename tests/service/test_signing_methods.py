@@ -126,10 +126,10 @@ class Flow:
             challenge_signature=_raw(key, base64.b64decode(ch.challenge)),
             signature_format="raw",
         )
-        dts = self.svc.signing.data_to_sign(
+        dts = self.svc.cases.pledge_data_to_sign(
             case_no, cert.certificate_chain, me, signing_method=SigningMethod.EVENT_CERTIFICATE
         )
-        pledge = self.svc.signing.assemble(
+        pledge = self.svc.cases.assemble_pledge(
             case_no, dts.session_id, _raw(key, dts.pae_bytes), me, signature_format="raw"
         )
         return pledge, key

@@ -166,13 +166,13 @@ def test_r035_service_signs_an_event_certificate_pledge_through_the_http_plugin(
             signature_format="raw",
         )
         assert box.event_ca.issued == 1  # issued by the CA behind the HTTP API
-        dts = svc.signing.data_to_sign(
+        dts = svc.cases.pledge_data_to_sign(
             notice.case_no,
             cert.certificate_chain,
             me,
             signing_method=SigningMethod.EVENT_CERTIFICATE,
         )
-        pledge = svc.signing.assemble(
+        pledge = svc.cases.assemble_pledge(
             notice.case_no, dts.session_id, _raw(key, dts.pae_bytes), me, signature_format="raw"
         )
         blob = svc.store.get_blob(f"pledge/{pledge.pledge_id}")

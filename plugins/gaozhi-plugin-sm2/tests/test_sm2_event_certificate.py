@@ -65,11 +65,13 @@ def test_r035_sm2_event_certificate_pledge_verifies() -> None:
         challenge_id=ch.challenge_id,
         challenge_signature=device.sign(base64.b64decode(ch.challenge)),
     )
-    dts = svc.signing.data_to_sign(
+    dts = svc.cases.pledge_data_to_sign(
         notice.case_no, cert.certificate_chain, me, signing_method=SigningMethod.EVENT_CERTIFICATE
     )
     assert dts.signature_algorithm == "SM2_SM3"
-    pledge = svc.signing.assemble(notice.case_no, dts.session_id, device.sign(dts.pae_bytes), me)
+    pledge = svc.cases.assemble_pledge(
+        notice.case_no, dts.session_id, device.sign(dts.pae_bytes), me
+    )
     blob = svc.store.get_blob(f"pledge/{pledge.pledge_id}")
     assert blob is not None
     report = validate(Bundle.from_json(blob.data), box.trust)

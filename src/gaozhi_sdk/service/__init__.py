@@ -26,7 +26,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from gaozhi_sdk._deprecation import install_moved
+from gaozhi_sdk._deprecation import install_moved, moved
 from gaozhi_sdk._public import rehome as _rehome
 from gaozhi_sdk.archive import JournalCheckpoint
 from gaozhi_sdk.authentication import EventCertificateAuthority, IdentityProvider
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MOVED",
+    "MOVED_IN_AREAS",
     "AuthenticationSession",
     "Cases",
     "Complaints",
@@ -393,5 +394,28 @@ MOVED: dict[str, str] = {
     "impact_assessment_for": "disclosure.impact_assessment_for",
 }
 install_moved(PledgeService, MOVED)
+
+#: Area methods with a second name in 0.2 that keep it for one release (issue 11): one
+#: spelling of remote (three-step) signing, ``svc.cases.pledge_data_to_sign`` →
+#: ``svc.cases.assemble_pledge``. ``"<area>.<old name>"`` → its home under ``svc``; the
+#: shims warn (:class:`~gaozhi_sdk.errors.GaozhiDeprecationWarning`) like :data:`MOVED`'s.
+MOVED_IN_AREAS: dict[str, str] = {
+    "signing.data_to_sign": "cases.pledge_data_to_sign",
+    "signing.assemble": "cases.assemble_pledge",
+}
+
+
+def _install_area_shims(areas: Mapping[str, type]) -> None:
+    """One deprecation shim (the same as :data:`MOVED`'s) per :data:`MOVED_IN_AREAS` entry."""
+    for old, new in MOVED_IN_AREAS.items():
+        area, _, name = old.partition(".")
+        setattr(
+            areas[area],
+            name,
+            moved(name, f"_kernel.{new}", owner=f"svc.{area}", use=f"svc.{new}(...)"),
+        )
+
+
+_install_area_shims({"signing": Signing})
 
 _rehome(__name__, __all__, globals())

@@ -9,7 +9,8 @@ policy — and exposes one service per area::
     svc.credit         处置与信用: disposition, credit records, repair, objections
     svc.disclosure     承诺书公开
     svc.complaints     投诉举报
-    svc.signing        申请人签署方式: 实名认证, 事件证书, 三步签署, 平台作证, 窗口手写
+    svc.signing        申请人签署方式: 实名认证, 事件证书, 平台作证, 窗口手写
+                       (三步签署: svc.cases.pledge_data_to_sign / assemble_pledge)
     svc.journal        台账 (read only): entries, head, chain verification
 
 Every state-changing call is one transaction with its journal entry and outbox events
@@ -480,16 +481,15 @@ class Complaints(_Area):
 
 class Signing(_Area):
     """申请人签署方式 (DESIGN §4a, R-035): ``svc.signing`` — how an applicant signs a
-    pledge: real-name authentication, an event certificate for a key on the device and
-    three-step signing, platform attestation, or window handwriting."""
+    pledge: real-name authentication, an event certificate for a key on the device (then
+    three-step signing with :meth:`Cases.pledge_data_to_sign` and
+    :meth:`Cases.assemble_pledge`), platform attestation, or window handwriting."""
 
     start_authentication = _area(SigningMixin._start_authentication)
     finish_authentication = _area(SigningMixin._finish_authentication)
     authentication = _area(SigningMixin._authentication)
     event_certificate_challenge = _area(SigningMixin._event_certificate_challenge)
     issue_event_certificate = _area(SigningMixin._issue_event_certificate)
-    data_to_sign = _area(RemoteSigningMixin._pledge_data_to_sign)
-    assemble = _area(RemoteSigningMixin._assemble_pledge)
     attest_pledge = _area(SigningMixin._attest_pledge)
     window_pledge = _area(SigningMixin._window_pledge)
     signature_image = _area(SigningMixin._signature_image)

@@ -10,11 +10,11 @@ Event certificate (the applicant's device holds the key; a browser with WebCrypt
     cert = svc.signing.issue_event_certificate(
         s.session_id, applicant, public_key=spki_der,
         challenge_id=ch.challenge_id, challenge_signature=sig, signature_format="raw")
-    dts = svc.signing.data_to_sign(case_no, cert.certificate_chain, applicant,
-                                  signing_method=SigningMethod.EVENT_CERTIFICATE)
+    dts = svc.cases.pledge_data_to_sign(case_no, cert.certificate_chain, applicant,
+                                        signing_method=SigningMethod.EVENT_CERTIFICATE)
     #   device: sign dts.pae_bytes
-    pledge = svc.signing.assemble(case_no, dts.session_id, sig, applicant,
-                                 signature_format="raw")
+    pledge = svc.cases.assemble_pledge(case_no, dts.session_id, sig, applicant,
+                                       signature_format="raw")
 
 Platform attestation (no signature by the applicant; the platform's seal over the pledge
 and a sealed authentication record)::
@@ -324,8 +324,8 @@ class SigningMixin(RemoteSigningMixin):
 
         Give either ``csr`` (PKCS#10 DER) or ``public_key`` (SPKI DER) with
         ``challenge_id`` and ``challenge_signature`` (DER, or raw r‖s as WebCrypto gives
-        it). Then sign with ``svc.signing.data_to_sign`` (``signing_method=
-        SigningMethod.EVENT_CERTIFICATE``) and ``svc.signing.assemble``.
+        it). Then sign with ``svc.cases.pledge_data_to_sign`` (``signing_method=
+        SigningMethod.EVENT_CERTIFICATE``) and ``svc.cases.assemble_pledge``.
 
         Raises:
             SignatureError: GZ-SG-086/087 as above; from the CA GZ-SG-080…085 (token,

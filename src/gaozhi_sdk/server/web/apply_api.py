@@ -175,7 +175,7 @@ def mount_apply_api(app: FastAPI) -> None:
             raise SignatureError(
                 "GZ-SG-070", "尚未取得事件证书", message_en="no event certificate yet"
             )
-        dts = svc_of(request).signing.data_to_sign(
+        dts = svc_of(request).cases.pledge_data_to_sign(
             case_no,
             chain,
             s.actor,
@@ -191,7 +191,7 @@ def mount_apply_api(app: FastAPI) -> None:
         session_id = body.get("session_id")
         if not isinstance(session_id, str) or len(session_id) > 64:
             raise GaozhiError("GZ-HT-422", "缺少 session_id", message_en="missing session_id")
-        pledge = svc_of(request).signing.assemble(
+        pledge = svc_of(request).cases.assemble_pledge(
             case_no, session_id, b64_field(body, "signature"), s.actor, signature_format="raw"
         )
         s.flow.pop("sign", None)
