@@ -143,11 +143,13 @@ def test_r035_sm2_event_certificate_on_a_csr_signs_and_gaozhi_verify_passes(
     leaf = Certificate.load(cert.certificate_chain[0])
     assert leaf["tbs_certificate"]["subject_public_key_info"].dump() == device.spki_der
     assert leaf["signature_algorithm"]["algorithm"].dotted == "1.2.156.10197.1.501"
-    dts = svc.signing.data_to_sign(
+    dts = svc.cases.pledge_data_to_sign(
         notice.case_no, cert.certificate_chain, me, signing_method=SigningMethod.EVENT_CERTIFICATE
     )
     assert dts.signature_algorithm == "SM2_SM3"
-    pledge = svc.signing.assemble(notice.case_no, dts.session_id, device.sign(dts.pae_bytes), me)
+    pledge = svc.cases.assemble_pledge(
+        notice.case_no, dts.session_id, device.sign(dts.pae_bytes), me
+    )
     blob = svc.store.get_blob(f"pledge/{pledge.pledge_id}")
     assert blob is not None
     (tmp_path / "pledge.bundle.json").write_bytes(blob.data)
