@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 __all__ = ["add_serve_command"]
@@ -42,7 +43,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         )
         return _EX_USAGE
     cfg = load_config(args.config)
-    create_app(args.db, cfg, dev=args.dev)  # checks store, seals, anchors and secrets now
+    if cfg.client_revocation is not None and not args.tls_client_ca:
+        sys.stderr.write(
+            "gaozhi: [GZ-CLI-023] client_revocation (service.yaml) 需要 --tls-client-ca\n"
+        )
+        return _EX_USAGE
+    ca = os.path.abspath(args.tls_client_ca) if args.tls_client_ca else None
+    # checks store, seals, anchors, secrets and client revocation data now
+    create_app(args.db, cfg, dev=args.dev, client_ca=Path(ca) if ca else None)
+    if ca:
+        os.environ["GAOZHI_SERVE_TLS_CLIENT_CA"] = ca
     os.environ["GAOZHI_SERVE_DB"] = args.db
     os.environ["GAOZHI_SERVE_CONFIG"] = os.path.abspath(args.config)
     os.environ["GAOZHI_SERVE_DEV"] = "1" if args.dev else "0"

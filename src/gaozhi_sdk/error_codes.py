@@ -100,6 +100,12 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "网页请求来自其他网站 (Origin 不符)",
         "a page request came from another site (Origin mismatch)",
     ),
+    "GZ-AU-040": ((), "客户端证书已被撤销 (双向 TLS)", "the client certificate is revoked (mTLS)"),
+    "GZ-AU-041": (
+        (),
+        "无法确定客户端证书的撤销状态 (配置要求撤销检查)",
+        "the client certificate's revocation status is unknown (required by configuration)",
+    ),
     # CF — configuration
     "GZ-CF-001": ((), "不支持的存储地址", "unsupported store URL"),
     "GZ-CF-002": (
@@ -165,6 +171,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         (),
         "未找到配置的实名认证服务或事件证书 CA 插件",
         "the configured identity-provider or event-CA plugin was not found",
+    ),
+    "GZ-CF-067": (
+        (),
+        "客户端证书撤销检查的配置或文件有误",
+        "the client-certificate revocation settings or files are wrong",
     ),
     # CLI — command-line usage
     "GZ-CLI-001": ((), "命令行参数错误", "invalid command-line arguments"),

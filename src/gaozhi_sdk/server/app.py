@@ -28,6 +28,7 @@ from gaozhi_sdk.ids import mask_beside_digest, mask_identifier, validate_residen
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.server.auth import Authenticator, AuthError, Principal
+from gaozhi_sdk.server.client_revocation import CertificateRefused, ClientRevocation
 from gaozhi_sdk.server.config import ServiceConfig
 from gaozhi_sdk.server.gateway import Gateway
 from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, problem_body
@@ -274,10 +275,12 @@ def create_app(
     dev: bool = False,
     service: PledgeService | None = None,
     clock: Callable[[], float] = time.time,
+    client_ca: Path | None = None,
 ) -> Any:
     """The ASGI application (FastAPI behind the :class:`Gateway`). ``clock`` (seconds
     since the epoch) decides request-signature windows, leases and retention — tests
-    pass a simulated one."""
+    pass a simulated one. ``client_ca`` is the PEM file the TLS layer checks client
+    certificates against (``--tls-client-ca``): the issuers for ``client_revocation``."""
     from gaozhi_sdk.server import routes_cases, routes_credit, routes_ops
 
     svc = service or open_service(db, config, dev=dev)
@@ -393,7 +396,9 @@ def create_app(
     routes_cases.mount(app)
     routes_ops.mount(app)
     routes_credit.mount(app)
-    auth = Authenticator(config, svc.store, dev=dev, clock=clock)
+    auth = Authenticator(
+        config, svc.store, dev=dev, clock=clock, revocation=client_revocation(config, client_ca)
+    )
     return Gateway(
         app,
         store=svc.store,
@@ -412,7 +417,67 @@ def create_app(
         ),
         worker_threads=config.worker_threads,
         clock=clock,
+        refuse_certificate=CertificateJournal(svc, auth, clock),
     )
+
+
+def client_revocation(config: ServiceConfig, client_ca: Path | None) -> ClientRevocation | None:
+    """The revocation checker of ``config.client_revocation`` (issuers: ``client_ca``)."""
+    if config.client_revocation is None:
+        return None
+    from cryptography import x509
+
+    issuers: list[x509.Certificate] = []
+    if client_ca is not None:
+        try:
+            issuers = x509.load_pem_x509_certificates(client_ca.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                "GZ-CF-067",
+                f"无法读取客户端证书的签发 CA {client_ca}",
+                message_en=f"cannot read the client CA file {client_ca}",
+            ) from exc
+    # judged at the real time (never a test's simulated request clock)
+    return ClientRevocation(config.client_revocation, issuers, clock=time.time)
+
+
+class CertificateJournal:
+    """Journals refused client certificates: under the credential the certificate is
+    registered for (or as an unregistered certificate, by its SHA-256), at most once a
+    minute per certificate and worker — a holder of a revoked certificate cannot flood
+    the journal by retrying."""
+
+    def __init__(self, svc: PledgeService, auth: Authenticator, clock: Callable[[], float]):
+        self._svc = svc
+        self._auth = auth
+        self._clock = clock
+        self._last: dict[str, float] = {}
+
+    def __call__(self, err: CertificateRefused, tx: Transaction) -> None:
+        fp = err.certificate_sha256
+        now = self._clock()
+        if now - self._last.get(fp, float("-inf")) < 60:
+            return
+        if len(self._last) > 10_000:
+            self._last.clear()
+        self._last[fp] = now
+        cred = self._auth.credential_of_certificate(fp)
+        actor = (
+            self._svc.actor_ref(cred.actor)
+            if cred is not None
+            else {"role": "UNREGISTERED", "ref": f"cert:{fp[:16]}"}
+        )
+        detail = {"code": err.code, "certificate_sha256": fp}
+        tx.append_journal(
+            event="api.authenticate",
+            aggregate_type="credential",
+            aggregate_id=cred.id if cred is not None else f"cert:{fp[:16]}",
+            actor=actor,
+            payload_digest=hashlib.sha256(repr(sorted(detail.items())).encode()).hexdigest(),
+            outcome="REFUSED",
+            detail=detail,
+            at=self._svc.now().isoformat(),
+        )
 
 
 def app_from_env() -> Any:
@@ -422,6 +487,10 @@ def app_from_env() -> Any:
     from gaozhi_sdk.server.config import load_config
 
     cfg = load_config(Path(os.environ["GAOZHI_SERVE_CONFIG"]))
+    ca = os.environ.get("GAOZHI_SERVE_TLS_CLIENT_CA")
     return create_app(
-        os.environ["GAOZHI_SERVE_DB"], cfg, dev=os.environ.get("GAOZHI_SERVE_DEV") == "1"
+        os.environ["GAOZHI_SERVE_DB"],
+        cfg,
+        dev=os.environ.get("GAOZHI_SERVE_DEV") == "1",
+        client_ca=Path(ca) if ca else None,
     )

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 from gaozhi_sdk.errors import GaozhiError, StoreError
 from gaozhi_sdk.models.parties import Actor
+from gaozhi_sdk.server.client_revocation import ClientRevocation
 from gaozhi_sdk.server.config import Credential, ServiceConfig
 from gaozhi_sdk.server.retention import NONCE_KIND
 from gaozhi_sdk.sharing.signing import (
@@ -88,6 +89,10 @@ def _fail(reason: str) -> AuthError:
 class Authenticator:
     """Resolves a request's credential (mTLS, HMAC, dev bearer) to a :class:`Principal`."""
 
+    def credential_of_certificate(self, fingerprint: str) -> Credential | None:
+        """The mTLS credential registered for a certificate's SHA-256, if any."""
+        return self._by_fp.get(fingerprint)
+
     def __init__(
         self,
         config: ServiceConfig,
@@ -95,8 +100,10 @@ class Authenticator:
         *,
         dev: bool,
         clock: Callable[[], float] = time.time,
+        revocation: ClientRevocation | None = None,
     ) -> None:
         self.dev = dev
+        self.revocation = revocation
         self.max_skew_ms = config.hmac_max_skew_s * 1000
         self._store = store
         self._clock = clock
@@ -131,7 +138,13 @@ class Authenticator:
     ) -> Principal:
         """The caller, or :class:`AuthError` (GZ-HT-401). A request-signing nonce is
         recorded in ``tx`` when given (the caller commits it), else in a transaction of
-        its own."""
+        its own. A client certificate that is revoked (or of unknown status where the
+        configuration requires one) is refused first — whatever else the request carries —
+        with :class:`~gaozhi_sdk.server.client_revocation.CertificateRefused`."""
+        if peer_cert_der is not None and self.revocation is not None:
+            refused = self.revocation.problem(peer_cert_der)
+            if refused is not None:
+                raise refused
         if peer_cert_der is not None:
             found = self._by_fp.get(hashlib.sha256(peer_cert_der).hexdigest())
             if found is not None:

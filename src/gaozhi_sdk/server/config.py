@@ -33,6 +33,9 @@ never appear in the file itself: they are read from an environment variable or a
     tsa_anchors: [trust/tsa/]
     event_ca_anchors: [trust/event-ca/]            # roots of event-certificate CAs (DESIGN §4a)
     rules: rules.yaml                              # optional RulesConfig (minimum signing methods)
+    client_revocation:               # optional: revocation of mTLS client certificates
+      crls: [tls/client-ca.crl]      # the client CA's CRLs (PEM/DER files or folders)
+      require: true                  # no fresh CRL/OCSP for a certificate → refused
     web:                             # optional: /apply/ and /window/ pages (gaozhi_sdk.server.web)
       list_id: SZ-411222-GZCN-2025
       platform_credential: window-system   # signs login assertions; hmac, may act for applicants
@@ -53,7 +56,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from gaozhi_sdk.errors import ConfigError
 from gaozhi_sdk.models.parties import Actor
 
-__all__ = ["Credential", "SealConfig", "ServiceConfig", "WebConfig", "load_config"]
+__all__ = [
+    "ClientRevocationConfig",
+    "Credential",
+    "SealConfig",
+    "ServiceConfig",
+    "WebConfig",
+    "load_config",
+]
 
 
 class _Strict(BaseModel):
@@ -136,6 +146,24 @@ class Credential(_Strict):
         return hashlib.sha256(value.encode()).hexdigest()
 
 
+class ClientRevocationConfig(_Strict):
+    """Revocation checking of calling systems' client certificates (mutual TLS)."""
+
+    crls: tuple[Path, ...] = Field(
+        default=(), description="签发 CA 的 CRL (PEM 或 DER 文件, 或其目录); 文件更新后自动重读"
+    )
+    ocsp_responses: tuple[Path, ...] = Field(
+        default=(), description="预先取得的 OCSP 应答 (DER 文件或目录)"
+    )
+    require: bool = Field(
+        default=True,
+        description="true: 没有新鲜的 CRL/OCSP 能确定状态时拒绝; false: 放行并记警告日志",
+    )
+    recheck_s: int = Field(
+        default=60, ge=1, le=3600, description="检查撤销信息文件是否更新的间隔 (秒)"
+    )
+
+
 class WebConfig(_Strict):
     """The browser pages: ``/apply/`` for applicants and ``/window/`` for window clerks.
 
@@ -192,6 +220,10 @@ class ServiceConfig(_Strict):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="请求体上限 (字节)")
     hmac_max_skew_s: int = Field(default=300, ge=1, le=3600, description="请求签名时间窗 (秒)")
     credentials: tuple[Credential, ...] = Field(default=(), description="调用方凭据")
+    client_revocation: ClientRevocationConfig | None = Field(
+        default=None,
+        description="双向 TLS 客户端证书的撤销检查 (CRL/OCSP); 缺省不检查",
+    )
     web: WebConfig | None = Field(
         default=None, description="申请人网上签署与窗口页面 (/apply/, /window/); 缺省不启用"
     )
@@ -242,6 +274,16 @@ class ServiceConfig(_Strict):
                 "event_ca_anchors": tuple(p(x) for x in self.event_ca_anchors),
                 "tsa_anchors": tuple(p(x) for x in self.tsa_anchors),
                 "rules": None if self.rules is None else p(self.rules),
+                "client_revocation": None
+                if self.client_revocation is None
+                else self.client_revocation.model_copy(
+                    update={
+                        "crls": tuple(p(x) for x in self.client_revocation.crls),
+                        "ocsp_responses": tuple(
+                            p(x) for x in self.client_revocation.ocsp_responses
+                        ),
+                    }
+                ),
                 "web": None
                 if self.web is None
                 else self.web.model_copy(

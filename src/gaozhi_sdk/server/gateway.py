@@ -24,6 +24,7 @@ import anyio
 
 from gaozhi_sdk.errors import GaozhiError, StoreError
 from gaozhi_sdk.server.auth import Authenticator, AuthError, Principal
+from gaozhi_sdk.server.client_revocation import CertificateRefused
 from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, from_error
 from gaozhi_sdk.server.retention import IDEMPOTENCY_KIND, Retention
 from gaozhi_sdk.store.base import Store, Transaction
@@ -40,6 +41,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: (principal, lower-case headers, "METHOD path", transaction) → the caller (journals an
 #: applicant assertion in the transaction)
 Resolve = Callable[[Principal, Mapping[str, str], str, Transaction], Any]
+#: (refused client certificate, transaction) → journals the refusal in the transaction
+RefuseCertificate = Callable[[CertificateRefused, Transaction], None]
 
 PUBLIC_PATHS = frozenset({"/v1/health", "/v1/ready", "/v1/openapi.json", "/v1/docs"})
 _MAX_KEY = 200
@@ -90,8 +93,10 @@ class Gateway:
         retention: Retention,
         worker_threads: int = 4,
         clock: Callable[[], float] = time.time,
+        refuse_certificate: RefuseCertificate | None = None,
     ) -> None:
         self.app = app
+        self.refuse_certificate: RefuseCertificate = refuse_certificate or (lambda err, tx: None)
         self.store = store
         self.auth = auth
         self.max_body = max_body_bytes
@@ -269,39 +274,51 @@ class Gateway:
         fingerprint = ""
         first: dict[str, Any] | None = None
         caller: Any = None
+        principal: Principal | None = None
         with self.store.transaction() as tx:
-            principal = self.auth.authenticate(
-                method,
-                # the path as sent, not percent-decoded: "a%2520b" and "a%20b" are two
-                # resources ("a%20b", "a b") and must not share one canonical path
-                _raw_path(scope),
-                query.decode("latin-1"),
-                headers,
-                body,
-                scope.get("gaozhi.peer_cert"),
-                tx=tx,
-            )
             try:
-                if key is not None and (not key or len(key) > _MAX_KEY or not key.isprintable()):
-                    raise GaozhiError(
-                        "GZ-HT-422",
-                        f"Idempotency-Key 须为 1 至 {_MAX_KEY} 个可打印字符",
-                        message_en=f"Idempotency-Key must be 1-{_MAX_KEY} printable characters",
-                    )
-                caller = self.resolve(principal, headers, f"{method} {path}", tx)
-                if key is not None:
-                    rid = hashlib.sha256(f"{principal.credential_id}\n{key}".encode()).hexdigest()
-                    # the caller's identity is part of the request: a key reused for another
-                    # applicant (same platform credential) is a different request
-                    behalf = "\n".join(headers.get(h, "") for h in _ON_BEHALF).encode()
-                    fingerprint = hashlib.sha256(
-                        b"\n".join([method.encode(), path.encode(), query, behalf, body])
-                    ).hexdigest()
-                    first = self._claim(tx, rid, fingerprint)
-            except GaozhiError as err:
+                principal = self.auth.authenticate(
+                    method,
+                    # the path as sent, not percent-decoded: "a%2520b" and "a%20b" are two
+                    # resources ("a%20b", "a b") and must not share one canonical path
+                    _raw_path(scope),
+                    query.decode("latin-1"),
+                    headers,
+                    body,
+                    scope.get("gaozhi.peer_cert"),
+                    tx=tx,
+                )
+            except CertificateRefused as err:
+                # journaled (the credential it names, if any) — committed with tx
+                self.refuse_certificate(err, tx)
                 refused = err
+            else:
+                try:
+                    if key is not None and (
+                        not key or len(key) > _MAX_KEY or not key.isprintable()
+                    ):
+                        raise GaozhiError(
+                            "GZ-HT-422",
+                            f"Idempotency-Key 须为 1 至 {_MAX_KEY} 个可打印字符",
+                            message_en=f"Idempotency-Key must be 1-{_MAX_KEY} printable characters",
+                        )
+                    caller = self.resolve(principal, headers, f"{method} {path}", tx)
+                    if key is not None:
+                        rid = hashlib.sha256(
+                            f"{principal.credential_id}\n{key}".encode()
+                        ).hexdigest()
+                        # the caller's identity is part of the request: a key reused for another
+                        # applicant (same platform credential) is a different request
+                        behalf = "\n".join(headers.get(h, "") for h in _ON_BEHALF).encode()
+                        fingerprint = hashlib.sha256(
+                            b"\n".join([method.encode(), path.encode(), query, behalf, body])
+                        ).hexdigest()
+                        first = self._claim(tx, rid, fingerprint)
+                except GaozhiError as err:
+                    refused = err
         if refused is not None:
             raise refused
+        assert principal is not None
         return principal, caller, rid, fingerprint, first
 
     # -- the stored first response ---------------------------------------------------------
