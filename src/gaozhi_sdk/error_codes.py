@@ -692,6 +692,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "实名认证未通过或认证所得身份不是申请人或代为承诺人",
         "authentication failed or the authenticated person is not the applicant or proxy",
     ),
+    "GZ-SG-089": (
+        ("R-035",),
+        "实名认证距承诺书签署时间过久或晚于签署时间",
+        "the real-name authentication is too old for the signing time, or later than it",
+    ),
     "GZ-SG-101": ((), "证据包须为 bytes 或 str", "a bundle must be bytes or str"),
     "GZ-SG-102": ((), "证据包 JSON 含重复的键", "duplicate key in the bundle JSON"),
     "GZ-SG-103": ((), "不是 gaozhi 签名证据包", "not a gaozhi bundle"),

@@ -24,6 +24,7 @@ from cryptography.x509.oid import NameOID
 from gaozhi_sdk import (
     AuthenticationOutcome,
     EventCertificateRequest,
+    IssuedEventCertificate,
     PledgeService,
     SigningMethod,
     load_list,
@@ -112,10 +113,11 @@ class Flow:
         assert s.state == "AUTHENTICATED" and s.outcome is AuthenticationOutcome.SUCCESS
         return s.session_id
 
-    def event_pledge(self, case_no: str, me: Actor) -> tuple[Any, ec.EllipticCurvePrivateKey]:
-        """The browser flow: key made on the device, challenge signed raw, event
-        certificate, data to sign signed raw, assembled."""
-        sid = self.authenticated(case_no, me)
+    def event_certificate(
+        self, sid: str, me: Actor
+    ) -> tuple[IssuedEventCertificate, ec.EllipticCurvePrivateKey]:
+        """As a browser does: a key made on the device, the CA's challenge signed raw, the
+        event certificate issued on the authentication session ``sid``."""
         ch = self.svc.signing.event_certificate_challenge(sid, me)
         key = ec.generate_private_key(ec.SECP256R1())
         cert = self.svc.signing.issue_event_certificate(
@@ -126,6 +128,12 @@ class Flow:
             challenge_signature=_raw(key, base64.b64decode(ch.challenge)),
             signature_format="raw",
         )
+        return cert, key
+
+    def event_pledge(self, case_no: str, me: Actor) -> tuple[Any, ec.EllipticCurvePrivateKey]:
+        """The browser flow: key made on the device, challenge signed raw, event
+        certificate, data to sign signed raw, assembled."""
+        cert, key = self.event_certificate(self.authenticated(case_no, me), me)
         dts = self.svc.cases.pledge_data_to_sign(
             case_no, cert.certificate_chain, me, signing_method=SigningMethod.EVENT_CERTIFICATE
         )

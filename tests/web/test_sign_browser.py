@@ -221,17 +221,7 @@ def test_r035_wrong_sms_code_fails_the_authentication_in_the_page(
     assert browser.find_element(By.ID, "s_auth").get_attribute("data-state") == "failed"
 
 
-def test_r024_proxy_with_a_typed_authorisation_only_is_refused_at_signing(
-    browser: Any, served: ServedService, event_ca_pki: Any, shots_dir: Path, tmp_path: Path
-) -> None:
-    """The applicant's case is opened at the window; the proxy logs in, presents the
-    special authorisation (checked against R-024 before the case opens to it), reads,
-    chooses and signs with its own event certificate — and is refused: the authorisation
-    it typed in is only its own claim; a proxy's pledge needs the applicant's signed
-    special authorisation (AuthorizationGrant, issue 9 item 3), which these pages do not
-    yet let the applicant issue. The refusal names why (GZ-SG-050)."""
-    owner = synthetic_applicant(random.Random(61))
-    proxy = synthetic_applicant(random.Random(62))
+def _open_at_the_window(served: ServedService, owner: Any) -> str:
     r = served.client("clerk").post(
         "/v1/notices",
         {
@@ -241,7 +231,21 @@ def test_r024_proxy_with_a_typed_authorisation_only_is_refused_at_signing(
         },
     )
     assert r.status_code == 201, r.text
-    case_no = r.json()["case_no"]
+    return str(r.json()["case_no"])
+
+
+def test_r024_proxy_with_a_typed_authorisation_only_is_refused_at_signing(
+    browser: Any, served: ServedService, event_ca_pki: Any, shots_dir: Path, tmp_path: Path
+) -> None:
+    """The applicant's case is opened at the window; the proxy logs in, presents the
+    special authorisation (checked against R-024 before the case opens to it), reads,
+    chooses and signs with its own event certificate — and is refused: the authorisation
+    it typed in from paper is only its own claim; a proxy's pledge needs the applicant's
+    signed special authorisation (AuthorizationGrant, issue 9 item 3; signed on the
+    applicant's pages, see the next test). The refusal names why (GZ-SG-050)."""
+    owner = synthetic_applicant(random.Random(61))
+    proxy = synthetic_applicant(random.Random(62))
+    case_no = _open_at_the_window(served, owner)
     login(browser, served, proxy.name, proxy.id_number, role="PROXY")
     browser.get(f"{served.base_url}/apply/open?case_no={case_no}")
     wait_path(browser, f"/apply/cases/{case_no}/authorisation")
@@ -270,3 +274,121 @@ def test_r024_proxy_with_a_typed_authorisation_only_is_refused_at_signing(
     text = browser.find_element(By.TAG_NAME, "main").text
     assert "特别授权书" in text and "R-024" in text
     assert "/receipt" not in browser.current_url
+
+
+def test_r024_applicant_signs_the_authorisation_in_the_browser_and_the_proxy_pledge_verifies(
+    browser: Any, served: ServedService, event_ca_pki: Any, shots_dir: Path, tmp_path: Path
+) -> None:
+    """The applicant (grantor) logs in, names the proxy and the authorisation's terms,
+    authenticates (emulated identity provider), gets an event certificate for a WebCrypto
+    P-256 key and signs the special authorisation in the browser. The proxy then logs in as
+    itself, presents that authorisation by the grantor's ID and its number, reads, chooses
+    and signs with its own event certificate: the pledge is stored, and ``gaozhi verify``
+    passes it offline with the proxy's entitlement (the applicant's signed grant) verified;
+    openssl confirms the proxy's signature over the PAE bytes."""
+    owner = synthetic_applicant(random.Random(71))
+    proxy = synthetic_applicant(random.Random(72))
+    case_no = _open_at_the_window(served, owner)
+    auth_id = f"SQ-{case_no}-1"
+
+    login(browser, served, owner.name, owner.id_number)
+    browser.get(f"{served.base_url}/apply/cases/{case_no}")
+    browser.find_element(By.ID, "to-grant").click()
+    wait_path(browser, f"/apply/cases/{case_no}/grant")
+    check_page(browser, shots_dir, "apply-10-grant", ["proxy_name", "grant-submit"])
+    assert browser.find_element(By.ID, "authorization_id").get_attribute("value") == auth_id
+    browser.find_element(By.ID, "proxy_name").send_keys(proxy.name)
+    browser.find_element(By.ID, "proxy_id").send_keys(proxy.id_number)
+    browser.execute_script("document.getElementById('valid_to').value = arguments[0]", "2099-12-31")
+    browser.find_element(By.ID, "express").click()
+    browser.find_element(By.ID, "grant-submit").click()
+    wait_path(browser, f"/apply/cases/{case_no}/grant/sign")
+    check_page(browser, shots_dir, "apply-11-grant-sign", ["grant-terms", "sign-start"])
+    assert browser.find_element(By.ID, "grant-id").text == auth_id
+    assert proxy.id_number not in browser.page_source  # masked only
+    _sign_in_browser(browser)
+    wait_path(browser, f"/apply/cases/{case_no}/grant/done", timeout=60)
+    check_page(browser, shots_dir, "apply-12-grant-done", ["grant-digest", "back"])
+    method = browser.find_element(By.ID, "grant-method").get_attribute("data-method")
+    assert method == "EVENT_CERTIFICATE"
+    # the case still waits for the pledge: granting is not pledging
+    browser.get(f"{served.base_url}/apply/cases/{case_no}/receipt")
+    status = browser.find_element(By.ID, "receipt-status").get_attribute("data-status")
+    assert status == "NOTICE_ISSUED"
+
+    login(browser, served, proxy.name, proxy.id_number, role="PROXY")
+    browser.get(f"{served.base_url}/apply/open?case_no={case_no}")
+    wait_path(browser, f"/apply/cases/{case_no}/authorisation")
+    browser.find_element(By.ID, "grantor_id").send_keys(owner.id_number)
+    browser.find_element(By.ID, "authorization_id").send_keys(auth_id)
+    browser.find_element(By.ID, "auth-submit").click()
+    wait_path(browser, f"/apply/cases/{case_no}")
+    _choose_and_agree(browser, case_no)
+    _sign_in_browser(browser)
+    wait_path(browser, f"/apply/cases/{case_no}/receipt", timeout=60)
+    check_page(browser, shots_dir, "apply-13-proxy-receipt", ["receipt-digest", "download"])
+    assert browser.find_element(By.ID, "receipt-status").get_attribute("data-status") == "PLEDGED"
+    method = browser.find_element(By.ID, "receipt-method").get_attribute("data-method")
+    assert method == "EVENT_CERTIFICATE"
+
+    bundle = _bundle(browser, served, case_no, tmp_path / "pledge.bundle.json")
+    pledge = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    assert pledge["pledgor"]["id_number"] == owner.id_number
+    assert pledge["proxy"]["party"]["id_number"] == proxy.id_number
+    grant = json.loads(pledge["proxy"]["authorization"]["signed_grant"])
+    assert grant["signingMethod"]["method"] == "EVENT_CERTIFICATE"
+    trust = auditor_trust(served, event_ca_pki[0], tmp_path / "trust")
+    report = verify_cli(tmp_path / "pledge.bundle.json", trust)
+    assert report["indication"] == "TOTAL_PASSED"
+    assert report["signing_method"]["method"] == "EVENT_CERTIFICATE"
+    policy = next(c for c in report["signatures"][0]["checks"] if c["name"] == "signer_policy")
+    assert policy["status"] == "PASSED" and "代为承诺人" in policy["message"], policy
+    assert openssl_verifies(bundle, tmp_path) == "Verified OK"
+    # the applicant's signed grant alone, audited offline too: signed by the grantor
+    (tmp_path / "grant.bundle.json").write_text(
+        pledge["proxy"]["authorization"]["signed_grant"], "utf-8"
+    )
+    alone = verify_cli(tmp_path / "grant.bundle.json", trust)
+    assert alone["indication"] == "TOTAL_PASSED"
+    assert alone["signing_method"]["method"] == "EVENT_CERTIFICATE"
+
+
+def test_r024_a_signed_authorisation_opens_the_case_only_to_the_proxy_it_names(
+    browser: Any, served: ServedService
+) -> None:
+    """Someone else who knows the grantor's ID and the number of an authorisation the
+    applicant signed for another proxy is refused (GZ-AU-011), and the applicant's
+    authorisation page refuses a general power of attorney before anything is signed
+    (GZ-RL-002)."""
+    owner = synthetic_applicant(random.Random(81))
+    named = synthetic_applicant(random.Random(82))
+    intruder = synthetic_applicant(random.Random(83))
+    case_no = _open_at_the_window(served, owner)
+    login(browser, served, owner.name, owner.id_number)
+
+    def grant(express: bool) -> None:
+        browser.get(f"{served.base_url}/apply/cases/{case_no}/grant")
+        browser.find_element(By.ID, "proxy_name").send_keys(named.name)
+        browser.find_element(By.ID, "proxy_id").send_keys(named.id_number)
+        browser.execute_script(
+            "document.getElementById('valid_to').value = arguments[0]", "2099-12-31"
+        )
+        if express:
+            browser.find_element(By.ID, "express").click()
+        browser.find_element(By.ID, "grant-submit").click()
+
+    grant(express=False)
+    wait_for(browser, lambda d: "GZ-RL-002" in d.find_element(By.TAG_NAME, "main").text)
+    grant(express=True)
+    wait_path(browser, f"/apply/cases/{case_no}/grant/sign")
+    _sign_in_browser(browser)
+    wait_path(browser, f"/apply/cases/{case_no}/grant/done", timeout=60)
+
+    login(browser, served, intruder.name, intruder.id_number, role="PROXY")
+    browser.get(f"{served.base_url}/apply/cases/{case_no}/authorisation")
+    browser.find_element(By.ID, "grantor_id").send_keys(owner.id_number)
+    browser.find_element(By.ID, "authorization_id").send_keys(f"SQ-{case_no}-1")
+    browser.find_element(By.ID, "auth-submit").click()
+    wait_for(browser, lambda d: "GZ-AU-011" in d.find_element(By.TAG_NAME, "main").text)
+    browser.get(f"{served.base_url}/apply/cases/{case_no}")
+    wait_path(browser, f"/apply/cases/{case_no}/authorisation")  # still closed to it

@@ -22,6 +22,11 @@ entitled to vouch for it, so altering the claim breaks validation:
                       sealed by that organ for this pledge (image bound by SHA-256).
 ==================== ==========================================================================
 
+A special authorisation (``proxy-authorization``, R-024) may record ``CERTIFICATE`` or
+``EVENT_CERTIFICATE`` (no evidence): the applicant's own or event certificate, chaining to
+that method's anchors. A ``PLATFORM_ATTESTED`` authentication older than the policy's
+``authentication_max_age_s`` at the pledge's signing time does not vouch for it.
+
 The subject digest is a keyed HMAC under the deployment's secret (R-091): a verifier
 without the key (``SignerPolicy.identifier_digest``) cannot link it to the pledgor, and
 the report says so; the binding to the pledge digest is checked always.
@@ -58,11 +63,20 @@ from gaozhi_sdk.models.signing import (
     WindowAttestation,
 )
 
-__all__ = ["PROVES", "MethodOutcome", "check_signing_method", "event_certificate_check"]
+__all__ = [
+    "AUTHENTICATION_CLOCK_SKEW_S",
+    "PROVES",
+    "MethodOutcome",
+    "authentication_age_problem",
+    "check_signing_method",
+    "event_certificate_check",
+]
 
 PLEDGE_TYPE = media_type("pledge")
 AUTH_RECORD_TYPE = media_type("authentication-record")
 WINDOW_TYPE = media_type("window-attestation")
+GRANT_TYPE = media_type("proxy-authorization")
+_GRANT_METHODS = (SigningMethod.CERTIFICATE, SigningMethod.EVENT_CERTIFICATE)
 
 #: What each method proves (Chinese, English), shown in every pledge report.
 PROVES: dict[SigningMethod, tuple[str, str]] = {
@@ -172,12 +186,23 @@ def check_signing_method(
     if bundle.payload_type != PLEDGE_TYPE:
         if sm is None:
             return None
+        if bundle.payload_type == GRANT_TYPE and method in _GRANT_METHODS and not sm.evidence:
+            # the applicant's special authorisation (R-024) signed with their own or an
+            # event certificate: its signature chains to that method's anchors
+            return MethodOutcome(
+                method,
+                True,
+                Check(name="signing_method", status=CheckStatus.PASSED),
+                signer_trust_for(method, trust),
+            )
         return MethodOutcome(
             method,
             True,
             _failed(
-                "只有承诺书可以记录签署方式 (signingMethod)",
-                "only pledges may record a signing method",
+                "只有承诺书 (及以本人证书或事件证书签署的特别授权书) 可以记录签署方式 "
+                "(signingMethod)",
+                "only pledges (and special authorisations signed with an own or event "
+                "certificate) may record a signing method",
                 SubIndication.FORMAT_FAILURE,
             ),
             trust,
@@ -270,6 +295,13 @@ def _check_evidence(
         )
     organ = getattr(payload, "organ_uscc", None)
     if isinstance(doc, AuthenticationRecord):
+        stale = authentication_age_problem(
+            doc.authenticated_at,
+            getattr(payload, "signed_at", None),
+            int(getattr(policy, "authentication_max_age_s", 1800)),
+        )
+        if stale is not None:
+            return fail(*stale, SubIndication.SIG_CONSTRAINTS_FAILURE)
         attester = doc.platform_uscc
         sig = report.signatures[0] if report.signatures else None
         anchor = sig.chain[-1] if sig is not None and sig.chain else ""
@@ -354,6 +386,40 @@ def _subject_binding(digest: str, payload: Any, policy: Any) -> bool | None:
         if hex_part in ({want} if isinstance(want, str) else set(want)):
             return True
     return False
+
+
+#: How much later than the pledge's signing time an authentication may be dated (clocks
+#: of the identity provider and the platform differ a little).
+AUTHENTICATION_CLOCK_SKEW_S = 300
+
+
+def authentication_age_problem(
+    authenticated_at: datetime, signed_at: datetime | None, max_age_s: int
+) -> tuple[str, str] | None:
+    """Why a real-name authentication at ``authenticated_at`` does not vouch for a pledge
+    signed at ``signed_at`` (DESIGN §4a, R-035), as (Chinese, English); None when it does
+    (or the signing time is unknown). Too old: more than ``max_age_s`` before the
+    signing; too late: more than :data:`AUTHENTICATION_CLOCK_SKEW_S` after it."""
+    if signed_at is None:
+        return None
+    age = (signed_at - authenticated_at).total_seconds()
+    if age > max_age_s:
+        return (
+            f"实名认证时间 {authenticated_at.isoformat()} 早于承诺书签署时间 "
+            f"{signed_at.isoformat()} {int(age)} 秒, 超过允许的 {max_age_s} 秒: "
+            "该认证不能证明签署时的身份",
+            f"the real-name authentication at {authenticated_at.isoformat()} is {int(age)} s "
+            f"older than the pledge's signing time {signed_at.isoformat()}, over the "
+            f"{max_age_s} s allowed",
+        )
+    if age < -AUTHENTICATION_CLOCK_SKEW_S:
+        return (
+            f"实名认证时间 {authenticated_at.isoformat()} 晚于承诺书签署时间 "
+            f"{signed_at.isoformat()}",
+            f"the real-name authentication at {authenticated_at.isoformat()} is later than "
+            f"the pledge's signing time {signed_at.isoformat()}",
+        )
+    return None
 
 
 def event_certificate_check(

@@ -513,6 +513,14 @@ class SignerPolicy:
         event_certificate_max_validity_s: the longest validity (seconds, default 600 =
             10 minutes) a certificate may have to count as an event certificate
             (``EVENT_CERTIFICATE``, DESIGN §4a).
+        authentication_max_age_s: how long (seconds, default 1800 = 30 minutes) a
+            real-name authentication may precede the pledge's signing time and still
+            vouch for it (DESIGN §4a, R-035): a ``PLATFORM_ATTESTED`` pledge whose
+            authentication record is older, or later by more than 5 minutes of clock skew,
+            does not verify; the service also refuses such a pledge, and an event
+            certificate it obtained on an older authentication (GZ-SG-089). The default
+            covers the longest regular path: a 15-minute authentication session, then a
+            10-minute event certificate.
     """
 
     rules: Mapping[str, SignerRule] = field(default_factory=_default_rules)
@@ -522,6 +530,7 @@ class SignerPolicy:
     pinned_identities: Mapping[str, Sequence[CertificateIdentity]] = field(default_factory=dict)
     policy_id: str = "gaozhi:signer-policy:strict:1"
     event_certificate_max_validity_s: int = 600
+    authentication_max_age_s: int = 1800
     _cache: dict[tuple[str, str, str], Check] = field(
         default_factory=dict, compare=False, repr=False, init=False
     )

@@ -8,7 +8,9 @@ that:
 
 * validates TOTAL_PASSED under the verifier's own anchors and policy — signed by the
   grantor, i.e. the pledgor (the ``proxy-authorization`` rule), at the pledge's
-  validation time;
+  validation time; a grant signed with an event certificate (``signingMethod``
+  ``EVENT_CERTIFICATE``: chaining to an event-certificate anchor, valid minutes) at its
+  own time-stamped signing time, as the proxy may sign days later;
 * names this pledge's pledgor as grantor and this proxy (identifier) as proxy, this case
   and notice, the same matter and authorisation number, every pledged proof, express
   authority to pledge, a validity period covering the pledge's signing date, and a grant
@@ -52,9 +54,10 @@ def grant_problem(pledge: Any, proxy: Any, ctx: SignerContext) -> tuple[bool, st
             "(proxy-authorization); a proxy's own claim of authority is not evidence",
         )
     try:  # only a grant is looked into: no pledge-in-a-pledge recursion
-        carried = Bundle.from_json(auth.signed_grant).payload_type
+        carried_bundle = Bundle.from_json(auth.signed_grant)
+        carried: str | None = carried_bundle.payload_type
     except (GaozhiError, ValueError):
-        carried = None
+        carried_bundle, carried = None, None
     if carried != _GRANT_TYPE:
         return (
             False,
@@ -68,7 +71,11 @@ def grant_problem(pledge: Any, proxy: Any, ctx: SignerContext) -> tuple[bool, st
             "验证方未提供信任库, 无法验证特别授权书的签名",
             "no trust store was given to verify the special authorisation's signature",
         )
-    report = validate(auth.signed_grant.encode("utf-8"), ctx.trust, at=ctx.at, policy=ctx.policy)
+    # A grant signed with an event certificate (minutes long) is judged at its own
+    # time-stamped signing time, not at the pledge's, which may come days later.
+    event = carried_bundle is not None and carried_bundle.method.value == "EVENT_CERTIFICATE"
+    at = None if event else ctx.at
+    report = validate(auth.signed_grant.encode("utf-8"), ctx.trust, at=at, policy=ctx.policy)
     if not report.passed or report.payload_type != _GRANT_TYPE:
         sub = f"/{report.sub_indication.value}" if report.sub_indication else ""
         return (

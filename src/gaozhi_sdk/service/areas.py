@@ -57,6 +57,7 @@ from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
 from gaozhi_sdk.service.disclosure import DisclosureMixin
 from gaozhi_sdk.service.lists import ListsMixin
 from gaozhi_sdk.service.privacy import PrivacyMixin
+from gaozhi_sdk.service.proxy_grants import ProxyGrantMixin
 from gaozhi_sdk.service.remote_signing import RemoteSigningMixin
 from gaozhi_sdk.service.signing_methods import SigningMixin
 from gaozhi_sdk.service.verifications import VerificationsMixin
@@ -201,6 +202,10 @@ class Cases(_Area):
     record_choices = _area(CasesMixin._record_choices)
     check_eligibility = _area(CasesMixin._check_eligibility)
     authorization_to_sign = _area(CasesMixin._authorization_to_sign)
+    check_proxy = _area(CasesMixin._check_proxy)
+    authorization_data_to_sign = _area(ProxyGrantMixin._authorization_data_to_sign)
+    assemble_authorization = _area(ProxyGrantMixin._assemble_authorization)
+    signed_authorization = _area(ProxyGrantMixin._signed_authorization)
     draft_pledge = _area(CasesMixin._draft_pledge)
     submit_pledge = _area(CasesMixin._submit_pledge)
     accept = _area(CasesMixin._accept)

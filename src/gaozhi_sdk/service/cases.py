@@ -21,6 +21,7 @@ from gaozhi_sdk.errors import (
     WorkflowError,
 )
 from gaozhi_sdk.esign import Bundle, payload_model
+from gaozhi_sdk.esign.methods import AUTH_RECORD_TYPE, authentication_age_problem
 from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice, Withdrawal
 from gaozhi_sdk.models.documents import Notice, NoticeItem, Pledge, PledgeItem
@@ -43,7 +44,7 @@ from gaozhi_sdk.models.parties import (
     CreditSnapshot,
     Proxy,
 )
-from gaozhi_sdk.models.signing import SigningMethod
+from gaozhi_sdk.models.signing import AuthenticationRecord, SigningMethod
 from gaozhi_sdk.models.verification import Verification
 from gaozhi_sdk.service._core import Step, refusals_journaled
 from gaozhi_sdk.service.credit_archive import CreditArchiveMixin
@@ -54,6 +55,9 @@ __all__ = ["SIGNING_METHOD_KIND", "CasesMixin"]
 
 #: Store kind recording each pledge's signing method (statistics, DESIGN §4a).
 SIGNING_METHOD_KIND = "pledge_signing_method"
+#: Event certificates this service obtained, by SHA-256 of the leaf DER: when the
+#: authentication they were issued on was made (DESIGN §4a).
+EVENT_CERTIFICATE_KIND = "event_certificate"
 
 
 def _combine(results: Sequence[R.EligibilityResult]) -> R.EligibilityResult:
@@ -494,6 +498,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             # GZ-SG-050: only the pledgor or the named proxy may sign, DESIGN §4).
             self._check_pledge(case, pledge, actor)
             method = self._check_signing_method(case, pledge, b.method)
+            self._check_authentication_age(pledge, b)
             # Tokens the pledge arrives with never establish its time (issue 9): they are
             # dropped and the organ's own TSA stamps it.
             self.sealer.check(self.sealer.without_timestamps(b), s.now)
@@ -534,14 +539,59 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 f"was signed by {method.value}",
                 details={"minimum": minimum.value, "method": method.value},
             )
-        if method is SigningMethod.EVENT_CERTIFICATE and self.sealer.tsa is None:
+        if method is SigningMethod.EVENT_CERTIFICATE:
+            self._need_tsa_for_event_certificates()
+        return method
+
+    def _check_authentication_age(self, pledge: Pledge, bundle: Bundle) -> None:
+        """DESIGN §4a, R-035: the real-name authentication behind the pledge vouches for
+        the signer only near the signing time — at most ``authentication_max_age_s`` of
+        the signer policy (default 30 minutes) before ``signed_at``. Its time comes from
+        the platform's authentication record (``PLATFORM_ATTESTED``) or, for an event
+        certificate this service obtained, from the authentication it was issued on
+        (a certificate obtained elsewhere is the CA's word: it issues only on a fresh
+        token). GZ-SG-089 otherwise."""
+        when: datetime | None = None
+        material = bundle.verification_material.signers
+        if bundle.method is SigningMethod.PLATFORM_ATTESTED and bundle.signing_method:
+            for ev in bundle.signing_method.evidence:
+                record = payload_model(ev) if ev.payload_type == AUTH_RECORD_TYPE else None
+                if isinstance(record, AuthenticationRecord):
+                    when = record.authenticated_at
+        elif bundle.method is SigningMethod.EVENT_CERTIFICATE and material:
+            when = self._event_certificate_authenticated_at(material[0].chain_der[:1])
+        self._check_authenticated_at(when, pledge.signed_at)
+
+    def _event_certificate_authenticated_at(self, leaf: Sequence[bytes]) -> datetime | None:
+        """When the authentication behind an event certificate this service obtained
+        (``svc.signing.issue_event_certificate``) was made; None for any other."""
+        rec = self.store.get(EVENT_CERTIFICATE_KIND, sha256_hex(leaf[0])) if leaf else None
+        at = None if rec is None else rec.doc.get("authenticated_at")
+        return None if not at else datetime.fromisoformat(at)
+
+    def _check_authenticated_at(self, when: datetime | None, signed_at: datetime) -> None:
+        if when is None:
+            return
+        max_age = int(self.sealer.policy.authentication_max_age_s)
+        problem = authentication_age_problem(when, signed_at, max_age)
+        if problem is not None:
+            raise SignatureError(
+                "GZ-SG-089",
+                f"{problem[0]} (R-035)",
+                message_en=problem[1],
+                details={"max_age_s": max_age},
+            )
+
+    def _need_tsa_for_event_certificates(self) -> None:
+        """GZ-SG-086 unless the organ's TSA is configured: a document signed with a
+        10-minute event certificate can be verified later only at its time-stamped time."""
+        if self.sealer.tsa is None:
             raise SignatureError(
                 "GZ-SG-086",
-                "以事件证书签署的承诺书须由机关时间戳服务盖时间戳, 否则其 10 分钟证书日后无法验证;"
+                "以事件证书签署的文档须由机关时间戳服务盖时间戳, 否则其 10 分钟证书日后无法验证;"
                 " 请以 PledgeService.open(tsa=...) 配置时间戳服务",
-                message_en="event-certificate pledges need the organ's TSA (open(tsa=...))",
+                message_en="event-certificate signatures need the organ's TSA (open(tsa=...))",
             )
-        return method
 
     def _check_proven_time(self, case: Case, proven: datetime | None) -> None:
         """R-001: the pledge's best signature time never precedes the notice it answers."""
@@ -820,15 +870,29 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 message_en="a proxy must present the applicant's special authorisation (R-024)",
                 details={"role": actor.role.value},
             )
-        for entry in self._case_entries(case):
+        self._check_proxy(case, proxy, on=on)
+
+    def _check_proxy(
+        self, case: Case | str, proxy: Proxy | Mapping[str, Any], *, on: date | None = None
+    ) -> Proxy:
+        """Raise unless ``proxy``'s special authorisation entitles it to pledge in this case
+        (R-024, R-025): granted by the case's applicant, express, for the case's matter and
+        every proof of the case, valid ``on`` (default today), and every proof allows a
+        proxy. The one check of an authorisation's content — the service runs it before a
+        proxy acts and before the applicant signs a grant; pages run it before they open
+        a case to a proxy. Returns the parsed proxy.
+
+        Raises:
+            RuleViolationError: GZ-RL-001 … GZ-RL-006 (:func:`gaozhi_sdk.rules.check_proxy`).
+        """
+        c = case if isinstance(case, Case) else self._case(case)
+        px = self._parse(Proxy, proxy, "代为承诺人")
+        day = on if on is not None else self._today(self.now())
+        for entry in self._case_entries(c):
             R.check_proxy(
-                entry,
-                proxy,
-                case.applicant,
-                matter_code=case.matter_code,
-                entry_ids=case.entry_ids,
-                on=on,
+                entry, px, c.applicant, matter_code=c.matter_code, entry_ids=c.entry_ids, on=day
             )
+        return px
 
     def _check_actor_is_party(self, case: Case, actor: Actor) -> None:
         if actor.role is ActorRole.APPLICANT and actor.actor_id != case.applicant.id_number:

@@ -22,7 +22,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,7 +60,10 @@ class DataToSign(BaseModel):
 
     session_id: str = Field(description="签署会话标识 (第三步提交签名时引用)")
     case_no: str = Field(description="办件编号")
-    pledge_id: str = Field(description="承诺书编号")
+    pledge_id: str = Field(default="", description="承诺书编号 (签署承诺书时)")
+    authorization_id: str = Field(
+        default="", description="特别授权书编号 (申请人签署特别授权书时, R-024)"
+    )
     payload_type: str = Field(description="DSSE payloadType")
     payload: str = Field(description="承诺书 JCS 字节 (base64)")
     pae: str = Field(description="待签字节: DSSE PAE (base64); 签名必须恰好覆盖这些字节")
@@ -74,6 +77,16 @@ class DataToSign(BaseModel):
     def pae_bytes(self) -> bytes:
         """The exact bytes to sign."""
         return base64.b64decode(self.pae)
+
+
+class _SignerChain(NamedTuple):
+    """A signer's certificate chain checked for three-step signing."""
+
+    ders: tuple[bytes, ...]
+    parsed: Any
+    spki: bytes
+    algorithm: str
+    sm2_signer_id: str | None
 
 
 def _b64(data: bytes) -> str:
@@ -154,12 +167,6 @@ class RemoteSigningMixin(CasesMixin):
             RuleViolationError: as :meth:`draft_pledge`; GZ-RL-222 below the minimum
                 signing method.
         """
-        if signing_method not in (SigningMethod.CERTIFICATE, SigningMethod.EVENT_CERTIFICATE):
-            raise SignatureError(
-                "GZ-SG-071",
-                f"三步签署只用于证书签署 (CERTIFICATE / EVENT_CERTIFICATE), 不是 {signing_method}",
-                message_en="three-step signing is for CERTIFICATE or EVENT_CERTIFICATE only",
-            )
         case = self._case(case_no)
         self.role_policy.check(actor, "case.sign_pledge", None)
         px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
@@ -170,6 +177,31 @@ class RemoteSigningMixin(CasesMixin):
                 message_en="a proxy must name itself as the pledge's proxy",
             )
         self._check_own_case(case, actor, px)
+        chain = self._signer_chain(certificate_chain, sm2_signer_id, signing_method)
+        pledge = self._draft_pledge(case.case_no, proxy=px, signed_at=self.now())
+        self._check_signing_method(case, pledge, signing_method)
+        if signing_method is SigningMethod.EVENT_CERTIFICATE:
+            self._check_authenticated_at(
+                self._event_certificate_authenticated_at(chain.ders[:1]), pledge.signed_at
+            )
+        return self._open_signing_session(
+            case.case_no, pledge, chain, actor, signing_method, {"pledge_id": pledge.pledge_id}
+        )
+
+    def _signer_chain(
+        self,
+        certificate_chain: Sequence[bytes | str],
+        sm2_signer_id: str | None,
+        signing_method: SigningMethod,
+    ) -> _SignerChain:
+        """The signer's chain, parsed, its key usable, valid now against the anchors of
+        ``signing_method`` (GZ-SG-070 / GZ-SG-071)."""
+        if signing_method not in (SigningMethod.CERTIFICATE, SigningMethod.EVENT_CERTIFICATE):
+            raise SignatureError(
+                "GZ-SG-071",
+                f"三步签署只用于证书签署 (CERTIFICATE / EVENT_CERTIFICATE), 不是 {signing_method}",
+                message_en="three-step signing is for CERTIFICATE or EVENT_CERTIFICATE only",
+            )
         ders = _chain_ders(certificate_chain)
         try:
             parsed = parse_chain(ders)
@@ -193,8 +225,9 @@ class RemoteSigningMixin(CasesMixin):
                 "该密钥类型只能以预置公钥方式使用, 不能凭证书签署",
                 message_en="this key type is for pinned use only",
             )
-        now = self.now()
-        outcome = validate_chain(parsed, signer_trust_for(signing_method, self.sealer.trust), now)
+        outcome = validate_chain(
+            parsed, signer_trust_for(signing_method, self.sealer.trust), self.now()
+        )
         if not outcome.ok:
             raise SignatureError(
                 "GZ-SG-071",
@@ -202,17 +235,30 @@ class RemoteSigningMixin(CasesMixin):
                 message_en=f"the signer's certificate chain does not validate: "
                 f"{outcome.message_en or '-'}",
             )
-        pledge = self._draft_pledge(case.case_no, proxy=px, signed_at=now)
-        self._check_signing_method(case, pledge, signing_method)
-        ptype = payload_type_for(Pledge)
-        body = model_bytes(pledge)
+        return _SignerChain(ders, parsed, parsed.leaf_spki, verifier.algorithm, sm2_signer_id)
+
+    def _open_signing_session(
+        self,
+        case_no: str,
+        document: BaseModel,
+        chain: _SignerChain,
+        actor: Actor,
+        signing_method: SigningMethod,
+        ids: Mapping[str, str],
+        keep: Mapping[str, Any] | None = None,
+    ) -> DataToSign:
+        """Check the signer may sign ``document`` (signer policy, DESIGN §4), keep its exact
+        bytes in a signing session (with ``keep``) and return what to sign."""
+        ptype = payload_type_for(type(document))
+        body = model_bytes(document)
         signed = pae(ptype, body)
-        keyid = keyid_from_spki(parsed.leaf_spki)
-        # Only the pledgor or the named proxy may sign (signer policy, DESIGN §4): refuse a
-        # certificate of anyone else before handing out the bytes to sign.
+        keyid = keyid_from_spki(chain.spki)
+        # Only whoever the document names may sign it (the pledgor or its proxy, the
+        # grantor of an authorisation): refuse anyone else before handing out the bytes.
         entitled = self.sealer.policy.check(
-            ptype, pledge, parsed.certs[0], keyid, parsed.leaf_fp, method=signing_method
-        )
+            ptype, document, chain.parsed.certs[0], keyid, chain.parsed.leaf_fp,
+            method=signing_method, trust=self.sealer.trust, at=self.now(),
+        )  # fmt: skip
         if entitled.status.value != "PASSED":
             raise SignatureError(
                 "GZ-SG-050",
@@ -220,32 +266,33 @@ class RemoteSigningMixin(CasesMixin):
                 message_en=f"the signer is not entitled to sign this document: "
                 f"{entitled.message_en or '-'}",
             )
-        expires = now + _SESSION_TTL
+        expires = self.now() + _SESSION_TTL
         session_id = self._new_id("SGN")
         doc = {
-            "case_no": case.case_no,
-            "pledge_id": pledge.pledge_id,
+            "case_no": case_no,
+            **ids,
             "payload_type": ptype,
             "payload": _b64(body),
-            "chain": [_b64(d) for d in ders],
+            "chain": [_b64(d) for d in chain.ders],
             "keyid": keyid,
-            "sm2_signer_id": sm2_signer_id,
+            "sm2_signer_id": chain.sm2_signer_id,
             "signing_method": signing_method.value,
             "expires_at": expires.isoformat(),
             "actor": self.actor_ref(actor),
+            **(keep or {}),
         }
         with self.store.transaction() as tx:
             tx.put(SESSION_KIND, session_id, doc, state="OPEN", expected_version=None)
         return DataToSign(
             session_id=session_id,
-            case_no=case.case_no,
-            pledge_id=pledge.pledge_id,
+            case_no=case_no,
+            **ids,
             payload_type=ptype,
             payload=_b64(body),
             pae=_b64(signed),
             digest_algorithm="SHA-256",
             digest=hashlib.sha256(signed).hexdigest(),
-            signature_algorithm=verifier.algorithm,
+            signature_algorithm=chain.algorithm,
             keyid=keyid,
             expires_at=expires,
         )
@@ -267,48 +314,57 @@ class RemoteSigningMixin(CasesMixin):
             SignatureError: GZ-SG-072 malformed signature; GZ-SG-020 (from
                 :meth:`submit_pledge`) when it does not verify over the stored bytes.
         """
+        rec = self._signing_session(case_no, session_id, Pledge)
+        bundle = _session_bundle(rec.doc, signature, signature_format)
+        pledge = self._submit_pledge(bundle, actor)
+        with self.store.transaction() as tx:
+            tx.put(SESSION_KIND, session_id, rec.doc, state="USED", expected_version=rec.version)
+        return pledge
+
+    def _signing_session(self, case_no: str, session_id: str, document: type[BaseModel]) -> Any:
+        """The open, unexpired signing session of this case for a ``document`` (GZ-WF-020)."""
         rec = self.store.get(SESSION_KIND, session_id)
-        now = self.now()
         if (
             rec is None
             or rec.doc.get("case_no") != case_no
+            or rec.doc.get("payload_type") != payload_type_for(document)
             or rec.state != "OPEN"
-            or datetime.fromisoformat(rec.doc["expires_at"]) < now
+            or datetime.fromisoformat(rec.doc["expires_at"]) < self.now()
         ):
             raise WorkflowError(
                 "GZ-WF-020",
                 "签署会话不存在、已使用、已过期或不属于该办件; 请重新获取待签数据",
                 message_en="signing session unknown, used, expired or of another case",
             )
-        if signature_format == "raw":
-            signature = raw_to_der(signature)
-        elif not signature or len(signature) > 512:
-            raise SignatureError(
-                "GZ-SG-072", "签名值为空或过长", message_en="empty or oversized signature"
-            )
-        doc = rec.doc
-        signer: dict[str, Any] = {"keyid": doc["keyid"], "x509CertificateChain": doc["chain"]}
-        if doc.get("sm2_signer_id"):
-            signer["sm2SignerId"] = doc["sm2_signer_id"]
-        bundle_json = {
-            "mediaType": BUNDLE_MEDIA_TYPE,
-            "dsseEnvelope": {
-                "payloadType": doc["payload_type"],
-                "payload": doc["payload"],
-                "signatures": [{"keyid": doc["keyid"], "sig": _b64(signature)}],
-            },
-            "verificationMaterial": {"signers": [signer]},
-        }
-        method = SigningMethod(doc.get("signing_method") or SigningMethod.CERTIFICATE)
-        if method is not SigningMethod.CERTIFICATE:
-            bundle_json["signingMethod"] = {"method": method.value}
-        try:
-            bundle = Bundle.from_json(json.dumps(bundle_json))
-        except BundleFormatError as exc:  # pragma: no cover - built from checked parts
-            raise SignatureError(
-                "GZ-SG-072", "无法组装签名文件", message_en=f"cannot assemble: {exc}"
-            ) from exc
-        pledge = self._submit_pledge(bundle, actor)
-        with self.store.transaction() as tx:
-            tx.put(SESSION_KIND, session_id, doc, state="USED", expected_version=rec.version)
-        return pledge
+        return rec
+
+
+def _session_bundle(doc: Mapping[str, Any], signature: bytes, fmt: SignatureFormat) -> Bundle:
+    """The bundle of a signing session's stored payload with ``signature`` (GZ-SG-072)."""
+    if fmt == "raw":
+        signature = raw_to_der(signature)
+    elif not signature or len(signature) > 512:
+        raise SignatureError(
+            "GZ-SG-072", "签名值为空或过长", message_en="empty or oversized signature"
+        )
+    signer: dict[str, Any] = {"keyid": doc["keyid"], "x509CertificateChain": doc["chain"]}
+    if doc.get("sm2_signer_id"):
+        signer["sm2SignerId"] = doc["sm2_signer_id"]
+    bundle_json = {
+        "mediaType": BUNDLE_MEDIA_TYPE,
+        "dsseEnvelope": {
+            "payloadType": doc["payload_type"],
+            "payload": doc["payload"],
+            "signatures": [{"keyid": doc["keyid"], "sig": _b64(signature)}],
+        },
+        "verificationMaterial": {"signers": [signer]},
+    }
+    method = SigningMethod(doc.get("signing_method") or SigningMethod.CERTIFICATE)
+    if method is not SigningMethod.CERTIFICATE:
+        bundle_json["signingMethod"] = {"method": method.value}
+    try:
+        return Bundle.from_json(json.dumps(bundle_json))
+    except BundleFormatError as exc:  # pragma: no cover - built from checked parts
+        raise SignatureError(
+            "GZ-SG-072", "无法组装签名文件", message_en=f"cannot assemble: {exc}"
+        ) from exc

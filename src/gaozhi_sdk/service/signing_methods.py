@@ -64,7 +64,8 @@ from gaozhi_sdk.models.signing import (
     WindowAttestation,
 )
 from gaozhi_sdk.service._core import refusals_journaled
-from gaozhi_sdk.service.remote_signing import RemoteSigningMixin
+from gaozhi_sdk.service.cases import EVENT_CERTIFICATE_KIND
+from gaozhi_sdk.service.proxy_grants import ProxyGrantMixin
 
 __all__ = ["AUTH_SESSION_KIND", "AuthenticationSession", "SigningMixin"]
 
@@ -101,7 +102,7 @@ def _session_error(zh: str = "") -> SignatureError:
     )
 
 
-class SigningMixin(RemoteSigningMixin):
+class SigningMixin(ProxyGrantMixin):
     """How applicants sign (``svc.signing``): authentication, event certificates, platform
     attestation and window handwriting (DESIGN §4a)."""
 
@@ -343,13 +344,43 @@ class SigningMixin(RemoteSigningMixin):
                 sm2_signer_id=sm2_signer_id,
             )
         )
-        self._use_session(rec, {"certificate_serial": issued.serial_number})
+        leaf = issued.certificate_chain[0] if issued.certificate_chain else b""
+        self._use_session(
+            rec,
+            {"certificate_serial": issued.serial_number},
+            # when the authentication behind this certificate was made (GZ-SG-089 checks
+            # it against the signing time)
+            remember=(
+                EVENT_CERTIFICATE_KIND,
+                hashlib.sha256(leaf).hexdigest(),
+                {
+                    "session_id": rec.id,
+                    "authenticated_at": rec.doc["result"].get("authenticated_at")
+                    or self.now().isoformat(),
+                },
+            ),
+        )
         return issued
 
-    def _use_session(self, rec: Any, extra: Mapping[str, Any]) -> None:
+    def _use_session(
+        self,
+        rec: Any,
+        extra: Mapping[str, Any],
+        remember: tuple[str, str, Mapping[str, Any]] | None = None,
+    ) -> None:
         doc = {**rec.doc, "token": None, **extra}
         with self.store.transaction() as tx:
             tx.put(AUTH_SESSION_KIND, rec.id, doc, state="USED", expected_version=rec.version)
+            if remember is not None:
+                kind, key, kept = remember
+                old = tx.get(kind, key)
+                tx.put(
+                    kind,
+                    key,
+                    dict(kept),
+                    state="ISSUED",
+                    expected_version=None if old is None else old.version,
+                )
 
     # -- platform attestation --------------------------------------------------------------
 

@@ -24,6 +24,7 @@ def mount_web(app: FastAPI, config: ServiceConfig, svc: PledgeService, *, dev: b
     """Mount the pages when ``config.web`` is set (nothing otherwise)."""
     from gaozhi_sdk.server.web.apply import mount_apply
     from gaozhi_sdk.server.web.apply_api import mount_apply_api
+    from gaozhi_sdk.server.web.grant import mount_grant
     from gaozhi_sdk.server.web.login import Platform, mount_login
     from gaozhi_sdk.server.web.pages import static_file
     from gaozhi_sdk.server.web.window import mount_window
@@ -46,4 +47,5 @@ def mount_web(app: FastAPI, config: ServiceConfig, svc: PledgeService, *, dev: b
     mount_login(app, "window")
     mount_apply(app)
     mount_apply_api(app)
+    mount_grant(app)
     mount_window(app)

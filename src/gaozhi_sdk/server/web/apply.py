@@ -20,21 +20,21 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gaozhi_sdk.errors import GaozhiError, PermissionDeniedError
-from gaozhi_sdk.ids import mask_beside_digest
+from gaozhi_sdk.ids import mask_beside_digest, normalise_identifier
 from gaozhi_sdk.models.case import Case, ProofChoice
 from gaozhi_sdk.models.enums import ActorRole, CaseStatus, NoticeChannel, ProofMode
 from gaozhi_sdk.models.parties import Applicant, Proxy, SpecialAuthorization
 from gaozhi_sdk.models.signing import AuthenticationMethod
-from gaozhi_sdk.rules.proxy import check_proxy
 from gaozhi_sdk.server.routes_cases import check_read
 from gaozhi_sdk.server.web.login import Platform, journal_web
 from gaozhi_sdk.server.web.pages import (
-    check_origin,
     error_page,
     fields,
-    form_of,
+    posted_form,
     render,
     session_or_login,
+    show,
+    svc_of,
 )
 from gaozhi_sdk.server.web.sessions import WebSession
 from gaozhi_sdk.service import PledgeService
@@ -110,10 +110,25 @@ def _matters(svc: PledgeService, list_id: str) -> list[dict[str, Any]]:
     return list(by_code.values())
 
 
-def _authorisation(form: dict[str, str], s: WebSession, case: Case) -> Proxy:
-    grantor, auth_id, start, end, ref = fields(
-        form, "grantor_id", "authorization_id", "valid_from", "valid_to", "document_ref"
-    )
+def _presented(svc: PledgeService, form: dict[str, str], s: WebSession, case: Case) -> Proxy:
+    """The authorisation a proxy presents: the one the applicant signed online under this
+    number (R-024; it must name this person as proxy and the grantor typed in), else the
+    terms typed in from paper — only the proxy's own claim, refused when it signs
+    (GZ-SG-050) for want of the applicant's signed grant."""
+    grantor, auth_id = fields(form, "grantor_id", "authorization_id")
+    signed = svc.cases.signed_authorization(case.case_no, auth_id[:64])
+    if signed is not None:
+        if normalise_identifier(signed.party.id_number) != normalise_identifier(
+            s.actor.actor_id
+        ) or signed.authorization.grantor_id_number != normalise_identifier(grantor):
+            raise PermissionDeniedError(
+                "GZ-AU-011",
+                "申请人签署的该编号授权书不是授予您的, 或授权人证件号码不符 (R-024)",
+                message_en="the applicant's signed authorisation of this number is not "
+                "yours, or the grantor differs (R-024)",
+            )
+        return signed
+    start, end, ref = fields(form, "valid_from", "valid_to", "document_ref")
     try:
         proxy = Proxy(
             party=applicant_of(s),
@@ -149,10 +164,6 @@ def _case_page(request: Request, case_no: str) -> tuple[WebSession, Case] | Resp
 def mount_apply(app: FastAPI) -> None:
     """Add the applicant pages."""
 
-    def svc_of(request: Request) -> PledgeService:
-        svc: PledgeService = request.app.state.svc
-        return svc
-
     @app.get("/apply/", include_in_schema=False)
     def home(request: Request) -> Response:
         s = session_or_login(request, "apply")
@@ -163,13 +174,11 @@ def mount_apply(app: FastAPI) -> None:
 
     @app.post("/apply/start", include_in_schema=False)
     async def start(request: Request) -> Response:
-        s = session_or_login(request, "apply")
-        if not isinstance(s, WebSession):
-            return s
-        form = await form_of(request)
+        posted = await posted_form(request, "apply")
+        if isinstance(posted, Response):
+            return posted
+        s, form = posted
         try:
-            check_origin(request)
-            s.check_csrf(form.get("csrf"))
             if s.actor.role is not ActorRole.APPLICANT:
                 raise PermissionDeniedError(
                     "GZ-AU-011",
@@ -223,14 +232,12 @@ def mount_apply(app: FastAPI) -> None:
 
     @app.post("/apply/cases/{case_no}/choices", include_in_schema=False)
     async def choices(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "apply")
-        if not isinstance(s, WebSession):
-            return s
-        form = await form_of(request)
+        posted = await posted_form(request, "apply")
+        if isinstance(posted, Response):
+            return posted
+        s, form = posted
         svc = svc_of(request)
         try:
-            check_origin(request)
-            s.check_csrf(form.get("csrf"))
             case = case_for(request, s, case_no)
             picked = []
             for eid in case.entry_ids:
@@ -265,14 +272,12 @@ def mount_apply(app: FastAPI) -> None:
 
     @app.post("/apply/cases/{case_no}/authorisation", include_in_schema=False)
     async def authorisation(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "apply")
-        if not isinstance(s, WebSession):
-            return s
-        form = await form_of(request)
+        posted = await posted_form(request, "apply")
+        if isinstance(posted, Response):
+            return posted
+        s, form = posted
         svc = svc_of(request)
         try:
-            check_origin(request)
-            s.check_csrf(form.get("csrf"))
             if s.actor.role is not ActorRole.PROXY or not re.match(_CASE_NO, case_no):
                 raise PermissionDeniedError(
                     "GZ-AU-011",
@@ -280,18 +285,10 @@ def mount_apply(app: FastAPI) -> None:
                     message_en="only a proxy presents a special authorisation",
                 )
             case = svc.cases.get(case_no)
-            proxy = _authorisation(form, s, case)
+            proxy = _presented(svc, form, s, case)
             # R-024: granted by this case's applicant, for this matter and every proof
             # of the case, valid today; otherwise the case stays closed to this proxy.
-            for entry in svc.cases.entries(case):
-                check_proxy(
-                    entry,
-                    proxy,
-                    case.applicant,
-                    matter_code=case.matter_code,
-                    entry_ids=case.entry_ids,
-                    on=svc.now().date(),
-                )
+            svc.cases.check_proxy(case, proxy)
         except GaozhiError as err:
             journal_web(
                 svc, "web.authorisation_refused", s.actor, case_no=case_no[:64], code=err.code
@@ -306,33 +303,27 @@ def mount_apply(app: FastAPI) -> None:
             case_no=case_no,
             authorization_id=proxy.authorization.authorization_id,
             grantor_masked=mask_beside_digest(proxy.authorization.grantor_id_number),
+            signed_grant=proxy.authorization.signed_grant is not None,
         )
         return RedirectResponse(f"/apply/cases/{case_no}", status_code=303)
 
     @app.get("/apply/cases/{case_no}/preview", include_in_schema=False)
     def preview(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "apply")
-        if not isinstance(s, WebSession):
-            return s
-        svc = svc_of(request)
-        try:
+        def build(s: WebSession) -> dict[str, Any] | Response:
             case = case_for(request, s, case_no)
             if case.status is not CaseStatus.NOTICE_ISSUED:
                 return RedirectResponse(f"/apply/cases/{case_no}/receipt", status_code=303)
-            pledge = svc.cases.draft_pledge(case_no, proxy=proxy_of(s, case_no))
-        except GaozhiError as err:
-            return error_page(request, "apply", err)
-        return render(
-            request,
-            "apply/preview.html",
-            area="apply",
-            session=s,
-            case=case,
-            pledge=pledge,
-            pledgor_masked=mask_beside_digest(pledge.pledgor.id_number),
-            proxy_masked=mask_beside_digest(pledge.proxy.party.id_number) if pledge.proxy else "",
-            step=3,
-        )
+            pledge = svc_of(request).cases.draft_pledge(case_no, proxy=proxy_of(s, case_no))
+            px = pledge.proxy
+            return {
+                "case": case,
+                "pledge": pledge,
+                "pledgor_masked": mask_beside_digest(pledge.pledgor.id_number),
+                "proxy_masked": mask_beside_digest(px.party.id_number) if px else "",
+                "step": 3,
+            }
+
+        return show(request, "apply", "apply/preview.html", build)
 
     @app.get("/apply/cases/{case_no}/sign", include_in_schema=False)
     def sign_page(request: Request, case_no: str) -> Response:
@@ -348,6 +339,7 @@ def mount_apply(app: FastAPI) -> None:
             area="apply",
             session=s,
             case=case,
+            grant=None,
             auth_methods=[m.value for m in AuthenticationMethod],
             step=4,
         )
@@ -405,14 +397,12 @@ def mount_apply(app: FastAPI) -> None:
 
     @app.post("/apply/cases/{case_no}/withdraw", include_in_schema=False)
     async def withdraw(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "apply")
-        if not isinstance(s, WebSession):
-            return s
-        form = await form_of(request)
+        posted = await posted_form(request, "apply")
+        if isinstance(posted, Response):
+            return posted
+        s, form = posted
         svc = svc_of(request)
         try:
-            check_origin(request)
-            s.check_csrf(form.get("csrf"))
             case_for(request, s, case_no)
             (reason,) = fields(form, "reason")
             svc.cases.withdraw(case_no, reason[:500], s.actor)

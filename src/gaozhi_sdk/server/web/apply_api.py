@@ -2,10 +2,12 @@
 
 authenticate → authenticate/finish → challenge → certificate → data-to-sign → signature,
 each through ``svc.signing`` as the session's person (the applicant, or the proxy with the
-authorisation registered for the case). The authentication session id, the token behind
-it and the event certificate stay on the server, in the web session; the browser only
-ever holds its own key pair (non-extractable) and the bytes it signs. Errors are RFC 9457
-problems with the library's codes. Every call needs the session cookie, the session's
+authorisation registered for the case). The same steps under ``…/grant/`` sign the
+special authorisation the applicant drafted for a proxy (R-024) instead of the pledge.
+The authentication session id, the token behind it and the event certificate stay on the
+server, in the web session; the browser only ever holds its own key pair
+(non-extractable) and the bytes it signs. Errors are RFC 9457 problems with the library's
+codes. Every call needs the session cookie, the session's
 ``X-CSRF-Token`` header and (when the browser sends one) a same-site ``Origin``.
 """
 
@@ -14,21 +16,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from gaozhi_sdk.errors import GaozhiError, SignatureError
+from gaozhi_sdk.errors import GaozhiError, SignatureError, WorkflowError
+from gaozhi_sdk.models.parties import Proxy
 from gaozhi_sdk.models.signing import AuthenticationMethod, SigningMethod
 from gaozhi_sdk.server.auth import AuthError
 from gaozhi_sdk.server.web.apply import case_for, proxy_of
 from gaozhi_sdk.server.web.login import journal_web
-from gaozhi_sdk.server.web.pages import COOKIE, SECURITY_HEADERS, check_origin
+from gaozhi_sdk.server.web.pages import COOKIE, SECURITY_HEADERS, check_origin, svc_of
 from gaozhi_sdk.server.web.sessions import Area, SessionStore, WebSession
-from gaozhi_sdk.service import PledgeService
+from gaozhi_sdk.service import DataToSign
 
-__all__ = ["json_call", "mount_apply_api"]
+__all__ = ["drafted_grant", "json_call", "mount_apply_api"]
 
 _MAX_JSON = 16 * 1024
 
@@ -73,8 +78,17 @@ def ok(doc: dict[str, Any]) -> Response:
     return JSONResponse(doc, headers=SECURITY_HEADERS)
 
 
-def _flow(s: WebSession, case_no: str) -> dict[str, Any]:
-    sign: dict[str, Any] = s.flow.setdefault("sign", {})
+class _Purpose(NamedTuple):
+    """What the signing steps sign: the pledge, or the applicant's special authorisation."""
+
+    prefix: str  # the URL path part after the case number
+    flow_key: str  # where the web session keeps the flow
+    data_to_sign: Callable[[Request, WebSession, str, list[str]], DataToSign]
+    assemble: Callable[[Request, WebSession, str, str, bytes], str]  # → the next page
+
+
+def _flow(s: WebSession, case_no: str, key: str = "sign") -> dict[str, Any]:
+    sign: dict[str, Any] = s.flow.setdefault(key, {})
     # one case at a time: a new case's flow replaces the old one
     if sign.get("case_no") != case_no:
         sign.clear()
@@ -82,17 +96,85 @@ def _flow(s: WebSession, case_no: str) -> dict[str, Any]:
     return sign
 
 
-def mount_apply_api(app: FastAPI) -> None:
-    """Add the JSON calls of the signing page."""
+def _pledge_dts(request: Request, s: WebSession, case_no: str, chain: list[str]) -> DataToSign:
+    case_for(request, s, case_no, "case.sign_pledge")
+    return svc_of(request).cases.pledge_data_to_sign(
+        case_no,
+        chain,
+        s.actor,
+        proxy=proxy_of(s, case_no),
+        signing_method=SigningMethod.EVENT_CERTIFICATE,
+    )
 
-    def svc_of(request: Request) -> PledgeService:
-        svc: PledgeService = request.app.state.svc
-        return svc
+
+def _pledge_assemble(
+    request: Request, s: WebSession, case_no: str, session_id: str, sig: bytes
+) -> str:
+    case_for(request, s, case_no, "case.sign_pledge")
+    svc_of(request).cases.assemble_pledge(case_no, session_id, sig, s.actor, signature_format="raw")
+    journal_web(svc_of(request), "web.signed", s.actor, case_no=case_no)
+    return f"/apply/cases/{case_no}/receipt"
+
+
+def _grant_dts(request: Request, s: WebSession, case_no: str, chain: list[str]) -> DataToSign:
+    case_for(request, s, case_no, "case.sign_pledge")
+    return svc_of(request).cases.authorization_data_to_sign(
+        case_no,
+        drafted_grant(s, case_no),
+        chain,
+        s.actor,
+        signing_method=SigningMethod.EVENT_CERTIFICATE,
+    )
+
+
+def _grant_assemble(
+    request: Request, s: WebSession, case_no: str, session_id: str, sig: bytes
+) -> str:
+    case_for(request, s, case_no, "case.sign_pledge")
+    proxy = svc_of(request).cases.assemble_authorization(
+        case_no, session_id, sig, s.actor, signature_format="raw"
+    )
+    journal_web(
+        svc_of(request),
+        "web.proxy_authorized",
+        s.actor,
+        case_no=case_no,
+        authorization_id=proxy.authorization.authorization_id,
+    )
+    return f"/apply/cases/{case_no}/grant/done?id={quote(proxy.authorization.authorization_id)}"
+
+
+def drafted_grant(s: WebSession, case_no: str) -> Proxy:
+    """The special authorisation the applicant drafted for ``case_no`` (GZ-WF-020 if none)."""
+    doc = s.flow.get("grant", {}).get(case_no)
+    if doc is None:
+        raise WorkflowError(
+            "GZ-WF-020", "请先填写特别授权书", message_en="fill in the authorisation first"
+        )
+    return Proxy.model_validate(doc)
+
+
+PURPOSES = (
+    _Purpose("", "sign", _pledge_dts, _pledge_assemble),
+    _Purpose("grant/", "grant_sign", _grant_dts, _grant_assemble),
+)
+
+
+def mount_apply_api(app: FastAPI) -> None:
+    """Add the JSON calls of the signing pages (the pledge, the special authorisation)."""
+    for purpose in PURPOSES:
+        _mount(app, purpose)
+
+
+def _mount(app: FastAPI, purpose: _Purpose) -> None:
+    base = "/apply/api/cases/{case_no}/" + purpose.prefix
+    key = purpose.flow_key
+    signs_pledge = purpose.prefix == ""
 
     def save(request: Request, s: WebSession) -> None:
         request.app.state.web_sessions.save(s)
 
-    @app.post("/apply/api/cases/{case_no}/authenticate", include_in_schema=False)
+    @app.post(base + "authenticate", include_in_schema=False)
     async def authenticate(request: Request, case_no: str) -> Response:
         s, body = await json_call(request, "apply")
         case_for(request, s, case_no, "case.sign_pledge")
@@ -101,9 +183,9 @@ def mount_apply_api(app: FastAPI) -> None:
         except ValueError:
             raise GaozhiError("GZ-HT-422", "认证方式无效", message_en="unknown method") from None
         started = svc_of(request).signing.start_authentication(
-            case_no, s.actor, method=method, proxy=proxy_of(s, case_no)
+            case_no, s.actor, method=method, proxy=proxy_of(s, case_no) if signs_pledge else None
         )
-        flow = _flow(s, case_no)
+        flow = _flow(s, case_no, key)
         flow.update(auth_session=started.session_id, chain=None)
         save(request, s)
         return ok(
@@ -114,10 +196,10 @@ def mount_apply_api(app: FastAPI) -> None:
             }
         )
 
-    @app.post("/apply/api/cases/{case_no}/authenticate/finish", include_in_schema=False)
+    @app.post(base + "authenticate/finish", include_in_schema=False)
     async def finish(request: Request, case_no: str) -> Response:
         s, body = await json_call(request, "apply")
-        flow = _flow(s, case_no)
+        flow = _flow(s, case_no, key)
         code = body.get("code")
         response = {"code": code} if isinstance(code, str) and len(code) <= 16 else {}
         done = svc_of(request).signing.finish_authentication(
@@ -139,10 +221,10 @@ def mount_apply_api(app: FastAPI) -> None:
             )
         return ok({"method": done.method.value, "assurance_level": str(done.assurance_level)})
 
-    @app.post("/apply/api/cases/{case_no}/challenge", include_in_schema=False)
+    @app.post(base + "challenge", include_in_schema=False)
     async def challenge(request: Request, case_no: str) -> Response:
         s, _ = await json_call(request, "apply")
-        flow = _flow(s, case_no)
+        flow = _flow(s, case_no, key)
         ch = svc_of(request).signing.event_certificate_challenge(
             str(flow.get("auth_session", "")), s.actor
         )
@@ -150,10 +232,10 @@ def mount_apply_api(app: FastAPI) -> None:
         save(request, s)
         return ok({"challenge": ch.challenge, "expires_at": ch.expires_at.isoformat()})
 
-    @app.post("/apply/api/cases/{case_no}/certificate", include_in_schema=False)
+    @app.post(base + "certificate", include_in_schema=False)
     async def certificate(request: Request, case_no: str) -> Response:
         s, body = await json_call(request, "apply")
-        flow = _flow(s, case_no)
+        flow = _flow(s, case_no, key)
         issued = svc_of(request).signing.issue_event_certificate(
             str(flow.get("auth_session", "")),
             s.actor,
@@ -166,35 +248,24 @@ def mount_apply_api(app: FastAPI) -> None:
         save(request, s)
         return ok({"not_after": issued.not_after.isoformat(), "serial": issued.serial_number})
 
-    @app.post("/apply/api/cases/{case_no}/data-to-sign", include_in_schema=False)
+    @app.post(base + "data-to-sign", include_in_schema=False)
     async def data_to_sign(request: Request, case_no: str) -> Response:
         s, _ = await json_call(request, "apply")
-        case_for(request, s, case_no, "case.sign_pledge")
-        chain = _flow(s, case_no).get("chain")
+        chain = _flow(s, case_no, key).get("chain")
         if not chain:
             raise SignatureError(
                 "GZ-SG-070", "尚未取得事件证书", message_en="no event certificate yet"
             )
-        dts = svc_of(request).cases.pledge_data_to_sign(
-            case_no,
-            chain,
-            s.actor,
-            proxy=proxy_of(s, case_no),
-            signing_method=SigningMethod.EVENT_CERTIFICATE,
-        )
+        dts = purpose.data_to_sign(request, s, case_no, list(chain))
         return ok({"session_id": dts.session_id, "pae": dts.pae, "digest": dts.digest})
 
-    @app.post("/apply/api/cases/{case_no}/signature", include_in_schema=False)
+    @app.post(base + "signature", include_in_schema=False)
     async def signature(request: Request, case_no: str) -> Response:
         s, body = await json_call(request, "apply")
-        case_for(request, s, case_no, "case.sign_pledge")
         session_id = body.get("session_id")
         if not isinstance(session_id, str) or len(session_id) > 64:
             raise GaozhiError("GZ-HT-422", "缺少 session_id", message_en="missing session_id")
-        pledge = svc_of(request).cases.assemble_pledge(
-            case_no, session_id, b64_field(body, "signature"), s.actor, signature_format="raw"
-        )
-        s.flow.pop("sign", None)
+        nxt = purpose.assemble(request, s, case_no, session_id, b64_field(body, "signature"))
+        s.flow.pop(key, None)
         save(request, s)
-        journal_web(svc_of(request), "web.signed", s.actor, case_no=case_no)
-        return ok({"pledge_id": pledge.pledge_id, "receipt": f"/apply/cases/{case_no}/receipt"})
+        return ok({"receipt": nxt})

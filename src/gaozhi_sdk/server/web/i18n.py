@@ -173,6 +173,66 @@ _T: dict[str, tuple[str, str]] = {
     "express": ("授权书明确授权代为作出告知承诺", "It expressly authorises pledging"),
     "document_ref": ("授权书存档编号", "Archive reference of the authorisation"),
     "auth_submit": ("提交授权", "Submit the authorisation"),
+    "auth_signed_hint": (
+        "申请人已在网上签署特别授权书的, 填写授权人证件号码与授权书编号即可; 只填写纸质授权书"
+        "信息的, 签署承诺书时将因缺少申请人签署的授权书而被拒绝。",
+        "If the applicant signed the authorisation online, the grantor's ID number and the "
+        "authorisation number suffice; an authorisation only typed in from paper is refused "
+        "when you sign, for want of the applicant's signed authorisation.",
+    ),
+    # the applicant grants a special authorisation
+    "grant_link": (
+        "委托他人代为承诺 (签署特别授权书)",
+        "Authorise a proxy (sign a special authorisation)",
+    ),
+    "grant_title": ("签署特别授权书", "Sign a special authorisation"),
+    "grant_intro": (
+        "您可以特别授权他人代您作出告知承诺。授权书须明确授权代为承诺, 写明代为承诺人和有效期; "
+        "由您本人实名认证后在本设备上签署, 代为承诺人签署的承诺书须附此授权书才有效。",
+        "You may specially authorise someone to pledge for you. The authorisation must "
+        "expressly authorise pledging and name the proxy and its validity; you sign it on "
+        "this device after real-name authentication, and a proxy's pledge counts only with it.",
+    ),
+    "proxy_name": ("代为承诺人姓名", "Proxy's name"),
+    "proxy_id": ("代为承诺人居民身份证号码", "Proxy's resident ID number"),
+    "grant_express": (
+        "我明确授权上述代为承诺人代我作出告知承诺 (而非一般委托)",
+        "I expressly authorise this proxy to make the pledge for me (not a general power)",
+    ),
+    "grant_submit": ("核对并签署授权书", "Check and sign the authorisation"),
+    "grant_sign_title": ("认证并签署特别授权书", "Authenticate and sign the authorisation"),
+    "grant_sign_intro": (
+        "请核对授权书内容。签署在您的设备上完成: 浏览器生成一把不能导出的私钥, 实名认证后"
+        "由认证机构为其签发短期事件证书, 再用它签署授权书。",
+        "Check the authorisation. Signing happens on your device: the browser makes a key "
+        "that cannot be exported; after real-name authentication a CA issues a short-lived "
+        "event certificate for it, and the authorisation is signed with it.",
+    ),
+    "grant_heading": ("特别授权书", "Special authorisation"),
+    "grantor": ("授权人", "Grantor"),
+    "grant_scope": ("授权事项与证明", "Matter and proofs"),
+    "grant_validity": ("授权有效期", "Valid"),
+    "grant_statement": (
+        "本人特别授权上述代为承诺人, 在有效期内就本办件所列证明事项代本人作出告知承诺。",
+        "I specially authorise the proxy above to make the pledge for me on the proofs of "
+        "this case within the validity period.",
+    ),
+    "grant_sign_start": ("开始认证并签署授权书", "Authenticate and sign"),
+    "s_grant": ("签署授权书", "Sign the authorisation"),
+    "grant_done_title": ("特别授权书已签署", "Authorisation signed"),
+    "grant_done_intro": (
+        "您已签署特别授权书, 它已与办件一同保存。",
+        "You signed the special authorisation; it is kept with the case.",
+    ),
+    "grant_digest": ("授权书签名文件摘要 (SHA-256)", "Signed authorisation digest (SHA-256)"),
+    "grant_next": ("下一步", "Next"),
+    "grant_next_text": (
+        "请代为承诺人以本人身份登录, 打开办件 {case_no}, 填写您的证件号码和授权书编号 "
+        "{auth_id}, 即可阅读告知书并代您签署承诺书。",
+        "The proxy logs in as themselves, opens case {case_no} and enters your ID number and "
+        "the authorisation number {auth_id}; they can then read the notice and sign the "
+        "pledge for you.",
+    ),
     # window
     "window_home": ("窗口办件", "Window cases"),
     "window_intro": (

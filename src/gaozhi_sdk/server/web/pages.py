@@ -8,7 +8,7 @@ only. Responses are never cached and never framed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +22,7 @@ from gaozhi_sdk.errors import GaozhiError
 from gaozhi_sdk.server.problems import status_for
 from gaozhi_sdk.server.web.i18n import JS_KEYS, Lang, label, text
 from gaozhi_sdk.server.web.sessions import Area, SessionStore, WebSession
+from gaozhi_sdk.service import PledgeService
 
 __all__ = [
     "COOKIE",
@@ -29,9 +30,12 @@ __all__ = [
     "check_origin",
     "form_of",
     "lang_of",
+    "posted_form",
     "render",
     "session_or_login",
+    "show",
     "static_file",
+    "svc_of",
 ]
 
 COOKIE: dict[Area, str] = {"apply": "gz_apply", "window": "gz_window"}
@@ -134,6 +138,48 @@ def session_or_login(request: Request, area: Area) -> WebSession | Response:
     if s is None:
         return RedirectResponse(f"/{area}/login", status_code=303)
     return s
+
+
+def svc_of(request: Request) -> PledgeService:
+    """The service the pages act on."""
+    svc: PledgeService = request.app.state.svc
+    return svc
+
+
+def show(
+    request: Request,
+    area: Area,
+    template: str,
+    build: Callable[[WebSession], Mapping[str, Any] | Response],
+) -> Response:
+    """A GET page: the session (else the login redirect), then ``build(session)``'s
+    context rendered in ``template`` — or the response ``build`` returns (a redirect), or
+    the error page of the coded refusal it raises."""
+    s = session_or_login(request, area)
+    if not isinstance(s, WebSession):
+        return s
+    try:
+        context = build(s)
+    except GaozhiError as err:
+        return error_page(request, area, err)
+    if isinstance(context, Response):
+        return context
+    return render(request, template, area=area, session=s, **context)
+
+
+async def posted_form(request: Request, area: Area) -> tuple[WebSession, dict[str, str]] | Response:
+    """A page's form POST: the session (else the login redirect) and the form, its
+    ``Origin`` and CSRF token checked (a refusal is the error page)."""
+    s = session_or_login(request, area)
+    if not isinstance(s, WebSession):
+        return s
+    try:
+        form = await form_of(request)
+        check_origin(request)
+        s.check_csrf(form.get("csrf"))
+    except GaozhiError as err:
+        return error_page(request, area, err)
+    return s, form
 
 
 def check_origin(request: Request) -> None:

@@ -20,12 +20,13 @@ from gaozhi_sdk.models.parties import Applicant
 from gaozhi_sdk.server.web.apply import pledge_digest
 from gaozhi_sdk.server.web.apply_api import b64_field, json_call, ok
 from gaozhi_sdk.server.web.pages import (
-    check_origin,
     error_page,
     fields,
-    form_of,
+    posted_form,
     render,
     session_or_login,
+    show,
+    svc_of,
 )
 from gaozhi_sdk.server.web.sessions import WebSession
 from gaozhi_sdk.service import PledgeService
@@ -48,11 +49,6 @@ def clerk_case(request: Request, s: WebSession, case_no: str) -> Case:
     return case_for(request, s, case_no)
 
 
-def _svc(request: Request) -> PledgeService:
-    svc: PledgeService = request.app.state.svc
-    return svc
-
-
 def _matters(svc: PledgeService, list_id: str) -> list[dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for e in svc.lists.published(list_id).entries:
@@ -68,19 +64,17 @@ def mount_window(app: FastAPI) -> None:
         s = session_or_login(request, "window")
         if not isinstance(s, WebSession):
             return s
-        matters = _matters(_svc(request), request.app.state.web_config.list_id)
+        matters = _matters(svc_of(request), request.app.state.web_config.list_id)
         return render(request, "window/home.html", area="window", session=s, matters=matters)
 
     @app.post("/window/cases", include_in_schema=False)
     async def open_case(request: Request) -> Response:
-        s = session_or_login(request, "window")
-        if not isinstance(s, WebSession):
-            return s
-        form = await form_of(request)
-        svc = _svc(request)
+        posted = await posted_form(request, "window")
+        if isinstance(posted, Response):
+            return posted
+        s, form = posted
+        svc = svc_of(request)
         try:
-            check_origin(request)
-            s.check_csrf(form.get("csrf"))
             name, id_number, code = fields(form, "name", "id_number", "matter")
             party = PartyType(form.get("party_type") or "CITIZEN")
             applicant = Applicant(
@@ -106,30 +100,22 @@ def mount_window(app: FastAPI) -> None:
 
     @app.get("/window/cases/{case_no}", include_in_schema=False)
     def notice_page(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "window")
-        if not isinstance(s, WebSession):
-            return s
-        try:
+        def build(s: WebSession) -> dict[str, Any] | Response:
             case = clerk_case(request, s, case_no)
-        except GaozhiError as err:
-            return error_page(request, "window", err)
-        if case.status is not CaseStatus.NOTICE_ISSUED:
-            return RedirectResponse(f"/window/cases/{case_no}/done", status_code=303)
-        notice = _svc(request).cases.notice(str(case.notice_id))
-        return render(
-            request, "window/notice.html", area="window", session=s, case=case, notice=notice
-        )
+            if case.status is not CaseStatus.NOTICE_ISSUED:
+                return RedirectResponse(f"/window/cases/{case_no}/done", status_code=303)
+            return {"case": case, "notice": svc_of(request).cases.notice(str(case.notice_id))}
+
+        return show(request, "window", "window/notice.html", build)
 
     @app.post("/window/cases/{case_no}/choices", include_in_schema=False)
     async def choices(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "window")
-        if not isinstance(s, WebSession):
-            return s
-        form = await form_of(request)
-        svc = _svc(request)
+        posted = await posted_form(request, "window")
+        if isinstance(posted, Response):
+            return posted
+        s, form = posted
+        svc = svc_of(request)
         try:
-            check_origin(request)
-            s.check_csrf(form.get("csrf"))
             case = clerk_case(request, s, case_no)
             picked = [
                 ProofChoice(entry_id=eid, mode=ProofMode(form.get(f"mode_{eid}") or "PLEDGE"))
@@ -149,46 +135,32 @@ def mount_window(app: FastAPI) -> None:
 
     @app.get("/window/cases/{case_no}/sign", include_in_schema=False)
     def sign_page(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "window")
-        if not isinstance(s, WebSession):
-            return s
-        try:
+        def build(s: WebSession) -> dict[str, Any]:
             case = clerk_case(request, s, case_no)
-            pledge = _svc(request).cases.draft_pledge(case_no)
-        except GaozhiError as err:
-            return error_page(request, "window", err)
-        return render(
-            request,
-            "window/sign.html",
-            area="window",
-            session=s,
-            case=case,
-            pledge=pledge,
-            pledgor_masked=mask_beside_digest(pledge.pledgor.id_number),
-        )
+            pledge = svc_of(request).cases.draft_pledge(case_no)
+            return {
+                "case": case,
+                "pledge": pledge,
+                "pledgor_masked": mask_beside_digest(pledge.pledgor.id_number),
+            }
+
+        return show(request, "window", "window/sign.html", build)
 
     @app.get("/window/cases/{case_no}/done", include_in_schema=False)
     def done(request: Request, case_no: str) -> Response:
-        s = session_or_login(request, "window")
-        if not isinstance(s, WebSession):
-            return s
-        svc = _svc(request)
-        try:
+        def build(s: WebSession) -> dict[str, Any]:
+            svc = svc_of(request)
             case = clerk_case(request, s, case_no)
-        except GaozhiError as err:
-            return error_page(request, "window", err)
-        found = pledge_digest(svc, case)
-        pledge = svc.cases.pledge(case.pledge_id) if case.pledge_id else None
-        return render(
-            request,
-            "window/done.html",
-            area="window",
-            session=s,
-            case=case,
-            pledge=pledge,
-            digest=found[0] if found else None,
-            method=svc.signing.method_of(pledge.pledge_id).value if pledge else None,
-        )
+            found = pledge_digest(svc, case)
+            pledge = svc.cases.pledge(case.pledge_id) if case.pledge_id else None
+            return {
+                "case": case,
+                "pledge": pledge,
+                "digest": found[0] if found else None,
+                "method": svc.signing.method_of(pledge.pledge_id).value if pledge else None,
+            }
+
+        return show(request, "window", "window/done.html", build)
 
     @app.post("/window/api/cases/{case_no}/handwritten", include_in_schema=False)
     async def handwritten(request: Request, case_no: str) -> Response:
@@ -203,5 +175,5 @@ def mount_window(app: FastAPI) -> None:
         image = b64_field(body, "image", limit=_MAX_IMAGE_B64)
         if not image.startswith(_PNG):
             raise GaozhiError("GZ-HT-422", "签名图像须为 PNG", message_en="the image must be PNG")
-        _svc(request).signing.window_pledge(case_no, s.actor, image=image)
+        svc_of(request).signing.window_pledge(case_no, s.actor, image=image)
         return ok({"done": f"/window/cases/{case_no}/done"})

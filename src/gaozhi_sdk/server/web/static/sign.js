@@ -4,7 +4,8 @@
  * 2. an ECDSA P-256 key pair made here with WebCrypto, the private key NOT extractable;
  * 3. event certificate: the CA's challenge is signed with the new key (proof of
  *    possession) and the CA certifies the public key for a few minutes;
- * 4. the exact bytes to sign (DSSE PAE of the pledge) are signed here;
+ * 4. the exact bytes to sign (DSSE PAE of the pledge, or of the special authorisation
+ *    the applicant gives a proxy) are signed here;
  * 5. the raw r||s signature is submitted; the server assembles and checks the bundle.
  * The private key never leaves this page.
  */
@@ -14,6 +15,8 @@
   var form = document.getElementById('sign-form');
   if (!form) { return; }
   var caseNo = form.getAttribute('data-case');
+  /* '' signs the pledge; 'grant/' the special authorisation the applicant gives a proxy */
+  var purpose = form.getAttribute('data-api') === 'grant/' ? 'grant/' : '';
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
   var T = JSON.parse(document.getElementById('gz-text').textContent);
   var button = document.getElementById('sign-start');
@@ -43,7 +46,7 @@
   }
 
   function api(step, body) {
-    return fetch('/apply/api/cases/' + encodeURIComponent(caseNo) + '/' + step, {
+    return fetch('/apply/api/cases/' + encodeURIComponent(caseNo) + '/' + purpose + step, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },

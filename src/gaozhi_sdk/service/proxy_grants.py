@@ -1,0 +1,173 @@
+"""特别授权书 signed by the applicant in three steps (R-024, DESIGN §4 and §4a).
+
+A proxy's pledge is believed only with the special authorisation the applicant (the
+grantor) signed (``proxy-authorization``, :mod:`gaozhi_sdk.esign.proxy_grant`). An
+applicant without a certificate of their own signs it as they sign a pledge: real-name
+authentication, an event certificate for a key on their device, then::
+
+    dts = svc.cases.authorization_data_to_sign(case_no, proxy, chain, applicant,
+                                                 signing_method=SigningMethod.EVENT_CERTIFICATE)
+    #   device: sign dts.pae_bytes
+    proxy = svc.cases.assemble_authorization(case_no, dts.session_id, sig, applicant,
+                                               signature_format="raw")
+
+The signed grant is checked like any bundle (trust, the grantor rule of the signer policy),
+time-stamped by the organ's TSA (an event certificate lives minutes; the token proves the
+grant was signed while it was valid), stored with the case and journaled
+(``case.proxy_authorized``). The proxy then presents it:
+``svc.cases.signed_authorization(case_no, authorization_id)`` returns the
+:class:`~gaozhi_sdk.models.Proxy` carrying it, to pass as ``proxy=`` when it signs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gaozhi_sdk.canonical import digest_json
+from gaozhi_sdk.errors import PermissionDeniedError, SignatureError
+from gaozhi_sdk.esign.validate import payload_model
+from gaozhi_sdk.models.enums import ActorRole
+from gaozhi_sdk.models.parties import Actor, AuthorizationGrant, Proxy
+from gaozhi_sdk.models.signing import SigningMethod
+from gaozhi_sdk.service._core import refusals_journaled
+from gaozhi_sdk.service.remote_signing import (
+    SESSION_KIND,
+    DataToSign,
+    RemoteSigningMixin,
+    SignatureFormat,
+    _session_bundle,
+)
+
+__all__ = ["GRANT_KIND", "ProxyGrantMixin"]
+
+#: Store kind of the signed special authorisations, id ``<case_no>:<authorization_id>``.
+GRANT_KIND = "proxy_grant"
+
+
+class ProxyGrantMixin(RemoteSigningMixin):
+    """The applicant signs a proxy's special authorisation (R-024) by three-step signing."""
+
+    def _check_grantor(self, case_no: str, actor: Actor) -> Any:
+        case = self._case(case_no)
+        self.role_policy.check(actor, "case.sign_pledge", None)
+        if actor.role is not ActorRole.APPLICANT or actor.actor_id != case.applicant.id_number:
+            raise PermissionDeniedError(
+                "GZ-AU-011",
+                "只有申请人本人可以签署特别授权书 (R-024)",
+                message_en="only the applicant may sign a special authorisation (R-024)",
+                details={"role": actor.role.value},
+            )
+        return case
+
+    @refusals_journaled("case.sign_pledge", "case", "case_no")
+    def _authorization_data_to_sign(
+        self,
+        case_no: str,
+        proxy: Proxy | Mapping[str, Any],
+        certificate_chain: Sequence[bytes | str],
+        actor: Actor,
+        *,
+        sm2_signer_id: str | None = None,
+        signing_method: SigningMethod = SigningMethod.CERTIFICATE,
+    ) -> DataToSign:
+        """Step 1 for the applicant's special authorisation of ``proxy`` (R-024): the
+        exact bytes of the :class:`~gaozhi_sdk.models.AuthorizationGrant`
+        (``svc.cases.authorization_to_sign``) to sign.
+
+        Args:
+            proxy: the proxy and the authorisation's terms (number, proofs, validity,
+                express authority); checked by ``svc.cases.check_proxy`` first.
+            certificate_chain: the applicant's chain, leaf first — their own certificate
+                (``CERTIFICATE``) or an event certificate (``EVENT_CERTIFICATE``).
+            actor: the case's applicant (no one else grants: GZ-AU-011).
+
+        Raises:
+            PermissionDeniedError: GZ-AU-011 the actor is not the case's applicant.
+            RuleViolationError: GZ-RL-001 … GZ-RL-006 the terms do not entitle the proxy.
+            SignatureError: as ``svc.cases.pledge_data_to_sign`` (GZ-SG-050 the certificate is
+                not the applicant's; GZ-SG-086 an event certificate without the organ's TSA).
+        """
+        case = self._check_grantor(case_no, actor)
+        px = self._check_proxy(case, proxy)
+        chain = self._signer_chain(certificate_chain, sm2_signer_id, signing_method)
+        if signing_method is SigningMethod.EVENT_CERTIFICATE:
+            self._need_tsa_for_event_certificates()
+        grant = self._authorization_to_sign(case.case_no, px)
+        return self._open_signing_session(
+            case.case_no,
+            grant,
+            chain,
+            actor,
+            signing_method,
+            {"authorization_id": grant.authorization_id},
+            {"proxy": px.model_dump(mode="json")},
+        )
+
+    @refusals_journaled("case.sign_pledge", "case", "case_no")
+    def _assemble_authorization(
+        self,
+        case_no: str,
+        session_id: str,
+        signature: bytes,
+        actor: Actor,
+        *,
+        signature_format: SignatureFormat = "der",
+    ) -> Proxy:
+        """Step 3: the signed special authorisation, checked (trust, grantor), time-stamped
+        by the organ's TSA, stored with the case and journaled; returns the proxy carrying
+        it (:meth:`Proxy.with_signed_grant <gaozhi_sdk.models.Proxy.with_signed_grant>`).
+
+        Raises:
+            WorkflowError: GZ-WF-020 unknown/used/expired session or another case's.
+            SignatureError: GZ-SG-072 malformed; GZ-SG-020 it does not verify over the
+                stored bytes; GZ-SG-050 not signed by the grantor.
+        """
+        case = self._check_grantor(case_no, actor)
+        rec = self._signing_session(case.case_no, session_id, AuthorizationGrant)
+        if rec.doc["actor"] != self.actor_ref(actor):
+            raise PermissionDeniedError(
+                "GZ-AU-011", "签署会话属于另一操作人", message_en="another actor's session"
+            )
+        now = self.now()
+        bundle = _session_bundle(rec.doc, signature, signature_format)
+        self.sealer.check(bundle, now)
+        bundle, _ = self.sealer.stamp_incoming(bundle, now)
+        grant = payload_model(bundle)
+        if not isinstance(grant, AuthorizationGrant):  # pragma: no cover - session typed
+            raise SignatureError("GZ-SG-021", "不是特别授权书", message_en="not a grant")
+        text = bundle.to_json().decode("utf-8")
+        proxy = Proxy.model_validate(rec.doc["proxy"]).with_signed_grant(text)
+        key = f"{case.case_no}:{grant.authorization_id}"
+        with self.store.transaction() as tx:
+            old = tx.get(GRANT_KIND, key)
+            tx.put(
+                GRANT_KIND,
+                key,
+                {"case_no": case.case_no, "proxy": proxy.model_dump(mode="json")},
+                state="SIGNED",
+                expected_version=None if old is None else old.version,
+            )
+            tx.append_journal(
+                event="case.proxy_authorized",
+                aggregate_type="case",
+                aggregate_id=case.case_no,
+                actor=self.actor_ref(actor),
+                payload_digest=digest_json(grant),
+                detail={
+                    "authorization_id": grant.authorization_id,
+                    "proxy": self.subject_digest(grant.proxy.id_number),
+                    "grant_sha256": hashlib.sha256(bundle.to_json()).hexdigest(),
+                    "signing_method": bundle.method.value,
+                },
+                at=now.isoformat(),
+            )
+            tx.put(SESSION_KIND, session_id, rec.doc, state="USED", expected_version=rec.version)
+        return proxy
+
+    def _signed_authorization(self, case_no: str, authorization_id: str) -> Proxy | None:
+        """The proxy carrying the applicant's signed special authorisation number
+        ``authorization_id`` for this case (None if the applicant signed none)."""
+        rec = self.store.get(GRANT_KIND, f"{case_no}:{authorization_id}")
+        return None if rec is None else Proxy.model_validate(rec.doc["proxy"])

@@ -1,0 +1,159 @@
+"""The applicant signs a proxy's special authorisation with an event certificate, in three
+steps, and the proxy's pledge carrying it verifies (R-024, R-035; DESIGN §4, §4a)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gaozhi_sdk import SigningMethod
+from gaozhi_sdk.cli import main
+from gaozhi_sdk.errors import GaozhiError
+from gaozhi_sdk.esign import Bundle, Indication, validate
+from gaozhi_sdk.models import Actor, ActorRole, Proxy, SpecialAuthorization
+from gaozhi_sdk.testing import synthetic_applicant
+
+from .test_signing_methods import ENTRY, Flow, _cli, _raw, make_flow
+
+
+@pytest.fixture
+def flow(tmp_path: Path) -> Iterator[Flow]:
+    f = make_flow(tmp_path)
+    yield f
+    f.svc.close()
+
+
+def _case_with_proxy(flow: Flow, express: bool = True) -> tuple[str, Actor, Proxy, Actor]:
+    app = synthetic_applicant(flow.rng)
+    n = flow.svc.cases.issue_notice(
+        list_id=flow.list_id, entry_ids=[ENTRY], applicant=app, actor=flow.clerk
+    )
+    entry = flow.svc.cases.entries(flow.svc.cases.get(n.case_no))[0]
+    party = synthetic_applicant(flow.rng)
+    today = flow.clock().date()
+    proxy = Proxy(
+        party=party,
+        authorization=SpecialAuthorization(
+            authorization_id="SQ-EV-1",
+            grantor_id_number=app.id_number,
+            matter_code=entry.matter_code,
+            entry_ids=(ENTRY,),
+            valid_from=today,
+            valid_to=today + timedelta(days=30),
+            express_pledge_authority=express,
+            document_ref="特别授权委托书",
+        ),
+    )
+    me = Actor(role=ActorRole.APPLICANT, actor_id=app.id_number)
+    them = Actor(role=ActorRole.PROXY, actor_id=party.id_number)
+    return n.case_no, me, proxy, them
+
+
+def _event_cert(
+    flow: Flow, case_no: str, actor: Actor, proxy: Proxy | None = None
+) -> tuple[Any, ec.EllipticCurvePrivateKey]:
+    s = flow.svc.signing.start_authentication(case_no, actor, proxy=proxy)
+    s = flow.svc.signing.finish_authentication(s.session_id, actor)
+    return flow.event_certificate(s.session_id, actor)
+
+
+def _grant(flow: Flow, case_no: str, me: Actor, proxy: Proxy) -> Proxy:
+    cert, key = _event_cert(flow, case_no, me)
+    dts = flow.svc.cases.authorization_data_to_sign(
+        case_no, proxy, cert.certificate_chain, me, signing_method=SigningMethod.EVENT_CERTIFICATE
+    )
+    assert dts.authorization_id == "SQ-EV-1" and dts.pledge_id == ""
+    return flow.svc.cases.assemble_authorization(
+        case_no, dts.session_id, _raw(key, dts.pae_bytes), me, signature_format="raw"
+    )
+
+
+def test_r024_applicant_signs_the_grant_with_an_event_certificate_and_the_proxy_pledges(
+    flow: Flow, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The grant is signed on the applicant's device (event certificate), time-stamped and
+    stored; the proxy signs 40 minutes later — after the grant's certificate expired — and
+    the pledge verifies offline with the grant verified at its own time."""
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    held = _grant(flow, case_no, me, proxy)
+    assert held.authorization.signed_grant is not None
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") == held
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-OTHER") is None
+    grant = Bundle.from_json(held.authorization.signed_grant)
+    assert grant.method is SigningMethod.EVENT_CERTIFICATE
+    assert grant.verification_material.signers[0].timestamps  # the organ's TSA
+    report = validate(grant, flow.trust)
+    assert report.indication is Indication.TOTAL_PASSED, report.to_text()
+    events = [e.event for e in flow.svc.journal.entries()]
+    assert "case.proxy_authorized" in events
+
+    flow.clock.advance(timedelta(minutes=40))
+    flow.svc.cases.record_choices(
+        case_no,
+        [{"entry_id": ENTRY, "mode": "PLEDGE"}],
+        them,
+        proxy=held,
+    )
+    cert, key = _event_cert(flow, case_no, them, held)
+    dts = flow.svc.cases.pledge_data_to_sign(
+        case_no, cert.certificate_chain, them, proxy=held,
+        signing_method=SigningMethod.EVENT_CERTIFICATE,
+    )  # fmt: skip
+    pledge = flow.svc.cases.assemble_pledge(
+        case_no, dts.session_id, _raw(key, dts.pae_bytes), them, signature_format="raw"
+    )
+    assert pledge.proxy is not None and pledge.proxy.authorization.signed_grant
+    blob = flow.svc.store.get_blob(f"pledge/{pledge.pledge_id}")
+    assert blob is not None
+    args, _, _ = _cli(tmp_path, flow, Bundle.from_json(blob.data), "--json")
+    assert main(args) == 0
+    import json
+
+    out = json.loads(capsys.readouterr().out)[0]["report"]
+    assert out["indication"] == "TOTAL_PASSED"
+    assert out["signing_method"]["method"] == "EVENT_CERTIFICATE"
+    policy = next(c for c in out["signatures"][0]["checks"] if c["name"] == "signer_policy")
+    assert policy["status"] == "PASSED", policy
+
+
+def test_r024_only_the_applicant_signs_a_grant_and_only_its_own_terms(flow: Flow) -> None:
+    """The proxy cannot sign its own grant (GZ-AU-011); a general power of attorney is
+    refused before anything is signed (GZ-RL-002); a signature over other bytes is refused
+    (GZ-SG-020) and nothing is stored."""
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    cert, _key = _event_cert(flow, case_no, them, proxy)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.authorization_data_to_sign(
+            case_no, proxy, cert.certificate_chain, them,
+            signing_method=SigningMethod.EVENT_CERTIFICATE,
+        )  # fmt: skip
+    assert err.value.code == "GZ-AU-011"
+    general = proxy.model_copy(
+        update={
+            "authorization": proxy.authorization.model_copy(
+                update={"express_pledge_authority": False}
+            )
+        }
+    )
+    mine, my_key = _event_cert(flow, case_no, me)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.authorization_data_to_sign(
+            case_no, general, mine.certificate_chain, me,
+            signing_method=SigningMethod.EVENT_CERTIFICATE,
+        )  # fmt: skip
+    assert err.value.code == "GZ-RL-002"
+    dts = flow.svc.cases.authorization_data_to_sign(
+        case_no, proxy, mine.certificate_chain, me, signing_method=SigningMethod.EVENT_CERTIFICATE
+    )
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.assemble_authorization(
+            case_no, dts.session_id, _raw(my_key, dts.pae_bytes + b"x"), me,
+            signature_format="raw",
+        )  # fmt: skip
+    assert err.value.code == "GZ-SG-020"
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None
