@@ -84,6 +84,8 @@ MUST_SIGN = (
     "x-gaozhi-on-behalf-role",
     "x-gaozhi-identity-assertion",
 )
+#: HTTP's optional white space around a field value (RFC 9110 §5.5): all that is stripped
+_OWS = " \t"
 _HEADER_NAME = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")
 _SM3_ABC = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
 
@@ -169,13 +171,16 @@ def string_to_sign(
 
     ``signed_headers`` — (lower-case name, value) in the order of ``X-Signed-Headers`` —
     extends it backwards-compatibly: one more line with the names joined by ``;``, then
-    one ``name:value`` line per header (value without surrounding white space). Without
-    them the string is exactly the eight lines of DESIGN §7.
+    one ``name:value`` line per header (value without surrounding spaces and tabs — the
+    optional white space HTTP itself strips, RFC 9110 §5.5; nothing else: ``str.strip()``
+    would also drop NO-BREAK SPACE or NEXT LINE, which are legal header bytes, so a value
+    altered by them would still verify). Without them the string is exactly the eight
+    lines of DESIGN §7.
     """
     lines = [method.upper(), path, query, app_key, timestamp, nonce, request_id, content_sm3]
     if signed_headers:
         lines.append(";".join(n for n, _ in signed_headers))
-        lines.extend(f"{n}:{v.strip()}" for n, v in signed_headers)
+        lines.extend(f"{n}:{v.strip(_OWS)}" for n, v in signed_headers)
     return "\n".join(lines).encode("utf-8")
 
 
