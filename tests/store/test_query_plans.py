@@ -74,6 +74,14 @@ def _fill(store: Store) -> None:
                     state="DONE",
                     expected_version=None,
                 )
+            if i % 3:  # every third pledge predates the signing-method records
+                tx.put(
+                    "pledge_signing_method",
+                    f"pledge-{i:06d}",
+                    {"case_no": f"CASE-{i:06d}", "method": "EVENT_CERTIFICATE"},
+                    state="EVENT_CERTIFICATE",
+                    expected_version=None,
+                )
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -162,7 +170,6 @@ def test_page_queries_use_an_index(filled: tuple[Store, Dialect, Any], name: str
         "cases",
         "children",
         "complaints",
-        "unrecorded_signing_methods",
     ],
 )
 def test_quarterly_statistics_read_through_indexes(
@@ -175,6 +182,23 @@ def test_quarterly_statistics_read_through_indexes(
     assert _uses_index(plan, dialect), plan
     counts = store.statistics_counts(StatisticsQuery(lo, hi))
     assert 150 < sum(n for _, n in counts.statuses) < 250  # one quarter of ten years
+
+
+def test_r079_pledges_without_a_signing_method_record_count_as_certificate(
+    filled: tuple[Store, Dialect, Any],
+) -> None:
+    """The statistics count the signing method of every pledge of the period's cases: the
+    recorded method, else CERTIFICATE (pledges stored before methods were recorded)."""
+    store, _, _ = filled
+    lo, hi = period_bounds(date(2020, 4, 1), date(2020, 6, 30))
+    counts = store.statistics_counts(StatisticsQuery(lo, hi))
+    in_quarter = [i for i in range(N) if lo <= sortable_time(T0 + timedelta(hours=11 * i)) < hi]
+    assert in_quarter
+    expected = {
+        "CERTIFICATE": sum(1 for i in in_quarter if i % 3 == 0),
+        "EVENT_CERTIFICATE": sum(1 for i in in_quarter if i % 3),
+    }
+    assert dict(counts.signing_methods) == expected
 
 
 def test_the_plan_check_detects_a_full_scan(filled: tuple[Store, Dialect, Any]) -> None:

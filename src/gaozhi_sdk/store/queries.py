@@ -256,21 +256,17 @@ class StatisticsQuery:
                 "GROUP BY c.organ, c.state, c.facts",
                 params,
             ),
-            # what belongs to the cohort's cases, in one join (one index range per case)
+            # what belongs to the cohort's cases, in one join (one index range per case).
+            # Pledges are counted too: every signing-method record is written in the
+            # transaction of its pledge (same id, same case), so the pledges without one —
+            # stored before signing methods were recorded, counted as CERTIFICATE — are
+            # the pledges less the signing-method records (no anti-join per pledge).
             "children": (
                 "SELECT c.organ, x.kind, x.state, x.facts, count(*) FROM records c "
                 "JOIN records x ON x.ref = c.id AND x.kind IN ('verification', 'disposition', "
-                "'credit_record', 'limitation_refusal', 'pledge_signing_method') "
+                "'credit_record', 'limitation_refusal', 'pledge_signing_method', 'pledge') "
                 f"WHERE {cohort} "
                 "GROUP BY c.organ, x.kind, x.state, x.facts",
-                params,
-            ),
-            # pledges stored before signing methods were recorded count as CERTIFICATE
-            "unrecorded_signing_methods": (
-                "SELECT 'CERTIFICATE', count(*) FROM records c JOIN records g "
-                f"ON g.kind = 'pledge' AND g.ref = c.id WHERE {cohort} AND NOT EXISTS "
-                "(SELECT 1 FROM records s WHERE s.kind = 'pledge_signing_method' "
-                "AND s.id = g.id)",
                 params,
             ),
             "complaints": (
@@ -295,8 +291,7 @@ class StatisticsQuery:
         credit: Counter[tuple[str, str]] = Counter()
         refusals = 0
         methods: Counter[str] = Counter()
-        for m, n in rows.get("unrecorded_signing_methods", ()):
-            methods[str(m)] += int(n)
+        pledges = recorded = 0
         for organ, kind, state, facts, n in rows["children"]:
             if kind == "verification":
                 entry, method, result = _json(facts, [None, None, None])
@@ -310,8 +305,12 @@ class StatisticsQuery:
                 credit[(str(severity), str(status))] += int(n)
             elif kind == "pledge_signing_method":
                 methods[str(state)] += int(n)
+                recorded += int(n)
+            elif kind == "pledge":
+                pledges += int(n)
             else:
                 refusals += int(n)
+        methods["CERTIFICATE"] += max(0, pledges - recorded)
         return StatisticsCounts(
             entries=tuple((*k, n) for k, n in sorted(entries.items())),
             statuses=tuple(sorted(statuses.items())),
