@@ -60,32 +60,13 @@ _SEQ = 900719925474
 #: Re-check every this many cases against the store's own row code (plus the first 20).
 CHECK_EVERY = 5000
 
-RECORD_COLUMNS = (
-    "kind",
-    "id",
-    "version",
-    "state",
-    "doc",
-    "updated_at",
-    "organ",
-    "subject",
-    "at",
-    "ref",
-    "facts",
+# the tables' columns in the order of the INSERTs in gaozhi_sdk.store.sqlbase
+_RECORD = "kind id version state doc updated_at organ subject at ref facts"
+_JOURNAL = "seq at event aggregate_type aggregate_id actor payload_digest outcome detail " + (
+    "prev_hash hash"
 )
-JOURNAL_COLUMNS = (
-    "seq",
-    "at",
-    "event",
-    "aggregate_type",
-    "aggregate_id",
-    "actor",
-    "payload_digest",
-    "outcome",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+RECORD_COLUMNS = tuple(_RECORD.split())
+JOURNAL_COLUMNS = tuple(_JOURNAL.split())
 OUTBOX_COLUMNS = ("topic", "idempotency_key", "payload", "created_at")
 BLOB_COLUMNS = ("id", "kind", "media_type", "data", "sha256")
 TABLES = {
