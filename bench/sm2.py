@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import gmssl_pyx  # type: ignore[import-untyped]
-from asn1crypto.x509 import Name
+from gaozhi_plugin_sm2 import Sm2Signer
 from gaozhi_plugin_sm2.curve import digest_e, user_hash_z
-from gaozhi_plugin_sm2.testing import Sm2TestPKI
 
 from gaozhi_sdk import esign
+from gaozhi_sdk.testing import TestPKI
 
 TARGET = 0.8
 
@@ -68,11 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rounds, iterations = (2, 10) if args.smoke else (args.rounds, args.iterations)
 
-    pki = Sm2TestPKI.create()
+    pki = TestPKI.create(algorithm="sm2")
     pledge = _make_pledge()
     # The pledgor's own SM2 certificate (resident ID in subject serialNumber): the strict
     # signer policy lets only the pledgor sign a pledge.
-    seal = pki.issue(Name.build({"common_name": "张*", "serial_number": pledge.pledgor.id_number}))
+    seal = pki.applicant("张*", pledge.pledgor.id_number)
+    assert isinstance(seal, Sm2Signer)
     trust = pki.trust_store()
 
     bundle = esign.sign(pledge, seal)

@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - Windows: no lock, the staging folder s
     fcntl = None  # type: ignore[assignment]
 
 from gaozhi_sdk.archive import export_archive
-from gaozhi_sdk.errors import ConfigError, GaozhiError
+from gaozhi_sdk.errors import ConfigError, GaozhiError, SignatureError
 from gaozhi_sdk.esign import AnchorPurpose, sign
 from gaozhi_sdk.ids import mask_identifier, mask_text
 from gaozhi_sdk.models import (
@@ -58,7 +58,6 @@ from gaozhi_sdk.models import (
     VerificationStatus,
 )
 from gaozhi_sdk.models.enums import ActorRole, AssistanceReply
-from gaozhi_sdk.plugins import PluginHost
 from gaozhi_sdk.rules import load_list
 from gaozhi_sdk.service import PledgeService, render_markdown
 from gaozhi_sdk.testing.clock import SimulatedClock
@@ -302,22 +301,19 @@ def _local_tsa(clock: Callable[[], datetime]) -> Any | None:
     return tsa
 
 
-def _sm2_test_pki() -> Any | None:
-    """An SM2 test PKI when a plugin registers a ``test_pki`` provider (the SM2 plugin
-    does), else None — asked through the plugin host, never imported by name."""
-    host = PluginHost(
-        config={
-            "plugins": {
-                "sm2": {
-                    "not_before": (START - timedelta(days=30)).isoformat(),
-                    "not_after": (START + timedelta(days=3650)).isoformat(),
-                }
-            }
-        }
-    )
-    if not any(reg.name == "sm2" for reg in host.providers("test_pki")):
-        return None
-    return host.provider("test_pki", "sm2")
+def _sm2_test_pki() -> TestPKI | None:
+    """An SM2 test PKI when a plugin registers SM2 key generation (the SM2 plugin does),
+    else None — the one :class:`TestPKI`, never the plugin imported by name."""
+    try:
+        return TestPKI.create(
+            algorithm="sm2",
+            not_before=START - timedelta(days=30),
+            not_after=START + timedelta(days=3650),
+        )
+    except SignatureError as exc:
+        if exc.code == "GZ-SG-001":  # no plugin generates SM2 keys: P-256 seals
+            return None
+        raise
 
 
 class _Demo:
@@ -964,8 +960,9 @@ class _Demo:
                 self.clist.owner_organ, self.owner, not_before=START - timedelta(days=1)
             )
         _save_seal(export_seal, self.dir / "pki")
-        if self.sm2_pki is not None:
-            self.sm2_pki.save(self.dir / "pki")
+        if self.sm2_pki is not None:  # the SM2 PKI in pki/sm2/, its root beside the others
+            self.sm2_pki.save(self.dir / "pki" / "sm2")
+            (self.dir / "pki" / "sm2-root.pem").write_bytes(self.sm2_pki.root_pem())
         if self.tsa is not None:  # pki/ carries every root the archive needs
             self.tsa.write_trust(self.dir / "pki" / "tsa")
         _private_keys_0600(self.dir / "pki")

@@ -22,9 +22,9 @@ __all__ = [
 
 #: What a provider does — online verification (R-044), external credit snapshot (R-020),
 #: credit push to the sharing platform (R-056), assisted verification (R-046), on-site
-#: dispatch to 互联网+监管 (R-045), an RFC 3161 time-stamping authority, or a throw-away
-#: test PKI for demos and tests (``test_pki``, e.g. SM2 certificates from the SM2 plugin;
-#: its factory takes ``not_before`` / ``not_after`` ISO 8601 strings).
+#: dispatch to 互联网+监管 (R-045), or an RFC 3161 time-stamping authority. (An SM2 test
+#: PKI is no provider: ``TestPKI.create(algorithm="sm2")`` asks for the key generator the
+#: SM2 plugin registers.)
 ProviderKind = Literal[
     "online_verifier",
     "credit_source",
@@ -32,7 +32,6 @@ ProviderKind = Literal[
     "assistance",
     "on_site_dispatch",
     "tsa",
-    "test_pki",
 ]
 
 

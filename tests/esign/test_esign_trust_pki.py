@@ -113,3 +113,52 @@ def test_validity_is_configurable(pki: TestPKI) -> None:
     assert leaf.not_valid_before_utc == nb
     assert leaf.not_valid_after_utc == nb + timedelta(days=30)
     assert pki.organ_seal(ORGAN_NAME, ORGAN_USCC) is not seal  # custom validity → fresh cert
+
+
+def test_ocsp_response_of_the_test_pki_revokes_or_vouches_and_names_its_issuer(
+    pledge: Pledge,
+) -> None:
+    """``TestPKI.ocsp_response`` (one implementation for P-256 and SM2, issue 11): RFC 6960
+    CertID by SHA-256 of the issuer's name and key, responder byKey, producedAt and
+    thisUpdate at the PKI clock's time; a REVOKED answer revokes, a GOOD one satisfies
+    ``require_revocation``."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509 import ocsp
+
+    from gaozhi_sdk.esign import Indication, Revocation, SubIndication
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    pki = TestPKI.create(clock=lambda: now)
+    signer = pledgor_signer(pki)
+    (leaf,), issuer = signer.certificate_chain, pki.root_certificate
+    bundle = sign(pledge, signer)
+    good = pki.ocsp_response(leaf)
+    parsed = ocsp.load_der_ocsp_response(good)
+    key_bits = issuer.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    assert parsed.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL
+    assert parsed.certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert parsed.serial_number == leaf.serial_number
+    assert isinstance(parsed.hash_algorithm, hashes.SHA256)
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(key_bits)
+    assert parsed.issuer_key_hash == digest.finalize()
+    assert parsed.produced_at_utc == parsed.this_update_utc == now
+    assert parsed.next_update_utc == now + timedelta(days=7)
+    trust = pki.trust_store()
+    strict = validate(bundle, trust, require_revocation=True)
+    assert strict.sub_indication is SubIndication.TRY_LATER
+    vouched = validate(
+        bundle, trust, require_revocation=True, revocation=Revocation(ocsp_responses=(good,))
+    )
+    assert vouched.indication is Indication.TOTAL_PASSED, vouched.summary_en()
+    revoked = pki.ocsp_response(leaf, revoked_at=now - timedelta(days=1))
+    assert ocsp.load_der_ocsp_response(revoked).revocation_time_utc == now - timedelta(days=1)
+    report = validate(bundle, trust, revocation=Revocation(ocsp_responses=(revoked,)))
+    assert report.sub_indication is SubIndication.REVOKED
+    # another CA's answer about a certificate of the same serial names another issuer key
+    other = TestPKI.create(clock=lambda: now).ocsp_response(
+        leaf, revoked_at=now - timedelta(days=1)
+    )
+    assert validate(bundle, trust, revocation=Revocation(ocsp_responses=(other,))).passed

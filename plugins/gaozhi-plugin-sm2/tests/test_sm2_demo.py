@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from gaozhi_sdk.testing import TestPKI
+
 
 def _gaozhi(*args: str) -> subprocess.CompletedProcess[str]:
     code = "import sys; from gaozhi_sdk.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -31,6 +33,10 @@ def test_demo_signs_organ_seals_with_sm2_and_audit_passes(tmp_path: Path) -> Non
     anchors = {p.read_bytes().strip() for p in (archive / "trust").glob("*.pem")}
     assert (work / "pki" / "sm2-root.pem").read_bytes().strip() in anchors
     assert (work / "pki" / "root.pem").read_bytes().strip() in anchors  # P-256 applicants
+    # The demo's SM2 PKI is the SDK's one TestPKI (issue 11), saved in pki/sm2/ and reloadable.
+    sm2_pki = TestPKI.load(work / "pki" / "sm2")
+    assert sm2_pki.algorithm == "sm2"
+    assert sm2_pki.root_pem().strip() == (work / "pki" / "sm2-root.pem").read_bytes().strip()
 
     # Only the auditor's anchors are trusted (the demo keeps them in pki/, TSA in pki/tsa/).
     bare = _gaozhi("audit", str(archive), "--json")

@@ -13,17 +13,16 @@ from typing import Any
 
 import gaozhi_plugin_sm2
 import pytest
-from asn1crypto.x509 import Name
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
 from gaozhi_plugin_sm2 import Sm2Signer
 from gaozhi_plugin_sm2.keys import generate_private_key
-from gaozhi_plugin_sm2.testing import Sm2TestPKI, issue_sm2_certificate
 
 from gaozhi_sdk import esign
 from gaozhi_sdk.esign import TrustStore
 from gaozhi_sdk.esign.keys import load_verifier_plugins
-from gaozhi_sdk.testing.pki import TestPKI
+from gaozhi_sdk.testing import TestPKI
 
 PTYPE = "application/vnd.gaozhi-test+json;version=1"
 #: The test payload type is no gaozhi document: the verifier states explicitly that any
@@ -36,8 +35,27 @@ USCC = "11411222005123018X"
 
 
 @pytest.fixture(scope="module")
-def pki() -> Sm2TestPKI:
-    return Sm2TestPKI.create()
+def pki() -> TestPKI:
+    return TestPKI.create(algorithm="sm2")
+
+
+def _cn(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _issue(
+    pki: TestPKI, subject: x509.Name, *, signer_id: str | None = None, **knobs: Any
+) -> Sm2Signer:
+    """An SM2 signer certified by the test PKI with the profile ``knobs``
+    (:meth:`TestPKI.issue_certificate`), optionally with another SM2 signer ID."""
+    key = generate_private_key()
+    spki = key.public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    chain = pki.chain_for(pki.issue_certificate(spki, subject, **knobs))
+    if signer_id is None:
+        return Sm2Signer(key, chain)
+    return Sm2Signer(key, chain, signer_id=signer_id)
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +73,7 @@ def _checks(report: esign.VerificationReport) -> dict[str, str]:
     return {c.name: c.status.value for c in report.signatures[0].checks}
 
 
-def test_sm2_organ_seal_bundle_passes_with_algorithm_from_key(pki: Sm2TestPKI) -> None:
+def test_sm2_organ_seal_bundle_passes_with_algorithm_from_key(pki: TestPKI) -> None:
     seal = pki.organ_seal("某市市场监督管理局", USCC)
     bundle = esign.sign(BODY, seal, PTYPE)
     material = json.loads(bundle.to_json())["verificationMaterial"]["signers"][0]
@@ -68,13 +86,13 @@ def test_sm2_organ_seal_bundle_passes_with_algorithm_from_key(pki: Sm2TestPKI) -
     assert sig.chain[-1] == pki.root_certificate.fingerprint(hashes.SHA256()).hex()
 
 
-def test_missing_signer_id_defaults_to_standard_id(pki: Sm2TestPKI) -> None:
+def test_missing_signer_id_defaults_to_standard_id(pki: TestPKI) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     data = _edit(bundle, lambda d: d["verificationMaterial"]["signers"][0].pop("sm2SignerId"))
     assert _validate(data, pki.trust_store()).indication == "TOTAL_PASSED"
 
 
-def test_changed_signer_id_breaks_the_signature(pki: Sm2TestPKI) -> None:
+def test_changed_signer_id_breaks_the_signature(pki: TestPKI) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     data = _edit(
         bundle, lambda d: d["verificationMaterial"]["signers"][0].update(sm2SignerId="ALICE")
@@ -84,15 +102,15 @@ def test_changed_signer_id_breaks_the_signature(pki: Sm2TestPKI) -> None:
     assert report.sub_indication == "SIG_CRYPTO_FAILURE"
 
 
-def test_custom_signer_id_round_trips(pki: Sm2TestPKI) -> None:
-    signer = pki.issue(Name.build({"common_name": "custom id"}), signer_id="ALICE123@YAHOO.COM")
+def test_custom_signer_id_round_trips(pki: TestPKI) -> None:
+    signer = _issue(pki, _cn("custom id"), signer_id="ALICE123@YAHOO.COM")
     bundle = esign.sign(BODY, signer, PTYPE)
     assert _validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
     data = _edit(bundle, lambda d: d["verificationMaterial"]["signers"][0].pop("sm2SignerId"))
     assert _validate(data, pki.trust_store()).sub_indication == "SIG_CRYPTO_FAILURE"
 
 
-def test_tampered_payload_and_payload_type_fail(pki: Sm2TestPKI) -> None:
+def test_tampered_payload_and_payload_type_fail(pki: TestPKI) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     other = base64.b64encode(BODY.replace("真实".encode(), "虚假".encode())).decode()
     forged = _edit(bundle, lambda d: d["dsseEnvelope"].update(payload=other))
@@ -104,14 +122,14 @@ def test_tampered_payload_and_payload_type_fail(pki: Sm2TestPKI) -> None:
     assert _validate(retyped, pki.trust_store()).indication == "TOTAL_FAILED"
 
 
-def test_pinned_sm2_key_without_certificate(pki: Sm2TestPKI) -> None:
+def test_pinned_sm2_key_without_certificate(pki: TestPKI) -> None:
     signer = Sm2Signer(generate_private_key())
     bundle = esign.sign(BODY, signer, PTYPE)
     assert _validate(bundle, TrustStore()).sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
     assert _validate(bundle, TrustStore(pins=[signer.public_key])).indication == ("TOTAL_PASSED")
 
 
-def test_without_plugin_sm2_key_is_refused_not_misread(pki: Sm2TestPKI) -> None:
+def test_without_plugin_sm2_key_is_refused_not_misread(pki: TestPKI) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     load_verifier_plugins()  # entry points already called: nothing re-registers below
     gaozhi_plugin_sm2.unregister()
@@ -125,15 +143,15 @@ def test_without_plugin_sm2_key_is_refused_not_misread(pki: Sm2TestPKI) -> None:
     assert _validate(bundle, pki.trust_store()).indication == "TOTAL_PASSED"
 
 
-def test_untrusted_sm2_root_gives_no_certificate_chain_found(pki: Sm2TestPKI) -> None:
+def test_untrusted_sm2_root_gives_no_certificate_chain_found(pki: TestPKI) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
-    report = _validate(bundle, Sm2TestPKI.create().trust_store())
+    report = _validate(bundle, TestPKI.create(algorithm="sm2").trust_store())
     assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
     chain_check = next(c for c in report.signatures[0].checks if c.name == "certificate_chain")
     assert "SHA-256" in (chain_check.message or "")
 
 
-def test_expired_sm2_certificate_out_of_bounds_unless_validated_inside(pki: Sm2TestPKI) -> None:
+def test_expired_sm2_certificate_out_of_bounds_unless_validated_inside(pki: TestPKI) -> None:
     start = datetime.now(UTC) - timedelta(days=30)
     seal = pki.organ_seal(
         "某市市场监督管理局", USCC, not_before=start, not_after=start + timedelta(days=10)
@@ -146,35 +164,21 @@ def test_expired_sm2_certificate_out_of_bounds_unless_validated_inside(pki: Sm2T
     assert inside.indication == "TOTAL_PASSED"
 
 
-def test_leaf_issued_by_non_ca_is_chain_constraints_failure(pki: Sm2TestPKI) -> None:
-    now = datetime.now(UTC) - timedelta(hours=1)
-    fake_ca_key = generate_private_key()
-    fake_ca_name = Name.build({"common_name": "not a CA"})
-    root_name = Name.build(
-        {
-            "common_name": "gaozhi-sdk SM2 测试根 CA",
-            "organization_name": "gaozhi-sdk test",
-            "country_name": "CN",
-        },
-        use_printable=False,
-    )
-    fake_ca = issue_sm2_certificate(
-        fake_ca_name, fake_ca_key, root_name, pki.root_key, ca=False,
-        not_before=now, not_after=now + timedelta(days=30),
-    )  # fmt: skip
-    leaf_key = generate_private_key()
-    leaf = issue_sm2_certificate(
-        Name.build({"common_name": "leaf"}), leaf_key, fake_ca_name, fake_ca_key, ca=False,
-        not_before=now, not_after=now + timedelta(days=30),
-    )  # fmt: skip
-    bundle = esign.sign(BODY, Sm2Signer(leaf_key, (leaf, fake_ca)), PTYPE)
+def test_leaf_issued_by_non_ca_is_chain_constraints_failure(pki: TestPKI) -> None:
+    # a document-signing leaf of the trusted root "issues" another leaf with its SM2 key
+    fake_ca_key = esign.generate_key("sm2")
+    fake_ca = pki.issue_certificate(fake_ca_key.spki_der, _cn("not a CA"))
+    leaf_key = esign.generate_key("sm2")
+    leaf = pki.issue_certificate(leaf_key.spki_der, _cn("leaf"), issuer=(fake_ca, fake_ca_key))
+    assert leaf.issuer == fake_ca.subject
+    bundle = esign.sign(BODY, leaf_key.signer((leaf, fake_ca)), PTYPE)
     report = _validate(bundle, pki.trust_store())
     assert report.indication == "INDETERMINATE"
     assert report.sub_indication == "CHAIN_CONSTRAINTS_FAILURE"
 
 
-def test_forged_certificate_signature_breaks_the_chain(pki: Sm2TestPKI) -> None:
-    seal = pki.issue(Name.build({"common_name": "forge me"}))
+def test_forged_certificate_signature_breaks_the_chain(pki: TestPKI) -> None:
+    seal = _issue(pki, _cn("forge me"))
     der = bytearray(seal.certificate_chain[0].public_bytes(serialization.Encoding.DER))
     der[-3] ^= 0x01  # inside s of the SM2 certificate signature
     forged = x509.load_der_x509_certificate(bytes(der))
@@ -184,13 +188,13 @@ def test_forged_certificate_signature_breaks_the_chain(pki: Sm2TestPKI) -> None:
     assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
 
 
-def test_non_document_signing_sm2_leaf_is_refused(pki: Sm2TestPKI) -> None:
-    tls = pki.issue(Name.build({"common_name": "tls"}), extended_key_usage=("1.3.6.1.5.5.7.3.1",))
+def test_non_document_signing_sm2_leaf_is_refused(pki: TestPKI) -> None:
+    tls = _issue(pki, _cn("tls"), extended_key_usage=(x509.ObjectIdentifier("1.3.6.1.5.5.7.3.1"),))
     report = _validate(esign.sign(BODY, tls, PTYPE), pki.trust_store())
     assert report.sub_indication == "CHAIN_CONSTRAINTS_FAILURE"
 
 
-def test_p256_chains_unchanged_with_plugin_registered_and_mixed_trust(pki: Sm2TestPKI) -> None:
+def test_p256_chains_unchanged_with_plugin_registered_and_mixed_trust(pki: TestPKI) -> None:
     p256 = TestPKI.create()
     trust = TrustStore([p256.root_certificate, pki.root_certificate])
     bundle = esign.sign_many(
@@ -202,17 +206,17 @@ def test_p256_chains_unchanged_with_plugin_registered_and_mixed_trust(pki: Sm2Te
 
 
 def test_installed_plugin_verifies_in_a_fresh_process_without_import(
-    pki: Sm2TestPKI, tmp_path: Path
+    pki: TestPKI, tmp_path: Path
 ) -> None:
     """An auditor's process (e.g. `gaozhi audit` workers) never imports the plugin itself."""
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     (tmp_path / "b.json").write_bytes(bundle.to_json())
-    pki.write_trust(tmp_path / "trust")
+    trust_dir = pki.write_trust(tmp_path)
     code = (
         "import sys\n"
         "from gaozhi_sdk import esign\n"
         "assert 'gaozhi_plugin_sm2' not in sys.modules\n"
-        f"trust = esign.TrustStore.from_dir({str(tmp_path / 'trust')!r})\n"
+        f"trust = esign.TrustStore.from_dir({str(trust_dir)!r})\n"
         f"policy = esign.DEFAULT_POLICY.with_rules({{{PTYPE!r}: esign.UnsafeAnySigner()}})\n"
         f"r = esign.validate(open({str(tmp_path / 'b.json')!r}, 'rb').read(), trust, "
         "policy=policy)\n"
@@ -223,7 +227,7 @@ def test_installed_plugin_verifies_in_a_fresh_process_without_import(
     assert out.stdout.split() == ["TOTAL_PASSED", "SM2_SM3"]
 
 
-def test_crashing_chain_validator_is_reported_not_raised(pki: Sm2TestPKI) -> None:
+def test_crashing_chain_validator_is_reported_not_raised(pki: TestPKI) -> None:
     from gaozhi_plugin_sm2.chain import Sm2ChainValidator
 
     from gaozhi_sdk.esign.chain import register_chain_validator
@@ -243,18 +247,18 @@ def test_crashing_chain_validator_is_reported_not_raised(pki: Sm2TestPKI) -> Non
 
 
 def test_without_gmssl_pyx_gmalg_verifies_and_signing_says_it_needs_the_wheel(
-    pki: Sm2TestPKI, tmp_path: Path
+    pki: TestPKI, tmp_path: Path
 ) -> None:
     bundle = esign.sign(BODY, pki.organ_seal("某市市场监督管理局", USCC), PTYPE)
     (tmp_path / "b.json").write_bytes(bundle.to_json())
-    pki.write_trust(tmp_path / "trust")
+    trust_dir = pki.write_trust(tmp_path)
     code = (
         "import sys\n"
         "sys.modules['gmssl_pyx'] = None  # as on a platform without the wheel\n"
         "from gaozhi_sdk import esign\n"
         "import gaozhi_plugin_sm2 as p\n"
         "assert p.default_backend().name == 'gmalg'\n"
-        f"trust = esign.TrustStore.from_dir({str(tmp_path / 'trust')!r})\n"
+        f"trust = esign.TrustStore.from_dir({str(trust_dir)!r})\n"
         f"policy = esign.DEFAULT_POLICY.with_rules({{{PTYPE!r}: esign.UnsafeAnySigner()}})\n"
         f"r = esign.validate(open({str(tmp_path / 'b.json')!r}, 'rb').read(), trust, "
         "policy=policy)\n"

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from gaozhi_plugin_sm2.testing import Sm2TestPKI
 
 from gaozhi_sdk import esign
+from gaozhi_sdk.testing import TestPKI
 
 PTYPE = "application/vnd.gaozhi-test+json;version=1"
 #: The test payload type is no gaozhi document: the verifier states explicitly that any
@@ -22,7 +22,7 @@ BODY = '{"承诺":"本人承诺所填信息真实","事项":"E-001"}'.encode()
 
 @pytest.fixture(scope="module")
 def setup() -> tuple[bytes, esign.TrustStore]:
-    pki = Sm2TestPKI.create()
+    pki = TestPKI.create(algorithm="sm2")
     seal = pki.organ_seal("某市市场监督管理局", "11411222005123018X")
     data = esign.sign(BODY, seal, PTYPE).to_json()
     assert _validate(data, pki.trust_store()).indication == "TOTAL_PASSED"

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from gaozhi_plugin_sm2 import load_sm2_signer
-from gaozhi_plugin_sm2.testing import DISTID, OpenSslSm2Pki, Sm2TestPKI, openssl_sm2_pki
+from gaozhi_plugin_sm2.testing import DISTID, OpenSslSm2Pki, openssl_sm2_pki
 
 from gaozhi_sdk import esign
 from gaozhi_sdk.esign import TrustStore, pae
+from gaozhi_sdk.testing import TestPKI
 
 PTYPE = "application/vnd.gaozhi-test+json;version=1"
 #: The test payload type is no gaozhi document: the verifier states explicitly that any
@@ -93,14 +94,14 @@ def test_openssl_signature_over_pae_verifies_in_sdk(ossl: OpenSslSm2Pki) -> None
 
 
 def test_sdk_made_sm2_certificates_verify_with_openssl(tmp_path: Path) -> None:
-    pki = Sm2TestPKI.create()
+    pki = TestPKI.create(algorithm="sm2")
     seal = pki.organ_seal("某区行政审批局", "11411222005123018X")
-    pki.write_trust(tmp_path)
+    root = str(pki.write_trust(tmp_path) / "gaozhi-test-root.pem")
     leaf = seal.certificate_chain[0].public_bytes(serialization.Encoding.PEM)
     (tmp_path / "seal.pem").write_bytes(leaf)
-    with_id = _openssl(tmp_path, "verify", "-vfyopt", DISTID, "-CAfile", "sm2-root.pem", "seal.pem")
+    with_id = _openssl(tmp_path, "verify", "-vfyopt", DISTID, "-CAfile", root, "seal.pem")
     assert with_id.returncode == 0, with_id.stderr
-    assert _openssl(tmp_path, "verify", "-CAfile", "sm2-root.pem", "seal.pem").returncode != 0
+    assert _openssl(tmp_path, "verify", "-CAfile", root, "seal.pem").returncode != 0
 
 
 def test_openssl_certificate_signed_with_empty_id_is_not_trusted(tmp_path: Path) -> None:

@@ -1,21 +1,23 @@
 """SM2 revocation data and SM2 time-stamps verify through the plugin's registered key
-verifier (issue 9): a revoked SM2 seal comes out REVOKED, an SM2 TSA's token proves time."""
+verifier (issue 9): a revoked SM2 seal comes out REVOKED (by CRL or OCSP), an SM2 TSA's
+token proves time. The SM2 PKI is the SDK's own test PKI (``TestPKI.create(algorithm=
+"sm2")``, issue 11), signing through this plugin's registered key generator."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from asn1crypto.x509 import Name
-from cryptography.x509.oid import ExtendedKeyUsageOID
-from gaozhi_plugin_sm2.keys import generate_private_key
-from gaozhi_plugin_sm2.testing import Sm2TestPKI
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from gaozhi_sdk import esign
 from gaozhi_sdk.esign import AnchorPurpose, Indication, Revocation, SubIndication, TrustStore
 from gaozhi_sdk.esign.timestamps import TimestampInfo, TimestampProblem, verify_timestamp
+from gaozhi_sdk.testing import TestPKI
 from gaozhi_sdk.testing.tsa import build_token
 
 PTYPE = "application/vnd.gaozhi-test+json;version=1"
@@ -31,8 +33,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")
-def pki() -> Sm2TestPKI:
-    return Sm2TestPKI.create(not_before=NOW - timedelta(days=400))
+def pki() -> TestPKI:
+    return TestPKI.create(algorithm="sm2", not_before=NOW - timedelta(days=400))
 
 
 @pytest.fixture(autouse=True)
@@ -40,18 +42,19 @@ def _fresh_caches() -> None:
     esign.clear_chain_cache()
 
 
-def _seal(pki: Sm2TestPKI) -> esign.Signer:
+def _seal(pki: TestPKI) -> esign.Signer:
     return pki.organ_seal("某市公安局", USCC, not_before=NOW - timedelta(days=300))
 
 
-def test_sm2_crl_revoking_an_sm2_seal_is_revoked(pki: Sm2TestPKI) -> None:
+def test_sm2_crl_revoking_an_sm2_seal_is_revoked(pki: TestPKI) -> None:
     seal = _seal(pki)
     leaf = seal.certificate_chain[0]
     crl = pki.crl(
-        [(leaf.serial_number, NOW - timedelta(days=10))],
+        [(leaf, NOW - timedelta(days=10))],
         this_update=NOW - timedelta(days=1),
         next_update=NOW + timedelta(days=6),
     )
+    assert x509.load_der_x509_crl(crl).signature_algorithm_oid.dotted_string == SM2_WITH_SM3
     bundle = esign.sign(BODY, seal, PTYPE)
     carried = bundle.model_copy(
         update={
@@ -68,7 +71,7 @@ def test_sm2_crl_revoking_an_sm2_seal_is_revoked(pki: Sm2TestPKI) -> None:
     assert brought.sub_indication is SubIndication.REVOKED
 
 
-def test_sm2_crl_saying_good_satisfies_require_revocation(pki: Sm2TestPKI) -> None:
+def test_sm2_crl_saying_good_satisfies_require_revocation(pki: TestPKI) -> None:
     seal = _seal(pki)
     crl = pki.crl(this_update=NOW - timedelta(days=1), next_update=NOW + timedelta(days=6))
     bundle = esign.sign(BODY, seal, PTYPE)
@@ -80,14 +83,16 @@ def test_sm2_crl_saying_good_satisfies_require_revocation(pki: Sm2TestPKI) -> No
     assert report.indication is Indication.TOTAL_PASSED, report.summary_en()
 
 
-def test_sm2_crl_signed_by_another_key_under_the_root_name_is_ignored(pki: Sm2TestPKI) -> None:
+def test_sm2_crl_signed_by_another_key_under_the_root_name_is_ignored(pki: TestPKI) -> None:
     seal = _seal(pki)
     leaf = seal.certificate_chain[0]
-    forged = pki.crl(
-        [(leaf.serial_number, NOW - timedelta(days=10))],
+    # another SM2 CA with the same name: its CRL names our root as issuer, signed by another key
+    impostor = TestPKI.create(algorithm="sm2", not_before=NOW - timedelta(days=400))
+    assert impostor.root_certificate.subject == pki.root_certificate.subject
+    forged = impostor.crl(
+        [(leaf, NOW - timedelta(days=10))],
         this_update=NOW - timedelta(days=1),
         next_update=NOW + timedelta(days=6),
-        key=generate_private_key(),
     )
     bundle = esign.sign(BODY, seal, PTYPE)
     report = _validate(bundle, pki.trust_store(), revocation=Revocation(crls=(forged,)))
@@ -95,25 +100,95 @@ def test_sm2_crl_signed_by_another_key_under_the_root_name_is_ignored(pki: Sm2Te
     assert any("ignored" in w for w in report.warnings)
 
 
-def _sm2_tsa(pki: Sm2TestPKI) -> esign.Signer:
-    name = Name.build(
-        {
-            "common_name": "SM2 时间戳服务",
-            "organization_name": "gaozhi-sdk test",
-            "country_name": "CN",
-        },
-        use_printable=False,
+def test_sm2_ocsp_response_revoking_an_sm2_seal_is_revoked(pki: TestPKI) -> None:
+    seal = _seal(pki)
+    leaf = seal.certificate_chain[0]
+    revoked = pki.ocsp_response(
+        leaf,
+        revoked_at=NOW - timedelta(days=10),
+        this_update=NOW - timedelta(days=1),
+        next_update=NOW + timedelta(days=6),
     )
-    return pki.issue(
+    bundle = esign.sign(BODY, seal, PTYPE)
+    report = _validate(bundle, pki.trust_store(), revocation=Revocation(ocsp_responses=(revoked,)))
+    assert report.indication is Indication.TOTAL_FAILED
+    assert report.sub_indication is SubIndication.REVOKED
+    good = pki.ocsp_response(
+        leaf, this_update=NOW - timedelta(days=1), next_update=NOW + timedelta(days=6)
+    )
+    fine = _validate(
+        bundle,
+        pki.trust_store(),
+        require_revocation=True,
+        revocation=Revocation(ocsp_responses=(good,)),
+    )
+    assert fine.indication is Indication.TOTAL_PASSED, fine.summary_en()
+
+
+def test_sm2_ocsp_response_from_an_impostor_or_with_a_bad_signature_revokes_nothing(
+    pki: TestPKI,
+) -> None:
+    seal = _seal(pki)
+    leaf = seal.certificate_chain[0]
+    bundle = esign.sign(BODY, seal, PTYPE)
+    # another SM2 CA of the same name: its response names another issuer key (not ours)
+    impostor = TestPKI.create(algorithm="sm2", not_before=NOW - timedelta(days=400))
+    forged = impostor.ocsp_response(
+        leaf, revoked_at=NOW - timedelta(days=10), this_update=NOW - timedelta(days=1)
+    )
+    report = _validate(bundle, pki.trust_store(), revocation=Revocation(ocsp_responses=(forged,)))
+    assert report.indication is Indication.TOTAL_PASSED
+    # our CA's own "revoked" answer with one bit of its SM2 signature (s, the last byte) flipped
+    genuine = bytearray(
+        pki.ocsp_response(
+            leaf, revoked_at=NOW - timedelta(days=10), this_update=NOW - timedelta(days=1)
+        )
+    )
+    genuine[-1] ^= 0x01
+    report = _validate(
+        bundle, pki.trust_store(), revocation=Revocation(ocsp_responses=(bytes(genuine),))
+    )
+    assert report.indication is Indication.TOTAL_PASSED
+    assert any("ignored" in w for w in report.warnings)
+
+
+def test_sm2_pki_saved_and_loaded_keeps_its_seals_and_revokes(pki: TestPKI, tmp_path: Path) -> None:
+    """An SM2 test PKI round-trips through save/load (keys as PKCS#8 PEM, read back by this
+    plugin's signer loader): the same seal, a CRL the original's trust store accepts."""
+    seal = pki.organ_seal("某市公安局", USCC)
+    pki.save(tmp_path / "pki")
+    again = TestPKI.load(tmp_path / "pki")
+    assert again.algorithm == "sm2" and again.root_pem() == pki.root_pem()
+    same = again.organ_seal("某市公安局", USCC)
+    assert same.keyid == seal.keyid
+    bundle = esign.sign(BODY, same, PTYPE)
+    assert _validate(bundle, pki.trust_store()).indication is Indication.TOTAL_PASSED
+    crl = again.crl([(same.certificate_chain[0], NOW - timedelta(days=1))])
+    report = _validate(bundle, pki.trust_store(), revocation=Revocation(crls=(crl,)))
+    assert report.sub_indication is SubIndication.REVOKED
+
+
+def _sm2_tsa(pki: TestPKI) -> esign.Signer:
+    key = esign.generate_key("sm2")
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "SM2 时间戳服务"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "gaozhi-sdk test"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        ]
+    )
+    cert = pki.issue_certificate(
+        key.spki_der,
         name,
         not_before=NOW - timedelta(days=300),
-        extended_key_usage=(ExtendedKeyUsageOID.TIME_STAMPING.dotted_string,),
-        key_usage=frozenset({"digital_signature"}),
+        non_repudiation=False,
+        extended_key_usage=(ExtendedKeyUsageOID.TIME_STAMPING,),
         critical_eku=True,
     )
+    return key.signer(pki.chain_for(cert))
 
 
-def test_sm2_signed_tsa_token_verifies_through_the_plugin(pki: Sm2TestPKI) -> None:
+def test_sm2_signed_tsa_token_verifies_through_the_plugin(pki: TestPKI) -> None:
     tsa = _sm2_tsa(pki)
     seal = _seal(pki)
     bundle = esign.sign(BODY, seal, PTYPE)

@@ -37,6 +37,11 @@ class GeneratedKey(Protocol):
     def signer(self, chain: Sequence[x509.Certificate]) -> Signer:
         """A bundle signer for this key with ``chain`` (leaf first)."""
 
+    def private_pem(self) -> bytes:
+        """The key as unencrypted PKCS#8 PEM (test material: :meth:`TestPKI.save
+        <gaozhi_sdk.testing.TestPKI.save>`), readable by :func:`gaozhi_sdk.esign.load_signer`
+        through the same plugin's signer loader."""
+
 
 KeyGenerator = Callable[[], GeneratedKey]
 _generators: dict[str, KeyGenerator] = {}

@@ -19,10 +19,17 @@ issues document-signing certificates:
 
 :meth:`TestPKI.save` / :meth:`TestPKI.load` keep the whole PKI (CA keys and every issued signer)
 in a folder, so a demo archive's PKI can be reloaded and used again.
+
+``TestPKI.create(algorithm="sm2")`` is the same PKI in SM2 with SM3 (signer ID
+``1234567812345678``) — certificates, CRLs, OCSP responses, save and load — with the SM2
+keys and signatures of the generator a plugin registers
+(:func:`gaozhi_sdk.esign.register_key_generator`; the SM2 plugin does). The core never
+imports the plugin.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -31,7 +38,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+from asn1crypto import core as asn1_core  # type: ignore[import-untyped]
+from asn1crypto import crl as asn1_crl
+from asn1crypto import keys as asn1_keys
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,7 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
-from gaozhi_sdk.errors import SignatureError
+from gaozhi_sdk.errors import GaozhiError, SignatureError
 from gaozhi_sdk.esign.chain import ID_KP_DOCUMENT_SIGNING
 from gaozhi_sdk.esign.identity import (
     OID_GMT_IDENTIFY_CODE,
@@ -47,7 +57,7 @@ from gaozhi_sdk.esign.identity import (
     OID_ORGANIZATION_IDENTIFIER,
 )
 from gaozhi_sdk.esign.keygen import GeneratedKey, generate_key
-from gaozhi_sdk.esign.keys import EcdsaP256Signer
+from gaozhi_sdk.esign.keys import EcdsaP256Signer, Signer, certificate_spki, load_signer
 from gaozhi_sdk.esign.trust import TrustStore
 from gaozhi_sdk.ids import normalise_identifier, scan_pii, validate_resident_id, validate_uscc
 
@@ -86,32 +96,56 @@ def _key_id(spki: bytes) -> bytes:
     return digest.finalize()
 
 
+def _stub() -> ec.EllipticCurvePrivateKey:
+    """A placeholder key: ``cryptography`` drafts what an SM2 key then signs."""
+    if not _placeholder:
+        _placeholder.append(ec.generate_private_key(ec.SECP256R1()))
+    return _placeholder[0]
+
+
+def _signature_oid(key: Any) -> str:
+    """The X.509 signature algorithm a CA key signs with (P-256: ECDSA with SHA-256)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return _ECDSA_SHA256
+    return str(key.signature_algorithm_oid)
+
+
+def _sign(key: Any, body: bytes) -> bytes:
+    """DER signature of ``body`` by a CA key (P-256, or a registered generator's key)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(body, ec.ECDSA(hashes.SHA256()))
+    return bytes(key.sign(body))
+
+
+def _resigned(signed: Any, tbs_field: str, sig_field: str, key: Any) -> bytes:
+    """DER of a signed structure (an asn1crypto certificate, CRL or basic OCSP response)
+    drafted by ``cryptography`` or built here, signed by ``key``: its TBS part names the
+    key's signature algorithm and carries its signature."""
+    kind = type(signed)
+    tbs = signed[tbs_field]
+    alg = {"algorithm": _signature_oid(key)}
+    if "signature" in tbs:  # certificates and CRLs repeat the algorithm inside
+        tbs["signature"] = alg
+    body = tbs.dump(force=True)
+    return bytes(
+        kind({tbs_field: tbs, "signature_algorithm": alg, sig_field: _sign(key, body)}).dump()
+    )
+
+
 def _signed_by(
     builder: x509.CertificateBuilder, subject_spki: bytes, issuer_key: Any
 ) -> x509.Certificate:
     """Finish ``builder`` for a key ``cryptography`` may not load (SM2) and/or sign with a
     registered generator's key: build the TBS with a placeholder key, put in the real
-    SubjectPublicKeyInfo and signature algorithm, and sign it with the issuer's key."""
-    if not _placeholder:
-        _placeholder.append(ec.generate_private_key(ec.SECP256R1()))
-    stub = _placeholder[0]
-    draft = builder.public_key(stub.public_key()).sign(stub, hashes.SHA256())
-    tbs = asn1_x509.TbsCertificate.load(draft.tbs_certificate_bytes)
-    tbs["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(subject_spki)
-    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
-        alg = _ECDSA_SHA256
-    else:
-        alg = str(issuer_key.signature_algorithm_oid)
-    tbs["signature"] = {"algorithm": alg}
-    body = tbs.dump(force=True)
-    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
-        sig = issuer_key.sign(body, ec.ECDSA(hashes.SHA256()))
-    else:
-        sig = issuer_key.sign(body)
-    cert = asn1_x509.Certificate(
-        {"tbs_certificate": tbs, "signature_algorithm": {"algorithm": alg}, "signature_value": sig}
+    SubjectPublicKeyInfo, and sign it with the issuer's key."""
+    draft = asn1_x509.Certificate.load(
+        builder.public_key(_stub().public_key())
+        .sign(_stub(), hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
     )
-    return x509.load_der_x509_certificate(cert.dump())
+    draft["tbs_certificate"]["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(subject_spki)
+    der = _resigned(draft, "tbs_certificate", "signature_value", issuer_key)
+    return x509.load_der_x509_certificate(der)
 
 
 def _generated_ca_cert(
@@ -212,9 +246,10 @@ def _ca_cert(
 
 
 class TestPKI:
-    """A test CA issuing document-signing certificates (tests and demos only): P-256, or
-    SM2 (``create(algorithm="sm2")``) with the SM2 primitives a plugin registers
-    (:func:`gaozhi_sdk.esign.register_key_generator`; the SM2 plugin does)."""
+    """A test CA issuing document-signing certificates, CRLs and OCSP responses (tests and
+    demos only): P-256, or SM2 with SM3 (``create(algorithm="sm2")``) with the SM2 keys and
+    signatures a plugin registers (:func:`gaozhi_sdk.esign.register_key_generator`; the SM2
+    plugin does). Either saves and loads (:meth:`save`, :meth:`load`)."""
 
     __test__ = False  # not a pytest test class
 
@@ -337,6 +372,8 @@ class TestPKI:
         non_repudiation: bool = True,
         extended_key_usage: Sequence[x509.ObjectIdentifier] | None = (ID_KP_DOCUMENT_SIGNING,),
         extra_extensions: Sequence[x509.ExtensionType] = (),
+        critical_eku: bool = False,
+        issuer: tuple[x509.Certificate, Any] | None = None,
     ) -> x509.Certificate:
         """Issue an end-entity certificate for any public key (profile knobs for tests).
 
@@ -349,12 +386,18 @@ class TestPKI:
             digital_signature / non_repudiation: KeyUsage bits (critical).
             extended_key_usage: EKU OIDs, or None for no EKU extension.
             extra_extensions: further (non-critical) extensions, e.g. identity encodings.
+            critical_eku: mark the EKU critical (a TSA certificate, RFC 3161 §2.3).
+            issuer: ``(certificate, private key)`` to sign as instead of the PKI's CA — a
+                P-256 key or a key from :func:`gaozhi_sdk.esign.generate_key` — for attack
+                tests (a leaf "issued" by another leaf, a forged issuer).
         """
-        issuer = self._intermediate or self._root
+        ca = self._intermediate or self._root
+        if issuer is not None:
+            ca = _CA(issuer[1], issuer[0])
         nb = not_before or (self._now() - timedelta(hours=1)).replace(microsecond=0)
         na = not_after or nb + timedelta(days=_DEFAULT_LEAF_DAYS)
         generic = isinstance(public_key, bytes) or not isinstance(
-            issuer.key, ec.EllipticCurvePrivateKey
+            ca.key, ec.EllipticCurvePrivateKey
         )
         spki = (
             public_key
@@ -366,7 +409,7 @@ class TestPKI:
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
-            .issuer_name(issuer.cert.subject)
+            .issuer_name(ca.cert.subject)
             .serial_number(x509.random_serial_number())
             .not_valid_before(nb)
             .not_valid_after(na)
@@ -387,19 +430,19 @@ class TestPKI:
             )
             .add_extension(x509.SubjectKeyIdentifier(_key_id(spki)), critical=False)
             .add_extension(
-                x509.AuthorityKeyIdentifier(_key_id(issuer.spki), None, None), critical=False
+                x509.AuthorityKeyIdentifier(_key_id(ca.spki), None, None), critical=False
             )
         )
         if extended_key_usage is not None:
             builder = builder.add_extension(
-                x509.ExtendedKeyUsage(list(extended_key_usage)), critical=False
+                x509.ExtendedKeyUsage(list(extended_key_usage)), critical=critical_eku
             )
         for ext in extra_extensions:
             builder = builder.add_extension(ext, critical=False)
         if generic:
-            return _signed_by(builder, spki, issuer.key)
+            return _signed_by(builder, spki, ca.key)
         assert not isinstance(public_key, bytes)
-        return builder.public_key(public_key).sign(issuer.key, hashes.SHA256())
+        return builder.public_key(public_key).sign(ca.key, hashes.SHA256())
 
     def chain_for(self, leaf: x509.Certificate) -> tuple[x509.Certificate, ...]:
         """``leaf`` followed by the intermediate CA certificate, if this PKI has one."""
@@ -541,14 +584,9 @@ class TestPKI:
     ) -> bytes:
         """A CRL (DER) of the CA that issues the leaves: ``revoked`` = (certificate, time).
 
-        Default: issued now, next update in 7 days (the PKI's clock).
+        Default: issued now, next update in 7 days (the PKI's clock). An SM2 PKI signs it
+        SM2 with SM3.
         """
-        if self.algorithm != "p256":
-            raise SignatureError(
-                "GZ-SG-041",
-                "SM2 测试 PKI 暂不支持该操作 (CRL、OCSP、保存)",
-                message_en="not supported by an SM2 test PKI (CRL, OCSP, save)",
-            )
         issuer = self._intermediate or self._root
         this = this_update or self._now()
         b = (
@@ -564,7 +602,12 @@ class TestPKI:
                 .revocation_date(when)
                 .build()
             )
-        return b.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        if isinstance(issuer.key, ec.EllipticCurvePrivateKey):
+            return b.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        draft = b.sign(_stub(), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        return _resigned(
+            asn1_crl.CertificateList.load(draft), "tbs_cert_list", "signature", issuer.key
+        )
 
     def ocsp_response(
         self,
@@ -575,43 +618,79 @@ class TestPKI:
         next_update: datetime | None = None,
     ) -> bytes:
         """An OCSP response (DER) signed by the issuing CA itself: good, or revoked at
-        ``revoked_at``. Default: this update now, next update in 7 days."""
-        if self.algorithm != "p256":
-            raise SignatureError(
-                "GZ-SG-041",
-                "SM2 测试 PKI 暂不支持该操作 (CRL、OCSP、保存)",
-                message_en="not supported by an SM2 test PKI (CRL, OCSP, save)",
-            )
-        from cryptography.x509 import ocsp
+        ``revoked_at`` (reason keyCompromise). Default: this update (and producedAt) now,
+        next update in 7 days (the PKI's clock). An SM2 PKI signs it SM2 with SM3.
 
+        The certificate is named by SHA-256 hashes of its issuer's name and key (RFC 6960
+        §4.1.1), the responder by the SHA-1 hash of its key (byKey).
+        """
         issuer = self._intermediate or self._root
-        this = this_update or self._now()
-        b = ocsp.OCSPResponseBuilder().add_response(
-            cert=certificate,
-            issuer=issuer.cert,
-            algorithm=hashes.SHA256(),
-            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked_at else ocsp.OCSPCertStatus.GOOD,
-            this_update=this,
-            next_update=next_update or this + timedelta(days=7),
-            revocation_time=revoked_at,
-            revocation_reason=x509.ReasonFlags.key_compromise if revoked_at else None,
+        this = (this_update or self._now()).replace(microsecond=0)
+        key_bits = bytes(asn1_keys.PublicKeyInfo.load(issuer.spki)["public_key"].contents[1:])
+        status = (
+            asn1_ocsp.CertStatus(name="good", value=asn1_core.Null())
+            if revoked_at is None
+            else asn1_ocsp.CertStatus(
+                name="revoked",
+                value={
+                    "revocation_time": revoked_at.replace(microsecond=0),
+                    "revocation_reason": "key_compromise",
+                },
+            )
         )
-        b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.cert)
-        return b.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        single = {
+            "cert_id": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "issuer_name_hash": hashlib.sha256(certificate.issuer.public_bytes()).digest(),
+                "issuer_key_hash": hashlib.sha256(key_bits).digest(),
+                "serial_number": certificate.serial_number,
+            },
+            "cert_status": status,
+            "this_update": this,
+            "next_update": (next_update or this + timedelta(days=7)).replace(microsecond=0),
+        }
+        data = asn1_ocsp.ResponseData(
+            {
+                "responder_id": asn1_ocsp.ResponderId(name="by_key", value=_key_id(issuer.spki)),
+                "produced_at": this,
+                "responses": [single],
+            }
+        )
+        draft = asn1_ocsp.BasicOCSPResponse(
+            {
+                "tbs_response_data": data,
+                "signature_algorithm": {"algorithm": _signature_oid(issuer.key)},
+                "signature": b"",
+            }
+        )
+        basic = asn1_ocsp.BasicOCSPResponse.load(
+            _resigned(draft, "tbs_response_data", "signature", issuer.key)
+        )
+        return bytes(
+            asn1_ocsp.OCSPResponse(
+                {
+                    "response_status": "successful",
+                    "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+                }
+            ).dump()
+        )
 
     # -- persistence ------------------------------------------------------------------
 
     def save(self, directory: str | Path) -> Path:
-        """Save CA keys, certificates and every issued signer (unencrypted; tests only)."""
-        if self.algorithm != "p256":
-            raise SignatureError(
-                "GZ-SG-041",
-                "SM2 测试 PKI 暂不支持该操作 (CRL、OCSP、保存)",
-                message_en="not supported by an SM2 test PKI (CRL, OCSP, save)",
-            )
+        """Save CA keys, certificates and every issued signer (unencrypted; tests only).
+
+        Files: ``pki.json`` (index: algorithm, CA signature algorithm, signers by label),
+        ``root.pem`` / ``root.key.pem``, ``intermediate.*`` and ``signer-NNNN.*`` (PKCS#8
+        PEM keys, also SM2's as OpenSSL 3 writes them).
+        """
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
-        index: dict[str, object] = {"format": "gaozhi-test-pki/1"}
+        index: dict[str, object] = {
+            "format": "gaozhi-test-pki/1",
+            "algorithm": self.algorithm,
+            "signature_algorithm": _signature_oid(self._root.key),
+        }
         _write_ca(folder, "root", self._root)
         if self._intermediate is not None:
             _write_ca(folder, "intermediate", self._intermediate)
@@ -632,27 +711,30 @@ class TestPKI:
     def load(cls, directory: str | Path, *, clock: Callable[[], datetime] | None = None) -> TestPKI:
         """Reload a PKI written by :meth:`save` (``clock`` as in :meth:`create`).
 
+        An SM2 PKI's keys are read back by the SM2 plugin's signer loader
+        (:func:`gaozhi_sdk.esign.load_signer`).
+
         Raises:
-            SignatureError: ``GZ-SG-041`` if the folder is not a saved test PKI.
+            SignatureError: ``GZ-SG-041`` if the folder is not a saved test PKI (or its keys
+                cannot be read, e.g. an SM2 PKI without the SM2 plugin).
         """
         folder = Path(directory)
         try:
             index = json.loads((folder / _INDEX).read_text("utf-8"))
             if index.get("format") != "gaozhi-test-pki/1":
                 raise ValueError("unknown format")
-            root = _read_ca(folder, "root")
-            inter = _read_ca(folder, "intermediate") if index.get("intermediate") else None
+            oid = str(index.get("signature_algorithm", _ECDSA_SHA256))
+            root = _read_ca(folder, "root", oid)
+            inter = _read_ca(folder, "intermediate", oid) if index.get("intermediate") else None
             pki = cls(root, inter, clock=clock)
+            pki.algorithm = str(index.get("algorithm", "p256"))
             for label, stem in index.get("signers", {}).items():
-                key = serialization.load_pem_private_key(
-                    (folder / f"{stem}.key.pem").read_bytes(), password=None
-                )
                 leaf = x509.load_pem_x509_certificate((folder / f"{stem}.pem").read_bytes())
-                if not isinstance(key, ec.EllipticCurvePrivateKey):
-                    raise ValueError(f"{stem}: not an EC key")
-                chain = (leaf,) if inter is None else (leaf, inter.cert)
-                pki._signers[label] = EcdsaP256Signer(key, chain)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+                pki._signers[label] = load_signer(
+                    (folder / f"{stem}.key.pem").read_bytes(),
+                    chain=[c.public_bytes(serialization.Encoding.DER) for c in pki.chain_for(leaf)],
+                )
+        except (OSError, ValueError, KeyError, TypeError, GaozhiError) as exc:
             raise SignatureError(
                 "GZ-SG-041",
                 f"无法读取测试 PKI 目录 {folder}: {exc}",
@@ -705,12 +787,42 @@ def _identity_fields(
     return {}, [x509.SubjectAlternativeName([x509.OtherName(oid, _der_printable(value))])]
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+def _key_pem(key: Any) -> bytes:
+    """Unencrypted PKCS#8 PEM of a key: a registered generator's (:meth:`GeneratedKey.private_pem
+    <gaozhi_sdk.esign.GeneratedKey.private_pem>`), or one with ``cryptography``'s
+    ``private_bytes`` (P-256, and the SM2 plugin's signer keys)."""
+    if not isinstance(key, ec.EllipticCurvePrivateKey) and hasattr(key, "private_pem"):
+        return bytes(key.private_pem())
+    return bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
+
+
+class _LoadedKey:
+    """A plugin-made CA key read back by :meth:`TestPKI.load`, usable as a
+    :class:`~gaozhi_sdk.esign.GeneratedKey`: it signs through the signer the plugin's loader
+    returns (:func:`gaozhi_sdk.esign.load_signer`)."""
+
+    def __init__(self, pem: bytes, spki: bytes, signature_algorithm_oid: str) -> None:
+        self._pem = pem
+        self._signer = load_signer(pem)
+        self.spki_der = spki
+        self.signature_algorithm_oid = signature_algorithm_oid
+
+    def sign(self, data: bytes) -> bytes:
+        return self._signer.sign(data)
+
+    def signer(self, chain: Sequence[x509.Certificate]) -> Signer:
+        return load_signer(
+            self._pem, chain=[c.public_bytes(serialization.Encoding.DER) for c in chain]
+        )
+
+    def private_pem(self) -> bytes:
+        return self._pem
 
 
 def _write_ca(folder: Path, stem: str, ca: _CA) -> None:
@@ -718,8 +830,14 @@ def _write_ca(folder: Path, stem: str, ca: _CA) -> None:
     (folder / f"{stem}.pem").write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _read_ca(folder: Path, stem: str) -> _CA:
-    key = serialization.load_pem_private_key((folder / f"{stem}.key.pem").read_bytes(), None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise ValueError(f"{stem}: not an EC key")
-    return _CA(key, x509.load_pem_x509_certificate((folder / f"{stem}.pem").read_bytes()))
+def _read_ca(folder: Path, stem: str, signature_oid: str) -> _CA:
+    """A saved CA: P-256 through ``cryptography``, other keys through the loader a plugin
+    registered (they sign with ``signature_oid``, the PKI's CA signature algorithm)."""
+    pem = (folder / f"{stem}.key.pem").read_bytes()
+    cert = x509.load_pem_x509_certificate((folder / f"{stem}.pem").read_bytes())
+    if signature_oid == _ECDSA_SHA256:
+        key = serialization.load_pem_private_key(pem, None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{stem}: not an EC key")
+        return _CA(key, cert)
+    return _CA(_LoadedKey(pem, certificate_spki(cert), signature_oid), cert)

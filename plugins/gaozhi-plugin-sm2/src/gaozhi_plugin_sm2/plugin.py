@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gaozhi_sdk import ProviderRegistration, hookimpl
+from gaozhi_sdk import hookimpl
 from gaozhi_sdk.esign import (
     register_chain_validator,
     register_key_generator,
@@ -16,7 +15,7 @@ from gaozhi_sdk.esign import (
     unregister_key_verifier,
 )
 
-__all__ = ["gaozhi_configure", "gaozhi_register_providers", "register", "unregister"]
+__all__ = ["gaozhi_configure", "register", "unregister"]
 
 REGISTRY_NAME = "sm2"
 
@@ -35,7 +34,9 @@ def register() -> None:
 
 
 class _GeneratedSm2Key:
-    """A fresh SM2 key for :func:`gaozhi_sdk.esign.generate_key` (test PKI, emulated CA)."""
+    """A fresh SM2 key for :func:`gaozhi_sdk.esign.generate_key`: the core's test PKI
+    (``TestPKI.create(algorithm="sm2")``) and emulated event-certificate CA issue SM2
+    certificates with it."""
 
     signature_algorithm_oid = "1.2.156.10197.1.501"  # SM2-with-SM3
 
@@ -57,6 +58,9 @@ class _GeneratedSm2Key:
         from gaozhi_plugin_sm2.keys import Sm2Signer
 
         return Sm2Signer(self._key, tuple(chain))
+
+    def private_pem(self) -> bytes:
+        return self._key.to_pkcs8_pem()
 
 
 def _generate_key() -> Any:
@@ -88,22 +92,3 @@ def unregister() -> None:
 def gaozhi_configure(config: Mapping[str, Any]) -> None:
     """Make sure the seams are registered when the plugin host starts."""
     register()
-
-
-@hookimpl
-def gaozhi_register_providers() -> Iterable[ProviderRegistration]:
-    """A throw-away SM2 test PKI (kind ``test_pki``) for demos and tests: the core asks the
-    plugin host for it instead of importing this plugin by name."""
-    yield ProviderRegistration(
-        "test_pki", REGISTRY_NAME, _test_pki, description="SM2 测试 PKI (仅用于演示和测试)"
-    )
-
-
-def _test_pki(config: Mapping[str, Any]) -> Any:
-    from gaozhi_plugin_sm2.testing import Sm2TestPKI
-
-    def when(key: str) -> datetime | None:
-        value = config.get(key)
-        return datetime.fromisoformat(str(value)) if value else None
-
-    return Sm2TestPKI.create(not_before=when("not_before"), not_after=when("not_after"))
