@@ -115,6 +115,26 @@ class ClientRevocation:
                 message_en="a client revocation file is not a CRL or OCSP response",
                 details={"unreadable": data.unreadable},
             )
+        known = {c.subject for c in self._issuers}
+        orphans = sorted(
+            {crl.issuer.rfc4514_string() for crl, _ in data.crls}
+            - {n.rfc4514_string() for n in known}
+        )
+        if orphans:
+            # A CRL is counted only when its issuer's certificate verifies it. An issuer
+            # missing from --tls-client-ca (typically the intermediate CA that issues the
+            # client certificates, which the client sends in the handshake) makes its CRL
+            # unusable: the certificates it revokes would read "unknown" and pass with
+            # require: false. Refused here instead of silently ignored.
+            raise ConfigError(
+                "GZ-CF-067",
+                f"CRL 的签发者不在 --tls-client-ca 中, 无法验证该 CRL: {'; '.join(orphans)}; "
+                "请把签发者 (如签发客户端证书的中级 CA) 的证书加入 --tls-client-ca",
+                message_en=f"CRL issuer not in --tls-client-ca, so its CRL cannot be verified: "
+                f"{'; '.join(orphans)}; add the issuer's certificate (e.g. the intermediate CA "
+                "that issues the client certificates) to --tls-client-ca",
+                details={"crl_issuers": orphans},
+            )
         self._data, self._stamp, self._verdicts = data, stamp, {}
 
     def _chain(self, leaf: x509.Certificate) -> list[x509.Certificate]:
