@@ -191,3 +191,53 @@ def test_the_same_key_raced_for_two_applicants_never_crosses(two_workers: Served
             assert r.json()["code"] == "GZ-HT-423", r.text
     chosen = [c for c in cases.values() if clerk.get(f"/v1/cases/{c}").json().get("choices")]
     assert len(chosen) <= 1, chosen
+
+
+def test_a_captured_request_replayed_at_once_on_two_workers_runs_once(
+    two_workers: ServedService,
+) -> None:
+    """The same signed request (same nonce) delivered by many connections at the same
+    moment — no idempotency key, so only the nonce stands between it and a second case.
+    One is carried out; every replay is refused (401) and sees nothing."""
+    body, app = _intake(7105)
+    signed = ReferenceProfile("ak-clerk").sign(
+        "POST",
+        "/v1/notices",
+        {},
+        body,
+        uuid.uuid4().hex,
+        secret=two_workers.secrets["clerk"],
+        headers={"Content-Type": "application/json"},
+    )
+    headers = {"Content-Type": "application/json", **signed}
+    answers = _race(two_workers, [("/v1/notices", body, headers)] * _RACERS)
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [201] + [401] * (_RACERS - 1), [(r.status_code, r.text) for r in answers]
+    assert all(r.json()["code"] == "GZ-HT-401" for r in answers if r.status_code == 401)
+    assert len(_cases_of(two_workers, app)) == 1
+
+
+def test_a_captured_read_replayed_at_once_answers_once(two_workers: ServedService) -> None:
+    """A read carries personal data: a replay racing the original must not get it too."""
+    body, app = _intake(7106)
+    r = two_workers.client("clerk").request(
+        "POST", "/v1/notices", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 201, r.text
+    path = f"/v1/cases/{r.json()['case_no']}"
+    headers = ReferenceProfile("ak-clerk").sign(
+        "GET", path, {}, b"", uuid.uuid4().hex, secret=two_workers.secrets["clerk"]
+    )
+    gate = threading.Barrier(_RACERS)
+
+    def fire(_: int) -> requests.Response:
+        with requests.Session() as fresh:
+            gate.wait()
+            return fresh.get(two_workers.base_url + path, headers=headers, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=_RACERS) as pool:
+        answers = list(pool.map(fire, range(_RACERS)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] + [401] * (_RACERS - 1), statuses
+    refused = [a for a in answers if a.status_code == 401]
+    assert all(a.json()["code"] == "GZ-HT-401" and app not in a.text for a in refused)
