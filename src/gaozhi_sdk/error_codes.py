@@ -224,6 +224,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
     "GZ-HT-401": ((), "调用方未通过认证", "the caller is not authenticated"),
     "GZ-HT-404": ((), "所请求的资源尚不存在", "the requested resource does not exist yet"),
     "GZ-HT-405": ((), "该路径不支持此 HTTP 方法", "method not allowed on this path"),
+    "GZ-HT-410": (
+        (),
+        "同一 Idempotency-Key 的请求已执行, 但响应未能保存",
+        "the request with this Idempotency-Key was carried out but its response was lost",
+    ),
     "GZ-HT-413": ((), "请求体超过上限", "the request body exceeds the limit"),
     "GZ-HT-422": ((), "请求数据不合法", "invalid request"),
     "GZ-HT-423": (

@@ -8,16 +8,20 @@ POSTs are the :class:`~gaozhi_sdk.server.gateway.Gateway` in front of every rout
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -92,6 +96,29 @@ class Caller:
     def __init__(self, principal: Principal, actor: Actor) -> None:
         self.principal = principal
         self.actor = actor
+
+
+class OneHopRoute(APIRoute):
+    """A route whose plain (``def``) endpoint runs in one worker-thread hop.
+
+    FastAPI runs a ``def`` endpoint in a worker thread and then validates its return value
+    against the response model in a *second* hop; the endpoint is wrapped into an ``async``
+    one that awaits the same worker thread (context variables included: the gateway's
+    ride-along writes reach the store), so the response is validated and serialised on the
+    event loop without another thread switch. Signatures (dependencies, OpenAPI) are the
+    endpoint's own.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint) and inspect.isfunction(endpoint):
+            sync = endpoint
+
+            @functools.wraps(sync)
+            async def in_thread(*args: Any, **kw: Any) -> Any:
+                return await anyio.to_thread.run_sync(functools.partial(sync, *args, **kw))
+
+            endpoint = in_thread
+        super().__init__(path, endpoint, **kwargs)
 
 
 def anchor_pems(config: ServiceConfig, anchors: tuple[Path, ...] | None = None) -> list[bytes]:
@@ -185,12 +212,13 @@ def resolve_caller(
     principal: Principal,
     headers: Mapping[str, str],
     call: str,
-    tx: Transaction,
+    tx: Any,
 ) -> Caller:
     """The caller of a request (lower-case ``headers``; ``call`` = "METHOD path"): its
     credential's actor, or — for a platform allowed to act for applicants and sending
     ``X-Gaozhi-On-Behalf-Of`` — the applicant (or proxy) it asserts. The assertion is
-    journaled (identifiers digested/masked) in ``tx``, before the call runs.
+    journaled (identifiers digested/masked) in ``tx`` — a transaction, or the gateway's
+    admission, which writes it with the call's own transaction (before the call's entries).
     """
     subject = headers.get("x-gaozhi-on-behalf-of")
     if subject is None:
@@ -297,6 +325,7 @@ def create_app(
         redoc_url=None,
         responses=PROBLEM_RESPONSES,
     )
+    app.router.route_class = OneHopRoute
     app.state.svc = svc
     app.state.anchor_pems = anchor_pems(config)
     app.state.dev = dev

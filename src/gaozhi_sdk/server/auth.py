@@ -19,6 +19,7 @@ import hmac
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from gaozhi_sdk.errors import GaozhiError, StoreError
@@ -32,9 +33,25 @@ from gaozhi_sdk.sharing.signing import (
     signed_header_names,
     verify_reference_request,
 )
-from gaozhi_sdk.store.base import Store, Transaction
+from gaozhi_sdk.store.base import Store
 
 __all__ = ["MUST_SIGN", "AuthError", "Authenticator", "Principal"]
+
+
+class RecordWriter(Protocol):
+    """Where the nonce is recorded: a transaction, or the gateway's admission (which
+    writes it with the request's first transaction)."""
+
+    def put(
+        self,
+        kind: str,
+        id: str,
+        doc: Mapping[str, Any],
+        *,
+        state: str,
+        expected_version: int | None,
+    ) -> Any:
+        """Write one record."""
 
 
 class AuthError(GaozhiError):
@@ -56,7 +73,7 @@ class _StoreNonces(NonceCache):
     the shared store inside the caller's transaction (``tx``) or a transaction of its own.
     A record already there (another worker, another instance) is a replay."""
 
-    def __init__(self, memory: NonceCache, store: Store, tx: Transaction | None) -> None:
+    def __init__(self, memory: NonceCache, store: Store, tx: RecordWriter | None) -> None:
         super().__init__(ttl_s=memory.ttl_s, max_size=0)
         self._memory = memory
         self._store = store
@@ -64,6 +81,10 @@ class _StoreNonces(NonceCache):
 
     def add(self, nonce: str, now: float) -> bool:
         if not self._memory.add(nonce, now):
+            return False
+        # deferred (the gateway's Admission writes it with the request's first
+        # transaction): looked up now, the unique insert decides at commit
+        if getattr(self._tx, "deferred", False) and self._store.get(NONCE_KIND, nonce):
             return False
         try:
             if self._tx is not None:
@@ -134,7 +155,7 @@ class Authenticator:
         body: bytes,
         peer_cert_der: bytes | None,
         *,
-        tx: Transaction | None = None,
+        tx: RecordWriter | None = None,
     ) -> Principal:
         """The caller, or :class:`AuthError` (GZ-HT-401). A request-signing nonce is
         recorded in ``tx`` when given (the caller commits it), else in a transaction of

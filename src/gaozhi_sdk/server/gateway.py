@@ -8,6 +8,15 @@
   client that dropped the connection after sending gets exactly that response on retry,
   and nothing is done twice. A different request under the same key is a 422 problem; a
   retry while the first is still running is a 409 problem.
+* Admission writes nothing by itself: the nonce, the applicant assertion's journal entry
+  and the key's claim ride along with the operation's own transaction
+  (:mod:`gaozhi_sdk.store.ride`) — one durable commit per request, and the claim commits
+  exactly when the operation does. The key's response is stored in one more transaction
+  before it is sent. If the process dies between the two, a retry never runs the
+  operation again: it waits (409) and after ``RUNNING_LEASE_S`` is told the request was
+  carried out and its response lost (``GZ-HT-410``, 409). A request whose operation
+  committed nothing (a read, a refusal) has its admission writes committed together with
+  the stored response before the answer is sent.
 """
 
 from __future__ import annotations
@@ -26,8 +35,9 @@ from gaozhi_sdk.errors import GaozhiError, StoreError
 from gaozhi_sdk.server.auth import Authenticator, AuthError, Principal
 from gaozhi_sdk.server.client_revocation import CertificateRefused
 from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, from_error
-from gaozhi_sdk.server.retention import IDEMPOTENCY_KIND, Retention
+from gaozhi_sdk.server.retention import IDEMPOTENCY_KIND, NONCE_KIND, Retention
 from gaozhi_sdk.store.base import Store, Transaction
+from gaozhi_sdk.store.ride import RideAlong, RideConflict, riding
 
 __all__ = ["PUBLIC_PATHS", "Gateway"]
 
@@ -40,7 +50,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: (principal, lower-case headers, "METHOD path", transaction) → the caller (journals an
 #: applicant assertion in the transaction)
-Resolve = Callable[[Principal, Mapping[str, str], str, Transaction], Any]
+Resolve = Callable[[Principal, Mapping[str, str], str, Any], Any]
 #: (refused client certificate, transaction) → journals the refusal in the transaction
 RefuseCertificate = Callable[[CertificateRefused, Transaction], None]
 
@@ -189,10 +199,12 @@ class Gateway:
             return
         key = headers.get("idempotency-key") if method == "POST" else None
         query: bytes = scope.get("query_string", b"")
-        # one worker-thread hop: authenticate, resolve the caller (journals an applicant
-        # assertion), claim the idempotency key
+        # one worker-thread hop that writes nothing: authenticate, resolve the caller,
+        # look up the idempotency key. What admission must record (the nonce, the
+        # applicant assertion, the key's claim) rides along with the operation's own
+        # transaction (gaozhi_sdk.store.ride), or is committed below before any answer
         try:
-            principal, caller, rid, fingerprint, first = await anyio.to_thread.run_sync(
+            adm = await anyio.to_thread.run_sync(
                 self._admit, method, path, query, headers, body, key, scope
             )
         except AuthError as err:
@@ -201,58 +213,75 @@ class Gateway:
         except GaozhiError as err:
             await problem(err)
             return
-        state["principal"] = principal
-        state["caller"] = caller
-        await self._dispatch(scope, replay, send, rid, fingerprint, first)
+        if adm.refused is not None or adm.first is not None:
+            # a refused caller's nonce is spent too (a replay of a refused request must
+            # not be accepted later); a repeated key answers the stored first response
+            lost = await anyio.to_thread.run_sync(self._commit_admission, adm)
+            answer = lost if lost is not None else adm.refused or adm.first
+            assert answer is not None
+            await self._answer(send, answer, path)
+            return
+        state["principal"] = adm.principal
+        state["caller"] = adm.caller
+        await self._dispatch(scope, replay, send, adm)
         if self.retention.due():  # the response has been sent: the caller does not wait
             await anyio.to_thread.run_sync(self.retention.prune_quietly)
 
-    async def _dispatch(
-        self,
-        scope: Scope,
-        replay: Receive,
-        send: Send,
-        rid: str | None,
-        fingerprint: str,
-        first: dict[str, Any] | None,
-    ) -> None:
-        """Run the route (storing its response under the idempotency key) or answer the
-        stored first response."""
-        if rid is None:
-            await self.app(scope, replay, send)
-            return
-        if first is not None:
+    async def _answer(self, send: Send, err: GaozhiError | dict[str, Any], path: str) -> None:
+        """A problem, or (a dict) a key's stored first response, answered as it was."""
+        if isinstance(err, dict):
             await _respond(
                 send,
-                int(first["status"]),
-                base64.b64decode(first["body"]),
-                str(first["media_type"]),
+                int(err["status"]),
+                base64.b64decode(err["body"]),
+                str(err["media_type"]),
                 [(b"idempotent-replayed", b"true")],
             )
             return
+        status, body = from_error(err, path)
+        extra = [(b"www-authenticate", b'GZ-HMAC-SM3 realm="gaozhi"')] if status == 401 else []
+        await _respond(send, status, body, PROBLEM_MEDIA_TYPE, extra)
+
+    async def _dispatch(self, scope: Scope, replay: Receive, send: Send, adm: Admission) -> None:
+        """Run the route with the admission writes riding along, then make sure they (and
+        the response under the idempotency key) are committed before answering."""
+        ride = RideAlong(self.store, adm.ride_writes)
         captured: dict[str, Any] = {"status": 500, "media_type": "application/json", "body": []}
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
+                captured["headers"] = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"
+                ]
                 for k, v in message.get("headers", []):
                     if k.lower() == b"content-type":
                         captured["media_type"] = v.decode("latin-1")
             elif message["type"] == "http.response.body":
                 captured["body"].append(message.get("body", b""))
 
-        try:
-            await self.app(scope, replay, capture)
-        except Exception:
-            # the application's 500 handler has answered (captured) and re-raised: keep
-            # the traceback in the server log only, answer the captured problem
-            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            if not captured["body"]:
-                captured.update(status=500, media_type=PROBLEM_MEDIA_TYPE)
-                captured["body"] = [from_error(_internal(), scope["path"])[1]]
+        with riding(ride):
+            try:
+                await self.app(scope, replay, capture)
+            except Exception:
+                if ride.conflict is None:
+                    # the application's 500 handler has answered (captured) and re-raised:
+                    # keep the traceback in the server log only, answer the captured problem
+                    log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+                if not captured["body"]:
+                    captured.update(status=500, media_type=PROBLEM_MEDIA_TYPE)
+                    captured["body"] = [from_error(_internal(), scope["path"])[1]]
         data = b"".join(captured["body"])
-        await anyio.to_thread.run_sync(self._finish, rid, fingerprint, captured, data)
-        await _respond(send, captured["status"], data, captured["media_type"], [])
+        lost: GaozhiError | dict[str, Any] | None = None
+        if ride.conflict is not None:
+            lost = await anyio.to_thread.run_sync(self._conflicted, adm)
+        elif not ride.committed or adm.rid is not None:
+            lost = await anyio.to_thread.run_sync(self._finish, adm, ride, captured, data)
+        if lost is not None:
+            await self._answer(send, lost, scope["path"])
+            return
+        extra = [] if adm.rid is not None else _passed_headers(captured)
+        await _respond(send, captured["status"], data, captured["media_type"], extra)
 
     def _admit(
         self,
@@ -263,119 +292,234 @@ class Gateway:
         body: bytes,
         key: str | None,
         scope: Scope,
-    ) -> tuple[Principal, Any, str | None, str, dict[str, Any] | None]:
-        """Authenticate, resolve the caller and claim ``key`` — one store transaction.
-
-        The nonce is committed even when the caller is then refused (a replay of a refused
-        request must not be accepted later); an authentication failure writes nothing.
-        """
-        refused: GaozhiError | None = None
-        rid: str | None = None
-        fingerprint = ""
-        first: dict[str, Any] | None = None
-        caller: Any = None
-        principal: Principal | None = None
-        with self.store.transaction() as tx:
-            try:
-                principal = self.auth.authenticate(
-                    method,
-                    # the path as sent, not percent-decoded: "a%2520b" and "a%20b" are two
-                    # resources ("a%20b", "a b") and must not share one canonical path
-                    _raw_path(scope),
-                    query.decode("latin-1"),
-                    headers,
-                    body,
-                    scope.get("gaozhi.peer_cert"),
-                    tx=tx,
-                )
-            except CertificateRefused as err:
-                # journaled (the credential it names, if any) — committed with tx
+    ) -> Admission:
+        """Authenticate, resolve the caller and look up ``key`` (reads only; the writes
+        are collected in the returned :class:`Admission`). An authentication failure
+        writes nothing; a refused client certificate is journaled here."""
+        adm = Admission()
+        try:
+            adm.principal = self.auth.authenticate(
+                method,
+                # the path as sent, not percent-decoded: "a%2520b" and "a%20b" are two
+                # resources ("a%20b", "a b") and must not share one canonical path
+                _raw_path(scope),
+                query.decode("latin-1"),
+                headers,
+                body,
+                scope.get("gaozhi.peer_cert"),
+                tx=adm,
+            )
+        except CertificateRefused as err:
+            with self.store.transaction() as tx:  # journaled under the credential it names
                 self.refuse_certificate(err, tx)
-                refused = err
-            else:
-                try:
-                    if key is not None and (
-                        not key or len(key) > _MAX_KEY or not key.isprintable()
-                    ):
-                        raise GaozhiError(
-                            "GZ-HT-422",
-                            f"Idempotency-Key 须为 1 至 {_MAX_KEY} 个可打印字符",
-                            message_en=f"Idempotency-Key must be 1-{_MAX_KEY} printable characters",
-                        )
-                    caller = self.resolve(principal, headers, f"{method} {path}", tx)
-                    if key is not None:
-                        rid = hashlib.sha256(
-                            f"{principal.credential_id}\n{key}".encode()
-                        ).hexdigest()
-                        # the caller's identity is part of the request: a key reused for another
-                        # applicant (same platform credential) is a different request
-                        behalf = "\n".join(headers.get(h, "") for h in _ON_BEHALF).encode()
-                        fingerprint = hashlib.sha256(
-                            b"\n".join([method.encode(), path.encode(), query, behalf, body])
-                        ).hexdigest()
-                        first = self._claim(tx, rid, fingerprint)
-                except GaozhiError as err:
-                    refused = err
-        if refused is not None:
-            raise refused
-        assert principal is not None
-        return principal, caller, rid, fingerprint, first
+            raise
+        try:
+            if key is not None and (not key or len(key) > _MAX_KEY or not key.isprintable()):
+                raise GaozhiError(
+                    "GZ-HT-422",
+                    f"Idempotency-Key 须为 1 至 {_MAX_KEY} 个可打印字符",
+                    message_en=f"Idempotency-Key must be 1-{_MAX_KEY} printable characters",
+                )
+            adm.caller = self.resolve(adm.principal, headers, f"{method} {path}", adm)
+            if key is not None:
+                adm.rid = hashlib.sha256(
+                    f"{adm.principal.credential_id}\n{key}".encode()
+                ).hexdigest()
+                # the caller's identity is part of the request: a key reused for another
+                # applicant (same platform credential) is a different request
+                behalf = "\n".join(headers.get(h, "") for h in _ON_BEHALF).encode()
+                adm.fingerprint = hashlib.sha256(
+                    b"\n".join([method.encode(), path.encode(), query, behalf, body])
+                ).hexdigest()
+                self._claim(adm)
+        except GaozhiError as err:
+            adm.refused = err
+        return adm
 
     # -- the stored first response ---------------------------------------------------------
-    def _claim(self, tx: Transaction, rid: str, fingerprint: str) -> dict[str, Any] | None:
-        """None if this request is the first with the key (now claimed), else its response."""
-        rec = tx.get(IDEMPOTENCY_KIND, rid)
+    def _claim(self, adm: Admission) -> None:
+        """Look up the key: first with it (a claim to write), or its stored response."""
+        assert adm.rid is not None
+        rec = self.store.get(IDEMPOTENCY_KIND, adm.rid)
         now = int(self._clock())
+        adm.since = now
         if rec is None:
-            tx.put(
-                IDEMPOTENCY_KIND,
-                rid,
-                {"request": fingerprint, "since": now},
-                state="RUNNING",
-                expected_version=None,
-            )
-            return None
-        if rec.doc.get("request") != fingerprint:
+            adm.claim_version = None
+            return
+        if rec.doc.get("request") != adm.fingerprint:
             raise GaozhiError(
                 "GZ-HT-423",
                 "同一 Idempotency-Key 已用于另一个请求",
                 message_en="this Idempotency-Key was used for a different request",
             )
-        stale = rec.state == "RUNNING" and now - int(rec.doc.get("since", 0)) > RUNNING_LEASE_S
-        if rec.state == "FAILED" or stale:  # a 5xx is not kept: the retry runs again
-            tx.put(
-                IDEMPOTENCY_KIND,
-                rid,
-                {"request": fingerprint, "since": now},
-                state="RUNNING",
-                expected_version=rec.version,
+        age = now - int(rec.doc.get("since", 0))
+        if rec.state == "FAILED" or (rec.state == "RUNNING" and age > RUNNING_LEASE_S):
+            # a 5xx with nothing committed is not kept, nor a claim of an earlier version
+            # whose process died before the operation: the retry runs again
+            adm.claim_version = rec.version
+            return
+        if rec.state == "COMMITTED" and age > RUNNING_LEASE_S:
+            raise GaozhiError(
+                "GZ-HT-410",
+                "同一 Idempotency-Key 的请求已执行, 但服务在保存响应之前停止; 请查询结果, 不要重做",
+                message_en="the request with this Idempotency-Key was carried out, but the "
+                "service stopped before storing its response; read the result, do not redo it",
             )
-            return None
-        if rec.state != "DONE":
+        if rec.state != "DONE":  # RUNNING / COMMITTED: the first attempt is still at work
             raise StoreError(
                 "GZ-ST-409",
                 "同一 Idempotency-Key 的请求仍在处理中, 请稍后重试",
                 message_en="a request with this Idempotency-Key is still running",
             )
-        return dict(rec.doc)
+        adm.first = dict(rec.doc)
 
-    def _finish(self, rid: str, fingerprint: str, captured: dict[str, Any], data: bytes) -> None:
+    def _commit_admission(self, adm: Admission) -> GaozhiError | dict[str, Any] | None:
+        """Commit the admission writes on their own (no operation ran); None, or the
+        answer when they conflict (a replayed nonce)."""
+        try:
+            with self.store.transaction() as tx:
+                adm.apply(tx, claim=None)
+        except RideConflict:
+            return self._conflicted(adm)
+        return None
+
+    def _conflicted(self, adm: Admission) -> GaozhiError | dict[str, Any]:
+        """The answer when the admission writes met a record already stored: the nonce
+        (a replay) or the key's claim (a retry racing its first attempt)."""
+        if adm.nonce is not None and self.store.get(NONCE_KIND, adm.nonce) is not None:
+            return _replayed_nonce()
+        if adm.rid is not None:
+            rec = self.store.get(IDEMPOTENCY_KIND, adm.rid)
+            if (
+                rec is not None
+                and rec.state == "DONE"
+                and rec.doc.get("request") == adm.fingerprint
+            ):
+                return dict(rec.doc)  # the first attempt's stored response
+        return StoreError(
+            "GZ-ST-409",
+            "同一 Idempotency-Key 的请求仍在处理中, 请稍后重试",
+            message_en="a request with this Idempotency-Key is still running",
+        )
+
+    def _finish(
+        self, adm: Admission, ride: RideAlong, captured: dict[str, Any], data: bytes
+    ) -> GaozhiError | dict[str, Any] | None:
+        """One transaction: the admission writes if no operation carried them, and the
+        response under the idempotency key (a 5xx only when nothing was committed — the
+        retry then runs again; after a commit the claim stays, never run twice)."""
         status = int(captured["status"])
-        doc = {
-            "request": fingerprint,
+        if adm.rid is None and (ride.committed or not adm.writes):
+            return None  # nothing to commit (e.g. a read by mTLS: no nonce)
+        if adm.rid is not None and status >= 500 and ride.committed:
+            return None
+        doc: dict[str, Any] = {
+            "request": adm.fingerprint,
+            "since": adm.since,
             "status": status,
             "media_type": captured["media_type"],
             "body": base64.b64encode(data).decode("ascii"),
         }
-        with self.store.transaction() as tx:
-            rec = tx.get(IDEMPOTENCY_KIND, rid)
-            tx.put(
-                IDEMPOTENCY_KIND,
-                rid,
-                doc if status < 500 else {"request": fingerprint},
-                state="DONE" if status < 500 else "FAILED",
-                expected_version=None if rec is None else rec.version,
-            )
+        try:
+            with self.store.transaction() as tx:
+                if not ride.committed:
+                    adm.apply(tx, claim=None)
+                if adm.rid is None:
+                    return None
+                if ride.committed:
+                    rec = tx.get(IDEMPOTENCY_KIND, adm.rid)
+                    version = None if rec is None else rec.version
+                else:
+                    version = adm.claim_version
+                tx.put(
+                    IDEMPOTENCY_KIND,
+                    adm.rid,
+                    doc if status < 500 else {"request": adm.fingerprint, "since": adm.since},
+                    state="DONE" if status < 500 else "FAILED",
+                    expected_version=version,
+                )
+        except RideConflict:
+            return self._conflicted(adm)
+        except StoreError as err:
+            if err.code != "GZ-ST-409":
+                raise
+            return self._conflicted(adm)
+        return None
+
+
+class Admission:
+    """What admitting one request found, and the writes it must commit: the nonce, the
+    applicant assertion's journal entry and the idempotency key's claim (stands in for a
+    transaction while :meth:`Gateway._admit` collects them — ``put``/``append_journal``)."""
+
+    deferred = True  # read by the nonce check: look the nonce up, write it later
+
+    def __init__(self) -> None:
+        self.principal: Any = None
+        self.caller: Any = None
+        self.refused: GaozhiError | None = None
+        self.first: dict[str, Any] | None = None
+        self.rid: str | None = None
+        self.fingerprint = ""
+        self.since = 0
+        self.claim_version: int | None = None
+        self.nonce: str | None = None
+        self.writes: list[Callable[[Transaction], Any]] = []
+
+    def put(
+        self,
+        kind: str,
+        id: str,
+        doc: Mapping[str, Any],
+        *,
+        state: str,
+        expected_version: int | None,
+    ) -> None:
+        """Collect a record write (the nonce)."""
+        if kind == NONCE_KIND:
+            self.nonce = id
+        self.writes.append(
+            lambda tx: tx.put(kind, id, doc, state=state, expected_version=expected_version)
+        )
+
+    def append_journal(self, **entry: Any) -> None:
+        """Collect a journal entry (the applicant assertion)."""
+        self.writes.append(lambda tx: tx.append_journal(**entry))
+
+    def apply(self, tx: Transaction, *, claim: str | None) -> None:
+        """Write everything collected in ``tx``; with ``claim``, claim the key in that state."""
+        try:
+            for write in self.writes:
+                write(tx)
+            if claim is not None and self.rid is not None:
+                tx.put(
+                    IDEMPOTENCY_KIND,
+                    self.rid,
+                    {"request": self.fingerprint, "since": self.since},
+                    state=claim,
+                    expected_version=self.claim_version,
+                )
+        except StoreError as err:
+            if err.code != "GZ-ST-409":
+                raise
+            raise RideConflict(err) from err
+
+    def ride_writes(self, tx: Transaction) -> None:
+        """The writes that ride along with the operation's transaction: the key is claimed
+        as COMMITTED — done with the operation, its response not yet stored."""
+        self.apply(tx, claim="COMMITTED")
+
+
+def _passed_headers(captured: dict[str, Any]) -> list[Any]:
+    return [(k, v) for k, v in captured.get("headers", []) if k.lower() not in (b"content-type",)]
+
+
+def _replayed_nonce() -> GaozhiError:
+    return AuthError(
+        "GZ-HT-401",
+        "调用方未通过认证: nonce replayed",
+        message_en="unauthenticated: nonce replayed",
+    )
 
 
 class _DuplicateKey(Exception):

@@ -70,6 +70,7 @@ from gaozhi_sdk.store.migrations import (
     MigrationStatus,
 )
 from gaozhi_sdk.store.queries import POSTGRES
+from gaozhi_sdk.store.ride import board, landed
 from gaozhi_sdk.store.rows import outbox_from_row, record_from_row
 from gaozhi_sdk.store.sqlbase import SECRET_PREFIX, SqlStore, SqlWrites, reindex_records
 
@@ -555,12 +556,16 @@ class PostgresStore(SqlStore):
             with self._connection() as conn:
                 tx = PostgresTransaction(self, conn)
                 committing = False
+                ride = None
                 try:
                     conn.execute(b"BEGIN")
+                    ride = board(self, tx)  # writes riding along (gaozhi_sdk.store.ride)
                     yield tx
                     tx._active = False
                     committing = True
                     conn.execute(b"COMMIT")
+                    landed(ride, True)
+                    ride = None
                 except self._pg.Error as exc:
                     tx._active = False
                     with suppress(self._pg.Error):
@@ -582,6 +587,8 @@ class PostgresStore(SqlStore):
                         if not conn.closed:
                             conn.execute(b"ROLLBACK")
                     raise
+                finally:
+                    landed(ride, False)
         finally:
             self._local.in_tx = False
 

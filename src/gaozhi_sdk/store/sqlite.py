@@ -85,6 +85,7 @@ from gaozhi_sdk.store.migrations import (
     MigrationStatus,
 )
 from gaozhi_sdk.store.queries import SQLITE
+from gaozhi_sdk.store.ride import board, landed
 from gaozhi_sdk.store.rows import outbox_from_row as _outbox
 from gaozhi_sdk.store.rows import record_from_row as _record
 from gaozhi_sdk.store.sqlbase import SECRET_PREFIX, SqlStore, SqlWrites, reindex_records
@@ -587,14 +588,19 @@ class SqliteStore(SqlStore):
                 except sqlite3.Error as exc:
                     raise _store_error(exc, "开始事务") from exc
                 tx = SqliteTransaction(self)
+                ride = None
+                committed = False
                 try:
+                    ride = board(self, tx)  # writes riding along (gaozhi_sdk.store.ride)
                     yield tx
                     tx._active = False
                     try:
                         conn.execute("COMMIT")
                     except sqlite3.Error as exc:
                         raise _store_error(exc, "提交事务") from exc
+                    committed = True
                 finally:
+                    landed(ride, committed)
                     tx._active = False
                     if conn.in_transaction:
                         # The original exception is more useful than a failed rollback.

@@ -48,6 +48,7 @@ __all__ = [
     "SignedClient",
     "free_port",
     "http_intake",
+    "issue_intake_certificates",
 ]
 
 OWNER_USCC = "11411222005123018X"  # the sample list's owner (三门峡市陕州区人民政府)
@@ -331,6 +332,25 @@ def _thread_client(served: ServedService, cid: str) -> SignedClient:
     return cache[key]
 
 
+def _intake_applicant(n: int) -> Any:
+    import random
+
+    from gaozhi_sdk.testing.synthetic import synthetic_applicant
+
+    return synthetic_applicant(random.Random(100_000 + n))
+
+
+def _intake_signer(served: ServedService, n: int, id_number: str) -> Any:
+    return served.pki.applicant(f"申请人 #load{n % 8}", id_number)  # cached by the PKI
+
+
+def issue_intake_certificates(served: ServedService, ns: range) -> None:
+    """Issue (and cache) the pledgors' certificates of intakes ``ns`` ahead of
+    :func:`http_intake` — as a benchmark's in-process side issues its pledgors' up front."""
+    for n in ns:
+        _intake_signer(served, n, _intake_applicant(n).id_number)
+
+
 def http_intake(
     served: ServedService,
     n: int,
@@ -346,14 +366,11 @@ def http_intake(
     notice request with the same ``Idempotency-Key`` (a retry must change nothing).
     """
     import base64
-    import random
 
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from gaozhi_sdk.testing.synthetic import synthetic_applicant
-
-    app = synthetic_applicant(random.Random(100_000 + n))
+    app = _intake_applicant(n)
     clerk = _thread_client(served, "clerk")
     me = _thread_client(served, "platform").acting_for(app.id_number)
     entry = "SZ-GA-HJ-001"
@@ -384,7 +401,7 @@ def http_intake(
     r = timed(lambda: clerk.post(f"/v1/cases/{case_no}/eligibility"), "eligibility", 200)
     if not r.json()["eligible"]:
         raise AssertionError("applicant not eligible")
-    signer = served.pki.applicant(f"申请人 #load{n % 8}", app.id_number)  # the pledgor's own
+    signer = _intake_signer(served, n, app.id_number)  # the pledgor's own
     chain = [
         base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
         for c in signer.certificate_chain
