@@ -39,7 +39,9 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = Field(default=None, description="字段错误 (如有)")
 
 
-_OPERATOR_CODES = frozenset({"GZ-CF-030", "GZ-CF-061"})
+#: the operator's configuration, not the caller's request (a missing seal or secret; client
+#: revocation files that cannot be used — every mTLS call is refused until they are fixed)
+_OPERATOR_CODES = frozenset({"GZ-CF-030", "GZ-CF-061", "GZ-CF-067"})
 _HTTP_CODES = {
     "GZ-HT-400": 400,
     "GZ-HT-401": 401,
