@@ -215,3 +215,18 @@ def test_a_new_crl_takes_effect_and_forged_or_stale_crls_do_not_count(
     st.publish(_crl(st.ca, []))  # a fresh, genuine CRL: both are good again
     assert _get(s, st, "inspection").status_code == 200
     assert _get(s, st, "auditor").status_code == 200
+
+
+def test_client_revocation_without_the_client_ca_is_a_usage_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "service.yaml"
+    cfg.write_text("client_revocation:\n  crls: []\n", "utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "gaozhi_sdk.cli", "serve", "--db", f"sqlite:///{tmp_path}/g.db",
+         "--config", str(cfg)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 64, out.stderr
+    assert "GZ-CLI-023" in out.stderr and "Traceback" not in out.stderr
