@@ -5,20 +5,24 @@
     eligibility → signed pledge → accepted) run through :class:`PledgeService` on a
     scratch SQLite file, and every row they wrote — records (case, notice, pledge,
     verification, case index, credit snapshot …), journal entries and outbox messages — is
-    cloned N times with new ids, applicant (a valid synthetic identifier), organ (one of
-    20) and acceptance time (spread over ten years; a quarter holds ~N/40 cases). The
-    clones go through the store's own row code: documents serialised by ``dump_json``,
-    derived query keys by ``record_keys`` (so the indexes are the real ones), journal
-    entries validated and hash-chained by ``prepare_entry(...).seal`` into one chain; only
-    the INSERTs are batched (``executemany``) instead of one transaction per step. The
-    signed bundles (``blobs`` table) are not cloned unless ``--blobs``: no query reads
-    them and at 1M cases they would only fill the disk.
+    cloned N times with new ids, applicant (a valid synthetic identifier, with its keyed
+    digest, journal actor reference and mask), organ (one of 20) and acceptance time
+    (spread over ten years; a quarter holds ~N/40 cases) by the bulk path of
+    ``bench/_bulk.py`` (its docstring says exactly what is written and how it is checked):
+    derived query keys by the store's own ``record_keys`` (so the indexes are the real
+    ones), journal entries in one hash chain continuing the store's head and re-made by
+    ``prepare_entry(...).seal`` for a sample; rows generated once, streamed in chunks to
+    a SQLite ``executemany`` or a PostgreSQL ``COPY`` sink (memory flat in N). The signed
+    bundles (``blobs`` table) are not cloned unless ``--blobs``: no query reads them and at
+    1M cases they would only fill the disk. ``--verify-chain`` (always with ``--smoke``)
+    verifies the loaded journal with ``verify_journal``.
     Then, in a fresh process (its peak RSS is reported): p50/p99 of a case lookup
     (``svc.cases.get``), of an applicant lookup (``svc.cases.list(applicant_id=…)``) and of
     a keyset page (``svc.cases.list(organ_uscc=…, after=…, limit=50)``), and the quarterly
     statistics (``svc.statistics(period_from=…, period_to=…)``) as a ratio to a bare SQL
     ``GROUP BY`` over the same tables on a raw connection (targets: ≤ 2×, RSS ≤ 300 MB).
-(b) **Intake on PostgreSQL with 1 and 2 processes** (target ≥ 1.6× on 2 cores).
+(b) **Intake on PostgreSQL with 1 and 2 processes** (target ≥ 1.6× on 2 cores);
+    ``--only intake`` runs this part alone (measure it on an idle machine).
 (c) **The journal's append ceiling on PostgreSQL**: transactions per second when 4
     writer processes do nothing but minimal journaled transitions (read a record, write
     its next version, append one journal entry), beside a bare PostgreSQL transaction
