@@ -84,6 +84,8 @@ MUST_SIGN = (
     "x-gaozhi-on-behalf-role",
     "x-gaozhi-identity-assertion",
 )
+#: a nonce a server accepts: 1-128 visible ASCII characters (clients send 32 hex digits)
+_NONCE = re.compile(r"[\x21-\x7e]{1,128}")
 #: HTTP's optional white space around a field value (RFC 9110 §5.5): all that is stripped
 _OWS = " \t"
 _HEADER_NAME = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")
@@ -624,7 +626,8 @@ def verify_reference_request(
     """Check a ``gaozhi-hmac-sm3-v1`` request (server side); returns a body code.
 
     Returns ``"00"`` when valid, else ``SIGN_INVALID``, ``TS_EXPIRED`` or ``NONCE_REPLAY``
-    (distinct so the client can act on each; TRANSPORT §5.2). Headers listed in
+    (distinct so the client can act on each; TRANSPORT §5.2). A nonce is 1–128 visible
+    ASCII characters (anything else is ``SIGN_INVALID``: it is stored as a key). Headers listed in
     ``X-Signed-Headers`` are covered (each must be present); which ones a server
     *requires* to be covered is its own policy (``gaozhi serve``: see
     :mod:`gaozhi_sdk.server.auth`).
@@ -634,6 +637,9 @@ def verify_reference_request(
     secret = secret_of.get(app_key)
     needed = ("x-timestamp", "x-nonce", "x-request-id", "x-content-sm3", "x-signature")
     if secret is None or any(not h.get(n) for n in needed):
+        return "SIGN_INVALID"
+    if not _NONCE.fullmatch(h["x-nonce"]):
+        # the nonce is recorded (a server keys its replay store by it): bounded, printable
         return "SIGN_INVALID"
     try:
         ts = int(h["x-timestamp"])
