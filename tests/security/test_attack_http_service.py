@@ -444,7 +444,9 @@ def test_a_proxy_chooses_only_with_the_applicants_special_authorisation(
     """Finding: the platform asserting a person as ``PROXY`` could record the choices of
     ANY applicant's case — the library let a proxy through when no proxy was named yet.
     A proxy now presents its special authorisation from this case's applicant (R-024)."""
-    from datetime import date, timedelta
+    from datetime import date, datetime, timedelta
+
+    from gaozhi_sdk.models import AuthorizationGrant
 
     case_no, app_id = _case(served, 601)
     matter = served.client("clerk").get(f"/v1/cases/{case_no}").json()["matter_code"]
@@ -479,7 +481,42 @@ def test_a_proxy_chooses_only_with_the_applicants_special_authorisation(
     _is_problem(r, 403, "GZ-AU-011")  # someone else's authorisation
     r = served.client("clerk").get(f"/v1/cases/{case_no}")
     assert r.json()["status"] == "NOTICE_ISSUED" and not r.json()["choices"]
+    # The proxy's own word — terms naming the applicant, typed in — is not authority
+    # (R-024; tests/security/test_attack_proxy_grant.py): refused, nothing recorded.
     r = as_proxy.post(f"/v1/cases/{case_no}/choices", {**_CHOICE, "proxy": proxy(app_id)})
+    _is_problem(r, 403, "GZ-AU-011")
+    # The grant signed by the proxy itself instead of the applicant: refused too.
+    case = served.client("clerk").get(f"/v1/cases/{case_no}").json()
+    grantor = synthetic_applicant(random.Random(601))
+    assert grantor.id_number == app_id
+
+    def signed(by: Any) -> dict[str, Any]:
+        terms = proxy(app_id)
+        auth = terms["authorization"]
+        grant = AuthorizationGrant(
+            authorization_id=auth["authorization_id"],
+            grantor=grantor,
+            proxy=party,
+            case_no=case_no,
+            notice_id=case["notice_id"],
+            matter_code=matter,
+            entry_ids=(ENTRY,),
+            valid_from=date.fromisoformat(auth["valid_from"]),
+            valid_to=date.fromisoformat(auth["valid_to"]),
+            express_pledge_authority=True,
+            granted_at=datetime.fromisoformat(case["created_at"]),  # the service's clock
+        )
+        auth["signed_grant"] = sign(grant, by).to_json().decode("utf-8")
+        return terms
+
+    self_signed = signed(served.pki.applicant("代为承诺人", party.id_number))
+    r = as_proxy.post(f"/v1/cases/{case_no}/choices", {**_CHOICE, "proxy": self_signed})
+    _is_problem(r, 403, "GZ-AU-011")
+    assert "signed by the pledgor" in r.json()["detail"], r.text  # the signer, not a term
+    assert served.client("clerk").get(f"/v1/cases/{case_no}").json()["status"] == "NOTICE_ISSUED"
+    # The special authorisation the applicant signed: the proxy may choose.
+    granted = signed(served.pki.applicant("申请人", app_id))
+    r = as_proxy.post(f"/v1/cases/{case_no}/choices", {**_CHOICE, "proxy": granted})
     assert r.status_code == 200, r.text
 
 

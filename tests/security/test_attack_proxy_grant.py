@@ -10,12 +10,11 @@ person who knows a case number and the applicant's ID number — nobody the appl
 authorised — can choose for the applicant, and choosing "submit documents" for every
 proof *declines* the applicant's pledge route (R-022): the case leaves NOTICE_ISSUED.
 
-Open (xfail, strict): whether a proxy needs the applicant's signed grant (or a window
-clerk's check of the paper) before it may act on a case is the lead's decision; fixing it
-also changes the last assertion of
-``test_attack_http_service.py::test_a_proxy_chooses_only_with_the_applicants_special_authorisation``,
-which records the current design (a self-asserted authorisation naming the applicant may
-choose).
+Fixed (lead's decision): a proxy acts on a case — chooses as it signs — only with the
+special authorisation the applicant signed (``proxy.authorization.signed_grant``), checked
+under the service's anchors and signer policy; the proxy's own word is refused GZ-AU-011
+and nothing is recorded. A paper authorisation is checked by a window clerk, who acts in
+their own role (window flow).
 """
 
 from __future__ import annotations
@@ -47,12 +46,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedService]:
         s.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="R-024 gap (open, lead's decision): record_choices accepts a proxy's own, unsigned "
-    "claim of authority whose terms name the applicant; an outsider who knows the case number "
-    "and the applicant's ID declines the applicant's case. See the module docstring.",
-)
 def test_r024_a_self_made_authorisation_cannot_decline_the_applicants_case(
     served: ServedService,
 ) -> None:

@@ -13,12 +13,13 @@ from gaozhi_sdk.canonical import model_bytes, sha256_hex
 from gaozhi_sdk.errors import (
     GaozhiError,
     ModelValidationError,
+    PermissionDeniedError,
     RuleViolationError,
     SignatureError,
     WorkflowError,
 )
 from gaozhi_sdk.esign import Bundle, Indication, SubIndication, sign, validate
-from gaozhi_sdk.models import CST, CreditRepairApplication, Notice
+from gaozhi_sdk.models import CST, CreditRepairApplication, Notice, ProofChoice
 from gaozhi_sdk.models.enums import (
     ActorRole,
     CaseStatus,
@@ -351,6 +352,37 @@ def test_r024_proxy_pledge_without_the_applicants_signed_authorisation_refused(
     assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
     report = validate(bundle, world.svc.sealer.trust, at=world.clock())
     assert report.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED, report.summary_en()
+
+
+@pytest.mark.parametrize(
+    "how", ["none", "signed_by_proxy", "other_case", "other_proxy", "fewer_proofs", "expired"]
+)
+def test_r024_proxy_chooses_only_with_the_applicants_signed_authorisation(
+    world: World, how: str
+) -> None:
+    """R-024, R-022: a proxy acts for the applicant before the pledge too — choosing
+    "submit documents" for every proof declines the applicant's pledge route. Its own
+    claim of authority (no grant, a grant it signed itself, or one for another case,
+    proxy, fewer proofs or an expired period) is refused GZ-AU-011, the refusal is
+    journaled and nothing is recorded; the grant the applicant signed lets it choose."""
+    n = world.notice([ONLINE_ENTRY])
+    case = world.svc.cases.get(n.case_no)
+    proxy, party = world.proxy_for(case.applicant, [ONLINE_ENTRY])
+    forged = _grant_forged(world, case.case_no, proxy, how)
+    decline = [ProofChoice(entry_id=ONLINE_ENTRY, mode=ProofMode.DOCUMENT)]
+    acting = world.actor_of(party, ActorRole.PROXY)
+    with pytest.raises(PermissionDeniedError) as ei:
+        world.svc.cases.record_choices(case.case_no, decline, acting, proxy=forged)
+    assert ei.value.code == "GZ-AU-011"
+    assert "特别授权书" in ei.value.message and "R-024" in ei.value.message_en
+    after = world.svc.cases.get(case.case_no)
+    assert after.status is CaseStatus.NOTICE_ISSUED and not after.choices
+    refused = [e for e in world.svc.journal.entries() if e.outcome == "REFUSED"]
+    assert refused and refused[-1].event == "case.decline", refused[-1:]  # what it tried
+    assert refused[-1].detail["code"] == "GZ-AU-011"
+    granted = world.with_grant(case.case_no, proxy)
+    done = world.svc.cases.record_choices(case.case_no, decline, acting, proxy=granted)
+    assert done.status is CaseStatus.DECLINED
 
 
 @pytest.mark.parametrize(

@@ -234,15 +234,16 @@ def _open_at_the_window(served: ServedService, owner: Any) -> str:
     return str(r.json()["case_no"])
 
 
-def test_r024_proxy_with_a_typed_authorisation_only_is_refused_at_signing(
+def test_r024_proxy_with_a_typed_authorisation_only_is_refused_before_the_case_opens(
     browser: Any, served: ServedService, event_ca_pki: Any, shots_dir: Path, tmp_path: Path
 ) -> None:
-    """The applicant's case is opened at the window; the proxy logs in, presents the
-    special authorisation (checked against R-024 before the case opens to it), reads,
-    chooses and signs with its own event certificate — and is refused: the authorisation
-    it typed in from paper is only its own claim; a proxy's pledge needs the applicant's
-    signed special authorisation (AuthorizationGrant, issue 9 item 3; signed on the
-    applicant's pages, see the next test). The refusal names why (GZ-SG-050)."""
+    """The applicant's case is opened at the window; the proxy logs in and types in the
+    special authorisation from paper. Its content is checked against R-024 (a general
+    power of attorney is named as such, GZ-RL-002), and then it is refused: typed-in terms
+    are only the proxy's own claim; the case opens to a proxy only with the special
+    authorisation the applicant signed (AuthorizationGrant, signed on the applicant's
+    pages, see the next test). The refusal names why (GZ-AU-011); the case stays closed
+    to the proxy and nothing is recorded on it."""
     owner = synthetic_applicant(random.Random(61))
     proxy = synthetic_applicant(random.Random(62))
     case_no = _open_at_the_window(served, owner)
@@ -267,13 +268,13 @@ def test_r024_proxy_with_a_typed_authorisation_only_is_refused_at_signing(
     wait_for(browser, lambda d: "GZ-RL-002" in d.find_element(By.TAG_NAME, "main").text)
     check_page(browser, shots_dir, "apply-9-refused", ["back"])
     authorise(express=True)
-    wait_path(browser, f"/apply/cases/{case_no}")
-    _choose_and_agree(browser, case_no)
-    _sign_in_browser(browser)
-    wait_for(browser, lambda d: "GZ-SG-050" in d.find_element(By.TAG_NAME, "main").text)
+    wait_for(browser, lambda d: "GZ-AU-011" in d.find_element(By.TAG_NAME, "main").text)
     text = browser.find_element(By.TAG_NAME, "main").text
     assert "特别授权书" in text and "R-024" in text
-    assert "/receipt" not in browser.current_url
+    browser.get(f"{served.base_url}/apply/cases/{case_no}")
+    wait_path(browser, f"/apply/cases/{case_no}/authorisation")  # still closed to it
+    case = served.client("clerk").get(f"/v1/cases/{case_no}").json()
+    assert case["status"] == "NOTICE_ISSUED" and not case["choices"], case
 
 
 def test_r024_applicant_signs_the_authorisation_in_the_browser_and_the_proxy_pledge_verifies(

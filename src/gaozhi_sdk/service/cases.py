@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.canonical import model_bytes, sha256_hex
@@ -22,6 +22,8 @@ from gaozhi_sdk.errors import (
 )
 from gaozhi_sdk.esign import Bundle, payload_model
 from gaozhi_sdk.esign.methods import AUTH_RECORD_TYPE, authentication_age_problem
+from gaozhi_sdk.esign.policy import SignerContext
+from gaozhi_sdk.esign.proxy_grant import grant_problem
 from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice, Withdrawal
 from gaozhi_sdk.models.documents import Notice, NoticeItem, Pledge, PledgeItem
@@ -871,6 +873,35 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 details={"role": actor.role.value},
             )
         self._check_proxy(case, proxy, on=on)
+        self._check_signed_grant(case, proxy, self.now())
+
+    def _check_signed_grant(self, case: Case, proxy: Proxy, now: datetime) -> None:
+        """R-024: a proxy's authority is the special authorisation the applicant *signed*
+        (``proxy-authorization``), never the proxy's own word — before it chooses for the
+        applicant as before it signs. The carried grant must validate under the service's
+        anchors and signer policy (signed by this case's applicant) and bind this case, its
+        notice and matter, this proxy, every told proof and today (GZ-AU-011 otherwise)."""
+        view = _ActingOn(
+            pledgor=case.applicant,
+            case_no=case.case_no,
+            notice_id=case.notice_id,
+            matter_code=case.matter_code,
+            items=tuple(_Told(e) for e in case.entry_ids),
+            signed_at=now,
+        )
+        ctx = SignerContext(
+            identifier_digest=None, trust=self.sealer.trust, at=now, policy=self.sealer.policy
+        )
+        problem = grant_problem(view, proxy, ctx)
+        if problem is not None:
+            _, zh, en = problem
+            raise PermissionDeniedError(
+                "GZ-AU-011",
+                f"代为承诺人须出示申请人签署的特别授权书 (R-024): {zh}",
+                message_en=f"a proxy must present the applicant's signed special "
+                f"authorisation (R-024): {en}",
+                details={"role": ActorRole.PROXY.value, "signed_grant": False},
+            )
 
     def _check_proxy(
         self, case: Case | str, proxy: Proxy | Mapping[str, Any], *, on: date | None = None
@@ -1029,3 +1060,21 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     @staticmethod
     def _today(now: datetime) -> date:
         return now.date()
+
+
+class _Told(NamedTuple):
+    """A told proof, as :func:`~gaozhi_sdk.esign.proxy_grant.grant_problem` reads a pledged one."""
+
+    entry_id: str
+
+
+class _ActingOn(NamedTuple):
+    """What a proxy acts on before a pledge exists: the case's terms in the shape
+    :func:`~gaozhi_sdk.esign.proxy_grant.grant_problem` reads of a pledge (R-024)."""
+
+    pledgor: Applicant
+    case_no: str
+    notice_id: str | None
+    matter_code: str
+    items: tuple[_Told, ...]
+    signed_at: datetime

@@ -113,8 +113,8 @@ def _matters(svc: PledgeService, list_id: str) -> list[dict[str, Any]]:
 def _presented(svc: PledgeService, form: dict[str, str], s: WebSession, case: Case) -> Proxy:
     """The authorisation a proxy presents: the one the applicant signed online under this
     number (R-024; it must name this person as proxy and the grantor typed in), else the
-    terms typed in from paper — only the proxy's own claim, refused when it signs
-    (GZ-SG-050) for want of the applicant's signed grant."""
+    terms typed in from paper — only the proxy's own claim: checked for content (a general
+    power of attorney is named as such, GZ-RL-002), then refused (GZ-AU-011)."""
     grantor, auth_id = fields(form, "grantor_id", "authorization_id")
     signed = svc.cases.signed_authorization(case.case_no, auth_id[:64])
     if signed is not None:
@@ -289,6 +289,18 @@ def mount_apply(app: FastAPI) -> None:
             # R-024: granted by this case's applicant, for this matter and every proof
             # of the case, valid today; otherwise the case stays closed to this proxy.
             svc.cases.check_proxy(case, proxy)
+            if proxy.authorization.signed_grant is None:
+                # Terms typed in from paper are only the proxy's own claim: the case opens
+                # to a proxy only with the special authorisation the applicant signed
+                # (R-024); a paper one is checked by a window clerk.
+                raise PermissionDeniedError(
+                    "GZ-AU-011",
+                    "未找到申请人签署的该编号特别授权书: 请申请人在本平台在线签署授权, "
+                    "或携纸质授权书到窗口办理 (R-024)",
+                    message_en="no special authorisation of this number signed by the "
+                    "applicant: the applicant signs it online here, or bring the paper one "
+                    "to the window (R-024)",
+                )
         except GaozhiError as err:
             journal_web(
                 svc, "web.authorisation_refused", s.actor, case_no=case_no[:64], code=err.code
