@@ -784,9 +784,19 @@ def test_r024_platform_attested_proxy_pledge_needs_the_applicants_signed_grant(
         ),
     )
     me = Actor(role=ActorRole.PROXY, actor_id=party.id_number)
-    flow.svc.cases.record_choices(
-        n.case_no, [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)], me, proxy=proxy
+    grant = flow.svc.cases.authorization_to_sign(n.case_no, proxy)
+    own = flow.pki.applicant(
+        "申请人",
+        app.id_number,
+        not_before=START - timedelta(days=1),
+        not_after=START + timedelta(days=365),
     )
+    granted = proxy.with_signed_grant(sign(grant, own).to_json())
+    choose = [ProofChoice(entry_id=ENTRY, mode=ProofMode.PLEDGE)]
+    with pytest.raises(GaozhiError) as ei:  # the proxy's own word does not choose either
+        flow.svc.cases.record_choices(n.case_no, choose, me, proxy=proxy)
+    assert ei.value.code == "GZ-AU-011"
+    flow.svc.cases.record_choices(n.case_no, choose, me, proxy=granted)
 
     def attested(px: Proxy) -> Any:
         s = flow.svc.signing.start_authentication(n.case_no, me, proxy=px)
@@ -799,14 +809,7 @@ def test_r024_platform_attested_proxy_pledge_needs_the_applicants_signed_grant(
     assert "特别授权书" in str(ei.value) or "grant" in (ei.value.message_en or "")
     assert flow.svc.cases.get(n.case_no).pledge_id is None
 
-    grant = flow.svc.cases.authorization_to_sign(n.case_no, proxy)
-    own = flow.pki.applicant(
-        "申请人",
-        app.id_number,
-        not_before=START - timedelta(days=1),
-        not_after=START + timedelta(days=365),
-    )
-    pledge = attested(proxy.with_signed_grant(sign(grant, own).to_json()))
+    pledge = attested(granted)
     report = validate(flow.stored(pledge.pledge_id), trust=flow.trust, at=flow.clock())
     assert report.indication is Indication.TOTAL_PASSED, report.to_text()
     assert report.signing_method is not None
