@@ -394,12 +394,14 @@ def run_intake(cluster: Any, n: int, work: Path, delay: float) -> None:
     svc.close()
     setup = work / "setup.json"
     setup.write_text(json.dumps({"list_id": list_id, "organ": organ}))
-    rates = {}
-    for procs in (1, 2):
+    rates = {1: 0.0, 2: 0.0}
+    # Alternated 1, 2, 1, 2 and the better run of each kept: the database warms up as it
+    # grows, so running one side only first would favour the other.
+    for procs in (1, 2, 1, 2):
         start = time.time() + delay * procs
         res = _spawn(["--intake-worker", url, str(pki_dir), str(setup), str(n), str(start)], procs)
-        rates[procs] = procs * n / max(r["elapsed"] for r in res)
-    print(f"(b) intake on PostgreSQL, {n} intakes per process")
+        rates[procs] = max(rates[procs], procs * n / max(r["elapsed"] for r in res))
+    print(f"(b) intake on PostgreSQL, {n} intakes per process (1, 2, 1, 2 processes; best of each)")
     print(f"    1 process   {rates[1]:7.1f} intakes/s")
     print(
         f"    2 processes {rates[2]:7.1f} intakes/s  ratio {rates[2] / rates[1]:.2f} (target ≥ 1.6)"
