@@ -631,6 +631,29 @@ def test_r035_below_minimum_signing_method_is_refused_with_its_code(tmp_path: Pa
         f.svc.close()
 
 
+@pytest.mark.parametrize("missing", ["authenticated_at", "assurance_level"])
+def test_r035_a_provider_success_without_time_or_level_is_refused(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    """A faulty identity-provider plugin answering SUCCESS without the authentication time
+    or assurance level is refused with a coded error (GZ-SG-088), never a crash later when
+    the platform attests the pledge; the session stays unauthenticated."""
+    case_no, me = flow.case()
+    real = flow.idp.finish
+
+    def incomplete(sid: str, response: Any) -> Any:
+        return real(sid, response).model_copy(update={missing: None})
+
+    monkeypatch.setattr(flow.idp, "finish", incomplete)
+    s = flow.svc.signing.start_authentication(case_no, me)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.signing.finish_authentication(s.session_id, me)
+    assert err.value.code == "GZ-SG-088" and "assurance level" in (err.value.message_en or "")
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.signing.attest_pledge(case_no, s.session_id, me)
+    assert err.value.code == "GZ-SG-087"  # not authenticated: nothing to attest
+
+
 def test_r035_failed_authentications_give_no_certificate(flow: Flow) -> None:
     case_no, me = flow.case()
     flow.idp.script(me.actor_id, AuthenticationOutcome.FACE_MISMATCH)

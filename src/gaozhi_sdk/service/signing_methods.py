@@ -256,11 +256,17 @@ class SigningMixin(ProxyGrantMixin):
             )
         else:
             result = self._idp().finish(rec.doc["provider_session_id"], dict(response or {}))
-        if not isinstance(result, AuthenticationResult):
+        if not isinstance(result, AuthenticationResult) or (
+            result.outcome is AuthenticationOutcome.SUCCESS
+            and (result.authenticated_at is None or result.assurance_level is None)
+        ):
+            # a success must say when and how strongly it authenticated (DESIGN §4a): the
+            # attestation records both and the authentication's age is judged by the time
             raise SignatureError(
                 "GZ-SG-088",
-                "身份认证服务返回了无效结果",
-                message_en="the identity provider returned an invalid result",
+                "身份认证服务返回了无效结果 (认证成功须给出认证时间与保障等级)",
+                message_en="the identity provider returned an invalid result (a success must "
+                "give the authentication time and assurance level)",
             )
         doc = dict(rec.doc)
         ok = result.outcome is AuthenticationOutcome.SUCCESS and result.token
