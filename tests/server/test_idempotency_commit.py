@@ -157,3 +157,32 @@ def test_attempts_racing_with_one_key_run_once(served: ServedService, attempts: 
     assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}, statuses
     made = {r.json()["case_no"] for r in results if r.status_code == 201}
     assert len(made) == 1 and _cases_of(served, app.id_number) == sorted(made)
+
+
+def test_a_store_that_cannot_commit_the_admission_answers_a_coded_problem(
+    tmp_path: Any, server_pki: TestPKI
+) -> None:
+    """The admission writes (here a signed read's nonce) commit after the route ran; when
+    the store cannot commit them — another process holds the SQLite write lock past the
+    busy timeout — the caller gets the store's coded problem (GZ-ST-501, 503,
+    application/problem+json), never a plain-text 500; the next request succeeds once
+    the lock is gone."""
+    import sqlite3
+
+    served = ServedService(tmp_path / "srv", server_pki).start()
+    try:
+        reader = served.client("auditor")
+        assert reader.get("/v1/statistics").status_code == 200  # warm: schema, caches
+        blocker = sqlite3.connect(served.workdir / "gaozhi.db", timeout=1, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # the write lock, held by another process
+        try:
+            r = reader.get("/v1/statistics")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert r.status_code == 503, (r.status_code, r.headers.get("content-type"), r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["code"] == "GZ-ST-501", r.text
+        assert reader.get("/v1/statistics").status_code == 200
+    finally:
+        served.stop()

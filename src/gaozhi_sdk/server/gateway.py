@@ -381,7 +381,21 @@ class Gateway:
                 adm.apply(tx, claim=None)
         except RideConflict:
             return self._conflicted(adm)
+        except StoreError as err:
+            return self._unsaved(err, adm)
         return None
+
+    def _unsaved(self, err: StoreError, adm: Admission) -> GaozhiError | dict[str, Any]:
+        """The answer when the store could not commit the admission (or the response):
+        a retry race is resolved as such; any other store failure (busy, lost
+        connection …) is the store's own coded problem, never a bare 500."""
+        if err.code == "GZ-ST-409":
+            try:
+                return self._conflicted(adm)
+            except StoreError as again:
+                return again
+        log.warning("store failure while committing a request's admission: %s", err.code)
+        return err
 
     def _conflicted(self, adm: Admission) -> GaozhiError | dict[str, Any]:
         """The answer when the admission writes met a record already stored: the nonce
@@ -441,9 +455,7 @@ class Gateway:
         except RideConflict:
             return self._conflicted(adm)
         except StoreError as err:
-            if err.code != "GZ-ST-409":
-                raise
-            return self._conflicted(adm)
+            return self._unsaved(err, adm)
         return None
 
 
