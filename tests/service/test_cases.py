@@ -19,6 +19,7 @@ from gaozhi_sdk.errors import (
     WorkflowError,
 )
 from gaozhi_sdk.esign import Bundle, Indication, SubIndication, sign, validate
+from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models import CST, CreditRepairApplication, Notice, ProofChoice
 from gaozhi_sdk.models.enums import (
     ActorRole,
@@ -375,6 +376,8 @@ def test_r024_proxy_chooses_only_with_the_applicants_signed_authorisation(
         world.svc.cases.record_choices(case.case_no, decline, acting, proxy=forged)
     assert ei.value.code == "GZ-AU-011"
     assert "特别授权书" in ei.value.message and "R-024" in ei.value.message_en
+    masked = mask_identifier(case.applicant.id_number)  # the answer names no one
+    assert masked not in ei.value.message and masked not in (ei.value.message_en or "")
     after = world.svc.cases.get(case.case_no)
     assert after.status is CaseStatus.NOTICE_ISSUED and not after.choices
     refused = [e for e in world.svc.journal.entries() if e.outcome == "REFUSED"]
@@ -383,6 +386,30 @@ def test_r024_proxy_chooses_only_with_the_applicants_signed_authorisation(
     granted = world.with_grant(case.case_no, proxy)
     done = world.svc.cases.record_choices(case.case_no, decline, acting, proxy=granted)
     assert done.status is CaseStatus.DECLINED
+
+
+def test_r024_a_proxys_refusal_is_no_oracle_for_the_applicants_identifier(world: World) -> None:
+    """R-024: without the applicant's signed grant, a proxy's typed-in terms are refused
+    before their content is checked — the same GZ-AU-011 and the same words whether the
+    grantor it guessed is right or wrong — so an outsider cannot test guesses of the
+    applicant's identifier (the content check's GZ-RL-006 names the pledgor)."""
+    n = world.notice([ONLINE_ENTRY])
+    case = world.svc.cases.get(n.case_no)
+    guessed = world.new_applicant()
+    acting_as = world.new_applicant()
+    answers = []
+    for grantor in (guessed, case.applicant):
+        proxy, _ = world.proxy_for(grantor, [ONLINE_ENTRY], proxy_app=acting_as)
+        with pytest.raises(PermissionDeniedError) as ei:
+            world.svc.cases.record_choices(
+                case.case_no,
+                [ProofChoice(entry_id=ONLINE_ENTRY, mode=ProofMode.DOCUMENT)],
+                world.actor_of(acting_as, ActorRole.PROXY),
+                proxy=proxy,
+            )
+        answers.append((ei.value.code, ei.value.message, ei.value.message_en))
+    assert answers[0] == answers[1] and answers[0][0] == "GZ-AU-011", answers
+    assert mask_identifier(case.applicant.id_number) not in answers[0][1]
 
 
 @pytest.mark.parametrize(

@@ -449,3 +449,37 @@ def test_r061_disposition_cancels_other_open_verifications(world: World) -> None
     assert cancel.aggregate_id == exempt.verification_id
     (term,) = world.journal(event="case.terminate")
     assert term.detail["cancelled"] == [exempt.verification_id]
+
+
+@pytest.mark.parametrize("role", ["APPLICANT", "PROXY"])
+def test_r116_r112_only_the_subject_objects_or_asks_to_repair(world: World, role: str) -> None:
+    """R-116, R-112 (R-057): an objection or a repair application about a credit record is
+    the subject's own. Someone else — in the applicant's or a proxy's role, whom no pledge
+    of the record's case names — is refused GZ-AU-011 (journaled, naming no one), and the
+    record stays as it was; the subject then objects."""
+    from gaozhi_sdk.models.enums import ActorRole
+
+    case, rec = _terminate(world)
+    world.svc.credit.publicize(rec.record_id, world.credit_officer)
+    stranger = world.actor_of(world.new_applicant(), ActorRole(role))
+    world.clock.advance(days=95)  # past the minimum publicity period: repair is possible
+    for attempt in (
+        lambda: world.svc.credit.object_to_record(
+            rec.record_id, _objection(world, rec.record_id), stranger
+        ),
+        lambda: world.svc.credit.apply_repair(
+            rec.record_id, _repair_app(world, rec.record_id), stranger
+        ),
+    ):
+        with pytest.raises(PermissionDeniedError) as ei:
+            attempt()
+        assert ei.value.code == "GZ-AU-011"
+        assert case.applicant.id_number[-4:] not in ei.value.message
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.PUBLICIZED
+    assert world.svc.store.count("objection") == 0 and world.svc.store.count("repair") == 0
+    refused = [e for e in world.svc.journal.entries() if e.outcome == "REFUSED"]
+    assert [e.detail["code"] for e in refused[-2:]] == ["GZ-AU-011", "GZ-AU-011"]
+    world.svc.credit.object_to_record(
+        rec.record_id, _objection(world, rec.record_id), world.actor_of(case.applicant)
+    )
+    assert world.svc.credit.get(rec.record_id).status is CreditStatus.UNDER_OBJECTION

@@ -33,10 +33,15 @@ __all__ = ["grant_problem"]
 _GRANT_TYPE = "application/vnd.gaozhi.proxy-authorization+json;version=1"
 
 
-def grant_problem(pledge: Any, proxy: Any, ctx: SignerContext) -> tuple[bool, str, str] | None:
+def grant_problem(
+    pledge: Any, proxy: Any, ctx: SignerContext, *, name_pledgor: bool = True
+) -> tuple[bool, str, str] | None:
     """Why the pledge's signed authorisation does not entitle its proxy, or None.
 
     ``pledge``: the parsed :class:`~gaozhi_sdk.models.Pledge`; ``proxy``: its ``proxy``.
+    ``name_pledgor``: the reasons name the pledgor by masked identifier (a verifier's
+    report); False for answers to a proxy not yet shown to be entitled, who must learn
+    nothing of the applicant.
     Returns ``(undecided, zh, en)``: ``undecided`` when the grant's own validation is
     INDETERMINATE (e.g. no anchor was given) — the proxy's entitlement cannot be decided —
     else the grant is missing, invalid or does not bind this pledge.
@@ -44,13 +49,13 @@ def grant_problem(pledge: Any, proxy: Any, ctx: SignerContext) -> tuple[bool, st
     from gaozhi_sdk.esign.validate import validate
 
     auth = proxy.authorization
-    who = mask_identifier(pledge.pledgor.id_number)
+    who = f" {mask_identifier(pledge.pledgor.id_number)}" if name_pledgor else ""
     if not auth.signed_grant:
         return (
             False,
-            f"承诺书未附承诺人 {who} 签署的特别授权书 (proxy-authorization), "
+            f"承诺书未附承诺人{who} 签署的特别授权书 (proxy-authorization), "
             "代为承诺人自称的授权不足为凭 (R-024)",
-            f"the pledge carries no special authorisation signed by the pledgor {who} "
+            f"the pledge carries no special authorisation signed by the pledgor{who} "
             "(proxy-authorization); a proxy's own claim of authority is not evidence",
         )
     try:  # only a grant is looked into: no pledge-in-a-pledge recursion
@@ -81,10 +86,10 @@ def grant_problem(pledge: Any, proxy: Any, ctx: SignerContext) -> tuple[bool, st
         return (
             report.indication.value == "INDETERMINATE",
             f"所附特别授权书未通过验证 ({report.indication.value}{sub}, "
-            f"文档类型 {report.payload_type}): 须为承诺人 {who} 签署的 proxy-authorization",
+            f"文档类型 {report.payload_type}): 须为承诺人{who} 签署的 proxy-authorization",
             f"the attached special authorisation does not validate "
             f"({report.indication.value}{sub}, {report.payload_type}): it must be a "
-            f"proxy-authorization signed by the pledgor {who}",
+            f"proxy-authorization signed by the pledgor{who}",
         )
     from gaozhi_sdk.esign.validate import payload_model
 

@@ -872,8 +872,10 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 message_en="a proxy must present the applicant's special authorisation (R-024)",
                 details={"role": actor.role.value},
             )
-        self._check_proxy(case, proxy, on=on)
+        # The signed grant first: until the applicant's signature shows the proxy is
+        # entitled, answers name no one (the content check's reasons name the applicant).
         self._check_signed_grant(case, proxy, self.now())
+        self._check_proxy(case, proxy, on=on)
 
     def _check_signed_grant(self, case: Case, proxy: Proxy, now: datetime) -> None:
         """R-024: a proxy's authority is the special authorisation the applicant *signed*
@@ -892,7 +894,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         ctx = SignerContext(
             identifier_digest=None, trust=self.sealer.trust, at=now, policy=self.sealer.policy
         )
-        problem = grant_problem(view, proxy, ctx)
+        problem = grant_problem(view, proxy, ctx, name_pledgor=False)
         if problem is not None:
             _, zh, en = problem
             raise PermissionDeniedError(

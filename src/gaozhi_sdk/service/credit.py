@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from gaozhi_sdk import rules as R
-from gaozhi_sdk.errors import RuleViolationError
+from gaozhi_sdk.errors import PermissionDeniedError, RuleViolationError
 from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models import CST
 from gaozhi_sdk.models.case import Case
@@ -21,7 +21,9 @@ from gaozhi_sdk.models.credit import (
     Disposition,
     Objection,
 )
+from gaozhi_sdk.models.documents import Pledge
 from gaozhi_sdk.models.enums import (
+    ActorRole,
     CaseStatus,
     Conduct,
     CreditStatus,
@@ -323,6 +325,30 @@ class CreditMixin(VerificationsMixin):
                 )
         return new
 
+    def _check_credit_subject(self, rec: CreditRecord, actor: Actor) -> None:
+        """A person objects to or asks to repair only their own credit record (R-057,
+        R-112, R-116): an applicant only as its subject, a proxy only as the proxy the
+        record's pledge names (it signed with the subject's signed authorisation, R-024).
+        Officials are checked by the role policy. The refusal names no one (GZ-AU-011)."""
+        if actor.role is ActorRole.APPLICANT:
+            if rec.subject_digest in self.subject_digests(actor.actor_id):
+                return
+        elif actor.role is ActorRole.PROXY:
+            case = self._load("case", rec.case_no, Case)
+            pledge = self._load("pledge", case.pledge_id, Pledge) if case.pledge_id else None
+            proxy = pledge.proxy if pledge is not None else None
+            if proxy is not None and proxy.party.id_number == actor.actor_id:
+                return
+        else:
+            return
+        raise PermissionDeniedError(
+            "GZ-AU-011",
+            "只有信用主体本人或其承诺书所载代为承诺人可以对该信用记录提出异议或申请修复",
+            message_en="only the record's subject, or the proxy its pledge names, may object "
+            "to or ask to repair this credit record",
+            details={"role": actor.role.value},
+        )
+
     @refusals_journaled("credit.apply_repair", "credit_record", "record_id")
     def _apply_repair(
         self,
@@ -332,6 +358,7 @@ class CreditMixin(VerificationsMixin):
     ) -> CreditRepairApplication:
         """信用修复申请: only after the minimum publicity period (R-112, R-113)."""
         rec = self._credit_record(record_id)
+        self._check_credit_subject(rec, actor)
         app = self._parse(CreditRepairApplication, application, "信用修复申请")
         if app.record_id != record_id:
             raise RuleViolationError(
@@ -405,6 +432,7 @@ class CreditMixin(VerificationsMixin):
     ) -> Objection:
         """异议 about a record (R-057, R-116)."""
         rec = self._credit_record(record_id)
+        self._check_credit_subject(rec, actor)
         obj = self._parse(Objection, objection, "异议")
         with self._run(actor, "credit", "object", "credit_record", record_id, organ_uscc=None) as s:
             self._put_model(s, "objection", obj.objection_id, obj, "OPEN", create=True)

@@ -113,8 +113,8 @@ def _matters(svc: PledgeService, list_id: str) -> list[dict[str, Any]]:
 def _presented(svc: PledgeService, form: dict[str, str], s: WebSession, case: Case) -> Proxy:
     """The authorisation a proxy presents: the one the applicant signed online under this
     number (R-024; it must name this person as proxy and the grantor typed in), else the
-    terms typed in from paper — only the proxy's own claim: checked for content (a general
-    power of attorney is named as such, GZ-RL-002), then refused (GZ-AU-011)."""
+    terms typed in from paper — only the proxy's own claim, refused (GZ-AU-011) before any
+    check of their content, whose reasons would name the applicant."""
     grantor, auth_id = fields(form, "grantor_id", "authorization_id")
     signed = svc.cases.signed_authorization(case.case_no, auth_id[:64])
     if signed is not None:
@@ -286,13 +286,11 @@ def mount_apply(app: FastAPI) -> None:
                 )
             case = svc.cases.get(case_no)
             proxy = _presented(svc, form, s, case)
-            # R-024: granted by this case's applicant, for this matter and every proof
-            # of the case, valid today; otherwise the case stays closed to this proxy.
-            svc.cases.check_proxy(case, proxy)
             if proxy.authorization.signed_grant is None:
                 # Terms typed in from paper are only the proxy's own claim: the case opens
                 # to a proxy only with the special authorisation the applicant signed
-                # (R-024); a paper one is checked by a window clerk.
+                # (R-024; a paper one is checked by a window clerk). Refused before any
+                # check of its content, whose reasons would name the applicant.
                 raise PermissionDeniedError(
                     "GZ-AU-011",
                     "未找到申请人签署的该编号特别授权书: 请申请人在本平台在线签署授权, "
@@ -301,6 +299,9 @@ def mount_apply(app: FastAPI) -> None:
                     "applicant: the applicant signs it online here, or bring the paper one "
                     "to the window (R-024)",
                 )
+            # R-024: granted by this case's applicant, for this matter and every proof
+            # of the case, valid today; otherwise the case stays closed to this proxy.
+            svc.cases.check_proxy(case, proxy)
         except GaozhiError as err:
             journal_web(
                 svc, "web.authorisation_refused", s.actor, case_no=case_no[:64], code=err.code
