@@ -102,3 +102,63 @@ def test_replacing_or_deleting_any_field_never_passes(
 def test_good_bundle_with_wrong_trust_is_indeterminate(bad_trust: TrustStore) -> None:
     report = validate(_GOOD, bad_trust)
     assert report.indication is Indication.INDETERMINATE
+
+
+def test_a_certificate_name_cryptography_rejects_with_typeerror_is_a_format_failure() -> None:
+    """Found by the SM2 mutation test in CI: one changed base64 character turned a name
+    attribute's value into a BIT STRING under an attribute type other than
+    x500UniqueIdentifier, and ``cryptography`` raises *TypeError* (not ValueError) when
+    the name is read — the validator reported an internal error (POLICY_PROCESSING_ERROR)
+    instead of a damaged bundle. Now: FORMAT_FAILURE, and ``parse_chain`` raises
+    ValueError as documented."""
+    import base64
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.name import _ASN1Type
+    from cryptography.x509.oid import NameOID
+
+    from gaozhi_sdk import esign
+    from gaozhi_sdk.esign.chain import parse_chain
+    from gaozhi_sdk.testing import TestPKI
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "某局"),
+            x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER, b"\x01\x02", _ASN1Type.BitString),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    der = cert.public_bytes(serialization.Encoding.DER)
+    unique_id, organisation = b"\x06\x03\x55\x04\x2d", b"\x06\x03\x55\x04\x0a"
+    assert der.count(unique_id) == 2  # subject and issuer
+    bad = der.replace(unique_id, organisation)  # a BIT STRING "organizationName"
+    with pytest.raises(ValueError, match="malformed certificate"):
+        parse_chain((bad,))
+
+    pki = TestPKI.create()
+    ptype = "application/vnd.gaozhi-test+json;version=1"
+    doc = json.loads(
+        esign.sign(b'{"a":"b"}', pki.organ_seal("某局", "11411222005123018X"), ptype).to_json()
+    )
+    doc["verificationMaterial"]["signers"][0]["x509CertificateChain"] = [
+        base64.b64encode(bad).decode()
+    ]
+    policy = esign.DEFAULT_POLICY.with_rules({ptype: esign.UnsafeAnySigner()})
+    report = esign.validate(json.dumps(doc).encode(), pki.trust_store(), policy=policy)
+    assert report.indication == "TOTAL_FAILED", report.to_text()
+    assert report.sub_indication == "FORMAT_FAILURE", report.to_text()

@@ -220,10 +220,16 @@ def parse_chain(ders: tuple[bytes, ...]) -> ParsedChain:
     found = _parsed_cache.get(key)
     if found is not None:
         return found
-    certs = tuple(x509.load_der_x509_certificate(d) for d in ders)
-    for cert in certs:  # parse lazily-decoded fields now: a bad one is a format error here
-        _ = (cert.subject, cert.issuer, cert.not_valid_before_utc, cert.not_valid_after_utc)
-        _ = cert.extensions
+    try:
+        certs = tuple(x509.load_der_x509_certificate(d) for d in ders)
+        for cert in certs:  # parse lazily-decoded fields now: a bad one is a format error here
+            _ = (cert.subject, cert.issuer, cert.not_valid_before_utc, cert.not_valid_after_utc)
+            _ = cert.extensions
+    except TypeError as exc:
+        # cryptography reports some malformed names as TypeError (e.g. a BIT STRING value
+        # under an attribute other than x500UniqueIdentifier): the DER is not a valid
+        # certificate either way.
+        raise ValueError(f"malformed certificate: {exc}") from exc
     leaf = certs[0]
     leaf_spki: bytes | None
     key_problem: str | None = None
