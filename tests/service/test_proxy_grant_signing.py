@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from gaozhi_sdk import SigningMethod
 from gaozhi_sdk.cli import main
@@ -157,3 +160,87 @@ def test_r024_only_the_applicant_signs_a_grant_and_only_its_own_terms(flow: Flow
         )  # fmt: skip
     assert err.value.code == "GZ-SG-020"
     assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None
+
+
+def test_r024_a_grant_on_an_event_certificate_living_longer_than_600_s_is_refused(
+    flow: Flow,
+) -> None:
+    """R-024, R-035 (DESIGN §4a): a grant recorded as EVENT_CERTIFICATE gets the same
+    600-second maximum-validity check (``event_certificate_max_validity_s``) a pledge gets,
+    from the one implementation in validation: a certificate chaining to an event-CA
+    anchor but valid an hour is refused when the applicant's grant is assembled
+    (GZ-SG-020), when a proxy presents such a grant made elsewhere (GZ-AU-011) and by an
+    auditor; the same grant on a 10-minute certificate passes."""
+    from gaozhi_sdk.esign import AnchorPurpose, sign
+    from gaozhi_sdk.testing import TestPKI
+
+    assert flow.svc.sealer.policy.event_certificate_max_validity_s == 600
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    now = flow.clock()
+    long_ca = TestPKI.create(name="一小时事件证书 CA", clock=flow.clock, not_before=now)
+    flow.svc.sealer.trust.add_root(
+        long_ca.root_certificate, purposes=AnchorPurpose.EVENT_CERTIFICATE
+    )
+    hour = long_ca.applicant(
+        "申请人 (一小时证书)",
+        me.actor_id,
+        not_before=now - timedelta(minutes=1),
+        not_after=now + timedelta(minutes=59),
+    )
+    chain = [c.public_bytes(Encoding.DER) for c in hour.certificate_chain]
+    dts = flow.svc.cases.authorization_data_to_sign(
+        case_no, proxy, chain, me, signing_method=SigningMethod.EVENT_CERTIFICATE
+    )
+    signature = hour.private_key.sign(dts.pae_bytes, ECDSA(SHA256()))
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.assemble_authorization(case_no, dts.session_id, signature, me)
+    assert err.value.code == "GZ-SG-020"
+    check = {c.name: c for c in err.value.report.signatures[0].checks}["event_certificate"]  # type: ignore[attr-defined]
+    assert "600" in (check.message or "") and check.status.value == "INDETERMINATE"
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None
+    assert "case.proxy_authorized" not in [e.event for e in flow.svc.journal.entries()]
+
+    # the same grant signed elsewhere and carried by the proxy
+    grant = flow.svc.cases.authorization_to_sign(case_no, proxy)
+    carried = sign(grant, hour, tsa=flow.tsa).with_signing_method(SigningMethod.EVENT_CERTIFICATE)
+    assert not validate(carried, flow.trust).passed  # an auditor does not pass it
+    held = proxy.with_signed_grant(carried.to_json().decode("utf-8"))
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.record_choices(
+            case_no, [{"entry_id": ENTRY, "mode": "PLEDGE"}], them, proxy=held
+        )
+    assert err.value.code == "GZ-AU-011"
+    assert flow.svc.cases.get(case_no).choices == ()
+    # the control: the grant on a genuine 10-minute event certificate passes
+    good = _grant(flow, case_no, me, proxy)
+    chosen = flow.svc.cases.record_choices(
+        case_no, [{"entry_id": ENTRY, "mode": "PLEDGE"}], them, proxy=good
+    )
+    assert chosen.pledged_entry_ids == (ENTRY,)
+
+
+def test_r024_a_grant_on_a_stale_authentication_is_refused_before_it_is_signed(
+    flow: Flow,
+) -> None:
+    """R-024 with R-035: the applicant's grant, like a pledge, is signed with an event
+    certificate only near the real-name authentication behind it (the signer policy's
+    ``authentication_max_age_s``): an older one is refused before any bytes are handed
+    out (GZ-SG-089), nothing is stored and the refusal is journaled."""
+    flow.svc.sealer.policy = flow.svc.sealer.policy.with_options(authentication_max_age_s=120)
+    case_no, me, proxy, _ = _case_with_proxy(flow)
+    s = flow.svc.signing.start_authentication(case_no, me)
+    s = flow.svc.signing.finish_authentication(s.session_id, me)
+    flow.clock.advance(seconds=60)
+    cert, _ = flow.event_certificate(s.session_id, me)
+    flow.clock.advance(seconds=120)  # the certificate is valid, the authentication 3 min old
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.authorization_data_to_sign(
+            case_no, proxy, cert.certificate_chain, me,
+            signing_method=SigningMethod.EVENT_CERTIFICATE,
+        )  # fmt: skip
+    assert err.value.code == "GZ-SG-089"
+    assert err.value.details["max_age_s"] == 120
+    refused = [e for e in flow.svc.journal.entries() if e.outcome == "REFUSED"]
+    assert refused[-1].detail["code"] == "GZ-SG-089"
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None
+    assert _grant(flow, case_no, me, proxy).authorization.signed_grant  # a fresh one passes

@@ -87,13 +87,18 @@ class ProxyGrantMixin(RemoteSigningMixin):
             PermissionDeniedError: GZ-AU-011 the actor is not the case's applicant.
             RuleViolationError: GZ-RL-001 … GZ-RL-006 the terms do not entitle the proxy.
             SignatureError: as ``svc.cases.pledge_data_to_sign`` (GZ-SG-050 the certificate is
-                not the applicant's; GZ-SG-086 an event certificate without the organ's TSA).
+                not the applicant's; GZ-SG-086 an event certificate without the organ's TSA;
+                GZ-SG-089 the authentication behind the event certificate is too old).
         """
         case = self._check_grantor(case_no, actor)
         px = self._check_proxy(case, proxy)
         chain = self._signer_chain(certificate_chain, sm2_signer_id, signing_method)
         if signing_method is SigningMethod.EVENT_CERTIFICATE:
             self._need_tsa_for_event_certificates()
+            # R-024 with R-035: the grant, like a pledge, only on a fresh authentication
+            self._check_authenticated_at(
+                self._event_certificate_authenticated_at(chain.ders[:1]), self.now()
+            )
         grant = self._authorization_to_sign(case.case_no, px)
         return self._open_signing_session(
             case.case_no,
@@ -122,7 +127,9 @@ class ProxyGrantMixin(RemoteSigningMixin):
         Raises:
             WorkflowError: GZ-WF-020 unknown/used/expired session or another case's.
             SignatureError: GZ-SG-072 malformed; GZ-SG-020 it does not verify over the
-                stored bytes; GZ-SG-050 not signed by the grantor.
+                stored bytes, or its event certificate lives longer than the signer policy's
+                ``event_certificate_max_validity_s`` (600 s); GZ-SG-050 not signed by the
+                grantor.
         """
         case = self._check_grantor(case_no, actor)
         rec = self._signing_session(case.case_no, session_id, AuthorizationGrant)
@@ -132,6 +139,8 @@ class ProxyGrantMixin(RemoteSigningMixin):
             )
         now = self.now()
         bundle = _session_bundle(rec.doc, signature, signature_format)
+        # the one validation of any bundle: trust, grantor, and for an event certificate
+        # its short life (event_certificate_max_validity_s) at the time-stamped time
         self.sealer.check(bundle, now)
         bundle, _ = self.sealer.stamp_incoming(bundle, now)
         grant = payload_model(bundle)
