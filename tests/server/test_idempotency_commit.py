@@ -186,3 +186,63 @@ def test_a_store_that_cannot_commit_the_admission_answers_a_coded_problem(
         assert reader.get("/v1/statistics").status_code == 200
     finally:
         served.stop()
+
+
+def test_only_the_stored_response_skips_the_disk_wait(tmp_path: Any, server_pki: TestPKI) -> None:
+    """The operation (with the key's claim riding along) commits durably; the response
+    stored after it is the one transaction committed without waiting for the disk (lost
+    on power failure it is answered GZ-HT-410). A request whose operation committed
+    nothing has its admission writes (nonce, journaled refusal) committed durably."""
+    from starlette.testclient import TestClient
+
+    from gaozhi_sdk.server.app import create_app
+    from gaozhi_sdk.server.config import load_config
+    from gaozhi_sdk.sharing.signing import MUST_SIGN, ReferenceProfile
+
+    served = ServedService(tmp_path / "svc", server_pki)
+    served.prepare()
+    app = create_app(served.db_url, load_config(served.workdir / "service.yaml"))
+    store = app.store
+    flags: list[bool] = []
+    original = store.transaction
+
+    def spy(*, durable: bool = True) -> Any:
+        flags.append(durable)
+        return original(durable=durable)
+
+    store.transaction = spy
+
+    def call(cid: str, method: str, path: str, body: Any = None, key: str | None = None) -> Any:
+        raw = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+        hdrs = {"Content-Type": "application/json"} if body is not None else {}
+        if key is not None:
+            hdrs["Idempotency-Key"] = key
+        hdrs.update(
+            ReferenceProfile(f"ak-{cid}").sign(
+                method,
+                path,
+                {},
+                raw,
+                uuid.uuid4().hex,
+                secret=served.secrets[cid],
+                headers={k: v for k, v in hdrs.items() if k.lower() in MUST_SIGN},
+            )
+        )
+        return client.request(method, path, content=raw, headers=hdrs)
+
+    with TestClient(app) as client:
+        r = call("clerk", "POST", "/v1/notices", _notice(new_applicant(71_000)), uuid.uuid4().hex)
+        assert r.status_code == 201
+        assert flags == [True, False]  # the operation with its claim; the response
+        flags.clear()
+        r = call("clerk", "GET", f"/v1/cases/{r.json()['case_no']}")
+        assert r.status_code == 200 and flags == [True]  # only the nonce: durable
+        flags.clear()
+        r = call("inspector-other", "GET", "/v1/cases/" + "CASE-nonexistent0")
+        assert r.status_code == 404 and flags == [True]
+        flags.clear()
+        refused = call("reviewer", "POST", "/v1/notices", _notice(new_applicant(71_001)), "k-r")
+        assert refused.status_code == 403
+        # the refusal is journaled (durably, with the nonce and claim riding along); the
+        # stored 403 under the key is the relaxed one
+        assert flags == [True, False]

@@ -117,6 +117,23 @@ def test_pledge_service_opens_on_postgres(pg_cluster: PostgresCluster, pg_databa
         assert svc.store.journal_head() is None
 
 
+def test_not_durable_transaction_sets_synchronous_commit_off_for_itself_only(
+    pg_cluster: PostgresCluster, pg_database: str
+) -> None:
+    store = PostgresStore(pg_cluster.url(pg_database, schema=_schema()), max_size=1)
+    try:
+        seen = []
+        with store.transaction(durable=False) as tx:
+            seen.append(tx._conn.execute(b"SHOW synchronous_commit").fetchone()[0])
+            tx.put("case", "C-1", {}, state="DRAFT", expected_version=None)
+        with store.transaction() as tx:  # the same (only) pooled connection
+            seen.append(tx._conn.execute(b"SHOW synchronous_commit").fetchone()[0])
+        assert seen == ["off", "on"]
+        assert store.get("case", "C-1") is not None
+    finally:
+        store.close()
+
+
 def test_two_instances_updating_one_aggregate_exactly_one_wins_with_409(
     pg_cluster: PostgresCluster, pg_database: str
 ) -> None:

@@ -151,6 +151,30 @@ def test_corrupt_database_reports_corruption(tmp_path: Path) -> None:
     assert "损坏" in err.value.message
 
 
+def test_not_durable_transaction_skips_fsync_only_for_itself(tmp_path: Path) -> None:
+    """``durable=False`` commits with ``synchronous=NORMAL`` (WAL: crash-safe for the
+    process, not for power loss) and puts the configured mode back for every later one."""
+    store = SqliteStore(tmp_path / "g.db")  # FULL by default
+    conn = store._conn
+    modes: list[int] = []
+    with store.transaction(durable=False) as tx:
+        modes.append(conn.execute("PRAGMA synchronous").fetchone()[0])
+        tx.put("case", "C-1", {}, state="DRAFT", expected_version=None)
+    modes.append(conn.execute("PRAGMA synchronous").fetchone()[0])
+    with pytest.raises(RuntimeError), store.transaction(durable=False) as tx:
+        raise RuntimeError("rolled back")
+    modes.append(conn.execute("PRAGMA synchronous").fetchone()[0])
+    with store.transaction() as tx:
+        modes.append(conn.execute("PRAGMA synchronous").fetchone()[0])
+    assert modes == [1, 2, 2, 2]  # NORMAL inside the relaxed one, FULL everywhere else
+    assert store.get("case", "C-1") is not None
+    off = SqliteStore(tmp_path / "o.db", synchronous="OFF")  # never raised to NORMAL
+    with off.transaction(durable=False):
+        assert off._conn.execute("PRAGMA synchronous").fetchone()[0] == 0
+    off.close()
+    store.close()
+
+
 def test_invalid_options(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as err:
         SqliteStore(tmp_path / "g.db", synchronous="SOMETIMES")

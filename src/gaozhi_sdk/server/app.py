@@ -39,6 +39,7 @@ from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, 
 from gaozhi_sdk.server.reference import render_reference
 from gaozhi_sdk.server.retention import Retention
 from gaozhi_sdk.server.web.sessions import web_retention
+from gaozhi_sdk.server.workers import current_pool
 from gaozhi_sdk.service import PledgeService
 from gaozhi_sdk.store.base import Transaction
 from gaozhi_sdk.workflow.roles import RolePolicy
@@ -103,10 +104,10 @@ class OneHopRoute(APIRoute):
 
     FastAPI runs a ``def`` endpoint in a worker thread and then validates its return value
     against the response model in a *second* hop; the endpoint is wrapped into an ``async``
-    one that awaits the same worker thread (context variables included: the gateway's
-    ride-along writes reach the store), so the response is validated and serialised on the
-    event loop without another thread switch. Signatures (dependencies, OpenAPI) are the
-    endpoint's own.
+    one that awaits the gateway's worker pool (:mod:`gaozhi_sdk.server.workers`; context
+    variables included: the gateway's ride-along writes reach the store), so the response
+    is validated and serialised on the event loop without another thread switch.
+    Signatures (dependencies, OpenAPI) are the endpoint's own.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
@@ -115,7 +116,11 @@ class OneHopRoute(APIRoute):
 
             @functools.wraps(sync)
             async def in_thread(*args: Any, **kw: Any) -> Any:
-                return await anyio.to_thread.run_sync(functools.partial(sync, *args, **kw))
+                call = functools.partial(sync, *args, **kw)
+                pool = current_pool()
+                if pool is None:  # the app without its gateway (no store work is admitted)
+                    return await anyio.to_thread.run_sync(call)
+                return await pool.run(call)
 
             endpoint = in_thread
         super().__init__(path, endpoint, **kwargs)

@@ -36,6 +36,7 @@ from gaozhi_sdk.server.auth import Authenticator, AuthError, Principal
 from gaozhi_sdk.server.client_revocation import CertificateRefused
 from gaozhi_sdk.server.problems import PROBLEM_MEDIA_TYPE, from_error
 from gaozhi_sdk.server.retention import IDEMPOTENCY_KIND, NONCE_KIND, Retention
+from gaozhi_sdk.server.workers import WorkerPool, using_pool
 from gaozhi_sdk.store.base import Store, Transaction
 from gaozhi_sdk.store.ride import RideAlong, RideConflict, riding
 
@@ -113,6 +114,8 @@ class Gateway:
         self.resolve = resolve
         self.retention = retention
         self.worker_threads = worker_threads
+        #: every hop of every request (admission, route, stored response) runs here
+        self.pool = WorkerPool(worker_threads)
         self._limited = False
         self._clock = clock
 
@@ -121,9 +124,9 @@ class Gateway:
             await self.app(scope, receive, send)
             return
         if not self._limited:
-            # the gateway's and the routes' worker threads share anyio's default limiter:
-            # at most worker_threads requests of this process touch the store at once, the
-            # others wait here — never for a pool connection (GZ-ST-501 after a timeout)
+            # the gateway and the routes run their blocking work in self.pool (at most
+            # worker_threads at once; the others wait there, never for a pool connection);
+            # anything else using anyio's threads is held to the same number
             anyio.to_thread.current_default_thread_limiter().total_tokens = self.worker_threads
             self._limited = True
         path: str = scope["path"]
@@ -195,7 +198,8 @@ class Gateway:
             return {"type": "http.disconnect"}
 
         if not path.startswith("/v1/") or path in PUBLIC_PATHS:
-            await self.app(scope, replay, send)
+            with using_pool(self.pool):
+                await self.app(scope, replay, send)
             return
         key = headers.get("idempotency-key") if method == "POST" else None
         query: bytes = scope.get("query_string", b"")
@@ -204,9 +208,7 @@ class Gateway:
         # applicant assertion, the key's claim) rides along with the operation's own
         # transaction (gaozhi_sdk.store.ride), or is committed below before any answer
         try:
-            adm = await anyio.to_thread.run_sync(
-                self._admit, method, path, query, headers, body, key, scope
-            )
+            adm = await self.pool.run(self._admit, method, path, query, headers, body, key, scope)
         except AuthError as err:
             await problem(err, [(b"www-authenticate", b'GZ-HMAC-SM3 realm="gaozhi"')])
             return
@@ -216,7 +218,7 @@ class Gateway:
         if adm.refused is not None or adm.first is not None:
             # a refused caller's nonce is spent too (a replay of a refused request must
             # not be accepted later); a repeated key answers the stored first response
-            lost = await anyio.to_thread.run_sync(self._commit_admission, adm)
+            lost = await self.pool.run(self._commit_admission, adm)
             answer = lost if lost is not None else adm.refused or adm.first
             assert answer is not None
             await self._answer(send, answer, path)
@@ -225,7 +227,7 @@ class Gateway:
         state["caller"] = adm.caller
         await self._dispatch(scope, replay, send, adm)
         if self.retention.due():  # the response has been sent: the caller does not wait
-            await anyio.to_thread.run_sync(self.retention.prune_quietly)
+            await self.pool.run(self.retention.prune_quietly)
 
     async def _answer(self, send: Send, err: GaozhiError | dict[str, Any], path: str) -> None:
         """A problem, or (a dict) a key's stored first response, answered as it was."""
@@ -260,7 +262,7 @@ class Gateway:
             elif message["type"] == "http.response.body":
                 captured["body"].append(message.get("body", b""))
 
-        with riding(ride):
+        with riding(ride), using_pool(self.pool):
             try:
                 await self.app(scope, replay, capture)
             except Exception:
@@ -274,9 +276,9 @@ class Gateway:
         data = b"".join(captured["body"])
         lost: GaozhiError | dict[str, Any] | None = None
         if ride.conflict is not None:
-            lost = await anyio.to_thread.run_sync(self._conflicted, adm)
+            lost = await self.pool.run(self._conflicted, adm)
         elif not ride.committed or adm.rid is not None:
-            lost = await anyio.to_thread.run_sync(self._finish, adm, ride, captured, data)
+            lost = await self.pool.run(self._finish, adm, ride, captured, data)
         if lost is not None:
             await self._answer(send, lost, scope["path"])
             return
@@ -435,7 +437,10 @@ class Gateway:
             "body": base64.b64encode(data).decode("ascii"),
         }
         try:
-            with self.store.transaction() as tx:
+            # after the operation's durable commit only the stored response is written here:
+            # lost on power failure it is answered GZ-HT-410 (never run twice), so it is
+            # committed without waiting for the disk; admission writes stay durable
+            with self.store.transaction(durable=not ride.committed) as tx:
                 if not ride.committed:
                     adm.apply(tx, claim=None)
                 if adm.rid is None:

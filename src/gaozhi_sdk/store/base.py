@@ -220,8 +220,15 @@ class Transaction(Protocol):
 class Store(Protocol):
     """A transactional store with a hash-chained journal and an outbox."""
 
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """Begin an exclusive write transaction; commit on exit, roll back on exception."""
+    def transaction(self, *, durable: bool = True) -> AbstractContextManager[Transaction]:
+        """Begin an exclusive write transaction; commit on exit, roll back on exception.
+
+        ``durable=False`` is for records whose loss is tolerated (``gaozhi serve``'s stored
+        responses: a lost one is answered GZ-HT-410): the commit is atomic and ordered
+        like every other, but may be lost on power failure or an operating-system (or, on
+        PostgreSQL, a database-server) crash — SQLite commits it without ``fsync``
+        (``synchronous=NORMAL`` in WAL mode), PostgreSQL with ``synchronous_commit=off``.
+        Nothing committed durably before it can be lost with it."""
 
     def get(self, kind: str, id: str) -> Record | None:
         """Read a committed record."""

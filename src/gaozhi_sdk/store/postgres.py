@@ -535,8 +535,10 @@ class PostgresStore(SqlStore):
     # -- Store protocol ------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, *, durable: bool = True) -> Iterator[Transaction]:
         """One PostgreSQL transaction; commit on exit, roll back on exception.
+        ``durable=False``: ``SET LOCAL synchronous_commit = off`` (see
+        :meth:`Store.transaction <gaozhi_sdk.store.base.Store.transaction>`).
 
         Raises:
             StoreError: GZ-ST-004 nested in this thread; GZ-ST-409 deadlock/serialisation;
@@ -559,6 +561,8 @@ class PostgresStore(SqlStore):
                 ride = None
                 try:
                     conn.execute(b"BEGIN")
+                    if not durable:
+                        conn.execute(b"SET LOCAL synchronous_commit = off")
                     ride = board(self, tx)  # writes riding along (gaozhi_sdk.store.ride)
                     yield tx
                     tx._active = False

@@ -517,7 +517,7 @@ class SqlStore(SqlReads):
     _secret_cache: DeploymentSecret | None
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Transaction]:
+    def transaction(self, *, durable: bool = True) -> AbstractContextManager[Transaction]:
         """One write transaction (see :meth:`gaozhi_sdk.store.base.Store.transaction`)."""
 
     @contextmanager

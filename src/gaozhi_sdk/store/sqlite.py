@@ -292,6 +292,7 @@ class SqliteStore(SqlStore):
             invalid("GZ-ST-010", "数据库路径不能为空", "the database path is empty")
         self.path: str | None = None if target == ":memory:" else target
         self._busy_timeout = float(busy_timeout)
+        self._sync = sync
         self._lock = threading.RLock()
         self._tx_owner: int | None = None
         self._closed = False
@@ -567,8 +568,10 @@ class SqliteStore(SqlStore):
     # -- Store protocol ------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, *, durable: bool = True) -> Iterator[Transaction]:
         """Begin an exclusive write transaction; commit on exit, roll back on exception.
+        ``durable=False``: committed without ``fsync`` (see
+        :meth:`Store.transaction <gaozhi_sdk.store.base.Store.transaction>`).
 
         Raises:
             StoreError: GZ-ST-004 if this thread already has an open transaction,
@@ -582,8 +585,11 @@ class SqliteStore(SqlStore):
             )
         with self._locked() as conn:
             self._tx_owner = threading.get_ident()
+            relaxed = not durable and self._sync in ("FULL", "EXTRA") and self.path is not None
             try:
                 try:
+                    if relaxed:  # WAL: still atomic and crash-safe for this process
+                        conn.execute("PRAGMA synchronous = NORMAL")
                     conn.execute("BEGIN IMMEDIATE")
                 except sqlite3.Error as exc:
                     raise _store_error(exc, "开始事务") from exc
@@ -608,6 +614,12 @@ class SqliteStore(SqlStore):
                             conn.execute("ROLLBACK")
             finally:
                 self._tx_owner = None
+                if relaxed:
+                    try:
+                        conn.execute(f"PRAGMA synchronous = {self._sync}")
+                    except sqlite3.Error as exc:  # never go on with less durability
+                        self.close()
+                        raise _store_error(exc, "恢复同步模式") from exc
 
     def prune_expired(self, kind: str, *, updated_before: datetime, limit: int = 1000) -> int:
         """Delete up to ``limit`` ephemeral records written before ``updated_before``

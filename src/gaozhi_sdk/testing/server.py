@@ -11,6 +11,8 @@ and the applicant-assertion headers (``X-Signed-Headers``).
 
 from __future__ import annotations
 
+import copy
+import http.client
 import json
 import os
 import secrets
@@ -24,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Generic, Self, TypeVar
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import yaml
@@ -44,6 +46,8 @@ __all__ = [
     "OTHER_USCC",
     "OWNER_USCC",
     "STANDARD_ACTORS",
+    "KeepAliveClient",
+    "LeanResponse",
     "ServedService",
     "SignedClient",
     "free_port",
@@ -77,8 +81,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class SignedClient:
-    """``requests`` with ``gaozhi-hmac-sm3-v1`` request signing and JSON helpers."""
+R = TypeVar("R")
+
+
+class _SigningClient(Generic[R]):
+    """``gaozhi-hmac-sm3-v1`` request signing and JSON helpers over a transport."""
 
     def __init__(self, base_url: str, key_id: str, secret: str, *, timeout: float = 30) -> None:
         self.base_url = base_url.rstrip("/")
@@ -89,12 +96,10 @@ class SignedClient:
         self.timeout = timeout
         self.on_behalf: dict[str, str] = {}
 
-    def acting_for(self, id_number: str, *, role: str = "APPLICANT") -> SignedClient:
-        """A copy that calls for an applicant (or proxy) the platform authenticated."""
-        other = SignedClient(
-            self.base_url, self.profile.app_key, self._secret, timeout=self.timeout
-        )
-        other.session = self.session
+    def acting_for(self, id_number: str, *, role: str = "APPLICANT") -> Self:
+        """A copy that calls for an applicant (or proxy) the platform authenticated
+        (same connections)."""
+        other = copy.copy(self)
         other.on_behalf = {
             "X-Gaozhi-On-Behalf-Of": id_number,
             "X-Gaozhi-On-Behalf-Role": role,
@@ -102,7 +107,7 @@ class SignedClient:
         }
         return other
 
-    def request(
+    def signed(
         self,
         method: str,
         path: str,
@@ -112,8 +117,8 @@ class SignedClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
-    ) -> requests.Response:
-        """Send one signed request."""
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of one signed request (fresh timestamp and nonce)."""
         body = data if data is not None else b""
         hdrs = {**self.on_behalf, **(headers or {})}
         if json_body is not None:
@@ -133,6 +138,55 @@ class SignedClient:
                 headers={k: v for k, v in hdrs.items() if k.lower() in MUST_SIGN},
             )
         )
+        return body, hdrs
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> R:
+        """Send one signed request."""
+        raise NotImplementedError
+
+    def get(self, path: str, **kw: Any) -> R:
+        """GET."""
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> R:
+        """POST a JSON body."""
+        return self.request("POST", path, json_body={} if body is None else body, **kw)
+
+
+class SignedClient(_SigningClient[requests.Response]):
+    """``requests`` with ``gaozhi-hmac-sm3-v1`` request signing and JSON helpers."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> requests.Response:
+        """Send one signed request."""
+        body, hdrs = self.signed(
+            method,
+            path,
+            json_body=json_body,
+            data=data,
+            params=params,
+            headers=headers,
+            idempotency_key=idempotency_key,
+        )
         return self.session.request(
             method,
             self.base_url + path,
@@ -142,13 +196,71 @@ class SignedClient:
             timeout=self.timeout,
         )
 
-    def get(self, path: str, **kw: Any) -> requests.Response:
-        """GET."""
-        return self.request("GET", path, **kw)
 
-    def post(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
-        """POST a JSON body."""
-        return self.request("POST", path, json_body={} if body is None else body, **kw)
+class LeanResponse:
+    """The answer :class:`KeepAliveClient` returns (what the tests and benchmarks read)."""
+
+    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+        self.status_code = status_code
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        """The body as UTF-8 text."""
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.content)
+
+
+class KeepAliveClient(_SigningClient[LeanResponse]):
+    """The same signed requests over one kept-alive ``http.client`` connection per thread
+    — about the per-call cost of a JVM platform's HTTP client, not of ``requests``'
+    session machinery (``bench/server.py`` measures the service, not its Python client)."""
+
+    def __init__(self, base_url: str, key_id: str, secret: str, *, timeout: float = 30) -> None:
+        super().__init__(base_url, key_id, secret, timeout=timeout)
+        self._local = threading.local()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> LeanResponse:
+        """Send one signed request."""
+        body, hdrs = self.signed(
+            method,
+            path,
+            json_body=json_body,
+            data=data,
+            params=params,
+            headers=headers,
+            idempotency_key=idempotency_key,
+        )
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            url = urlsplit(self.base_url)
+            if url.scheme != "http" or url.hostname is None:
+                raise ValueError("KeepAliveClient speaks plain HTTP to 127.0.0.1 only")
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout)
+            self._local.conn = conn
+        target = path + ("?" + urlencode(params) if params else "")
+        try:
+            conn.request(method, target, body=body, headers=hdrs)
+            r = conn.getresponse()
+            return LeanResponse(r.status, dict(r.getheaders()), r.read())
+        except (OSError, http.client.HTTPException):
+            conn.close()  # the next call opens a new connection
+            self._local.conn = None
+            raise
 
 
 @dataclass
@@ -322,13 +434,16 @@ class ServedService:
 _THREAD_CLIENTS = threading.local()
 
 
-def _thread_client(served: ServedService, cid: str) -> SignedClient:
+def _thread_client(served: ServedService, cid: str, lean: bool) -> _SigningClient[Any]:
     """This thread's client for ``cid`` (kept-alive connections; sessions are not shared
-    between threads)."""
-    cache: dict[tuple[int, str], SignedClient] = _THREAD_CLIENTS.__dict__.setdefault("c", {})
-    key = (served.port, cid)
+    between threads); ``lean``: a :class:`KeepAliveClient`."""
+    cache: dict[tuple[int, str, bool], _SigningClient[Any]] = _THREAD_CLIENTS.__dict__.setdefault(
+        "c", {}
+    )
+    key = (served.port, cid, lean)
     if key not in cache:
-        cache[key] = served.client(cid)
+        kind = KeepAliveClient if lean else SignedClient
+        cache[key] = kind(served.base_url, f"ak-{cid}", served.secrets[cid])
     return cache[key]
 
 
@@ -357,13 +472,15 @@ def http_intake(
     *,
     timings: list[float] | None = None,
     retry_notice: bool = False,
+    lean: bool = False,
 ) -> str:
     """One whole intake over HTTP for synthetic applicant ``n``: notice → choice →
     eligibility → three-step signing (data to sign, signed here, signature) → acceptance.
 
     Returns the case number; raises ``AssertionError`` naming the step on any failure.
     ``timings`` collects each request's latency (seconds); ``retry_notice`` repeats the
-    notice request with the same ``Idempotency-Key`` (a retry must change nothing).
+    notice request with the same ``Idempotency-Key`` (a retry must change nothing);
+    ``lean`` sends through :class:`KeepAliveClient` instead of ``requests``.
     """
     import base64
 
@@ -371,13 +488,13 @@ def http_intake(
     from cryptography.hazmat.primitives.asymmetric import ec
 
     app = _intake_applicant(n)
-    clerk = _thread_client(served, "clerk")
-    me = _thread_client(served, "platform").acting_for(app.id_number)
+    clerk = _thread_client(served, "clerk", lean)
+    me = _thread_client(served, "platform", lean).acting_for(app.id_number)
     entry = "SZ-GA-HJ-001"
 
-    def timed(call: Any, step: str, ok: int) -> requests.Response:
+    def timed(call: Any, step: str, ok: int) -> Any:
         t0 = time.perf_counter()
-        r: requests.Response = call()
+        r = call()
         if timings is not None:
             timings.append(time.perf_counter() - t0)
         if r.status_code != ok:

@@ -285,6 +285,23 @@ class StoreContract(QueryContract):
         assert store.get("case", "C-1") is None
         assert store.journal_head() is None
 
+    def test_transaction_not_durable_is_atomic_like_any_other(self, store: Store) -> None:
+        """``durable=False`` changes only whether the commit waits for the disk."""
+        with store.transaction(durable=False) as tx:
+            tx.put("case", "C-1", {"v": 1}, state="DRAFT", expected_version=None)
+            _journal(tx, 1)
+        with pytest.raises(Boom), store.transaction(durable=False) as tx:
+            tx.put("case", "C-1", {"v": 2}, state="PLEDGED", expected_version=1)
+            _journal(tx, 2)
+            raise Boom
+        rec = store.get("case", "C-1")
+        assert rec is not None and rec.version == 1 and dict(rec.doc) == {"v": 1}
+        with store.transaction() as tx:  # a durable one after it continues the chain
+            entry = _journal(tx, 3)
+        stored = list(store.journal())
+        assert [e.seq for e in stored] == [1, 2] and stored[1] == entry
+        assert entry.prev_hash == stored[0].hash
+
     def test_nested_transaction_is_refused(self, store: Store) -> None:
         with store.transaction() as tx:
             tx.put("case", "C-1", {}, state="DRAFT", expected_version=None)
