@@ -309,11 +309,15 @@ def test_r024_a_self_declared_special_authorisation_does_not_let_a_stranger_pled
     cert = flow.pki.applicant("李* 陌生人", PROXY_ID)
     chain = [c.public_bytes(Encoding.DER) for c in cert.certificate_chain]
     # The special authorisation is evidence only when the applicant signed it (issue 9
-    # item 3): the stranger's typed-in record is refused when the pledge is assembled.
+    # item 3): the stranger's typed-in record is refused before any bytes are handed out
+    # (GZ-AU-011, the proxy's authority first); a pledge signed anyway is refused GZ-SG-050.
     with pytest.raises(GaozhiError) as ei:
-        dts = flow.svc.cases.pledge_data_to_sign(case_no, chain, stranger, proxy=proxy)
-        sig = cert.sign(dts.pae_bytes)
-        flow.svc.cases.assemble_pledge(case_no, dts.session_id, sig, stranger)
+        flow.svc.cases.pledge_data_to_sign(case_no, chain, stranger, proxy=proxy)
+    assert ei.value.code == "GZ-AU-011", ei.value
+    assert "特别授权书" in ei.value.message
+    bundle = sign(flow.svc.cases.draft_pledge(case_no, proxy=proxy), cert)
+    with pytest.raises(GaozhiError) as ei:
+        flow.svc.cases.submit_pledge(bundle, stranger)
     assert ei.value.code == "GZ-SG-050", ei.value
     assert "特别授权书" in ei.value.message
     assert flow.svc.cases.get(case_no).status.value != "PLEDGED"

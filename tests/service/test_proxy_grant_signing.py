@@ -129,11 +129,11 @@ def test_r024_only_the_applicant_signs_a_grant_and_only_its_own_terms(flow: Flow
     refused before anything is signed (GZ-RL-002); a signature over other bytes is refused
     (GZ-SG-020) and nothing is stored."""
     case_no, me, proxy, them = _case_with_proxy(flow)
-    cert, _key = _event_cert(flow, case_no, them, proxy)
+    theirs = flow.pki.applicant("代为承诺人 (测试)", them.actor_id)
     with pytest.raises(GaozhiError) as err:
         flow.svc.cases.authorization_data_to_sign(
-            case_no, proxy, cert.certificate_chain, them,
-            signing_method=SigningMethod.EVENT_CERTIFICATE,
+            case_no, proxy, [c.public_bytes(Encoding.DER) for c in theirs.certificate_chain],
+            them,
         )  # fmt: skip
     assert err.value.code == "GZ-AU-011"
     general = proxy.model_copy(
@@ -244,3 +244,49 @@ def test_r024_a_grant_on_a_stale_authentication_is_refused_before_it_is_signed(
     assert refused[-1].detail["code"] == "GZ-SG-089"
     assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None
     assert _grant(flow, case_no, me, proxy).authorization.signed_grant  # a fresh one passes
+
+
+def test_r024_the_identity_provider_never_hears_of_a_proxy_without_the_signed_grant(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R-024: real-name authentication for a proxy starts only after the applicant's
+    signed grant for this case and proxy is shown — no grant, typed-in terms, a grant
+    signed for another proxy — each refused with the same GZ-AU-011 answer naming no
+    one, whatever the case's status, journaled, and the identity provider is never
+    called; the proxy the grant names is authenticated."""
+    from gaozhi_sdk.ids import mask_identifier
+    from gaozhi_sdk.testing import synthetic_applicant
+
+    started: list[Any] = []
+    real_start = flow.idp.start
+    monkeypatch.setattr(flow.idp, "start", lambda req: started.append(req) or real_start(req))
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    held = _grant(flow, case_no, me, proxy)
+    assert len(started) == 1  # the applicant's own authentication for the grant
+    chosen_no, chosen_me, chosen_proxy, _ = _case_with_proxy(flow)
+    flow.svc.cases.record_choices(chosen_no, [{"entry_id": ENTRY, "mode": "PLEDGE"}], chosen_me)
+    started.clear()
+    outsider = synthetic_applicant(flow.rng)
+    stranger = Actor(role=ActorRole.PROXY, actor_id=outsider.id_number)
+    as_outsider = proxy.model_copy(update={"party": outsider})
+    answers = []
+    for target, px, actor in (
+        (case_no, None, stranger),
+        (case_no, as_outsider, stranger),  # typed-in terms naming the applicant
+        (chosen_no, chosen_proxy.model_copy(update={"party": outsider}), stranger),
+        (case_no, held, stranger),  # the grant signed for another proxy
+        (case_no, proxy, them),  # the named proxy, but without the signed grant
+    ):
+        with pytest.raises(GaozhiError) as err:
+            flow.svc.signing.start_authentication(target, actor, proxy=px)
+        e = err.value
+        answers.append((e.code, e.message, e.message_en))
+        applicant = flow.svc.cases.get(target).applicant.id_number
+        assert mask_identifier(applicant) not in e.message + (e.message_en or "")
+    assert started == []
+    assert {a[0] for a in answers} == {"GZ-AU-011"}
+    assert answers[1] == answers[2]  # notice issued or chosen: the same words
+    refused = [e for e in flow.svc.journal.entries() if e.outcome == "REFUSED"]
+    assert [e.detail["code"] for e in refused[-5:]] == ["GZ-AU-011"] * 5
+    s = flow.svc.signing.start_authentication(case_no, them, proxy=held)
+    assert s.state == "STARTED" and len(started) == 1

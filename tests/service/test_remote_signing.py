@@ -13,11 +13,12 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from gaozhi_sdk.errors import GaozhiDeprecationWarning, GaozhiError
 from gaozhi_sdk.esign import Indication, validate
+from gaozhi_sdk.ids import mask_identifier
 from gaozhi_sdk.models.enums import CaseStatus
 from gaozhi_sdk.service import DataToSign
 from gaozhi_sdk.testing.pki import TestPKI
 
-from .conftest import ONLINE_ENTRY, START, World
+from .conftest import ASSISTED_ENTRY, ONLINE_ENTRY, START, World, WorldFactory
 
 
 def _chain(signer: object) -> list[bytes]:
@@ -203,3 +204,79 @@ def test_r035_three_step_signing_with_an_sm2_certificate(world: World) -> None:
         case.case_no, dts.session_id, signer.sign(dts.pae_bytes), actor
     )
     assert world.svc.cases.get(case.case_no).pledge_id == pledge.pledge_id
+
+
+def test_r024_a_stranger_proxy_learns_nothing_of_a_case_from_data_to_sign(
+    world_factory: WorldFactory,
+) -> None:
+    """R-024: an outsider in the PROXY role, with no signed grant from the applicant (no
+    authorisation, typed-in terms naming the applicant, a grant it signed itself), asking
+    for the data to sign gets one answer — GZ-AU-011, naming no one, journaled — whatever
+    the case's status (notice issued, chosen, pledged) and its minimum signing method;
+    before, the distinct codes told which (GZ-WF-…, GZ-RL-222, GZ-SG-086). Nothing is
+    opened. The proxy the applicant signed a grant for still gets its bytes."""
+    from gaozhi_sdk.esign import AnchorPurpose
+    from gaozhi_sdk.models import Actor, ActorRole
+    from gaozhi_sdk.models.signing import SigningMethod
+    from gaozhi_sdk.rules import RulesConfig, SigningMethodMinimum
+
+    world = world_factory(
+        rules=RulesConfig(
+            signing_method_minimums=[
+                SigningMethodMinimum(entry_id=ASSISTED_ENTRY, minimum=SigningMethod.CERTIFICATE)
+            ]
+        )
+    )
+    cases = [
+        world.bring(ONLINE_ENTRY, "NOTICE_ISSUED"),
+        world.bring(ONLINE_ENTRY, "CHOSEN"),
+        world.bring(ONLINE_ENTRY, "PLEDGED"),
+        world.bring(ASSISTED_ENTRY, "CHOSEN"),  # minimum CERTIFICATE
+    ]
+    outsider = world.new_applicant()
+    acting = Actor(role=ActorRole.PROXY, actor_id=outsider.id_number)
+    # the outsider holds a genuine event certificate of its own (an event CA's anchor)
+    event_ca = TestPKI.create(name="事件证书 CA (测试)", not_before=START - timedelta(days=2))
+    world.svc.sealer.trust.add_root(
+        event_ca.root_certificate, purposes=AnchorPurpose.EVENT_CERTIFICATE
+    )
+    own = event_ca.applicant(
+        "代为承诺人 (测试)",
+        outsider.id_number,
+        not_before=START - timedelta(minutes=1),
+        not_after=START + timedelta(minutes=9),
+    )
+    sessions = world.svc.store.count("signing_session")
+    for how in ("typed_in", "self_signed", "none"):
+        answers = set()
+        for case in cases:
+            proxy, _ = world.proxy_for(case.applicant, [case.entry_ids[0]], proxy_app=outsider)
+            if how == "self_signed":
+                proxy = world.with_grant(case.case_no, proxy, signer_app=outsider)
+            with pytest.raises(GaozhiError) as err:
+                world.svc.cases.pledge_data_to_sign(
+                    case.case_no,
+                    _chain(own),
+                    acting,
+                    proxy=None if how == "none" else proxy,
+                    signing_method=SigningMethod.EVENT_CERTIFICATE,
+                )
+            e = err.value
+            answers.add((e.code, e.message, e.message_en, tuple(sorted(e.details.items()))))
+            masked = mask_identifier(case.applicant.id_number)
+            assert masked not in e.message and masked not in (e.message_en or "")
+        assert len(answers) == 1, (how, answers)
+        assert next(iter(answers))[0] == "GZ-AU-011"
+    assert world.svc.store.count("signing_session") == sessions
+    assert _refusals(world, "GZ-AU-011") == 3 * len(cases)
+    # the proxy the applicant signed a grant for gets the bytes to sign
+    chosen = cases[1]
+    proxy, party = world.proxy_for(chosen.applicant, [ONLINE_ENTRY])
+    granted = world.with_grant(chosen.case_no, proxy)
+    dts = world.svc.cases.pledge_data_to_sign(
+        chosen.case_no,
+        _chain(world.signer_of(party)),
+        world.actor_of(party, ActorRole.PROXY),
+        proxy=granted,
+    )
+    assert dts.case_no == chosen.case_no

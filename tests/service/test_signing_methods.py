@@ -826,8 +826,30 @@ def test_r024_platform_attested_proxy_pledge_needs_the_applicants_signed_grant(
         s = flow.svc.signing.finish_authentication(s.session_id, me)
         return flow.svc.signing.attest_pledge(n.case_no, s.session_id, me)
 
-    with pytest.raises(GaozhiError) as ei:  # the proxy's own word: no grant
+    with pytest.raises(GaozhiError) as ei:  # the proxy's own word: not even authenticated
         attested(proxy)
+    assert ei.value.code == "GZ-AU-011"
+    assert "特别授权书" in str(ei.value) or "grant" in (ei.value.message_en or "")
+    assert flow.svc.cases.get(n.case_no).pledge_id is None
+    # a platform sealing the proxy's pledge without the grant anyway is refused GZ-SG-050
+    seal = flow.svc.sealer.signer_for(flow.organ)
+    bare = flow.svc.cases.draft_pledge(n.case_no, proxy=proxy)
+    record = AuthenticationRecord(
+        record_id="AUR-PX-1",
+        pledge_sha256=hashlib.sha256(sign(bare, seal).payload).hexdigest(),
+        subject_digest=flow.svc.subject_digest(party.id_number),
+        method=AuthenticationMethod.FACE_RECOGNITION,
+        provider=flow.idp.name,
+        transaction_id="TXN-PX-1",
+        authenticated_at=flow.clock(),
+        assurance_level="HIGH",
+        platform_uscc=flow.organ,
+    )
+    sealed = sign(bare, seal).with_signing_method(
+        SigningMethod.PLATFORM_ATTESTED, (sign(record, seal, tsa=flow.tsa),)
+    )
+    with pytest.raises(GaozhiError) as ei:
+        flow.svc.cases.submit_pledge(sealed, me)
     assert ei.value.code == "GZ-SG-050"
     assert "特别授权书" in str(ei.value) or "grant" in (ei.value.message_en or "")
     assert flow.svc.cases.get(n.case_no).pledge_id is None

@@ -877,6 +877,14 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         self._check_signed_grant(case, proxy, self.now())
         self._check_proxy(case, proxy, on=on)
 
+    def _check_proxy_first(self, case: Case, actor: Actor, proxy: Proxy | None) -> None:
+        """R-024: an actor in the PROXY role shows its authority — the applicant's signed
+        special authorisation, as :meth:`_record_choices` requires — before any check that
+        depends on the case's state or configuration, so a proxy without it learns nothing
+        of the case (GZ-AU-011 naming no one). Other roles pass."""
+        if actor.role is ActorRole.PROXY:
+            self._check_proxy_authority(case, actor, proxy, self._today(self.now()))
+
     def _check_signed_grant(self, case: Case, proxy: Proxy, now: datetime) -> None:
         """R-024: a proxy's authority is the special authorisation the applicant *signed*
         (``proxy-authorization``), never the proxy's own word — before it chooses for the

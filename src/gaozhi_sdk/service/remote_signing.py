@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaozhi_sdk.canonical import model_bytes
-from gaozhi_sdk.errors import BundleFormatError, RuleViolationError, SignatureError, WorkflowError
+from gaozhi_sdk.errors import BundleFormatError, SignatureError, WorkflowError
 from gaozhi_sdk.esign import Bundle
 from gaozhi_sdk.esign.bundle import BUNDLE_MEDIA_TYPE
 from gaozhi_sdk.esign.chain import parse_chain, validate_chain
@@ -37,7 +37,6 @@ from gaozhi_sdk.esign.keys import KeyRejected, key_verifier_for, keyid_from_spki
 from gaozhi_sdk.esign.methods import signer_trust_for
 from gaozhi_sdk.esign.payload_types import payload_type_for
 from gaozhi_sdk.models.documents import Pledge
-from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor, Proxy
 from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.service._core import refusals_journaled
@@ -160,6 +159,9 @@ class RemoteSigningMixin(CasesMixin):
                 already (GZ-RL-222).
 
         Raises:
+            PermissionDeniedError: GZ-AU-011 another applicant's case, or a proxy without
+                the applicant's signed special authorisation for it (R-024; checked first,
+                the answer names no one and tells nothing of the case).
             SignatureError: GZ-SG-070 no/unreadable chain, GZ-SG-071 the chain does not
                 validate against the service's trust store now or its key may not sign,
                 GZ-SG-050 the certificate is not the pledgor's or the named proxy's.
@@ -170,12 +172,9 @@ class RemoteSigningMixin(CasesMixin):
         case = self._case(case_no)
         self.role_policy.check(actor, "case.sign_pledge", None)
         px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
-        if actor.role is ActorRole.PROXY and px is None:
-            raise RuleViolationError(
-                "GZ-RL-215",
-                "代为承诺人与承诺书所载代为承诺人不一致 (R-024)",
-                message_en="a proxy must name itself as the pledge's proxy",
-            )
+        # a proxy's authority before anything about the case (its status, its
+        # minimum signing method) is told — the same GZ-AU-011 as record_choices.
+        self._check_proxy_first(case, actor, px)
         self._check_own_case(case, actor, px)
         chain = self._signer_chain(certificate_chain, sm2_signer_id, signing_method)
         pledge = self._draft_pledge(case.case_no, proxy=px, signed_at=self.now())

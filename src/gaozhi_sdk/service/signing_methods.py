@@ -138,17 +138,14 @@ class SigningMixin(ProxyGrantMixin):
     ) -> tuple[Any, IdType, str]:
         case = self._case(case_no)
         self.role_policy.check(actor, "case.sign_pledge", None)
+        # R-024: the proxy's signed grant before the identity provider hears of anyone
+        self._check_proxy_first(case, actor, proxy)
         self._check_own_case(case, actor, proxy)
-        if actor.role is ActorRole.PROXY:
-            if proxy is None:
-                raise SignatureError(
-                    "GZ-SG-088",
-                    "代为承诺人认证须提供承诺书所载的代为承诺人及特别授权 (R-024)",
-                    message_en="a proxy authenticates with the proxy and authorisation it names",
-                )
+        if actor.role is ActorRole.PROXY and proxy is not None:
             return case, proxy.party.id_type, proxy.party.id_number
         return case, case.applicant.id_type, case.applicant.id_number
 
+    @refusals_journaled("case.sign_pledge", "case", "case_no")
     def _start_authentication(
         self,
         case_no: str,
@@ -168,7 +165,10 @@ class SigningMixin(ProxyGrantMixin):
 
         Raises:
             SignatureError: GZ-SG-086 no identity provider configured.
-            PermissionDeniedError: another applicant's case (GZ-AU-011) or role not allowed.
+            PermissionDeniedError: another applicant's case (GZ-AU-011) or role not allowed;
+                a proxy without the applicant's signed special authorisation for this case
+                (GZ-AU-011, R-024) — checked before the identity provider is called.
+        Refusals are journaled.
         """
         px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
         case, id_type, id_number = self._signing_party(case_no, actor, px)
