@@ -85,6 +85,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "申请人只能办理本人的办件",
         "an applicant may act only on its own case",
     ),
+    "GZ-AU-012": (
+        ("R-024",),
+        "申请人已撤销该特别授权书",
+        "the applicant revoked this special authorisation",
+    ),
     "GZ-AU-020": (
         (),
         "无权查看或执行该操作 (HTTP 服务)",
@@ -825,6 +830,22 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         (),
         "签署会话不存在、已使用、已过期或不属于该办件",
         "the signing session is unknown, used, expired or of another case",
+    ),
+    "GZ-WF-030": (
+        ("R-024",),
+        "该办件没有该编号的已签署特别授权书",
+        "the case has no signed special authorisation of that number",
+    ),
+    "GZ-WF-031": (
+        ("R-024", "R-060"),
+        "特别授权书已用于代为承诺, 不能再撤销; 可撤回承诺",
+        "the special authorisation was used for a pledge and can no longer be revoked; "
+        "withdraw the pledge instead",
+    ),
+    "GZ-WF-032": (
+        ("R-024",),
+        "该编号的特别授权书已撤销, 不能再签署或撤销; 请使用新编号",
+        "the special authorisation of that number is revoked; use a new number",
     ),
     "GZ-WF-501": (
         ("R-071",),

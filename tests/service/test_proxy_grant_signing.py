@@ -3,6 +3,7 @@ steps, and the proxy's pledge carrying it verifies (R-024, R-035; DESIGN §4, §
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -115,7 +116,6 @@ def test_r024_applicant_signs_the_grant_with_an_event_certificate_and_the_proxy_
     assert blob is not None
     args, _, _ = _cli(tmp_path, flow, Bundle.from_json(blob.data), "--json")
     assert main(args) == 0
-    import json
 
     out = json.loads(capsys.readouterr().out)[0]["report"]
     assert out["indication"] == "TOTAL_PASSED"
@@ -290,3 +290,93 @@ def test_r024_the_identity_provider_never_hears_of_a_proxy_without_the_signed_gr
     assert [e.detail["code"] for e in refused[-5:]] == ["GZ-AU-011"] * 5
     s = flow.svc.signing.start_authentication(case_no, them, proxy=held)
     assert s.state == "STARTED" and len(started) == 1
+
+
+def _chain_of(signer: Any) -> list[bytes]:
+    return [c.public_bytes(Encoding.DER) for c in signer.certificate_chain]
+
+
+def test_r024_the_applicant_revokes_a_grant_and_the_proxy_can_no_longer_act(flow: Flow) -> None:
+    """R-024: the applicant — the grantor, and no one else — revokes the signed grant
+    before the proxy has pledged with it (journaled). From then on the proxy's choices,
+    authentication, data to sign and a pledge it signed anyway are refused GZ-AU-011 with
+    the reason GZ-AU-012, nothing is recorded, and the number cannot be signed again."""
+    from gaozhi_sdk.esign import sign
+    from gaozhi_sdk.testing import synthetic_applicant
+
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    held = _grant(flow, case_no, me, proxy)
+    outsider = Actor(role=ActorRole.APPLICANT, actor_id=synthetic_applicant(flow.rng).id_number)
+    for who in (them, outsider, flow.clerk):  # the proxy, another applicant, an official
+        with pytest.raises(GaozhiError) as err:
+            flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", who)
+        assert err.value.code in ("GZ-AU-011", "GZ-AU-001"), err.value
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") == held
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.revoke_authorization(case_no, "SQ-NONE", me)
+    assert err.value.code == "GZ-WF-030"
+    refused = [e for e in flow.svc.journal.entries() if e.outcome == "REFUSED"]
+    assert [e.event for e in refused[-4:]] == ["case.revoke_authorization"] * 4
+
+    assert flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me) is None
+    (entry,) = [
+        e for e in flow.svc.journal.entries() if e.event == "case.proxy_authorization_revoked"
+    ]
+    assert entry.outcome == "APPLIED" and entry.detail["authorization_id"] == "SQ-EV-1"
+    assert them.actor_id not in json.dumps(entry.detail)  # the proxy only as a keyed digest
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me)
+    assert err.value.code == "GZ-WF-032"
+
+    def refused_as_revoked(err: pytest.ExceptionInfo[GaozhiError]) -> None:
+        assert err.value.code == "GZ-AU-011"
+        assert "GZ-AU-012" in err.value.message and "revoked" in (err.value.message_en or "")
+
+    choose = [{"entry_id": ENTRY, "mode": "PLEDGE"}]
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.record_choices(case_no, choose, them, proxy=held)
+    refused_as_revoked(err)
+    assert flow.svc.cases.get(case_no).choices == ()
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.signing.start_authentication(case_no, them, proxy=held)
+    refused_as_revoked(err)
+    flow.svc.cases.record_choices(case_no, choose, me)  # the applicant goes on alone
+    theirs = flow.pki.applicant("代为承诺人 (测试)", them.actor_id)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.pledge_data_to_sign(case_no, _chain_of(theirs), them, proxy=held)
+    refused_as_revoked(err)
+    signed_anyway = sign(flow.svc.cases.draft_pledge(case_no, proxy=held), theirs)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.submit_pledge(signed_anyway, them)
+    refused_as_revoked(err)
+    assert flow.svc.cases.get(case_no).pledge_id is None
+    # the revoked number is not signed again (a new number is)
+    mine = flow.pki.applicant("申请人 (测试)", me.actor_id)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.authorization_data_to_sign(case_no, proxy, _chain_of(mine), me)
+    assert err.value.code == "GZ-WF-032"
+
+
+def test_r024_a_grant_the_proxy_pledged_with_cannot_be_revoked(flow: Flow) -> None:
+    """R-024, R-060: once the proxy pledged under the grant it is evidence of that pledge
+    and stays (GZ-WF-031, nothing changed); the applicant withdraws the pledge instead."""
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    held = _grant(flow, case_no, me, proxy)
+    flow.svc.cases.record_choices(
+        case_no, [{"entry_id": ENTRY, "mode": "PLEDGE"}], them, proxy=held
+    )
+    cert, key = _event_cert(flow, case_no, them, held)
+    dts = flow.svc.cases.pledge_data_to_sign(
+        case_no, cert.certificate_chain, them, proxy=held,
+        signing_method=SigningMethod.EVENT_CERTIFICATE,
+    )  # fmt: skip
+    flow.svc.cases.assemble_pledge(
+        case_no, dts.session_id, _raw(key, dts.pae_bytes), them, signature_format="raw"
+    )
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me)
+    assert err.value.code == "GZ-WF-031"
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") == held
+    events = [e.event for e in flow.svc.journal.entries()]
+    assert "case.proxy_authorization_revoked" not in events

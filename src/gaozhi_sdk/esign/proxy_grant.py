@@ -14,11 +14,16 @@ that:
 * names this pledge's pledgor as grantor and this proxy (identifier) as proxy, this case
   and notice, the same matter and authorisation number, every pledged proof, express
   authority to pledge, a validity period covering the pledge's signing date, and a grant
-  time not after it.
+  time not after it;
+* was not revoked by the applicant, as far as the caller knows (``revoked``: the numbers
+  of the authorisations the grantor revoked for this case — the service's record;
+  an offline verifier knows none, and the service refuses a pledge under a revoked
+  grant when it arrives, so none is ever stored).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from gaozhi_sdk.errors import GaozhiError
@@ -28,20 +33,38 @@ from gaozhi_sdk.ids import mask_identifier
 if TYPE_CHECKING:
     from gaozhi_sdk.esign.policy import SignerContext
 
-__all__ = ["grant_problem"]
+__all__ = ["GRANT_REVOKED", "grant_problem", "revoked_reason"]
 
 _GRANT_TYPE = "application/vnd.gaozhi.proxy-authorization+json;version=1"
 
+#: The code of a special authorisation the applicant revoked (R-024).
+GRANT_REVOKED = "GZ-AU-012"
+
+
+def revoked_reason() -> tuple[str, str]:
+    """Why a revoked special authorisation entitles no one, as (Chinese, English)."""
+    return (
+        f"申请人已撤销该特别授权书 ({GRANT_REVOKED}, R-024)",
+        f"the applicant revoked this special authorisation ({GRANT_REVOKED}, R-024)",
+    )
+
 
 def grant_problem(
-    pledge: Any, proxy: Any, ctx: SignerContext, *, name_pledgor: bool = True
+    pledge: Any,
+    proxy: Any,
+    ctx: SignerContext,
+    *,
+    name_pledgor: bool = True,
+    revoked: Collection[str] = (),
 ) -> tuple[bool, str, str] | None:
     """Why the pledge's signed authorisation does not entitle its proxy, or None.
 
     ``pledge``: the parsed :class:`~gaozhi_sdk.models.Pledge`; ``proxy``: its ``proxy``.
     ``name_pledgor``: the reasons name the pledgor by masked identifier (a verifier's
     report); False for answers to a proxy not yet shown to be entitled, who must learn
-    nothing of the applicant.
+    nothing of the applicant. ``revoked``: authorisation numbers the grantor revoked for
+    the pledge's case (checked last: only a grant that would otherwise entitle the proxy
+    is reported as revoked, :data:`GRANT_REVOKED`).
     Returns ``(undecided, zh, en)``: ``undecided`` when the grant's own validation is
     INDETERMINATE (e.g. no anchor was given) — the proxy's entitlement cannot be decided —
     else the grant is missing, invalid or does not bind this pledge.
@@ -101,6 +124,8 @@ def grant_problem(
             f"承诺人签署的特别授权书与本承诺书不符: {mismatch[0]} (R-024)",
             f"the pledgor's signed special authorisation does not match this pledge: {mismatch[1]}",
         )
+    if auth.authorization_id in revoked:  # the grant's own number (checked above)
+        return (False, *revoked_reason())
     return None
 
 

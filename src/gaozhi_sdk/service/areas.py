@@ -206,6 +206,7 @@ class Cases(_Area):
     authorization_data_to_sign = _area(ProxyGrantMixin._authorization_data_to_sign)
     assemble_authorization = _area(ProxyGrantMixin._assemble_authorization)
     signed_authorization = _area(ProxyGrantMixin._signed_authorization)
+    revoke_authorization = _area(ProxyGrantMixin._revoke_authorization)
     draft_pledge = _area(CasesMixin._draft_pledge)
     submit_pledge = _area(CasesMixin._submit_pledge)
     accept = _area(CasesMixin._accept)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.canonical import model_bytes, sha256_hex
@@ -23,7 +23,7 @@ from gaozhi_sdk.errors import (
 from gaozhi_sdk.esign import Bundle, payload_model
 from gaozhi_sdk.esign.methods import AUTH_RECORD_TYPE, authentication_age_problem
 from gaozhi_sdk.esign.policy import SignerContext
-from gaozhi_sdk.esign.proxy_grant import grant_problem
+from gaozhi_sdk.esign.proxy_grant import grant_problem, revoked_reason
 from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice, Withdrawal
 from gaozhi_sdk.models.documents import Notice, NoticeItem, Pledge, PledgeItem
@@ -60,6 +60,10 @@ SIGNING_METHOD_KIND = "pledge_signing_method"
 #: Event certificates this service obtained, by SHA-256 of the leaf DER: when the
 #: authentication they were issued on was made (DESIGN §4a).
 EVENT_CERTIFICATE_KIND = "event_certificate"
+#: Store kind of the applicant's signed special authorisations (R-024), id
+#: ``<case_no>:<authorization_id>``; state ``SIGNED`` or :data:`GRANT_REVOKED_STATE`.
+GRANT_KIND = "proxy_grant"
+GRANT_REVOKED_STATE = "REVOKED"
 
 
 def _combine(results: Sequence[R.EligibilityResult]) -> R.EligibilityResult:
@@ -499,6 +503,10 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             # power of attorney → GZ-RL-002), then signature and signer policy (GZ-SG-020 /
             # GZ-SG-050: only the pledgor or the named proxy may sign, DESIGN §4).
             self._check_pledge(case, pledge, actor)
+            if pledge.proxy is not None and self._grant_revoked(
+                case.case_no, pledge.proxy.authorization.authorization_id
+            ):  # R-024: the applicant withdrew the proxy's authority before it pledged
+                self._refuse_proxy(*revoked_reason())
             method = self._check_signing_method(case, pledge, b.method)
             self._check_authentication_age(pledge, b)
             # Tokens the pledge arrives with never establish its time (issue 9): they are
@@ -902,16 +910,28 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         ctx = SignerContext(
             identifier_digest=None, trust=self.sealer.trust, at=now, policy=self.sealer.policy
         )
-        problem = grant_problem(view, proxy, ctx, name_pledgor=False)
+        number = proxy.authorization.authorization_id
+        revoked = (number,) if self._grant_revoked(case.case_no, number) else ()
+        problem = grant_problem(view, proxy, ctx, name_pledgor=False, revoked=revoked)
         if problem is not None:
-            _, zh, en = problem
-            raise PermissionDeniedError(
-                "GZ-AU-011",
-                f"代为承诺人须出示申请人签署的特别授权书 (R-024): {zh}",
-                message_en=f"a proxy must present the applicant's signed special "
-                f"authorisation (R-024): {en}",
-                details={"role": ActorRole.PROXY.value, "signed_grant": False},
-            )
+            self._refuse_proxy(problem[1], problem[2])
+
+    @staticmethod
+    def _refuse_proxy(zh: str, en: str) -> NoReturn:
+        """GZ-AU-011 for a proxy without the applicant's signed grant in force (R-024)."""
+        raise PermissionDeniedError(
+            "GZ-AU-011",
+            f"代为承诺人须出示申请人签署的特别授权书 (R-024): {zh}",
+            message_en=f"a proxy must present the applicant's signed special "
+            f"authorisation (R-024): {en}",
+            details={"role": ActorRole.PROXY.value, "signed_grant": False},
+        )
+
+    def _grant_revoked(self, case_no: str, authorization_id: str) -> bool:
+        """R-024: whether the applicant revoked its signed special authorisation of this
+        number for this case (``svc.cases.revoke_authorization``)."""
+        rec = self.store.get(GRANT_KIND, f"{case_no}:{authorization_id}")
+        return rec is not None and rec.state == GRANT_REVOKED_STATE
 
     def _check_proxy(
         self, case: Case | str, proxy: Proxy | Mapping[str, Any], *, on: date | None = None

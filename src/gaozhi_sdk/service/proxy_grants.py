@@ -17,6 +17,12 @@ grant was signed while it was valid), stored with the case and journaled
 (``case.proxy_authorized``). The proxy then presents it:
 ``svc.cases.signed_authorization(case_no, authorization_id)`` returns the
 :class:`~gaozhi_sdk.models.Proxy` carrying it, to pass as ``proxy=`` when it signs.
+
+Until the proxy has pledged with it, the applicant may revoke it
+(``svc.cases.revoke_authorization(case_no, authorization_id, applicant)``, journaled
+``case.proxy_authorization_revoked``); from then on the proxy's choices, authentication,
+data to sign and pledge under it are refused (GZ-AU-011, the reason GZ-AU-012), and its
+number cannot be signed again.
 """
 
 from __future__ import annotations
@@ -26,12 +32,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gaozhi_sdk.canonical import digest_json
-from gaozhi_sdk.errors import PermissionDeniedError, SignatureError
+from gaozhi_sdk.errors import PermissionDeniedError, SignatureError, WorkflowError
 from gaozhi_sdk.esign.validate import payload_model
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor, AuthorizationGrant, Proxy
 from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.service._core import refusals_journaled
+from gaozhi_sdk.service.cases import GRANT_KIND, GRANT_REVOKED_STATE
 from gaozhi_sdk.service.remote_signing import (
     SESSION_KIND,
     DataToSign,
@@ -41,9 +48,6 @@ from gaozhi_sdk.service.remote_signing import (
 )
 
 __all__ = ["GRANT_KIND", "ProxyGrantMixin"]
-
-#: Store kind of the signed special authorisations, id ``<case_no>:<authorization_id>``.
-GRANT_KIND = "proxy_grant"
 
 
 class ProxyGrantMixin(RemoteSigningMixin):
@@ -92,6 +96,7 @@ class ProxyGrantMixin(RemoteSigningMixin):
         """
         case = self._check_grantor(case_no, actor)
         px = self._check_proxy(case, proxy)
+        self._check_number_not_revoked(case.case_no, px.authorization.authorization_id)
         chain = self._signer_chain(certificate_chain, sm2_signer_id, signing_method)
         if signing_method is SigningMethod.EVENT_CERTIFICATE:
             self._need_tsa_for_event_certificates()
@@ -151,6 +156,8 @@ class ProxyGrantMixin(RemoteSigningMixin):
         key = f"{case.case_no}:{grant.authorization_id}"
         with self.store.transaction() as tx:
             old = tx.get(GRANT_KIND, key)
+            if old is not None and old.state == GRANT_REVOKED_STATE:
+                raise _number_revoked()
             tx.put(
                 GRANT_KIND,
                 key,
@@ -177,6 +184,83 @@ class ProxyGrantMixin(RemoteSigningMixin):
 
     def _signed_authorization(self, case_no: str, authorization_id: str) -> Proxy | None:
         """The proxy carrying the applicant's signed special authorisation number
-        ``authorization_id`` for this case (None if the applicant signed none)."""
+        ``authorization_id`` for this case (None if the applicant signed none or revoked it)."""
         rec = self.store.get(GRANT_KIND, f"{case_no}:{authorization_id}")
-        return None if rec is None else Proxy.model_validate(rec.doc["proxy"])
+        if rec is None or rec.state == GRANT_REVOKED_STATE:
+            return None
+        return Proxy.model_validate(rec.doc["proxy"])
+
+    @refusals_journaled("case.revoke_authorization", "case", "case_no")
+    def _revoke_authorization(self, case_no: str, authorization_id: str, actor: Actor) -> None:
+        """The applicant revokes its signed special authorisation number
+        ``authorization_id`` for this case (R-024) before the proxy has pledged with it.
+
+        From then on the proxy's choices, authentication, data to sign and pledge under
+        it are refused (GZ-AU-011 with the reason GZ-AU-012) and the number cannot be
+        signed again. Journaled (``case.proxy_authorization_revoked``); refusals too.
+
+        Args:
+            actor: the case's applicant — the grantor; no one else revokes (GZ-AU-011).
+
+        Raises:
+            PermissionDeniedError: GZ-AU-011 the actor is not the case's applicant.
+            WorkflowError: GZ-WF-030 no signed authorisation of that number for the case;
+                GZ-WF-031 the proxy already pledged with it (withdraw the pledge, R-060);
+                GZ-WF-032 already revoked.
+        """
+        case = self._check_grantor(case_no, actor)
+        key = f"{case.case_no}:{authorization_id}"
+        now = self.now()
+        with self.store.transaction() as tx:
+            rec = tx.get(GRANT_KIND, key)
+            if rec is None:
+                raise WorkflowError(
+                    "GZ-WF-030",
+                    f"该办件没有编号为 {authorization_id[:64]} 的已签署特别授权书 (R-024)",
+                    message_en="the case has no signed special authorisation of that number",
+                )
+            if rec.state == GRANT_REVOKED_STATE:
+                raise _number_revoked()
+            current = tx.get("case", case.case_no)
+            pledge_id = None if current is None else current.doc.get("pledge_id")
+            used = self._pledge(pledge_id).proxy if pledge_id else None
+            if used is not None and used.authorization.authorization_id == authorization_id:
+                raise WorkflowError(
+                    "GZ-WF-031",
+                    "代为承诺人已凭该特别授权书签署承诺书, 不能再撤销; 可撤回承诺 (R-024, R-060)",
+                    message_en="the proxy already pledged under this special authorisation; "
+                    "it can no longer be revoked — withdraw the pledge instead (R-060)",
+                )
+            tx.put(
+                GRANT_KIND,
+                key,
+                {**rec.doc, "revoked_at": now.isoformat()},
+                state=GRANT_REVOKED_STATE,
+                expected_version=rec.version,
+            )
+            proxy = Proxy.model_validate(rec.doc["proxy"])
+            tx.append_journal(
+                event="case.proxy_authorization_revoked",
+                aggregate_type="case",
+                aggregate_id=case.case_no,
+                actor=self.actor_ref(actor),
+                payload_digest=digest_json({"case_no": case.case_no, "authorization_id": key}),
+                detail={
+                    "authorization_id": authorization_id,
+                    "proxy": self.subject_digest(proxy.party.id_number),
+                },
+                at=now.isoformat(),
+            )
+
+    def _check_number_not_revoked(self, case_no: str, authorization_id: str) -> None:
+        """GZ-WF-032 if the applicant revoked a grant of this number for the case."""
+        if self._grant_revoked(case_no, authorization_id):
+            raise _number_revoked()
+
+
+def _number_revoked() -> WorkflowError:
+    return WorkflowError(
+        "GZ-WF-032",
+        "该编号的特别授权书已撤销, 不能再签署或撤销; 请使用新编号 (R-024)",
+        message_en="the special authorisation of that number is revoked; use a new number",
+    )
