@@ -412,6 +412,33 @@ def test_r024_a_proxys_refusal_is_no_oracle_for_the_applicants_identifier(world:
     assert mask_identifier(case.applicant.id_number) not in answers[0][1]
 
 
+def test_r024_a_stranger_proxys_choices_tell_nothing_of_the_case(world: World) -> None:
+    """R-024, R-021: an outsider in the PROXY role without the applicant's signed grant
+    gets one answer from record_choices — GZ-AU-011, journaled as what it tried — whether
+    it guessed the told proofs right or wrong and whatever the case's status; before, a
+    wrong guess answered GZ-RL-205 and a case past the choice its status (GZ-WF-…)."""
+    outsider = world.new_applicant()
+    acting = world.actor_of(outsider, ActorRole.PROXY)
+    cases = [world.bring(ONLINE_ENTRY, s) for s in ("NOTICE_ISSUED", "CHOSEN", "PLEDGED")]
+    answers = set()
+    for case in cases:
+        proxy, _ = world.proxy_for(case.applicant, [ONLINE_ENTRY], proxy_app=outsider)
+        for guess in (ONLINE_ENTRY, EXAM_ENTRY):
+            with pytest.raises(GaozhiError) as ei:
+                world.svc.cases.record_choices(
+                    case.case_no,
+                    [ProofChoice(entry_id=guess, mode=ProofMode.DOCUMENT)],
+                    acting,
+                    proxy=proxy,
+                )
+            answers.add((ei.value.code, ei.value.message, ei.value.message_en))
+        refused = [e for e in world.svc.journal.entries() if e.outcome == "REFUSED"]
+        assert [e.event for e in refused[-2:]] == ["case.decline"] * 2
+        assert world.svc.cases.get(case.case_no) == case  # nothing recorded
+    assert len(answers) == 1, answers
+    assert next(iter(answers))[0] == "GZ-AU-011"
+
+
 @pytest.mark.parametrize(
     ("kind", "code"),
     [

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, NoReturn
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.canonical import model_bytes, sha256_hex
 from gaozhi_sdk.errors import (
+    GaozhiError,
     PermissionDeniedError,
     RuleViolationError,
     SignatureError,
@@ -257,11 +258,20 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
 
         A proxy chooses only with the special authorisation it holds from this case's
         applicant for every told proof, valid today (``proxy``, R-024); without it the
-        case is not the proxy's (GZ-AU-011).
+        case is not the proxy's (GZ-AU-011) — checked first, so the answer tells nothing
+        of the case's proofs or status.
         """
         case = self._case(case_no)
         px = None if proxy is None else self._parse(Proxy, proxy, "代为承诺人")
         parsed = [self._parse(ProofChoice, c, "办理方式选择") for c in choices]
+        declined = all(c.mode is ProofMode.DOCUMENT for c in parsed)
+        transition = "decline" if declined else "record_choices"
+        try:  # R-024: the proxy's authority before the told proofs or the status show
+            self._check_proxy_first(case, actor, px)
+        except GaozhiError as err:  # journaled as what it tried
+            self._journal_refusal(actor, f"case.{transition}", "case", case_no, err)
+            err.journaled = True  # type: ignore[attr-defined]
+            raise
         ids = [c.entry_id for c in parsed]
         if sorted(ids) != sorted(case.entry_ids) or len(set(ids)) != len(ids):
             raise RuleViolationError(
@@ -269,13 +279,9 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 "须对告知的每一项证明分别选择承诺或提交证明, 且每项只选一次 (R-021)",
                 message_en="one choice per told proof item is required (R-021)",
             )
-        declined = all(c.mode is ProofMode.DOCUMENT for c in parsed)
-        transition = "decline" if declined else "record_choices"
         with self._run(actor, "case", transition, "case", case_no, organ_uscc=case.organ_uscc) as s:
             assert s.current is not None
             self._check_own_case(case, actor, px)
-            if actor.role is ActorRole.PROXY:
-                self._check_proxy_authority(case, actor, px, s.now.date())
             new = case.model_copy(
                 update={
                     "choices": tuple(parsed),
