@@ -76,3 +76,88 @@ def test_r024_an_outsider_proxy_gets_one_answer_from_data_to_sign_over_http(
         assert seen[0]["code"] == "GZ-AU-011"
     # nothing moved: the cases are where they were
     assert states() == before
+
+
+def _b64chain(signer: Any) -> list[str]:
+    return [
+        base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+        for c in signer.certificate_chain
+    ]
+
+
+def test_r024_the_applicant_signs_and_revokes_a_special_authorisation_over_http(
+    served: ServedService,
+) -> None:
+    """R-024 over HTTP, mirroring the pledge's three steps: only the applicant gets the
+    grant's bytes and submits its signature (201, the proxy carrying the signed grant);
+    the proxy chooses with it; only the applicant revokes it (204, then 409 GZ-WF-032),
+    and the proxy's data to sign under it is then refused 403 GZ-AU-011 (reason
+    GZ-AU-012)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    case_no, app = open_case(served, 8811)
+    case = served.client("clerk").get(f"/v1/cases/{case_no}").json()
+    party = new_applicant(8812)
+    today = date.today()
+    terms = {
+        "party": party.model_dump(mode="json"),
+        "authorization": {
+            "authorization_id": "SQ-HTTP-1",
+            "grantor_id_number": app.id_number,
+            "matter_code": case["matter_code"],
+            "entry_ids": [ONLINE_ENTRY],
+            "valid_from": today.isoformat(),
+            "valid_to": (today + timedelta(days=30)).isoformat(),
+            "express_pledge_authority": True,
+            "document_ref": "网上签署的特别授权书",
+        },
+    }
+    signer = served.pki.applicant("申请人 #grant", app.id_number)
+    body = {"certificate_chain": _b64chain(signer), "proxy": terms}
+    base = f"/v1/cases/{case_no}/authorizations"
+    me = served.client("platform").acting_for(app.id_number)
+    as_proxy = served.client("platform").acting_for(party.id_number, role="PROXY")
+    other = served.client("platform").acting_for(new_applicant(8813).id_number)
+    for who, code in (
+        (as_proxy, "GZ-AU-011"),
+        (other, "GZ-AU-011"),
+        (served.client("clerk"), "GZ-AU-001"),
+    ):
+        r = who.post(f"{base}/data-to-sign", body)
+        assert (r.status_code, r.json()["code"]) == (403, code), r.text
+    r = me.post(f"{base}/data-to-sign", body)
+    assert r.status_code == 200, r.text
+    dts = r.json()
+    assert dts["authorization_id"] == "SQ-HTTP-1" and dts["pledge_id"] == ""
+    sig = signer.private_key.sign(base64.b64decode(dts["pae"]), ec.ECDSA(hashes.SHA256()))
+    signed = {"session_id": dts["session_id"], "signature": base64.b64encode(sig).decode()}
+    r = as_proxy.post(f"{base}/signature", signed)  # not the proxy's session to finish
+    assert r.status_code == 403, r.text
+    r = me.post(f"{base}/signature", signed)
+    assert r.status_code == 201, r.text
+    held = r.json()
+    assert held["party"]["id_number"] == party.id_number
+    assert held["authorization"]["signed_grant"]
+
+    r = as_proxy.post(
+        f"/v1/cases/{case_no}/choices",
+        {"choices": [{"entry_id": ONLINE_ENTRY, "mode": "PLEDGE"}], "proxy": held},
+    )
+    assert r.status_code == 200, r.text
+    r = as_proxy.post(f"{base}/SQ-HTTP-1/revocation")
+    assert (r.status_code, r.json()["code"]) == (403, "GZ-AU-011"), r.text
+    r = me.post(f"{base}/SQ-HTTP-1/revocation")
+    assert r.status_code == 204, r.text
+    r = me.post(f"{base}/SQ-HTTP-1/revocation")
+    assert (r.status_code, r.json()["code"]) == (409, "GZ-WF-032"), r.text
+    r = me.post(f"{base}/SQ-NONE/revocation")
+    assert (r.status_code, r.json()["code"]) == (409, "GZ-WF-030"), r.text
+    theirs = served.pki.applicant("代为承诺人 #grant", party.id_number)
+    r = as_proxy.post(
+        f"/v1/cases/{case_no}/pledge/data-to-sign",
+        {"certificate_chain": _b64chain(theirs), "proxy": held},
+    )
+    assert (r.status_code, r.json()["code"]) == (403, "GZ-AU-011"), r.text
+    assert "GZ-AU-012" in r.json()["title"]
+    assert app.id_number not in r.text

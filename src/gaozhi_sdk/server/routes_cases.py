@@ -1,4 +1,5 @@
-"""Routes: notices, cases and the pledge with three-step signing (DESIGN §10).
+"""Routes: notices, cases, the pledge with three-step signing (DESIGN §10) and the
+applicant's special authorisation of a proxy, signed the same way and revocable (R-024).
 
 Every route calls the public :class:`~gaozhi_sdk.PledgeService` method with the caller's
 actor, so the library's role policy decides and journals refusals. Reads, which the
@@ -13,7 +14,7 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Depends, FastAPI, Header, Query, Request
+from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -169,6 +170,14 @@ class DataToSignIn(_In):
     proxy: Proxy | None = Field(default=None, description="代为承诺人及特别授权 (代签时)")
     sm2_signer_id: str | None = Field(
         default=None, max_length=64, description="SM2 签名者标识 (默认 1234567812345678)"
+    )
+
+
+class AuthorizationDataToSignIn(DataToSignIn):
+    """Step 1 of the applicant's three-step signing of a special authorisation (R-024)."""
+
+    proxy: Proxy = Field(
+        description="代为承诺人及特别授权书条款 (编号、证明事项、有效期、明确授权代为承诺)"
     )
 
 
@@ -381,6 +390,59 @@ def mount(app: FastAPI) -> None:
             caller.actor,
             signature_format=body.signature_format,
         )
+
+    @app.post(
+        "/v1/cases/{case_no}/authorizations/data-to-sign",
+        response_model=DataToSign,
+        tags=["特别授权书"],
+        summary="申请人签署特别授权书 ①: 获取待签数据 (R-024; 仅申请人本人)",
+    )
+    def authorization_data_to_sign(
+        case_no: str,
+        body: AuthorizationDataToSignIn,
+        caller: CallerDep,
+        svc: SvcDep,
+        key: IdempotencyKey = None,
+    ) -> DataToSign:
+        chain = [_b64(c, "certificate_chain") for c in body.certificate_chain]
+        return svc.cases.authorization_data_to_sign(
+            case_no, body.proxy, chain, caller.actor, sm2_signer_id=body.sm2_signer_id
+        )
+
+    @app.post(
+        "/v1/cases/{case_no}/authorizations/signature",
+        response_model=Proxy,
+        status_code=201,
+        tags=["特别授权书"],
+        summary="申请人签署特别授权书 ③: 提交签名; 返回附有签名授权书的代为承诺人 (R-024)",
+    )
+    def authorization_signature(
+        case_no: str, body: SignatureIn, caller: CallerDep, svc: SvcDep, key: IdempotencyKey = None
+    ) -> Proxy:
+        return svc.cases.assemble_authorization(
+            case_no,
+            body.session_id,
+            _b64(body.signature, "signature"),
+            caller.actor,
+            signature_format=body.signature_format,
+        )
+
+    @app.post(
+        "/v1/cases/{case_no}/authorizations/{authorization_id}/revocation",
+        status_code=204,
+        response_class=Response,
+        tags=["特别授权书"],
+        summary="申请人撤销特别授权书 (代为承诺人凭其签署承诺书之前; R-024)",
+    )
+    def revoke_authorization(
+        case_no: str,
+        authorization_id: Annotated[str, Path(min_length=1, max_length=64)],
+        caller: CallerDep,
+        svc: SvcDep,
+        key: IdempotencyKey = None,
+    ) -> Response:
+        svc.cases.revoke_authorization(case_no, authorization_id, caller.actor)
+        return Response(status_code=204)
 
     @app.post(
         "/v1/cases/{case_no}/pledge",
