@@ -831,11 +831,6 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "签署会话不存在、已使用、已过期或不属于该办件",
         "the signing session is unknown, used, expired or of another case",
     ),
-    "GZ-WF-030": (
-        ("R-024",),
-        "该办件没有该编号的已签署特别授权书",
-        "the case has no signed special authorisation of that number",
-    ),
     "GZ-WF-031": (
         ("R-024", "R-060"),
         "特别授权书已用于代为承诺, 不能再撤销; 可撤回承诺",

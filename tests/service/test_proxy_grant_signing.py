@@ -313,8 +313,8 @@ def test_r024_the_applicant_revokes_a_grant_and_the_proxy_can_no_longer_act(flow
         assert err.value.code in ("GZ-AU-011", "GZ-AU-001"), err.value
     assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") == held
     with pytest.raises(GaozhiError) as err:
-        flow.svc.cases.revoke_authorization(case_no, "SQ-NONE", me)
-    assert err.value.code == "GZ-WF-030"
+        flow.svc.cases.revoke_authorization(case_no, "X" * 65, me)
+    assert err.value.code == "GZ-MD-002"
     refused = [e for e in flow.svc.journal.entries() if e.outcome == "REFUSED"]
     assert [e.event for e in refused[-4:]] == ["case.revoke_authorization"] * 4
 
@@ -323,6 +323,7 @@ def test_r024_the_applicant_revokes_a_grant_and_the_proxy_can_no_longer_act(flow
         e for e in flow.svc.journal.entries() if e.event == "case.proxy_authorization_revoked"
     ]
     assert entry.outcome == "APPLIED" and entry.detail["authorization_id"] == "SQ-EV-1"
+    assert entry.detail["signed_here"] is True
     assert them.actor_id not in json.dumps(entry.detail)  # the proxy only as a keyed digest
     assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None
     with pytest.raises(GaozhiError) as err:
@@ -380,3 +381,37 @@ def test_r024_a_grant_the_proxy_pledged_with_cannot_be_revoked(flow: Flow) -> No
     assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") == held
     events = [e.event for e in flow.svc.journal.entries()]
     assert "case.proxy_authorization_revoked" not in events
+
+
+def test_r024_a_grant_the_applicant_signed_elsewhere_is_revoked_by_its_number(
+    flow: Flow,
+) -> None:
+    """R-024: a grant the applicant signed with their own certificate outside this service
+    and handed to the proxy is revoked by its number too (nothing of it was stored here):
+    the proxy's choice under it is then refused GZ-AU-011 (GZ-AU-012) — before, it
+    entitled the proxy; a grant of another number still does."""
+    from gaozhi_sdk.esign import sign
+
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    own = flow.pki.applicant("申请人 (本人证书)", me.actor_id)
+    grant = flow.svc.cases.authorization_to_sign(case_no, proxy)
+    carried = proxy.with_signed_grant(sign(grant, own).to_json().decode("utf-8"))
+    assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None  # not stored here
+    flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me)
+    (entry,) = [
+        e for e in flow.svc.journal.entries() if e.event == "case.proxy_authorization_revoked"
+    ]
+    assert entry.detail["signed_here"] is False and entry.detail["proxy"] is None
+    choose = [{"entry_id": ENTRY, "mode": "PLEDGE"}]
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.record_choices(case_no, choose, them, proxy=carried)
+    assert err.value.code == "GZ-AU-011" and "GZ-AU-012" in err.value.message
+    assert flow.svc.cases.get(case_no).choices == ()
+    other = proxy.model_copy(
+        update={
+            "authorization": proxy.authorization.model_copy(update={"authorization_id": "SQ-2"})
+        }
+    )
+    grant2 = flow.svc.cases.authorization_to_sign(case_no, other)
+    carried2 = other.with_signed_grant(sign(grant2, own).to_json().decode("utf-8"))
+    assert flow.svc.cases.record_choices(case_no, choose, them, proxy=carried2).choices

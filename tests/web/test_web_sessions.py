@@ -334,3 +334,78 @@ def test_emulated_signing_is_refused_outside_development_mode(tmp_path: Path, we
     assert refused.value.code == "GZ-CF-065"
     app = create_app(served.db_url, config, dev=True)  # development mode: accepted
     assert app is not None
+
+
+def test_r024_a_revoked_grant_closes_the_case_pages_to_the_proxy(
+    web_served: ServedService,
+) -> None:
+    """R-024: a proxy whose web session registered the applicant's signed grant loses
+    the case pages as soon as the applicant revokes it (GZ-AU-020, journaled) — before,
+    the session kept showing the notice and the pledge text (the applicant's details)."""
+    import base64
+    from datetime import date, timedelta
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    base = web_served.base_url
+    owner = synthetic_applicant(random.Random(31))
+    party = synthetic_applicant(random.Random(32))
+    case_no = _start_case(web_served, _login(web_served, owner.id_number))
+    case = web_served.client("clerk").get(f"/v1/cases/{case_no}").json()
+    today = date.today()
+    terms = {
+        "party": party.model_dump(mode="json"),
+        "authorization": {
+            "authorization_id": "SQ-WEB-1",
+            "grantor_id_number": owner.id_number,
+            "matter_code": case["matter_code"],
+            "entry_ids": case["entry_ids"],
+            "valid_from": today.isoformat(),
+            "valid_to": (today + timedelta(days=30)).isoformat(),
+            "express_pledge_authority": True,
+            "document_ref": "网上签署的特别授权书",
+        },
+    }
+    signer = web_served.pki.applicant("申请人 #web", owner.id_number)
+    chain = [
+        base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+        for c in signer.certificate_chain
+    ]
+    me = web_served.client("platform").acting_for(owner.id_number)
+    grants = f"/v1/cases/{case_no}/authorizations"
+    r = me.post(f"{grants}/data-to-sign", {"certificate_chain": chain, "proxy": terms})
+    assert r.status_code == 200, r.text
+    sig = signer.private_key.sign(base64.b64decode(r.json()["pae"]), ec.ECDSA(hashes.SHA256()))
+    r = me.post(
+        f"{grants}/signature",
+        {"session_id": r.json()["session_id"], "signature": base64.b64encode(sig).decode()},
+    )
+    assert r.status_code == 201, r.text
+
+    proxy = _login(web_served, party.id_number, role="PROXY")
+    page = proxy.get(f"{base}/apply/cases/{case_no}/authorisation", timeout=10)
+    r = proxy.post(
+        f"{base}/apply/cases/{case_no}/authorisation",
+        data={
+            "csrf": _csrf(page.text),
+            "grantor_id": owner.id_number,
+            "authorization_id": "SQ-WEB-1",
+        },
+        headers={"Origin": base},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/apply/cases/{case_no}", r.text
+    assert proxy.get(f"{base}/apply/cases/{case_no}", timeout=10).status_code == 200
+    assert me.post(f"{grants}/SQ-WEB-1/revocation").status_code == 204
+    for path in ("", "/preview"):
+        r = proxy.get(f"{base}/apply/cases/{case_no}{path}", allow_redirects=False, timeout=10)
+        assert r.status_code == 403 and "GZ-AU-020" in r.text, (path, r.status_code)
+        assert owner.id_number[-4:] not in r.text
+    refused = [
+        e
+        for e in _journal(web_served)
+        if e.outcome == "REFUSED" and e.aggregate_id == case_no and e.actor["role"] == "PROXY"
+    ]
+    assert len(refused) >= 2

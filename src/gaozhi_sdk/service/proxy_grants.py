@@ -32,7 +32,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gaozhi_sdk.canonical import digest_json
-from gaozhi_sdk.errors import PermissionDeniedError, SignatureError, WorkflowError
+from gaozhi_sdk.errors import (
+    ModelValidationError,
+    PermissionDeniedError,
+    SignatureError,
+    WorkflowError,
+)
 from gaozhi_sdk.esign.validate import payload_model
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor, AuthorizationGrant, Proxy
@@ -197,29 +202,32 @@ class ProxyGrantMixin(RemoteSigningMixin):
 
         From then on the proxy's choices, authentication, data to sign and pledge under
         it are refused (GZ-AU-011 with the reason GZ-AU-012) and the number cannot be
-        signed again. Journaled (``case.proxy_authorization_revoked``); refusals too.
+        signed again. The number is revoked for the case whether the grant was signed
+        here (``assemble_authorization``) or elsewhere with the applicant's own
+        certificate and handed to the proxy. Journaled
+        (``case.proxy_authorization_revoked``); refusals too.
 
         Args:
             actor: the case's applicant — the grantor; no one else revokes (GZ-AU-011).
 
         Raises:
             PermissionDeniedError: GZ-AU-011 the actor is not the case's applicant.
-            WorkflowError: GZ-WF-030 no signed authorisation of that number for the case;
-                GZ-WF-031 the proxy already pledged with it (withdraw the pledge, R-060);
-                GZ-WF-032 already revoked.
+            ModelValidationError: GZ-MD-002 the number is empty or over 64 characters.
+            WorkflowError: GZ-WF-031 the proxy already pledged with it (withdraw the
+                pledge, R-060); GZ-WF-032 already revoked.
         """
         case = self._check_grantor(case_no, actor)
+        if not 0 < len(authorization_id) <= 64:
+            raise ModelValidationError(
+                "GZ-MD-002",
+                "特别授权书编号须为 1 至 64 个字符",
+                message_en="the authorisation number must be 1 to 64 characters",
+            )
         key = f"{case.case_no}:{authorization_id}"
         now = self.now()
         with self.store.transaction() as tx:
             rec = tx.get(GRANT_KIND, key)
-            if rec is None:
-                raise WorkflowError(
-                    "GZ-WF-030",
-                    f"该办件没有编号为 {authorization_id[:64]} 的已签署特别授权书 (R-024)",
-                    message_en="the case has no signed special authorisation of that number",
-                )
-            if rec.state == GRANT_REVOKED_STATE:
+            if rec is not None and rec.state == GRANT_REVOKED_STATE:
                 raise _number_revoked()
             current = tx.get("case", case.case_no)
             pledge_id = None if current is None else current.doc.get("pledge_id")
@@ -231,14 +239,16 @@ class ProxyGrantMixin(RemoteSigningMixin):
                     message_en="the proxy already pledged under this special authorisation; "
                     "it can no longer be revoked — withdraw the pledge instead (R-060)",
                 )
+            # a grant signed elsewhere has no record here: the revocation is kept alone
+            doc = dict(rec.doc) if rec is not None else {"case_no": case.case_no, "proxy": None}
             tx.put(
                 GRANT_KIND,
                 key,
-                {**rec.doc, "revoked_at": now.isoformat()},
+                {**doc, "revoked_at": now.isoformat()},
                 state=GRANT_REVOKED_STATE,
-                expected_version=rec.version,
+                expected_version=None if rec is None else rec.version,
             )
-            proxy = Proxy.model_validate(rec.doc["proxy"])
+            proxy = None if doc["proxy"] is None else Proxy.model_validate(doc["proxy"])
             tx.append_journal(
                 event="case.proxy_authorization_revoked",
                 aggregate_type="case",
@@ -247,7 +257,8 @@ class ProxyGrantMixin(RemoteSigningMixin):
                 payload_digest=digest_json({"case_no": case.case_no, "authorization_id": key}),
                 detail={
                     "authorization_id": authorization_id,
-                    "proxy": self.subject_digest(proxy.party.id_number),
+                    "signed_here": rec is not None,
+                    "proxy": None if proxy is None else self.subject_digest(proxy.party.id_number),
                 },
                 at=now.isoformat(),
             )

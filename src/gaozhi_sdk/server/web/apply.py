@@ -72,7 +72,9 @@ def case_for(request: Request, s: WebSession, case_no: str, action: str = "case.
     if case.pledge_id:
         p = svc.cases.pledge(case.pledge_id).proxy
         proxy_id = p.party.id_number if p else None
-    elif (px := proxy_of(s, case_no)) is not None:
+    elif (px := proxy_of(s, case_no)) is not None and (
+        svc.cases.signed_authorization(case_no, px.authorization.authorization_id) is not None
+    ):  # R-024: only while the applicant has not revoked the grant the session registered
         proxy_id = px.party.id_number
     check_read(
         svc,
