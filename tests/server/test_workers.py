@@ -82,3 +82,94 @@ def test_a_cancelled_request_waits_for_its_started_work() -> None:
         asyncio.run(main())
     finally:
         pool.shutdown()
+
+
+@pytest.mark.parametrize("cancels", [1, 3])
+def test_started_work_outlives_repeated_cancellation(cancels: int) -> None:
+    pool = WorkerPool(1)
+    started, release = threading.Event(), threading.Event()
+    log: list[str] = []
+
+    def work() -> None:
+        started.set()
+        release.wait(5)
+        log.append("work done")
+
+    async def main() -> None:
+        task = asyncio.create_task(pool.run(work))
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        for _ in range(cancels):
+            task.cancel()
+            await asyncio.sleep(0.01)
+        log.append(f"request done before its work: {task.done()}")
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        log.append("request done")
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert log == ["request done before its work: False", "work done", "request done"]
+
+
+def test_started_work_outlives_an_anyio_cancel_scope() -> None:
+    import anyio
+
+    pool = WorkerPool(1)
+    started, release = threading.Event(), threading.Event()
+    log: list[str] = []
+
+    def work() -> None:
+        started.set()
+        release.wait(5)
+        log.append("work done")
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+
+            async def request() -> None:
+                with anyio.CancelScope() as scope:
+                    scopes.append(scope)
+                    await pool.run(work)
+                log.append("scope exited")
+
+            scopes: list[anyio.CancelScope] = []
+            tg.start_soon(request)
+            while not started.is_set():
+                await anyio.sleep(0.001)
+            scopes[0].cancel()  # anyio re-delivers the cancellation at every await
+            await anyio.sleep(0.05)
+            release.set()
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert log == ["work done", "scope exited"]
+
+
+def test_work_cancelled_while_queued_never_runs() -> None:
+    pool = WorkerPool(1)
+    ran: list[str] = []
+
+    async def main() -> None:
+        gate = threading.Event()
+        first = asyncio.create_task(pool.run(gate.wait, 5))
+        await asyncio.sleep(0.01)
+        queued = asyncio.create_task(pool.run(lambda: ran.append("ran")))
+        await asyncio.sleep(0.01)
+        queued.cancel()
+        await asyncio.sleep(0.01)
+        gate.set()
+        await first
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.shutdown()
+    assert ran == []

@@ -8,6 +8,7 @@ import random
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,6 +173,43 @@ def test_not_durable_transaction_skips_fsync_only_for_itself(tmp_path: Path) -> 
     with off.transaction(durable=False):
         assert off._conn.execute("PRAGMA synchronous").fetchone()[0] == 0
     off.close()
+    store.close()
+
+
+class _RollbackFailsOnce:
+    """A connection whose first ROLLBACK fails (the transaction stays open)."""
+
+    def __init__(self, real: sqlite3.Connection) -> None:
+        self.real = real
+        self.failed = False
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql == "ROLLBACK" and not self.failed:
+            self.failed = True
+            raise sqlite3.OperationalError("simulated rollback failure")
+        return self.real.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_not_durable_transaction_restores_the_mode_after_a_failed_rollback(
+    tmp_path: Path,
+) -> None:
+    """The mode cannot change inside an open transaction: the one a failed ROLLBACK left
+    open is rolled back first, the body's error is what the caller sees, the store stays
+    usable and is FULL again."""
+    store = SqliteStore(tmp_path / "g.db")
+    real = store._conn
+    store._conn = _RollbackFailsOnce(real)  # type: ignore[assignment]
+    with pytest.raises(RuntimeError, match="body failed"), store.transaction(durable=False) as tx:
+        tx.put("case", "C-1", {}, state="DRAFT", expected_version=None)
+        raise RuntimeError("body failed")
+    store._conn = real
+    assert real.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert not real.in_transaction and store.get("case", "C-1") is None
+    with store.transaction() as tx:
+        tx.put("case", "C-2", {}, state="DRAFT", expected_version=None)
     store.close()
 
 

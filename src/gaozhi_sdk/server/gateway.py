@@ -438,9 +438,11 @@ class Gateway:
         }
         try:
             # after the operation's durable commit only the stored response is written here:
-            # lost on power failure it is answered GZ-HT-410 (never run twice), so it is
-            # committed without waiting for the disk; admission writes stay durable
-            with self.store.transaction(durable=not ride.committed) as tx:
+            # lost on power failure it is answered GZ-HT-410 (never run twice), so a success
+            # is committed without waiting for the disk. A refusal or conflict stays durable
+            # (GZ-HT-410 "carried out" would be untrue for it), as do admission writes
+            relaxed = ride.committed and status < 400
+            with self.store.transaction(durable=not relaxed) as tx:
                 if not ride.committed:
                     adm.apply(tx, claim=None)
                 if adm.rid is None:

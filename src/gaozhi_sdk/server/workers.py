@@ -8,16 +8,15 @@ is the event loop's own executor round trip (about half the cost of
 ``anyio.to_thread.run_sync`` under uvloop; ``bench/server.py``).
 
 The caller's context variables travel with the work (the gateway's ride-along writes reach
-the store, :mod:`gaozhi_sdk.store.ride`). As with ``anyio.to_thread.run_sync``, work that
-has started is never abandoned: a cancelled request waits for its thread to finish, so a
-transaction is never left half-observed.
+the store, :mod:`gaozhi_sdk.store.ride`). Work that has started is never abandoned: a
+cancelled request waits for its thread to finish (see :meth:`WorkerPool.run`), so the
+gateway never reads a request's outcome while its transaction may still commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,15 +39,24 @@ class WorkerPool:
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gaozhi")
 
     async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
-        """``fn(*args)`` in a worker thread, in a copy of the caller's context."""
-        loop = asyncio.get_running_loop()
-        call = functools.partial(contextvars.copy_context().run, fn, *args)
-        future = loop.run_in_executor(self._executor, call)
+        """``fn(*args)`` in a worker thread, in a copy of the caller's context.
+
+        Cancelled while still queued, the call is dropped (nothing ran). Cancelled once
+        started — once or repeatedly, natively or through an anyio cancel scope — it is
+        waited for to the end before the cancellation takes effect: a request never ends
+        while its operation is still running in a thread."""
+        job = self._executor.submit(contextvars.copy_context().run, fn, *args)
+        future = asyncio.wrap_future(job)
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
-            # started work is not abandoned (as anyio's run_sync): wait, then be cancelled
-            await asyncio.wait([future])
+            if job.cancel():  # still queued: it will never run
+                raise
+            while not future.done():
+                try:
+                    await asyncio.wait([future])
+                except asyncio.CancelledError:
+                    continue  # cancelled again: still wait for the started work
             raise
 
     def shutdown(self) -> None:

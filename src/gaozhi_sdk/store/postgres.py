@@ -563,7 +563,9 @@ class PostgresStore(SqlStore):
                     conn.execute(b"BEGIN")
                     if not durable:
                         conn.execute(b"SET LOCAL synchronous_commit = off")
-                    ride = board(self, tx)  # writes riding along (gaozhi_sdk.store.ride)
+                    ride = board(
+                        self, tx, durable=durable
+                    )  # writes riding along (gaozhi_sdk.store.ride)
                     yield tx
                     tx._active = False
                     committing = True

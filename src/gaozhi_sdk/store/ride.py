@@ -71,10 +71,12 @@ def riding(ride: RideAlong) -> Iterator[RideAlong]:
         _RIDE.reset(token)
 
 
-def board(store: Any, tx: Any) -> RideAlong | None:
-    """Called by a store right after ``BEGIN``: apply the pending ride-along writes."""
+def board(store: Any, tx: Any, *, durable: bool = True) -> RideAlong | None:
+    """Called by a store right after ``BEGIN``: apply the pending ride-along writes — only
+    to a durable transaction (the nonce, the journaled assertion and the key's claim must
+    survive a power failure; a ``durable=False`` one leaves them for the next)."""
     ride = _RIDE.get()
-    if ride is None or ride.store is not store or ride.committed or ride._aboard:
+    if ride is None or not durable or ride.store is not store or ride.committed or ride._aboard:
         return None
     if ride.conflict is not None:
         raise ride.conflict

@@ -597,7 +597,8 @@ class SqliteStore(SqlStore):
                 ride = None
                 committed = False
                 try:
-                    ride = board(self, tx)  # writes riding along (gaozhi_sdk.store.ride)
+                    # writes riding along (gaozhi_sdk.store.ride): durable transactions only
+                    ride = board(self, tx, durable=durable)
                     yield tx
                     tx._active = False
                     try:
@@ -615,11 +616,20 @@ class SqliteStore(SqlStore):
             finally:
                 self._tx_owner = None
                 if relaxed:
-                    try:
-                        conn.execute(f"PRAGMA synchronous = {self._sync}")
-                    except sqlite3.Error as exc:  # never go on with less durability
-                        self.close()
-                        raise _store_error(exc, "恢复同步模式") from exc
+                    self._restore_synchronous(conn)
+
+    def _restore_synchronous(self, conn: sqlite3.Connection) -> None:
+        """Back to the configured mode after a ``durable=False`` transaction. The mode
+        cannot change inside a transaction: one a failed ROLLBACK left open is rolled back
+        first. If the mode still cannot be restored the store is closed — it never goes on
+        committing with less durability than configured."""
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute(f"PRAGMA synchronous = {self._sync}")
+        except sqlite3.Error as exc:
+            self.close()
+            raise _store_error(exc, "恢复同步模式") from exc
 
     def prune_expired(self, kind: str, *, updated_before: datetime, limit: int = 1000) -> int:
         """Delete up to ``limit`` ephemeral records written before ``updated_before``

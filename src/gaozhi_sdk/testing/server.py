@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import secrets
+import select
 import socket
 import subprocess
 import sys
@@ -246,6 +247,9 @@ class KeepAliveClient(_SigningClient[LeanResponse]):
             idempotency_key=idempotency_key,
         )
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is not None and conn.sock is not None and select.select([conn.sock], [], [], 0)[0]:
+            conn.close()  # readable while idle: the server closed it (keep-alive timeout)
+            conn = None
         if conn is None:
             url = urlsplit(self.base_url)
             if url.scheme != "http" or url.hostname is None:
