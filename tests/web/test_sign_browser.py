@@ -311,7 +311,7 @@ def test_r024_applicant_signs_the_authorisation_in_the_browser_and_the_proxy_ple
     assert proxy.id_number not in browser.page_source  # masked only
     _sign_in_browser(browser)
     wait_path(browser, f"/apply/cases/{case_no}/grant/done", timeout=60)
-    check_page(browser, shots_dir, "apply-12-grant-done", ["grant-digest", "back"])
+    check_page(browser, shots_dir, "apply-12-grant-done", ["grant-digest", "grant-revoke", "back"])
     method = browser.find_element(By.ID, "grant-method").get_attribute("data-method")
     assert method == "EVENT_CERTIFICATE"
     # the case still waits for the pledge: granting is not pledging

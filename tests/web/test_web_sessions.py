@@ -336,12 +336,13 @@ def test_emulated_signing_is_refused_outside_development_mode(tmp_path: Path, we
     assert app is not None
 
 
-def test_r024_a_revoked_grant_closes_the_case_pages_to_the_proxy(
+def test_r024_the_applicant_revokes_the_grant_on_its_page_and_the_proxy_loses_the_case(
     web_served: ServedService,
 ) -> None:
-    """R-024: a proxy whose web session registered the applicant's signed grant loses
-    the case pages as soon as the applicant revokes it (GZ-AU-020, journaled) — before,
-    the session kept showing the notice and the pledge text (the applicant's details)."""
+    """R-024: the applicant revokes the signed grant from the page that shows it (the
+    proxy and another person cannot: GZ-AU-011 / GZ-AU-020); a proxy whose web session
+    registered it loses the case pages at once (GZ-AU-020, journaled) — before, the
+    session kept showing the notice and the pledge text (the applicant's details)."""
     import base64
     from datetime import date, timedelta
 
@@ -351,7 +352,8 @@ def test_r024_a_revoked_grant_closes_the_case_pages_to_the_proxy(
     base = web_served.base_url
     owner = synthetic_applicant(random.Random(31))
     party = synthetic_applicant(random.Random(32))
-    case_no = _start_case(web_served, _login(web_served, owner.id_number))
+    owner_s = _login(web_served, owner.id_number)
+    case_no = _start_case(web_served, owner_s)
     case = web_served.client("clerk").get(f"/v1/cases/{case_no}").json()
     today = date.today()
     terms = {
@@ -398,7 +400,30 @@ def test_r024_a_revoked_grant_closes_the_case_pages_to_the_proxy(
     )
     assert r.status_code == 303 and r.headers["location"] == f"/apply/cases/{case_no}", r.text
     assert proxy.get(f"{base}/apply/cases/{case_no}", timeout=10).status_code == 200
-    assert me.post(f"{grants}/SQ-WEB-1/revocation").status_code == 204
+
+    done = owner_s.get(f"{base}/apply/cases/{case_no}/grant/done?id=SQ-WEB-1", timeout=10)
+    assert done.status_code == 200 and 'id="grant-revoke"' in done.text
+
+    def revoke(who: requests.Session, csrf: str) -> requests.Response:
+        return who.post(
+            f"{base}/apply/cases/{case_no}/grant/revoke",
+            data={"csrf": csrf, "authorization_id": "SQ-WEB-1"},
+            headers={"Origin": base},
+            allow_redirects=False,
+            timeout=10,
+        )
+
+    r = revoke(proxy, _csrf(proxy.get(f"{base}/apply/cases/{case_no}", timeout=10).text))
+    assert r.status_code == 403 and "GZ-AU-011" in r.text, r.status_code
+    stranger = _login(web_served, synthetic_applicant(random.Random(33)).id_number)
+    r = revoke(stranger, _csrf(stranger.get(f"{base}/apply/", timeout=10).text))
+    assert r.status_code == 403 and "GZ-AU-020" in r.text, r.status_code
+    assert proxy.get(f"{base}/apply/cases/{case_no}", timeout=10).status_code == 200
+    r = revoke(owner_s, _csrf(done.text))
+    assert r.status_code == 200 and 'id="grant-revoked"' in r.text, r.text[:500]
+    events = {e.event for e in _journal(web_served) if e.aggregate_id == case_no}
+    assert "case.proxy_authorization_revoked" in events
+    assert any(e.event == "web.proxy_authorization_revoked" for e in _journal(web_served))
     for path in ("", "/preview"):
         r = proxy.get(f"{base}/apply/cases/{case_no}{path}", allow_redirects=False, timeout=10)
         assert r.status_code == 403 and "GZ-AU-020" in r.text, (path, r.status_code)

@@ -6,7 +6,9 @@ the terms before anything is signed. The next page shows the exact authorisation
 signs it on the device (``sign.js`` against ``/apply/api/cases/{case_no}/grant/…``:
 real-name authentication, a WebCrypto P-256 key, an event certificate). The signed
 authorisation is kept with the case (``svc.cases.signed_authorization``); the proxy,
-logged in as themselves, presents it by the grantor's ID number and its number.
+logged in as themselves, presents it by the grantor's ID number and its number. Until the
+proxy pledges with it, the applicant revokes it from the page that shows it
+(``…/grant/revoke``, ``svc.cases.revoke_authorization``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from gaozhi_sdk.models.parties import Applicant, Proxy, SpecialAuthorization
 from gaozhi_sdk.models.signing import AuthenticationMethod
 from gaozhi_sdk.server.web.apply import case_for
 from gaozhi_sdk.server.web.apply_api import drafted_grant
-from gaozhi_sdk.server.web.pages import error_page, fields, posted_form, show, svc_of
+from gaozhi_sdk.server.web.login import journal_web
+from gaozhi_sdk.server.web.pages import error_page, fields, posted_form, render, show, svc_of
 from gaozhi_sdk.server.web.sessions import WebSession
 
 __all__ = ["mount_grant"]
@@ -123,6 +126,31 @@ def mount_grant(app: FastAPI) -> None:
             }
 
         return show(request, "apply", "apply/sign.html", build)
+
+    @app.post("/apply/cases/{case_no}/grant/revoke", include_in_schema=False)
+    async def revoke(request: Request, case_no: str) -> Response:
+        posted = await posted_form(request, "apply")
+        if isinstance(posted, Response):
+            return posted
+        s, form = posted
+        svc = svc_of(request)
+        try:
+            case = case_for(request, s, case_no)
+            (auth_id,) = fields(form, "authorization_id")
+            # R-024: only the grantor, only before the proxy pledged (the library decides)
+            svc.cases.revoke_authorization(case.case_no, auth_id, s.actor)
+        except GaozhiError as err:
+            return error_page(request, "apply", err)
+        journal_web(
+            svc,
+            "web.proxy_authorization_revoked",
+            s.actor,
+            case_no=case_no,
+            authorization_id=auth_id,
+        )
+        return render(
+            request, "apply/grant_revoked.html", area="apply", session=s, case=case, auth_id=auth_id
+        )
 
     @app.get("/apply/cases/{case_no}/grant/done", include_in_schema=False)
     def done(request: Request, case_no: str, id: str = "") -> Response:

@@ -225,6 +225,19 @@ _T: dict[str, tuple[str, str]] = {
         "You signed the special authorisation; it is kept with the case.",
     ),
     "grant_digest": ("授权书签名文件摘要 (SHA-256)", "Signed authorisation digest (SHA-256)"),
+    "grant_revoke_title": ("撤销授权", "Revoke the authorisation"),
+    "grant_revoke_hint": (
+        "代为承诺人凭本授权书签署承诺书之前, 您可以撤销它; 撤销后代为承诺人不能再凭它办理, "
+        "该编号也不能再使用。",
+        "Until the proxy signs the pledge with it you may revoke it; the proxy can then no "
+        "longer act with it, and its number cannot be used again.",
+    ),
+    "grant_revoke_submit": ("撤销该授权书", "Revoke this authorisation"),
+    "grant_revoked_title": ("特别授权书已撤销", "Authorisation revoked"),
+    "grant_revoked_intro": (
+        "授权书 {auth_id} 已撤销, 代为承诺人不能再凭它代您办理。",
+        "Authorisation {auth_id} is revoked; the proxy can no longer act for you with it.",
+    ),
     "grant_next": ("下一步", "Next"),
     "grant_next_text": (
         "请代为承诺人以本人身份登录, 打开办件 {case_no}, 填写您的证件号码和授权书编号 "
