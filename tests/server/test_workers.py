@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -173,3 +174,34 @@ def test_work_cancelled_while_queued_never_runs() -> None:
     finally:
         pool.shutdown()
     assert ran == []
+
+
+def test_every_route_of_the_service_runs_its_work_in_the_pool(tmp_path: Any) -> None:
+    """No endpoint — API or browser page — is an ``async def`` doing its store, signing or
+    identity-provider work on the event loop (one slow call would stall every request of
+    the process): each is a plain function the route runs in the worker pool; only reading
+    the request body is awaited (``web.pages.raw_body``)."""
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    from gaozhi_sdk.server.app import create_app
+    from gaozhi_sdk.server.config import load_config
+    from gaozhi_sdk.testing.pki import TestPKI
+    from gaozhi_sdk.testing.server import ServedService
+
+    served = ServedService(
+        tmp_path / "svc",
+        TestPKI.create(),
+        web={"list_id": "SZ-411222-GZCN-2025", "platform_credential": "platform"},
+    )
+    served.prepare()
+    app = create_app(served.db_url, load_config(served.workdir / "service.yaml"), dev=True)
+    routes = [r for r in app.app.routes if isinstance(r, APIRoute)]
+    assert any(r.path.startswith("/apply/") for r in routes)  # the pages are mounted
+    on_loop = [
+        r.path
+        for r in routes
+        if not inspect.isfunction(getattr(r.endpoint, "__wrapped__", None))  # not OneHopRoute's
+    ]
+    assert on_loop == []

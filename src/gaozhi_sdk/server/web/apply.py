@@ -28,6 +28,7 @@ from gaozhi_sdk.models.signing import AuthenticationMethod
 from gaozhi_sdk.server.routes_cases import check_read
 from gaozhi_sdk.server.web.login import Platform, journal_web
 from gaozhi_sdk.server.web.pages import (
+    RawBody,
     error_page,
     fields,
     posted_form,
@@ -175,8 +176,8 @@ def mount_apply(app: FastAPI) -> None:
         return render(request, "apply/home.html", area="apply", session=s, matters=matters)
 
     @app.post("/apply/start", include_in_schema=False)
-    async def start(request: Request) -> Response:
-        posted = await posted_form(request, "apply")
+    def start(request: Request, raw: RawBody) -> Response:
+        posted = posted_form(request, "apply", raw)
         if isinstance(posted, Response):
             return posted
         s, form = posted
@@ -233,8 +234,8 @@ def mount_apply(app: FastAPI) -> None:
         )
 
     @app.post("/apply/cases/{case_no}/choices", include_in_schema=False)
-    async def choices(request: Request, case_no: str) -> Response:
-        posted = await posted_form(request, "apply")
+    def choices(request: Request, case_no: str, raw: RawBody) -> Response:
+        posted = posted_form(request, "apply", raw)
         if isinstance(posted, Response):
             return posted
         s, form = posted
@@ -273,8 +274,8 @@ def mount_apply(app: FastAPI) -> None:
         )
 
     @app.post("/apply/cases/{case_no}/authorisation", include_in_schema=False)
-    async def authorisation(request: Request, case_no: str) -> Response:
-        posted = await posted_form(request, "apply")
+    def authorisation(request: Request, case_no: str, raw: RawBody) -> Response:
+        posted = posted_form(request, "apply", raw)
         if isinstance(posted, Response):
             return posted
         s, form = posted
@@ -411,8 +412,8 @@ def mount_apply(app: FastAPI) -> None:
         return render(request, "apply/withdraw.html", area="apply", session=s, case=case)
 
     @app.post("/apply/cases/{case_no}/withdraw", include_in_schema=False)
-    async def withdraw(request: Request, case_no: str) -> Response:
-        posted = await posted_form(request, "apply")
+    def withdraw(request: Request, case_no: str, raw: RawBody) -> Response:
+        posted = posted_form(request, "apply", raw)
         if isinstance(posted, Response):
             return posted
         s, form = posted

@@ -29,7 +29,7 @@ from gaozhi_sdk.models.signing import AuthenticationMethod, SigningMethod
 from gaozhi_sdk.server.auth import AuthError
 from gaozhi_sdk.server.web.apply import case_for, proxy_of
 from gaozhi_sdk.server.web.login import journal_web
-from gaozhi_sdk.server.web.pages import COOKIE, SECURITY_HEADERS, check_origin, svc_of
+from gaozhi_sdk.server.web.pages import COOKIE, SECURITY_HEADERS, RawBody, check_origin, svc_of
 from gaozhi_sdk.server.web.sessions import Area, SessionStore, WebSession
 from gaozhi_sdk.service import DataToSign
 
@@ -38,17 +38,17 @@ __all__ = ["drafted_grant", "json_call", "mount_apply_api"]
 _MAX_JSON = 16 * 1024
 
 
-async def json_call(
-    request: Request, area: Area, limit: int = _MAX_JSON
+def json_call(
+    request: Request, area: Area, raw: bytes, limit: int = _MAX_JSON
 ) -> tuple[WebSession, dict[str, Any]]:
-    """The session (GZ-HT-401 without one), CSRF and Origin checked, and the JSON body."""
+    """The session (GZ-HT-401 without one), CSRF and Origin checked, and the JSON body
+    (``raw``)."""
     sessions: SessionStore = request.app.state.web_sessions
     s = sessions.load(request.cookies.get(COOKIE[area]), area)
     if s is None:
         raise AuthError("GZ-HT-401", "登录已失效, 请重新登录", message_en="session expired")
     check_origin(request)
     s.check_csrf(request.headers.get("x-csrf-token"))
-    raw = await request.body()
     if len(raw) > limit:
         raise GaozhiError("GZ-HT-413", "请求体过大", message_en="body too large")
     try:
@@ -175,8 +175,8 @@ def _mount(app: FastAPI, purpose: _Purpose) -> None:
         request.app.state.web_sessions.save(s)
 
     @app.post(base + "authenticate", include_in_schema=False)
-    async def authenticate(request: Request, case_no: str) -> Response:
-        s, body = await json_call(request, "apply")
+    def authenticate(request: Request, case_no: str, raw: RawBody) -> Response:
+        s, body = json_call(request, "apply", raw)
         case_for(request, s, case_no, "case.sign_pledge")
         try:
             method = AuthenticationMethod(str(body.get("method", "")))
@@ -197,8 +197,8 @@ def _mount(app: FastAPI, purpose: _Purpose) -> None:
         )
 
     @app.post(base + "authenticate/finish", include_in_schema=False)
-    async def finish(request: Request, case_no: str) -> Response:
-        s, body = await json_call(request, "apply")
+    def finish(request: Request, case_no: str, raw: RawBody) -> Response:
+        s, body = json_call(request, "apply", raw)
         flow = _flow(s, case_no, key)
         code = body.get("code")
         response = {"code": code} if isinstance(code, str) and len(code) <= 16 else {}
@@ -222,8 +222,8 @@ def _mount(app: FastAPI, purpose: _Purpose) -> None:
         return ok({"method": done.method.value, "assurance_level": str(done.assurance_level)})
 
     @app.post(base + "challenge", include_in_schema=False)
-    async def challenge(request: Request, case_no: str) -> Response:
-        s, _ = await json_call(request, "apply")
+    def challenge(request: Request, case_no: str, raw: RawBody) -> Response:
+        s, _ = json_call(request, "apply", raw)
         flow = _flow(s, case_no, key)
         ch = svc_of(request).signing.event_certificate_challenge(
             str(flow.get("auth_session", "")), s.actor
@@ -233,8 +233,8 @@ def _mount(app: FastAPI, purpose: _Purpose) -> None:
         return ok({"challenge": ch.challenge, "expires_at": ch.expires_at.isoformat()})
 
     @app.post(base + "certificate", include_in_schema=False)
-    async def certificate(request: Request, case_no: str) -> Response:
-        s, body = await json_call(request, "apply")
+    def certificate(request: Request, case_no: str, raw: RawBody) -> Response:
+        s, body = json_call(request, "apply", raw)
         flow = _flow(s, case_no, key)
         issued = svc_of(request).signing.issue_event_certificate(
             str(flow.get("auth_session", "")),
@@ -249,8 +249,8 @@ def _mount(app: FastAPI, purpose: _Purpose) -> None:
         return ok({"not_after": issued.not_after.isoformat(), "serial": issued.serial_number})
 
     @app.post(base + "data-to-sign", include_in_schema=False)
-    async def data_to_sign(request: Request, case_no: str) -> Response:
-        s, _ = await json_call(request, "apply")
+    def data_to_sign(request: Request, case_no: str, raw: RawBody) -> Response:
+        s, _ = json_call(request, "apply", raw)
         chain = _flow(s, case_no, key).get("chain")
         if not chain:
             raise SignatureError(
@@ -260,8 +260,8 @@ def _mount(app: FastAPI, purpose: _Purpose) -> None:
         return ok({"session_id": dts.session_id, "pae": dts.pae, "digest": dts.digest})
 
     @app.post(base + "signature", include_in_schema=False)
-    async def signature(request: Request, case_no: str) -> Response:
-        s, body = await json_call(request, "apply")
+    def signature(request: Request, case_no: str, raw: RawBody) -> Response:
+        s, body = json_call(request, "apply", raw)
         session_id = body.get("session_id")
         if not isinstance(session_id, str) or len(session_id) > 64:
             raise GaozhiError("GZ-HT-422", "缺少 session_id", message_en="missing session_id")

@@ -30,7 +30,15 @@ from gaozhi_sdk.models.signing import AuthenticationMethod
 from gaozhi_sdk.server.web.apply import case_for
 from gaozhi_sdk.server.web.apply_api import drafted_grant
 from gaozhi_sdk.server.web.login import journal_web
-from gaozhi_sdk.server.web.pages import error_page, fields, posted_form, render, show, svc_of
+from gaozhi_sdk.server.web.pages import (
+    RawBody,
+    error_page,
+    fields,
+    posted_form,
+    render,
+    show,
+    svc_of,
+)
 from gaozhi_sdk.server.web.sessions import WebSession
 
 __all__ = ["mount_grant"]
@@ -98,8 +106,8 @@ def mount_grant(app: FastAPI) -> None:
         return show(request, "apply", "apply/grant.html", build)
 
     @app.post("/apply/cases/{case_no}/grant", include_in_schema=False)
-    async def draft(request: Request, case_no: str) -> Response:
-        posted = await posted_form(request, "apply")
+    def draft(request: Request, case_no: str, raw: RawBody) -> Response:
+        posted = posted_form(request, "apply", raw)
         if isinstance(posted, Response):
             return posted
         s, form = posted
@@ -128,8 +136,8 @@ def mount_grant(app: FastAPI) -> None:
         return show(request, "apply", "apply/sign.html", build)
 
     @app.post("/apply/cases/{case_no}/grant/revoke", include_in_schema=False)
-    async def revoke(request: Request, case_no: str) -> Response:
-        posted = await posted_form(request, "apply")
+    def revoke(request: Request, case_no: str, raw: RawBody) -> Response:
+        posted = posted_form(request, "apply", raw)
         if isinstance(posted, Response):
             return posted
         s, form = posted

@@ -20,6 +20,7 @@ from gaozhi_sdk.models.parties import Actor
 from gaozhi_sdk.server.auth import AuthError
 from gaozhi_sdk.server.web.pages import (
     COOKIE,
+    RawBody,
     check_origin,
     error_page,
     fields,
@@ -106,8 +107,8 @@ def mount_login(app: FastAPI, area: Area) -> None:
         )
 
     @app.post(f"/{area}/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        form = await form_of(request)
+    def login(request: Request, raw: RawBody) -> Response:
+        form = form_of(raw)
         platform: Platform = request.app.state.web_platform
         svc: PledgeService = request.app.state.svc
         try:
@@ -150,10 +151,10 @@ def mount_login(app: FastAPI, area: Area) -> None:
         return resp
 
     @app.post(f"/{area}/logout", include_in_schema=False)
-    async def logout(request: Request) -> Response:
+    def logout(request: Request, raw: RawBody) -> Response:
         s = session_or_login(request, area)
         if isinstance(s, WebSession):
-            form = await form_of(request)
+            form = form_of(raw)
             s.check_csrf(form.get("csrf"))
             request.app.state.web_sessions.close(s)
             journal_web(request.app.state.svc, "web.logout", s.actor, area=area)

@@ -11,11 +11,11 @@ import json
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jinja2
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gaozhi_sdk.errors import GaozhiError
@@ -167,14 +167,27 @@ def show(
     return render(request, template, area=area, session=s, **context)
 
 
-async def posted_form(request: Request, area: Area) -> tuple[WebSession, dict[str, str]] | Response:
-    """A page's form POST: the session (else the login redirect) and the form, its
-    ``Origin`` and CSRF token checked (a refusal is the error page)."""
+async def raw_body(request: Request) -> bytes:
+    """The request body (already read by the gateway): the one thing a page endpoint
+    awaits, so the endpoint itself is plain (``def``) and runs in the worker pool — its
+    store, identity-provider and signing calls never block the event loop."""
+    return await request.body()
+
+
+#: a page endpoint's parameter for the posted body
+RawBody = Annotated[bytes, Depends(raw_body)]
+
+
+def posted_form(
+    request: Request, area: Area, raw: bytes
+) -> tuple[WebSession, dict[str, str]] | Response:
+    """A page's form POST (``raw`` its body): the session (else the login redirect) and
+    the form, its ``Origin`` and CSRF token checked (a refusal is the error page)."""
     s = session_or_login(request, area)
     if not isinstance(s, WebSession):
         return s
     try:
-        form = await form_of(request)
+        form = form_of(raw)
         check_origin(request)
         s.check_csrf(form.get("csrf"))
     except GaozhiError as err:
@@ -196,9 +209,8 @@ def check_origin(request: Request) -> None:
         )
 
 
-async def form_of(request: Request) -> dict[str, str]:
+def form_of(body: bytes) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body (last value of each field)."""
-    body = await request.body()
     if len(body) > _MAX_FORM:
         raise GaozhiError("GZ-HT-413", "表单过大", message_en="form too large")
     try:

@@ -20,6 +20,7 @@ from gaozhi_sdk.models.parties import Applicant
 from gaozhi_sdk.server.web.apply import pledge_digest
 from gaozhi_sdk.server.web.apply_api import b64_field, json_call, ok
 from gaozhi_sdk.server.web.pages import (
+    RawBody,
     error_page,
     fields,
     posted_form,
@@ -68,8 +69,8 @@ def mount_window(app: FastAPI) -> None:
         return render(request, "window/home.html", area="window", session=s, matters=matters)
 
     @app.post("/window/cases", include_in_schema=False)
-    async def open_case(request: Request) -> Response:
-        posted = await posted_form(request, "window")
+    def open_case(request: Request, raw: RawBody) -> Response:
+        posted = posted_form(request, "window", raw)
         if isinstance(posted, Response):
             return posted
         s, form = posted
@@ -109,8 +110,8 @@ def mount_window(app: FastAPI) -> None:
         return show(request, "window", "window/notice.html", build)
 
     @app.post("/window/cases/{case_no}/choices", include_in_schema=False)
-    async def choices(request: Request, case_no: str) -> Response:
-        posted = await posted_form(request, "window")
+    def choices(request: Request, case_no: str, raw: RawBody) -> Response:
+        posted = posted_form(request, "window", raw)
         if isinstance(posted, Response):
             return posted
         s, form = posted
@@ -163,8 +164,8 @@ def mount_window(app: FastAPI) -> None:
         return show(request, "window", "window/done.html", build)
 
     @app.post("/window/api/cases/{case_no}/handwritten", include_in_schema=False)
-    async def handwritten(request: Request, case_no: str) -> Response:
-        s, body = await json_call(request, "window", limit=_MAX_IMAGE_B64 + 1024)
+    def handwritten(request: Request, case_no: str, raw: RawBody) -> Response:
+        s, body = json_call(request, "window", raw, limit=_MAX_IMAGE_B64 + 1024)
         clerk_case(request, s, case_no)
         if body.get("attested") is not True:
             raise GaozhiError(
