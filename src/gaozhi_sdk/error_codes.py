@@ -182,6 +182,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "客户端证书撤销检查的配置或文件有误",
         "the client-certificate revocation settings or files are wrong",
     ),
+    "GZ-CF-068": (
+        (),
+        "worker_threads 超过 PostgreSQL 连接池的一半",
+        "worker_threads exceed half the PostgreSQL connection pool",
+    ),
     # CLI — command-line usage
     "GZ-CLI-001": ((), "命令行参数错误", "invalid command-line arguments"),
     "GZ-CLI-002": (

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
@@ -16,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from gaozhi_sdk.sharing.signing import ReferenceProfile
 from gaozhi_sdk.store import SqliteStore
+from gaozhi_sdk.testing.pki import TestPKI
 from gaozhi_sdk.testing.server import ServedService
 
 from .conftest import ONLINE_ENTRY, as_applicant, pledge_chosen
@@ -285,3 +288,30 @@ def test_an_idempotency_key_reused_for_another_applicant_is_not_a_replay(
     r2 = other.post(f"/v1/cases/{case_no}/pledge/data-to-sign", body, idempotency_key=key)
     assert r1.status_code == 422  # not a certificate
     assert r2.status_code == 422 and r2.json()["code"] == "GZ-HT-423"
+
+
+def test_serve_refuses_more_worker_threads_than_the_postgresql_pool_carries(
+    tmp_path: Path, server_pki: TestPKI, pg_cluster: Any
+) -> None:
+    """A worker thread may hold two pool connections (its transaction and a read beside
+    it): more than half the pool in threads would time out under load — refused at start
+    (exit 64, GZ-CF-068), and accepted at exactly half."""
+    import yaml
+
+    db = pg_cluster.url(pg_cluster.new_database("gzthreads"), schema=f"t_{uuid.uuid4().hex[:8]}")
+    served = ServedService(tmp_path / "svc", server_pki, db=db)
+    config = served.prepare()
+    doc = yaml.safe_load(config.read_text("utf-8"))
+    doc["worker_threads"] = 5
+    config.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    cmd = [sys.executable, "-m", "gaozhi_sdk.cli", "serve", "--db", db, "--config", str(config)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    assert out.returncode == 64, out.stderr
+    assert "GZ-CF-068" in out.stderr and "Traceback" not in out.stderr
+    doc["worker_threads"] = 4
+    config.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    served.start()
+    try:
+        assert served.client("clerk").get("/v1/cases").status_code == 200
+    finally:
+        served.stop()

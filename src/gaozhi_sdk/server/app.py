@@ -317,6 +317,19 @@ def create_app(
     from gaozhi_sdk.server import routes_cases, routes_credit, routes_ops
 
     svc = service or open_service(db, config, dev=dev)
+    pool = getattr(svc.store, "pool_max_size", None)
+    if pool is not None and 2 * config.worker_threads > pool:
+        # a worker thread may hold two connections (its transaction and a read beside it):
+        # more threads would wait for the pool and time out (GZ-ST-501) under load
+        if service is None:
+            svc.close()
+        raise ConfigError(
+            "GZ-CF-068",
+            f"worker_threads ({config.worker_threads}) 超过 PostgreSQL 连接池 ({pool}) 的一半",
+            message_en=f"worker_threads ({config.worker_threads}) exceed half the PostgreSQL "
+            f"connection pool ({pool})",
+            details={"worker_threads": config.worker_threads, "pool_max_size": pool},
+        )
     app = FastAPI(
         title="gaozhi-sdk 证明事项告知承诺 HTTP 服务",
         version=__version__,

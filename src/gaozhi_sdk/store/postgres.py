@@ -534,6 +534,11 @@ class PostgresStore(SqlStore):
 
     # -- Store protocol ------------------------------------------------------------------
 
+    @property
+    def pool_max_size(self) -> int:
+        """The most connections this process's pool opens (``max_size``)."""
+        return int(self._pool.max_size)
+
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[Transaction]:
         """One PostgreSQL transaction; commit on exit, roll back on exception.
