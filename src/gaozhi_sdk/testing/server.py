@@ -255,6 +255,10 @@ class KeepAliveClient(_SigningClient[LeanResponse]):
             if url.scheme != "http" or url.hostname is None:
                 raise ValueError("KeepAliveClient speaks plain HTTP to 127.0.0.1 only")
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout)
+            conn.connect()
+            assert conn.sock is not None
+            # as urllib3 does: headers and body go out at once, never held back by Nagle
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._local.conn = conn
         target = path + ("?" + urlencode(params) if params else "")
         try:
