@@ -85,26 +85,34 @@ def test_a_cancelled_request_waits_for_its_started_work() -> None:
         pool.shutdown()
 
 
+class HeldWork:
+    """Work that starts, then waits until released; what happened goes to ``log``."""
+
+    def __init__(self) -> None:
+        self.started, self.release = threading.Event(), threading.Event()
+        self.log: list[str] = []
+
+    def __call__(self) -> None:
+        self.started.set()
+        self.release.wait(5)
+        self.log.append("work done")
+
+
 @pytest.mark.parametrize("cancels", [1, 3])
 def test_started_work_outlives_repeated_cancellation(cancels: int) -> None:
     pool = WorkerPool(1)
-    started, release = threading.Event(), threading.Event()
-    log: list[str] = []
-
-    def work() -> None:
-        started.set()
-        release.wait(5)
-        log.append("work done")
+    work = HeldWork()
+    log = work.log
 
     async def main() -> None:
         task = asyncio.create_task(pool.run(work))
-        while not started.is_set():
+        while not work.started.is_set():
             await asyncio.sleep(0.001)
         for _ in range(cancels):
             task.cancel()
             await asyncio.sleep(0.01)
         log.append(f"request done before its work: {task.done()}")
-        release.set()
+        work.release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
         log.append("request done")
@@ -120,13 +128,8 @@ def test_started_work_outlives_an_anyio_cancel_scope() -> None:
     import anyio
 
     pool = WorkerPool(1)
-    started, release = threading.Event(), threading.Event()
-    log: list[str] = []
-
-    def work() -> None:
-        started.set()
-        release.wait(5)
-        log.append("work done")
+    work = HeldWork()
+    log = work.log
 
     async def main() -> None:
         async with anyio.create_task_group() as tg:
@@ -139,11 +142,11 @@ def test_started_work_outlives_an_anyio_cancel_scope() -> None:
 
             scopes: list[anyio.CancelScope] = []
             tg.start_soon(request)
-            while not started.is_set():
+            while not work.started.is_set():
                 await anyio.sleep(0.001)
             scopes[0].cancel()  # anyio re-delivers the cancellation at every await
             await anyio.sleep(0.05)
-            release.set()
+            work.release.set()
 
     try:
         asyncio.run(main())

@@ -153,6 +153,25 @@ class _SigningClient(Generic[R]):
         idempotency_key: str | None = None,
     ) -> R:
         """Send one signed request."""
+        body, hdrs = self.signed(
+            method,
+            path,
+            json_body=json_body,
+            data=data,
+            params=params,
+            headers=headers,
+            idempotency_key=idempotency_key,
+        )
+        return self._send(method, path, params, body, hdrs)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: bytes,
+        headers: dict[str, str],
+    ) -> R:
         raise NotImplementedError
 
     def get(self, path: str, **kw: Any) -> R:
@@ -167,33 +186,20 @@ class _SigningClient(Generic[R]):
 class SignedClient(_SigningClient[requests.Response]):
     """``requests`` with ``gaozhi-hmac-sm3-v1`` request signing and JSON helpers."""
 
-    def request(
+    def _send(
         self,
         method: str,
         path: str,
-        *,
-        json_body: Any = None,
-        data: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotency_key: str | None = None,
+        params: Mapping[str, str] | None,
+        body: bytes,
+        headers: dict[str, str],
     ) -> requests.Response:
-        """Send one signed request."""
-        body, hdrs = self.signed(
-            method,
-            path,
-            json_body=json_body,
-            data=data,
-            params=params,
-            headers=headers,
-            idempotency_key=idempotency_key,
-        )
         return self.session.request(
             method,
             self.base_url + path,
             data=body,
             params=params,
-            headers=hdrs,
+            headers=headers,
             timeout=self.timeout,
         )
 
@@ -225,27 +231,14 @@ class KeepAliveClient(_SigningClient[LeanResponse]):
         super().__init__(base_url, key_id, secret, timeout=timeout)
         self._local = threading.local()
 
-    def request(
+    def _send(
         self,
         method: str,
         path: str,
-        *,
-        json_body: Any = None,
-        data: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotency_key: str | None = None,
+        params: Mapping[str, str] | None,
+        body: bytes,
+        headers: dict[str, str],
     ) -> LeanResponse:
-        """Send one signed request."""
-        body, hdrs = self.signed(
-            method,
-            path,
-            json_body=json_body,
-            data=data,
-            params=params,
-            headers=headers,
-            idempotency_key=idempotency_key,
-        )
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
         if conn is not None and conn.sock is not None and select.select([conn.sock], [], [], 0)[0]:
             conn.close()  # readable while idle: the server closed it (keep-alive timeout)
@@ -262,7 +255,7 @@ class KeepAliveClient(_SigningClient[LeanResponse]):
             self._local.conn = conn
         target = path + ("?" + urlencode(params) if params else "")
         try:
-            conn.request(method, target, body=body, headers=hdrs)
+            conn.request(method, target, body=body, headers=headers)
             r = conn.getresponse()
             return LeanResponse(r.status, dict(r.getheaders()), r.read())
         except (OSError, http.client.HTTPException):
