@@ -310,14 +310,17 @@ def test_r024_a_self_declared_special_authorisation_does_not_let_a_stranger_pled
     chain = [c.public_bytes(Encoding.DER) for c in cert.certificate_chain]
     # The special authorisation is evidence only when the applicant signed it (issue 9
     # item 3): the stranger's typed-in record is refused before any bytes are handed out
-    # (GZ-AU-011, the proxy's authority first); a pledge signed anyway is refused GZ-SG-050.
+    # (GZ-AU-011, the proxy's authority first), and so is a pledge signed anyway; a
+    # verifier does not pass the stranger's signature.
     with pytest.raises(GaozhiError) as ei:
         flow.svc.cases.pledge_data_to_sign(case_no, chain, stranger, proxy=proxy)
     assert ei.value.code == "GZ-AU-011", ei.value
     assert "特别授权书" in ei.value.message
-    bundle = sign(flow.svc.cases.draft_pledge(case_no, proxy=proxy), cert)
+    bundle = sign(flow.svc.cases.draft_pledge(case_no, proxy=proxy), cert, tsa=flow.tsa)
     with pytest.raises(GaozhiError) as ei:
         flow.svc.cases.submit_pledge(bundle, stranger)
-    assert ei.value.code == "GZ-SG-050", ei.value
+    assert ei.value.code == "GZ-AU-011", ei.value
     assert "特别授权书" in ei.value.message
+    report = validate(bundle, flow.trust)
+    assert report.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED, report.summary_en()
     assert flow.svc.cases.get(case_no).status.value != "PLEDGED"

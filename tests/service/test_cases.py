@@ -340,16 +340,22 @@ def test_r024_proxy_pledge_without_the_applicants_signed_authorisation_refused(
 ) -> None:
     """R-024: the special authorisation a proxy claims is evidence only when the applicant
     signed it for this case, this proxy, these proofs, valid on the signing date —
-    otherwise submit_pledge refuses the proxy's signature (GZ-SG-050) and stores nothing."""
+    otherwise submit_pledge refuses the proxy (GZ-AU-011, checked before the case's
+    status or the pledge's content, naming no one) and stores nothing; a verifier does
+    not pass the proxy's signature (SIGNER_NOT_AUTHORISED)."""
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     proxy, party = world.proxy_for(case.applicant, [ONLINE_ENTRY])
     forged = _grant_forged(world, case.case_no, proxy, how)
     pledge = world.svc.cases.draft_pledge(case.case_no, proxy=forged)
     bundle = sign(pledge, world.signer_of(party))
-    with pytest.raises(SignatureError) as ei:
+    with pytest.raises(PermissionDeniedError) as ei:
         world.svc.cases.submit_pledge(bundle, world.actor_of(party, ActorRole.PROXY))
-    assert ei.value.code == "GZ-SG-050"
-    assert "特别授权书" in ei.value.message and "authorisation" in ei.value.message_en
+    assert ei.value.code == "GZ-AU-011"
+    assert "特别授权书" in ei.value.message and "authorisation" in (ei.value.message_en or "")
+    masked = mask_identifier(case.applicant.id_number)
+    assert masked not in ei.value.message and masked not in (ei.value.message_en or "")
+    (refused,) = world.journal(event="case.sign_pledge", outcome="REFUSED")
+    assert refused.detail == {"code": "GZ-AU-011"}
     assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
     report = validate(bundle, world.svc.sealer.trust, at=world.clock())
     assert report.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED, report.summary_en()
@@ -439,20 +445,50 @@ def test_r024_a_stranger_proxys_choices_tell_nothing_of_the_case(world: World) -
     assert next(iter(answers))[0] == "GZ-AU-011"
 
 
+def test_r024_a_stranger_proxys_pledge_tells_nothing_of_the_cases_status(world: World) -> None:
+    """R-024: a pledge an outsider in the PROXY role signed under typed-in terms gets one
+    answer from submit_pledge — GZ-AU-011 naming no one, journaled — while the case awaits
+    the pledge and after the applicant pledged; before, the first answer (GZ-SG-050) named
+    the applicant by masked ID and the second was the case's status."""
+    case = world.bring(ONLINE_ENTRY, "CHOSEN")
+    outsider = world.new_applicant()
+    proxy, _ = world.proxy_for(case.applicant, [ONLINE_ENTRY], proxy_app=outsider)
+    bundle = sign(
+        world.svc.cases.draft_pledge(case.case_no, proxy=proxy), world.signer_of(outsider)
+    )
+    acting = world.actor_of(outsider, ActorRole.PROXY)
+    answers = []
+    for pledged_by_then in (False, True):
+        if pledged_by_then:
+            world.pledge(case.case_no)  # the applicant signs their own pledge
+        with pytest.raises(GaozhiError) as ei:
+            world.svc.cases.submit_pledge(bundle, acting)
+        answers.append((ei.value.code, ei.value.message, ei.value.message_en))
+    assert answers[0] == answers[1] and answers[0][0] == "GZ-AU-011", answers
+    masked = mask_identifier(case.applicant.id_number)  # before: named in GZ-SG-050
+    assert masked not in answers[0][1] and masked not in (answers[0][2] or "")
+    refused = world.journal(event="case.sign_pledge", outcome="REFUSED")
+    assert [e.detail["code"] for e in refused] == ["GZ-AU-011"] * 2
+    stored = world.svc.cases.pledge(world.svc.cases.get(case.case_no).pledge_id or "")
+    assert stored.proxy is None  # the applicant's own pledge, not the outsider's
+
+
 @pytest.mark.parametrize(
-    ("kind", "code"),
+    ("kind", "code", "why"),
     [
-        ("general_power", "GZ-RL-002"),
-        ("expired", "GZ-RL-005"),
-        ("other_matter", "GZ-RL-003"),
-        ("acting_someone_else", "GZ-RL-215"),
+        ("general_power", "GZ-RL-002", "不是明确的代为承诺授权"),
+        ("expired", "GZ-RL-005", "不在授权期限"),
+        ("other_matter", "GZ-RL-003", "事项编码不同"),
+        ("acting_someone_else", None, "代为承诺人须出示申请人对本办件的特别授权"),
     ],
 )
 def test_r024_proxy_without_valid_special_authorisation_refused(
-    world: World, kind: str, code: str
+    world: World, kind: str, code: str | None, why: str
 ) -> None:
     """R-024: a general power, an expired authorisation, another matter, or a proxy acting
-    under someone else's name are refused; the case stays NOTICE_ISSUED."""
+    under someone else's name are refused — at submission GZ-AU-011 with the reason (the
+    applicant's signed grant is checked first, before the case's status), by the content
+    check with the rule's own code; the case stays NOTICE_ISSUED."""
     case = world.bring(ONLINE_ENTRY, "CHOSEN")
     proxy, party = world.proxy_for(
         case.applicant,
@@ -464,13 +500,17 @@ def test_r024_proxy_without_valid_special_authorisation_refused(
     )
     _, bundle = world.signed_pledge(case.case_no, proxy=proxy)
     acting = world.new_applicant() if kind == "acting_someone_else" else party
-    with pytest.raises(RuleViolationError) as ei:
+    with pytest.raises(PermissionDeniedError) as ei:
         world.svc.cases.submit_pledge(bundle, world.actor_of(acting, ActorRole.PROXY))
-    assert ei.value.code == code
+    assert ei.value.code == "GZ-AU-011" and why in ei.value.message
     assert world.svc.cases.get(case.case_no).status is CaseStatus.NOTICE_ISSUED
     assert world.svc.store.count("pledge") == 0
     (refused,) = world.journal(event="case.sign_pledge", outcome="REFUSED")
-    assert refused.detail == {"code": code}
+    assert refused.detail == {"code": "GZ-AU-011"}
+    if code is not None:  # the content check names the rule
+        with pytest.raises(RuleViolationError) as rv:
+            world.svc.cases.check_proxy(case.case_no, proxy)
+        assert rv.value.code == code
 
 
 def test_r024_authorisation_from_another_grantor_refused(world: World) -> None:

@@ -831,7 +831,8 @@ def test_r024_platform_attested_proxy_pledge_needs_the_applicants_signed_grant(
     assert ei.value.code == "GZ-AU-011"
     assert "特别授权书" in str(ei.value) or "grant" in (ei.value.message_en or "")
     assert flow.svc.cases.get(n.case_no).pledge_id is None
-    # a platform sealing the proxy's pledge without the grant anyway is refused GZ-SG-050
+    # a platform sealing the proxy's pledge without the grant anyway: the service refuses
+    # the proxy (GZ-AU-011) and a verifier does not pass it (the strict policy)
     seal = flow.svc.sealer.signer_for(flow.organ)
     bare = flow.svc.cases.draft_pledge(n.case_no, proxy=proxy)
     record = AuthenticationRecord(
@@ -850,9 +851,12 @@ def test_r024_platform_attested_proxy_pledge_needs_the_applicants_signed_grant(
     )
     with pytest.raises(GaozhiError) as ei:
         flow.svc.cases.submit_pledge(sealed, me)
-    assert ei.value.code == "GZ-SG-050"
+    assert ei.value.code == "GZ-AU-011"
     assert "特别授权书" in str(ei.value) or "grant" in (ei.value.message_en or "")
     assert flow.svc.cases.get(n.case_no).pledge_id is None
+    report = validate(sealed, trust=flow.trust, at=flow.clock())
+    assert report.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED, report.to_text()
+    assert "特别授权书" in (report.problems()[0].message or "")
 
     pledge = attested(granted)
     report = validate(flow.stored(pledge.pledge_id), trust=flow.trust, at=flow.clock())

@@ -266,12 +266,8 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         parsed = [self._parse(ProofChoice, c, "办理方式选择") for c in choices]
         declined = all(c.mode is ProofMode.DOCUMENT for c in parsed)
         transition = "decline" if declined else "record_choices"
-        try:  # R-024: the proxy's authority before the told proofs or the status show
-            self._check_proxy_first(case, actor, px)
-        except GaozhiError as err:  # journaled as what it tried
-            self._journal_refusal(actor, f"case.{transition}", "case", case_no, err)
-            err.journaled = True  # type: ignore[attr-defined]
-            raise
+        # R-024: the proxy's authority before the told proofs or the status show
+        self._check_proxy_first(case, actor, px, journal_as=f"case.{transition}")
         ids = [c.entry_id for c in parsed]
         if sorted(ids) != sorted(case.entry_ids) or len(set(ids)) != len(ids):
             raise RuleViolationError(
@@ -504,6 +500,9 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
                 "GZ-SG-021", "该签名文件不是承诺书", message_en="bundle does not carry a pledge"
             )
         case = self._case(pledge.case_no)
+        # R-024: a proxy's authority first — before the case's status or the pledge's
+        # content are judged, whose answers would tell an outsider about the case
+        self._check_proxy_first(case, actor, pledge.proxy, journal_as="case.sign_pledge")
         with self._run(actor, "case", "sign_pledge", "case", case.case_no, organ_uscc=None) as s:
             # Domain rules first (their codes are the more specific refusal, e.g. a general
             # power of attorney → GZ-RL-002), then signature and signer policy (GZ-SG-020 /
@@ -891,13 +890,23 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         self._check_signed_grant(case, proxy, self.now())
         self._check_proxy(case, proxy, on=on)
 
-    def _check_proxy_first(self, case: Case, actor: Actor, proxy: Proxy | None) -> None:
+    def _check_proxy_first(
+        self, case: Case, actor: Actor, proxy: Proxy | None, *, journal_as: str | None = None
+    ) -> None:
         """R-024: an actor in the PROXY role shows its authority — the applicant's signed
         special authorisation, as :meth:`_record_choices` requires — before any check that
         depends on the case's state or configuration, so a proxy without it learns nothing
-        of the case (GZ-AU-011 naming no one). Other roles pass."""
-        if actor.role is ActorRole.PROXY:
+        of the case (GZ-AU-011 naming no one). Other roles pass. ``journal_as``: the action
+        a refusal is journaled as (callers without a ``refusals_journaled`` guard)."""
+        if actor.role is not ActorRole.PROXY:
+            return
+        try:
             self._check_proxy_authority(case, actor, proxy, self._today(self.now()))
+        except GaozhiError as err:
+            if journal_as is not None:
+                self._journal_refusal(actor, journal_as, "case", case.case_no, err)
+                err.journaled = True  # type: ignore[attr-defined]
+            raise
 
     def _check_signed_grant(self, case: Case, proxy: Proxy, now: datetime) -> None:
         """R-024: a proxy's authority is the special authorisation the applicant *signed*
