@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple
 
 from gaozhi_sdk import rules as R
 from gaozhi_sdk.canonical import model_bytes, sha256_hex
@@ -24,7 +24,7 @@ from gaozhi_sdk.errors import (
 from gaozhi_sdk.esign import Bundle, payload_model
 from gaozhi_sdk.esign.methods import AUTH_RECORD_TYPE, authentication_age_problem
 from gaozhi_sdk.esign.policy import SignerContext
-from gaozhi_sdk.esign.proxy_grant import grant_problem, revoked_reason
+from gaozhi_sdk.esign.proxy_grant import grant_problem
 from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice, Withdrawal
 from gaozhi_sdk.models.documents import Notice, NoticeItem, Pledge, PledgeItem
@@ -508,10 +508,6 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
             # power of attorney → GZ-RL-002), then signature and signer policy (GZ-SG-020 /
             # GZ-SG-050: only the pledgor or the named proxy may sign, DESIGN §4).
             self._check_pledge(case, pledge, actor)
-            if pledge.proxy is not None and self._grant_revoked(
-                case.case_no, pledge.proxy.authorization.authorization_id
-            ):  # R-024: the applicant withdrew the proxy's authority before it pledged
-                self._refuse_proxy(*revoked_reason())
             method = self._check_signing_method(case, pledge, b.method)
             self._check_authentication_age(pledge, b)
             # Tokens the pledge arrives with never establish its time (issue 9): they are
@@ -929,18 +925,14 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
         revoked = (number,) if self._grant_revoked(case.case_no, number) else ()
         problem = grant_problem(view, proxy, ctx, name_pledgor=False, revoked=revoked)
         if problem is not None:
-            self._refuse_proxy(problem[1], problem[2])
-
-    @staticmethod
-    def _refuse_proxy(zh: str, en: str) -> NoReturn:
-        """GZ-AU-011 for a proxy without the applicant's signed grant in force (R-024)."""
-        raise PermissionDeniedError(
-            "GZ-AU-011",
-            f"代为承诺人须出示申请人签署的特别授权书 (R-024): {zh}",
-            message_en=f"a proxy must present the applicant's signed special "
-            f"authorisation (R-024): {en}",
-            details={"role": ActorRole.PROXY.value, "signed_grant": False},
-        )
+            _, zh, en = problem
+            raise PermissionDeniedError(
+                "GZ-AU-011",
+                f"代为承诺人须出示申请人签署的特别授权书 (R-024): {zh}",
+                message_en=f"a proxy must present the applicant's signed special "
+                f"authorisation (R-024): {en}",
+                details={"role": ActorRole.PROXY.value, "signed_grant": False},
+            )
 
     def _grant_revoked(self, case_no: str, authorization_id: str) -> bool:
         """R-024: whether the applicant revoked its signed special authorisation of this
