@@ -194,7 +194,8 @@ def pledges(draw: st.DrawFn) -> Pledge:
         proxy = Proxy(
             party=draw(citizens),
             authorization=SpecialAuthorization(
-                authorization_id=draw(nonempty),
+                # the one number format (AUTHORIZATION_ID_PATTERN)
+                authorization_id=draw(st.from_regex(r"\A[A-Za-z0-9._-]{1,64}\Z")),
                 grantor_id_number=pledgor.id_number,
                 matter_code=draw(nonempty),
                 entry_ids=draw(tuples_of(texts, 1)),

@@ -847,6 +847,12 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "该编号的特别授权书已撤销, 不能再签署或撤销; 请使用新编号",
         "the special authorisation of that number is revoked; use a new number",
     ),
+    "GZ-WF-033": (
+        ("R-024",),
+        "本办件没有在此签署该编号的特别授权书; 在别处签署的须确认后撤销",
+        "no special authorisation of that number was signed here for the case; "
+        "confirm that it was signed elsewhere to revoke it",
+    ),
     "GZ-WF-501": (
         ("R-071",),
         "只有已签署且未撤回的承诺书可以公开",

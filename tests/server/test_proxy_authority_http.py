@@ -153,6 +153,14 @@ def test_r024_the_applicant_signs_and_revokes_a_special_authorisation_over_http(
     assert (r.status_code, r.json()["code"]) == (409, "GZ-WF-032"), r.text
     r = me.post(f"{base}/{'X' * 65}/revocation")
     assert r.status_code == 422, r.text
+    # the one number format in the path too; a number not signed here is no success
+    for bad in ("SQ%20HTTP", "X:SQ-HTTP-1", "SQ%2F1"):
+        r = me.post(f"{base}/{bad}/revocation")
+        assert r.status_code in (404, 422), (bad, r.text)
+    r = me.post(f"{base}/SQ-HTTP-/revocation")  # mistyped: no grant signed here
+    assert (r.status_code, r.json()["code"]) == (404, "GZ-WF-033"), r.text
+    r = me.post(f"{base}/SQ-PAPER-1/revocation", params={"signed_elsewhere": "true"})
+    assert r.status_code == 204, r.text
     theirs = served.pki.applicant("代为承诺人 #grant", party.id_number)
     r = as_proxy.post(
         f"/v1/cases/{case_no}/pledge/data-to-sign",

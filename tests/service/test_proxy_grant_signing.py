@@ -389,7 +389,9 @@ def test_r024_a_grant_the_applicant_signed_elsewhere_is_revoked_by_its_number(
     """R-024: a grant the applicant signed with their own certificate outside this service
     and handed to the proxy is revoked by its number too (nothing of it was stored here):
     the proxy's choice under it is then refused GZ-AU-011 (GZ-AU-012) — before, it
-    entitled the proxy; a grant of another number still does."""
+    entitled the proxy; a grant of another number still does. The applicant confirms that
+    the number is of a grant signed elsewhere (``signed_elsewhere=True``, GZ-WF-033
+    otherwise: tests/service/test_proxy_grant_numbers.py)."""
     from gaozhi_sdk.esign import sign
 
     case_no, me, proxy, them = _case_with_proxy(flow)
@@ -397,7 +399,7 @@ def test_r024_a_grant_the_applicant_signed_elsewhere_is_revoked_by_its_number(
     grant = flow.svc.cases.authorization_to_sign(case_no, proxy)
     carried = proxy.with_signed_grant(sign(grant, own).to_json().decode("utf-8"))
     assert flow.svc.cases.signed_authorization(case_no, "SQ-EV-1") is None  # not stored here
-    flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me)
+    flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me, signed_elsewhere=True)
     (entry,) = [
         e for e in flow.svc.journal.entries() if e.event == "case.proxy_authorization_revoked"
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Literal, NamedTuple, Self
+from typing import Annotated, Literal, NamedTuple, Self
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
@@ -12,13 +12,30 @@ from gaozhi_sdk.models._base import GaozhiModel, pii
 from gaozhi_sdk.models.enums import ActorRole, IdType, OrganKind, PartyType, Severity
 
 __all__ = [
+    "AUTHORIZATION_ID_PATTERN",
     "Actor",
     "AdministrativeOrgan",
     "Applicant",
+    "AuthorizationId",
     "CreditSnapshot",
     "CreditSnapshotItem",
     "Proxy",
     "SpecialAuthorization",
+]
+
+#: The one format of a special authorisation's number (授权书编号, R-024): 1 to 64 ASCII
+#: letters, digits, ``.``, ``_`` or ``-``. Every model carrying a number (the proxy's
+#: :class:`SpecialAuthorization`, the signed :class:`AuthorizationGrant`), the /v1
+#: revocation path and the grant pages use it, so a number the applicant signs is exactly
+#: the number they can type, put into a URL and revoke — no ``/``, no spaces, no ``:``
+#: (the number is the unambiguous last part of the key a grant is stored under), no
+#: control characters, nothing a page would strip or truncate.
+AUTHORIZATION_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
+#: A special authorisation's number in :data:`AUTHORIZATION_ID_PATTERN` (R-024).
+AuthorizationId = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=AUTHORIZATION_ID_PATTERN, description="授权书编号"),
 ]
 
 
@@ -87,7 +104,7 @@ class Applicant(GaozhiModel):
 class SpecialAuthorization(GaozhiModel):
     """特别授权 (R-024): express authority for *this* pledge, not a general power of attorney."""
 
-    authorization_id: str = Field(min_length=1, description="授权书编号")
+    authorization_id: AuthorizationId
     grantor_id_number: str = Field(
         description="授权人 (申请人) 证件号码", json_schema_extra=pii("identifier")
     )
@@ -181,7 +198,7 @@ class AuthorizationGrant(GaozhiModel):
     case, notice, proxy, matter, proofs and a validity period covering the signing date.
     """
 
-    authorization_id: str = Field(min_length=1, description="授权书编号")
+    authorization_id: AuthorizationId
     grantor: Applicant = Field(description="授权人 (申请人)")
     proxy: Applicant = Field(description="被授权的代为承诺人")
     case_no: str = Field(min_length=1, description="办件编号")

@@ -23,7 +23,7 @@ from gaozhi_sdk.esign import Bundle
 from gaozhi_sdk.models.case import Case, Decision, ProofChoice
 from gaozhi_sdk.models.documents import Notice, Pledge
 from gaozhi_sdk.models.enums import ActorRole, CaseStatus, NoticeChannel
-from gaozhi_sdk.models.parties import Actor, Applicant, Proxy
+from gaozhi_sdk.models.parties import AUTHORIZATION_ID_PATTERN, Actor, Applicant, Proxy
 from gaozhi_sdk.models.verification import Verification
 from gaozhi_sdk.rules.eligibility import EligibilityResult
 from gaozhi_sdk.server.app import Caller, caller_for
@@ -436,12 +436,21 @@ def mount(app: FastAPI) -> None:
     )
     def revoke_authorization(
         case_no: str,
-        authorization_id: Annotated[str, Path(min_length=1, max_length=64)],
+        authorization_id: Annotated[str, Path(pattern=AUTHORIZATION_ID_PATTERN)],
         caller: CallerDep,
         svc: SvcDep,
+        signed_elsewhere: Annotated[
+            bool,
+            Query(
+                description="申请人确认该编号的授权书是在别处以本人证书签署的 (本服务未保存); "
+                "否则本服务未签署的编号答复 404 GZ-WF-033"
+            ),
+        ] = False,
         key: IdempotencyKey = None,
     ) -> Response:
-        svc.cases.revoke_authorization(case_no, authorization_id, caller.actor)
+        svc.cases.revoke_authorization(
+            case_no, authorization_id, caller.actor, signed_elsewhere=signed_elsewhere
+        )
         return Response(status_code=204)
 
     @app.post(

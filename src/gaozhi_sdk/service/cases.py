@@ -8,6 +8,7 @@ pledges), R-040 (verification planned at acceptance), R-060, R-061, R-064 (withd
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -16,6 +17,7 @@ from gaozhi_sdk import rules as R
 from gaozhi_sdk.canonical import model_bytes, sha256_hex
 from gaozhi_sdk.errors import (
     GaozhiError,
+    ModelValidationError,
     PermissionDeniedError,
     RuleViolationError,
     SignatureError,
@@ -41,6 +43,7 @@ from gaozhi_sdk.models.enums import (
 )
 from gaozhi_sdk.models.lists import CommitmentListEntry
 from gaozhi_sdk.models.parties import (
+    AUTHORIZATION_ID_PATTERN,
     Actor,
     Applicant,
     AuthorizationGrant,
@@ -62,9 +65,27 @@ SIGNING_METHOD_KIND = "pledge_signing_method"
 #: authentication they were issued on was made (DESIGN §4a).
 EVENT_CERTIFICATE_KIND = "event_certificate"
 #: Store kind of the applicant's signed special authorisations (R-024), id
-#: ``<case_no>:<authorization_id>``; state ``SIGNED`` or :data:`GRANT_REVOKED_STATE`.
+#: :func:`grant_key`; state ``SIGNED`` or :data:`GRANT_REVOKED_STATE`.
 GRANT_KIND = "proxy_grant"
 GRANT_REVOKED_STATE = "REVOKED"
+
+
+def grant_key(case_no: str, authorization_id: str) -> str:
+    """The store id of case ``case_no``'s grant number ``authorization_id`` (R-024):
+    ``<case_no>:<authorization_id>``. Unambiguous because a number never contains ``:``
+    (:data:`~gaozhi_sdk.models.parties.AUTHORIZATION_ID_PATTERN`, checked here): the number
+    is everything after the last ``:``, so case ``K`` number ``X:N`` cannot name case
+    ``K:X`` number ``N``. A number outside the format is refused (GZ-MD-002) before any
+    store access; the message does not repeat it."""
+    if re.fullmatch(AUTHORIZATION_ID_PATTERN, authorization_id) is None:
+        raise ModelValidationError(
+            "GZ-MD-002",
+            "特别授权书编号须为 1 至 64 个英文字母、数字或 . _ - (R-024)",
+            message_en="a special authorisation number is 1 to 64 ASCII letters, digits, "
+            "'.', '_' or '-' (R-024)",
+            details={"field": "authorization_id"},
+        )
+    return f"{case_no}:{authorization_id}"
 
 
 def _combine(results: Sequence[R.EligibilityResult]) -> R.EligibilityResult:
@@ -937,7 +958,7 @@ class CasesMixin(ListsMixin, CreditArchiveMixin):
     def _grant_revoked(self, case_no: str, authorization_id: str) -> bool:
         """R-024: whether the applicant revoked its signed special authorisation of this
         number for this case (``svc.cases.revoke_authorization``)."""
-        rec = self.store.get(GRANT_KIND, f"{case_no}:{authorization_id}")
+        rec = self.store.get(GRANT_KIND, grant_key(case_no, authorization_id))
         return rec is not None and rec.state == GRANT_REVOKED_STATE
 
     def _check_proxy(

@@ -33,7 +33,7 @@ from typing import Any
 
 from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import (
-    ModelValidationError,
+    NotFoundError,
     PermissionDeniedError,
     SignatureError,
     WorkflowError,
@@ -43,7 +43,7 @@ from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor, AuthorizationGrant, Proxy
 from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.service._core import refusals_journaled
-from gaozhi_sdk.service.cases import GRANT_KIND, GRANT_REVOKED_STATE
+from gaozhi_sdk.service.cases import GRANT_KIND, GRANT_REVOKED_STATE, grant_key
 from gaozhi_sdk.service.remote_signing import (
     SESSION_KIND,
     DataToSign,
@@ -158,7 +158,7 @@ class ProxyGrantMixin(RemoteSigningMixin):
             raise SignatureError("GZ-SG-021", "不是特别授权书", message_en="not a grant")
         text = bundle.to_json().decode("utf-8")
         proxy = Proxy.model_validate(rec.doc["proxy"]).with_signed_grant(text)
-        key = f"{case.case_no}:{grant.authorization_id}"
+        key = grant_key(case.case_no, grant.authorization_id)
         with self.store.transaction() as tx:
             old = tx.get(GRANT_KIND, key)
             if old is not None and old.state == GRANT_REVOKED_STATE:
@@ -190,13 +190,15 @@ class ProxyGrantMixin(RemoteSigningMixin):
     def _signed_authorization(self, case_no: str, authorization_id: str) -> Proxy | None:
         """The proxy carrying the applicant's signed special authorisation number
         ``authorization_id`` for this case (None if the applicant signed none or revoked it)."""
-        rec = self.store.get(GRANT_KIND, f"{case_no}:{authorization_id}")
+        rec = self.store.get(GRANT_KIND, grant_key(case_no, authorization_id))
         if rec is None or rec.state == GRANT_REVOKED_STATE:
             return None
         return Proxy.model_validate(rec.doc["proxy"])
 
     @refusals_journaled("case.revoke_authorization", "case", "case_no")
-    def _revoke_authorization(self, case_no: str, authorization_id: str, actor: Actor) -> None:
+    def _revoke_authorization(
+        self, case_no: str, authorization_id: str, actor: Actor, *, signed_elsewhere: bool = False
+    ) -> None:
         """The applicant revokes its signed special authorisation number
         ``authorization_id`` for this case (R-024) before the proxy has pledged with it.
 
@@ -204,31 +206,44 @@ class ProxyGrantMixin(RemoteSigningMixin):
         it are refused (GZ-AU-011 with the reason GZ-AU-012) and the number cannot be
         signed again. The number is revoked for the case whether the grant was signed
         here (``assemble_authorization``) or elsewhere with the applicant's own
-        certificate and handed to the proxy. Journaled
-        (``case.proxy_authorization_revoked``); refusals too.
+        certificate and handed to the proxy — the latter only when the applicant says so
+        (``signed_elsewhere=True``): a number no grant signed here carries is otherwise
+        refused (GZ-WF-033), so a mistyped number never looks revoked while the real
+        grant keeps working. Journaled (``case.proxy_authorization_revoked``, with
+        ``signed_here``); refusals too.
 
         Args:
             actor: the case's applicant — the grantor; no one else revokes (GZ-AU-011).
+            signed_elsewhere: the applicant confirms the number is of a grant they signed
+                outside this service (nothing of it is stored here).
 
         Raises:
             PermissionDeniedError: GZ-AU-011 the actor is not the case's applicant.
-            ModelValidationError: GZ-MD-002 the number is empty or over 64 characters.
+            ModelValidationError: GZ-MD-002 the number is not in the one format
+                (:data:`~gaozhi_sdk.models.parties.AUTHORIZATION_ID_PATTERN`).
+            NotFoundError: GZ-WF-033 no grant of that number was signed here and
+                ``signed_elsewhere`` is not set.
             WorkflowError: GZ-WF-031 the proxy already pledged with it (withdraw the
                 pledge, R-060); GZ-WF-032 already revoked.
         """
         case = self._check_grantor(case_no, actor)
-        if not 0 < len(authorization_id) <= 64:
-            raise ModelValidationError(
-                "GZ-MD-002",
-                "特别授权书编号须为 1 至 64 个字符",
-                message_en="the authorisation number must be 1 to 64 characters",
-            )
-        key = f"{case.case_no}:{authorization_id}"
+        key = grant_key(case.case_no, authorization_id)  # GZ-MD-002 outside the format
         now = self.now()
         with self.store.transaction() as tx:
             rec = tx.get(GRANT_KIND, key)
             if rec is not None and rec.state == GRANT_REVOKED_STATE:
                 raise _number_revoked()
+            if rec is None and not signed_elsewhere:
+                # a mistyped or shortened number must not "look revoked" while the real
+                # grant keeps working: say so; the applicant confirms a grant signed elsewhere
+                raise NotFoundError(
+                    "GZ-WF-033",
+                    "本办件没有在此签署该编号的特别授权书; 如授权书在别处以本人证书签署, "
+                    "请确认后再撤销 (R-024)",
+                    message_en="no special authorisation of that number was signed here for "
+                    "this case; confirm that it was signed elsewhere to revoke it (R-024)",
+                    details={"signed_here": False},
+                )
             current = tx.get("case", case.case_no)
             pledge_id = None if current is None else current.doc.get("pledge_id")
             used = self._pledge(pledge_id).proxy if pledge_id else None

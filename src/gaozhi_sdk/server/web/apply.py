@@ -119,7 +119,7 @@ def _presented(svc: PledgeService, form: dict[str, str], s: WebSession, case: Ca
     terms typed in from paper — only the proxy's own claim, refused (GZ-AU-011) before any
     check of their content, whose reasons would name the applicant."""
     grantor, auth_id = fields(form, "grantor_id", "authorization_id")
-    signed = svc.cases.signed_authorization(case.case_no, auth_id[:64])
+    signed = svc.cases.signed_authorization(case.case_no, auth_id)  # GZ-MD-002: format
     if signed is not None:
         if normalise_identifier(signed.party.id_number) != normalise_identifier(
             s.actor.actor_id

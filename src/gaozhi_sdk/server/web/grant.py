@@ -14,6 +14,7 @@ proxy pledges with it, the applicant revokes it from the page that shows it
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,12 @@ from gaozhi_sdk.esign import Bundle
 from gaozhi_sdk.ids import mask_beside_digest
 from gaozhi_sdk.models.case import Case
 from gaozhi_sdk.models.enums import ActorRole, CaseStatus, IdType, PartyType
-from gaozhi_sdk.models.parties import Applicant, Proxy, SpecialAuthorization
+from gaozhi_sdk.models.parties import (
+    AUTHORIZATION_ID_PATTERN,
+    Applicant,
+    Proxy,
+    SpecialAuthorization,
+)
 from gaozhi_sdk.models.signing import AuthenticationMethod
 from gaozhi_sdk.server.web.apply import case_for
 from gaozhi_sdk.server.web.apply_api import drafted_grant
@@ -62,6 +68,13 @@ def _grantor_case(request: Request, s: WebSession, case_no: str) -> Case:
     return case
 
 
+def _suggested_id(case: Case) -> str:
+    """A first number in the one format (R-024): ``SQ-<case number>-1``, any character of
+    the case number outside :data:`AUTHORIZATION_ID_PATTERN` as ``-``."""
+    number = re.sub(r"[^A-Za-z0-9._-]", "-", f"SQ-{case.case_no}")[:62] + "-1"
+    return number if re.fullmatch(AUTHORIZATION_ID_PATTERN, number) else "SQ-1"
+
+
 def _drafted(form: dict[str, str], case: Case) -> Proxy:
     name, id_number, auth_id, start, end = fields(
         form, "proxy_name", "proxy_id", "authorization_id", "valid_from", "valid_to"
@@ -75,14 +88,14 @@ def _drafted(form: dict[str, str], case: Case) -> Proxy:
                 id_number=id_number,
             ),
             authorization=SpecialAuthorization(
-                authorization_id=auth_id[:64],
+                authorization_id=auth_id,  # the one format (R-024), never cut
                 grantor_id_number=case.applicant.id_number,
                 matter_code=case.matter_code,
                 entry_ids=case.entry_ids,
                 valid_from=date.fromisoformat(start),
                 valid_to=date.fromisoformat(end),
                 express_pledge_authority=form.get("express") == "yes",
-                document_ref=f"网上签署的特别授权书 {auth_id[:64]}",
+                document_ref=f"网上签署的特别授权书 {auth_id}",
             ),
         )
     except ValueError:
@@ -101,7 +114,7 @@ def mount_grant(app: FastAPI) -> None:
         def build(s: WebSession) -> dict[str, Any]:
             case = _grantor_case(request, s, case_no)
             today = svc_of(request).now().date().isoformat()
-            return {"case": case, "today": today, "suggested_id": f"SQ-{case.case_no}-1"}
+            return {"case": case, "today": today, "suggested_id": _suggested_id(case)}
 
         return show(request, "apply", "apply/grant.html", build)
 
@@ -164,7 +177,7 @@ def mount_grant(app: FastAPI) -> None:
     def done(request: Request, case_no: str, id: str = "") -> Response:
         def build(s: WebSession) -> dict[str, Any]:
             case = case_for(request, s, case_no)
-            proxy = svc_of(request).cases.signed_authorization(case.case_no, id[:64])
+            proxy = svc_of(request).cases.signed_authorization(case.case_no, id)
             if proxy is None or s.actor.actor_id != case.applicant.id_number:
                 raise GaozhiError("GZ-HT-404", "没有该授权书", message_en="no such authorisation")
             signed = proxy.authorization.signed_grant or ""
