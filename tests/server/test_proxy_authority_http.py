@@ -169,3 +169,21 @@ def test_r024_the_applicant_signs_and_revokes_a_special_authorisation_over_http(
     assert (r.status_code, r.json()["code"]) == (403, "GZ-AU-011"), r.text
     assert "GZ-AU-012" in r.json()["title"]
     assert app.id_number not in r.text
+    # R-024: /v1/verify reports a pledge the proxy signed anyway under the revoked grant
+    # (offline validation cannot know; the service's verification does)
+    import json
+
+    from gaozhi_sdk.esign import sign
+    from gaozhi_sdk.models import Pledge
+
+    r = me.post(f"/v1/cases/{case_no}/pledge/draft", {"proxy": held})
+    assert r.status_code == 200, r.text
+    signed_anyway = json.loads(sign(Pledge.model_validate(r.json()), theirs).to_json())
+    r = served.client("clerk").post("/v1/verify", signed_anyway)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert (report["indication"], report["sub_indication"]) == (
+        "TOTAL_FAILED",
+        "SIGNER_NOT_AUTHORISED",
+    ), report
+    assert "proxy_grant_not_revoked" in [c["name"] for c in report["checks"]]

@@ -163,3 +163,37 @@ def test_r024_case_numbers_with_colons_cannot_reach_another_cases_grant(
     assert grant_key("K:X", "SQ-EV-1") == "K:X:SQ-EV-1"
     with pytest.raises(GaozhiError):
         grant_key("K", "X:SQ-EV-1")
+
+
+def test_r024_the_services_verification_reports_a_grant_revoked_here(flow: Flow) -> None:
+    """``svc.cases.verify_bundle`` (behind ``POST /v1/verify``) reports a proxy's pledge
+    signed under a grant the applicant revoked here — a pledge the service itself refused
+    at submission — as TOTAL_FAILED / SIGNER_NOT_AUTHORISED with the failed check
+    ``proxy_grant_not_revoked``; before, it passed (TOTAL_PASSED). The grant bundle itself
+    likewise. Offline validation (no revocation record) is unchanged, and a pledge under a
+    grant in force still passes the service's verification."""
+    from gaozhi_sdk.esign import Bundle, Indication, SubIndication, validate
+
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    held = _grant(flow, case_no, me, proxy)
+    flow.svc.cases.record_choices(case_no, CHOOSE, them, proxy=held)
+    theirs = flow.pki.applicant("代为承诺人 (测试)", them.actor_id)
+    pledge = sign(flow.svc.cases.draft_pledge(case_no, proxy=held), theirs).to_json()
+    before = flow.svc.cases.verify_bundle(pledge)
+    assert before.indication is Indication.TOTAL_PASSED, before.to_text()
+    assert "proxy_grant_not_revoked" not in [c.name for c in before.checks]
+
+    flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.submit_pledge(Bundle.from_json(pledge), them)
+    assert err.value.code == "GZ-AU-011"
+    offline = validate(pledge, flow.svc.sealer.trust)
+    assert offline.indication is Indication.TOTAL_PASSED  # offline cannot know
+    grant = (held.authorization.signed_grant or "").encode()
+    for bundle in (pledge, grant):
+        report = flow.svc.cases.verify_bundle(bundle)
+        assert report.indication is Indication.TOTAL_FAILED, report.to_text()
+        assert report.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED
+        (check,) = [c for c in report.checks if c.name == "proxy_grant_not_revoked"]
+        assert check.status.value == "FAILED" and "GZ-AU-012" in (check.message or "")
+        assert them.actor_id not in report.model_dump_json()

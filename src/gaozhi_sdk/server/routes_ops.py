@@ -15,7 +15,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gaozhi_sdk.errors import PermissionDeniedError
-from gaozhi_sdk.esign import validate
 from gaozhi_sdk.esign.report import VerificationReport
 from gaozhi_sdk.models.enums import (
     ActorRole,
@@ -317,7 +316,7 @@ def mount(app: FastAPI) -> None:
         "/v1/verify",
         response_model=VerificationReport,
         tags=["验证"],
-        summary="离线验证签名文件 (按本服务配置的信任锚; 不保存任何数据)",
+        summary="验证签名文件 (按本服务配置的信任锚, 另查本服务撤销的特别授权书; 不保存任何数据)",
     )
     def verify_bundle(
         caller: CallerDep,
@@ -325,7 +324,8 @@ def mount(app: FastAPI) -> None:
         bundle: Annotated[dict[str, Any], Body(description="签名文件 (DESIGN §4)")],
         key: IdempotencyKey = None,
     ) -> VerificationReport:
-        return validate(json.dumps(bundle).encode(), svc.sealer.trust)
+        # as offline, plus the service's own revocations of proxy grants
+        return svc.cases.verify_bundle(json.dumps(bundle).encode())
 
     @app.get(
         "/v1/statistics", response_model=Statistics, tags=["统计"], summary="向司法局报送的统计"

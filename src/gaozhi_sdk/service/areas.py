@@ -207,6 +207,7 @@ class Cases(_Area):
     assemble_authorization = _area(ProxyGrantMixin._assemble_authorization)
     signed_authorization = _area(ProxyGrantMixin._signed_authorization)
     revoke_authorization = _area(ProxyGrantMixin._revoke_authorization)
+    verify_bundle = _area(ProxyGrantMixin._verify_bundle)
     draft_pledge = _area(CasesMixin._draft_pledge)
     submit_pledge = _area(CasesMixin._submit_pledge)
     accept = _area(CasesMixin._accept)

@@ -38,7 +38,15 @@ from gaozhi_sdk.errors import (
     SignatureError,
     WorkflowError,
 )
-from gaozhi_sdk.esign.validate import payload_model
+from gaozhi_sdk.esign.report import (
+    Check,
+    CheckStatus,
+    Indication,
+    SubIndication,
+    VerificationReport,
+)
+from gaozhi_sdk.esign.validate import payload_model, validate
+from gaozhi_sdk.models.documents import Pledge
 from gaozhi_sdk.models.enums import ActorRole
 from gaozhi_sdk.models.parties import Actor, AuthorizationGrant, Proxy
 from gaozhi_sdk.models.signing import SigningMethod
@@ -277,6 +285,50 @@ class ProxyGrantMixin(RemoteSigningMixin):
                 },
                 at=now.isoformat(),
             )
+
+    def _verify_bundle(self, bundle: bytes) -> VerificationReport:
+        """Validate ``bundle`` under the service's trust anchors (exactly as offline:
+        :func:`gaozhi_sdk.esign.validate`), then add what only this service knows (R-024):
+        whether the applicant revoked here the special authorisation a proxy's pledge (or
+        the grant itself) carries. A revoked one adds the failed check
+        ``proxy_grant_not_revoked`` (SIGNER_NOT_AUTHORISED) and makes the report
+        TOTAL_FAILED — the service itself refuses such a pledge at submission (GZ-AU-011,
+        GZ-AU-012). An offline verifier has no revocation record and cannot report it; the
+        offline result of the same bundle is unchanged."""
+        report = validate(bundle, self.sealer.trust)
+        try:
+            payload = payload_model(bundle)
+        except ValueError:  # malformed: the report already says FORMAT_FAILURE
+            return report
+        if isinstance(payload, Pledge) and payload.proxy is not None:
+            case_no, number = payload.case_no, payload.proxy.authorization.authorization_id
+        elif isinstance(payload, AuthorizationGrant):
+            case_no, number = payload.case_no, payload.authorization_id
+        else:
+            return report
+        if not self._grant_revoked(case_no, number):
+            return report
+        check = Check(
+            name="proxy_grant_not_revoked",
+            status=CheckStatus.FAILED,
+            sub_indication=SubIndication.SIGNER_NOT_AUTHORISED,
+            message="申请人已在本服务撤销该特别授权书 (R-024, GZ-AU-012); 离线验证看不到撤销记录",
+            message_en="the applicant revoked this special authorisation at this service "
+            "(R-024, GZ-AU-012); an offline verifier cannot see the revocation",
+            found=f"authorization_id={number}",
+            remedy="代为承诺人凭已撤销的授权书无权代为承诺; 核对办件的承诺书",
+            remedy_en="a proxy has no authority under a revoked grant; check the case's pledge",
+        )
+        failed = report.indication is Indication.TOTAL_FAILED
+        return report.model_copy(
+            update={
+                "checks": [*report.checks, check],
+                "indication": Indication.TOTAL_FAILED,
+                "sub_indication": report.sub_indication
+                if failed
+                else SubIndication.SIGNER_NOT_AUTHORISED,
+            }
+        )
 
     def _check_number_not_revoked(self, case_no: str, authorization_id: str) -> None:
         """GZ-WF-032 if the applicant revoked a grant of this number for the case."""
