@@ -247,6 +247,7 @@ class SigningMixin(ProxyGrantMixin):
                 (or named proxy).
         """
         rec = self._session(session_id, actor, "STARTED", allow_expired=True)
+        self._check_session_proxy(rec, actor, journal_as="case.sign_pledge")
         if datetime.fromisoformat(rec.doc["expires_at"]) < self.now():
             result = AuthenticationResult(
                 outcome=AuthenticationOutcome.TIMEOUT,
@@ -311,7 +312,8 @@ class SigningMixin(ProxyGrantMixin):
         Raises:
             SignatureError: GZ-SG-086 no CA; GZ-SG-087 the session is not AUTHENTICATED.
         """
-        self._session(session_id, actor, "AUTHENTICATED")
+        rec = self._session(session_id, actor, "AUTHENTICATED")
+        self._check_session_proxy(rec, actor, journal_as="case.sign_pledge")
         return self._ca().challenge()
 
     def _issue_event_certificate(
@@ -339,6 +341,7 @@ class SigningMixin(ProxyGrantMixin):
                 challenge or proof of possession not valid).
         """
         rec = self._session(session_id, actor, "AUTHENTICATED")
+        self._check_session_proxy(rec, actor, journal_as="case.sign_pledge")
         issued = self._ca().issue(
             EventCertificateRequest(
                 authentication_token=rec.doc["token"],
@@ -367,6 +370,21 @@ class SigningMixin(ProxyGrantMixin):
             ),
         )
         return issued
+
+    def _check_session_proxy(
+        self, rec: Any, actor: Actor, *, journal_as: str | None = None
+    ) -> Proxy | None:
+        """R-024: a session a proxy started under the applicant's signed grant goes on only
+        while that grant is in force — checked first, before the identity provider, the CA
+        or the case's state are consulted (the same GZ-AU-011 naming no one as
+        ``start_authentication``); before, a session started before the applicant revoked
+        the grant still authenticated, got an event certificate and attested. Returns the
+        session's proxy."""
+        if rec.doc.get("proxy") is None:
+            return None
+        px = Proxy.model_validate(rec.doc["proxy"])
+        self._check_proxy_first(self._case(rec.doc["case_no"]), actor, px, journal_as=journal_as)
+        return px
 
     def _use_session(
         self,
@@ -415,7 +433,7 @@ class SigningMixin(ProxyGrantMixin):
         rec = self._session(session_id, actor, "AUTHENTICATED")
         if rec.doc["case_no"] != case_no:
             raise _session_error("会话属于另一办件")
-        px = None if rec.doc.get("proxy") is None else Proxy.model_validate(rec.doc["proxy"])
+        px = self._check_session_proxy(rec, actor)  # journaled by the guard above
         case = self._case(case_no)
         pledge = self._draft_pledge(case.case_no, proxy=px, signed_at=self.now())
         self._check_signing_method(case, pledge, SigningMethod.PLATFORM_ATTESTED)

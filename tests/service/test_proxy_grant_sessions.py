@@ -1,0 +1,75 @@
+"""R-024: a proxy's authentication session goes on only while the applicant's signed grant
+is in force — finish_authentication, the event-certificate challenge and issue, and
+attest_pledge check it first (GZ-AU-011 naming no one, reason GZ-AU-012), so a session
+started before the applicant revoked the grant cannot be carried on to a certificate or a
+platform-attested pledge."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gaozhi_sdk.errors import GaozhiError
+from gaozhi_sdk.esign import sign
+
+from .test_proxy_grant_signing import _case_with_proxy, _grant
+from .test_signing_methods import ENTRY, Flow, _raw, _spki, make_flow
+
+CHOOSE = [{"entry_id": ENTRY, "mode": "PLEDGE"}]
+
+
+@pytest.fixture
+def flow(tmp_path: Path) -> Iterator[Flow]:
+    f = make_flow(tmp_path)
+    yield f
+    f.svc.close()
+
+
+def _revoked_answer(err: pytest.ExceptionInfo[GaozhiError], applicant_id: str) -> None:
+    assert err.value.code == "GZ-AU-011", err.value
+    assert "GZ-AU-012" in err.value.message
+    assert applicant_id not in err.value.message + (err.value.message_en or "")
+
+
+def test_r024_sessions_started_before_a_revocation_stop_at_the_next_step(flow: Flow) -> None:
+    """Before, after the applicant revoked the grant a started session still finished
+    authentication at the identity provider, an authenticated one still got an event
+    certificate from the CA, and platform attestation answered with the case's state."""
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    held = _grant(flow, case_no, me, proxy)
+    flow.svc.cases.record_choices(case_no, CHOOSE, them, proxy=held)
+    started = flow.svc.signing.start_authentication(case_no, them, proxy=held)
+    done = flow.svc.signing.start_authentication(case_no, them, proxy=held)
+    done = flow.svc.signing.finish_authentication(done.session_id, them)
+    ch = flow.svc.signing.event_certificate_challenge(done.session_id, them)
+    flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me)
+
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.signing.finish_authentication(started.session_id, them)
+    _revoked_answer(err, me.actor_id)
+    assert flow.svc.signing.authentication(started.session_id).state == "STARTED"
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.signing.event_certificate_challenge(done.session_id, them)
+    _revoked_answer(err, me.actor_id)
+    key = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.signing.issue_event_certificate(
+            done.session_id, them, public_key=_spki(key), challenge_id=ch.challenge_id,
+            challenge_signature=_raw(key, base64.b64decode(ch.challenge)),
+            signature_format="raw",
+        )  # fmt: skip
+    _revoked_answer(err, me.actor_id)
+    # the applicant pledges alone; the proxy's attestation still gets the grant's answer,
+    # not the case's state
+    mine = flow.pki.applicant("申请人", me.actor_id)
+    flow.svc.cases.submit_pledge(sign(flow.svc.cases.draft_pledge(case_no), mine), me)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.signing.attest_pledge(case_no, done.session_id, them)
+    _revoked_answer(err, me.actor_id)
+    refused = [e for e in flow.svc.journal.entries() if e.outcome == "REFUSED"]
+    assert [e.event for e in refused[-4:]] == ["case.sign_pledge"] * 4
+    assert flow.svc.signing.authentication(done.session_id).state == "AUTHENTICATED"
