@@ -180,7 +180,7 @@ def test_r024_the_services_verification_reports_a_grant_revoked_here(flow: Flow)
     theirs = flow.pki.applicant("代为承诺人 (测试)", them.actor_id)
     pledge = sign(flow.svc.cases.draft_pledge(case_no, proxy=held), theirs).to_json()
     before = flow.svc.cases.verify_bundle(pledge)
-    assert before.indication is Indication.TOTAL_PASSED, before.to_text()
+    assert before.indication is Indication.TOTAL_PASSED, before.summary("en")
     assert "proxy_grant_not_revoked" not in [c.name for c in before.checks]
 
     flow.svc.cases.revoke_authorization(case_no, "SQ-EV-1", me)
@@ -192,7 +192,7 @@ def test_r024_the_services_verification_reports_a_grant_revoked_here(flow: Flow)
     grant = (held.authorization.signed_grant or "").encode()
     for bundle in (pledge, grant):
         report = flow.svc.cases.verify_bundle(bundle)
-        assert report.indication is Indication.TOTAL_FAILED, report.to_text()
+        assert report.indication is Indication.TOTAL_FAILED, report.summary("en")
         assert report.sub_indication is SubIndication.SIGNER_NOT_AUTHORISED
         (check,) = [c for c in report.checks if c.name == "proxy_grant_not_revoked"]
         assert check.status.value == "FAILED" and "GZ-AU-012" in (check.message or "")

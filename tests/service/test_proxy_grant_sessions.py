@@ -73,3 +73,34 @@ def test_r024_sessions_started_before_a_revocation_stop_at_the_next_step(flow: F
     refused = [e for e in flow.svc.journal.entries() if e.outcome == "REFUSED"]
     assert [e.event for e in refused[-4:]] == ["case.sign_pledge"] * 4
     assert flow.svc.signing.authentication(done.session_id).state == "AUTHENTICATED"
+
+
+def test_r024_a_proxys_grant_shown_at_other_cases_tells_it_not_whose_they_are(
+    flow: Flow,
+) -> None:
+    """A proxy holding applicant X's valid grant for case C1 presents it at X's other case
+    and at another applicant's case: one answer for both — before, "another case" for X's
+    and "the grantor is not the pledgor" for the other's told it which cases are X's. A
+    verifier's report (names the pledgor) keeps the exact reason."""
+    c1, me, proxy, them = _case_with_proxy(flow)
+    held = _grant(flow, c1, me, proxy)
+    x = flow.svc.cases.get(c1).applicant
+    xs_other = flow.svc.cases.issue_notice(
+        list_id=flow.list_id, entry_ids=[ENTRY], applicant=x, actor=flow.clerk
+    ).case_no
+    someone_elses, _, _, _ = _case_with_proxy(flow)
+    answers = []
+    for case_no in (xs_other, someone_elses):
+        with pytest.raises(GaozhiError) as err:
+            flow.svc.cases.record_choices(case_no, CHOOSE, them, proxy=held)
+        assert err.value.code == "GZ-AU-011"
+        answers.append((err.value.message, err.value.message_en))
+    assert answers[0] == answers[1], answers
+    # the verifier's report of a pledge signed at X's other case names the exact field
+    from gaozhi_sdk.esign import validate
+
+    theirs = flow.pki.applicant("代为承诺人", them.actor_id)
+    flow.svc.cases.record_choices(c1, CHOOSE, them, proxy=held)
+    moved = flow.svc.cases.draft_pledge(c1, proxy=held).model_copy(update={"case_no": xs_other})
+    report = validate(sign(moved, theirs), flow.svc.sealer.trust)
+    assert "another case" in report.summary("en"), report.summary("en")

@@ -62,9 +62,11 @@ def grant_problem(
     ``pledge``: the parsed :class:`~gaozhi_sdk.models.Pledge`; ``proxy``: its ``proxy``.
     ``name_pledgor``: the reasons name the pledgor by masked identifier (a verifier's
     report); False for answers to a proxy not yet shown to be entitled, who must learn
-    nothing of the applicant. ``revoked``: authorisation numbers the grantor revoked for
-    the pledge's case (checked last: only a grant that would otherwise entitle the proxy
-    is reported as revoked, :data:`GRANT_REVOKED`).
+    nothing of the applicant — and then one reason for a grant of another grantor, proxy,
+    case or notice (which of them differs would tell whose case it is). ``revoked``:
+    authorisation numbers the grantor revoked for the pledge's case (checked last: only
+    a grant that would otherwise entitle the proxy is reported as revoked,
+    :data:`GRANT_REVOKED`).
     Returns ``(undecided, zh, en)``: ``undecided`` when the grant's own validation is
     INDETERMINATE (e.g. no anchor was given) — the proxy's entitlement cannot be decided —
     else the grant is missing, invalid or does not bind this pledge.
@@ -117,7 +119,7 @@ def grant_problem(
     from gaozhi_sdk.esign.validate import payload_model
 
     grant = payload_model(auth.signed_grant)
-    mismatch = _mismatch(pledge, proxy, grant)
+    mismatch = _mismatch(pledge, proxy, grant, name_pledgor=name_pledgor)
     if mismatch is not None:
         return (
             False,
@@ -129,7 +131,17 @@ def grant_problem(
     return None
 
 
-def _mismatch(pledge: Any, proxy: Any, grant: Any) -> tuple[str, str] | None:
+#: To a proxy not yet shown to be entitled (``name_pledgor=False``), the one reason for a
+#: grant of another grantor, proxy, case or notice (R-024): which of them differs would
+#: tell a proxy holding X's grant which other cases are X's.
+_NOT_THIS_CASE = ("授权书不是对本办件及所载代为承诺人的授权", "not a grant for this case and proxy")
+#: How many of :func:`_mismatch`'s checks are about whose grant for which case.
+_IDENTITY_CHECKS = 4
+
+
+def _mismatch(
+    pledge: Any, proxy: Any, grant: Any, *, name_pledgor: bool = True
+) -> tuple[str, str] | None:
     auth = proxy.authorization
     on = pledge.signed_at.date()
     pledged = {item.entry_id for item in pledge.items}
@@ -167,4 +179,7 @@ def _mismatch(pledge: Any, proxy: Any, grant: Any) -> tuple[str, str] | None:
             "granted after the pledge was signed",
         ),
     )
-    return next(((zh, en) for ok, zh, en in checks if not ok), None)
+    for i, (ok, zh, en) in enumerate(checks):
+        if not ok:
+            return _NOT_THIS_CASE if i < _IDENTITY_CHECKS and not name_pledgor else (zh, en)
+    return None
