@@ -426,6 +426,11 @@ _ROWS: dict[str, tuple[_R, str, str]] = {
         "特别授权的授权人与承诺人不一致",
         "the authorisation was not granted by the pledgor",
     ),
+    "GZ-RL-007": (
+        ("R-024",),
+        "申请人不能授权本人为代为承诺人",
+        "the applicant cannot name themselves as proxy",
+    ),
     "GZ-RL-010": (
         ("R-060",),
         "行政事项已办结, 不能撤回承诺",

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -44,6 +45,7 @@ class Target:
     notice_id: str = ""
     verification_id: str = ""
     applicant_id: str = ""
+    signed: dict[str, str] = field(default_factory=dict)  # a grant's session and signature
 
 
 @dataclass
@@ -154,6 +156,62 @@ def accepted(served: ServedService, seed: int, entry: str = ONLINE_ENTRY) -> Tar
     return t
 
 
+GRANT_NO = "SQ-MATRIX-1"
+
+
+def only_applicant(actor: Actor, target: Target) -> bool:
+    """R-024: the case's applicant — the grantor — and no one else signs or revokes a grant."""
+    return actor.role is ActorRole.APPLICANT and actor.actor_id == target.applicant_id
+
+
+def _grant_terms(served: ServedService, target: Target) -> dict[str, Any]:
+    case = served.client("clerk").get(f"/v1/cases/{target.case_no}").json()
+    today = date.today()
+    return {
+        "party": new_applicant(9191).model_dump(mode="json"),
+        "authorization": {
+            "authorization_id": GRANT_NO,
+            "grantor_id_number": target.applicant_id,
+            "matter_code": case["matter_code"],
+            "entry_ids": [ONLINE_ENTRY],
+            "valid_from": today.isoformat(),
+            "valid_to": (today + timedelta(days=30)).isoformat(),
+            "express_pledge_authority": True,
+            "document_ref": "特别授权书 #matrix",
+        },
+    }
+
+
+def _grant_body(served: ServedService, target: Target) -> dict[str, Any]:
+    return {
+        "certificate_chain": _chain(served, target.applicant_id),
+        "proxy": _grant_terms(served, target),
+    }
+
+
+def grant_to_sign(served: ServedService, seed: int) -> Target:
+    """A grant's data to sign, opened and signed by the applicant (not yet submitted)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    t = notice_issued(served, seed)
+    signer = served.pki.applicant("申请人 #matrix", t.applicant_id)
+    me = served.client("platform").acting_for(t.applicant_id)
+    dts = me.post(f"/v1/cases/{t.case_no}/authorizations/data-to-sign", _grant_body(served, t))
+    assert dts.status_code == 200, dts.text
+    sig = signer.private_key.sign(base64.b64decode(dts.json()["pae"]), ec.ECDSA(hashes.SHA256()))
+    t.signed = {"session_id": dts.json()["session_id"], "signature": base64.b64encode(sig).decode()}
+    return t
+
+
+def grant_signed(served: ServedService, seed: int) -> Target:
+    t = grant_to_sign(served, seed)
+    me = served.client("platform").acting_for(t.applicant_id)
+    r = me.post(f"/v1/cases/{t.case_no}/authorizations/signature", t.signed)
+    assert r.status_code == 201, r.text
+    return t
+
+
 def nothing(_served: ServedService, _seed: int) -> Target:
     return Target(applicant_id=new_applicant(777).id_number)
 
@@ -183,6 +241,13 @@ OPS = [
     Op("data to sign", "POST", "/v1/cases/{case_no}/pledge/data-to-sign", chosen,
        policy("case.sign_pledge", own_case=True),
        lambda s, t: {"certificate_chain": _chain(s, t.applicant_id)}),
+    Op("grant data to sign", "POST", "/v1/cases/{case_no}/authorizations/data-to-sign",
+       notice_issued, only_applicant, _grant_body),
+    Op("grant signature", "POST", "/v1/cases/{case_no}/authorizations/signature",
+       grant_to_sign, only_applicant, lambda _s, t: t.signed),
+    Op("grant revocation", "POST",
+       "/v1/cases/{case_no}/authorizations/" + GRANT_NO + "/revocation",
+       grant_signed, only_applicant),
     Op("accept", "POST", "/v1/cases/{case_no}/accept", pledged, policy("case.accept")),
     Op("case verifications", "GET", "/v1/cases/{case_no}/verifications", pledged, read_policy),
     Op("pledge bundle", "GET", "/v1/cases/{case_no}/pledge/bundle", pledged, read_policy),

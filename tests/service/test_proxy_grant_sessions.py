@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from gaozhi_sdk.errors import GaozhiError
 from gaozhi_sdk.esign import sign
@@ -104,3 +105,35 @@ def test_r024_a_proxys_grant_shown_at_other_cases_tells_it_not_whose_they_are(
     moved = flow.svc.cases.draft_pledge(c1, proxy=held).model_copy(update={"case_no": xs_other})
     report = validate(sign(moved, theirs), flow.svc.sealer.trust)
     assert "another case" in report.summary("en"), report.summary("en")
+
+
+def test_r024_grant_signing_refuses_self_as_proxy_and_a_case_past_the_notice(
+    flow: Flow,
+) -> None:
+    """The applicant cannot name themselves as proxy (GZ-RL-007) and signs a grant only
+    while the case awaits the pledge (NOTICE_ISSUED, GZ-WF-002, as the grant page) —
+    before, the library signed both. Refusals are journaled as their own action,
+    ``case.sign_authorization`` (before: ``case.sign_pledge``)."""
+    from gaozhi_sdk.models import Applicant
+
+    case_no, me, proxy, them = _case_with_proxy(flow)
+    own = flow.pki.applicant("申请人 (本人证书)", me.actor_id)
+    chain = [c.public_bytes(Encoding.DER) for c in own.certificate_chain]
+    x = flow.svc.cases.get(case_no).applicant
+    myself = proxy.model_copy(update={"party": Applicant.model_validate(x.model_dump())})
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.authorization_data_to_sign(case_no, myself, chain, me)
+    assert err.value.code == "GZ-RL-007"
+    flow.svc.cases.record_choices(case_no, CHOOSE, me)  # the applicant goes on alone
+    flow.svc.cases.submit_pledge(sign(flow.svc.cases.draft_pledge(case_no), own), me)
+    with pytest.raises(GaozhiError) as err:
+        flow.svc.cases.authorization_data_to_sign(case_no, proxy, chain, me)
+    assert err.value.code == "GZ-WF-002"
+    with pytest.raises(GaozhiError) as err:  # the proxy is no grantor
+        flow.svc.cases.authorization_data_to_sign(case_no, proxy, chain, them)
+    refused = [e for e in flow.svc.journal.entries() if e.outcome == "REFUSED"]
+    assert [(e.event, e.detail["code"]) for e in refused[-3:]] == [
+        ("case.sign_authorization", "GZ-RL-007"),
+        ("case.sign_authorization", "GZ-WF-002"),
+        ("case.sign_authorization", "GZ-AU-011"),
+    ]

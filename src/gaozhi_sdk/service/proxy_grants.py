@@ -35,6 +35,7 @@ from gaozhi_sdk.canonical import digest_json
 from gaozhi_sdk.errors import (
     NotFoundError,
     PermissionDeniedError,
+    RuleViolationError,
     SignatureError,
     WorkflowError,
 )
@@ -46,8 +47,9 @@ from gaozhi_sdk.esign.report import (
     VerificationReport,
 )
 from gaozhi_sdk.esign.validate import payload_model, validate
+from gaozhi_sdk.ids import normalise_identifier
 from gaozhi_sdk.models.documents import Pledge
-from gaozhi_sdk.models.enums import ActorRole
+from gaozhi_sdk.models.enums import ActorRole, CaseStatus
 from gaozhi_sdk.models.parties import Actor, AuthorizationGrant, Proxy
 from gaozhi_sdk.models.signing import SigningMethod
 from gaozhi_sdk.service._core import refusals_journaled
@@ -78,7 +80,7 @@ class ProxyGrantMixin(RemoteSigningMixin):
             )
         return case
 
-    @refusals_journaled("case.sign_pledge", "case", "case_no")
+    @refusals_journaled("case.sign_authorization", "case", "case_no")
     def _authorization_data_to_sign(
         self,
         case_no: str,
@@ -100,15 +102,34 @@ class ProxyGrantMixin(RemoteSigningMixin):
                 (``CERTIFICATE``) or an event certificate (``EVENT_CERTIFICATE``).
             actor: the case's applicant (no one else grants: GZ-AU-011).
 
+        Refusals are journaled as ``case.sign_authorization``.
+
         Raises:
             PermissionDeniedError: GZ-AU-011 the actor is not the case's applicant.
-            RuleViolationError: GZ-RL-001 … GZ-RL-006 the terms do not entitle the proxy.
+            WorkflowError: GZ-WF-002 the case is no longer NOTICE_ISSUED.
+            RuleViolationError: GZ-RL-001 … GZ-RL-006 the terms do not entitle the proxy;
+                GZ-RL-007 the applicant names themselves as proxy.
             SignatureError: as ``svc.cases.pledge_data_to_sign`` (GZ-SG-050 the certificate is
                 not the applicant's; GZ-SG-086 an event certificate without the organ's TSA;
                 GZ-SG-089 the authentication behind the event certificate is too old).
         """
         case = self._check_grantor(case_no, actor)
+        if case.status is not CaseStatus.NOTICE_ISSUED:  # as the grant page (R-024)
+            raise WorkflowError(
+                "GZ-WF-002",
+                f"办件状态为 {case.status.value}, 已不在待承诺状态, 不能再授权代为承诺",
+                message_en="the case no longer awaits a pledge; no proxy can be authorised",
+            )
         px = self._check_proxy(case, proxy)
+        if normalise_identifier(px.party.id_number) == normalise_identifier(
+            case.applicant.id_number
+        ):
+            raise RuleViolationError(
+                "GZ-RL-007",
+                "申请人不能授权本人为代为承诺人; 请本人签署承诺书 (R-024)",
+                message_en="the applicant cannot name themselves as proxy; sign the pledge "
+                "yourself (R-024)",
+            )
         self._check_number_not_revoked(case.case_no, px.authorization.authorization_id)
         chain = self._signer_chain(certificate_chain, sm2_signer_id, signing_method)
         if signing_method is SigningMethod.EVENT_CERTIFICATE:
@@ -128,7 +149,7 @@ class ProxyGrantMixin(RemoteSigningMixin):
             {"proxy": px.model_dump(mode="json")},
         )
 
-    @refusals_journaled("case.sign_pledge", "case", "case_no")
+    @refusals_journaled("case.sign_authorization", "case", "case_no")
     def _assemble_authorization(
         self,
         case_no: str,
