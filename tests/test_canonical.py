@@ -51,6 +51,7 @@ from gaozhi_sdk.models.enums import (
     VerificationMethod,
     VerificationResult,
 )
+from gaozhi_sdk.models.parties import AUTHORIZATION_ID_PATTERN
 
 PROPS = settings(
     max_examples=40,
@@ -195,7 +196,7 @@ def pledges(draw: st.DrawFn) -> Pledge:
             party=draw(citizens),
             authorization=SpecialAuthorization(
                 # the one number format (AUTHORIZATION_ID_PATTERN)
-                authorization_id=draw(st.from_regex(r"\A[A-Za-z0-9._-]{1,64}\Z")),
+                authorization_id=draw(st.from_regex(AUTHORIZATION_ID_PATTERN, fullmatch=True)),
                 grantor_id_number=pledgor.id_number,
                 matter_code=draw(nonempty),
                 entry_ids=draw(tuples_of(texts, 1)),

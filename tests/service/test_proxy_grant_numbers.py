@@ -25,8 +25,8 @@ CHOOSE = [{"entry_id": ENTRY, "mode": "PLEDGE"}]
 #: invalid data (a model: GZ-MD-001) or invalid data for the operation (a bare number)
 MD = ("GZ-MD-001", "GZ-MD-002")
 #: numbers the one format refuses: too long, a URL path separator, inner space, the store
-#: key's separator, a control character, non-ASCII look-alike
-BAD_NUMBERS = ("SQ-" + "9" * 80, "SQ/1", "SQ 1", "X:SQ-EV-1", "A\x00", "SQ－1")
+#: key's separator, a control character, non-ASCII look-alike, URL dot segments
+BAD_NUMBERS = ("SQ-" + "9" * 80, "SQ/1", "SQ 1", "X:SQ-EV-1", "A\x00", "SQ－1", "..", ".")
 
 
 @pytest.fixture
@@ -61,7 +61,8 @@ def test_r024_a_grant_number_outside_the_one_format_is_refused_everywhere(flow: 
         with pytest.raises(GaozhiError) as err:
             flow.svc.cases.authorization_data_to_sign(case_no, _numbered(proxy, number), chain, me)
         assert err.value.code in MD, (number, err.value)
-        assert number not in err.value.message and number not in (err.value.message_en or "")
+        said = err.value.message + (err.value.message_en or "")
+        assert len(number) < 3 or number not in said  # ("." is in any sentence)
         with pytest.raises(GaozhiError) as err:
             flow.svc.cases.authorization_to_sign(case_no, _numbered(proxy, number))
         assert err.value.code in MD, (number, err.value)
@@ -72,7 +73,7 @@ def test_r024_a_grant_number_outside_the_one_format_is_refused_everywhere(flow: 
             with pytest.raises(GaozhiError) as err:
                 flow.svc.cases.revoke_authorization(case_no, number, me, signed_elsewhere=elsewhere)
             assert err.value.code in MD, (number, err.value)
-            assert number not in err.value.message
+            assert len(number) < 3 or number not in err.value.message
     with pytest.raises(ValueError):  # the models themselves: one definition
         SpecialAuthorization.model_validate(
             {**proxy.authorization.model_dump(), "authorization_id": "SQ/1"}

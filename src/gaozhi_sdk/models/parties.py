@@ -24,13 +24,15 @@ __all__ = [
 ]
 
 #: The one format of a special authorisation's number (授权书编号, R-024): 1 to 64 ASCII
-#: letters, digits, ``.``, ``_`` or ``-``. Every model carrying a number (the proxy's
+#: letters, digits, ``.``, ``_`` or ``-``, beginning with a letter or digit (``.`` or
+#: ``..`` would be a dot segment a client removes from the revocation URL). Every model
+#: carrying a number (the proxy's
 #: :class:`SpecialAuthorization`, the signed :class:`AuthorizationGrant`), the /v1
 #: revocation path and the grant pages use it, so a number the applicant signs is exactly
 #: the number they can type, put into a URL and revoke — no ``/``, no spaces, no ``:``
 #: (the number is the unambiguous last part of the key a grant is stored under), no
 #: control characters, nothing a page would strip or truncate.
-AUTHORIZATION_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+AUTHORIZATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 #: A special authorisation's number in :data:`AUTHORIZATION_ID_PATTERN` (R-024).
 AuthorizationId = Annotated[

@@ -80,9 +80,9 @@ def grant_key(case_no: str, authorization_id: str) -> str:
     if re.fullmatch(AUTHORIZATION_ID_PATTERN, authorization_id) is None:
         raise ModelValidationError(
             "GZ-MD-002",
-            "特别授权书编号须为 1 至 64 个英文字母、数字或 . _ - (R-024)",
+            "特别授权书编号须为 1 至 64 个英文字母、数字或 . _ -, 以字母或数字开头 (R-024)",
             message_en="a special authorisation number is 1 to 64 ASCII letters, digits, "
-            "'.', '_' or '-' (R-024)",
+            "'.', '_' or '-', beginning with a letter or digit (R-024)",
             details={"field": "authorization_id"},
         )
     return f"{case_no}:{authorization_id}"
