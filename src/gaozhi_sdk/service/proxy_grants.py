@@ -249,7 +249,7 @@ class ProxyGrantMixin(RemoteSigningMixin):
         Raises:
             PermissionDeniedError: GZ-AU-011 the actor is not the case's applicant.
             ModelValidationError: GZ-MD-002 the number is not in the one format
-                (:data:`~gaozhi_sdk.models.parties.AUTHORIZATION_ID_PATTERN`).
+                (one letter or digit, then up to 63 of letters, digits, ``.``, ``_`` and ``-``).
             NotFoundError: GZ-WF-033 no grant of that number was signed here and
                 ``signed_elsewhere`` is not set.
             WorkflowError: GZ-WF-031 the proxy already pledged with it (withdraw the
