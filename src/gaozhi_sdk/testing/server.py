@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,15 +86,14 @@ def free_port() -> int:
 R = TypeVar("R")
 
 
-class _SigningClient(Generic[R]):
-    """``gaozhi-hmac-sm3-v1`` request signing and JSON helpers over a transport."""
+class _SigningClient(ABC, Generic[R]):
+    """``gaozhi-hmac-sm3-v1`` request signing and JSON helpers over a transport
+    (:meth:`_send`)."""
 
     def __init__(self, base_url: str, key_id: str, secret: str, *, timeout: float = 30) -> None:
         self.base_url = base_url.rstrip("/")
         self.profile = ReferenceProfile(key_id)
         self._secret = secret
-        self.session = requests.Session()
-        self.session.trust_env = False  # 127.0.0.1 only: no proxy or netrc look-ups per call
         self.timeout = timeout
         self.on_behalf: dict[str, str] = {}
 
@@ -164,6 +164,7 @@ class _SigningClient(Generic[R]):
         )
         return self._send(method, path, params, body, hdrs)
 
+    @abstractmethod
     def _send(
         self,
         method: str,
@@ -172,7 +173,7 @@ class _SigningClient(Generic[R]):
         body: bytes,
         headers: dict[str, str],
     ) -> R:
-        raise NotImplementedError
+        """Send the signed request over this client's transport."""
 
     def get(self, path: str, **kw: Any) -> R:
         """GET."""
@@ -185,6 +186,11 @@ class _SigningClient(Generic[R]):
 
 class SignedClient(_SigningClient[requests.Response]):
     """``requests`` with ``gaozhi-hmac-sm3-v1`` request signing and JSON helpers."""
+
+    def __init__(self, base_url: str, key_id: str, secret: str, *, timeout: float = 30) -> None:
+        super().__init__(base_url, key_id, secret, timeout=timeout)
+        self.session = requests.Session()
+        self.session.trust_env = False  # 127.0.0.1 only: no proxy or netrc look-ups per call
 
     def _send(
         self,
